@@ -1,0 +1,58 @@
+# Pitlane: `make run` brings the assistant up, `make test` runs the whole test suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VENV_RASA := .venv-rasa
+PYTHON := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help run test model db venvs lint format bench browser clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run: venvs model db ## Start Rasa, the action server and the web app (Ctrl-C stops them)
+	@$(PYTHON) scripts/run.py
+
+test: venvs model browser ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser)
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+venvs: $(VENV)/.installed $(VENV_RASA)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	@py=$$(scripts/find-python310.sh) || exit 1; \
+	if [ ! -x $(PYTHON) ]; then echo "==> Creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
+	@echo "==> Installing Pitlane's dependencies into $(VENV)..."
+	$(PYTHON) -m pip install --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+$(VENV_RASA)/.installed: requirements-rasa.txt
+	@py=$$(scripts/find-python310.sh) || exit 1; \
+	if [ ! -x $(VENV_RASA)/bin/python ]; then echo "==> Creating $(VENV_RASA) with $$py"; $$py -m venv $(VENV_RASA); fi
+	@echo "==> Installing rasa 3.6.21 into $(VENV_RASA) (about 2 minutes)..."
+	$(VENV_RASA)/bin/python -m pip install --disable-pip-version-check -r requirements-rasa.txt
+	@touch $@
+
+model: venvs ## Train the Rasa model if rasa_project/ changed since the last training
+	@$(PYTHON) scripts/train_model.py
+
+db: venvs ## Create the database, run the migrations, load the demo data when empty
+	@$(PYTHON) -m core.manage init
+
+browser: ## Make sure headless Chromium is there for the browser tests
+	@scripts/ensure-chromium.sh
+
+lint: venvs ## ruff: lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venvs ## ruff: fix what can be fixed and format
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: venvs model db ## Chat load benchmark: the hub against Rasa's own REST channel
+	$(PYTHON) bench/chat_load.py
+
+clean: ## Remove the virtual environments, the model and var/
+	rm -rf $(VENV) $(VENV_RASA) rasa_project/models var

@@ -1,0 +1,146 @@
+"""Chat load benchmark: N concurrent scripted conversations against the hub and, in the same
+run, against Rasa's own REST channel; prints messages/s and p50/p95 latency for both and the
+hub/Rasa ratio (the cost of storing every message and routing it).
+
+    .venv/bin/python bench/chat_load.py [--conversations 20] [--rounds 2]
+    .venv/bin/python bench/chat_load.py --hub-url http://127.0.0.1:8000 --rasa-url http://127.0.0.1:5005
+
+Without URLs it starts its own stack (Rasa, actions, web) on spare ports with a throwaway
+SQLite database, so a running `make run` and the demo data are left alone. The script does
+not book anything: bookings would fill the calendars it measures against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.stack import Stack, StackConfig  # noqa: E402
+
+# One conversation: the contact branch, then the maintenance check up to the slot offer.
+SCRIPT = [
+    "bonjour",
+    "/contact_info",
+    "/ask_email",
+    "/check_maintenance",
+    "une 2019",
+    "mars 2023",
+    "/stop",
+]
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+
+    def report(self) -> str:
+        if not self.latencies:
+            return f"{self.name:>5}: no successful message ({self.errors} errors)"
+        lat = sorted(self.latencies)
+        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+        return (
+            f"{self.name:>5}: {len(lat)} messages in {self.elapsed:.1f} s = "
+            f"{len(lat) / self.elapsed:.1f} msg/s, p50 {statistics.median(lat) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms, errors {self.errors}"
+        )
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+async def converse(client: httpx.AsyncClient, url: str, sender: str, run: Run) -> None:
+    for text in SCRIPT:
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, json={"sender": sender, "message": text})
+            response.raise_for_status()
+            if not response.json():
+                raise ValueError("no reply")
+        except (httpx.HTTPError, ValueError):
+            run.errors += 1
+            continue
+        run.latencies.append(time.perf_counter() - started)
+
+
+async def play(name: str, base_url: str, conversations: int, rounds: int) -> Run:
+    run = Run(name)
+    url = f"{base_url}/webhooks/rest/webhook"
+    async with httpx.AsyncClient(timeout=60) as client:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            senders = [f"bench-{name}-{uuid.uuid4().hex[:12]}" for _ in range(conversations)]
+            await asyncio.gather(*(converse(client, url, s, run) for s in senders))
+        run.elapsed = time.perf_counter() - started
+    return run
+
+
+def start_own_stack(workdir: Path) -> Stack:
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    env = {"PITLANE_DATABASE_URL": db_url}
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "core.manage", "init"],
+        cwd=ROOT, env={**os.environ, **env}, check=True,
+    )
+    config = StackConfig(rasa_port=5105, actions_port=5155, web_port=8100,
+                         log_dir=workdir / "log", env=env)
+    stack = Stack(config)
+    stack.start()
+    return stack
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    # Warm both paths once so model loading and first-request costs stay out of the numbers.
+    await play("warm", args.hub_url, 2, 1)
+    await play("warm", args.rasa_url, 2, 1)
+    hub = await play("hub", args.hub_url, args.conversations, args.rounds)
+    rasa = await play("rasa", args.rasa_url, args.conversations, args.rounds)
+    print(f"\n{args.conversations} concurrent conversations x {args.rounds} rounds, "
+          f"{len(SCRIPT)} messages each")
+    print(hub.report())
+    print(rasa.report())
+    if rasa.throughput:
+        print(f"ratio hub/rasa: throughput {hub.throughput / rasa.throughput:.2f}, "
+              f"p50 latency {statistics.median(hub.latencies) / statistics.median(rasa.latencies):.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--hub-url")
+    parser.add_argument("--rasa-url")
+    args = parser.parse_args()
+    stack = None
+    with tempfile.TemporaryDirectory(prefix="pitlane-bench-") as workdir:
+        if not (args.hub_url and args.rasa_url):
+            print("==> Starting a private stack for the benchmark...")
+            stack = start_own_stack(Path(workdir))
+            args.hub_url, args.rasa_url = stack.config.web_url, stack.config.rasa_url
+        try:
+            asyncio.run(main_async(args))
+        finally:
+            if stack:
+                stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""`make run`: start the Rasa server, the action server and the web app; Ctrl-C stops all three."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from stack import Stack, StackConfig, StackError
+
+
+def main() -> int:
+    config = StackConfig.from_environment()
+    stack = Stack(config)
+    stopping = False
+
+    def request_stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.start()
+    except (StackError, KeyboardInterrupt) as error:
+        print(f"error: {error}" if isinstance(error, StackError) else "\nInterrupted.")
+        return 1
+    print(
+        "\nPitlane is up:\n"
+        f"  demo page with the chat widget  {config.web_url}/\n"
+        f"  API documentation (OpenAPI)     {config.web_url}/docs\n"
+        f"  Rasa server                     {config.rasa_url}\n"
+        f"  action server                   {config.actions_url}/health\n"
+        f"  logs                            {config.log_dir}/\n"
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+    dead = None
+    try:
+        while not stopping:
+            dead = stack.exited()
+            if dead:
+                print(f"error: {dead.name} stopped unexpectedly, see {stack.log_file(dead.name)}")
+                break
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    print("\n==> Stopping Pitlane...", flush=True)
+    stack.stop()
+    print("==> Stopped.")
+    return 1 if dead else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

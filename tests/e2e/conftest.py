@@ -1,0 +1,66 @@
+"""The three real processes (Rasa server, action server, web app) for end-to-end tests.
+
+One stack per test session, on spare ports, with its own migrated and seeded SQLite
+database, so a running `make run` is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts.stack import MODEL_FILE, RASA_BIN, ROOT, Stack, StackConfig
+
+API_TOKEN = "e2e-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def require_model() -> None:
+    if not RASA_BIN.exists():
+        pytest.skip(f"skipped: no Rasa environment at {RASA_BIN.parent.parent} (run `make test`)")
+    if not MODEL_FILE.exists():
+        pytest.skip(f"skipped: no trained Rasa model at {MODEL_FILE} (run `make model`)")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    """Rasa, the action server and the web app, healthy, sharing a fresh seeded database."""
+    require_model()
+    workdir = tmp_path_factory.mktemp("stack")
+    env = {
+        "PITLANE_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
+        "PITLANE_API_TOKEN": API_TOKEN,
+        "PITLANE_ENV": "development",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "core.manage", "init"],
+        cwd=ROOT, env={**os.environ, **env}, check=True,
+    )
+    config = StackConfig(
+        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
+        log_dir=workdir / "log", env=env,
+    )
+    running = Stack(config)
+    running.start(announce=lambda line: print(line, file=sys.stderr))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(stack: Stack) -> str:
+    return stack.config.env["PITLANE_DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def rasa_project() -> Path:
+    return ROOT / "rasa_project"
