@@ -1,0 +1,102 @@
+"""Database chores: `python -m core.manage migrate|seed|init|create-db`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from core.config import CoreSettings
+from core.db import make_engine
+from core.seed import DEMO_DATA, load_demo_data
+from core.uow import dispose_engines, uow_from_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str, configure_logger: bool = False) -> Config:
+    """Alembic configuration for `url` (env.py reads it from the attributes, not the ini)."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = configure_logger
+    return config
+
+
+def migrate(url: str, revision: str = "head", configure_logger: bool = False) -> None:
+    """Upgrade the database at `url` to `revision`."""
+    command.upgrade(alembic_config(url, configure_logger), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def create_database(url: str) -> bool:
+    """Create the database if missing (SQLite file and folder, or a PostgreSQL database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        existed = database in ("", ":memory:") or Path(database).exists()
+        engine = make_engine(url, poolclass=NullPool)  # creates the folder
+        with engine.connect():  # creates the file
+            pass
+        engine.dispose()
+        return not existed
+    name = parsed.database
+    admin = make_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False),
+        poolclass=NullPool,
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if exists:
+                return False
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        admin.dispose()
+
+
+def seed(settings: CoreSettings, path: Path = DEMO_DATA) -> bool:
+    loaded = load_demo_data(uow_from_settings(settings)(), path, datetime.now(timezone.utc))
+    dispose_engines()
+    return loaded
+
+
+def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.manage", description=__doc__)
+    parser.add_argument("command", choices=["migrate", "seed", "init", "create-db"])
+    parser.add_argument("--data", type=Path, default=DEMO_DATA, help="demo dataset (YAML)")
+    args = parser.parse_args(argv)
+    settings = CoreSettings()
+    url = settings.database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+
+    if args.command in ("create-db", "init"):
+        created = create_database(url)
+        print(f"database {shown}: {'created' if created else 'already there'}")
+    if args.command in ("migrate", "init"):
+        migrate(url, configure_logger=configure_logger)
+        print(f"database {shown}: migrated to head")
+    if args.command in ("seed", "init"):
+        loaded = seed(settings, args.data)
+        print(f"demo data: {'loaded' if loaded else 'not loaded, the database has agencies'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(configure_logger=True))

@@ -1,0 +1,147 @@
+"""Load the demo dataset (data/demo.yaml) into an empty database."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.bookings import get_calendar, reserve_place
+from core.calendars import (
+    WEEKDAYS,
+    Slot,
+    find_slot,
+    local_week_start,
+    parse_opening_hours,
+    week_slots,
+)
+from core.customers import clean_name, parse_contact, parse_plate, parse_vin
+from core.errors import InvalidValue
+from core.models import Agency, Calendar, ChannelIdentity, Customer, Service, Setting, Vehicle
+from core.uow import UnitOfWork
+
+DEMO_DATA = Path(__file__).resolve().parent.parent / "data" / "demo.yaml"
+DEMO_CHANNEL = "demo"
+
+
+def load_demo_data(uow: UnitOfWork, path: Path = DEMO_DATA, now: datetime | None = None) -> bool:
+    """Load the dataset when the database has no agency; bookings are placed relative to the
+    local week of `now`. Returns False (and changes nothing) when data is already there."""
+    now = now or datetime.now(timezone.utc)
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    with uow:
+        if _has_agencies(uow.session):
+            return False
+        try:
+            _load(uow.session, data, now, uow.timezone)
+            uow.commit()
+        except IntegrityError:
+            uow.rollback()
+            if _has_agencies(uow.session):  # loaded meanwhile by another process
+                return False
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidValue("invalid_demo_data", f"{path}: {exc!r}") from exc
+    return True
+
+
+def _has_agencies(session: Session) -> bool:
+    return session.scalar(select(Agency.id).limit(1)) is not None
+
+
+def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> None:
+    company = data["company"]
+    session.add(Setting(key="contact_email", value=company["contact_email"]))
+    session.add(Setting(key="contact_phone", value=company["contact_phone"]))
+    for service in data["services"]:
+        session.add(Service(**service))
+    for agency_data in data["agencies"]:
+        _add_agency(session, agency_data)
+    customers = {entry["key"]: _add_customer(session, entry) for entry in data["customers"]}
+    session.flush()
+    in_turn = itertools.cycle(customers.values())
+    for entry in data.get("bookings", []):
+        _add_bookings(session, entry, now, tz, customers, in_turn)
+
+
+def _add_agency(session: Session, data: dict[str, Any]) -> None:
+    fields = {key: value for key, value in data.items() if key != "services"}
+    agency = Agency(**fields)
+    session.add(agency)
+    session.flush()
+    for service_code, settings in data["services"].items():
+        parse_opening_hours(settings["opening_hours"])  # refuse malformed hours now
+        session.add(
+            Calendar(
+                agency_id=agency.id,
+                service_code=service_code,
+                slot_minutes=int(settings["slot_minutes"]),
+                capacity=int(settings["capacity"]),
+                opening_hours=settings["opening_hours"],
+            )
+        )
+
+
+def _add_customer(session: Session, data: dict[str, Any]) -> Customer:
+    customer = Customer(
+        name=clean_name(data["name"]),
+        email=parse_contact(data["email"])[1] if data.get("email") else None,
+        phone=parse_contact(data["phone"])[1] if data.get("phone") else None,
+        language=data.get("language") or "fr",
+    )
+    session.add(customer)
+    session.flush()
+    for identity in data.get("identities", []):
+        session.add(ChannelIdentity(customer_id=customer.id, **identity))
+    for vehicle in data.get("vehicles", []):
+        session.add(
+            Vehicle(
+                customer_id=customer.id,
+                plate=parse_plate(vehicle["plate"]),
+                vin=parse_vin(vehicle["vin"]),
+                brand=vehicle["brand"],
+                model=str(vehicle["model"]),
+                year=vehicle.get("year"),
+            )
+        )
+    return customer
+
+
+def _add_bookings(
+    session: Session,
+    entry: dict[str, Any],
+    now: datetime,
+    tz: str,
+    customers: dict[str, Customer],
+    in_turn: Iterator[Customer],
+) -> None:
+    calendar = get_calendar(session, entry["agency"], entry["service"])
+    places = min(int(entry.get("places", calendar.capacity)), calendar.capacity)
+    for slot in _slots_of(entry, calendar, now, tz):
+        for _ in range(places):
+            customer = customers[entry["customer"]] if "customer" in entry else next(in_turn)
+            reserve_place(session, calendar, slot, customer_id=customer.id, channel=DEMO_CHANNEL)
+
+
+def _slots_of(entry: dict[str, Any], calendar: Calendar, now: datetime, tz: str) -> list[Slot]:
+    hours = parse_opening_hours(calendar.opening_hours)
+    if "day" in entry:
+        weeks_ahead = 1 if entry.get("week") == "next" else 0
+        day = local_week_start(now, tz, weeks_ahead) + timedelta(WEEKDAYS.index(entry["day"]))
+        local = datetime.combine(day, time.fromisoformat(entry["time"]), tzinfo=ZoneInfo(tz))
+        slot = find_slot(hours, calendar.slot_minutes, local.astimezone(timezone.utc), tz)
+        if slot is None:
+            raise ValueError(f"{entry['day']} {entry['time']} is not a slot of {entry}")
+        return [slot]
+    upcoming = [s for s in week_slots(hours, calendar.slot_minutes, now, tz) if s.start_utc > now]
+    if entry.get("rest_of_week"):
+        return upcoming
+    return upcoming[: int(entry["next_slots"])]

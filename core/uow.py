@@ -1,0 +1,89 @@
+"""Unit of work: one session, one transaction; nothing is kept unless commit() is called."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.config import CoreSettings
+from core.db import make_engine, make_session_factory
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+
+
+class UnitOfWork:
+    """`with uow: ...; uow.commit()`; rolls back otherwise.
+
+    Re-entrant: a service function may enter a unit of work its caller already entered; the
+    session is closed when the outermost block ends. An exception at any level rolls back.
+    """
+
+    session: Session
+
+    def __init__(
+        self, session_factory: Callable[[], Session], timezone: str = DEFAULT_TIMEZONE
+    ) -> None:
+        self._session_factory = session_factory
+        self.timezone = timezone
+        self._depth = 0
+
+    def __enter__(self) -> UnitOfWork:
+        if self._depth == 0:
+            self.session = self._session_factory()
+        self._depth += 1
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._depth -= 1
+        if exc_type is not None or self._depth == 0:
+            self.rollback()
+        if self._depth == 0:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def uow_factory(
+    session_factory: Callable[[], Session], timezone: str = DEFAULT_TIMEZONE
+) -> Callable[[], UnitOfWork]:
+    """A callable making fresh units of work on `session_factory`."""
+    return lambda: UnitOfWork(session_factory, timezone=timezone)
+
+
+_session_factories: dict[str, sessionmaker[Session]] = {}
+_lock = threading.Lock()
+
+
+def _session_factory_for(url: str) -> sessionmaker[Session]:
+    with _lock:
+        if url not in _session_factories:
+            _session_factories[url] = make_session_factory(make_engine(url))
+        return _session_factories[url]
+
+
+def uow_from_settings(settings: CoreSettings) -> Callable[[], UnitOfWork]:
+    """Units of work on the configured database; the engine is created on first use and cached."""
+    url, timezone = settings.database_url, settings.timezone
+    return lambda: UnitOfWork(_session_factory_for(url), timezone=timezone)
+
+
+def dispose_engines() -> None:
+    """Close the cached engines (process shutdown, tests)."""
+    with _lock:
+        for factory in _session_factories.values():
+            engine = factory.kw.get("bind")
+            if engine is not None:
+                engine.dispose()
+        _session_factories.clear()

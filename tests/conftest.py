@@ -1,0 +1,203 @@
+"""Shared fixtures: one database fixture for SQLite and PostgreSQL, migrated and seeded.
+
+- `db_url`: an empty database URL, parametrised over SQLite (a file in tmp_path) and
+  PostgreSQL (PITLANE_TEST_POSTGRES_URL, its own schema per test, dropped afterwards; skipped
+  with the reason when the server is unreachable; set the variable empty to skip on purpose).
+- `migrated_url`: `db_url` upgraded to head through Alembic.
+- `uow_factory`: units of work on `migrated_url` (time zone Europe/Paris), empty database.
+- `seeded_uow_factory`: the same with data/demo.yaml loaded relative to `now`.
+- `now`: a fixed instant, Wednesday 19 November 2025 10:30 in Paris (09:30 UTC).
+- `local_dt`: `local_dt(2025, 10, 26, 9, 0)` -> that Paris wall-clock time as aware UTC.
+- `add_calendar`: `add_calendar("agency", "service", capacity=2, slot_minutes=60,
+  opening_hours={...})` creates the agency, service and calendar when missing.
+- `sqlite_url` / `seeded_sqlite_url`: a migrated (and seeded, relative to the real clock,
+  since a web app reads the clock) SQLite file URL, for web app tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from core.db import make_engine, make_session_factory
+from core.manage import migrate
+from core.models import Agency, Calendar, Service
+from core.seed import DEMO_DATA, load_demo_data
+from core.uow import UnitOfWork
+from core.uow import uow_factory as make_uow_factory
+
+TIMEZONE = "Europe/Paris"
+FIXED_NOW = datetime(2025, 11, 19, 9, 30, tzinfo=timezone.utc)  # Wednesday, 10:30 in Paris
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WORKSHOP_HOURS = {
+    day: [["09:00", "12:00"], ["14:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")
+}
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def _postgres_url() -> URL | None:
+    raw = os.environ.get("PITLANE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if not raw:
+        return None
+    url = make_url(raw)
+    return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url
+
+
+@functools.lru_cache(maxsize=1)
+def _postgres_unavailable() -> str | None:
+    """Why the PostgreSQL tests cannot run, or None when the server answers."""
+    url = _postgres_url()
+    if url is None:
+        return "PITLANE_TEST_POSTGRES_URL is empty: PostgreSQL tests disabled"
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return None
+    except Exception as exc:  # any failure to connect means: skip, and say why
+        shown = url.render_as_string(hide_password=True)
+        return f"PostgreSQL unreachable at {shown}: {type(exc).__name__}: {exc}".strip()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pitlane.db'}"
+        return
+    reason = _postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    base = _postgres_url()
+    assert base is not None
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def migrated_url(db_url: str) -> str:
+    migrate(db_url)
+    return db_url
+
+
+@pytest.fixture
+def uow_factory(migrated_url: str) -> Iterator[UowFactory]:
+    engine = make_engine(migrated_url)
+    yield make_uow_factory(make_session_factory(engine), timezone=TIMEZONE)
+    engine.dispose()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return FIXED_NOW
+
+
+@pytest.fixture
+def local_dt() -> Callable[..., datetime]:
+    def build(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+        local = datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(TIMEZONE))
+        return local.astimezone(timezone.utc)
+
+    return build
+
+
+@pytest.fixture
+def seeded_uow_factory(uow_factory: UowFactory, now: datetime) -> UowFactory:
+    assert load_demo_data(uow_factory(), DEMO_DATA, now)
+    return uow_factory
+
+
+@pytest.fixture
+def add_calendar(uow_factory: UowFactory) -> Callable[..., None]:
+    def add(
+        agency: str = "test-agency",
+        service: str = "maintenance",
+        *,
+        capacity: int = 2,
+        slot_minutes: int = 60,
+        opening_hours: dict[str, list[list[str]]] | None = None,
+    ) -> None:
+        with uow_factory() as uow:
+            session = uow.session
+            if session.get(Service, service) is None:
+                workshop = service == "maintenance"
+                session.add(
+                    Service(
+                        code=service,
+                        name_fr=service,
+                        name_en=service,
+                        kind="workshop" if workshop else "test_ride",
+                        usage=None if workshop else "road",
+                    )
+                )
+            agency_row = session.scalar(select(Agency).where(Agency.code == agency))
+            if agency_row is None:
+                agency_row = Agency(
+                    code=agency,
+                    name=agency.title(),
+                    address="1 rue de Test",
+                    city="Paris",
+                    postcode="75001",
+                    latitude=48.86,
+                    longitude=2.34,
+                    phone="+33 1 99 00 00 00",
+                    email=f"{agency}@pitlane.example",
+                )
+                session.add(agency_row)
+            session.flush()
+            session.add(
+                Calendar(
+                    agency_id=agency_row.id,
+                    service_code=service,
+                    slot_minutes=slot_minutes,
+                    capacity=capacity,
+                    opening_hours=WORKSHOP_HOURS if opening_hours is None else opening_hours,
+                )
+            )
+            uow.commit()
+
+    return add
+
+
+def _sqlite_database(tmp_path: Any, name: str, seeded: bool) -> str:
+    url = f"sqlite:///{tmp_path / name / 'pitlane.db'}"
+    migrate(url)
+    if seeded:
+        engine = make_engine(url)
+        factory = make_uow_factory(make_session_factory(engine), timezone=TIMEZONE)
+        load_demo_data(factory(), DEMO_DATA, datetime.now(timezone.utc))
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Any) -> str:
+    """A migrated, empty SQLite database file."""
+    return _sqlite_database(tmp_path, "empty", seeded=False)
+
+
+@pytest.fixture
+def seeded_sqlite_url(tmp_path: Any) -> str:
+    """A migrated SQLite database file with the demo data, relative to the real clock."""
+    return _sqlite_database(tmp_path, "seeded", seeded=True)
