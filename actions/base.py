@@ -1,0 +1,141 @@
+"""What every action shares: its context (database, time zone, clock), the channel identity
+of the conversation, and the base validator of the forms.
+
+Actions get their `ActionContext` through their constructor. The action server builds them
+without arguments, so the context is then read from `CoreSettings` (PITLANE_DATABASE_URL,
+PITLANE_TIMEZONE) on first use: nothing is connected at import time. Tests pass their own
+context (`ValidateBookingForm(context=ActionContext(...))`): no global to patch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from core.config import CoreSettings
+from core.errors import InvalidValue
+from core.uow import UnitOfWork, uow_from_settings
+
+# The one place where a core InvalidValue code becomes a bot response.
+INVALID_RESPONSES = {
+    "not_a_year": "utter_invalid_year",
+    "year_implausible": "utter_invalid_year",
+    "not_a_date": "utter_invalid_date",
+    "date_future": "utter_future_date",
+    "not_a_mileage": "utter_invalid_mileage",
+    "mileage_negative": "utter_invalid_mileage",
+    "mileage_implausible": "utter_invalid_mileage",
+    "not_a_name": "utter_invalid_name",
+    "invalid_name": "utter_invalid_name",
+    "invalid_contact": "utter_invalid_contact",
+}
+DEFAULT_LANGUAGE = "fr"
+LANGUAGES = ("fr", "en")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What actions need from outside: units of work, the customers' time zone, a clock."""
+
+    uow: Callable[[], UnitOfWork]
+    timezone: str = "Europe/Paris"
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @classmethod
+    def from_settings(cls, settings: CoreSettings | None = None) -> ActionContext:
+        """From the environment; the engine is only created by the first unit of work."""
+        settings = settings or CoreSettings()
+        return cls(uow=uow_from_settings(settings), timezone=settings.timezone)
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        return self.clock().astimezone(timezone.utc)
+
+    def today(self) -> date:
+        """Today's date where the customers live."""
+        return self.clock().astimezone(ZoneInfo(self.timezone)).date()
+
+
+class WithContext:
+    """Constructor injection of the context, read lazily from the settings by default."""
+
+    def __init__(self, context: ActionContext | None = None) -> None:
+        self._context = context
+
+    @property
+    def context(self) -> ActionContext:
+        if self._context is None:
+            self._context = ActionContext.from_settings()
+        return self._context
+
+
+@dataclass(frozen=True)
+class ChannelIdentity:
+    """Who is talking, as the hub says in the message metadata."""
+
+    channel: str
+    external_id: str
+    language: str | None
+
+
+def channel_identity(tracker: Tracker) -> ChannelIdentity:
+    """From `metadata` {channel, external_id, language}; "rest" and the sender id otherwise."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    language = metadata.get("language")
+    return ChannelIdentity(
+        channel=str(metadata.get("channel") or "rest"),
+        external_id=str(metadata.get("external_id") or tracker.sender_id),
+        language=language if language in LANGUAGES else None,
+    )
+
+
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language slot, French by default."""
+    language = tracker.get_slot("language")
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def as_text(value: Any) -> str:
+    """A slot candidate as text (entities may give numbers or lists)."""
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+class PitlaneAction(WithContext, Action, ABC):
+    """Base of the plain actions (abstract, so the action server does not register it)."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+
+class PitlaneFormValidator(WithContext, FormValidationAction, ABC):
+    """Base of the form validators: parse a value or say precisely why it is refused."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @staticmethod
+    def parsed(
+        slot: str,
+        value: Any,
+        parse: Callable[[str], Any],
+        dispatcher: CollectingDispatcher,
+    ) -> dict[str, Any]:
+        """`{slot: parse(value)}`, or utter the matching invalid response and `{slot: None}`."""
+        try:
+            return {slot: parse(as_text(value))}
+        except InvalidValue as error:
+            dispatcher.utter_message(response=INVALID_RESPONSES.get(error.code, "utter_default"))
+            return {slot: None}

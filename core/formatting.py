@@ -1,0 +1,62 @@
+"""Dates and times as the customer reads them, in French or English.
+
+Own day and month names: the `locale` module depends on the machine's installed locales
+and is process-global, so it is not used.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+_DAYS = {
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_MONTHS = {
+    "fr": (
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+_WEEK_OF = {"fr": "semaine du {day}", "en": "week of {day}"}
+
+
+def _lang(language: str | None) -> str:
+    return "en" if language == "en" else "fr"
+
+
+def local_time(start_utc: datetime, tz: str) -> datetime:
+    """The UTC instant in the given IANA time zone (naive datetimes are taken as UTC)."""
+    if start_utc.tzinfo is None:
+        start_utc = start_utc.replace(tzinfo=timezone.utc)
+    return start_utc.astimezone(ZoneInfo(tz))
+
+
+def format_day(day: date, language: str | None) -> str:
+    """'mar. 24 nov.' (fr) / 'Tue 24 Nov' (en)."""
+    lang = _lang(language)
+    return f"{_DAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]}"
+
+
+def format_slot(start_utc: datetime, tz: str, language: str | None) -> str:
+    """'mar. 24 nov. 09:00' (fr) / 'Tue 24 Nov 09:00' (en), in local time."""
+    local = local_time(start_utc, tz)
+    return f"{format_day(local.date(), language)} {local:%H:%M}"
+
+
+def format_week_label(monday: date, language: str | None) -> str:
+    """'semaine du lun. 23 nov.' / 'week of Mon 23 Nov'."""
+    lang = _lang(language)
+    return _WEEK_OF[lang].format(day=format_day(monday, lang))

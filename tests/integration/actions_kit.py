@@ -1,0 +1,112 @@
+"""Helpers for the action tests: the real Rasa domain, trackers as Rasa sends them, and the
+responses a `CollectingDispatcher` collected.
+
+The trackers mimic what Rasa 3.6 sends to a form's validation action: the events of the
+conversation, then `requested_slot`, the form's `ActionExecuted` and the slot candidates of
+the turn (the SDK validates exactly those trailing `SlotSet` events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ActionContext
+from core.uow import UnitOfWork
+
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "rasa_project" / "domain.yml"
+DOMAIN: dict[str, Any] = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+TIMEZONE = "Europe/Paris"
+HELPER_SLOTS = ("booking_when", "booking_agency")  # set by validate_booking_form
+WEB_VISITOR = {"channel": "web", "external_id": "visitor-1", "language": None}
+CAMILLE = {"channel": "web", "external_id": "demo-camille", "language": None}  # known
+
+
+def context(uow: Callable[[], UnitOfWork], now: datetime) -> ActionContext:
+    """The context the tests give to actions: the test database and a fixed clock."""
+    return ActionContext(uow=uow, timezone=TIMEZONE, clock=lambda: now)
+
+
+def initial_slots() -> dict[str, Any]:
+    slots = {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
+    slots.update(dict.fromkeys(HELPER_SLOTS))
+    slots["requested_slot"] = None
+    return slots
+
+
+def latest_message(
+    text: str, intent: str, metadata: dict[str, Any] | None, entities: list[dict] | None = None
+) -> dict[str, Any]:
+    return {
+        "intent": {"name": intent, "confidence": 1.0},
+        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+        "entities": entities or [],
+        "text": text,
+        "metadata": metadata or {},
+    }
+
+
+def message_tracker(
+    text: str,
+    *,
+    intent: str = "inform",
+    metadata: dict[str, Any] | None = None,
+    slots: dict[str, Any] | None = None,
+    sender_id: str = "web:visitor-1",
+) -> Tracker:
+    """The tracker of a plain action run right after a user message."""
+    latest = latest_message(text, intent, metadata)
+    events = [{"event": "user", "timestamp": None, "text": text, "parse_data": latest}]
+    values = {**initial_slots(), **(slots or {})}
+    return Tracker(sender_id, values, latest, events, False, None, {}, "action_listen")
+
+
+def form_tracker(
+    form: str,
+    *,
+    slots: dict[str, Any] | None = None,
+    candidates: dict[str, Any] | None = None,
+    requested: str | None = None,
+    text: str = "",
+    intent: str = "inform",
+    metadata: dict[str, Any] | None = None,
+    activation: bool = False,
+    sender_id: str = "web:visitor-1",
+) -> Tracker:
+    """The tracker a form's validation action receives for one turn (or at activation)."""
+    candidates = candidates or {}
+    latest = latest_message(text, intent, metadata)
+    events = [
+        {"event": "user", "timestamp": None, "text": text, "parse_data": latest},
+        *([] if activation else [SlotSet("requested_slot", requested)]),
+        {"event": "action", "timestamp": None, "name": form},
+        *(SlotSet(name, value) for name, value in candidates.items()),
+    ]
+    values = {**initial_slots(), **(slots or {}), **candidates, "requested_slot": requested}
+    loop = {"name": form, "is_interrupted": False, "rejected": False, "trigger_message": latest}
+    return Tracker(sender_id, values, latest, events, False, None, loop, "action_listen")
+
+
+async def run(action: Action, tracker: Tracker) -> tuple[list[dict], list[dict]]:
+    """Run an action: (events, messages)."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    return events, dispatcher.messages
+
+
+def said(response: str, buttons: list[dict] | None = None, **kwargs: Any) -> dict[str, Any]:
+    """The message `dispatcher.utter_message(response=..., buttons=..., **kwargs)` collects."""
+    dispatcher = CollectingDispatcher()
+    dispatcher.utter_message(response=response, buttons=buttons, **kwargs)
+    return dispatcher.messages[0]
+
+
+def responses(messages: list[dict]) -> list[str]:
+    return [message["response"] for message in messages]

@@ -1,0 +1,473 @@
+"""Booking form: agency, slot offers, unknown customers, the booking saved in its calendar.
+
+Demo data seeded at FIXED_NOW (Wednesday 19 November 2025, 10:30 in Paris): at Paris Nord
+the three next maintenance slots (11:00, 14:00, 15:00) are full; the only track (Lyon
+Gerland) is full for the rest of the week; Camille is known on the web as "demo-camille".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.base import ActionContext
+from actions.booking import ActionAskAgency, ActionAskSlotChoice, ValidateBookingForm
+from core.bookings import book_slot, list_bookings, offer_slots
+from core.customers import find_customer
+from core.models import Service
+from core.uow import UnitOfWork
+from tests.integration.actions_kit import (
+    CAMILLE,
+    WEB_VISITOR,
+    context,
+    form_tracker,
+    message_tracker,
+    run,
+    said,
+)
+
+UowFactory = Callable[[], UnitOfWork]
+FULL_AT_PARIS = "2025-11-19T10:00:00+00:00"  # Wednesday 11:00 in Paris, seeded full
+THURSDAY_9 = "2025-11-20T08:00:00+00:00"  # free
+MAINTENANCE_AT_PARIS = {"service_code": "maintenance", "agency": "paris-nord"}
+REFERENCE = re.compile(r"PL-[A-HJ-NP-Z2-9]{6}")
+
+
+@pytest.fixture
+def ctx(seeded_uow_factory: UowFactory, now: datetime) -> ActionContext:
+    return context(seeded_uow_factory, now)
+
+
+def booking_turn(
+    candidates: dict, *, metadata: dict, known: bool, requested: str, language: str = "fr"
+) -> object:
+    return form_tracker(
+        "booking_form",
+        slots={**MAINTENANCE_AT_PARIS, "customer_known": known, "language": language},
+        candidates=candidates,
+        requested=requested,
+        metadata=metadata,
+    )
+
+
+# ------------------------------------------------------------------ required slots and agency
+
+
+async def test_a_known_customer_is_asked_the_agency_only(ctx: ActionContext) -> None:
+    tracker = form_tracker(
+        "booking_form", slots={"service_code": "maintenance"}, activation=True, metadata=CAMILLE
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [SlotSet("customer_known", True), SlotSet("requested_slot", "agency")]
+    assert messages == []
+
+
+async def test_an_unknown_customer_has_all_four_slots_required(ctx: ActionContext) -> None:
+    tracker = form_tracker(
+        "booking_form",
+        slots={"service_code": "maintenance"},
+        activation=True,
+        metadata=WEB_VISITOR,
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    # agency, slot_choice, customer_name, customer_contact: the domain's list, which Rasa
+    # itself walks, so the SDK adds no requested_slot.
+    assert events == [SlotSet("customer_known", False)]
+    assert messages == []
+
+
+async def test_the_only_agency_offering_the_service_is_picked(ctx: ActionContext) -> None:
+    tracker = form_tracker(
+        "booking_form", slots={"service_code": "track_test"}, activation=True, metadata=CAMILLE
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [
+        SlotSet("customer_known", True),
+        SlotSet("agency", "lyon-gerland"),
+        SlotSet("requested_slot", "slot_choice"),
+    ]
+    assert messages == []
+
+
+async def test_the_agencies_offering_the_service_are_buttons(ctx: ActionContext) -> None:
+    tracker = message_tracker("", slots={"service_code": "offroad_test"})
+    events, messages = await run(ActionAskAgency(context=ctx), tracker)
+    assert events == []
+    assert messages == [
+        said(
+            "utter_ask_agency",
+            buttons=[
+                {"title": "Pitlane Bordeaux Lac", "payload": '/choose{"agency":"bordeaux-lac"}'},
+                {"title": "Pitlane Lyon Gerland", "payload": '/choose{"agency":"lyon-gerland"}'},
+            ],
+        )
+    ]
+
+
+async def test_no_agency_offering_the_service_ends_the_form(
+    ctx: ActionContext, seeded_uow_factory: UowFactory
+) -> None:
+    with seeded_uow_factory() as uow:
+        uow.session.add(Service(code="paint", name_fr="Peinture", name_en="Paint", kind="workshop"))
+        uow.commit()
+    tracker = message_tracker("", slots={"service_code": "paint"})
+    events, messages = await run(ActionAskAgency(context=ctx), tracker)
+    assert events == [SlotSet("requested_slot", None)]
+    assert messages == [said("utter_no_slots")]
+
+
+@pytest.mark.parametrize(
+    ("value", "agency"),
+    [("lyon-gerland", "lyon-gerland"), ("Lyon", "lyon-gerland"), ("bordeaux", "bordeaux-lac")],
+)
+async def test_an_agency_is_chosen_by_button_or_by_name(
+    ctx: ActionContext, value: str, agency: str
+) -> None:
+    tracker = form_tracker(
+        "booking_form",
+        slots={"service_code": "offroad_test", "customer_known": True},
+        candidates={"agency": value},
+        requested="agency",
+        metadata=CAMILLE,
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [SlotSet("agency", agency), SlotSet("requested_slot", "slot_choice")]
+    assert messages == []
+
+
+@pytest.mark.parametrize("value", ["paris-nord", "marseille"])  # Paris has no off-road test
+async def test_an_agency_not_offering_the_service_is_asked_again(
+    ctx: ActionContext, value: str
+) -> None:
+    tracker = form_tracker(
+        "booking_form",
+        slots={"service_code": "offroad_test", "customer_known": True},
+        candidates={"agency": value},
+        requested="agency",
+        metadata=CAMILLE,
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [SlotSet("agency", None), SlotSet("requested_slot", "agency")]
+    assert messages == []
+
+
+# ------------------------------------------------------------------ offers
+
+
+async def test_this_weeks_free_slots_are_offered_in_the_customers_language(
+    ctx: ActionContext,
+) -> None:
+    tracker = message_tracker("", slots={**MAINTENANCE_AT_PARIS, "language": "en"})
+    events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
+    assert events == []
+    assert messages == [
+        said(
+            "utter_offer_this_week",
+            buttons=[
+                {"title": title, "payload": '/choose{"slot_choice":"' + start + '"}'}
+                for title, start in [
+                    ("Wed 19 Nov 16:00", "2025-11-19T15:00:00+00:00"),
+                    ("Wed 19 Nov 17:00", "2025-11-19T16:00:00+00:00"),
+                    ("Thu 20 Nov 09:00", "2025-11-20T08:00:00+00:00"),
+                    ("Thu 20 Nov 10:00", "2025-11-20T09:00:00+00:00"),
+                    ("Fri 21 Nov 09:00", "2025-11-21T08:00:00+00:00"),
+                    ("Fri 21 Nov 10:00", "2025-11-21T09:00:00+00:00"),
+                    ("Sat 22 Nov 09:00", "2025-11-22T08:00:00+00:00"),
+                    ("Sat 22 Nov 10:00", "2025-11-22T09:00:00+00:00"),
+                ]
+            ],
+        )
+    ]
+
+
+async def test_next_weeks_slots_are_offered_when_this_week_is_full(ctx: ActionContext) -> None:
+    tracker = message_tracker("", slots={"service_code": "track_test", "agency": "lyon-gerland"})
+    events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
+    assert events == []
+    assert [message["response"] for message in messages] == ["utter_offer_next_week"]
+    titles = [button["title"] for button in messages[0]["buttons"]]
+    assert titles == [
+        "ven. 28 nov. 09:00",
+        "ven. 28 nov. 14:00",
+        "sam. 29 nov. 09:00",
+        "sam. 29 nov. 14:00",
+        "dim. 30 nov. 09:00",
+        "dim. 30 nov. 14:00",
+    ]
+
+
+async def test_no_slot_this_week_or_next_ends_the_form(
+    ctx: ActionContext, add_calendar: Callable[..., None]
+) -> None:
+    add_calendar("closed-agency", "maintenance", opening_hours={})
+    tracker = message_tracker("", slots={"service_code": "maintenance", "agency": "closed-agency"})
+    events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
+    assert events == [SlotSet("requested_slot", None)]
+    assert messages == [said("utter_no_slots")]
+
+
+# ------------------------------------------------------------------ booking
+
+
+async def test_a_known_customer_books_in_the_workshop_calendar(
+    ctx: ActionContext, seeded_uow_factory: UowFactory
+) -> None:
+    tracker = booking_turn(
+        {"slot_choice": THURSDAY_9}, metadata=CAMILLE, known=True, requested="slot_choice"
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    reference = events[1]["value"]
+    assert REFERENCE.fullmatch(reference)
+    assert events == [
+        SlotSet("slot_choice", THURSDAY_9),
+        SlotSet("booking_reference", reference),
+        SlotSet("booking_when", "jeu. 20 nov. 09:00"),
+        SlotSet("booking_agency", "Pitlane Paris Nord"),
+        SlotSet("requested_slot", None),
+    ]
+    assert messages == []
+    [booking] = [b for b in list_bookings(seeded_uow_factory()) if b.reference == reference]
+    assert (booking.service, booking.agency, booking.channel) == (
+        "maintenance",
+        "paris-nord",
+        "web",
+    )
+    assert booking.start_utc == datetime(2025, 11, 20, 8, 0, tzinfo=timezone.utc)
+    assert booking.customer_name == "Camille Martin"
+
+
+async def test_a_test_ride_is_booked_in_its_own_calendar(
+    ctx: ActionContext, seeded_uow_factory: UowFactory
+) -> None:
+    start = "2025-11-28T08:00:00+00:00"  # next week's Friday 09:00 on the track
+    tracker = form_tracker(
+        "booking_form",
+        slots={"service_code": "track_test", "agency": "lyon-gerland", "customer_known": True},
+        candidates={"slot_choice": start},
+        requested="slot_choice",
+        metadata=CAMILLE,
+    )
+    events, _ = await run(ValidateBookingForm(context=ctx), tracker)
+    reference = events[1]["value"]
+    services = {
+        service: {b.reference for b in list_bookings(seeded_uow_factory(), service=service)}
+        for service in ("maintenance", "road_test", "offroad_test", "track_test")
+    }
+    assert [s for s, references in services.items() if reference in references] == ["track_test"]
+
+
+async def test_the_confirmation_is_in_english_for_an_english_customer(ctx: ActionContext) -> None:
+    tracker = booking_turn(
+        {"slot_choice": THURSDAY_9},
+        metadata=CAMILLE,
+        known=True,
+        requested="slot_choice",
+        language="en",
+    )
+    events, _ = await run(ValidateBookingForm(context=ctx), tracker)
+    assert SlotSet("booking_when", "Thu 20 Nov 09:00") in events
+
+
+async def test_a_full_slot_is_refused_and_a_fresh_offer_follows(
+    ctx: ActionContext, seeded_uow_factory: UowFactory
+) -> None:
+    tracker = booking_turn(
+        {"slot_choice": FULL_AT_PARIS}, metadata=CAMILLE, known=True, requested="slot_choice"
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [
+        SlotSet("slot_choice", FULL_AT_PARIS),
+        SlotSet("slot_choice", None),
+        SlotSet("requested_slot", "slot_choice"),
+    ]
+    assert messages == [said("utter_slot_taken")]
+    _, offer = await run(
+        ActionAskSlotChoice(context=ctx), message_tracker("", slots=MAINTENANCE_AT_PARIS)
+    )
+    assert FULL_AT_PARIS not in str(offer[0]["buttons"])
+
+
+async def test_a_slot_taken_by_someone_else_meanwhile_is_offered_no_more(
+    ctx: ActionContext, seeded_uow_factory: UowFactory, now: datetime
+) -> None:
+    slots = {"service_code": "road_test", "agency": "bordeaux-lac"}  # capacity 1
+    offered = offer_slots(seeded_uow_factory(), "bordeaux-lac", "road_test", now).slots[0]
+    book_slot(
+        seeded_uow_factory(),
+        agency_code="bordeaux-lac",
+        service_code="road_test",
+        start_utc=offered.start_utc,
+        customer_id=None,
+        channel="telegram",
+        now=now,
+    )
+    choice = offered.start_utc.isoformat()
+    tracker = form_tracker(
+        "booking_form",
+        slots={**slots, "customer_known": True},
+        candidates={"slot_choice": choice},
+        requested="slot_choice",
+        metadata=CAMILLE,
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [
+        SlotSet("slot_choice", choice),
+        SlotSet("slot_choice", None),
+        SlotSet("requested_slot", "slot_choice"),
+    ]
+    assert messages == [said("utter_slot_taken")]
+    _, offer = await run(ActionAskSlotChoice(context=ctx), message_tracker("", slots=slots))
+    assert choice not in str(offer[0]["buttons"])
+
+
+@pytest.mark.parametrize("value", ["2025-11-20T08:17:00+00:00", "2025-11-18T08:00:00+00:00"])
+async def test_a_time_that_is_not_a_free_slot_is_refused(ctx: ActionContext, value: str) -> None:
+    tracker = booking_turn(
+        {"slot_choice": value}, metadata=CAMILLE, known=True, requested="slot_choice"
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [
+        SlotSet("slot_choice", value),
+        SlotSet("slot_choice", None),
+        SlotSet("requested_slot", "slot_choice"),
+    ]
+    assert messages == [said("utter_slot_taken")]
+
+
+async def test_a_slot_choice_that_is_no_time_is_asked_again(ctx: ActionContext) -> None:
+    tracker = booking_turn(
+        {"slot_choice": "jeudi matin"}, metadata=CAMILLE, known=True, requested="slot_choice"
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [SlotSet("slot_choice", None), SlotSet("requested_slot", "slot_choice")]
+    assert messages == []
+
+
+# ------------------------------------------------------------------ unknown customers
+
+
+async def test_an_unknown_customer_gives_name_and_contact_then_books_and_is_remembered(
+    ctx: ActionContext, seeded_uow_factory: UowFactory
+) -> None:
+    form = ValidateBookingForm(context=ctx)
+    unknown = {**MAINTENANCE_AT_PARIS, "customer_known": False}
+
+    slot_turn = form_tracker(
+        "booking_form",
+        slots=unknown,
+        candidates={"slot_choice": THURSDAY_9},
+        requested="slot_choice",
+        metadata=WEB_VISITOR,
+    )
+    events, messages = await run(form, slot_turn)
+    assert events == [SlotSet("slot_choice", THURSDAY_9)]  # Rasa asks customer_name next
+    assert messages == []
+
+    name_turn = form_tracker(
+        "booking_form",
+        slots={**unknown, "slot_choice": THURSDAY_9},
+        candidates={"customer_name": "je m'appelle Jean Dupont"},
+        requested="customer_name",
+        metadata=WEB_VISITOR,
+    )
+    events, messages = await run(form, name_turn)
+    assert events == [SlotSet("customer_name", "Jean Dupont")]
+    assert messages == []
+
+    contact_turn = form_tracker(
+        "booking_form",
+        slots={**unknown, "slot_choice": THURSDAY_9, "customer_name": "Jean Dupont"},
+        candidates={"customer_contact": "06 12 34 56 78"},
+        requested="customer_contact",
+        metadata=WEB_VISITOR,
+    )
+    events, messages = await run(form, contact_turn)
+    reference = events[2]["value"]
+    assert events == [
+        SlotSet("customer_contact", "+33612345678"),
+        SlotSet("customer_known", True),
+        SlotSet("booking_reference", reference),
+        SlotSet("booking_when", "jeu. 20 nov. 09:00"),
+        SlotSet("booking_agency", "Pitlane Paris Nord"),
+        SlotSet("requested_slot", None),
+    ]
+    assert messages == []
+    customer = find_customer(seeded_uow_factory(), "web", "visitor-1")
+    assert customer is not None
+    assert (customer.name, customer.phone, customer.language) == (
+        "Jean Dupont",
+        "+33612345678",
+        "fr",
+    )
+    [booking] = [b for b in list_bookings(seeded_uow_factory()) if b.reference == reference]
+    assert booking.customer_id == customer.id
+
+    next_time = form_tracker(
+        "booking_form",
+        slots={"service_code": "maintenance"},
+        activation=True,
+        metadata=WEB_VISITOR,
+    )
+    events, _ = await run(form, next_time)
+    assert events == [SlotSet("customer_known", True), SlotSet("requested_slot", "agency")]
+
+
+@pytest.mark.parametrize("typed", ["12", "a", "jean@example.fr"])
+async def test_an_invalid_name_is_refused(ctx: ActionContext, typed: str) -> None:
+    tracker = form_tracker(
+        "booking_form",
+        slots={**MAINTENANCE_AT_PARIS, "customer_known": False, "slot_choice": THURSDAY_9},
+        candidates={"customer_name": typed},
+        requested="customer_name",
+        metadata=WEB_VISITOR,
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [SlotSet("customer_name", None)]
+    assert messages == [said("utter_invalid_name")]
+
+
+@pytest.mark.parametrize("typed", ["pas de tel", "06 12", "jean@", "jean.example.fr"])
+async def test_an_invalid_contact_is_refused(ctx: ActionContext, typed: str) -> None:
+    tracker = form_tracker(
+        "booking_form",
+        slots={
+            **MAINTENANCE_AT_PARIS,
+            "customer_known": False,
+            "slot_choice": THURSDAY_9,
+            "customer_name": "Jean Dupont",
+        },
+        candidates={"customer_contact": typed},
+        requested="customer_contact",
+        metadata=WEB_VISITOR,
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [SlotSet("customer_contact", None)]
+    assert messages == [said("utter_invalid_contact")]
+
+
+async def test_without_metadata_the_customer_is_the_rest_sender(
+    ctx: ActionContext, seeded_uow_factory: UowFactory
+) -> None:
+    tracker = form_tracker(
+        "booking_form",
+        slots={
+            **MAINTENANCE_AT_PARIS,
+            "customer_known": False,
+            "slot_choice": THURSDAY_9,
+            "customer_name": "Ann Lee",
+        },
+        candidates={"customer_contact": "ann@example.com"},
+        requested="customer_contact",
+        metadata=None,
+        sender_id="curl-test",
+    )
+    events, _ = await run(ValidateBookingForm(context=ctx), tracker)
+    assert SlotSet("customer_known", True) in events
+    customer = find_customer(seeded_uow_factory(), "rest", "curl-test")
+    assert customer is not None and customer.email == "ann@example.com"
+    [booking] = [b for b in list_bookings(seeded_uow_factory()) if b.customer_id == customer.id]
+    assert booking.channel == "rest"

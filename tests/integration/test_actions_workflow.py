@@ -1,0 +1,65 @@
+"""End of a workflow and the conversation's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.language import ValidateSlotMappings
+from actions.workflow import ActionResetWorkflow
+from tests.integration.actions_kit import context, message_tracker, run, said
+
+
+async def test_reset_clears_the_workflow_and_keeps_the_language(now: datetime) -> None:
+    action = ActionResetWorkflow(context=context(lambda: pytest.fail("no database"), now))
+    slots = {
+        "language": "en",
+        "vehicle_year": "2019",
+        "last_service_date": "2023-03-16",
+        "maintenance_due": True,
+        "service_code": "maintenance",
+        "agency": "paris-nord",
+        "slot_choice": "2025-11-20T08:00:00+00:00",
+        "customer_known": True,
+        "booking_reference": "PL-ABC234",
+        "booking_when": "Thu 20 Nov 09:00",
+        "booking_agency": "Pitlane Paris Nord",
+    }
+    events, messages = await run(action, message_tracker("", slots=slots))
+    assert events == [
+        SlotSet("vehicle_year", None),
+        SlotSet("last_service_date", None),
+        SlotSet("maintenance_due", None),
+        SlotSet("service_code", None),
+        SlotSet("agency", None),
+        SlotSet("slot_choice", None),
+        SlotSet("customer_known", None),
+        SlotSet("booking_reference", None),
+        SlotSet("booking_when", None),
+        SlotSet("booking_agency", None),
+    ]
+    assert messages == [said("utter_menu")]
+
+
+@pytest.mark.parametrize(
+    ("text", "metadata_language", "current", "events"),
+    [
+        ("hello, I need a test ride", None, "fr", [SlotSet("language", "en")]),
+        ("bonjour je veux un rdv", None, "en", [SlotSet("language", "fr")]),
+        ("bonjour", None, "fr", []),  # unchanged: no event
+        ("2019", None, "en", []),  # unsure: kept
+        ("/check_maintenance", None, "en", []),
+        ("bonjour", "en", "fr", [SlotSet("language", "en")]),  # the channel knows better
+        ("hello", "fr", "fr", []),
+    ],
+)
+async def test_language_from_metadata_else_from_the_text(
+    text: str, metadata_language: str | None, current: str, events: list
+) -> None:
+    metadata = {"channel": "web", "external_id": "visitor-1", "language": metadata_language}
+    tracker = message_tracker(text, metadata=metadata, slots={"language": current})
+    got, messages = await run(ValidateSlotMappings(), tracker)
+    assert got == events
+    assert messages == []

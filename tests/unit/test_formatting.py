@@ -1,0 +1,53 @@
+"""Slots shown to the customer in their language and time zone (core/formatting.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from core.formatting import format_day, format_slot, format_week_label
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    ("start_utc", "language", "expected"),
+    [
+        (datetime(2026, 11, 24, 8, 0, tzinfo=UTC), "fr", "mar. 24 nov. 09:00"),
+        (datetime(2026, 11, 24, 8, 0, tzinfo=UTC), "en", "Tue 24 Nov 09:00"),
+        (datetime(2025, 8, 15, 12, 30, tzinfo=UTC), "fr", "ven. 15 août 14:30"),  # UTC+2
+        (datetime(2025, 8, 15, 12, 30, tzinfo=UTC), "en", "Fri 15 Aug 14:30"),
+        (datetime(2025, 2, 2, 8, 0, tzinfo=UTC), "fr", "dim. 2 févr. 09:00"),
+        (datetime(2025, 12, 1, 16, 0, tzinfo=UTC), "fr", "lun. 1 déc. 17:00"),
+        (datetime(2025, 12, 31, 23, 30, tzinfo=UTC), "en", "Thu 1 Jan 00:30"),  # next day
+    ],
+)
+def test_format_slot_in_paris_time(start_utc: datetime, language: str, expected: str) -> None:
+    assert format_slot(start_utc, "Europe/Paris", language) == expected
+
+
+def test_format_slot_follows_the_dst_change() -> None:
+    before = datetime(2025, 10, 25, 7, 0, tzinfo=UTC)  # Saturday, UTC+2
+    after = datetime(2025, 10, 27, 8, 0, tzinfo=UTC)  # Monday, UTC+1
+    assert format_slot(before, "Europe/Paris", "en") == "Sat 25 Oct 09:00"
+    assert format_slot(after, "Europe/Paris", "en") == "Mon 27 Oct 09:00"
+
+
+def test_format_slot_uses_the_given_time_zone() -> None:
+    start = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    assert format_slot(start, "America/New_York", "en") == "Tue 24 Nov 03:00"
+
+
+def test_a_naive_datetime_is_taken_as_utc() -> None:
+    assert format_slot(datetime(2026, 11, 24, 8, 0), "Europe/Paris", "fr") == "mar. 24 nov. 09:00"
+
+
+@pytest.mark.parametrize("language", [None, "de", ""])
+def test_an_unknown_language_is_shown_in_french(language: str | None) -> None:
+    assert format_day(date(2026, 11, 24), language) == "mar. 24 nov."
+
+
+def test_format_week_label() -> None:
+    assert format_week_label(date(2026, 11, 23), "fr") == "semaine du lun. 23 nov."
+    assert format_week_label(date(2026, 11, 23), "en") == "week of Mon 23 Nov"
