@@ -39,8 +39,8 @@ class StackConfig:
         return cls(
             rasa_port=int(os.environ.get("PITLANE_RASA_PORT", 5005)),
             actions_port=int(os.environ.get("PITLANE_ACTIONS_PORT", 5055)),
-            web_port=int(os.environ.get("PITLANE_WEB_PORT", 8000)),
-            host=os.environ.get("PITLANE_WEB_HOST", "127.0.0.1"),
+            web_port=int(os.environ.get("PITLANE_PORT", 8000)),
+            host=os.environ.get("PITLANE_HOST", "127.0.0.1"),
         )
 
     @property
@@ -82,6 +82,8 @@ class Stack:
         env.update(
             {
                 "PITLANE_RASA_URL": self.config.rasa_url,
+                "PITLANE_HOST": self.config.host,
+                "PITLANE_PORT": str(self.config.web_port),
                 "PITLANE_ACTION_ENDPOINT_URL": f"{self.config.actions_url}/webhook",
                 "RASA_TELEMETRY_ENABLED": "false",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -110,8 +112,7 @@ class Stack:
             ),
             Managed(
                 "web",
-                [str(APP_PYTHON), "-m", "uvicorn", "backoffice.main:create_app", "--factory",
-                 "--host", c.host, "--port", str(c.web_port)],
+                [str(APP_PYTHON), "-m", "backoffice"],  # uvicorn on PITLANE_HOST:PITLANE_PORT
                 ROOT, f"{c.web_url}/healthz", 60,
             ),
         ]

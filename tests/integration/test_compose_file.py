@@ -54,8 +54,10 @@ def test_rasa_reaches_the_action_server_on_the_port_it_listens_on(compose):
 
 
 def test_the_web_app_is_published_on_its_default_port(compose):
-    assert compose["services"]["web"]["ports"] == [f"{StackConfig().web_port}:8000"]
-    assert "--port 8000" in compose["services"]["web"]["command"][-1]
+    web = compose["services"]["web"]
+    assert web["ports"] == [f"{StackConfig().web_port}:{web['environment']['PITLANE_PORT']}"]
+    assert WebSettings().port == StackConfig().web_port
+    assert "python -m backoffice" in web["command"][-1]
 
 
 def test_rasa_image_is_the_version_pinned_for_the_local_environment(compose):

@@ -1,0 +1,76 @@
+"""Every error the web app answers has one JSON shape: {"error": {"code", "message"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from channels.hub import StoreUnavailable
+from core.errors import InvalidValue, NotFound, PitlaneError, SlotTaken, SlotUnavailable
+
+log = logging.getLogger(__name__)
+
+# Domain errors -> HTTP status, in one place (most specific first).
+_DOMAIN_STATUS: list[tuple[type[PitlaneError], int]] = [
+    (NotFound, 404),
+    (InvalidValue, 422),
+    (SlotTaken, 409),
+    (SlotUnavailable, 409),
+]
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def api_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> HTTPException:
+    """An HTTP answer decided by a route, with a stable `code` and a human `message`."""
+    return HTTPException(status, detail={"code": code, "message": message}, headers=headers)
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn exceptions into JSON answers (never an HTML 500)."""
+
+    @app.exception_handler(PitlaneError)
+    async def _domain_error(request: Request, exc: PitlaneError) -> JSONResponse:
+        status = next((s for kind, s in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
+        return JSONResponse(error_body(exc.code, exc.message), status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        first = details[0] if details else {"field": "", "problem": "invalid"}
+        message = f"invalid {first['field'] or 'request'}: {first['problem']}"
+        return JSONResponse(error_body("invalid_request", message, details=details), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail
+        if isinstance(detail, dict) and {"code", "message"} <= detail.keys():
+            body = error_body(str(detail["code"]), str(detail["message"]))
+        else:
+            code = _HTTP_CODES.get(exc.status_code, "http_error")
+            body = error_body(code, str(detail))
+        return JSONResponse(body, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        message = "the message store is unavailable, please retry"
+        return JSONResponse(error_body("store_unavailable", message), 503)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "unexpected error"), 500)

@@ -1,0 +1,68 @@
+"""Intent names of the Rasa domain, to tell a known button payload from a forged one."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+# Intents every Rasa 3.6 domain has, declared or not.
+RASA_DEFAULT_INTENTS = frozenset(
+    {"restart", "back", "out_of_scope", "session_start", "nlu_fallback"}
+)
+
+_PAYLOAD = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<rest>.*)$", re.DOTALL)
+
+
+def load_intents(project_dir: Path) -> frozenset[str] | None:
+    """Intent names from domain.yml or domain/*.yml; None when no domain is there yet."""
+    files = [project_dir / "domain.yml"] + sorted((project_dir / "domain").glob("**/*.yml"))
+    names: set[str] = set()
+    found = False
+    for path in files:
+        if not path.is_file():
+            continue
+        try:
+            content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            log.warning("cannot read intents from %s: %s", path, exc)
+            continue
+        found = True
+        declared = content.get("intents") if isinstance(content, dict) else None
+        for item in declared or []:
+            if isinstance(item, str):
+                names.add(item)
+            elif isinstance(item, dict):
+                names.update(str(key) for key in item)
+    if not found:
+        log.warning("no Rasa domain under %s: button payloads are not checked", project_dir)
+        return None
+    return frozenset(names | RASA_DEFAULT_INTENTS)
+
+
+def is_payload(text: str) -> bool:
+    """A message starting with '/' is a button payload (Rasa's intent shortcut)."""
+    return text.startswith("/")
+
+
+def payload_is_known(text: str, intents: frozenset[str] | None) -> bool:
+    """True when `/intent{json}` names a domain intent and its entities parse as an object."""
+    if intents is None:
+        return True
+    match = _PAYLOAD.match(text)
+    if match is None or match.group("intent") not in intents:
+        return False
+    rest = match.group("rest").strip()
+    if not rest or rest.startswith("@"):
+        return True
+    entities_text = rest.rsplit("@", 1)[0] if re.search(r"}@[\d.]+$", rest) else rest
+    try:
+        entities = json.loads(entities_text)
+    except ValueError:
+        return False
+    return isinstance(entities, dict)

@@ -1,0 +1,76 @@
+"""The hub's message shapes: what a channel adapter sends to the customer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One bot (or hub) message for the customer, whatever the channel."""
+
+    text: str | None = None
+    buttons: list[Button] = field(default_factory=list)
+    image: str | None = None
+    attachment: Any = None
+    custom: Any = None
+
+    @classmethod
+    def from_rasa(cls, data: dict[str, Any]) -> OutgoingMessage:
+        """Build from one item of Rasa's REST channel answer; unknown keys are dropped."""
+        text = data.get("text")
+        image = data.get("image")
+        return cls(
+            text=text if isinstance(text, str) else None,
+            buttons=parse_buttons(data.get("buttons")),
+            image=image if isinstance(image, str) else None,
+            attachment=data.get("attachment"),
+            custom=data.get("custom"),
+        )
+
+    def to_rest(self, recipient_id: str) -> dict[str, Any]:
+        """Rasa's REST channel item: keys without a value are left out, as Rasa does."""
+        item: dict[str, Any] = {"recipient_id": recipient_id}
+        if self.text is not None:
+            item["text"] = self.text
+        if self.image is not None:
+            item["image"] = self.image
+        if self.buttons:
+            item["buttons"] = [{"title": b.title, "payload": b.payload} for b in self.buttons]
+        if self.attachment is not None:
+            item["attachment"] = self.attachment
+        if self.custom is not None:
+            item["custom"] = self.custom
+        return item
+
+    def stored_payload(self) -> dict[str, Any] | None:
+        """What is stored beside the text so a transcript can show the message again."""
+        extra = self.to_rest("")
+        extra.pop("recipient_id")
+        extra.pop("text", None)
+        return extra or None
+
+    @classmethod
+    def from_stored(cls, text: str | None, payload: dict[str, Any] | None) -> OutgoingMessage:
+        """Rebuild a stored outbound message (inverse of `stored_payload`)."""
+        return cls.from_rasa({**(payload or {}), "text": text})
+
+
+def parse_buttons(raw: object) -> list[Button]:
+    """Keep the well-formed {title, payload} buttons of a Rasa answer."""
+    if not isinstance(raw, list):
+        return []
+    return [
+        Button(title=item["title"], payload=item["payload"])
+        for item in raw
+        if isinstance(item, dict)
+        and isinstance(item.get("title"), str)
+        and isinstance(item.get("payload"), str)
+    ]

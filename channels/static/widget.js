@@ -1,0 +1,487 @@
+/*
+ * Pitlane chat widget. Embed with one tag, no build step:
+ *   <script src="https://HOST/widget.js" defer></script>
+ * It finds its server from its own src, injects its stylesheet and a launcher button and
+ * panel (inside a shadow root, so the host page's CSS cannot leak in), and talks to the hub
+ * over a WebSocket on the same server. Text from the user or the bot is only ever set with
+ * textContent.
+ */
+(function () {
+  "use strict";
+
+  if (window.Pitlane && window.Pitlane.version) return; // embedded twice: keep the first
+
+  var script = document.currentScript;
+  var ORIGIN = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var WS_URL = ORIGIN.replace(/^http/, "ws") + "/ws/chat";
+  var MAX_CHARS = 2000;
+  var COUNTER_FROM = 1800;
+  var ID_KEY = "pitlane.clientId";
+  var OPEN_KEY = "pitlane.open";
+  var LANG = /^en\b/i.test(navigator.language || "") ? "en" : "fr";
+
+  var TEXT = {
+    fr: {
+      launcher: "Ouvrir la discussion avec l'assistant Pitlane",
+      title: "Assistant Pitlane",
+      online: "En ligne",
+      connecting: "Connexion…",
+      reconnecting: "Connexion perdue, nouvelle tentative…",
+      close: "Fermer la discussion",
+      log: "Conversation",
+      input: "Votre message",
+      placeholder: "Écrivez votre message…",
+      send: "Envoyer",
+      typing: "L'assistant écrit…",
+      you: "Vous : ",
+      bot: "Assistant : ",
+      offline: "Pas de connexion pour le moment : votre message n'est pas parti.",
+      error: "Une erreur est survenue, réessayez.",
+      tooLong: "2 000 caractères maximum.",
+      footer: "Propulsé par Pitlane",
+      unread: "nouveau message",
+    },
+    en: {
+      launcher: "Open the chat with the Pitlane assistant",
+      title: "Pitlane assistant",
+      online: "Online",
+      connecting: "Connecting…",
+      reconnecting: "Connection lost, retrying…",
+      close: "Close the chat",
+      log: "Conversation",
+      input: "Your message",
+      placeholder: "Type your message…",
+      send: "Send",
+      typing: "The assistant is typing…",
+      you: "You: ",
+      bot: "Assistant: ",
+      offline: "No connection right now: your message was not sent.",
+      error: "Something went wrong, please try again.",
+      tooLong: "2,000 characters at most.",
+      footer: "Powered by Pitlane",
+      unread: "new message",
+    },
+  }[LANG];
+
+  // ---- small helpers -------------------------------------------------------------------
+  function el(tag, className, attrs) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    Object.keys(attrs || {}).forEach(function (name) {
+      node.setAttribute(name, attrs[name]);
+    });
+    return node;
+  }
+
+  function icon(paths, size) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", String(size || 24));
+    svg.setAttribute("height", String(size || 24));
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    paths.forEach(function (d) {
+      var path = document.createElementNS(ns, "path");
+      path.setAttribute("d", d);
+      svg.appendChild(path);
+    });
+    return svg;
+  }
+
+  var ICON_CHAT = [
+    "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+  ];
+  var ICON_CLOSE = ["M6 6l12 12M18 6L6 18"];
+  var ICON_SEND = ["M3 11.5L21 3l-8.5 18-2.2-7.3L3 11.5z"];
+  var ICON_HELMET = [
+    "M3 14a9 9 0 0 1 18 0v3H3v-3z",
+    "M12 5v5h9",
+    "M3 17h18",
+  ];
+
+  function storage(kind) {
+    try {
+      var store = window[kind];
+      store.setItem("pitlane.probe", "1");
+      store.removeItem("pitlane.probe");
+      return store;
+    } catch (e) {
+      return null; // private mode or blocked: the conversation lasts as long as the page
+    }
+  }
+  var local = storage("localStorage");
+  var session = storage("sessionStorage");
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map
+      .call(b, function (x) {
+        return (x + 0x100).toString(16).slice(1);
+      })
+      .join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join(
+      "-"
+    );
+  }
+
+  function clientId(renew) {
+    var id = local && local.getItem(ID_KEY);
+    if (renew || !id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+      id = newId();
+      if (local) local.setItem(ID_KEY, id);
+    }
+    return id;
+  }
+
+  // ---- the DOM ---------------------------------------------------------------------------
+  var host = el("div", "", { id: "pitlane-widget" });
+  var shadow = host.attachShadow({ mode: "open" });
+  var style = el("link", "", { rel: "stylesheet", href: ORIGIN + "/widget.css" });
+  var root = el("div", "pl-root", { "data-pitlane": "root", lang: LANG });
+  root.hidden = true; // shown once the stylesheet is there (no flash of unstyled widget)
+
+  var launcher = el("button", "pl-launcher", {
+    type: "button",
+    "aria-label": TEXT.launcher,
+    "aria-expanded": "false",
+    "aria-controls": "pl-panel",
+    "data-pitlane": "launcher",
+  });
+  var chatIcon = icon(ICON_CHAT, 28);
+  var closeIcon = icon(ICON_CLOSE, 26);
+  chatIcon.setAttribute("class", "pl-icon-chat");
+  closeIcon.setAttribute("class", "pl-icon-close");
+  launcher.appendChild(chatIcon);
+  launcher.appendChild(closeIcon);
+  var badge = el("span", "pl-badge", { "aria-hidden": "true" });
+  badge.hidden = true;
+  launcher.appendChild(badge);
+
+  var panel = el("section", "pl-panel", {
+    id: "pl-panel",
+    role: "dialog",
+    "aria-labelledby": "pl-title",
+    "data-pitlane": "panel",
+  });
+  panel.hidden = true;
+
+  var header = el("header", "pl-header");
+  var avatar = el("div", "pl-avatar");
+  avatar.appendChild(icon(ICON_HELMET, 22));
+  var heading = el("div", "pl-heading");
+  var title = el("h2", "pl-title", { id: "pl-title" });
+  title.textContent = TEXT.title;
+  var status = el("p", "pl-status", { "aria-live": "polite", "data-pitlane": "status" });
+  status.textContent = TEXT.connecting;
+  heading.appendChild(title);
+  heading.appendChild(status);
+  var closeButton = el("button", "pl-close", {
+    type: "button",
+    "aria-label": TEXT.close,
+    "data-pitlane": "close",
+  });
+  closeButton.appendChild(icon(ICON_CLOSE, 20));
+  header.appendChild(avatar);
+  header.appendChild(heading);
+  header.appendChild(closeButton);
+
+  var log = el("div", "pl-log", {
+    role: "log",
+    "aria-live": "polite",
+    "aria-label": TEXT.log,
+    tabindex: "0",
+    "data-pitlane": "log",
+  });
+
+  var typing = el("div", "pl-msg pl-bot pl-typing", { "data-pitlane": "typing" });
+  var dots = el("div", "pl-bubble pl-dots", { "aria-hidden": "true" });
+  dots.appendChild(el("span"));
+  dots.appendChild(el("span"));
+  dots.appendChild(el("span"));
+  var typingLabel = el("span", "pl-sr");
+  typingLabel.textContent = TEXT.typing;
+  typing.appendChild(dots);
+  typing.appendChild(typingLabel);
+  typing.hidden = true;
+
+  var form = el("form", "pl-form", { "data-pitlane": "form" });
+  var label = el("label", "pl-sr", { for: "pl-input" });
+  label.textContent = TEXT.input;
+  var input = el("textarea", "pl-input", {
+    id: "pl-input",
+    rows: "1",
+    maxlength: String(MAX_CHARS),
+    placeholder: TEXT.placeholder,
+    autocomplete: "off",
+    "aria-describedby": "pl-counter",
+    "data-pitlane": "input",
+  });
+  var sendButton = el("button", "pl-send", {
+    type: "submit",
+    "aria-label": TEXT.send,
+    "data-pitlane": "send",
+  });
+  sendButton.appendChild(icon(ICON_SEND, 20));
+  form.appendChild(label);
+  form.appendChild(input);
+  form.appendChild(sendButton);
+  var counter = el("p", "pl-counter", { id: "pl-counter", "aria-live": "polite" });
+  var footer = el("p", "pl-footer");
+  footer.textContent = TEXT.footer;
+
+  panel.appendChild(header);
+  panel.appendChild(log);
+  panel.appendChild(form);
+  panel.appendChild(counter);
+  panel.appendChild(footer);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+  shadow.appendChild(style);
+  shadow.appendChild(root);
+
+  function reveal() {
+    root.hidden = false;
+  }
+  style.addEventListener("load", reveal);
+  style.addEventListener("error", reveal);
+  setTimeout(reveal, 3000);
+
+  // ---- rendering -------------------------------------------------------------------------
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function freezeChoices() {
+    Array.prototype.forEach.call(log.querySelectorAll(".pl-choice"), function (b) {
+      b.disabled = true;
+    });
+  }
+
+  function addMessage(role, message) {
+    if (role === "user") freezeChoices(); // only the latest offer stays clickable
+    var row = el("div", "pl-msg pl-" + role, { "data-pitlane": role + "-message" });
+    var hasText = typeof message.text === "string" && message.text.length > 0;
+    if (hasText) {
+      var bubble = el("div", "pl-bubble");
+      var who = el("span", "pl-sr");
+      who.textContent = role === "user" ? TEXT.you : TEXT.bot;
+      bubble.appendChild(who);
+      bubble.appendChild(document.createTextNode(message.text));
+      row.appendChild(bubble);
+    }
+    if (typeof message.image === "string" && /^https?:\/\//.test(message.image)) {
+      row.appendChild(el("img", "pl-image", { src: message.image, alt: "" }));
+    }
+    if (role === "bot" && Array.isArray(message.buttons) && message.buttons.length) {
+      var group = el("div", "pl-choices", { role: "group" });
+      message.buttons.forEach(function (b) {
+        if (!b || typeof b.title !== "string" || typeof b.payload !== "string") return;
+        var choice = el("button", "pl-choice", { type: "button", "data-pitlane": "choice" });
+        choice.textContent = b.title;
+        choice.addEventListener("click", function () {
+          send(b.payload, b.title);
+        });
+        group.appendChild(choice);
+      });
+      row.appendChild(group);
+    }
+    if (!row.firstChild) return;
+    log.insertBefore(row, typing.parentNode === log ? typing : null);
+    scrollDown();
+    if (role === "bot" && panel.hidden) {
+      badge.hidden = false;
+      launcher.setAttribute("aria-label", TEXT.launcher + " (" + TEXT.unread + ")");
+    }
+  }
+
+  function addNotice(text) {
+    var notice = el("p", "pl-notice", { role: "status" });
+    notice.textContent = text;
+    log.insertBefore(notice, typing.parentNode === log ? typing : null);
+    scrollDown();
+  }
+
+  var typingTimer = null;
+  function setTyping(on) {
+    clearTimeout(typingTimer);
+    typing.hidden = !on;
+    if (on) {
+      log.appendChild(typing);
+      scrollDown();
+      typingTimer = setTimeout(function () {
+        setTyping(false);
+      }, 30000);
+    }
+  }
+
+  function updateCounter() {
+    var n = input.value.length;
+    counter.textContent = n >= COUNTER_FROM ? n + " / " + MAX_CHARS + (n >= MAX_CHARS ? " · " + TEXT.tooLong : "") : "";
+    counter.classList.toggle("pl-counter-full", n >= MAX_CHARS);
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 120) + "px";
+  }
+
+  // ---- the connection --------------------------------------------------------------------
+  var socket = null;
+  var connected = false;
+  var attempt = 0;
+  var retryTimer = null;
+  var id = clientId(false);
+
+  function setConnected(on) {
+    connected = on;
+    sendButton.disabled = !on;
+    status.textContent = on ? TEXT.online : attempt ? TEXT.reconnecting : TEXT.connecting;
+    root.classList.toggle("pl-offline", !on);
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    if (socket && socket.readyState <= 1) return;
+    setConnected(false);
+    var url = WS_URL + "?client_id=" + encodeURIComponent(id) + "&lang=" + LANG;
+    socket = new WebSocket(url);
+    socket.onopen = function () {
+      attempt = 0;
+      setConnected(true);
+    };
+    socket.onmessage = function (event) {
+      var frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      receive(frame);
+    };
+    socket.onclose = function (event) {
+      socket = null;
+      setTyping(false);
+      if (event.code === 1008) id = clientId(true); // the server refused our id: take a new one
+      attempt += 1;
+      setConnected(false);
+      var delay = Math.min(30000, 1000 * Math.pow(2, attempt - 1)) * (0.8 + Math.random() * 0.4);
+      retryTimer = setTimeout(connect, delay);
+    };
+  }
+
+  function reconnectNow() {
+    if (!socket && retryTimer !== null) {
+      attempt = 0;
+      connect();
+    }
+  }
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") reconnectNow();
+  });
+
+  function receive(frame) {
+    if (!frame || typeof frame !== "object") return;
+    if (frame.type === "history") {
+      while (log.firstChild) log.removeChild(log.firstChild);
+      (frame.messages || []).forEach(function (m) {
+        addMessage(m.type === "user" ? "user" : "bot", m);
+      });
+      if (!(frame.messages || []).length) send("/greet", null); // a new conversation
+    } else if (frame.type === "bot") {
+      setTyping(false);
+      addMessage("bot", frame);
+    } else if (frame.type === "done") {
+      setTyping(false);
+    } else if (frame.type === "error") {
+      setTyping(false);
+      var known = frame.code === "empty_message" || frame.code === "message_too_long" ||
+        frame.code === "frame_too_large" || frame.code === "unavailable" ||
+        frame.code === "internal_error";
+      addNotice(known && typeof frame.message === "string" ? frame.message : TEXT.error);
+    }
+  }
+
+  function send(text, shown) {
+    if (!connected || !socket) {
+      addNotice(TEXT.offline);
+      return false;
+    }
+    socket.send(JSON.stringify({ type: "message", text: text }));
+    if (shown) addMessage("user", { text: shown });
+    setTyping(true);
+    return true;
+  }
+
+  // ---- interactions ----------------------------------------------------------------------
+  function open() {
+    panel.hidden = false;
+    root.classList.add("pl-open");
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.setAttribute("aria-label", TEXT.launcher);
+    badge.hidden = true;
+    if (session) session.setItem(OPEN_KEY, "1");
+    if (!socket && retryTimer === null) connect();
+    scrollDown();
+    // On a touch screen, focusing the input would pop the keyboard over the conversation.
+    (window.matchMedia && matchMedia("(pointer: coarse)").matches ? closeButton : input).focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    root.classList.remove("pl-open");
+    launcher.setAttribute("aria-expanded", "false");
+    if (session) session.removeItem(OPEN_KEY);
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () {
+    if (panel.hidden) open();
+    else close();
+  });
+  closeButton.addEventListener("click", close);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") close();
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    if (text.length > MAX_CHARS) {
+      addNotice(TEXT.tooLong);
+      return;
+    }
+    if (send(text, text)) {
+      input.value = "";
+      updateCounter();
+    }
+    input.focus();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (form.requestSubmit) form.requestSubmit();
+      else form.dispatchEvent(new Event("submit", { cancelable: true }));
+    }
+  });
+  input.addEventListener("input", updateCounter);
+  // Any element of the host page with data-pitlane-open opens the chat.
+  document.addEventListener("click", function (event) {
+    var opener = event.target && event.target.closest && event.target.closest("[data-pitlane-open]");
+    if (opener) {
+      event.preventDefault();
+      open();
+    }
+  });
+
+  function mount() {
+    document.body.appendChild(host);
+    if (session && session.getItem(OPEN_KEY)) open();
+  }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+
+  window.Pitlane = { version: "1", open: open, close: close };
+})();

@@ -1,0 +1,135 @@
+"""The hub's synchronous steps on the conversation store (core/conversations)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from channels.intents import is_payload
+from channels.messages import Button, OutgoingMessage
+from core import conversations
+from core.uow import UnitOfWork
+
+CUSTOMER = "customer"
+BOT = "bot"
+_RECENT = 50  # messages looked at to find the last buttons offered
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A stored inbound message, and what the hub needs to answer it."""
+
+    conversation_id: int
+    sender_id: str
+    message_id: int
+    language: str | None
+    offered: list[Button] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One message as the customer saw it: `role` is 'customer' or 'bot'."""
+
+    role: str
+    message: OutgoingMessage
+
+
+def store_inbound(
+    uow_factory: Callable[[], UnitOfWork],
+    channel: str,
+    external_id: str,
+    text: str,
+    language: str | None,
+) -> Inbound:
+    """Record the customer's message (status 'received') and commit before any processing."""
+    with uow_factory() as uow:
+        conversation = conversations.get_or_create_conversation(uow, channel, external_id, language)
+        if language is not None and language != conversation.language:
+            conversations.set_conversation_language(uow, conversation.id, language)
+        offered: list[Button] = []
+        payload = None
+        if is_payload(text):
+            offered = _last_offer(uow, conversation.id)
+            title = next((b.title for b in offered if b.payload == text), None)
+            payload = {"title": title} if title else None
+        message_id = conversations.record_message(
+            uow,
+            conversation.id,
+            direction="in",
+            sender=CUSTOMER,
+            text=text,
+            payload=payload,
+            status="received",
+        )
+        uow.commit()
+    return Inbound(
+        conversation_id=conversation.id,
+        sender_id=conversation.sender_id,
+        message_id=message_id,
+        language=language or conversation.language,
+        offered=offered,
+    )
+
+
+def store_outbound(
+    uow_factory: Callable[[], UnitOfWork],
+    inbound: Inbound,
+    status: str,
+    answers: list[OutgoingMessage],
+) -> None:
+    """Record the answers (status 'sent') and the inbound message's final status."""
+    with uow_factory() as uow:
+        for answer in answers:
+            conversations.record_message(
+                uow,
+                inbound.conversation_id,
+                direction="out",
+                sender=BOT,
+                text=answer.text or "",
+                payload=answer.stored_payload(),
+                status="sent",
+            )
+        conversations.set_message_status(uow, inbound.message_id, status)
+        uow.commit()
+
+
+def history(
+    uow_factory: Callable[[], UnitOfWork],
+    channel: str,
+    external_id: str,
+    language: str | None = None,
+) -> list[TranscriptEntry]:
+    """The conversation as shown to the customer; button payloads show their title.
+
+    Opening the chat starts the conversation (its first message follows at once), so the
+    conversation is created here when new, with the client's language.
+    """
+    with uow_factory() as uow:
+        conversation = conversations.get_or_create_conversation(uow, channel, external_id, language)
+        if language is not None and language != conversation.language:
+            conversations.set_conversation_language(uow, conversation.id, language)
+        messages = conversations.transcript(uow, conversation.id)
+    entries = []
+    for message in messages:
+        if message.direction == "out":
+            entries.append(
+                TranscriptEntry(BOT, OutgoingMessage.from_stored(message.text, message.payload))
+            )
+        elif not is_payload(message.text):
+            entries.append(TranscriptEntry(CUSTOMER, OutgoingMessage(text=message.text)))
+        elif message.payload and message.payload.get("title"):
+            # A button click shows its title; payloads sent by code (/greet) stay hidden.
+            entries.append(
+                TranscriptEntry(CUSTOMER, OutgoingMessage(text=message.payload["title"]))
+            )
+    return entries
+
+
+def _last_offer(uow: UnitOfWork, conversation_id: int) -> list[Button]:
+    """The buttons of the most recent bot message that had any."""
+    for message in reversed(conversations.transcript(uow, conversation_id, limit=_RECENT)):
+        if message.direction == "out":
+            buttons = OutgoingMessage.from_stored(message.text, message.payload).buttons
+            if buttons:
+                return buttons
+    return []

@@ -1,0 +1,214 @@
+"""Web adapters of the hub: Rasa-compatible REST webhook, widget WebSocket, widget files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from channels.hub import (
+    HubDeps,
+    StoreUnavailable,
+    check_text,
+    clean_text,
+    conversation_history,
+    handle_customer_message,
+    valid_external_id,
+)
+from channels.messages import OutgoingMessage
+from channels.texts import normalise_language, say
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 16 * 1024  # a REST request, read before parsing
+MAX_FRAME_CHARS = 16 * 1024  # a WebSocket text frame
+
+router = APIRouter(tags=["channels"])
+
+
+class RestMessageIn(BaseModel):
+    """Rasa's REST channel request."""
+
+    model_config = ConfigDict(strict=True)
+    sender: StrictStr
+    message: StrictStr
+    metadata: dict[str, Any] | None = None
+
+
+_API_TEXT = {
+    "empty_message": "message is empty",
+    "message_too_long": "message is longer than 2000 characters",
+}
+
+
+@router.post(
+    "/webhooks/rest/webhook",
+    summary="Rasa REST channel, through the hub",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": RestMessageIn.model_json_schema()}},
+        }
+    },
+)
+async def post_rest_message(request: Request) -> list[dict[str, Any]]:
+    """Store and answer one message in Rasa's REST format (channel 'rest', id = sender)."""
+    body = await _read_capped(request, MAX_BODY_BYTES)
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise _reject(400, "invalid_json", "the body is not valid JSON") from None
+    try:
+        incoming = RestMessageIn.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise _reject(422, "invalid_request", f"invalid {field}: {first['msg']}") from None
+    if not valid_external_id(incoming.sender):
+        message = "sender must be 1-128 letters, digits or . _ : @ + -"
+        raise _reject(422, "invalid_sender", message)
+    problem = check_text(clean_text(incoming.message))
+    if problem is not None:
+        raise _reject(422, problem, _API_TEXT[problem])
+    metadata = {"language": (incoming.metadata or {}).get("language")}
+    hub: HubDeps = request.app.state.hub
+    answers = await handle_customer_message(
+        hub, "rest", incoming.sender, incoming.message, metadata
+    )
+    return [answer.to_rest(incoming.sender) for answer in answers]
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def get_widget_script() -> FileResponse:
+    return _asset("widget.js", "text/javascript; charset=utf-8")
+
+
+@router.get("/widget.css", include_in_schema=False)
+async def get_widget_style() -> FileResponse:
+    return _asset("widget.css", "text/css; charset=utf-8")
+
+
+@router.websocket("/ws/chat")
+async def chat_socket(websocket: WebSocket) -> None:
+    """The widget's conversation: history on connect, then message frames in, bot frames out."""
+    await websocket.accept()
+    client_id = _client_id(websocket.query_params.get("client_id"))
+    if client_id is None:
+        await _send_error(websocket, "invalid_client_id", "client_id must be a UUID")
+        await websocket.close(code=1008)
+        return
+    language = normalise_language(websocket.query_params.get("lang"))
+    hub: HubDeps = websocket.app.state.hub
+    try:
+        history = await conversation_history(hub, "web", client_id, language)
+        await websocket.send_json(
+            {"type": "history", "messages": [_frame(e.role, e.message) for e in history]}
+        )
+        while True:
+            event = await websocket.receive()
+            if event["type"] == "websocket.disconnect":
+                return
+            text = _message_text(event, language)
+            if isinstance(text, dict):
+                await websocket.send_json(text)
+                continue
+            await _answer(websocket, hub, client_id, text, language)
+    except WebSocketDisconnect:
+        return
+    except StoreUnavailable:
+        await _send_error(websocket, "unavailable", say("assistant_unavailable", language))
+        await websocket.close(code=1011)
+
+
+async def _answer(
+    websocket: WebSocket, hub: HubDeps, client_id: str, text: str, language: str | None
+) -> None:
+    try:
+        answers = await handle_customer_message(hub, "web", client_id, text, {"language": language})
+    except StoreUnavailable:
+        await _send_error(websocket, "unavailable", say("assistant_unavailable", language))
+        return
+    except Exception:  # a bug must not cut the customer off: log it, say so, keep the socket
+        log.exception("web chat message from %s failed", client_id)
+        await _send_error(websocket, "internal_error", say("assistant_unavailable", language))
+        return
+    for answer in answers:
+        await websocket.send_json(_frame("bot", answer))
+    await websocket.send_json({"type": "done"})
+
+
+def _message_text(event: dict[str, Any], language: str | None) -> str | dict[str, Any]:
+    """The text of a `{"type": "message", "text": ...}` frame, or the error frame to send."""
+    raw = event.get("text")
+    if raw is None:
+        return _error("binary_frame", "send JSON text frames")
+    if len(raw) > MAX_FRAME_CHARS:
+        return _error("frame_too_large", say("message_too_long", language))
+    try:
+        frame = json.loads(raw)
+    except (ValueError, RecursionError):
+        return _error("invalid_json", "the frame is not valid JSON")
+    if not isinstance(frame, dict) or frame.get("type") != "message":
+        return _error("invalid_frame", 'expected {"type": "message", "text": "..."}')
+    if not isinstance(frame.get("text"), str):
+        return _error("invalid_frame", "text must be a string")
+    text = clean_text(frame["text"])
+    problem = check_text(text)
+    return _error(problem, say(problem, language)) if problem else text
+
+
+def _frame(role: str, message: OutgoingMessage) -> dict[str, Any]:
+    frame = message.to_rest("")
+    del frame["recipient_id"]
+    return {"type": "bot" if role == "bot" else "user", **frame}
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message}
+
+
+async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
+    if websocket.application_state == WebSocketState.CONNECTED:
+        await websocket.send_json(_error(code, message))
+
+
+def _client_id(value: str | None) -> str | None:
+    """The widget's client id as a canonical UUID string, or None when it is not one."""
+    if not value or len(value) > 40:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+def _asset(name: str, media_type: str) -> FileResponse:
+    return FileResponse(
+        STATIC_DIR / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
+    )
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it grows past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _reject(413, "payload_too_large", f"the body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _reject(413, "payload_too_large", f"the body is larger than {limit} bytes")
+    return bytes(body)
+
+
+def _reject(status: int, code: str, message: str) -> HTTPException:
+    """A refused request; the app renders it as {"error": {"code", "message"}}."""
+    return HTTPException(status, detail={"code": code, "message": message})

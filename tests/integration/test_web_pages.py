@@ -1,0 +1,77 @@
+"""The demo page, the widget's files, the OpenAPI docs and the security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.integration.web_support import web_client
+
+
+@pytest.fixture
+def client(seeded_sqlite_url: str) -> Iterator[TestClient]:
+    with web_client(seeded_sqlite_url) as client:
+        yield client
+
+
+def test_serves_the_demo_page_with_the_widget_embedded_by_one_tag(client: TestClient) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="fr">' in page and "Pitlane Motos" in page
+    assert '<script src="http://testserver/widget.js" defer></script>' in page
+    assert '&lt;script src="http://testserver/widget.js" defer&gt;' in page  # shown
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/widget.js", "text/javascript"),
+        ("/widget.css", "text/css"),
+        ("/static/widget.js", "text/javascript"),
+        ("/static/widget.css", "text/css"),
+        ("/assets/demo.css", "text/css"),
+    ],
+)
+def test_serves_the_widget_and_page_assets(client: TestClient, path: str, kind: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(kind)
+
+
+def test_widget_never_writes_html_from_text(client: TestClient) -> None:
+    script = client.get("/widget.js").text
+
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+    assert "document.currentScript" in script and "/ws/chat" in script
+    assert "maxlength: String(MAX_CHARS)" in script
+
+
+def test_sets_security_headers(client: TestClient) -> None:
+    headers = client.get("/").headers
+
+    csp = headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "connect-src 'self' ws://testserver wss://testserver" in csp
+    assert "frame-ancestors 'self'" in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+def test_publishes_the_openapi_docs(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+
+    assert {"/api/bookings", "/webhooks/rest/webhook", "/healthz"} <= set(paths)
+
+
+def test_answers_an_unknown_path_with_a_json_404(client: TestClient) -> None:
+    response = client.get("/nope")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -1,0 +1,95 @@
+"""The widget in headless Chromium against the real app (Rasa down: the hub answers)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from backoffice.main import create_app
+from tests.integration.web_support import closed_port, web_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+BOT = '[data-pitlane="bot-message"]'
+USER = '[data-pitlane="user-message"]'
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
+]
+
+
+@pytest.fixture
+def base_url(seeded_sqlite_url: str) -> Iterator[str]:
+    """The web app served by uvicorn on a free local port, in a thread."""
+    port = closed_port()
+    settings = web_settings(seeded_sqlite_url, f"http://127.0.0.1:{closed_port()}")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def test_opens_greets_and_keeps_the_conversation_across_a_reload(browser, base_url: str) -> None:
+    page = browser.new_page(locale="fr-FR")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(base_url)
+
+    page.get_by_role("button", name="Ouvrir la discussion avec l'assistant Pitlane").click()
+    bot = page.locator(BOT)
+    bot.first.wait_for()  # the greeting was sent by the widget; Rasa is down
+    assert "indisponible" in bot.first.inner_text()
+
+    page.get_by_label("Votre message").fill("Je voudrais un essai <b>moto</b>")
+    page.keyboard.press("Enter")
+    page.locator(BOT).nth(1).wait_for()
+    user_text = page.locator(USER).last.inner_text()
+    assert user_text.endswith("Je voudrais un essai <b>moto</b>")  # shown as text, not HTML
+
+    page.reload()
+    page.locator(USER).first.wait_for()  # the panel stays open
+    assert page.locator(BOT).count() == 2
+    assert errors == []
+
+
+def test_takes_the_whole_screen_on_a_phone_and_speaks_english(browser, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="en-US")
+    page.goto(base_url)
+
+    page.get_by_role("button", name="Open the chat with the Pitlane assistant").click()
+    page.locator(BOT).first.wait_for()
+
+    page.wait_for_timeout(400)  # the panel's opening animation
+
+    box = page.locator(".pl-panel").bounding_box() or {}
+    assert {key: round(value) for key, value in box.items()} == {
+        "x": 0,
+        "y": 0,
+        "width": 390,
+        "height": 844,
+    }
+    assert "unavailable" in page.locator(BOT).first.inner_text()
+    assert page.get_by_label("Your message").get_attribute("maxlength") == "2000"

@@ -1,0 +1,129 @@
+"""Helpers shared by the hub and web app tests (imported, not a conftest)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.pool import NullPool
+
+from backoffice.settings import WebSettings
+from core.models import Conversation, Message
+
+API_TOKEN = "test-token-0123456789abcdef"
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def web_settings(database_url: str, rasa_url: str, **overrides: Any) -> WebSettings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "rasa_url": rasa_url,
+        "rasa_timeout": 1.0,
+        "api_token": API_TOKEN,
+        "env": "test",
+        "timezone": "Europe/Paris",
+    }
+    values.update(overrides)
+    return WebSettings(**values)
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    channel: str
+    external_id: str
+    language: str | None
+    direction: str
+    sender: str
+    text: str
+    payload: dict[str, Any] | None
+    status: str
+
+
+def stored_messages(database_url: str) -> list[StoredMessage]:
+    """Every stored message with its conversation, oldest first."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    Conversation.channel,
+                    Conversation.external_id,
+                    Conversation.language,
+                    Message.direction,
+                    Message.sender,
+                    Message.text,
+                    Message.payload,
+                    Message.status,
+                )
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .order_by(Message.id)
+            ).all()
+    finally:
+        engine.dispose()
+    return [StoredMessage(*row) for row in rows]
+
+
+@contextmanager
+def local_http_server(
+    answer: list[dict[str, Any]], delay: float = 0.0
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A tiny HTTP server on 127.0.0.1 answering every POST with `answer` after `delay` s.
+
+    Yields its base URL and the list of JSON bodies it received.
+    """
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            length = int(self.headers.get("content-length", "0"))
+            received.append(json.loads(self.rfile.read(length) or b"null"))
+            time.sleep(delay)
+            body = json.dumps(answer).encode()
+            try:
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:  # the client gave up waiting
+                pass
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def web_client(database_url: str, rasa_url: str | None = None, **overrides: Any) -> Iterator:
+    """A TestClient on the real app (lifespan run); Rasa on a closed port unless given."""
+    from fastapi.testclient import TestClient
+
+    from backoffice.main import create_app
+
+    rasa_url = rasa_url or f"http://127.0.0.1:{closed_port()}"
+    app = create_app(web_settings(database_url, rasa_url, **overrides))
+    with TestClient(app) as client:
+        yield client
