@@ -12,13 +12,15 @@ from stack import Stack, StackConfig, StackError
 def main() -> int:
     config = StackConfig.from_environment()
     stack = Stack(config)
-    stopping = False
 
-    def request_stop(signum, frame):  # noqa: ARG001 - signal handler signature
-        nonlocal stopping
-        stopping = True
+    def interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+        for other in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(other, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown
+        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, request_stop)
+    # Installed explicitly: a shell may start us with SIGINT ignored (background jobs).
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
     try:
         stack.start()
     except (StackError, KeyboardInterrupt) as error:
@@ -36,12 +38,12 @@ def main() -> int:
     )
     dead = None
     try:
-        while not stopping:
+        while not dead:
             dead = stack.exited()
             if dead:
                 print(f"error: {dead.name} stopped unexpectedly, see {stack.log_file(dead.name)}")
-                break
-            time.sleep(1)
+            else:
+                time.sleep(1)
     except KeyboardInterrupt:
         pass
     print("\n==> Stopping Pitlane...", flush=True)

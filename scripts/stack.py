@@ -41,6 +41,7 @@ class StackConfig:
             actions_port=int(os.environ.get("PITLANE_ACTIONS_PORT", 5055)),
             web_port=int(os.environ.get("PITLANE_PORT", 8000)),
             host=os.environ.get("PITLANE_HOST", "127.0.0.1"),
+            log_dir=Path(os.environ.get("PITLANE_LOG_DIR", ROOT / "var" / "log")),
         )
 
     @property

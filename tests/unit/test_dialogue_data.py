@@ -1,0 +1,65 @@
+"""The dialogue data keeps its promises: enough varied examples per intent and language,
+and every response answers in French by default and in English when the customer does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[2] / "rasa_project"
+BUTTON_ONLY_INTENTS = {"choose"}  # filled by button payloads, not typed
+MINIMUM_EXAMPLES = 25
+
+
+def examples_by_intent(language: str) -> dict[str, list[str]]:
+    data = yaml.safe_load((PROJECT / "data" / "nlu" / f"{language}.yml").read_text())
+    return {
+        block["intent"]: [
+            line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
+        ]
+        for block in data["nlu"]
+        if "intent" in block
+    }
+
+
+def domain() -> dict:
+    return yaml.safe_load((PROJECT / "domain.yml").read_text())
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_typed_intent_has_enough_distinct_examples_in_each_language(language):
+    examples = examples_by_intent(language)
+    typed = set(domain()["intents"]) - BUTTON_ONLY_INTENTS
+    assert typed <= set(examples), f"intents without {language} examples: {typed - set(examples)}"
+    too_few = {
+        intent: len(set(examples[intent]))
+        for intent in typed
+        if len(set(examples[intent])) < MINIMUM_EXAMPLES
+    }
+    assert not too_few, f"fewer than {MINIMUM_EXAMPLES} distinct {language} examples: {too_few}"
+
+
+def test_no_example_is_given_to_two_intents():
+    seen: dict[str, str] = {}
+    clashes = []
+    for language in ("fr", "en"):
+        for intent, texts in examples_by_intent(language).items():
+            for text in texts:
+                key = text.lower()
+                if seen.setdefault(key, intent) != intent:
+                    clashes.append((text, seen[key], intent))
+    assert not clashes
+
+
+def test_every_response_has_a_french_default_and_an_english_variation():
+    for name, variations in domain()["responses"].items():
+        english = [
+            v for v in variations
+            if {"type": "slot", "name": "language", "value": "en"} in (v.get("condition") or [])
+        ]
+        defaults = [v for v in variations if not v.get("condition")]
+        assert english, f"{name} has no English variation"
+        assert defaults, f"{name} has no French default"
+        assert len(english[0].get("buttons") or []) == len(defaults[0].get("buttons") or []), name
