@@ -66,6 +66,20 @@ def agencies_offering(uow: UnitOfWork, service_code: str) -> list[AgencyView]:
         return [_agency_view(agency) for agency in agencies]
 
 
+def services_by_agency(uow: UnitOfWork) -> dict[str, list[str]]:
+    """The service codes each agency offers (it has a calendar for), by agency code."""
+    with uow:
+        rows = uow.session.execute(
+            select(Agency.code, Calendar.service_code)
+            .join(Calendar, Calendar.agency_id == Agency.id)
+            .order_by(Agency.code, Calendar.service_code)
+        )
+        offered: dict[str, list[str]] = {}
+        for agency_code, service_code in rows:
+            offered.setdefault(agency_code, []).append(service_code)
+        return offered
+
+
 def list_services(uow: UnitOfWork) -> list[ServiceView]:
     with uow:
         services = uow.session.scalars(select(Service).order_by(Service.code))

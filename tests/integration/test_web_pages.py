@@ -75,3 +75,23 @@ def test_answers_an_unknown_path_with_a_json_404(client: TestClient) -> None:
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_demo_page_lists_the_agencies_of_the_database_escaped(seeded_sqlite_url: str) -> None:
+    from sqlalchemy import create_engine, update
+    from sqlalchemy.pool import NullPool
+
+    from core.models import Agency
+
+    engine = create_engine(seeded_sqlite_url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(
+            update(Agency).where(Agency.code == "lyon-gerland").values(name="Lyon <b>Gerland</b>")
+        )
+    engine.dispose()
+    with web_client(seeded_sqlite_url) as client:
+        page = client.get("/").text
+
+    assert "Lyon &lt;b&gt;Gerland&lt;/b&gt;" in page and "<b>Gerland" not in page
+    assert "Pitlane Paris Nord" in page and "Essai sur piste" in page
+    assert "<strong>3</strong> agences" in page
