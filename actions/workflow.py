@@ -1,4 +1,4 @@
-"""End of a workflow: forget its answers, keep the language, show the menu again."""
+"""End or abandon of a workflow: forget its answers, keep the language."""
 
 from __future__ import annotations
 
@@ -30,6 +30,27 @@ WORKFLOW_SLOTS = (
 )
 
 
+def clear_workflow(tracker: Tracker) -> list[EventType]:
+    """`SlotSet(slot, None)` for each workflow slot that is set (never `language`)."""
+    return [SlotSet(slot, None) for slot in WORKFLOW_SLOTS if tracker.slots.get(slot) is not None]
+
+
+class ActionClearWorkflow(PitlaneAction):
+    """`action_clear_workflow`: silently clear the workflow slots that are set.
+
+    Run when a workflow starts and when a form is left (switch of workflow, stop), so that
+    no answer of an abandoned workflow is reused.
+    """
+
+    def name(self) -> str:
+        return "action_clear_workflow"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return clear_workflow(tracker)
+
+
 class ActionResetWorkflow(PitlaneAction):
     """`action_reset_workflow`: clear the workflow slots that are set, then `utter_menu`."""
 
@@ -40,6 +61,4 @@ class ActionResetWorkflow(PitlaneAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_menu")
-        return [
-            SlotSet(slot, None) for slot in WORKFLOW_SLOTS if tracker.slots.get(slot) is not None
-        ]
+        return clear_workflow(tracker)

@@ -1,4 +1,4 @@
-"""End of a workflow and the conversation's language."""
+"""End or abandon of a workflow, and the conversation's language."""
 
 from __future__ import annotations
 
@@ -8,39 +8,83 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.language import ValidateSlotMappings
-from actions.workflow import ActionResetWorkflow
+from actions.workflow import WORKFLOW_SLOTS, ActionClearWorkflow, ActionResetWorkflow
 from tests.integration.actions_kit import context, message_tracker, run, said
+
+FINISHED_BOOKING = {
+    "language": "en",
+    "vehicle_year": "2019",
+    "last_service_date": "2023-03-16",
+    "maintenance_due": True,
+    "service_code": "maintenance",
+    "agency": "paris-nord",
+    "slot_choice": "2025-11-20T08:00:00+00:00",
+    "customer_known": True,
+    "booking_reference": "PL-ABC234",
+    "booking_when": "Thu 20 Nov 09:00",
+    "booking_agency": "Pitlane Paris Nord",
+}
+FINISHED_BOOKING_CLEARED = [
+    SlotSet("vehicle_year", None),
+    SlotSet("last_service_date", None),
+    SlotSet("maintenance_due", None),
+    SlotSet("service_code", None),
+    SlotSet("agency", None),
+    SlotSet("slot_choice", None),
+    SlotSet("customer_known", None),
+    SlotSet("booking_reference", None),
+    SlotSet("booking_when", None),
+    SlotSet("booking_agency", None),
+]
+
+
+def no_database() -> None:
+    pytest.fail("no database")
 
 
 async def test_reset_clears_the_workflow_and_keeps_the_language(now: datetime) -> None:
-    action = ActionResetWorkflow(context=context(lambda: pytest.fail("no database"), now))
+    action = ActionResetWorkflow(context=context(no_database, now))
+    events, messages = await run(action, message_tracker("", slots=FINISHED_BOOKING))
+    assert events == FINISHED_BOOKING_CLEARED
+    assert messages == [said("utter_menu")]
+
+
+async def test_clear_is_silent_and_clears_like_reset(now: datetime) -> None:
+    action = ActionClearWorkflow(context=context(no_database, now))
+    events, messages = await run(action, message_tracker("", slots=FINISHED_BOOKING))
+    assert events == FINISHED_BOOKING_CLEARED
+    assert messages == []
+
+
+async def test_clear_of_an_abandoned_test_ride_only_clears_the_slots_set(now: datetime) -> None:
+    """A test ride left while the slots are offered: language and unset slots untouched."""
+    action = ActionClearWorkflow(context=context(no_database, now))
     slots = {
         "language": "en",
-        "vehicle_year": "2019",
-        "last_service_date": "2023-03-16",
-        "maintenance_due": True,
-        "service_code": "maintenance",
-        "agency": "paris-nord",
-        "slot_choice": "2025-11-20T08:00:00+00:00",
-        "customer_known": True,
-        "booking_reference": "PL-ABC234",
-        "booking_when": "Thu 20 Nov 09:00",
-        "booking_agency": "Pitlane Paris Nord",
+        "usage": "road",
+        "service_code": "road_test",
+        "agency": "paris-bastille",
+        "requested_slot": "slot_choice",
     }
-    events, messages = await run(action, message_tracker("", slots=slots))
+    events, messages = await run(action, message_tracker("/vehicle_info", slots=slots))
     assert events == [
-        SlotSet("vehicle_year", None),
-        SlotSet("last_service_date", None),
-        SlotSet("maintenance_due", None),
+        SlotSet("usage", None),
         SlotSet("service_code", None),
         SlotSet("agency", None),
-        SlotSet("slot_choice", None),
-        SlotSet("customer_known", None),
-        SlotSet("booking_reference", None),
-        SlotSet("booking_when", None),
-        SlotSet("booking_agency", None),
+        SlotSet("requested_slot", None),
     ]
-    assert messages == [said("utter_menu")]
+    assert messages == []
+
+
+async def test_clear_with_nothing_set_returns_no_event(now: datetime) -> None:
+    action = ActionClearWorkflow(context=context(no_database, now))
+    events, messages = await run(action, message_tracker("/stop", slots={"language": "en"}))
+    assert events == []
+    assert messages == []
+
+
+def test_the_language_is_never_a_workflow_slot() -> None:
+    assert "language" not in WORKFLOW_SLOTS
 
 
 @pytest.mark.parametrize(
