@@ -49,7 +49,7 @@ def render_agency(agency: AgencyView, service_names: list[str]) -> str:
         f'            <p class="agency-address">{escape(agency.address)}<br>'
         f"{escape(agency.postcode)} {escape(agency.city)}</p>\n"
         f'            <p class="tags">{tags}</p>\n'
-        f'            <p class="agency-phone"><a href="tel:{escape(agency.phone)}">'
+        f'            <p class="agency-phone"><a href="tel:{escape(agency.phone.replace(' ', ''))}">'
         f"{escape(display_phone(agency.phone))}</a></p>\n"
         "          </article>"
     )
@@ -60,7 +60,7 @@ def render_contact(contact: ContactView | None) -> str:
         return ""
     return (
         f'<a href="mailto:{escape(contact.email)}">{escape(contact.email)}</a> · '
-        f'<a href="tel:{escape(contact.phone)}">{escape(display_phone(contact.phone))}</a>'
+        f'<a href="tel:{escape(contact.phone.replace(" ", ""))}">{escape(display_phone(contact.phone))}</a>'
     )
 
 

@@ -95,3 +95,17 @@ def test_the_demo_page_lists_the_agencies_of_the_database_escaped(seeded_sqlite_
     assert "Lyon &lt;b&gt;Gerland&lt;/b&gt;" in page and "<b>Gerland" not in page
     assert "Pitlane Paris Nord" in page and "Essai sur piste" in page
     assert "<strong>3</strong> agences" in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+33 1 99 00 18 18", "01\u00a099\u00a000\u00a018\u00a018"),
+        ("+33199001818", "01\u00a099\u00a000\u00a018\u00a018"),
+        ("+44 20 7946 0958", "+44 20 7946 0958"),
+    ],
+)
+def test_french_numbers_are_shown_the_french_way(stored: str, shown: str) -> None:
+    from backoffice.pages import display_phone
+
+    assert display_phone(stored) == shown
