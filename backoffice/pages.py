@@ -34,11 +34,16 @@ def _template(name: str) -> str:
 
 
 def display_phone(phone: str) -> str:
-    """ "+33199001818" -> "01 99 00 18 18" (non-breaking spaces); other numbers unchanged."""
-    if phone.startswith("+33") and len(phone) == 12 and phone[1:].isdigit():
-        national = "0" + phone[3:]
+    """French numbers as people write them: "+33 1 99 00 18 18" -> "01 99 00 18 18"."""
+    compact = phone.replace(" ", "")
+    if compact.startswith("+33") and len(compact) == 12 and compact[1:].isdigit():
+        national = "0" + compact[3:]
         return "\u00a0".join(national[i : i + 2] for i in range(0, 10, 2))
     return phone
+
+
+def tel_uri(phone: str) -> str:
+    return escape("tel:" + phone.replace(" ", ""), quote=True)
 
 
 def render_agency(agency: AgencyView, service_names: list[str]) -> str:
@@ -49,7 +54,7 @@ def render_agency(agency: AgencyView, service_names: list[str]) -> str:
         f'            <p class="agency-address">{escape(agency.address)}<br>'
         f"{escape(agency.postcode)} {escape(agency.city)}</p>\n"
         f'            <p class="tags">{tags}</p>\n'
-        f'            <p class="agency-phone"><a href="tel:{escape(agency.phone.replace(' ', ''))}">'
+        f'            <p class="agency-phone"><a href="{tel_uri(agency.phone)}">'
         f"{escape(display_phone(agency.phone))}</a></p>\n"
         "          </article>"
     )
@@ -60,7 +65,7 @@ def render_contact(contact: ContactView | None) -> str:
         return ""
     return (
         f'<a href="mailto:{escape(contact.email)}">{escape(contact.email)}</a> · '
-        f'<a href="tel:{escape(contact.phone.replace(" ", ""))}">{escape(display_phone(contact.phone))}</a>'
+        f'<a href="{tel_uri(contact.phone)}">{escape(display_phone(contact.phone))}</a>'
     )
 
 
