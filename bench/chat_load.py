@@ -97,10 +97,13 @@ def start_own_stack(workdir: Path) -> Stack:
     env = {"PITLANE_DATABASE_URL": db_url}
     subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "core.manage", "init"],
-        cwd=ROOT, env={**os.environ, **env}, check=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
     )
-    config = StackConfig(rasa_port=5105, actions_port=5155, web_port=8100,
-                         log_dir=workdir / "log", env=env)
+    config = StackConfig(
+        rasa_port=5105, actions_port=5155, web_port=8100, log_dir=workdir / "log", env=env
+    )
     stack = Stack(config)
     stack.start()
     return stack
@@ -112,13 +115,18 @@ async def main_async(args: argparse.Namespace) -> None:
     await play("warm", args.rasa_url, 2, 1)
     hub = await play("hub", args.hub_url, args.conversations, args.rounds)
     rasa = await play("rasa", args.rasa_url, args.conversations, args.rounds)
-    print(f"\n{args.conversations} concurrent conversations x {args.rounds} rounds, "
-          f"{len(SCRIPT)} messages each")
+    print(
+        f"\n{args.conversations} concurrent conversations x {args.rounds} rounds, "
+        f"{len(SCRIPT)} messages each"
+    )
     print(hub.report())
     print(rasa.report())
     if rasa.throughput:
-        print(f"ratio hub/rasa: throughput {hub.throughput / rasa.throughput:.2f}, "
-              f"p50 latency {statistics.median(hub.latencies) / statistics.median(rasa.latencies):.2f}")
+        latency = statistics.median(hub.latencies) / statistics.median(rasa.latencies)
+        print(
+            f"ratio hub/rasa: throughput {hub.throughput / rasa.throughput:.2f}, "
+            f"p50 latency {latency:.2f}"
+        )
 
 
 def main() -> int:

@@ -6,6 +6,7 @@ exactly the same way. Standard library only: it runs before anything else is kno
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -100,21 +101,46 @@ class Stack:
         return [
             Managed(
                 "actions",
-                [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
-                 "--port", str(c.actions_port)],
-                ROOT, f"{c.actions_url}/health", 90,
+                [
+                    str(APP_PYTHON),
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(c.actions_port),
+                ],
+                ROOT,
+                f"{c.actions_url}/health",
+                90,
             ),
             Managed(
                 "rasa",
-                [str(RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1",
-                 "--port", str(c.rasa_port), "--model", str(MODEL_FILE),
-                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                ROOT / "rasa_project", f"{c.rasa_url}/status", 240,
+                [
+                    str(RASA_BIN),
+                    "run",
+                    "--enable-api",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(c.rasa_port),
+                    "--model",
+                    str(MODEL_FILE),
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],
+                ROOT / "rasa_project",
+                f"{c.rasa_url}/status",
+                240,
             ),
             Managed(
                 "web",
                 [str(APP_PYTHON), "-m", "backoffice"],  # uvicorn on PITLANE_HOST:PITLANE_PORT
-                ROOT, f"{c.web_url}/healthz", 60,
+                ROOT,
+                f"{c.web_url}/healthz",
+                60,
             ),
         ]
 
@@ -132,8 +158,13 @@ class Stack:
             log = self.log_file(managed.name).open("ab")
             announce(f"==> Starting {managed.name} (log: {self.log_file(managed.name)})")
             managed.process = subprocess.Popen(
-                managed.command, cwd=managed.cwd, env=env, stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                managed.command,
+                cwd=managed.cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
             log.close()
             self.processes.append(managed)
@@ -178,10 +209,8 @@ class Stack:
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
             os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 def _answers(url: str) -> bool:

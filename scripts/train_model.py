@@ -51,8 +51,16 @@ def train() -> int:
     MODEL_DIR.mkdir(exist_ok=True)
     expected = fingerprint()
     command = [
-        str(RASA), "train", "--fixed-model-name", MODEL_NAME, "--out", "models",
-        "--config", "config.yml", "--data", "data",
+        str(RASA),
+        "train",
+        "--fixed-model-name",
+        MODEL_NAME,
+        "--out",
+        "models",
+        "--config",
+        "config.yml",
+        "--data",
+        "data",
     ]
     command += ["--domain", "domain.yml" if (PROJECT / "domain.yml").exists() else "domain"]
     result = subprocess.run(command, cwd=PROJECT)

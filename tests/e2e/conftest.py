@@ -44,11 +44,16 @@ def stack(tmp_path_factory) -> Stack:
     }
     subprocess.run(
         [sys.executable, "-m", "core.manage", "init"],
-        cwd=ROOT, env={**os.environ, **env}, check=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
     )
     config = StackConfig(
-        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
-        log_dir=workdir / "log", env=env,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        web_port=free_port(),
+        log_dir=workdir / "log",
+        env=env,
     )
     running = Stack(config)
     running.start(announce=lambda line: print(line, file=sys.stderr))

@@ -33,7 +33,7 @@ def booked(stack, reference: str) -> dict:
 
 def test_greeting_offers_the_menu_in_french(chat):
     chat.say("bonjour")
-    assert MENU <= set(chat.payloads)
+    assert set(chat.payloads) >= MENU
     assert detect_language(chat.text) == "fr"
 
 
@@ -44,7 +44,7 @@ def test_overdue_maintenance_is_booked_in_the_maintenance_calendar(stack, chat):
     reference = chat.book_offered_slot(name="Jean Dupont", contact="jean.dupont@example.com")
 
     assert booked(stack, reference)["service"] == "maintenance"
-    assert MENU <= set(chat.payloads), "the workflow restarts with the menu"
+    assert set(chat.payloads) >= MENU, "the workflow restarts with the menu"
 
 
 def test_recent_service_with_high_mileage_is_booked_in_english(stack, chat):
@@ -79,7 +79,7 @@ def test_low_mileage_customer_who_declines_ends_without_booking(chat):
     chat.say("/deny")
 
     assert chat.reference() is None
-    assert MENU <= set(chat.payloads), "the workflow restarts with the menu"
+    assert set(chat.payloads) >= MENU, "the workflow restarts with the menu"
 
 
 @pytest.mark.parametrize(
@@ -138,13 +138,13 @@ def test_stop_in_the_middle_of_a_form_ends_it(stack, chat):
     chat.say("arrete")
     assert not set(chat.payloads) & MENU
     chat.say("bonjour")
-    assert MENU <= set(chat.payloads), "the form is no longer active"
+    assert set(chat.payloads) >= MENU, "the form is no longer active"
 
 
 def test_gibberish_gets_the_fallback_and_the_menu_again(chat):
     chat.say("qsdlkj zzkq wpx")
     assert chat.text.strip()
-    assert MENU <= set(chat.payloads)
+    assert set(chat.payloads) >= MENU
 
 
 def test_an_implausible_year_and_a_future_date_are_asked_again(chat):

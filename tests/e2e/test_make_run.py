@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 
 def test_run_starts_the_three_processes_and_ctrl_c_stops_them(tmp_path):
     require_model()
-    ports = {name: free_port() for name in ("PITLANE_PORT", "PITLANE_RASA_PORT", "PITLANE_ACTIONS_PORT")}
+    ports = {
+        name: free_port() for name in ("PITLANE_PORT", "PITLANE_RASA_PORT", "PITLANE_ACTIONS_PORT")
+    }
     env = {
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
@@ -29,8 +31,13 @@ def test_run_starts_the_three_processes_and_ctrl_c_stops_them(tmp_path):
     }
     subprocess.run([sys.executable, "-m", "core.manage", "init"], cwd=ROOT, env=env, check=True)
     runner = subprocess.Popen(
-        [sys.executable, "scripts/run.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [sys.executable, "scripts/run.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         output = []

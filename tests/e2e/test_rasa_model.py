@@ -17,7 +17,11 @@ RASA_ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEV
 
 def run_rasa(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(RASA_BIN), *args], cwd=PROJECT, env=RASA_ENV, capture_output=True, text=True,
+        [str(RASA_BIN), *args],
+        cwd=PROJECT,
+        env=RASA_ENV,
+        capture_output=True,
+        text=True,
         timeout=900,
     )
 
@@ -31,8 +35,15 @@ def test_training_data_validates_with_warnings_as_errors():
 def test_every_test_story_is_predicted_without_error(tmp_path):
     require_model()
     result = run_rasa(
-        "test", "core", "--model", str(MODEL_FILE), "--stories", "tests",
-        "--fail-on-prediction-errors", "--out", str(tmp_path),
+        "test",
+        "core",
+        "--model",
+        str(MODEL_FILE),
+        "--stories",
+        "tests",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
     )
     output = result.stdout[-4000:] + result.stderr[-4000:]
     assert result.returncode == 0, output

@@ -34,7 +34,9 @@ def option(command: list[str], flag: str) -> str:
 def test_every_pitlane_variable_of_a_service_is_a_setting_the_code_reads(compose):
     readers = {"web": env_names(WebSettings), "actions": env_names(CoreSettings)}
     for service, known in readers.items():
-        variables = {k for k in compose["services"][service]["environment"] if k.startswith("PITLANE_")}
+        variables = {
+            k for k in compose["services"][service]["environment"] if k.startswith("PITLANE_")
+        }
         assert variables, f"{service} sets no PITLANE_ variable"
         assert variables <= known, f"{service}: unknown settings {variables - known}"
 
@@ -68,7 +70,10 @@ def test_rasa_image_is_the_version_pinned_for_the_local_environment(compose):
 
 def test_every_variable_in_rasa_endpoints_is_given_to_the_rasa_service(compose):
     rasa_env = compose["services"]["rasa"]["environment"]
-    for endpoints in (ROOT / "deploy" / "rasa-endpoints.yml", ROOT / "rasa_project" / "endpoints.yml"):
+    for endpoints in (
+        ROOT / "deploy" / "rasa-endpoints.yml",
+        ROOT / "rasa_project" / "endpoints.yml",
+    ):
         used = set(VARIABLE.findall(endpoints.read_text()))
         assert used, f"{endpoints.name} reads no variable"
         assert used <= set(rasa_env), f"{endpoints.name}: {used - set(rasa_env)} not set"

@@ -56,7 +56,8 @@ def test_no_example_is_given_to_two_intents():
 def test_every_response_has_a_french_default_and_an_english_variation():
     for name, variations in domain()["responses"].items():
         english = [
-            v for v in variations
+            v
+            for v in variations
             if {"type": "slot", "name": "language", "value": "en"} in (v.get("condition") or [])
         ]
         defaults = [v for v in variations if not v.get("condition")]
