@@ -36,3 +36,71 @@ class SlotUnavailable(PitlaneError):
     """The start is not a slot of that calendar (`not_a_slot`) or is in the past (`past`)."""
 
     default_code = "slot_unavailable"
+
+
+class Forbidden(PitlaneError):
+    """The caller may not do this (wrong role, someone else's conversation)."""
+
+    default_code = "forbidden"
+
+
+class Conflict(PitlaneError):
+    """The value already exists (a staff e-mail already registered)."""
+
+    default_code = "conflict"
+
+
+class InvalidCredentials(PitlaneError):
+    """Unknown e-mail or wrong password: the message never says which."""
+
+    default_code = "invalid_credentials"
+
+
+class TooManyAttempts(PitlaneError):
+    """Too many failed logins for this e-mail or this client; retry after some seconds."""
+
+    default_code = "too_many_attempts"
+
+    def __init__(
+        self, retry_after_seconds: int, code: str | None = None, message: str | None = None
+    ) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(
+            code, message or f"too many failed attempts, retry in {retry_after_seconds} s"
+        )
+
+
+class InvalidTransition(PitlaneError):
+    """A handoff request cannot go from its current status to the asked one."""
+
+    default_code = "invalid_transition"
+
+
+class NoAdvisorAvailable(PitlaneError):
+    """No advisor is available with room for one more conversation: no request created."""
+
+    default_code = "no_advisor_available"
+
+
+class AlreadyOpen(PitlaneError):
+    """The conversation already has a pending or accepted request (`request_id`)."""
+
+    default_code = "already_open"
+
+    def __init__(
+        self, code: str | None = None, message: str | None = None, request_id: int | None = None
+    ) -> None:
+        self.request_id = request_id
+        super().__init__(code, message)
+
+
+class AlreadyTaken(PitlaneError):
+    """Accepting a request that is no longer pending (another advisor was quicker)."""
+
+    default_code = "already_taken"
+
+
+class AdvisorFull(PitlaneError):
+    """The advisor already has their maximum of conversations at once."""
+
+    default_code = "advisor_full"

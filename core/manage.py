@@ -1,8 +1,9 @@
-"""Database chores: `python -m core.manage migrate|seed|init|create-db`."""
+"""Database chores: `python -m core.manage migrate|seed|init|create-db|create-staff`."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -16,7 +17,9 @@ from sqlalchemy.pool import NullPool
 
 from core.config import CoreSettings
 from core.db import make_engine
-from core.seed import DEMO_DATA, load_demo_data
+from core.errors import PitlaneError
+from core.seed import DEMO_DATA, ensure_demo_staff, load_demo_data
+from core.staff import ROLES, create_staff_user
 from core.uow import dispose_engines, uow_from_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,11 +80,54 @@ def seed(settings: CoreSettings, path: Path = DEMO_DATA) -> bool:
     return loaded
 
 
+def seed_staff(settings: CoreSettings, path: Path = DEMO_DATA) -> int:
+    """The demo staff users missing from the database (databases seeded before staff)."""
+    added = ensure_demo_staff(uow_from_settings(settings)(), path)
+    dispose_engines()
+    return added
+
+
+def create_staff(settings: CoreSettings, args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("the passwords differ: no user created", file=sys.stderr)
+            return 1
+    try:
+        user = create_staff_user(
+            uow_from_settings(settings)(),
+            email=args.email,
+            name=args.name,
+            role=args.role,
+            password=password,
+        )
+    except PitlaneError as exc:
+        print(f"no user created: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    finally:
+        dispose_engines()
+    print(f"staff user {user.email} created: id {user.id}, role {user.role}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.manage", description=__doc__)
-    parser.add_argument("command", choices=["migrate", "seed", "init", "create-db"])
+    parser.add_argument("command", choices=["migrate", "seed", "init", "create-db", "create-staff"])
     parser.add_argument("--data", type=Path, default=DEMO_DATA, help="demo dataset (YAML)")
+    staff = parser.add_argument_group("create-staff")
+    staff.add_argument("--email")
+    staff.add_argument("--name")
+    staff.add_argument("--role", choices=ROLES, default="advisor")
+    staff.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin instead of prompting",
+    )
     args = parser.parse_args(argv)
+    if args.command == "create-staff" and not (args.email and args.name):
+        parser.error("create-staff needs --email and --name")
     settings = CoreSettings()
     url = settings.database_url
     shown = make_url(url).render_as_string(hide_password=True)
@@ -95,6 +141,11 @@ def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> i
     if args.command in ("seed", "init"):
         loaded = seed(settings, args.data)
         print(f"demo data: {'loaded' if loaded else 'not loaded, the database has agencies'}")
+    if args.command in ("seed", "init"):
+        added = seed_staff(settings, args.data)
+        print(f"demo staff: {added} added")
+    if args.command == "create-staff":
+        return create_staff(settings, args)
     return 0
 
 

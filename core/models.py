@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -216,3 +218,103 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class StaffUser(Base):
+    """An advisor or an admin of the console; `email` is stored lowercased."""
+
+    __tablename__ = "staff_users"
+    __table_args__ = (
+        CheckConstraint("role IN ('advisor', 'admin')", name="role"),
+        CheckConstraint("max_conversations > 0", name="max_conversations_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string
+    max_conversations: Mapped[int] = mapped_column(Integer, default=3)
+    available: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffSession(Base):
+    """A server-side console session; only the sha256 of its token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token created by an admin for scripts; only its sha256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """One login attempt under one limiter key ("email:<address>" or "ip:<address>")."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index(None, "key", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+HANDOFF_STATUSES = ("pending", "accepted", "closed", "refused", "expired", "cancelled")
+OPEN_HANDOFF = "status IN ('pending', 'accepted')"
+
+
+class HandoffRequest(Base):
+    """A customer's request to talk with an advisor (state machine in core/handoff.py)."""
+
+    __tablename__ = "handoff_requests"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'accepted', 'closed', 'refused', 'expired', 'cancelled')",
+            name="status",
+        ),
+        # One open request per conversation: the database is the guarantee, not a lookup.
+        Index(
+            "uq_handoff_requests_one_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text(OPEN_HANDOFF),
+            postgresql_where=text(OPEN_HANDOFF),
+        ),
+        Index(None, "status", "created_at"),
+        Index(None, "advisor_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    advisor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(500))

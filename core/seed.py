@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta, timezone
@@ -25,7 +26,17 @@ from core.calendars import (
 )
 from core.customers import clean_name, parse_contact, parse_plate, parse_vin
 from core.errors import InvalidValue
-from core.models import Agency, Calendar, ChannelIdentity, Customer, Service, Setting, Vehicle
+from core.models import (
+    Agency,
+    Calendar,
+    ChannelIdentity,
+    Customer,
+    Service,
+    Setting,
+    StaffUser,
+    Vehicle,
+)
+from core.staff import ROLES, check_password_strength, clean_email, hash_password
 from core.uow import UnitOfWork
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "data" / "demo.yaml"
@@ -70,6 +81,56 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     in_turn = itertools.cycle(customers.values())
     for entry in data.get("bookings", []):
         _add_bookings(session, entry, now, tz, customers, in_turn)
+    _add_missing_staff(session, data.get("staff", []))
+
+
+def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
+    """Add the dataset's staff users that are missing (by e-mail); returns how many were added.
+
+    For databases seeded before staff existed: load_demo_data runs only on an empty database.
+    """
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    with uow:
+        try:
+            added = _add_missing_staff(uow.session, data.get("staff", []))
+            uow.commit()
+        except IntegrityError:  # added meanwhile by another process
+            uow.rollback()
+            return 0
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidValue("invalid_demo_data", f"{path}: {exc!r}") from exc
+    return added
+
+
+def _add_missing_staff(session: Session, entries: list[dict[str, Any]]) -> int:
+    added = 0
+    for entry in entries:
+        email = clean_email(entry["email"])
+        if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+            continue
+        if entry["role"] not in ROLES:
+            raise ValueError(f"unknown staff role {entry['role']!r}")
+        check_password_strength(entry["password"])
+        session.add(
+            StaffUser(
+                email=email,
+                name=entry["name"],
+                role=entry["role"],
+                password_hash=_demo_hash(entry["password"]),
+                max_conversations=int(entry.get("max_conversations", 3)),
+                available=False,
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+@functools.lru_cache(maxsize=8)
+def _demo_hash(password: str) -> str:
+    # argon2 is slow on purpose; the demo passwords are public, so one hash per process is
+    # reused (tests seed many databases). Real users get their own salt (core.staff).
+    return hash_password(password)
 
 
 def _add_agency(session: Session, data: dict[str, Any]) -> None:

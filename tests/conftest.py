@@ -10,6 +10,10 @@
 - `local_dt`: `local_dt(2025, 10, 26, 9, 0)` -> that Paris wall-clock time as aware UTC.
 - `add_calendar`: `add_calendar("agency", "service", capacity=2, slot_minutes=60,
   opening_hours={...})` creates the agency, service and calendar when missing.
+- `add_staff`: `add_staff("Nina", role="advisor", available=True, seen=now)` inserts a staff
+  user directly (no argon2 hashing: it cannot log in) and returns its id.
+- `add_conversation`: `add_conversation("web", "visitor-1", customer="Camille")` returns the
+  id of a new conversation, the customer known on that channel when a name is given.
 - `sqlite_url` / `seeded_sqlite_url`: a migrated (and seeded, relative to the real clock,
   since a web app reads the clock) SQLite file URL, for web app tests.
 """
@@ -31,7 +35,15 @@ from sqlalchemy.pool import NullPool
 
 from core.db import make_engine, make_session_factory
 from core.manage import migrate
-from core.models import Agency, Calendar, Service
+from core.models import (
+    Agency,
+    Calendar,
+    ChannelIdentity,
+    Conversation,
+    Customer,
+    Service,
+    StaffUser,
+)
 from core.seed import DEMO_DATA, load_demo_data
 from core.uow import UnitOfWork
 from core.uow import uow_factory as make_uow_factory
@@ -201,3 +213,60 @@ def sqlite_url(tmp_path: Any) -> str:
 def seeded_sqlite_url(tmp_path: Any) -> str:
     """A migrated SQLite database file with the demo data, relative to the real clock."""
     return _sqlite_database(tmp_path, "seeded", seeded=True)
+
+
+@pytest.fixture
+def add_staff(uow_factory: UowFactory) -> Callable[..., int]:
+    def add(
+        name: str = "Nina Advisor",
+        *,
+        role: str = "advisor",
+        available: bool = False,
+        seen: datetime | None = None,
+        max_conversations: int = 3,
+        email: str | None = None,
+    ) -> int:
+        with uow_factory() as uow:
+            user = StaffUser(
+                email=email or f"{uuid.uuid4().hex[:10]}@staff.example",
+                name=name,
+                role=role,
+                password_hash="not-a-hash",  # cannot log in (tests that do: create_staff_user)
+                max_conversations=max_conversations,
+                available=available,
+                last_seen_at=seen,
+            )
+            uow.session.add(user)
+            uow.session.flush()
+            uow.commit()
+            return user.id
+
+    return add
+
+
+@pytest.fixture
+def add_conversation(uow_factory: UowFactory) -> Callable[..., int]:
+    def add(
+        channel: str = "web",
+        external_id: str | None = None,
+        *,
+        customer: str | None = None,
+        language: str | None = "fr",
+    ) -> int:
+        external_id = external_id or f"visitor-{uuid.uuid4().hex[:8]}"
+        with uow_factory() as uow:
+            session = uow.session
+            if customer is not None:
+                person = Customer(name=customer, language=language or "fr")
+                session.add(person)
+                session.flush()
+                session.add(
+                    ChannelIdentity(channel=channel, external_id=external_id, customer_id=person.id)
+                )
+            conversation = Conversation(channel=channel, external_id=external_id, language=language)
+            session.add(conversation)
+            session.flush()
+            uow.commit()
+            return conversation.id
+
+    return add

@@ -23,6 +23,11 @@ TABLES = {
     "conversations",
     "messages",
     "settings",
+    "staff_users",
+    "staff_sessions",
+    "api_tokens",
+    "login_attempts",
+    "handoff_requests",
 }
 
 
