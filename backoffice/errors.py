@@ -11,7 +11,22 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from channels.hub import StoreUnavailable
-from core.errors import InvalidValue, NotFound, PitlaneError, SlotTaken, SlotUnavailable
+from core.errors import (
+    AdvisorFull,
+    AlreadyOpen,
+    AlreadyTaken,
+    Conflict,
+    Forbidden,
+    InvalidCredentials,
+    InvalidTransition,
+    InvalidValue,
+    NoAdvisorAvailable,
+    NotFound,
+    PitlaneError,
+    SlotTaken,
+    SlotUnavailable,
+    TooManyAttempts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +36,15 @@ _DOMAIN_STATUS: list[tuple[type[PitlaneError], int]] = [
     (InvalidValue, 422),
     (SlotTaken, 409),
     (SlotUnavailable, 409),
+    (InvalidCredentials, 401),
+    (Forbidden, 403),
+    (AlreadyTaken, 409),
+    (AdvisorFull, 409),
+    (InvalidTransition, 409),
+    (AlreadyOpen, 409),
+    (Conflict, 409),
+    (NoAdvisorAvailable, 409),
+    (TooManyAttempts, 429),
 ]
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
@@ -33,6 +57,18 @@ def api_error(
     return HTTPException(status, detail={"code": code, "message": message}, headers=headers)
 
 
+def domain_status(exc: PitlaneError) -> int:
+    """The HTTP status of a domain error (400 when it has no better one)."""
+    return next((s for kind, s in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
+
+
+def domain_headers(exc: PitlaneError) -> dict[str, str] | None:
+    """Headers a domain error implies: Retry-After for a rate limit."""
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(max(1, int(exc.retry_after_seconds)))}
+    return None
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
@@ -42,8 +78,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PitlaneError)
     async def _domain_error(request: Request, exc: PitlaneError) -> JSONResponse:
-        status = next((s for kind, s in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
-        return JSONResponse(error_body(exc.code, exc.message), status)
+        return JSONResponse(
+            error_body(exc.code, exc.message), domain_status(exc), headers=domain_headers(exc)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

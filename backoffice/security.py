@@ -1,4 +1,4 @@
-"""Security headers on every answer."""
+"""Security headers on every answer; staff pages are never framed nor cached."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Swagger UI and ReDoc load their script from a CDN and run an inline one.
 _DOCS_PATHS = ("/docs", "/redoc")
+# Staff pages (console, login, admin) may not be framed by anyone (clickjacking).
+_UNFRAMED_PATHS = ("/staff",)
+# Answers that carry staff data or secrets: never stored by a browser or a proxy.
+_PRIVATE_PATHS = ("/staff", "/api/")
 
 
-def content_security_policy(host: str) -> str:
-    """Same-origin everything; WebSocket back to this host; framed only by this origin."""
+def content_security_policy(host: str, frame_ancestors: str = "'self'") -> str:
+    """Same-origin everything; WebSocket back to this host; framed by `frame_ancestors`."""
     return "; ".join(
         [
             "default-src 'self'",
@@ -21,7 +25,7 @@ def content_security_policy(host: str) -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
-            "frame-ancestors 'self'",
+            f"frame-ancestors {frame_ancestors}",
         ]
     )
 
@@ -37,7 +41,10 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         host = _host(scope)
-        docs = scope["path"].startswith(_DOCS_PATHS)
+        path = scope["path"]
+        docs = path.startswith(_DOCS_PATHS)
+        unframed = path.startswith(_UNFRAMED_PATHS)
+        private = path.startswith(_PRIVATE_PATHS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -48,8 +55,13 @@ class SecurityHeaders:
                     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
                 ]
                 if not docs:
-                    csp = content_security_policy(host)
+                    ancestors = "'none'" if unframed else "'self'"
+                    csp = content_security_policy(host, ancestors)
                     headers.append((b"content-security-policy", csp.encode("latin-1")))
+                if unframed:
+                    headers.append((b"x-frame-options", b"DENY"))
+                if private and not any(name == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)
 

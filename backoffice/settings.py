@@ -20,6 +20,10 @@ class WebSettings(CoreSettings):
     api_token: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Advisor handoff: how long a request waits for an advisor before it expires, and how
+    # often the web app looks for expired requests (seconds).
+    handoff_wait_seconds: int = Field(default=600, ge=30, le=86_400)
+    handoff_sweep_seconds: float = Field(default=5.0, gt=0, le=300)
 
     @field_validator("rasa_url")
     @classmethod

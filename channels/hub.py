@@ -1,68 +1,70 @@
-"""The hub: stores every customer message, then routes it (bot turns go to Rasa).
+"""The hub: stores every customer message, then routes it: to the advisor who holds the
+conversation, or to the bot (Rasa), whose handoff requests it carries out.
 
 Channel-agnostic and free of any web framework: an adapter (widget WebSocket, REST webhook,
 later Telegram or WhatsApp) validates its own envelope, calls `handle_customer_message` and
-sends back the returned messages. Database work is synchronous SQLAlchemy run in a worker
-thread so a slow disk never blocks the event loop.
+sends back the returned messages; messages sent out of turn (advisor replies, handoff
+notices) reach it through the bus (`conversation:{id}`), or, for a channel that only gets
+replies (`PULL_CHANNELS`: the REST webhook), at the start of the reply to the customer's next
+message. Database work is synchronous SQLAlchemy run in a worker thread so a slow disk never
+blocks the event loop. The advisor console's side lives in channels/advisor.py and is
+re-exported here.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import anyio.to_thread
-from sqlalchemy.exc import SQLAlchemyError
-
 from channels import store
+from channels.advisor import accept_request, advisor_send, close_request, refuse_request
+from channels.deps import HubDeps, StoreUnavailable, in_thread
+from channels.handoff import (
+    ASK_PAYLOAD,
+    ask_for_advisor,
+    bot_request,
+    cancel_for_customer,
+    cancels_request,
+    expire_requests,
+    forward_to_advisor,
+    run_expiry_sweeper,
+)
 from channels.intents import is_payload, payload_is_known
-from channels.messages import Button, OutgoingMessage
-from channels.rasa_client import BotBrain, RasaUnavailable
+from channels.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text, clean_text
+from channels.rasa_client import RasaUnavailable
 from channels.texts import menu, normalise_language, say
 from core.parsing import detect_language
-from core.uow import UnitOfWork
+
+__all__ = [
+    "MAX_MESSAGE_CHARS",
+    "PULL_CHANNELS",
+    "HubDeps",
+    "StoreUnavailable",
+    "accept_request",
+    "advisor_send",
+    "check_text",
+    "clean_text",
+    "close_request",
+    "conversation_history",
+    "expire_requests",
+    "handle_customer_message",
+    "open_conversation",
+    "refuse_request",
+    "run_expiry_sweeper",
+    "valid_external_id",
+]
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 2000
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:@+\-]{1,128}$")
-
-
-class StoreUnavailable(Exception):
-    """The message could not be stored, so it was not processed either."""
-
-
-@dataclass(frozen=True)
-class HubDeps:
-    """What the hub needs: a unit of work factory, a bot brain, the domain's intents."""
-
-    uow_factory: Callable[[], UnitOfWork]
-    brain: BotBrain
-    intents: frozenset[str] | None = None  # None: no domain found, payloads not checked
+# Channels whose customers only receive messages in the reply to their own.
+PULL_CHANNELS = frozenset({"rest"})
 
 
 def valid_external_id(value: object) -> bool:
     """A channel's customer id: 1-128 of letters, digits and . _ : @ + -."""
     return isinstance(value, str) and _EXTERNAL_ID.fullmatch(value) is not None
-
-
-def clean_text(text: str) -> str:
-    """Strip surrounding blanks and control characters (newlines and tabs are kept)."""
-    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
-    return "".join(kept).strip()
-
-
-def check_text(text: str) -> str | None:
-    """Why a cleaned text cannot be processed ('empty_message', 'message_too_long') or None."""
-    if not text:
-        return "empty_message"
-    if len(text) > MAX_MESSAGE_CHARS:
-        return "message_too_long"
-    return None
 
 
 async def handle_customer_message(
@@ -72,7 +74,7 @@ async def handle_customer_message(
     text: str,
     metadata: dict[str, Any] | None = None,
 ) -> list[OutgoingMessage]:
-    """Store one customer message, get the answers, store them, return them to send."""
+    """Store one customer message, route it, store the answers, return them to send."""
     if not valid_external_id(channel) or not valid_external_id(external_id):
         raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
     language = normalise_language((metadata or {}).get("language"))
@@ -81,45 +83,76 @@ async def handle_customer_message(
     if problem is not None:
         return [OutgoingMessage(text=say(problem, language))]
 
-    inbound = await _in_thread(
-        store.store_inbound, deps.uow_factory, channel, external_id, text, language
+    inbound = await in_thread(
+        store.store_inbound,
+        deps.uow_factory,
+        channel,
+        external_id,
+        text,
+        language,
+        channel in PULL_CHANNELS,
     )
+    earlier = inbound.undelivered
     reply_language = inbound.language or detect_language(text)
+    request = inbound.handoff
+
+    if request is not None and request.status == "accepted":
+        await forward_to_advisor(deps, inbound, request)
+        return earlier
+    if request is not None and cancels_request(text):
+        answers = await cancel_for_customer(
+            deps, inbound.conversation_id, reply_language, with_menu=True
+        )
+        return earlier + await _finish(deps, inbound, "answered", answers)
+    if request is not None and text == ASK_PAYLOAD:
+        answers = await ask_for_advisor(deps, inbound.conversation_id, reply_language)
+        return earlier + await _finish(deps, inbound, "answered", answers)
 
     if is_payload(text) and not payload_is_known(text, deps.intents):
         offer = inbound.offered or [Button(t, p) for t, p in menu(reply_language)]
         answers = [OutgoingMessage(text=say("unknown_choice", reply_language), buttons=offer)]
-        return await _finish(deps, inbound, "answered", answers)
+        return earlier + await _finish(deps, inbound, "answered", answers)
 
     rasa_metadata = {"channel": channel, "external_id": external_id, "language": inbound.language}
+    await deps.tracker_events.settled(inbound.sender_id)  # a resume lands before the message
     try:
         raw = await deps.brain.send(inbound.sender_id, text, rasa_metadata)
     except RasaUnavailable:
         answers = [OutgoingMessage(text=say("assistant_unavailable", reply_language))]
-        return await _finish(deps, inbound, "failed", answers)
-    return await _finish(deps, inbound, "answered", [OutgoingMessage.from_rasa(a) for a in raw])
+        return earlier + await _finish(deps, inbound, "failed", answers)
+    answers = []
+    for answer in (OutgoingMessage.from_rasa(a) for a in raw):
+        kind = bot_request(answer)
+        if kind == "request":
+            answers += await ask_for_advisor(deps, inbound.conversation_id, reply_language)
+        elif kind == "cancel":
+            answers += await cancel_for_customer(deps, inbound.conversation_id, reply_language)
+        else:
+            answers.append(answer)
+    return earlier + await _finish(deps, inbound, "answered", answers)
+
+
+async def open_conversation(
+    deps: HubDeps, channel: str, external_id: str, language: str | None = None
+) -> tuple[int, list[store.TranscriptEntry]]:
+    """The conversation's id and what the customer saw of it, oldest first (for a widget
+    connecting: the id names its live topic, the transcript is shown again)."""
+    if not valid_external_id(channel) or not valid_external_id(external_id):
+        raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
+    language = normalise_language(language)
+    return await in_thread(store.history, deps.uow_factory, channel, external_id, language)
 
 
 async def conversation_history(
     deps: HubDeps, channel: str, external_id: str, language: str | None = None
 ) -> list[store.TranscriptEntry]:
     """What the customer saw of this conversation, oldest first (for a page reload)."""
-    if not valid_external_id(channel) or not valid_external_id(external_id):
-        raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
-    language = normalise_language(language)
-    return await _in_thread(store.history, deps.uow_factory, channel, external_id, language)
+    _, entries = await open_conversation(deps, channel, external_id, language)
+    return entries
 
 
 async def _finish(
     deps: HubDeps, inbound: store.Inbound, status: str, answers: list[OutgoingMessage]
 ) -> list[OutgoingMessage]:
-    await _in_thread(store.store_outbound, deps.uow_factory, inbound, status, answers)
+    await in_thread(store.store_outbound, deps.uow_factory, inbound, status, answers)
     return answers
-
-
-async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return await anyio.to_thread.run_sync(function, *args)
-    except SQLAlchemyError as exc:
-        log.exception("conversation store failed")
-        raise StoreUnavailable(str(exc)) from exc

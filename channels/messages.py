@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+
+MAX_MESSAGE_CHARS = 2000
+
+
+def clean_text(text: str) -> str:
+    """Strip surrounding blanks and control characters (newlines and tabs are kept)."""
+    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return "".join(kept).strip()
+
+
+def check_text(text: str) -> str | None:
+    """Why a cleaned text cannot be processed ('empty_message', 'message_too_long') or None."""
+    if not text:
+        return "empty_message"
+    if len(text) > MAX_MESSAGE_CHARS:
+        return "message_too_long"
+    return None
 
 
 @dataclass(frozen=True)
@@ -14,25 +32,32 @@ class Button:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """One bot (or hub) message for the customer, whatever the channel."""
+    """One bot, hub or advisor message for the customer, whatever the channel.
+
+    `author` is set on an advisor's message only (their name); REST items then carry it as
+    an `author` key, a Pitlane addition to Rasa's format.
+    """
 
     text: str | None = None
     buttons: list[Button] = field(default_factory=list)
     image: str | None = None
     attachment: Any = None
     custom: Any = None
+    author: str | None = None
 
     @classmethod
     def from_rasa(cls, data: dict[str, Any]) -> OutgoingMessage:
         """Build from one item of Rasa's REST channel answer; unknown keys are dropped."""
         text = data.get("text")
         image = data.get("image")
+        author = data.get("author")
         return cls(
             text=text if isinstance(text, str) else None,
             buttons=parse_buttons(data.get("buttons")),
             image=image if isinstance(image, str) else None,
             attachment=data.get("attachment"),
             custom=data.get("custom"),
+            author=author if isinstance(author, str) else None,
         )
 
     def to_rest(self, recipient_id: str) -> dict[str, Any]:
@@ -48,6 +73,8 @@ class OutgoingMessage:
             item["attachment"] = self.attachment
         if self.custom is not None:
             item["custom"] = self.custom
+        if self.author is not None:
+            item["author"] = self.author
         return item
 
     def stored_payload(self) -> dict[str, Any] | None:

@@ -1,10 +1,13 @@
-"""Async client for Rasa's REST channel (`POST /webhooks/rest/webhook`)."""
+"""Async client for Rasa: its REST channel (`POST /webhooks/rest/webhook`) and, for the
+advisor handoff, its HTTP API (`POST /conversations/{sender}/tracker/events`, which needs
+`rasa run --enable-api`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -22,12 +25,15 @@ class BotBrain(Protocol):
         self, sender: str, message: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]: ...
 
+    async def record_event(self, sender: str, event: dict[str, Any]) -> None: ...
+
 
 class RasaClient:
     """Sends one customer message to Rasa and returns its answers, within a timeout."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
-        self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + "/webhooks/rest/webhook"
         self.timeout = timeout
         self._client: httpx.AsyncClient | None = None
 
@@ -47,7 +53,7 @@ class RasaClient:
         body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             # httpx times each phase; wait_for bounds the whole exchange.
-            response = await asyncio.wait_for(self._post(body), self.timeout)
+            response = await asyncio.wait_for(self._post(self.url, body), self.timeout)
             response.raise_for_status()
             answers = response.json()
         except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as exc:
@@ -58,9 +64,23 @@ class RasaClient:
             raise RasaUnavailable("unexpected answer from Rasa")
         return answers
 
-    async def _post(self, body: dict[str, Any]) -> httpx.Response:
+    async def record_event(self, sender: str, event: dict[str, Any]) -> None:
+        """Append one event (`{"event": "pause"}`, `{"event": "resume"}`) to a tracker."""
+        url = f"{self.base_url}/conversations/{quote(sender, safe=':@+')}/tracker/events"
+        try:
+            response = await asyncio.wait_for(
+                self._post(url, event, {"include_events": "NONE"}), self.timeout
+            )
+            response.raise_for_status()
+        except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+            log.warning("Rasa at %s refused %s for %s: %r", url, event.get("event"), sender, exc)
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def _post(
+        self, url: str, body: dict[str, Any], params: dict[str, str] | None = None
+    ) -> httpx.Response:
         if self._client is not None:
-            return await self._client.post(self.url, json=body)
+            return await self._client.post(url, json=body, params=params)
         # Outside a lifespan (a script, a test): one short-lived client.
         async with httpx.AsyncClient(timeout=self.timeout) as client:
-            return await client.post(self.url, json=body)
+            return await client.post(url, json=body, params=params)

@@ -8,11 +8,20 @@ from dataclasses import dataclass, field
 from channels.intents import is_payload
 from channels.messages import Button, OutgoingMessage
 from core import conversations
+from core.handoff import HandoffView, open_request_for
 from core.uow import UnitOfWork
 
+# Message senders: the customer, the bot (Rasa, or the hub answering a message), the hub's
+# own notices sent out of turn (handoff accepted, refused, expired, closed), an advisor.
 CUSTOMER = "customer"
 BOT = "bot"
+HUB = "hub"
+ADVISOR_PREFIX = "advisor:"
 _RECENT = 50  # messages looked at to find the last buttons offered
+
+
+def advisor_sender(staff_id: int) -> str:
+    return f"{ADVISOR_PREFIX}{staff_id}"
 
 
 @dataclass(frozen=True)
@@ -24,11 +33,15 @@ class Inbound:
     message_id: int
     language: str | None
     offered: list[Button] = field(default_factory=list)
+    shown: str = ""  # what the customer saw themselves send (a button's title)
+    handoff: HandoffView | None = None  # the conversation's pending or accepted request
+    # Messages sent out of turn since the customer's previous message (pull channels only).
+    undelivered: list[OutgoingMessage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class TranscriptEntry:
-    """One message as the customer saw it: `role` is 'customer' or 'bot'."""
+    """One message as the customer saw it: `role` is 'customer', 'bot' or 'advisor'."""
 
     role: str
     message: OutgoingMessage
@@ -40,12 +53,19 @@ def store_inbound(
     external_id: str,
     text: str,
     language: str | None,
+    collect_undelivered: bool = False,
 ) -> Inbound:
-    """Record the customer's message (status 'received') and commit before any processing."""
+    """Record the customer's message (status 'received') and commit before any processing.
+
+    Also reads the conversation's open handoff request and, for a channel that only gets
+    messages in replies (`collect_undelivered`), what was sent out of turn since the
+    customer's previous message.
+    """
     with uow_factory() as uow:
         conversation = conversations.get_or_create_conversation(uow, channel, external_id, language)
         if language is not None and language != conversation.language:
             conversations.set_conversation_language(uow, conversation.id, language)
+        undelivered = _out_of_turn(uow, conversation.id) if collect_undelivered else []
         offered: list[Button] = []
         payload = None
         if is_payload(text):
@@ -61,6 +81,7 @@ def store_inbound(
             payload=payload,
             status="received",
         )
+        handoff = open_request_for(uow, conversation.id)
         uow.commit()
     return Inbound(
         conversation_id=conversation.id,
@@ -68,6 +89,9 @@ def store_inbound(
         message_id=message_id,
         language=language or conversation.language,
         offered=offered,
+        shown=(payload or {}).get("title") or text,
+        handoff=handoff,
+        undelivered=undelivered,
     )
 
 
@@ -93,13 +117,35 @@ def store_outbound(
         uow.commit()
 
 
+def store_out_of_turn(
+    uow_factory: Callable[[], UnitOfWork],
+    conversation_id: int,
+    sender: str,
+    message: OutgoingMessage,
+) -> int:
+    """Record a message sent out of turn (a hub notice, an advisor's message)."""
+    with uow_factory() as uow:
+        message_id = conversations.record_message(
+            uow,
+            conversation_id,
+            direction="out",
+            sender=sender,
+            text=message.text or "",
+            payload=message.stored_payload(),
+            status="sent",
+        )
+        uow.commit()
+    return message_id
+
+
 def history(
     uow_factory: Callable[[], UnitOfWork],
     channel: str,
     external_id: str,
     language: str | None = None,
-) -> list[TranscriptEntry]:
-    """The conversation as shown to the customer; button payloads show their title.
+) -> tuple[int, list[TranscriptEntry]]:
+    """The conversation's id, and the conversation as shown to the customer (button
+    payloads show their title, advisor messages their author).
 
     Opening the chat starts the conversation (its first message follows at once), so the
     conversation is created here when new, with the client's language.
@@ -112,8 +158,9 @@ def history(
     entries = []
     for message in messages:
         if message.direction == "out":
+            role = "advisor" if message.sender.startswith(ADVISOR_PREFIX) else BOT
             entries.append(
-                TranscriptEntry(BOT, OutgoingMessage.from_stored(message.text, message.payload))
+                TranscriptEntry(role, OutgoingMessage.from_stored(message.text, message.payload))
             )
         elif not is_payload(message.text):
             entries.append(TranscriptEntry(CUSTOMER, OutgoingMessage(text=message.text)))
@@ -122,7 +169,7 @@ def history(
             entries.append(
                 TranscriptEntry(CUSTOMER, OutgoingMessage(text=message.payload["title"]))
             )
-    return entries
+    return conversation.id, entries
 
 
 def _last_offer(uow: UnitOfWork, conversation_id: int) -> list[Button]:
@@ -133,3 +180,14 @@ def _last_offer(uow: UnitOfWork, conversation_id: int) -> list[Button]:
             if buttons:
                 return buttons
     return []
+
+
+def _out_of_turn(uow: UnitOfWork, conversation_id: int) -> list[OutgoingMessage]:
+    """Hub notices and advisor messages stored since the customer's last message."""
+    found: list[OutgoingMessage] = []
+    for message in reversed(conversations.transcript(uow, conversation_id, limit=_RECENT)):
+        if message.direction == "in":
+            break
+        if message.sender != BOT:
+            found.append(OutgoingMessage.from_stored(message.text, message.payload))
+    return found[::-1]

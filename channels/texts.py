@@ -28,6 +28,90 @@ _TEXTS: dict[str, dict[str, str]] = {
             "please try again in a moment."
         ),
     },
+    # --- advisor handoff: {position} in the queue, {wait} from `wait_text`
+    "handoff_queued": {
+        "fr": (
+            "Votre demande est transmise à nos conseillers. Vous êtes n° {position} dans la "
+            "file d'attente, attente estimée : {wait}. En attendant, je reste à votre "
+            "disposition."
+        ),
+        "en": (
+            "Your request has been passed on to our advisors. You are number {position} in "
+            "the queue, estimated wait: {wait}. Meanwhile, I'm still here to help."
+        ),
+    },
+    "handoff_waiting": {
+        "fr": (
+            "Votre demande est déjà en cours : vous êtes n° {position} dans la file "
+            "d'attente, attente estimée : {wait}."
+        ),
+        "en": (
+            "Your request is already in progress: you are number {position} in the queue, "
+            "estimated wait: {wait}."
+        ),
+    },
+    "no_advisor": {
+        "fr": (
+            "Désolé, aucun conseiller n'est disponible pour le moment. Vous pouvez nous "
+            "contacter par téléphone ou par e-mail, l'agence vous recontactera, ou continuer "
+            "avec moi :"
+        ),
+        "en": (
+            "Sorry, no advisor is available right now. You can contact us by phone or e-mail "
+            "and the agency will get back to you, or carry on with me:"
+        ),
+    },
+    "handoff_cancelled": {
+        "fr": "Votre demande de conseiller est annulée. Je reste à votre disposition.",
+        "en": "Your request for an advisor is cancelled. I'm still here to help.",
+    },
+    "no_pending_request": {
+        "fr": "Vous n'avez pas de demande de conseiller en cours.",
+        "en": "You have no request for an advisor in progress.",
+    },
+    "advisor_joined": {
+        "fr": "Vous êtes en relation avec {advisor}, de l'équipe Pitlane. Écrivez-lui ici.",
+        "en": "You are now talking with {advisor} from the Pitlane team. Write to them here.",
+    },
+    "handoff_refused": {
+        "fr": (
+            "Désolé, aucun conseiller ne peut vous répondre pour le moment. Vous pouvez nous "
+            "contacter directement ou continuer avec moi."
+        ),
+        "en": (
+            "Sorry, no advisor can answer you right now. You can contact us directly or carry "
+            "on with me."
+        ),
+    },
+    "handoff_refused_reason": {
+        "fr": (
+            "Désolé, aucun conseiller ne peut vous répondre pour le moment ({reason}). Vous "
+            "pouvez nous contacter directement ou continuer avec moi."
+        ),
+        "en": (
+            "Sorry, no advisor can answer you right now ({reason}). You can contact us "
+            "directly or carry on with me."
+        ),
+    },
+    "handoff_expired": {
+        "fr": (
+            "Désolé, aucun conseiller n'a pu prendre votre demande à temps. Vous pouvez nous "
+            "contacter directement, réessayer plus tard ou continuer avec moi."
+        ),
+        "en": (
+            "Sorry, no advisor could take your request in time. You can contact us directly, "
+            "try again later or carry on with me."
+        ),
+    },
+    "handoff_closed": {
+        "fr": "{advisor} a terminé la conversation. L'assistant reprend la main :",
+        "en": "{advisor} has ended the conversation. The assistant takes over again:",
+    },
+    "cancel_button": {"fr": "Annuler ma demande", "en": "Cancel my request"},
+    "contact_button": {"fr": "Nous contacter", "en": "Contact details"},
+    "wait_minutes": {"fr": "environ {minutes} min", "en": "about {minutes} min"},
+    "wait_short": {"fr": "moins d'une minute", "en": "less than a minute"},
+    "advisor_fallback_name": {"fr": "Votre conseiller", "en": "Your advisor"},
 }
 
 # The main menu, re-offered after an unknown choice when nothing else was on offer.
@@ -36,12 +120,14 @@ _MENU: dict[str, list[tuple[str, str]]] = {
         ("Vérifier mon entretien", "/check_maintenance"),
         ("Essayer une moto", "/vehicle_info"),
         ("Nous contacter", "/contact_info"),
+        ("Parler à un conseiller", "/ask_advisor"),
         ("Arrêter", "/stop"),
     ],
     "en": [
         ("Check my maintenance", "/check_maintenance"),
         ("Try a motorbike", "/vehicle_info"),
         ("Contact us", "/contact_info"),
+        ("Talk to an advisor", "/ask_advisor"),
         ("Stop", "/stop"),
     ],
 }
@@ -55,12 +141,20 @@ def normalise_language(value: object) -> str | None:
     return code if code in LANGUAGES else None
 
 
-def say(key: str, language: str | None) -> str:
-    """The hub's text `key` in `language` (French when unknown)."""
+def say(key: str, language: str | None, **values: object) -> str:
+    """The hub's text `key` in `language` (French when unknown), `{name}`s filled from values."""
     variants = _TEXTS[key]
-    return variants.get(language or DEFAULT_LANGUAGE, variants[DEFAULT_LANGUAGE])
+    text = variants.get(language or DEFAULT_LANGUAGE, variants[DEFAULT_LANGUAGE])
+    return text.format(**values) if values else text
 
 
 def menu(language: str | None) -> list[tuple[str, str]]:
     """The main menu's (title, payload) pairs in `language`."""
     return _MENU.get(language or DEFAULT_LANGUAGE, _MENU[DEFAULT_LANGUAGE])
+
+
+def wait_text(seconds: float, language: str | None) -> str:
+    """An estimated wait as people say it: 'environ 4 min', 'less than a minute'."""
+    if seconds < 60:
+        return say("wait_short", language)
+    return say("wait_minutes", language, minutes=round(seconds / 60))

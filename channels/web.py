@@ -1,10 +1,19 @@
-"""Web adapters of the hub: Rasa-compatible REST webhook, widget WebSocket, widget files."""
+"""Web adapters of the hub: Rasa-compatible REST webhook, widget WebSocket, widget files.
+
+REST customers get no push: what an advisor (or the hub) sends them out of turn comes first
+in the reply to their next message, in Rasa's REST format; an advisor's message carries an
+extra `author` key (their name). While a REST customer talks with an advisor, the reply to
+their own message holds nothing else (often an empty list): their message went to the
+advisor.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +22,14 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from channels.bus import Subscription, conversation_topic
 from channels.hub import (
     HubDeps,
     StoreUnavailable,
     check_text,
     clean_text,
-    conversation_history,
     handle_customer_message,
+    open_conversation,
     valid_external_id,
 )
 from channels.messages import OutgoingMessage
@@ -52,6 +62,13 @@ _API_TEXT = {
 @router.post(
     "/webhooks/rest/webhook",
     summary="Rasa REST channel, through the hub",
+    description=(
+        "Rasa's REST channel format. Messages sent out of turn (an advisor's replies, "
+        "handoff notices) cannot be pushed to a REST client: they come first in the reply "
+        "to its next message, an advisor's message with an extra `author` key. While an "
+        "advisor holds the conversation, the customer's message goes to the advisor and the "
+        "reply holds nothing else (often an empty list)."
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -98,51 +115,92 @@ async def get_widget_style() -> FileResponse:
 
 @router.websocket("/ws/chat")
 async def chat_socket(websocket: WebSocket) -> None:
-    """The widget's conversation: history on connect, then message frames in, bot frames out."""
+    """The widget's conversation: history on connect, then message frames in, bot frames out,
+    and, while connected, what is sent out of turn (advisor messages, handoff notices)."""
     await websocket.accept()
+    socket = _Socket(websocket)
     client_id = _client_id(websocket.query_params.get("client_id"))
     if client_id is None:
-        await _send_error(websocket, "invalid_client_id", "client_id must be a UUID")
+        await socket.error("invalid_client_id", "client_id must be a UUID")
         await websocket.close(code=1008)
         return
     language = normalise_language(websocket.query_params.get("lang"))
     hub: HubDeps = websocket.app.state.hub
     try:
-        history = await conversation_history(hub, "web", client_id, language)
-        await websocket.send_json(
-            {"type": "history", "messages": [_frame(e.role, e.message) for e in history]}
-        )
-        while True:
-            event = await websocket.receive()
-            if event["type"] == "websocket.disconnect":
-                return
-            text = _message_text(event, language)
-            if isinstance(text, dict):
-                await websocket.send_json(text)
-                continue
-            await _answer(websocket, hub, client_id, text, language)
+        conversation_id, history = await open_conversation(hub, "web", client_id, language)
+        async with hub.bus.subscribe(conversation_topic(conversation_id)) as events:
+            await socket.send(
+                {"type": "history", "messages": [_frame(e.role, e.message) for e in history]}
+            )
+            pushing = asyncio.create_task(_push(events, socket))
+            try:
+                await _converse(socket, hub, client_id, language)
+            finally:
+                pushing.cancel()
+                with suppress(asyncio.CancelledError):
+                    await pushing
     except WebSocketDisconnect:
         return
     except StoreUnavailable:
-        await _send_error(websocket, "unavailable", say("assistant_unavailable", language))
+        await socket.error("unavailable", say("assistant_unavailable", language))
         await websocket.close(code=1011)
 
 
+async def _converse(socket: _Socket, hub: HubDeps, client_id: str, language: str | None) -> None:
+    """Answer the customer's message frames until the widget goes away."""
+    while True:
+        event = await socket.websocket.receive()
+        if event["type"] == "websocket.disconnect":
+            return
+        text = _message_text(event, language)
+        if isinstance(text, dict):
+            await socket.send(text)
+            continue
+        await _answer(socket, hub, client_id, text, language)
+
+
+async def _push(events: Subscription, socket: _Socket) -> None:
+    """Forward the conversation's live events (bot notices, advisor messages) as frames."""
+    async for event in events:
+        if event.get("type") not in ("bot", "advisor"):
+            continue
+        try:
+            await socket.send(event)
+        except Exception:  # the socket is gone: the receive loop ends the connection
+            return
+
+
 async def _answer(
-    websocket: WebSocket, hub: HubDeps, client_id: str, text: str, language: str | None
+    socket: _Socket, hub: HubDeps, client_id: str, text: str, language: str | None
 ) -> None:
     try:
         answers = await handle_customer_message(hub, "web", client_id, text, {"language": language})
     except StoreUnavailable:
-        await _send_error(websocket, "unavailable", say("assistant_unavailable", language))
+        await socket.error("unavailable", say("assistant_unavailable", language))
         return
     except Exception:  # a bug must not cut the customer off: log it, say so, keep the socket
         log.exception("web chat message from %s failed", client_id)
-        await _send_error(websocket, "internal_error", say("assistant_unavailable", language))
+        await socket.error("internal_error", say("assistant_unavailable", language))
         return
     for answer in answers:
-        await websocket.send_json(_frame("bot", answer))
-    await websocket.send_json({"type": "done"})
+        await socket.send(_frame("advisor" if answer.author else "bot", answer))
+    await socket.send({"type": "done"})
+
+
+class _Socket:
+    """The widget's socket, written by the answer loop and the live push one at a time."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self._lock = asyncio.Lock()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        async with self._lock:
+            await self.websocket.send_json(frame)
+
+    async def error(self, code: str, message: str) -> None:
+        if self.websocket.application_state == WebSocketState.CONNECTED:
+            await self.send(_error(code, message))
 
 
 def _message_text(event: dict[str, Any], language: str | None) -> str | dict[str, Any]:
@@ -166,18 +224,14 @@ def _message_text(event: dict[str, Any], language: str | None) -> str | dict[str
 
 
 def _frame(role: str, message: OutgoingMessage) -> dict[str, Any]:
+    """A widget frame: type 'bot', 'advisor' (with `author`) or 'user'."""
     frame = message.to_rest("")
     del frame["recipient_id"]
-    return {"type": "bot" if role == "bot" else "user", **frame}
+    return {"type": role if role in ("bot", "advisor") else "user", **frame}
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
-
-
-async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
-    if websocket.application_state == WebSocketState.CONNECTED:
-        await websocket.send_json(_error(code, message))
 
 
 def _client_id(value: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""`GET /api/bookings`: the bookings as JSON, for staff tools until staff login exists."""
+"""`GET /api/bookings`: the bookings as JSON, for staff (session) and scripts (bearer token)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from backoffice.api.deps import ApiTokenDep, SettingsDep, UowFactoryDep
+from backoffice.api.deps import SettingsDep, UowFactoryDep
+from backoffice.auth import bookings_reader
 from backoffice.errors import api_error
 from core.bookings import BookingView, list_bookings
 
-router = APIRouter(prefix="/api", tags=["api"], dependencies=[ApiTokenDep])
+router = APIRouter(prefix="/api", tags=["bookings"], dependencies=[Depends(bookings_reader)])
 
 
 class BookingOut(BaseModel):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import hmac
+import functools
 from collections.abc import Callable
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Request
+from starlette.requests import HTTPConnection
 
-from backoffice.errors import api_error
 from backoffice.settings import WebSettings
 from core.uow import UnitOfWork
+
+T = TypeVar("T")
 
 
 def get_settings(request: Request) -> WebSettings:
@@ -21,23 +26,40 @@ def get_uow_factory(request: Request) -> Callable[[], UnitOfWork]:
     return request.app.state.uow_factory
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Core:
+    """Calls core service functions from async code: a fresh unit of work, a worker thread."""
+
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Callable[[], datetime]
+
+    async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`function(uow, *args, **kwargs)` in a worker thread, so the event loop never waits."""
+        call = functools.partial(function, self.uow_factory(), *args, **kwargs)
+        return await anyio.to_thread.run_sync(call)
+
+    async def read(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(uow_factory, *args)` in a worker thread (several reads, one function)."""
+        return await anyio.to_thread.run_sync(functools.partial(function, self.uow_factory, *args))
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def core_of(app: FastAPI) -> Core:
+    """The app's core access, on the hub's clock (tests set it) when there is a hub."""
+    hub = getattr(app.state, "hub", None)
+    return Core(app.state.uow_factory, hub.now if hub is not None else utc_now)
+
+
+def get_core(connection: HTTPConnection) -> Core:
+    return core_of(connection.app)
+
+
 SettingsDep = Annotated[WebSettings, Depends(get_settings)]
 UowFactoryDep = Annotated[Callable[[], UnitOfWork], Depends(get_uow_factory)]
-
-
-def require_api_token(request: Request, settings: SettingsDep) -> None:
-    """Let the request through only with `Authorization: Bearer <PITLANE_API_TOKEN>`."""
-    if settings.api_token is None:
-        raise api_error(503, "api_disabled", "API disabled: PITLANE_API_TOKEN is not set")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    expected = settings.api_token.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
-        raise api_error(
-            401,
-            "unauthorized",
-            "a valid 'Authorization: Bearer <token>' header is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-
-ApiTokenDep = Depends(require_api_token)
+CoreDep = Annotated[Core, Depends(get_core)]

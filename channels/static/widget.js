@@ -3,8 +3,10 @@
  *   <script src="https://HOST/widget.js" defer></script>
  * It finds its server from its own src, injects its stylesheet and a launcher button and
  * panel (inside a shadow root, so the host page's CSS cannot leak in), and talks to the hub
- * over a WebSocket on the same server. Text from the user or the bot is only ever set with
- * textContent.
+ * over a WebSocket on the same server. Text from the user, the bot or an advisor is only ever
+ * set with textContent. When a human advisor takes the conversation, their messages arrive
+ * on the same socket at any time ({"type": "advisor", "text", "author"}) and are shown with
+ * their name, in their own colour.
  */
 (function () {
   "use strict";
@@ -35,6 +37,7 @@
       typing: "L'assistant écrit…",
       you: "Vous : ",
       bot: "Assistant : ",
+      advisor: "Conseiller : ",
       offline: "Pas de connexion pour le moment : votre message n'est pas parti.",
       error: "Une erreur est survenue, réessayez.",
       tooLong: "2 000 caractères maximum.",
@@ -55,6 +58,7 @@
       typing: "The assistant is typing…",
       you: "You: ",
       bot: "Assistant: ",
+      advisor: "Advisor: ",
       offline: "No connection right now: your message was not sent.",
       error: "Something went wrong, please try again.",
       tooLong: "2,000 characters at most.",
@@ -266,10 +270,15 @@
     if (role === "user") freezeChoices(); // only the latest offer stays clickable
     var row = el("div", "pl-msg pl-" + role, { "data-pitlane": role + "-message" });
     var hasText = typeof message.text === "string" && message.text.length > 0;
+    if (hasText && role === "advisor" && typeof message.author === "string" && message.author) {
+      var author = el("p", "pl-author", { "data-pitlane": "advisor-name" });
+      author.textContent = message.author;
+      row.appendChild(author);
+    }
     if (hasText) {
       var bubble = el("div", "pl-bubble");
       var who = el("span", "pl-sr");
-      who.textContent = role === "user" ? TEXT.you : TEXT.bot;
+      who.textContent = role === "user" ? TEXT.you : role === "advisor" ? TEXT.advisor : TEXT.bot;
       bubble.appendChild(who);
       bubble.appendChild(document.createTextNode(message.text));
       row.appendChild(bubble);
@@ -293,7 +302,7 @@
     if (!row.firstChild) return;
     log.insertBefore(row, typing.parentNode === log ? typing : null);
     scrollDown();
-    if (role === "bot" && panel.hidden) {
+    if (role !== "user" && panel.hidden) {
       badge.hidden = false;
       launcher.setAttribute("aria-label", TEXT.launcher + " (" + TEXT.unread + ")");
     }
@@ -387,12 +396,14 @@
     if (frame.type === "history") {
       while (log.firstChild) log.removeChild(log.firstChild);
       (frame.messages || []).forEach(function (m) {
-        addMessage(m.type === "user" ? "user" : "bot", m);
+        addMessage(m.type === "user" || m.type === "advisor" ? m.type : "bot", m);
       });
       if (!(frame.messages || []).length) send("/greet", null); // a new conversation
     } else if (frame.type === "bot") {
       setTyping(false);
       addMessage("bot", frame);
+    } else if (frame.type === "advisor") {
+      addMessage("advisor", frame); // live, at any time: the typing indicator is the bot's
     } else if (frame.type === "done") {
       setTyping(false);
     } else if (frame.type === "error") {

@@ -1,4 +1,5 @@
-"""`GET /api/bookings` (bearer token, filters, local times with offsets) and `GET /healthz`."""
+"""`GET /api/bookings` (staff session or bearer token, filters, local times with offsets) and
+`GET /healthz`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.integration.staff_web_support import ADMIN, ADVISOR, login
 from tests.integration.web_support import API_TOKEN, closed_port, web_client
 
 URL = "/api/bookings"
@@ -56,12 +58,51 @@ def test_refuses_a_missing_or_wrong_token(client: TestClient, headers: dict[str,
     assert response.json()["error"]["code"] == "unauthorized"
 
 
-def test_is_disabled_when_no_token_is_configured(seeded_sqlite_url: str) -> None:
+def test_refuses_anonymous_callers_when_no_token_is_configured(seeded_sqlite_url: str) -> None:
     with web_client(seeded_sqlite_url, api_token=None) as client:
         for headers in ({}, AUTH, {"Authorization": "Bearer "}):
             response = client.get(URL, headers=headers)
-            assert response.status_code == 503
-            assert response.json()["error"]["code"] == "api_disabled"
+            assert response.status_code == 401
+            assert response.json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("who", [ADVISOR, ADMIN])
+def test_lets_a_signed_in_staff_user_read_the_bookings(
+    seeded_sqlite_url: str, who: tuple[str, str]
+) -> None:
+    with web_client(seeded_sqlite_url, api_token=None) as client:
+        login(client, who)
+        response = client.get(URL)
+
+    assert response.status_code == 200
+    assert response.json()
+
+
+def test_accepts_an_api_token_created_by_an_admin_and_only_that_one(
+    seeded_sqlite_url: str,
+) -> None:
+    with web_client(seeded_sqlite_url, api_token=None) as client:
+        csrf = login(client, ADMIN)
+        created = client.post(
+            "/api/admin/tokens", json={"name": "nightly export"}, headers={"X-CSRF-Token": csrf}
+        )
+        token = created.json()["token"]
+        client.cookies.clear()  # the script has no session, only its token
+
+        good = client.get(URL, headers={"Authorization": f"Bearer {token}"})
+        bad = client.get(URL, headers={"Authorization": f"Bearer {token}x"})
+
+    assert created.status_code == 201 and created.json()["name"] == "nightly export"
+    assert good.status_code == 200 and good.json()
+    assert bad.status_code == 401
+
+
+def test_a_wrong_bearer_token_is_refused_even_with_a_staff_session(client: TestClient) -> None:
+    login(client)
+
+    response = client.get(URL, headers={"Authorization": "Bearer wrong-token"})
+
+    assert response.status_code == 401
 
 
 def test_filters_by_service_and_agency(client: TestClient) -> None:

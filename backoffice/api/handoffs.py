@@ -1,0 +1,113 @@
+"""`/api/handoffs`: the advisors' queue and conversations, as the console uses them.
+
+Reads go to core through the shared loaders; every change goes through the hub, which
+stores it first and then tells the customer and the consoles.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from backoffice.api.deps import CoreDep
+from backoffice.auth import CurrentStaff
+from backoffice.handoff_views import (
+    HandoffOut,
+    load_closed,
+    load_mine,
+    load_queue,
+    load_request,
+)
+from channels import hub
+from channels.hub import HubDeps
+
+router = APIRouter(prefix="/api/handoffs", tags=["handoffs"])
+
+RequestId = Annotated[int, Path(ge=1, le=2**31 - 1, description="handoff request id")]
+
+
+class RefuseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+def _hub(request: Request) -> HubDeps:
+    return request.app.state.hub
+
+
+@router.get("/queue", response_model=list[HandoffOut])
+async def get_queue(staff: CurrentStaff, core: CoreDep) -> list[HandoffOut]:
+    """Pending requests, oldest first, with waiting time and the transcript so far."""
+    return await core.read(load_queue, core.now())
+
+
+@router.get("/mine", response_model=list[HandoffOut])
+async def get_my_conversations(staff: CurrentStaff, core: CoreDep) -> list[HandoffOut]:
+    """The signed-in advisor's conversations in progress, with their transcripts."""
+    return await core.read(load_mine, staff.id, core.now())
+
+
+@router.get("/closed", response_model=list[HandoffOut])
+async def list_closed_conversations(
+    staff: CurrentStaff,
+    core: CoreDep,
+    search: Annotated[
+        str | None, Query(max_length=100, description="part of the customer's name or id")
+    ] = None,
+) -> list[HandoffOut]:
+    """Closed conversations, latest first (50 at most), searchable by customer."""
+    return await core.read(load_closed, search, core.now())
+
+
+@router.get("/{request_id}", response_model=HandoffOut)
+async def get_handoff(request_id: RequestId, staff: CurrentStaff, core: CoreDep) -> HandoffOut:
+    """One request with its whole transcript."""
+    return await core.read(load_request, request_id, core.now())
+
+
+@router.post("/{request_id}/accept", response_model=HandoffOut)
+async def accept_handoff(
+    request_id: RequestId, staff: CurrentStaff, core: CoreDep, request: Request
+) -> HandoffOut:
+    """Take a pending request; 409 `already_taken` when another advisor was quicker."""
+    await hub.accept_request(_hub(request), request_id, staff.id)
+    return await core.read(load_request, request_id, core.now())
+
+
+@router.post("/{request_id}/refuse", response_model=HandoffOut)
+async def refuse_handoff(
+    request_id: RequestId,
+    staff: CurrentStaff,
+    core: CoreDep,
+    request: Request,
+    body: RefuseIn | None = None,
+) -> HandoffOut:
+    """Decline a pending request, with an optional reason; the bot carries on."""
+    reason = body.reason if body else None
+    await hub.refuse_request(_hub(request), request_id, staff.id, reason)
+    return await core.read(load_request, request_id, core.now())
+
+
+@router.post("/{request_id}/messages", response_model=HandoffOut, status_code=201)
+async def send_message(
+    request_id: RequestId, body: MessageIn, staff: CurrentStaff, core: CoreDep, request: Request
+) -> HandoffOut:
+    """Send a message to the customer of a conversation you hold (2000 characters at most)."""
+    await hub.advisor_send(_hub(request), request_id, staff.id, body.text)
+    return await core.read(load_request, request_id, core.now())
+
+
+@router.post("/{request_id}/close", response_model=HandoffOut)
+async def close_handoff(
+    request_id: RequestId, staff: CurrentStaff, core: CoreDep, request: Request
+) -> HandoffOut:
+    """End a conversation you hold; the bot answers the customer again."""
+    await hub.close_request(_hub(request), request_id, staff.id)
+    return await core.read(load_request, request_id, core.now())

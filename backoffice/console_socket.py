@@ -1,0 +1,169 @@
+"""`WS /ws/console`: the advisor console's live feed.
+
+The socket needs the staff session cookie (and, from a browser, an Origin on this host);
+otherwise it is closed with 1008. It then sends snapshots read from the store, never the
+bus events themselves: `{"type": "queue", "requests": [...]}` whenever the `queue` topic
+moves, `{"type": "mine", "requests": [...]}` and `{"type": "conversation", "request": {...}}`
+for events on `advisor:{staff_id}`. The console sends `{"type": "heartbeat"}` every 30 s: the
+advisor is then "seen" (core `heartbeat`) and the session checked again; a socket silent for
+two minutes, or whose session ended, is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from backoffice.api.deps import Core, core_of
+from backoffice.auth import read_session
+from backoffice.handoff_views import load_mine, load_queue, load_request
+from channels.bus import Subscription, advisor_topic, queue_topic
+from core import staff as staff_core
+from core.errors import NotFound
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+SILENCE_LIMIT = 120.0  # seconds without any frame from the console
+POLICY_VIOLATION = 1008
+# What sending to or reading from a console that has gone away raises.
+_GONE = (WebSocketDisconnect, RuntimeError, OSError)
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """No Origin (not a browser) or an Origin naming this host: no cross-site hijacking."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
+
+
+@router.websocket("/ws/console")
+async def console_socket(websocket: WebSocket) -> None:
+    """Queue snapshots and the advisor's conversations, live; heartbeats in."""
+    await websocket.accept()
+    core = core_of(websocket.app)
+    session = await read_session(websocket, core) if _same_origin(websocket) else None
+    if session is None:
+        await websocket.close(code=POLICY_VIOLATION, reason="staff session required")
+        return
+    feed = _Feed(websocket, core, session.staff.id)
+    bus = websocket.app.state.bus
+    async with (
+        bus.subscribe(queue_topic()) as queue_events,
+        bus.subscribe(advisor_topic(session.staff.id)) as advisor_events,
+        anyio.create_task_group() as tasks,
+    ):
+
+        async def until_one_ends(loop: Callable[[], Awaitable[None]]) -> None:
+            """Run one of the feed's loops; when any ends, the others are cancelled."""
+            try:
+                await loop()
+            except _GONE:
+                pass
+            except Exception:  # a bug must end this socket, not the server
+                log.exception("console socket of staff %s failed", session.staff.id)
+            finally:
+                tasks.cancel_scope.cancel()
+
+        tasks.start_soon(until_one_ends, feed.converse)
+        tasks.start_soon(until_one_ends, partial(feed.follow_queue, queue_events))
+        tasks.start_soon(until_one_ends, partial(feed.follow_advisor, advisor_events))
+    connected = WebSocketState.CONNECTED
+    if websocket.application_state == connected and websocket.client_state == connected:
+        with anyio.move_on_after(5), contextlib.suppress(*_GONE):
+            await websocket.close(code=POLICY_VIOLATION, reason="session ended")
+
+
+class _Feed:
+    """One console connection: serialised sends, snapshots, the heartbeat loop."""
+
+    def __init__(self, websocket: WebSocket, core: Core, staff_id: int) -> None:
+        self.websocket = websocket
+        self.core = core
+        self.staff_id = staff_id
+        self._lock = anyio.Lock()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        async with self._lock:
+            await self.websocket.send_text(json.dumps(frame, default=str))
+
+    async def send_queue(self) -> None:
+        requests = await self.core.read(load_queue, self.core.now())
+        await self.send(
+            {"type": "queue", "requests": [r.model_dump(mode="json") for r in requests]}
+        )
+
+    async def send_mine(self) -> None:
+        requests = await self.core.read(load_mine, self.staff_id, self.core.now())
+        await self.send({"type": "mine", "requests": [r.model_dump(mode="json") for r in requests]})
+
+    async def send_request(self, request_id: int) -> None:
+        try:
+            request = await self.core.read(load_request, request_id, self.core.now())
+        except NotFound:
+            return
+        await self.send({"type": "conversation", "request": request.model_dump(mode="json")})
+
+    async def follow_queue(self, events: Subscription) -> None:
+        async for _event in events:
+            await _drain(events)  # a burst of changes: one fresh snapshot is enough
+            await self.send_queue()
+
+    async def follow_advisor(self, events: Subscription) -> None:
+        async for event in events:
+            request_id = event.get("request_id")
+            if isinstance(request_id, int) and not events.pending():
+                await self.send_request(request_id)
+            else:
+                await _drain(events)
+                await self.send_mine()
+
+    async def converse(self) -> None:
+        """Seen now, both snapshots; then read the console's frames until it leaves, goes
+        silent or its session ends."""
+        await self.core.run(staff_core.heartbeat, self.staff_id, self.core.now())
+        await self.send_queue()
+        await self.send_mine()
+        while True:
+            with anyio.move_on_after(SILENCE_LIMIT):
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                if _frame_type(message) == "heartbeat" and not await self._heartbeat():
+                    return
+                continue
+            return  # silent for too long
+
+    async def _heartbeat(self) -> bool:
+        """The advisor is seen now; False when their session has ended meanwhile."""
+        if await read_session(self.websocket, self.core) is None:
+            return False
+        await self.core.run(staff_core.heartbeat, self.staff_id, self.core.now())
+        await self.send({"type": "heartbeat"})
+        return True
+
+
+async def _drain(events: Subscription) -> None:
+    while events.pending():
+        await events.get()
+
+
+def _frame_type(message: dict[str, Any]) -> str | None:
+    text = message.get("text")
+    if not isinstance(text, str) or len(text) > 1024:
+        return None
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    return frame.get("type") if isinstance(frame, dict) else None

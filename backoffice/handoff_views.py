@@ -1,0 +1,160 @@
+"""Handoff requests as the console and the JSON API show them, with their transcripts.
+
+The loaders are synchronous (one unit of work each) and run in a worker thread; the JSON
+API and the console socket share them so both always show the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from core import conversations, handoff
+from core.conversations import MessageView
+from core.handoff import HandoffView
+from core.staff import StaffView
+from core.uow import UnitOfWork
+
+QUEUE_PREVIEW = 30  # messages of each pending request's transcript in the queue
+TRANSCRIPT_LIMIT = 200
+
+Role = Literal["customer", "bot", "advisor", "system"]
+
+
+class MessageOut(BaseModel):
+    id: int
+    role: Role = Field(description="who wrote it: customer, bot, advisor or system")
+    sender: str
+    text: str
+    buttons: list[str] = Field(default_factory=list, description="titles of offered buttons")
+    author: str | None = Field(default=None, description="the advisor's name on their messages")
+    created_at: datetime
+
+
+class HandoffOut(BaseModel):
+    id: int
+    conversation_id: int
+    channel: str
+    external_id: str
+    customer_name: str | None
+    language: str | None
+    status: str
+    advisor_id: int | None
+    advisor_name: str | None
+    reason: str | None
+    created_at: datetime
+    accepted_at: datetime | None
+    ended_at: datetime | None
+    expires_at: datetime
+    waiting_seconds: int = Field(description="waited so far (pending) or before the answer")
+    transcript: list[MessageOut] | None = None
+
+
+class StaffOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: str
+    max_conversations: int
+    available: bool
+    last_seen_at: datetime | None
+
+
+def staff_out(view: StaffView) -> StaffOut:
+    return StaffOut(**view.__dict__)
+
+
+def message_out(message: MessageView) -> MessageOut:
+    payload: dict[str, Any] = message.payload or {}
+    text = message.text
+    title = payload.get("title")
+    if message.direction == "in" and isinstance(title, str):
+        text = title  # a button the customer pressed: show what it said, not its payload
+    buttons = [
+        b["title"]
+        for b in payload.get("buttons") or []
+        if isinstance(b, dict) and isinstance(b.get("title"), str)
+    ]
+    author = payload.get("author")
+    return MessageOut(
+        id=message.id,
+        role=_role(message),
+        sender=message.sender,
+        text=text,
+        buttons=buttons,
+        author=author if isinstance(author, str) else None,
+        created_at=message.created_at,
+    )
+
+
+def _role(message: MessageView) -> Role:
+    if message.direction == "in":
+        return "customer"
+    if message.sender == "bot":
+        return "bot"
+    if message.sender.startswith("advisor"):
+        return "advisor"
+    return "system"
+
+
+def handoff_out(
+    view: HandoffView, now: datetime, messages: list[MessageView] | None = None
+) -> HandoffOut:
+    until = now if view.status == "pending" else (view.accepted_at or view.ended_at or now)
+    waited = max(0, int((until - view.created_at).total_seconds()))
+    return HandoffOut(
+        id=view.id,
+        conversation_id=view.conversation_id,
+        channel=view.channel,
+        external_id=view.external_id,
+        customer_name=view.customer_name,
+        language=view.language,
+        status=view.status,
+        advisor_id=view.advisor_id,
+        advisor_name=view.advisor_name,
+        reason=view.reason,
+        created_at=view.created_at,
+        accepted_at=view.accepted_at,
+        ended_at=view.ended_at,
+        expires_at=view.expires_at,
+        waiting_seconds=waited,
+        transcript=None if messages is None else [message_out(m) for m in messages],
+    )
+
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def load_queue(uow_factory: UowFactory, now: datetime) -> list[HandoffOut]:
+    """Pending requests, oldest first, each with the end of its transcript."""
+    with uow_factory() as uow:
+        return [
+            handoff_out(v, now, conversations.transcript(uow, v.conversation_id, QUEUE_PREVIEW))
+            for v in handoff.pending_queue(uow)
+        ]
+
+
+def load_mine(uow_factory: UowFactory, advisor_id: int, now: datetime) -> list[HandoffOut]:
+    """The advisor's conversations in progress, with their transcripts."""
+    with uow_factory() as uow:
+        return [
+            handoff_out(v, now, conversations.transcript(uow, v.conversation_id, TRANSCRIPT_LIMIT))
+            for v in handoff.advisor_conversations(uow, advisor_id)
+        ]
+
+
+def load_closed(uow_factory: UowFactory, search: str | None, now: datetime) -> list[HandoffOut]:
+    """Closed conversations, latest first, without transcripts (ask for one by id)."""
+    with uow_factory() as uow:
+        return [handoff_out(v, now) for v in handoff.closed_requests(uow, search)]
+
+
+def load_request(uow_factory: UowFactory, request_id: int, now: datetime) -> HandoffOut:
+    """One request with its transcript; NotFound when unknown."""
+    with uow_factory() as uow:
+        view = handoff.get_request(uow, request_id)
+        messages = conversations.transcript(uow, view.conversation_id, TRANSCRIPT_LIMIT)
+        return handoff_out(view, now, messages)

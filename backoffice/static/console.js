@@ -1,0 +1,723 @@
+/*
+ * Pitlane advisor console. Plain script, no build step, CSP-friendly (no inline code, no
+ * eval). The page is rendered by the server; this script fills the queue and the
+ * conversations from /ws/console snapshots and acts through the JSON API with the session's
+ * CSRF token. Text from customers, the bot or advisors is only ever set with textContent.
+ */
+(function () {
+  "use strict";
+
+  var root = document.querySelector('[data-console="root"]');
+  if (!root) return;
+
+  var LANG = document.documentElement.lang === "en" ? "en" : "fr";
+  var LOCALE = LANG === "en" ? "en-GB" : "fr-FR";
+  var CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var ROLE = root.getAttribute("data-role");
+  var HEARTBEAT_MS = 30000;
+  var MAX_CHARS = 2000;
+  var PREVIEW = 3;
+
+  var T = {
+    fr: {
+      online: "En ligne",
+      connecting: "Connexion…",
+      offline: "Connexion perdue, nouvelle tentative…",
+      accept: "Accepter",
+      refuse: "Refuser",
+      refuseReason: "Motif du refus (facultatif)",
+      refuseConfirm: "Confirmer le refus",
+      cancel: "Annuler",
+      fullTranscript: "Toute la conversation",
+      noMessage: "Pas encore de message.",
+      waiting: "Attend depuis",
+      customer: "Client",
+      bot: "Assistant",
+      advisor: "Conseiller",
+      system: "Pitlane",
+      anonymous: "Client anonyme",
+      reply: "Votre réponse",
+      replyPlaceholder: "Écrivez au client… (Entrée pour envoyer, Maj+Entrée pour un retour à la ligne)",
+      send: "Envoyer",
+      close: "Clore et rendre au bot",
+      closeConfirm: "Clore cette conversation ? Le bot reprendra la main.",
+      acceptedAt: "acceptée à",
+      endedAt: "terminée le",
+      takenBy: "avec",
+      options: "Choix proposés : ",
+      alreadyTaken: "Cette demande a déjà été prise par un autre conseiller.",
+      advisorFull: "Vous avez déjà votre maximum de conversations en cours.",
+      notPending: "Cette demande n'est plus en attente.",
+      closed: "Conversation avec {name} close : le bot reprend la main.",
+      ended: "La conversation avec {name} est terminée.",
+      refused: "Demande de {name} refusée.",
+      error: "L'action a échoué. Réessayez.",
+      tooLong: "2 000 caractères maximum.",
+      noResult: "Aucune conversation terminée ne correspond.",
+      pickOne: "Choisissez une conversation pour lire sa transcription.",
+      unread: "nouveau message",
+      channels: { web: "Site web", rest: "API", telegram: "Telegram", whatsapp: "WhatsApp" },
+    },
+    en: {
+      online: "Online",
+      connecting: "Connecting…",
+      offline: "Connection lost, retrying…",
+      accept: "Accept",
+      refuse: "Refuse",
+      refuseReason: "Reason (optional)",
+      refuseConfirm: "Confirm refusal",
+      cancel: "Cancel",
+      fullTranscript: "Whole conversation",
+      noMessage: "No message yet.",
+      waiting: "Waiting for",
+      customer: "Customer",
+      bot: "Assistant",
+      advisor: "Advisor",
+      system: "Pitlane",
+      anonymous: "Anonymous customer",
+      reply: "Your reply",
+      replyPlaceholder: "Write to the customer… (Enter to send, Shift+Enter for a new line)",
+      send: "Send",
+      close: "Close and hand back to the bot",
+      closeConfirm: "Close this conversation? The bot will take over again.",
+      acceptedAt: "accepted at",
+      endedAt: "ended on",
+      takenBy: "with",
+      options: "Options offered: ",
+      alreadyTaken: "This request was already taken by another advisor.",
+      advisorFull: "You already have your maximum of conversations.",
+      notPending: "This request is no longer pending.",
+      closed: "Conversation with {name} closed: the bot takes over again.",
+      ended: "The conversation with {name} has ended.",
+      refused: "Request from {name} refused.",
+      error: "That did not work. Please try again.",
+      tooLong: "2,000 characters at most.",
+      noResult: "No closed conversation matches.",
+      pickOne: "Pick a conversation to read its transcript.",
+      unread: "new message",
+      channels: { web: "Website", rest: "API", telegram: "Telegram", whatsapp: "WhatsApp" },
+    },
+  }[LANG];
+
+  // ---- small DOM helpers: text goes in as text, never parsed as markup ----
+  function hook(name, scope) {
+    return (scope || document).querySelector('[data-console="' + name + '"]');
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (attrs[key] !== null && attrs[key] !== undefined && attrs[key] !== false) {
+        node.setAttribute(key, attrs[key] === true ? "" : String(attrs[key]));
+      }
+    });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function say(template, name) {
+    return template.replace("{name}", name);
+  }
+
+  function customerName(request) {
+    return request.customer_name || T.anonymous;
+  }
+
+  function shortId(id) {
+    id = String(id);
+    return id.length > 12 ? id.slice(0, 8) + "…" : id;
+  }
+
+  // "Site web · FR · #1b2c3d4e…": where the customer writes from, in which language.
+  function origin(request) {
+    var parts = [channelName(request.channel)];
+    if (request.language) parts.push(request.language.toUpperCase());
+    parts.push("#" + shortId(request.external_id));
+    return parts.join(" · ");
+  }
+
+  function channelName(channel) {
+    return T.channels[channel] || channel;
+  }
+
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function day(iso) {
+    return new Date(iso).toLocaleString(LOCALE, {
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  }
+
+  function duration(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var h = Math.floor(seconds / 3600);
+    var m = Math.floor((seconds % 3600) / 60);
+    var s = seconds % 60;
+    if (h) return h + " h " + String(m).padStart(2, "0") + " min";
+    if (m) return m + " min " + String(s).padStart(2, "0") + " s";
+    return s + " s";
+  }
+
+  var noticeTimer = null;
+  function notice(text, kind) {
+    var box = hook("notice");
+    box.textContent = text;
+    box.setAttribute("data-kind", kind || "error");
+    box.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(function () {
+      box.hidden = true;
+    }, 6000);
+  }
+
+  // ---- JSON API ----
+  function api(method, path, body) {
+    var headers = { Accept: "application/json", "X-CSRF-Token": CSRF };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(path, {
+      method: method,
+      credentials: "same-origin",
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      return response
+        .json()
+        .catch(function () {
+          return null;
+        })
+        .then(function (data) {
+          if (response.status === 401) location.assign("/staff/login");
+          if (!response.ok) {
+            var error = (data && data.error) || {};
+            throw { status: response.status, code: error.code, message: error.message };
+          }
+          return data;
+        });
+    });
+  }
+
+  function failed(error) {
+    var known = {
+      already_taken: T.alreadyTaken,
+      advisor_full: T.advisorFull,
+      invalid_transition: T.notPending,
+    };
+    notice(known[error && error.code] || (error && error.message) || T.error);
+  }
+
+  // ---- messages (queue previews, conversations, closed transcripts) ----
+  function messageItem(message, request) {
+    var who = {
+      customer: customerName(request),
+      bot: T.bot,
+      advisor: message.author || T.advisor,
+      system: T.system,
+    }[message.role] || T.system;
+    var item = el("li", {
+      class: "msg msg-" + message.role,
+      "data-console": "message",
+      "data-role": message.role,
+      "data-message-id": message.id,
+    });
+    var head = el("p", { class: "msg-head" });
+    head.appendChild(el("span", { class: "msg-who" }, who));
+    head.appendChild(el("time", { datetime: message.created_at }, clock(message.created_at)));
+    item.appendChild(head);
+    item.appendChild(el("p", { class: "msg-text", "data-console": "message-text" }, message.text));
+    if (message.buttons && message.buttons.length) {
+      item.appendChild(el("p", { class: "msg-buttons" }, T.options + message.buttons.join(" · ")));
+    }
+    return item;
+  }
+
+  function fillTranscript(list, request, messages) {
+    list.replaceChildren();
+    messages.forEach(function (message) {
+      list.appendChild(messageItem(message, request));
+    });
+    if (!messages.length) list.appendChild(el("li", { class: "msg-none" }, T.noMessage));
+  }
+
+  // ---- the queue ----
+  var queueItems = new Map(); // request id -> {node, request, base, since}
+
+  function renderQueue(requests) {
+    var list = hook("queue");
+    var seen = new Set();
+    requests.forEach(function (request, index) {
+      seen.add(request.id);
+      var entry = queueItems.get(request.id);
+      if (!entry) {
+        entry = { node: queueItem(request) };
+        queueItems.set(request.id, entry);
+      }
+      entry.request = request;
+      entry.base = request.waiting_seconds;
+      entry.since = performance.now();
+      updateQueueItem(entry);
+      if (list.children[index] !== entry.node) list.insertBefore(entry.node, list.children[index] || null);
+    });
+    queueItems.forEach(function (entry, id) {
+      if (!seen.has(id)) {
+        entry.node.remove();
+        queueItems.delete(id);
+      }
+    });
+    showQueueSize();
+    tickWaiting();
+  }
+
+  function queueItem(request) {
+    var node = el("li", { class: "request", "data-console": "queue-item", "data-request-id": request.id });
+    var head = el("div", { class: "request-head" });
+    head.appendChild(el("strong", { class: "request-name", "data-console": "customer-name" }));
+    head.appendChild(el("span", { class: "wait", "data-console": "waiting", title: T.waiting }));
+    node.appendChild(head);
+    var meta = el("p", { class: "chips" });
+    meta.appendChild(el("span", { class: "chip", "data-console": "channel" }));
+    meta.appendChild(el("span", { class: "chip", "data-console": "language" }));
+    meta.appendChild(el("span", { class: "chip chip-id", "data-console": "external-id" }));
+    node.appendChild(meta);
+    node.appendChild(el("ol", { class: "preview", "data-console": "transcript-preview" }));
+    var details = el("details", { class: "full" });
+    details.appendChild(el("summary", { "data-console": "transcript-toggle" }, T.fullTranscript));
+    details.appendChild(el("ol", { class: "transcript", "data-console": "transcript" }));
+    node.appendChild(details);
+
+    var actions = el("div", { class: "actions" });
+    var accept = el("button", { type: "button", class: "btn", "data-console": "accept" }, T.accept);
+    var refuse = el("button", { type: "button", class: "btn btn-ghost", "data-console": "refuse" }, T.refuse);
+    actions.appendChild(accept);
+    actions.appendChild(refuse);
+    node.appendChild(actions);
+
+    var form = el("form", { class: "refuse-form", "data-console": "refuse-form", hidden: true });
+    var label = el("label", { class: "field" }, T.refuseReason);
+    var reason = el("input", { type: "text", maxlength: 500, "data-console": "refuse-reason" });
+    label.appendChild(reason);
+    form.appendChild(label);
+    var row = el("div", { class: "actions" });
+    row.appendChild(el("button", { type: "submit", class: "btn btn-danger", "data-console": "refuse-confirm" }, T.refuseConfirm));
+    var cancel = el("button", { type: "button", class: "btn btn-ghost", "data-console": "refuse-cancel" }, T.cancel);
+    row.appendChild(cancel);
+    form.appendChild(row);
+    node.appendChild(form);
+
+    accept.addEventListener("click", function () {
+      acceptRequest(request.id, accept);
+    });
+    refuse.addEventListener("click", function () {
+      form.hidden = false;
+      actions.hidden = true;
+      reason.focus();
+    });
+    cancel.addEventListener("click", function () {
+      form.hidden = true;
+      actions.hidden = false;
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      refuseRequest(request.id, reason.value.trim());
+    });
+    return node;
+  }
+
+  function updateQueueItem(entry) {
+    var request = entry.request;
+    var node = entry.node;
+    hook("customer-name", node).textContent = customerName(request);
+    hook("channel", node).textContent = channelName(request.channel);
+    hook("language", node).textContent = (request.language || "").toUpperCase();
+    hook("language", node).hidden = !request.language;
+    hook("external-id", node).textContent = "#" + shortId(request.external_id);
+    hook("external-id", node).title = request.external_id;
+    var messages = request.transcript || [];
+    var last = messages.length ? messages[messages.length - 1].id : 0;
+    if (node.getAttribute("data-last-message") === String(last)) return;
+    node.setAttribute("data-last-message", String(last));
+    fillTranscript(hook("transcript-preview", node), request, messages.slice(-PREVIEW));
+    fillTranscript(hook("transcript", node), request, messages);
+  }
+
+  function tickWaiting() {
+    var now = performance.now();
+    queueItems.forEach(function (entry) {
+      var seconds = entry.base + (now - entry.since) / 1000;
+      hook("waiting", entry.node).textContent = duration(seconds);
+    });
+  }
+
+  function acceptRequest(id, button) {
+    button.disabled = true;
+    api("POST", "/api/handoffs/" + id + "/accept")
+      .then(function (request) {
+        dropFromQueue(id);
+        showConversation(request, true);
+      })
+      .catch(function (error) {
+        button.disabled = false;
+        failed(error);
+        if (error && (error.code === "already_taken" || error.code === "invalid_transition")) dropFromQueue(id);
+      });
+  }
+
+  function refuseRequest(id, reason) {
+    api("POST", "/api/handoffs/" + id + "/refuse", { reason: reason || null })
+      .then(function (request) {
+        dropFromQueue(id);
+        notice(say(T.refused, customerName(request)), "info");
+      })
+      .catch(failed);
+  }
+
+  function dropFromQueue(id) {
+    var entry = queueItems.get(id);
+    if (!entry) return;
+    entry.node.remove();
+    queueItems.delete(id);
+    showQueueSize();
+  }
+
+  function showQueueSize() {
+    var count = hook("queue-count");
+    count.textContent = String(queueItems.size);
+    count.toggleAttribute("data-zero", queueItems.size === 0);
+    hook("queue-empty").hidden = queueItems.size > 0;
+  }
+
+  // ---- conversations in progress ----
+  var conversations = new Map(); // request id -> {request, tab, panel, log, shown:Set}
+  var active = null; // request id or "closed"
+
+  function showConversation(request, focus) {
+    if (request.status !== "accepted") {
+      endConversation(request);
+      return;
+    }
+    var conversation = conversations.get(request.id) || openConversation(request);
+    conversation.request = request;
+    hook("customer-name", conversation.tab).textContent = customerName(request);
+    hook("customer-name", conversation.panel).textContent = customerName(request);
+    hook("conversation-meta", conversation.panel).textContent =
+      origin(request) +
+      (request.accepted_at ? " · " + T.acceptedAt + " " + clock(request.accepted_at) : "");
+    var fresh = false;
+    (request.transcript || []).forEach(function (message) {
+      if (conversation.shown.has(message.id)) return;
+      conversation.shown.add(message.id);
+      conversation.log.appendChild(messageItem(message, request));
+      if (message.role === "customer") fresh = true;
+    });
+    conversation.log.scrollTop = conversation.log.scrollHeight;
+    if (focus || active === null) select(request.id);
+    else if (fresh && active !== request.id) hook("unread", conversation.tab).hidden = false;
+    updateEmptyState();
+  }
+
+  function openConversation(request) {
+    var id = request.id;
+    var tab = el("button", {
+      type: "button",
+      class: "tab",
+      role: "tab",
+      id: "tab-" + id,
+      "aria-controls": "panel-" + id,
+      "aria-selected": "false",
+      "data-console": "tab",
+      "data-tab": id,
+    });
+    tab.appendChild(el("span", { "data-console": "customer-name" }));
+    tab.appendChild(el("span", { class: "unread", "data-console": "unread", title: T.unread, hidden: true }, "●"));
+    hook("tabs").insertBefore(tab, hook("tabs").lastElementChild);
+
+    var panel = el("section", {
+      class: "conversation",
+      role: "tabpanel",
+      id: "panel-" + id,
+      "aria-labelledby": "tab-" + id,
+      "data-console": "conversation",
+      "data-request-id": id,
+      hidden: true,
+    });
+    var head = el("header", { class: "conversation-head" });
+    var title = el("div");
+    title.appendChild(el("h2", { "data-console": "customer-name" }));
+    title.appendChild(el("p", { class: "meta", "data-console": "conversation-meta" }));
+    head.appendChild(title);
+    var closeButton = el("button", { type: "button", class: "btn btn-danger", "data-console": "close" }, T.close);
+    head.appendChild(closeButton);
+    panel.appendChild(head);
+    var log = el("ol", { class: "log", "data-console": "log", "aria-live": "polite" });
+    panel.appendChild(log);
+
+    var composer = el("form", { class: "composer", "data-console": "composer" });
+    var label = el("label", { class: "sr-only", for: "reply-" + id }, T.reply);
+    var input = el("textarea", {
+      id: "reply-" + id,
+      rows: 2,
+      maxlength: MAX_CHARS,
+      placeholder: T.replyPlaceholder,
+      "data-console": "composer-input",
+    });
+    var send = el("button", { type: "submit", class: "btn", "data-console": "send" }, T.send);
+    composer.appendChild(label);
+    composer.appendChild(input);
+    composer.appendChild(send);
+    panel.appendChild(composer);
+    hook("conversations").appendChild(panel);
+
+    tab.addEventListener("click", function () {
+      select(id);
+    });
+    closeButton.addEventListener("click", function () {
+      if (!window.confirm(T.closeConfirm)) return;
+      closeButton.disabled = true;
+      api("POST", "/api/handoffs/" + id + "/close")
+        .then(endConversation)
+        .catch(function (error) {
+          closeButton.disabled = false;
+          failed(error);
+        });
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    composer.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      if (text.length > MAX_CHARS) return notice(T.tooLong);
+      send.disabled = true;
+      api("POST", "/api/handoffs/" + id + "/messages", { text: text })
+        .then(function (request) {
+          input.value = "";
+          showConversation(request, false);
+        })
+        .catch(failed)
+        .then(function () {
+          send.disabled = false;
+          input.focus();
+        });
+    });
+
+    var conversation = { request: request, tab: tab, panel: panel, log: log, shown: new Set() };
+    conversations.set(id, conversation);
+    return conversation;
+  }
+
+  function endConversation(request) {
+    var conversation = conversations.get(request.id);
+    if (!conversation) return;
+    conversation.tab.remove();
+    conversation.panel.remove();
+    conversations.delete(request.id);
+    notice(say(request.status === "closed" ? T.closed : T.ended, customerName(request)), "info");
+    if (active === request.id) {
+      var next = conversations.keys().next();
+      active = null;
+      if (!next.done) select(next.value);
+    }
+    updateEmptyState();
+    if (closedLoaded) searchClosed();
+  }
+
+  function renderMine(requests) {
+    var seen = new Set();
+    requests.forEach(function (request) {
+      seen.add(request.id);
+      showConversation(request, false);
+    });
+    conversations.forEach(function (conversation, id) {
+      if (!seen.has(id)) endConversation(Object.assign({}, conversation.request, { status: "ended" }));
+    });
+    if (active === null && conversations.size) select(conversations.keys().next().value);
+    updateEmptyState();
+  }
+
+  function select(id) {
+    active = id;
+    document.querySelectorAll('[data-console="tab"]').forEach(function (tab) {
+      var on = tab.getAttribute("data-tab") === String(id);
+      tab.setAttribute("aria-selected", on ? "true" : "false");
+    });
+    conversations.forEach(function (conversation, key) {
+      conversation.panel.hidden = key !== id;
+      if (key === id) {
+        hook("unread", conversation.tab).hidden = true;
+        conversation.log.scrollTop = conversation.log.scrollHeight;
+      }
+    });
+    hook("closed-panel").hidden = id !== "closed";
+    hook("conversations").hidden = id === "closed";
+    if (id === "closed" && !closedLoaded) searchClosed();
+    updateEmptyState();
+  }
+
+  function updateEmptyState() {
+    hook("no-conversation").hidden = conversations.size > 0 || active === "closed";
+  }
+
+  // ---- closed conversations ----
+  var closedLoaded = false;
+
+  function searchClosed() {
+    closedLoaded = true;
+    var term = hook("closed-search-input").value.trim();
+    var path = "/api/handoffs/closed" + (term ? "?search=" + encodeURIComponent(term) : "");
+    api("GET", path)
+      .then(function (requests) {
+        var list = hook("closed-list");
+        list.replaceChildren();
+        requests.forEach(function (request) {
+          var item = el("li");
+          var button = el("button", {
+            type: "button",
+            class: "closed-item",
+            "data-console": "closed-item",
+            "data-request-id": request.id,
+          });
+          button.appendChild(el("strong", {}, customerName(request)));
+          button.appendChild(
+            el(
+              "span",
+              { class: "meta" },
+              origin(request) +
+                " · " +
+                T.endedAt +
+                " " +
+                day(request.ended_at || request.created_at) +
+                (request.advisor_name ? " · " + T.takenBy + " " + request.advisor_name : "")
+            )
+          );
+          button.addEventListener("click", function () {
+            showClosed(request.id, button);
+          });
+          item.appendChild(button);
+          list.appendChild(item);
+        });
+        if (!requests.length) list.appendChild(el("li", { class: "empty" }, T.noResult));
+        var view = hook("closed-view");
+        view.replaceChildren(el("p", { class: "empty" }, T.pickOne));
+      })
+      .catch(failed);
+  }
+
+  function showClosed(id, button) {
+    document.querySelectorAll('[data-console="closed-item"]').forEach(function (item) {
+      item.setAttribute("aria-current", item === button ? "true" : "false");
+    });
+    api("GET", "/api/handoffs/" + id)
+      .then(function (request) {
+        var view = hook("closed-view");
+        view.replaceChildren();
+        view.appendChild(el("h3", {}, customerName(request)));
+        view.appendChild(
+          el(
+            "p",
+            { class: "meta" },
+            origin(request) +
+              " · " +
+              T.endedAt +
+              " " +
+              day(request.ended_at || request.created_at) +
+              (request.advisor_name ? " · " + T.takenBy + " " + request.advisor_name : "")
+          )
+        );
+        var log = el("ol", { class: "log", "data-console": "closed-transcript" });
+        fillTranscript(log, request, request.transcript || []);
+        view.appendChild(log);
+      })
+      .catch(failed);
+  }
+
+  // ---- availability ----
+  function setupAvailability() {
+    var toggle = hook("availability");
+    var max = hook("max-conversations");
+    function save() {
+      var body = { available: toggle.checked };
+      if (ROLE === "admin") body.max_conversations = Number(max.value);
+      toggle.disabled = true;
+      api("PUT", "/api/staff/me/availability", body)
+        .then(function (staff) {
+          toggle.checked = staff.available;
+          max.value = String(staff.max_conversations);
+        })
+        .catch(function (error) {
+          toggle.checked = !toggle.checked;
+          failed(error);
+        })
+        .then(function () {
+          toggle.disabled = false;
+        });
+    }
+    toggle.addEventListener("change", save);
+    if (ROLE === "admin") max.addEventListener("change", save);
+  }
+
+  // ---- live feed ----
+  var socket = null;
+  var retries = 0;
+
+  function connection(state) {
+    var status = hook("connection");
+    status.setAttribute("data-state", state);
+    status.textContent = T[state];
+  }
+
+  function connect() {
+    connection("connecting");
+    var scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(scheme + "//" + location.host + "/ws/console");
+    socket.addEventListener("open", function () {
+      retries = 0;
+      connection("online");
+    });
+    socket.addEventListener("message", function (event) {
+      var frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      if (frame.type === "queue") renderQueue(frame.requests || []);
+      else if (frame.type === "mine") renderMine(frame.requests || []);
+      else if (frame.type === "conversation" && frame.request) showConversation(frame.request, false);
+    });
+    socket.addEventListener("close", function (event) {
+      connection("offline");
+      if (event.code === 1008) {
+        // the session may have ended: the API says so with a 401 (and we go to sign in)
+        api("GET", "/api/staff/me").catch(function () {});
+      }
+      retries += 1;
+      setTimeout(connect, Math.min(15000, 1000 * Math.pow(2, retries - 1)));
+    });
+  }
+
+  setInterval(function () {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "heartbeat" }));
+  }, HEARTBEAT_MS);
+  setInterval(tickWaiting, 500);
+
+  // ---- wiring ----
+  hook("tabs")
+    .querySelector('[data-tab="closed"]')
+    .addEventListener("click", function () {
+      select("closed");
+    });
+  hook("closed-search").addEventListener("submit", function (event) {
+    event.preventDefault();
+    searchClosed();
+  });
+  setupAvailability();
+  connect();
+})();

@@ -1,0 +1,77 @@
+"""How the hub announces handoff changes: stored first, then published on the bus.
+
+Event shapes (docs/handoff.md), every one with `at` (ISO 8601, UTC):
+- `conversation:{id}`, what the customer's widget shows live (a widget frame):
+  `{"type": "bot", "text", "buttons"?}` (a hub notice) or
+  `{"type": "advisor", "text", "author"}` (an advisor's message);
+- `advisor:{staff_id}`: `{"type": "message", "request_id", "conversation_id", "text"}` (a
+  customer message for that advisor) and `{"type": "status", "request_id",
+  "conversation_id", "status"}` (their conversation was accepted or closed);
+- `queue`: `{"type": "queue", "request_id", "status"}` (the queue may have changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from channels import store
+from channels.bus import advisor_topic, conversation_topic, queue_topic
+from channels.deps import HubDeps, in_thread
+from channels.messages import Button, OutgoingMessage
+from channels.texts import menu, say
+from core.handoff import HandoffView
+
+_CARRY_ON = ("/contact_info", "/check_maintenance", "/vehicle_info")
+
+
+async def core_call(deps: HubDeps, function: Callable[..., Any], *args: Any) -> Any:
+    """Call a core service function with a fresh unit of work, in a worker thread."""
+    return await in_thread(lambda: function(deps.uow_factory(), *args))
+
+
+async def tell_customer(
+    deps: HubDeps, view: HandoffView, message: OutgoingMessage, sender: str = store.HUB
+) -> int:
+    """Store a message sent out of turn, then push it to the customer's open widgets."""
+    message_id = await in_thread(
+        store.store_out_of_turn, deps.uow_factory, view.conversation_id, sender, message
+    )
+    frame = message.to_rest("")
+    del frame["recipient_id"]
+    kind = "advisor" if message.author is not None else "bot"
+    event = {"type": kind, **frame, "at": deps.now().isoformat()}
+    await deps.bus.publish(conversation_topic(view.conversation_id), event)
+    return message_id
+
+
+async def queue_changed(deps: HubDeps, view: HandoffView) -> None:
+    event = {"type": "queue", "request_id": view.id, "status": view.status}
+    await deps.bus.publish(queue_topic(), {**event, "at": deps.now().isoformat()})
+
+
+async def status_changed(deps: HubDeps, view: HandoffView) -> None:
+    """Accepted or closed: the queue and the advisor's consoles are told."""
+    await queue_changed(deps, view)
+    if view.advisor_id is not None:
+        event = {
+            "type": "status",
+            "request_id": view.id,
+            "conversation_id": view.conversation_id,
+            "status": view.status,
+            "at": deps.now().isoformat(),
+        }
+        await deps.bus.publish(advisor_topic(view.advisor_id), event)
+
+
+def author_of(view: HandoffView) -> str:
+    return view.advisor_name or say("advisor_fallback_name", view.language)
+
+
+def sender_id(view: HandoffView) -> str:
+    return f"{view.channel}:{view.external_id}"
+
+
+def carry_on_buttons(language: str | None) -> list[Button]:
+    """Contact details and the bot's workflows: what a customer can do without an advisor."""
+    return [Button(t, p) for t, p in menu(language) if p in _CARRY_ON]

@@ -1,0 +1,110 @@
+"""In-process publish/subscribe between the hub, the widget sockets and the advisor console.
+
+Topics (docs/handoff.md): `queue` (the pending queue changed), `advisor:{staff_id}` (a
+customer message or a status change for that advisor), `conversation:{conversation_id}`
+(something to deliver to the customer live). Events are JSON objects: each subscriber gets
+its own copy, as it would through Redis between replicas.
+
+Every subscriber has a bounded queue. Publishing never waits: when a subscriber is too slow
+and its queue is full, its oldest event is dropped (and counted) to make room, so one stuck
+browser tab cannot hold up the hub or the other subscribers. Call from the event loop only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE_SIZE = 100
+
+
+def queue_topic() -> str:
+    return "queue"
+
+
+def advisor_topic(staff_id: int) -> str:
+    return f"advisor:{staff_id}"
+
+
+def conversation_topic(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+class Subscription:
+    """The events of one topic for one subscriber, oldest first (an async iterator)."""
+
+    def __init__(self, topic: str, maxsize: int) -> None:
+        self.topic = topic
+        self.dropped = 0  # events lost because this subscriber was too slow
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize)
+
+    def _offer(self, event: dict[str, Any]) -> None:
+        while True:
+            try:
+                self._queue.put_nowait(event)
+                return
+            except asyncio.QueueFull:
+                self._queue.get_nowait()
+                self.dropped += 1
+                if self.dropped == 1 or self.dropped % 100 == 0:
+                    log.warning(
+                        "slow subscriber on %s: %d events dropped", self.topic, self.dropped
+                    )
+
+    async def get(self) -> dict[str, Any]:
+        """The next event, waiting for one."""
+        return await self._queue.get()
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def take_waiting(self) -> list[dict[str, Any]]:
+        """The events already queued, without waiting for more."""
+        return [self._queue.get_nowait() for _ in range(self._queue.qsize())]
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        return await self._queue.get()
+
+
+class Bus:
+    """`await bus.publish(topic, event)`; `async with bus.subscribe(topic) as events: ...`."""
+
+    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+        if queue_size < 1:
+            raise ValueError("queue_size must be at least 1")
+        self.queue_size = queue_size
+        self._subscribers: dict[str, set[Subscription]] = {}
+
+    async def publish(self, topic: str, event: dict[str, Any]) -> int:
+        """Deliver `event` to the topic's current subscribers; returns how many there were."""
+        encoded = json.dumps(event)  # refuses what could not cross a process boundary
+        subscribers = list(self._subscribers.get(topic, ()))
+        for subscription in subscribers:
+            subscription._offer(json.loads(encoded))
+        return len(subscribers)
+
+    @asynccontextmanager
+    async def subscribe(self, topic: str) -> AsyncIterator[Subscription]:
+        """Receive the events published on `topic` from now on, until the block ends."""
+        subscription = Subscription(topic, self.queue_size)
+        self._subscribers.setdefault(topic, set()).add(subscription)
+        try:
+            yield subscription
+        finally:
+            remaining = self._subscribers.get(topic)
+            if remaining is not None:
+                remaining.discard(subscription)
+                if not remaining:
+                    del self._subscribers[topic]
+
+    def subscriber_count(self, topic: str) -> int:
+        return len(self._subscribers.get(topic, ()))

@@ -1,0 +1,184 @@
+"""The advisor handoff in the hub (docs/handoff.md): the customer's side of the requests
+and their expiry. The console's side is in channels/advisor.py; the events both publish are
+described in channels/announce.py. Rasa's tracker gets `pause` on accept and `resume` on
+close, in the background (channels/tracker_events.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import unicodedata
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from channels import store
+from channels.announce import (
+    author_of,
+    carry_on_buttons,
+    core_call,
+    queue_changed,
+    tell_customer,
+)
+from channels.bus import advisor_topic
+from channels.deps import HubDeps, in_thread
+from channels.messages import Button, OutgoingMessage
+from channels.texts import menu, say, wait_text
+from core import handoff
+from core.errors import AlreadyOpen, InvalidTransition, NoAdvisorAvailable
+from core.handoff import HandoffView
+from core.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+ASK_PAYLOAD = "/ask_advisor"
+CANCEL_PAYLOAD = "/cancel_advisor"
+# Typed alone while a request is pending, these withdraw it (elsewhere they mean "stop").
+CANCEL_WORDS = frozenset({"annuler", "annule", "annulez", "annulation", "cancel", "cancel it"})
+
+
+def bot_request(answer: OutgoingMessage) -> str | None:
+    """'request' or 'cancel' when a Rasa answer is the custom {"handoff": ...} message."""
+    custom = answer.custom
+    kind = custom.get("handoff") if isinstance(custom, dict) else None
+    return kind if kind in ("request", "cancel") else None
+
+
+def cancels_request(text: str) -> bool:
+    """The cancel button's payload, or a bare "annuler" / "cancel" (accents, case and
+    punctuation aside): what withdraws a pending request without asking Rasa."""
+    if text == CANCEL_PAYLOAD:
+        return True
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", plain).split()) in CANCEL_WORDS
+
+
+async def ask_for_advisor(
+    deps: HubDeps, conversation_id: int, language: str | None
+) -> list[OutgoingMessage]:
+    """Queue a request (or find the open one) and say the place and the wait."""
+    queued = await in_thread(
+        _queue_request, deps.uow_factory, conversation_id, deps.now(), deps.handoff_wait
+    )
+    if queued is None:
+        text = say("no_advisor", language)
+        return [OutgoingMessage(text=text, buttons=carry_on_buttons(language))]
+    view = queued.view
+    if view.status == "accepted":
+        return [OutgoingMessage(text=say("advisor_joined", language, advisor=author_of(view)))]
+    if queued.new:
+        await queue_changed(deps, view)
+    wait = wait_text(queued.wait.total_seconds(), language)
+    key = "handoff_queued" if queued.new else "handoff_waiting"
+    cancel = Button(say("cancel_button", language), CANCEL_PAYLOAD)
+    text = say(key, language, position=queued.position, wait=wait)
+    return [OutgoingMessage(text=text, buttons=[cancel])]
+
+
+async def cancel_for_customer(
+    deps: HubDeps, conversation_id: int, language: str | None, with_menu: bool = False
+) -> list[OutgoingMessage]:
+    """Withdraw the conversation's pending request, if it has one, and say so."""
+    view = await in_thread(_cancel_pending, deps.uow_factory, conversation_id, deps.now())
+    if view is None:
+        return [OutgoingMessage(text=say("no_pending_request", language))]
+    await queue_changed(deps, view)
+    buttons = [Button(t, p) for t, p in menu(language)] if with_menu else []
+    return [OutgoingMessage(text=say("handoff_cancelled", language), buttons=buttons)]
+
+
+async def forward_to_advisor(deps: HubDeps, inbound: store.Inbound, view: HandoffView) -> None:
+    """A customer message of an accepted conversation goes to its advisor, not to Rasa."""
+    await in_thread(store.store_outbound, deps.uow_factory, inbound, "answered", [])
+    event = {
+        "type": "message",
+        "request_id": view.id,
+        "conversation_id": view.conversation_id,
+        "text": inbound.shown,
+        "at": deps.now().isoformat(),
+    }
+    if view.advisor_id is not None:
+        await deps.bus.publish(advisor_topic(view.advisor_id), event)
+
+
+# ------------------------------------------------------------------ expiry
+
+
+async def expire_requests(deps: HubDeps) -> list[HandoffView]:
+    """Expire the pending requests past their time and tell their customers."""
+    expired = await core_call(deps, handoff.expire_due, deps.now())
+    for view in expired:
+        language = view.language
+        message = OutgoingMessage(
+            text=say("handoff_expired", language), buttons=carry_on_buttons(language)
+        )
+        await tell_customer(deps, view, message)
+        await queue_changed(deps, view)
+    return expired
+
+
+async def run_expiry_sweeper(deps: HubDeps, interval: float) -> None:
+    """Expire due requests every `interval` seconds, until cancelled."""
+    while True:
+        try:
+            await expire_requests(deps)
+        except Exception:  # a failed sweep (database busy...) is retried at the next one
+            log.exception("handoff expiry sweep failed")
+        await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def handoff_tasks(deps: HubDeps, sweep_seconds: float) -> AsyncIterator[None]:
+    """The web app's background work for handoffs, for its lifespan: the expiry sweeper
+    runs inside the block; on exit it stops and pending tracker events are awaited."""
+    sweeper = asyncio.create_task(run_expiry_sweeper(deps, sweep_seconds))
+    try:
+        yield
+    finally:
+        sweeper.cancel()
+        with suppress(asyncio.CancelledError):
+            await sweeper
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(deps.tracker_events.drain(), timeout=5)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+@dataclass(frozen=True)
+class _Queued:
+    view: HandoffView
+    new: bool
+    position: int
+    wait: timedelta
+
+
+def _queue_request(
+    uow_factory: Callable[[], UnitOfWork], conversation_id: int, now: datetime, wait: timedelta
+) -> _Queued | None:
+    uow = uow_factory()
+    try:
+        view, new = handoff.request_handoff(uow, conversation_id, now, wait), True
+    except NoAdvisorAvailable:
+        return None
+    except AlreadyOpen as exc:
+        view, new = handoff.get_request(uow, exc.request_id), False
+    position = handoff.queue_position(uow, view.id)
+    return _Queued(view, new, position, handoff.estimated_wait(uow, view.id, now))
+
+
+def _cancel_pending(
+    uow_factory: Callable[[], UnitOfWork], conversation_id: int, now: datetime
+) -> HandoffView | None:
+    uow = uow_factory()
+    view = handoff.open_request_for(uow, conversation_id)
+    if view is None or view.status != "pending":
+        return None
+    try:
+        return handoff.cancel(uow, view.id, now)
+    except InvalidTransition:  # accepted or expired meanwhile: nothing left to cancel
+        return None

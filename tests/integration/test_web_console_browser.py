@@ -1,0 +1,167 @@
+"""The advisor console in headless Chromium against the real app.
+
+Rasa is a stub that answers every message with the bot's handoff request, so a customer
+writing on the REST channel asks for an advisor; the console must show it live, and show
+every customer text as text. Set PITLANE_SCREENSHOTS=<dir> to keep screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from backoffice.main import create_app
+from tests.integration.staff_web_support import ADVISOR
+from tests.integration.web_support import closed_port, local_http_server, web_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+HOSTILE = "<script>alert(1)</script><b>x</b>"
+# What the Rasa stub answers: the custom message of `action_request_advisor`.
+HANDOFF_REQUEST = [{"recipient_id": "x", "custom": {"handoff": "request"}}]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
+]
+
+
+def hook(name: str) -> str:
+    return f'[data-console="{name}"]'
+
+
+@pytest.fixture
+def base_url(seeded_sqlite_url: str) -> Iterator[str]:
+    """The web app served by uvicorn on a free local port, in a thread, Rasa stubbed."""
+    with local_http_server(HANDOFF_REQUEST) as (rasa_url, _received):
+        port = closed_port()
+        settings = web_settings(seeded_sqlite_url, rasa_url)
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def screenshot(page, name: str) -> None:
+    folder = os.environ.get("PITLANE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name))
+
+
+def customer_says(base_url: str, sender: str, text: str) -> list[dict]:
+    response = httpx.post(
+        f"{base_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def sign_in(page, base_url: str) -> None:
+    page.goto(f"{base_url}/staff/login")
+    screenshot(page, "console-login.png")
+    page.get_by_label("Adresse e-mail").fill(ADVISOR[0])
+    page.get_by_label("Mot de passe").fill(ADVISOR[1])
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base_url}/staff/console")
+    page.locator(f'{hook("connection")}[data-state="online"]').wait_for()
+
+
+def test_a_request_appears_live_and_customer_html_stays_inert(browser, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="fr-FR")
+    errors: list[str] = []
+    dialogs: list[tuple[str, str]] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda d: (dialogs.append((d.type, d.message)), d.accept()))
+    sign_in(page, base_url)
+    assert page.locator(hook("queue-empty")).is_visible()
+
+    with page.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")) as put:
+        page.locator(".switch").click()  # available: customers may now ask
+    assert put.value.status == 200
+
+    sender = "browser-customer-1"
+    answer = customer_says(base_url, sender, HOSTILE)
+    assert "1" in answer[0]["text"]  # told their place in the queue
+
+    item = page.locator(hook("queue-item"))
+    item.wait_for()  # no reload: the socket pushed the new queue
+    assert page.locator(hook("queue-count")).inner_text() == "1"
+    preview = item.locator(hook("message-text")).first
+    assert preview.inner_text() == HOSTILE
+    assert page.locator(f"{hook('queue')} b").count() == 0
+    waited = item.locator(hook("waiting")).inner_text()
+    page.wait_for_timeout(2500)
+    assert item.locator(hook("waiting")).inner_text() != waited  # the waiting time ticks
+    screenshot(page, "console-queue.png")
+
+    item.locator(hook("accept")).click()
+    conversation = page.locator(hook("conversation"))
+    conversation.wait_for()
+    page.locator(hook("queue-empty")).wait_for()
+
+    customer_says(base_url, sender, "Et aussi <img src=x onerror=alert(2)> merci")
+    last_customer = conversation.locator(f'{hook("message")}[data-role="customer"]').last
+    last_customer.get_by_text("merci").wait_for()
+    assert "<img src=x onerror=alert(2)>" in last_customer.inner_text()
+
+    page.locator(hook("composer-input")).fill("Bonjour, je suis Sophie. Que puis-je faire ?")
+    page.keyboard.press("Enter")
+    advisor_message = conversation.locator(f'{hook("message")}[data-role="advisor"]')
+    advisor_message.get_by_text("Que puis-je faire").wait_for()
+    screenshot(page, "console-conversation.png")
+
+    assert page.locator(f"{hook('conversation')} b, {hook('conversation')} img").count() == 0
+    assert conversation.locator(hook("message-text")).first.inner_text() == HOSTILE
+
+    page.locator(hook("close")).click()  # confirmed by the dialog handler
+    conversation.wait_for(state="detached")
+    page.locator(f'{hook("tab")}[data-tab="closed"]').click()
+    closed_item = page.locator(hook("closed-item"))
+    closed_item.wait_for()
+    closed_item.click()
+    page.locator(f"{hook('closed-transcript')} {hook('message')}").first.wait_for()
+    screenshot(page, "console-closed.png")
+
+    assert [kind for kind, _ in dialogs] == ["confirm"]  # no alert ever ran
+    assert errors == []
+
+
+def test_signing_out_returns_to_the_sign_in_form(browser, base_url: str) -> None:
+    page = browser.new_page(locale="en-US")
+    page.goto(f"{base_url}/staff/login")
+    page.get_by_label("E-mail address").fill(ADVISOR[0])
+    page.get_by_label("Password").fill(ADVISOR[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.locator(f'{hook("connection")}[data-state="online"]').wait_for()
+    assert page.locator(hook("connection")).inner_text() == "Online"
+
+    page.locator(hook("logout")).click()
+
+    page.wait_for_url(f"{base_url}/staff/login")
+    page.goto(f"{base_url}/staff/console")
+    assert page.url == f"{base_url}/staff/login"
