@@ -28,7 +28,7 @@ from actions.base import (
     channel_identity,
     language_of,
 )
-from core.agencies import AgencyView, agencies_offering
+from core.agencies import AgencyView, agencies_offering, get_agency
 from core.bookings import WeekOffer, book_slot, offer_slots
 from core.customers import find_customer, parse_contact, register_customer
 from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
@@ -178,6 +178,7 @@ class ValidateBookingForm(PitlaneFormValidator):
         except NotFound:
             dispatcher.utter_message(response="utter_default")
             return [*events, SlotSet("agency", None), SlotSet("slot_choice", None)]
+        self._show_agency(dispatcher, booking.agency)
         return [
             *events,
             SlotSet("booking_reference", booking.reference),
@@ -187,6 +188,22 @@ class ValidateBookingForm(PitlaneFormValidator):
             ),
             SlotSet("booking_agency", booking.agency_name),
         ]
+
+    def _show_agency(self, dispatcher: CollectingDispatcher, agency_code: str) -> None:
+        """Where the booked agency is, as the custom `{"venue": ...}` message: Telegram shows
+        it on a map, the widget leaves it out, the REST channel passes it on."""
+        try:
+            agency = get_agency(self.context.uow(), agency_code)
+        except NotFound:
+            return
+        address = f"{agency.address}, {agency.postcode} {agency.city}"
+        venue = {
+            "latitude": agency.latitude,
+            "longitude": agency.longitude,
+            "title": agency.name,
+            "address": address,
+        }
+        dispatcher.utter_message(json_message={"venue": venue})
 
     def _agencies(self, tracker: Tracker) -> list[AgencyView]:
         service = tracker.get_slot("service_code")

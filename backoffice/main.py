@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from backoffice import admin_pages, console_socket, health, pages, staff_pages
-from backoffice.api import admin, bookings, handoffs, staff
+from backoffice.api import admin, bookings, handoffs, messages, staff
 from backoffice.errors import install_error_handlers
 from backoffice.security import SecurityHeaders
 from backoffice.settings import WebSettings
@@ -19,9 +20,15 @@ from channels import web
 from channels.handoff import handoff_tasks
 from channels.hub import HubDeps
 from channels.intents import load_intents
+from channels.outbound import ChannelSender
 from channels.rasa_client import RasaClient
+from channels.telegram import router as telegram_router
+from channels.telegram import telegram_channel
+from channels.whatsapp import router as whatsapp_router
+from channels.whatsapp import whatsapp_from_settings
 from core.uow import uow_from_settings
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 RASA_PROJECT = ROOT / "rasa_project"
 
@@ -34,10 +41,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await rasa.start()
+        if app.state.whatsapp is None:
+            log.warning("WhatsApp/SMS channel off: PITLANE_TWILIO_* credentials not set")
+        if app.state.telegram is not None:
+            await app.state.telegram.start()
         try:
             async with handoff_tasks(app.state.hub, settings.handoff_sweep_seconds):
                 yield
         finally:
+            if app.state.telegram is not None:
+                await app.state.telegram.stop()
             await rasa.aclose()
 
     app = FastAPI(
@@ -49,21 +62,34 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
     app.state.uow_factory = uow_from_settings(settings)
+    senders: dict[str, ChannelSender] = {}  # push channels' senders, filled below
     app.state.hub = HubDeps(
         uow_factory=app.state.uow_factory,
+        senders=senders,
         brain=rasa,
         intents=load_intents(RASA_PROJECT),
         handoff_wait=timedelta(seconds=settings.handoff_wait_seconds),
     )
     app.state.bus = app.state.hub.bus  # pub/sub between the hub, widgets and consoles
+    # Telegram: None when off (no token) or refused (webhook mode without a secret).
+    app.state.telegram = telegram_channel(settings, app.state.hub, Path(settings.upload_dir))
+    if app.state.telegram is not None:
+        senders["telegram"] = app.state.telegram.sender
+    # WhatsApp/SMS (Twilio): None when off (no account sid, auth token or sender number).
+    app.state.whatsapp = whatsapp_from_settings(settings)
+    if app.state.whatsapp is not None:
+        senders.update(app.state.whatsapp.senders)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(telegram_router)
+    app.include_router(whatsapp_router)
     app.include_router(bookings.router)
     app.include_router(staff.router)
     app.include_router(handoffs.router)
+    app.include_router(messages.router)
     app.include_router(admin.router)
     app.include_router(staff_pages.router)
     app.include_router(admin_pages.router)

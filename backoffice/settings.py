@@ -24,6 +24,26 @@ class WebSettings(CoreSettings):
     # often the web app looks for expired requests (seconds).
     handoff_wait_seconds: int = Field(default=600, ge=30, le=86_400)
     handoff_sweep_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Telegram (channels/telegram): no token = the channel is off. Webhook mode needs the
+    # secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token; polling is for
+    # development without a public URL. The URLs change only for tests (a fake Bot API).
+    telegram_token: SecretStr | None = None
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+    # WhatsApp and SMS through Twilio (channels/whatsapp.py): no account sid, auth token and
+    # WhatsApp sender = the channel is off. Twilio signs its webhooks over the public URL
+    # (`public_base_url` + path; the request's own URL when unset). `twilio_api_url`
+    # changes only for tests (a fake Twilio REST API).
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_sms_from: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    public_base_url: str | None = None
+    # Files customers send (pictures, documents, voice notes): outside the web root.
+    upload_dir: str = "var/uploads"
 
     @field_validator("rasa_url")
     @classmethod
@@ -32,10 +52,27 @@ class WebSettings(CoreSettings):
             raise ValueError("PITLANE_RASA_URL must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("api_token", mode="before")
+    @field_validator(
+        "api_token",
+        "telegram_token",
+        "telegram_webhook_secret",
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "twilio_whatsapp_from",
+        "twilio_sms_from",
+        "public_base_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("twilio_api_url", "public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return None if value is None else value.rstrip("/")
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> WebSettings:

@@ -19,6 +19,7 @@ from channels import store
 from channels.bus import advisor_topic, conversation_topic, queue_topic
 from channels.deps import HubDeps, in_thread
 from channels.messages import Button, OutgoingMessage
+from channels.outbound import deliver
 from channels.texts import menu, say
 from core.handoff import HandoffView
 
@@ -33,10 +34,13 @@ async def core_call(deps: HubDeps, function: Callable[..., Any], *args: Any) -> 
 async def tell_customer(
     deps: HubDeps, view: HandoffView, message: OutgoingMessage, sender: str = store.HUB
 ) -> int:
-    """Store a message sent out of turn, then push it to the customer's open widgets."""
+    """Store a message sent out of turn, then push it to the customer's open widgets, and
+    deliver it through the conversation's channel when that channel has a sender."""
     message_id = await in_thread(
         store.store_out_of_turn, deps.uow_factory, view.conversation_id, sender, message
     )
+    if view.channel in deps.senders:
+        await deliver(deps, view.channel, view.external_id, message_id, message)
     frame = message.to_rest("")
     del frame["recipient_id"]
     kind = "advisor" if message.author is not None else "bot"

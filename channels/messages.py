@@ -31,6 +31,32 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Venue:
+    """A place to show on a map (an agency): the bot sends it as the custom message
+    `{"venue": {"latitude", "longitude", "title", "address"}}`; channels that cannot show a
+    map (the widget, REST) pass it on or leave it out."""
+
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+    @classmethod
+    def parse(cls, raw: object) -> Venue | None:
+        """The venue of a custom message's `venue` value; None when it is not well-formed."""
+        if not isinstance(raw, dict):
+            return None
+        lat, lon = raw.get("latitude"), raw.get("longitude")
+        title, address = raw.get("title"), raw.get("address")
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon))
+        if not (numbers and isinstance(title, str) and isinstance(address, str)):
+            return None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return None
+        return cls(float(lat), float(lon), title, address)
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """One bot, hub or advisor message for the customer, whatever the channel.
 
@@ -44,6 +70,11 @@ class OutgoingMessage:
     attachment: Any = None
     custom: Any = None
     author: str | None = None
+
+    @property
+    def venue(self) -> Venue | None:
+        """The place this message shows, when it is the custom `{"venue": {...}}` message."""
+        return Venue.parse(self.custom.get("venue")) if isinstance(self.custom, dict) else None
 
     @classmethod
     def from_rasa(cls, data: dict[str, Any]) -> OutgoingMessage:

@@ -191,3 +191,17 @@ def _out_of_turn(uow: UnitOfWork, conversation_id: int) -> list[OutgoingMessage]
         if message.sender != BOT:
             found.append(OutgoingMessage.from_stored(message.text, message.payload))
     return found[::-1]
+
+
+def pending_offer(uow_factory: Callable[[], UnitOfWork], conversation_id: int) -> list[Button]:
+    """The buttons the bot offered since the customer's last message (none once answered):
+    what a customer typing "2" on a channel without buttons means."""
+    with uow_factory() as uow:
+        messages = conversations.transcript(uow, conversation_id, limit=_RECENT)
+    for message in reversed(messages):
+        if message.direction == "in":
+            return []
+        buttons = OutgoingMessage.from_stored(message.text, message.payload).buttons
+        if buttons:
+            return buttons
+    return []

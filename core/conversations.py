@@ -7,14 +7,28 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidValue, NotFound
-from core.models import Conversation, Message, utcnow
+from core.models import (
+    ATTACHMENT_KINDS,
+    Attachment,
+    Conversation,
+    InboundReceipt,
+    Message,
+    utcnow,
+)
 from core.uow import UnitOfWork
 
-STATUSES = {"in": ("received", "answered", "failed"), "out": ("sent", "failed")}
+STATUSES = {
+    "in": ("received", "answered", "failed"),
+    "out": ("sent", "queued", "delivered", "read", "failed"),
+}
+# How far a delivery status callback may move a message: never backwards (a late "sent"
+# after "delivered"), "failed" wins over anything but "read".
+_DELIVERY_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 2}
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,22 @@ class MessageView:
     text: str
     payload: dict[str, Any] | None
     status: str
+    created_at: datetime
+    external_id: str | None = None  # the provider's message id (outbound)
+    error: str | None = None  # why an outbound message failed
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    message_id: int
+    kind: str
+    content_type: str | None
+    filename: str | None
+    storage_path: str | None
+    size: int | None
+    latitude: float | None
+    longitude: float | None
     created_at: datetime
 
 
@@ -161,4 +191,179 @@ def _message_view(message: Message) -> MessageView:
         payload=message.payload,
         status=message.status,
         created_at=message.created_at,
+        external_id=message.external_id,
+        error=message.error,
     )
+
+
+# ------------------------------------------------------------------ channel delivery
+
+
+def get_conversation(uow: UnitOfWork, conversation_id: int) -> ConversationView:
+    with uow:
+        conversation = uow.session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound("unknown_conversation", f"no conversation {conversation_id}")
+        return _conversation_view(conversation)
+
+
+def claim_inbound(uow: UnitOfWork, channel: str, external_message_id: str, now: datetime) -> bool:
+    """Take in one provider message: True the first time, False for a duplicate (a retry)."""
+    with uow:
+        session = uow.session
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        stmt = (
+            insert(InboundReceipt.__table__)
+            .values(channel=channel, external_message_id=external_message_id, received_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "external_message_id"])
+            .execution_options(preserve_rowcount=True)
+        )
+        claimed = session.execute(stmt).rowcount == 1
+        uow.commit()
+        return claimed
+
+
+def mark_delivery(
+    uow: UnitOfWork,
+    message_id: int,
+    *,
+    status: str,
+    external_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """The outcome of sending an outbound message: its status, provider id and error."""
+    if status not in STATUSES["out"]:
+        raise InvalidValue("invalid_message_status", f"outbound message with {status!r}")
+    with uow:
+        message = uow.session.get(Message, message_id)
+        if message is None or message.direction != "out":
+            raise NotFound("unknown_message", f"no outbound message {message_id}")
+        message.status = status
+        if external_id is not None:
+            message.external_id = external_id
+        message.error = error[:2000] if error else None
+        uow.commit()
+
+
+def record_delivery_status(
+    uow: UnitOfWork, channel: str, external_id: str, status: str, error: str | None = None
+) -> bool:
+    """A provider's status callback (queued, sent, delivered, read, failed/undelivered);
+    False when no outbound message of `channel` has that provider id."""
+    status = "failed" if status == "undelivered" else status
+    if status not in STATUSES["out"]:
+        raise InvalidValue("invalid_message_status", f"unknown delivery status {status!r}")
+    with uow:
+        message = uow.session.scalar(
+            select(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Message.external_id == external_id,
+                Message.direction == "out",
+                Conversation.channel == channel,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if message is None:
+            return False
+        current = _DELIVERY_RANK.get(message.status, 0)
+        if status == "failed" and message.status != "read":
+            message.status = "failed"
+            message.error = error or message.error or "undelivered"
+        elif (
+            status != "failed" and _DELIVERY_RANK[status] >= current and message.status != "failed"
+        ):
+            message.status = status
+        uow.commit()
+        return True
+
+
+def failed_outbound(uow: UnitOfWork, limit: int = 100) -> list[MessageView]:
+    """The most recent outbound messages that could not be delivered, newest first."""
+    with uow:
+        messages = uow.session.scalars(
+            select(Message)
+            .where(Message.direction == "out", Message.status == "failed")
+            .order_by(Message.id.desc())
+            .limit(limit)
+        ).all()
+        return [_message_view(message) for message in messages]
+
+
+def add_attachment(uow: UnitOfWork, message_id: int, **fields: Any) -> int:
+    """Attach a stored file or a location to a message; returns the attachment's id."""
+    if fields.get("kind") not in ATTACHMENT_KINDS:
+        raise InvalidValue("invalid_attachment_kind", f"attachment kind {fields.get('kind')!r}")
+    with uow:
+        if uow.session.get(Message, message_id) is None:
+            raise NotFound("unknown_message", f"no message {message_id}")
+        attachment = Attachment(message_id=message_id, created_at=utcnow(), **fields)
+        uow.session.add(attachment)
+        uow.session.flush()
+        attachment_id = attachment.id
+        uow.commit()
+        return attachment_id
+
+
+def attachments_of(uow: UnitOfWork, message_id: int) -> list[AttachmentView]:
+    with uow:
+        rows = uow.session.scalars(
+            select(Attachment).where(Attachment.message_id == message_id).order_by(Attachment.id)
+        ).all()
+        return [
+            AttachmentView(
+                id=row.id,
+                message_id=row.message_id,
+                kind=row.kind,
+                content_type=row.content_type,
+                filename=row.filename,
+                storage_path=row.storage_path,
+                size=row.size,
+                latitude=row.latitude,
+                longitude=row.longitude,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
+
+
+def set_opt_out(
+    uow: UnitOfWork, channel: str, external_id: str, opted_out: bool, now: datetime
+) -> None:
+    """The customer asked for no more messages (STOP) or to receive them again (START)."""
+    conversation = get_or_create_conversation(uow, channel, external_id)
+    with uow:
+        _update_conversation(uow.session, conversation.id, opted_out_at=now if opted_out else None)
+        uow.commit()
+
+
+def is_opted_out(uow: UnitOfWork, channel: str, external_id: str) -> bool:
+    with uow:
+        conversation = _find(uow.session, channel, external_id)
+        return conversation is not None and conversation.opted_out_at is not None
+
+
+def messages_after(uow: UnitOfWork, conversation_id: int, after_id: int) -> list[MessageView]:
+    """The conversation's messages stored after message `after_id`, oldest first."""
+    with uow:
+        messages = uow.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.id > after_id)
+            .order_by(Message.id)
+        ).all()
+        return [_message_view(message) for message in messages]
+
+
+def last_message_id(uow: UnitOfWork, conversation_id: int) -> int:
+    """The id of the conversation's latest message (0 when it has none)."""
+    with uow:
+        found = uow.session.scalar(
+            select(Message.id)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        return found or 0

@@ -212,6 +212,14 @@ async def test_no_slot_this_week_or_next_ends_the_form(
 
 # ------------------------------------------------------------------ booking
 
+# Sent after a booking (custom message): where the booked agency is, for a map.
+PARIS_NORD_VENUE = {
+    "latitude": 48.8843,
+    "longitude": 2.355,
+    "title": "Pitlane Paris Nord",
+    "address": "48 boulevard de la Chapelle, 75018 Paris",
+}
+
 
 async def test_a_known_customer_books_in_the_workshop_calendar(
     ctx: ActionContext, seeded_uow_factory: UowFactory
@@ -229,7 +237,7 @@ async def test_a_known_customer_books_in_the_workshop_calendar(
         SlotSet("booking_agency", "Pitlane Paris Nord"),
         SlotSet("requested_slot", None),
     ]
-    assert messages == []
+    assert [m["custom"] for m in messages] == [{"venue": PARIS_NORD_VENUE}]
     [booking] = [b for b in list_bookings(seeded_uow_factory()) if b.reference == reference]
     assert (booking.service, booking.agency, booking.channel) == (
         "maintenance",
@@ -395,7 +403,7 @@ async def test_an_unknown_customer_gives_name_and_contact_then_books_and_is_reme
         SlotSet("booking_agency", "Pitlane Paris Nord"),
         SlotSet("requested_slot", None),
     ]
-    assert messages == []
+    assert [m["custom"] for m in messages] == [{"venue": PARIS_NORD_VENUE}]
     customer = find_customer(seeded_uow_factory(), "web", "visitor-1")
     assert customer is not None
     assert (customer.name, customer.phone, customer.language) == (

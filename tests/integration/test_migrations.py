@@ -28,6 +28,8 @@ TABLES = {
     "api_tokens",
     "login_attempts",
     "handoff_requests",
+    "inbound_receipts",
+    "attachments",
 }
 
 

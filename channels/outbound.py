@@ -1,0 +1,117 @@
+"""Delivery to push channels (Telegram, WhatsApp, SMS): send through the channel's sender,
+retry what may pass later, record the outcome on the stored message.
+
+A message is stored first (status 'sent', as every outbound message), then delivered;
+`deliver` marks it 'sent' with the provider's id, or 'failed' with the error, which staff
+see at GET /api/messages/failed. Proactive messages (notifications, reminders) are not sent
+to a customer who opted out (STOP); answers to their own messages and advisor replies are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from channels.deps import HubDeps, StoreUnavailable, in_thread
+from channels.messages import OutgoingMessage
+from core import conversations
+
+log = logging.getLogger(__name__)
+
+OPTED_OUT = "opted_out"
+
+
+class ChannelSender(Protocol):
+    """Sends one message to one customer of a channel; returns the provider's message id."""
+
+    channel: str
+
+    async def send(self, external_id: str, message: OutgoingMessage) -> str | None: ...
+
+
+class SendError(Exception):
+    """A message the provider did not take."""
+
+
+class TransientSendError(SendError):
+    """Rate limit, provider error, network: worth retrying."""
+
+
+class PermanentSendError(SendError):
+    """Bad number, blocked bot, refused content: retrying will not help."""
+
+
+async def deliver(
+    deps: HubDeps,
+    conversation_channel: str,
+    external_id: str,
+    message_id: int,
+    message: OutgoingMessage,
+    *,
+    proactive: bool = False,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> bool:
+    """Send a stored outbound message through its channel's sender; True when sent.
+
+    TransientSendError is retried after each of `deps.delivery_delays` (0.5 s, 1 s, 2 s);
+    any other failure is final. The stored message is marked sent (with the provider id)
+    or failed (with the error).
+    """
+    sender = deps.senders.get(conversation_channel)
+    if sender is None:
+        raise ValueError(f"no sender for channel {conversation_channel!r}")
+    if proactive and await _opted_out(deps, conversation_channel, external_id):
+        log.info("not sent to %s:%s: opted out", conversation_channel, external_id)
+        await _mark(deps, message_id, "failed", None, OPTED_OUT)
+        return False
+    delays: Sequence[float] = deps.delivery_delays
+    error = ""
+    for attempt in range(len(delays) + 1):
+        try:
+            provider_id = await sender.send(external_id, message)
+        except TransientSendError as exc:
+            error = f"transient: {exc}"
+            if attempt < len(delays):
+                log.warning(
+                    "send to %s:%s failed (%s), retry in %s s",
+                    conversation_channel,
+                    external_id,
+                    exc,
+                    delays[attempt],
+                )
+                await sleep(delays[attempt])
+                continue
+        except PermanentSendError as exc:
+            error = f"permanent: {exc}"
+        except Exception as exc:  # a sender bug must not lose the message silently
+            log.exception("sender of %s failed", conversation_channel)
+            error = f"error: {type(exc).__name__}: {exc}"
+        else:
+            await _mark(deps, message_id, "sent", provider_id, None)
+            return True
+        break
+    log.error(
+        "message %s to %s:%s failed: %s", message_id, conversation_channel, external_id, error
+    )
+    await _mark(deps, message_id, "failed", None, error)
+    return False
+
+
+async def _opted_out(deps: HubDeps, channel: str, external_id: str) -> bool:
+    uow = deps.uow_factory()
+    return bool(await in_thread(conversations.is_opted_out, uow, channel, external_id))
+
+
+async def _mark(
+    deps: HubDeps, message_id: int, status: str, provider_id: str | None, error: str | None
+) -> None:
+    def mark() -> None:
+        conversations.mark_delivery(
+            deps.uow_factory(), message_id, status=status, external_id=provider_id, error=error
+        )
+
+    with contextlib.suppress(StoreUnavailable):  # already logged by in_thread
+        await in_thread(mark)

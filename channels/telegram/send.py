@@ -1,0 +1,72 @@
+"""Hub messages out to Telegram: text with an inline keyboard, a venue for a place, and the
+`TelegramSender` the hub delivers proactive messages through (channels/outbound.py)."""
+
+from __future__ import annotations
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from channels.messages import OutgoingMessage
+from channels.outbound import PermanentSendError, TransientSendError
+from channels.telegram.buttons import keyboard
+
+CHANNEL = "telegram"
+MAX_TEXT_CHARS = 4096  # Telegram's limit for one message
+_NO_TEXT = "…"  # Telegram refuses an empty text; buttons alone still need one
+
+
+def message_text(message: OutgoingMessage) -> str | None:
+    """What the message says: an advisor's message is signed with their name; an image
+    is given as its link."""
+    parts = [message.text] if message.text else []
+    if message.image:
+        parts.append(message.image)
+    text = "\n".join(parts)
+    if text and message.author:
+        text = f"{message.author}: {text}"
+    if not text and message.buttons:
+        text = _NO_TEXT
+    return text[:MAX_TEXT_CHARS] or None
+
+
+async def send_outgoing(bot: Bot, chat_id: int | str, message: OutgoingMessage) -> str | None:
+    """Send one hub message (text and buttons, or a venue); the last Telegram message id,
+    None when there was nothing Telegram can show (another custom message)."""
+    sent_id: str | None = None
+    text = message_text(message)
+    if text is not None:
+        sent = await bot.send_message(chat_id, text, reply_markup=keyboard(message.buttons))
+        sent_id = str(sent.message_id)
+    venue = message.venue
+    if venue is not None:
+        sent = await bot.send_venue(
+            chat_id,
+            latitude=venue.latitude,
+            longitude=venue.longitude,
+            title=venue.title,
+            address=venue.address,
+        )
+        sent_id = str(sent.message_id)
+    return sent_id
+
+
+class TelegramSender:
+    """The hub's sender for Telegram customers (external id = user id = private chat id)."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, external_id: str, message: OutgoingMessage) -> str | None:
+        """Send through the Bot API; provider errors become Transient/PermanentSendError."""
+        try:
+            return await send_outgoing(self.bot, external_id, message)
+        except RetryAfter as exc:
+            raise TransientSendError(f"rate limited, retry after {exc.retry_after}") from exc
+        except (Forbidden, BadRequest) as exc:  # BadRequest is a NetworkError: first
+            raise PermanentSendError(str(exc)) from exc
+        except NetworkError as exc:  # TimedOut is a NetworkError
+            raise TransientSendError(str(exc)) from exc
+        except TelegramError as exc:
+            raise PermanentSendError(str(exc)) from exc
