@@ -32,14 +32,14 @@ from twilio.rest import Client
 
 from channels import store
 from channels.deps import HubDeps, StoreUnavailable, in_thread
-from channels.hub import check_text, clean_text, handle_customer_message, valid_external_id
+from channels.hub import clean_text, valid_external_id
 from channels.messages import Button, OutgoingMessage
-from channels.outbound import ChannelSender, PermanentSendError, TransientSendError, deliver
-from channels.texts import say
+from channels.outbound import ChannelSender, PermanentSendError, TransientSendError
+from channels.provider_turn import converse, send_new
 from channels.web import _read_capped, _reject
 from core import conversations, files
 from core.errors import InvalidValue
-from core.parsing import detect_language, match_choice, normalize
+from core.parsing import match_choice, normalize
 
 log = logging.getLogger(__name__)
 
@@ -272,28 +272,16 @@ async def _process(
     conversation = await in_thread(
         conversations.get_or_create_conversation, hub.uow_factory(), kind, external_id
     )
-    marker = await in_thread(conversations.last_message_id, hub.uow_factory(), conversation.id)
-    problem = check_text(text)
-    if problem is not None:
-        reply = OutgoingMessage(text=say(problem, conversation.language or detect_language(text)))
-        await _send_new(hub, kind, external_id, conversation.id, reply)
-        return
     offer = await in_thread(store.pending_offer, hub.uow_factory, conversation.id)
     text = chosen_payload(text, offer) or text
     metadata: dict[str, Any] = {"language": None}
     if location is not None:
         metadata["location"] = location
-    await handle_customer_message(hub, kind, external_id, text, metadata)
-    stored = await in_thread(
-        conversations.messages_after, hub.uow_factory(), conversation.id, marker
-    )
-    inbound = next((m for m in stored if m.direction == "in"), None)
-    if inbound is not None:
-        await _attach(hub, inbound.id, location, media)
-    for message in stored:
-        if message.direction == "out" and message.sender == store.BOT:
-            outgoing = OutgoingMessage.from_stored(message.text, message.payload)
-            await deliver(hub, kind, external_id, message.id, outgoing)
+
+    async def attach(message_id: int) -> None:
+        await _attach(hub, message_id, location, media)
+
+    await converse(hub, kind, external_id, text, metadata, attach)
 
 
 def chosen_payload(text: str, offer: list[Button]) -> str | None:
@@ -331,17 +319,7 @@ async def _opt(hub: HubDeps, kind: str, external_id: str, text: str, *, opted_ou
     )
     language = "en" if (conversation.language or "").startswith("en") else "fr"
     reply = _TEXTS["opted_out" if opted_out else "opted_in"][language]
-    await _send_new(hub, kind, external_id, conversation.id, OutgoingMessage(text=reply))
-
-
-async def _send_new(
-    hub: HubDeps, kind: str, external_id: str, conversation_id: int, message: OutgoingMessage
-) -> None:
-    """Store an answer the hub did not store itself, then deliver it."""
-    message_id = await in_thread(
-        store.store_out_of_turn, hub.uow_factory, conversation_id, store.BOT, message
-    )
-    await deliver(hub, kind, external_id, message_id, message)
+    await send_new(hub, kind, external_id, conversation.id, OutgoingMessage(text=reply))
 
 
 def _location(params: dict[str, str]) -> dict[str, Any] | None:

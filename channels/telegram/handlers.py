@@ -27,9 +27,10 @@ from telegram.ext import (
 )
 
 from channels.deps import HubDeps, in_thread
-from channels.hub import clean_text, handle_customer_message
+from channels.hub import clean_text
+from channels.provider_turn import converse
 from channels.telegram.buttons import resolve_payload
-from channels.telegram.send import CHANNEL, send_outgoing
+from channels.telegram.send import CHANNEL
 from channels.texts import say
 from core import conversations
 from core.errors import InvalidValue
@@ -205,27 +206,16 @@ class TelegramHandlers:
         }
         if location is not None:
             metadata["location"] = location
-        text = clean_text(text)
-        answers = await handle_customer_message(self.hub, CHANNEL, external_id, text, metadata)
-        if attached is not None:
-            await in_thread(self._attach, external_id, text, attached)
-        for answer in answers:
-            await send_outgoing(context.bot, user.id, answer)
 
-    def _attach(self, external_id: str, text: str, attached: Attached) -> None:
-        """Attach to the customer's newest inbound message with that text (their updates are
-        handled one at a time, so it is the one the hub just stored)."""
-        conversation = conversations.get_or_create_conversation(
-            self.hub.uow_factory(), CHANNEL, external_id
-        )
-        messages = conversations.transcript(self.hub.uow_factory(), conversation.id, limit=50)
-        inbound = [m for m in messages if m.direction == "in" and m.text == text]
-        if not inbound:
-            log.warning("no inbound message to attach a %s to", attached.kind)
-            return
-        conversations.add_attachment(
-            self.hub.uow_factory(), inbound[-1].id, kind=attached.kind, **attached.fields
-        )
+        async def attach(message_id: int) -> None:
+            await in_thread(
+                lambda: conversations.add_attachment(
+                    self.hub.uow_factory(), message_id, kind=attached.kind, **attached.fields
+                )
+            )
+
+        on_stored = attach if attached is not None else None
+        await converse(self.hub, CHANNEL, external_id, clean_text(text), metadata, on_stored)
 
     async def _refuse_file(self, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:
         await context.bot.send_message(user.id, _text("file_refused", telegram_language(user)))

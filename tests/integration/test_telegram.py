@@ -5,6 +5,7 @@ Rasa. Nothing reaches the internet."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +27,7 @@ from channels.telegram.buttons import MAX_CALLBACK_BYTES
 from channels.tracker_events import TrackerEvents
 from core import conversations, handoff
 from core.db import make_engine, make_session_factory
-from core.models import Attachment
+from core.models import Attachment, Message
 from core.uow import uow_factory
 from tests.integration.telegram_support import (
     SECRET,
@@ -153,6 +154,30 @@ def test_a_text_goes_through_the_hub_and_the_answer_has_an_inline_keyboard(
         ("telegram", "4242", "in", "bonjour"),
         ("telegram", "4242", "out", "Bonjour !"),
     ]
+
+
+def test_an_answer_telegram_refuses_is_marked_failed_for_staff(
+    client, api: FakeBotApi, rasa: FakeRasa, seeded_sqlite_url: str
+) -> None:
+    api.failures["sendMessage"] = [(403, "Forbidden: bot was blocked by the user", {})]
+    post_update(client.post, Updates().text("bonjour"))
+
+    api.wait_for("sendMessage")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not failed_messages(seeded_sqlite_url):
+        time.sleep(0.05)
+    [failed] = failed_messages(seeded_sqlite_url)
+    assert failed.text == "Bonjour !" and "blocked" in (failed.error or "")
+
+
+def failed_messages(database_url: str) -> list[Any]:
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            query = select(Message.text, Message.error).where(Message.status == "failed")
+            return list(connection.execute(query).all())
+    finally:
+        engine.dispose()
 
 
 def test_a_pressed_button_is_answered_and_its_payload_acts_as_the_message(
