@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from backoffice import admin_pages, console_socket, health, pages, staff_pages
+from backoffice import admin_pages, console_socket, health, outbox_pages, pages, staff_pages
 from backoffice.api import admin, bookings, handoffs, messages, staff
 from backoffice.errors import install_error_handlers
 from backoffice.security import SecurityHeaders
@@ -93,6 +93,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(staff_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(outbox_pages.router)
     app.include_router(console_socket.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     app.mount("/assets", StaticFiles(directory=Path(__file__).parent / "static"), name="assets")

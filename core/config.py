@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +15,19 @@ class CoreSettings(BaseSettings):
 
     database_url: str = "sqlite:///var/pitlane.db"
     timezone: str = "Europe/Paris"
+    # E-mail of one-time codes (core/notify.py): no host = codes go to the development
+    # outbox (/staff/outbox). STARTTLS upgrades the connection before logging in.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Pitlane <no-reply@pitlane.example>"
+    smtp_starttls: bool = True
+
+    @field_validator("smtp_host", "smtp_user", "smtp_password", mode="before")
+    @classmethod
+    def _blank_smtp_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class PitlaneError(Exception):
     """Base of every domain error: a stable machine `code` and a readable message."""
@@ -104,3 +106,49 @@ class AdvisorFull(PitlaneError):
     """The advisor already has their maximum of conversations at once."""
 
     default_code = "advisor_full"
+
+
+class NoChallenge(PitlaneError):
+    """The conversation has no open one-time code challenge (none, or already used)."""
+
+    default_code = "no_challenge"
+
+
+class ChallengeExpired(PitlaneError):
+    """The one-time code is older than its validity: ask for a new one."""
+
+    default_code = "challenge_expired"
+
+
+class WrongCode(PitlaneError):
+    """The code typed is not the one sent; `attempts_left` before the challenge locks."""
+
+    default_code = "wrong_code"
+
+    def __init__(
+        self, attempts_left: int, code: str | None = None, message: str | None = None
+    ) -> None:
+        self.attempts_left = attempts_left
+        super().__init__(code, message or f"wrong code, {attempts_left} attempts left")
+
+
+class ChallengeLocked(PitlaneError):
+    """Too many wrong codes: no code is accepted nor sent before `until` (aware UTC)."""
+
+    default_code = "challenge_locked"
+
+    def __init__(
+        self, until: datetime, code: str | None = None, message: str | None = None
+    ) -> None:
+        self.until = until
+        super().__init__(code, message or f"locked until {until.isoformat()}")
+
+
+class ResendTooSoon(PitlaneError):
+    """A new code was asked too soon after the last one; retry after `seconds`."""
+
+    default_code = "resend_too_soon"
+
+    def __init__(self, seconds: int, code: str | None = None, message: str | None = None) -> None:
+        self.seconds = seconds
+        super().__init__(code, message or f"a new code can be sent in {seconds} s")

@@ -30,6 +30,8 @@ TABLES = {
     "handoff_requests",
     "inbound_receipts",
     "attachments",
+    "otp_challenges",
+    "outbox_messages",
 }
 
 

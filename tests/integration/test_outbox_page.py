@@ -1,0 +1,33 @@
+"""The development outbox page: staff only, development only, newest first, escaped."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from backoffice.main import create_app
+from core.notify import OutboxTransport
+from tests.integration.staff_web_support import login, units_of_work
+from tests.integration.web_support import web_settings
+
+
+def client_for(url: str, env: str) -> TestClient:
+    return TestClient(create_app(web_settings(url, "http://127.0.0.1:9", env=env)))
+
+
+def test_staff_see_the_outbox_newest_first_and_escaped(seeded_sqlite_url: str) -> None:
+    with units_of_work(seeded_sqlite_url) as factory:
+        OutboxTransport("sms", factory).send("+33612345642", None, "Votre code Pitlane : 111111")
+        OutboxTransport("email", factory).send("x@example.fr", "Code", "<script>alert(1)</script>")
+    with client_for(seeded_sqlite_url, "development") as client:
+        assert client.get("/staff/outbox", follow_redirects=False).status_code == 303
+        login(client)
+        page = client.get("/staff/outbox").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert page.index("x@example.fr") < page.index("+33612345642")
+    assert "111111" in page
+
+
+def test_the_outbox_is_not_found_outside_development(seeded_sqlite_url: str) -> None:
+    with client_for(seeded_sqlite_url, "test") as client:
+        login(client)
+        assert client.get("/staff/outbox").status_code == 404
