@@ -26,6 +26,14 @@ WORKFLOW_SLOTS = (
     "booking_when",
     "booking_agency",
     "contact_kind",
+    "vehicle_plate",
+    "vehicle_vin",
+    "otp_transport",
+    "otp_code",
+    "identification_outcome",
+    "profile_field",
+    "profile_value",
+    "delete_confirmed",
     "requested_slot",
 )
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from channels.intents import is_payload
 from channels.messages import Button, OutgoingMessage
 from core import conversations
 from core.handoff import HandoffView, open_request_for
+from core.otp import awaiting_code
 from core.uow import UnitOfWork
 
 # Message senders: the customer, the bot (Rasa, or the hub answering a message), the hub's
@@ -18,6 +21,9 @@ BOT = "bot"
 HUB = "hub"
 ADVISOR_PREFIX = "advisor:"
 _RECENT = 50  # messages looked at to find the last buttons offered
+# A one-time code typed while one is expected is never stored (docs/identity.md).
+MASKED_CODE = "••••••"
+_CODE = re.compile(r"^\s*(?:\d\s*){6}$")
 
 
 def advisor_sender(staff_id: int) -> str:
@@ -72,12 +78,15 @@ def store_inbound(
             offered = _last_offer(uow, conversation.id)
             title = next((b.title for b in offered if b.payload == text), None)
             payload = {"title": title} if title else None
+        stored = text
+        if _CODE.match(text) and awaiting_code(uow, conversation.id, datetime.now(timezone.utc)):
+            stored = MASKED_CODE  # the real text still goes to Rasa
         message_id = conversations.record_message(
             uow,
             conversation.id,
             direction="in",
             sender=CUSTOMER,
-            text=text,
+            text=stored,
             payload=payload,
             status="received",
         )
@@ -89,7 +98,7 @@ def store_inbound(
         message_id=message_id,
         language=language or conversation.language,
         offered=offered,
-        shown=(payload or {}).get("title") or text,
+        shown=(payload or {}).get("title") or stored,
         handoff=handoff,
         undelivered=undelivered,
     )

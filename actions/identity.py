@@ -1,0 +1,265 @@
+"""Vehicle identification: plate and VIN, a one-time code to a contact on file, then the
+conversation's customer is identified with that vehicle (docs/identity.md).
+
+Everything happens in `validate_identification_form`. Its required slots follow
+`identification_outcome`: plate and VIN first; on a "match" the transport and the code;
+any other outcome (or a lock) ends the form at once, after saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import (
+    ActionContext,
+    PitlaneAction,
+    PitlaneFormValidator,
+    as_text,
+    channel_identity,
+    language_of,
+)
+from actions.booking import choose_payload
+from core import identity, notify, otp
+from core.config import CoreSettings
+from core.conversations import get_or_create_conversation
+from core.errors import (
+    ChallengeExpired,
+    ChallengeLocked,
+    InvalidValue,
+    NoChallenge,
+    ResendTooSoon,
+    WrongCode,
+)
+
+INVALID_RESPONSES = {
+    "invalid_plate": "utter_invalid_plate",
+    "invalid_vin": "utter_invalid_vin",
+    "vin_length": "utter_invalid_vin_length",
+    "vin_forbidden_letters": "utter_invalid_vin_letters",
+}
+OUTCOME_RESPONSES = {
+    "plate_wrong": "utter_plate_wrong",
+    "vin_wrong": "utter_vin_wrong",
+    "unknown": "utter_vehicle_unknown",
+}
+TRANSPORT_WORDS = {
+    "sms": "sms",
+    "texto": "sms",
+    "text": "sms",
+    "phone": "sms",
+    "telephone": "sms",
+    "tel": "sms",
+    "portable": "sms",
+    "email": "email",
+    "e-mail": "email",
+    "mail": "email",
+    "courriel": "email",
+}
+TRANSPORT_TITLES = {"sms": "SMS", "email": "E-mail"}
+CODE = re.compile(r"^\s*(\d[\s-]?){6}\s*$")
+Transports = dict[str, Any]
+
+
+class WithTransports:
+    """The code transports (SMS, e-mail), from the settings unless given (tests)."""
+
+    context: ActionContext
+
+    def __init__(
+        self, context: ActionContext | None = None, transports: Transports | None = None
+    ) -> None:
+        super().__init__(context)  # type: ignore[call-arg]
+        self._transports = transports
+
+    @property
+    def transports(self) -> Transports:
+        if self._transports is None:
+            self._transports = notify.transports_from_settings(CoreSettings(), self.context.uow)
+        return self._transports
+
+
+def conversation_id(uow: Callable[[], Any], tracker: Tracker) -> int:
+    """The hub's conversation for this tracker (created when the channel is new)."""
+    who = channel_identity(tracker)
+    return get_or_create_conversation(uow(), who.channel, who.external_id).id
+
+
+def code_of(text: Any) -> str | None:
+    """'123 456' -> '123456'; None when the text is not a 6-digit code."""
+    value = as_text(text)
+    return re.sub(r"\D", "", value) if CODE.match(value) else None
+
+
+def transport_buttons(options: list[identity.ContactOption]) -> list[dict[str, str]]:
+    return [
+        {
+            "title": f"{TRANSPORT_TITLES.get(o.transport, o.transport)} : {o.masked}",
+            "payload": choose_payload("otp_transport", o.transport),
+        }
+        for o in options
+    ]
+
+
+class ValidateIdentificationForm(WithTransports, PitlaneFormValidator):
+    """`validate_identification_form`: plate and VIN, identify, send the code, check it."""
+
+    def name(self) -> str:
+        return "validate_identification_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        outcome = tracker.get_slot("identification_outcome")
+        if outcome is None:
+            return ["vehicle_plate", "vehicle_vin"]
+        if outcome == "match":
+            return ["vehicle_plate", "vehicle_vin", "otp_transport", "otp_code"]
+        return []  # identified, locked, or not a match: the form ends
+
+    def validate_vehicle_plate(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._plate_and_vin("vehicle_plate", value, dispatcher, tracker)
+
+    def validate_vehicle_vin(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._plate_and_vin("vehicle_vin", value, dispatcher, tracker)
+
+    def _plate_and_vin(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Both values found in the text, whichever was asked; a precise re-ask otherwise."""
+        text = as_text(value)
+        if tracker.get_slot("identification_outcome") is not None:
+            return {slot: text}  # already checked on an earlier turn
+        plate, vin = identity.find_plate_and_vin(text)
+        found: dict[str, Any] = {
+            name: value for name, value in (("vehicle_plate", plate), ("vehicle_vin", vin)) if value
+        }
+        if slot not in found:  # the other value alone is no reason to complain
+            found[slot] = None if found else self._refused(slot, text, dispatcher)
+        plate = found.get("vehicle_plate", tracker.get_slot("vehicle_plate"))
+        vin = found.get("vehicle_vin", tracker.get_slot("vehicle_vin"))
+        if plate and vin:
+            found.update(self._identify(plate, vin, dispatcher))
+        return found
+
+    @staticmethod
+    def _refused(slot: str, text: str, dispatcher: CollectingDispatcher) -> None:
+        normalize = identity.normalize_plate if slot == "vehicle_plate" else identity.normalize_vin
+        fallback = "utter_invalid_plate" if slot == "vehicle_plate" else "utter_invalid_vin"
+        try:
+            normalize(text)
+            response = fallback
+        except InvalidValue as error:
+            response = INVALID_RESPONSES.get(error.code, fallback)
+        dispatcher.utter_message(response=response)
+        return None
+
+    def _identify(self, plate: str, vin: str, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        found = identity.identify_vehicle(self.context.uow(), plate, vin)
+        if found.outcome == "match" and found.options:
+            return {"identification_outcome": "match"}
+        if found.outcome == "match":  # nobody to send a code to: same as a wrong plate
+            found = identity.Identification("plate_wrong", service_phone=None)
+        response = OUTCOME_RESPONSES[found.outcome]
+        dispatcher.utter_message(response=response, service_phone=found.service_phone or "")
+        return {"identification_outcome": found.outcome}
+
+    def validate_otp_transport(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A transport among the owner's contacts; the code is created and sent at once."""
+        words = re.findall(r"[a-z-]+", as_text(value).lower())
+        transport = next((TRANSPORT_WORDS[w] for w in words if w in TRANSPORT_WORDS), None)
+        found = identity.identify_vehicle(
+            self.context.uow(), tracker.get_slot("vehicle_plate"), tracker.get_slot("vehicle_vin")
+        )
+        if transport not in {o.transport for o in found.options} or found.vehicle_id is None:
+            dispatcher.utter_message(response="utter_use_buttons")
+            return {"otp_transport": None}
+        uow = self.context.uow
+        try:
+            view, code = otp.start_identification(
+                uow(),
+                conversation_id=conversation_id(uow, tracker),
+                vehicle_id=found.vehicle_id,
+                transport=transport,
+                now=self.context.now(),
+            )
+        except ResendTooSoon as error:
+            dispatcher.utter_message(response="utter_resend_too_soon", seconds=error.seconds)
+            return {"otp_transport": transport}  # the code sent before is still valid
+        except ChallengeLocked:
+            dispatcher.utter_message(response="utter_code_locked")
+            return {"otp_transport": transport, "identification_outcome": "locked"}
+        destination = otp.challenge_destination(uow(), view.id)
+        notify.send_code(self.transports, view, destination, code, language_of(tracker))
+        dispatcher.utter_message(response="utter_code_sent", destination=view.masked_destination)
+        return {"otp_transport": transport}
+
+    def validate_otp_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Check the code: identified (and confirmed), wrong, locked or expired."""
+        code = code_of(value) or as_text(value).strip()
+        uow, now = self.context.uow, self.context.now()
+        conversation = conversation_id(uow, tracker)
+        try:
+            view = otp.verify_code(uow(), conversation_id=conversation, code=code, now=now)
+        except WrongCode as error:
+            dispatcher.utter_message(response="utter_wrong_code", attempts_left=error.attempts_left)
+            return {"otp_code": None}
+        except ChallengeLocked:
+            dispatcher.utter_message(response="utter_code_locked")
+            return {"otp_code": None, "identification_outcome": "locked"}
+        except ChallengeExpired:
+            dispatcher.utter_message(response="utter_code_expired")
+            return {"otp_code": None, "otp_transport": None}
+        except NoChallenge:
+            dispatcher.utter_message(response="utter_no_code_pending")
+            return {"otp_code": None, "otp_transport": None}
+        who = channel_identity(tracker)
+        owner = otp.complete_identification(
+            uow(), challenge_id=view.id, channel=who.channel, external_id=who.external_id, now=now
+        )
+        destination = owner.phone if view.transport == "sms" else owner.email
+        if destination:
+            notify.send_confirmation(
+                self.transports, view.transport, destination, language_of(tracker)
+            )
+        plate = as_text(tracker.get_slot("vehicle_plate"))
+        dispatcher.utter_message(
+            response="utter_identified", plate=plate, destination=view.masked_destination
+        )
+        return {"otp_code": "••••••", "identification_outcome": "identified"}
+
+
+class ActionAskOtpTransport(PitlaneAction):
+    """`action_ask_otp_transport`: the owner's contacts, masked, as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_otp_transport"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        found = identity.identify_vehicle(
+            self.context.uow(), tracker.get_slot("vehicle_plate"), tracker.get_slot("vehicle_vin")
+        )
+        dispatcher.utter_message(
+            response="utter_ask_otp_transport", buttons=transport_buttons(found.options)
+        )
+        return [SlotSet("requested_slot", "otp_transport")]

@@ -1,0 +1,74 @@
+"""Vehicle identification through the REST webhook, with the outbox as the transport."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.pool import NullPool
+
+from core.models import Message, OutboxMessage
+from tests.e2e.chat import Chat
+
+CODE = re.compile(r"\b\d{6}\b")
+
+
+@pytest.fixture
+def chat(stack) -> Chat:
+    return Chat(stack.config.web_url, language="fr")
+
+
+def last_code_sent_to(database_url: str, destination_part: str) -> str:
+    """The newest code of the outbox for a destination containing `destination_part`."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(OutboxMessage.destination, OutboxMessage.body).order_by(
+                    OutboxMessage.id.desc()
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    for destination, body in rows:
+        found = CODE.search(body)
+        if destination_part in destination.replace(" ", "") and found:
+            return found.group(0)
+    raise AssertionError(f"no code sent to {destination_part} in the outbox")
+
+
+def stored_texts(database_url: str) -> list[str]:
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(select(Message.text)))
+    finally:
+        engine.dispose()
+
+
+def test_a_matching_vehicle_is_identified_with_a_code_never_stored(chat: Chat, database_url):
+    chat.say("/identify_vehicle")
+    chat.say("ZDM1RBBW5KB012345 ab 123 cd")
+    assert '/choose{"otp_transport":"email"}' in chat.payloads, chat.text
+    chat.click('/choose{"otp_transport":"email"}')
+    assert "c•••@example.fr" in chat.text
+    code = last_code_sent_to(database_url, "camille.martin@example.fr")
+    chat.say(f"{code[:3]} {code[3:]}")
+    assert "AB-123-CD" in chat.text and "identifi" in chat.text.lower()
+    texts = stored_texts(database_url)
+    assert "••••••" in texts
+    assert not any(code in text for text in texts)
+
+
+def test_a_wrong_plate_recommends_calling_the_service(chat: Chat) -> None:
+    chat.say("je veux identifier mon vehicule")
+    chat.say("XY-999-ZZ")
+    chat.say("SMTD40HL1MT123456")
+    assert "+33 9 77 40 00 00" in chat.text
+
+
+def test_an_unknown_vehicle_suggests_a_mycar_account(chat: Chat) -> None:
+    chat.say("/identify_vehicle")
+    chat.say("plaque XY-999-ZZ vin VF1AB000000000001")
+    assert "MyCar" in chat.text
