@@ -49,6 +49,7 @@ OUTCOME_RESPONSES = {
     "vin_wrong": "utter_vin_wrong",
     "unknown": "utter_vehicle_unknown",
 }
+MYCAR_OUTCOMES = ("vin_wrong", "unknown")  # their responses offer the MyCar account form
 TRANSPORT_WORDS = {
     "sms": "sms",
     "texto": "sms",
@@ -83,6 +84,52 @@ class WithTransports:
         if self._transports is None:
             self._transports = notify.transports_from_settings(CoreSettings(), self.context.uow)
         return self._transports
+
+    def send_new_code(
+        self,
+        tracker: Tracker,
+        dispatcher: CollectingDispatcher,
+        start: Callable[[], tuple[otp.ChallengeView, str]],
+    ) -> otp.ChallengeView | str:
+        """Start a challenge, send its code and say where; else "too_soon" or "locked", said."""
+        try:
+            view, code = start()
+        except ResendTooSoon as error:
+            dispatcher.utter_message(response="utter_resend_too_soon", seconds=error.seconds)
+            return "too_soon"
+        except ChallengeLocked:
+            dispatcher.utter_message(response="utter_code_locked")
+            return "locked"
+        destination = otp.challenge_destination(self.context.uow(), view.id)
+        notify.send_code(self.transports, view, destination, code, language_of(tracker))
+        dispatcher.utter_message(response="utter_code_sent", destination=view.masked_destination)
+        return view
+
+    def checked_code(
+        self, tracker: Tracker, value: Any, dispatcher: CollectingDispatcher
+    ) -> otp.ChallengeView | str:
+        """The verified challenge; else "wrong", "locked", "expired" or "none", said."""
+        uow = self.context.uow
+        code = code_of(value) or as_text(value).strip()
+        try:
+            return otp.verify_code(
+                uow(),
+                conversation_id=conversation_id(uow, tracker),
+                code=code,
+                now=self.context.now(),
+            )
+        except WrongCode as error:
+            dispatcher.utter_message(response="utter_wrong_code", attempts_left=error.attempts_left)
+            return "wrong"
+        except ChallengeLocked:
+            dispatcher.utter_message(response="utter_code_locked")
+            return "locked"
+        except ChallengeExpired:
+            dispatcher.utter_message(response="utter_code_expired")
+            return "expired"
+        except NoChallenge:
+            dispatcher.utter_message(response="utter_no_code_pending")
+            return "none"
 
 
 def conversation_id(uow: Callable[[], Any], tracker: Tracker) -> int:
@@ -176,6 +223,12 @@ class ValidateIdentificationForm(WithTransports, PitlaneFormValidator):
             found = identity.Identification("plate_wrong", service_phone=None)
         response = OUTCOME_RESPONSES[found.outcome]
         dispatcher.utter_message(response=response, service_phone=found.service_phone or "")
+        if found.outcome in MYCAR_OUTCOMES:  # kept for the MyCar account form (actions/mycar.py)
+            return {
+                "identification_outcome": found.outcome,
+                "mycar_prefill_plate": plate,
+                "mycar_prefill_vin": vin,
+            }
         return {"identification_outcome": found.outcome}
 
     def validate_otp_transport(
@@ -191,46 +244,33 @@ class ValidateIdentificationForm(WithTransports, PitlaneFormValidator):
             dispatcher.utter_message(response="utter_use_buttons")
             return {"otp_transport": None}
         uow = self.context.uow
-        try:
-            view, code = otp.start_identification(
+        sent = self.send_new_code(
+            tracker,
+            dispatcher,
+            lambda: otp.start_identification(
                 uow(),
                 conversation_id=conversation_id(uow, tracker),
                 vehicle_id=found.vehicle_id,
                 transport=transport,
                 now=self.context.now(),
-            )
-        except ResendTooSoon as error:
-            dispatcher.utter_message(response="utter_resend_too_soon", seconds=error.seconds)
-            return {"otp_transport": transport}  # the code sent before is still valid
-        except ChallengeLocked:
-            dispatcher.utter_message(response="utter_code_locked")
+            ),
+        )
+        if sent == "locked":
             return {"otp_transport": transport, "identification_outcome": "locked"}
-        destination = otp.challenge_destination(uow(), view.id)
-        notify.send_code(self.transports, view, destination, code, language_of(tracker))
-        dispatcher.utter_message(response="utter_code_sent", destination=view.masked_destination)
         return {"otp_transport": transport}
 
     def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Check the code: identified (and confirmed), wrong, locked or expired."""
-        code = code_of(value) or as_text(value).strip()
-        uow, now = self.context.uow, self.context.now()
-        conversation = conversation_id(uow, tracker)
-        try:
-            view = otp.verify_code(uow(), conversation_id=conversation, code=code, now=now)
-        except WrongCode as error:
-            dispatcher.utter_message(response="utter_wrong_code", attempts_left=error.attempts_left)
+        view = self.checked_code(tracker, value, dispatcher)
+        if view == "wrong":
             return {"otp_code": None}
-        except ChallengeLocked:
-            dispatcher.utter_message(response="utter_code_locked")
+        if view == "locked":
             return {"otp_code": None, "identification_outcome": "locked"}
-        except ChallengeExpired:
-            dispatcher.utter_message(response="utter_code_expired")
+        if not isinstance(view, otp.ChallengeView):  # expired or none: choose again
             return {"otp_code": None, "otp_transport": None}
-        except NoChallenge:
-            dispatcher.utter_message(response="utter_no_code_pending")
-            return {"otp_code": None, "otp_transport": None}
+        uow, now = self.context.uow, self.context.now()
         who = channel_identity(tracker)
         owner = otp.complete_identification(
             uow(), challenge_id=view.id, channel=who.channel, external_id=who.external_id, now=now

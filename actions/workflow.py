@@ -34,6 +34,15 @@ WORKFLOW_SLOTS = (
     "profile_field",
     "profile_value",
     "delete_confirmed",
+    "mycar_name",
+    "mycar_email",
+    "mycar_email_code",
+    "mycar_phone",
+    "mycar_phone_code",
+    "mycar_brand",
+    "mycar_model",
+    "mycar_year",
+    "mycar_outcome",
     "requested_slot",
 )
 

@@ -86,8 +86,11 @@ def start_challenge(
         if last is not None:
             if last.locked_until is not None and now < last.locked_until:
                 raise ChallengeLocked(last.locked_until)
+            # the cooldown is for resending: a code to another address or number (the
+            # e-mail's, then the phone's) is not held back; the lock above is conversation-wide
+            resend = last.destination == destination and last.consumed_at is None
             wait = last.created_at + RESEND_AFTER - now
-            if wait > timedelta(0):
+            if resend and wait > timedelta(0):
                 raise ResendTooSoon(max(1, int(wait.total_seconds() + 0.999)))
         secret = pyotp.random_base32()
         counter = int(now.timestamp())

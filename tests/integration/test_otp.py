@@ -97,3 +97,19 @@ def test_no_challenge_means_no_code_expected(uow_factory, add_conversation, now)
     assert not otp.awaiting_code(uow_factory(), conversation_id, now)
     with pytest.raises(NoChallenge):
         otp.verify_code(uow_factory(), conversation_id=conversation_id, code="123456", now=now)
+
+
+def test_a_code_for_another_contact_is_not_held_back_by_the_cooldown(
+    uow_factory, start, now
+) -> None:
+    start()  # to the e-mail
+    view, code = otp.start_challenge(
+        uow_factory(),
+        purpose="signup",
+        conversation_id=start.conversation_id,
+        transport="sms",
+        destination="+33612345642",
+        now=now + timedelta(seconds=5),
+    )
+    assert view.transport == "sms"
+    assert verify(uow_factory, start, code, now + timedelta(seconds=6)).id == view.id

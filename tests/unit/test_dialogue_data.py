@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[2] / "rasa_project"
-BUTTON_ONLY_INTENTS = {"choose"}  # filled by button payloads, not typed
+BUTTON_ONLY_INTENTS = {"choose", "create_mycar"}  # filled by button payloads, not typed
 MINIMUM_EXAMPLES = 25
 
 
