@@ -8,18 +8,14 @@ every customer text as text. Set PITLANE_SCREENSHOTS=<dir> to keep screenshots.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from backoffice.main import create_app
 from tests.integration.staff_web_support import ADVISOR
-from tests.integration.web_support import closed_port, local_http_server, web_settings
+from tests.integration.web_support import local_http_server, served_app, web_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -40,21 +36,11 @@ def hook(name: str) -> str:
 @pytest.fixture
 def base_url(seeded_sqlite_url: str) -> Iterator[str]:
     """The web app served by uvicorn on a free local port, in a thread, Rasa stubbed."""
-    with local_http_server(HANDOFF_REQUEST) as (rasa_url, _received):
-        port = closed_port()
-        settings = web_settings(seeded_sqlite_url, rasa_url)
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(timeout=10)
+    with (
+        local_http_server(HANDOFF_REQUEST) as (rasa_url, _received),
+        served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
+    ):
+        yield url
 
 
 @pytest.fixture

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from backoffice.main import create_app
-from tests.integration.web_support import closed_port, web_settings
+from tests.integration.web_support import closed_port, served_app, web_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 BOT = '[data-pitlane="bot-message"]'
@@ -26,21 +22,9 @@ pytestmark = [
 
 @pytest.fixture
 def base_url(seeded_sqlite_url: str) -> Iterator[str]:
-    """The web app served by uvicorn on a free local port, in a thread."""
-    port = closed_port()
-    settings = web_settings(seeded_sqlite_url, f"http://127.0.0.1:{closed_port()}")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The web app served by uvicorn on a free local port, in a thread (Rasa unreachable)."""
+    with served_app(web_settings(seeded_sqlite_url, f"http://127.0.0.1:{closed_port()}")) as url:
+        yield url
 
 
 @pytest.fixture

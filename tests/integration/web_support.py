@@ -127,3 +127,27 @@ def web_client(database_url: str, rasa_url: str | None = None, **overrides: Any)
     app = create_app(web_settings(database_url, rasa_url, **overrides))
     with TestClient(app) as client:
         yield client
+
+
+@contextmanager
+def served_app(settings: WebSettings) -> Iterator[str]:
+    """The web app served by uvicorn on a free local port, in a thread; yields its base URL."""
+    import uvicorn
+
+    from backoffice.main import create_app
+
+    port = closed_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
