@@ -13,7 +13,7 @@ COPY actions ./actions
 COPY channels ./channels
 COPY backoffice ./backoffice
 COPY data ./data
-COPY rasa_project/domain.yml ./rasa_project/domain.yml
+COPY rasa_project/domain ./rasa_project/domain
 
 RUN useradd --create-home --uid 10001 pitlane && mkdir -p /app/var && chown pitlane /app/var
 USER pitlane

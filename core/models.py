@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -88,6 +89,10 @@ class Agency(Base):
     email: Mapped[str] = mapped_column(String(254))
 
 
+def _staff_default(context: Any) -> int:
+    return int(context.get_current_parameters()["capacity"])
+
+
 class Calendar(Base):
     """The bookable slots of one service at one agency."""
 
@@ -96,6 +101,7 @@ class Calendar(Base):
         UniqueConstraint("agency_id", "service_code"),
         CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("staff_count > 0", name="staff_count_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,6 +111,11 @@ class Calendar(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     # {"mon": [["09:00", "12:00"], ["14:00", "18:00"]], ...}; absent or empty = closed
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Staff on duty for this service: a slot never holds more bookings than staff.
+    # Not given: as many staff as places (like migration 0005 does for existing rows).
+    staff_count: Mapped[int] = mapped_column(
+        Integer, default=_staff_default, server_default="1"
+    )
 
 
 class SlotCounter(Base):
@@ -164,6 +175,8 @@ class Vehicle(Base):
     brand: Mapped[str] = mapped_column(String(60))
     model: Mapped[str] = mapped_column(String(100))
     year: Mapped[int | None] = mapped_column(Integer)
+    # Date of first registration (carte grise): the 1000 km visit's age rule uses it.
+    first_registration: Mapped[date | None] = mapped_column(Date)
 
 
 class Booking(Base):
@@ -184,6 +197,9 @@ class Booking(Base):
     )
     channel: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    # What the customer told for this service: {"mileage": 12000, "description": "...",
+    # "attachment_ids": [3, 4], "quote_number": "..."}; shown to staff with the booking.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -412,3 +428,306 @@ class OutboxMessage(Base):
     subject: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# --- Workshop services, reminders, feedback (docs/workshop.md) -------------------------
+
+
+class CalendarClosure(Base):
+    """A date on which one calendar takes no booking (holiday, staff training...)."""
+
+    __tablename__ = "calendar_closures"
+    __table_args__ = (UniqueConstraint("calendar_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)  # local date (PITLANE_TIMEZONE)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class Quote(Base):
+    """A repair quote (devis) made by an agency for one vehicle."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'accepted', 'expired')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # normalised: upper, no spaces
+    vehicle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="SET NULL"), index=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    description: Mapped[str] = mapped_column(Text)
+    amount_cents: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallbackTask(Base):
+    """Someone of the staff must call the customer back (a repair quote to schedule...)."""
+
+    __tablename__ = "callback_tasks"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done')", name="status"),
+        Index(None, "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))  # "repair_quote" | "callback"
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class Reminder(Base):
+    """A message due about a booking: the reminder before it, the survey after it.
+
+    The row is the truth (due time, sent or not); APScheduler jobs only wake the web app
+    at the due time. Sending claims the row by a conditional update, so it happens once
+    whatever the number of replicas.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind"),
+        CheckConstraint("kind IN ('reminder', 'survey')", name="kind"),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'cancelled', 'failed')", name="status"
+        ),
+        Index(None, "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Complaint(Base):
+    """A customer's complaint (réclamation): a ticket staff answer in the backoffice."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'answered', 'closed')", name="status"),
+        Index(None, "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    booking_reference: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyResponse(Base):
+    """The satisfaction survey sent after one booking, and the customer's answer."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# ---- chat rooms between customers and commercial notifications (docs/rooms.md) ----------
+
+ROOM_STATUSES = ("open", "deleted")
+OPEN_ROOM = "status = 'open'"
+
+
+class Room(Base):
+    """A chat room an admin created; `member_count` is the capacity guard (conditional
+    update, and a CHECK that it never exceeds the capacity). Deleting closes it for good."""
+
+    __tablename__ = "rooms"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'deleted')", name="status"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("member_count >= 0", name="member_count_not_negative"),
+        CheckConstraint("member_count <= capacity", name="member_count_within_capacity"),
+        # Two open rooms never share a name; a deleted room's name can be used again.
+        Index(
+            "uq_rooms_open_name",
+            "name",
+            unique=True,
+            sqlite_where=text(OPEN_ROOM),
+            postgresql_where=text(OPEN_ROOM),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str | None] = mapped_column(String(300))
+    capacity: Mapped[int] = mapped_column(Integer)
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoomMember(Base):
+    """A customer (their conversation) in a room, under the name they chose; the rate
+    limit's window lives on this row so one conditional update checks and counts."""
+
+    __tablename__ = "room_members"
+    __table_args__ = (UniqueConstraint("room_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(40))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RoomMessage(Base):
+    """A message posted in a room (plain text); an admin may remove it (kept for admins)."""
+
+    __tablename__ = "room_messages"
+    __table_args__ = (Index(None, "room_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    author: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+
+
+class RoomMessageReport(Base):
+    """A customer reported a room message; one report per message and reporter."""
+
+    __tablename__ = "room_message_reports"
+    __table_args__ = (UniqueConstraint("message_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("room_messages.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RoomBan(Base):
+    """A customer an admin banned from a room: they cannot join it again."""
+
+    __tablename__ = "room_bans"
+    __table_args__ = (UniqueConstraint("room_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    banned_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+NOTIFICATION_AUDIENCES = ("all", "opted_in", "language")
+NOTIFICATION_STATUSES = ("scheduled", "sending", "sent", "cancelled")
+
+
+class Notification(Base):
+    """A commercial notification an admin composed; sent at `send_at` by whoever claims it
+    first (conditional update scheduled -> sending)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("audience IN ('all', 'opted_in', 'language')", name="audience"),
+        CheckConstraint(
+            "status IN ('scheduled', 'sending', 'sent', 'cancelled')", name="status"
+        ),
+        Index(None, "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    audience: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationReceipt(Base):
+    """One customer received one notification (live stream, catch-up, or their channel)."""
+
+    __tablename__ = "notification_receipts"
+
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NotificationSubscription(Base):
+    """A customer's explicit yes to commercial notifications (the "opted-in" audience)."""
+
+    __tablename__ = "notification_subscriptions"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    subscribed: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,7 +28,7 @@ def run_rasa(*args: str) -> subprocess.CompletedProcess:
 
 def test_training_data_validates_with_warnings_as_errors():
     require_model()
-    result = run_rasa("data", "validate", "--fail-on-warnings")
+    result = run_rasa("data", "validate", "--domain", "domain", "--fail-on-warnings")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 

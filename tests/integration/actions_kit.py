@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ActionContext
 from core.uow import UnitOfWork
+from tests.dialogue_files import load_domain
 
-DOMAIN_FILE = Path(__file__).resolve().parents[2] / "rasa_project" / "domain.yml"
-DOMAIN: dict[str, Any] = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+DOMAIN: dict[str, Any] = load_domain()
 TIMEZONE = "Europe/Paris"
 HELPER_SLOTS = ("booking_when", "booking_agency")  # set by validate_booking_form
 WEB_VISITOR = {"channel": "web", "external_id": "visitor-1", "language": None}

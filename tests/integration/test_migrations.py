@@ -32,6 +32,20 @@ TABLES = {
     "attachments",
     "otp_challenges",
     "outbox_messages",
+    "calendar_closures",
+    "quotes",
+    "callback_tasks",
+    "reminders",
+    "complaints",
+    "survey_responses",
+    "rooms",
+    "room_members",
+    "room_messages",
+    "room_message_reports",
+    "room_bans",
+    "notifications",
+    "notification_receipts",
+    "notification_subscriptions",
 }
 
 

@@ -3,29 +3,30 @@ and every response answers in French by default and in English when the customer
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
-PROJECT = Path(__file__).resolve().parents[2] / "rasa_project"
+from tests.dialogue_files import load_domain, nlu_files
+
 BUTTON_ONLY_INTENTS = {"choose", "create_mycar"}  # filled by button payloads, not typed
 MINIMUM_EXAMPLES = 25
 
 
 def examples_by_intent(language: str) -> dict[str, list[str]]:
-    data = yaml.safe_load((PROJECT / "data" / "nlu" / f"{language}.yml").read_text())
-    return {
-        block["intent"]: [
-            line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
-        ]
-        for block in data["nlu"]
-        if "intent" in block
-    }
+    examples: dict[str, list[str]] = {}
+    for path in nlu_files(language):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            if "intent" in block:
+                examples.setdefault(block["intent"], []).extend(
+                    line[2:].strip()
+                    for line in block["examples"].splitlines()
+                    if line.startswith("- ")
+                )
+    return examples
 
 
 def domain() -> dict:
-    return yaml.safe_load((PROJECT / "domain.yml").read_text())
+    return load_domain()
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
