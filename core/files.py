@@ -4,10 +4,13 @@ the web root."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 
 from core.errors import InvalidValue
+
+log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_UPLOAD_DIR = Path("var/uploads")
@@ -69,3 +72,18 @@ def store_upload(data: bytes, content_type: str | None, root: Path | str) -> tup
     with open(path, "xb") as file:  # never overwrite
         file.write(data)
     return str(path), len(data)
+
+
+def remove_stored_files(paths: list[str]) -> int:
+    """Delete files written by `store_upload`; returns how many were removed. A file already
+    gone is not an error; one that cannot be removed is logged (never its content)."""
+    removed = 0
+    for path in paths:
+        try:
+            Path(path).unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("could not remove stored file %s: %s", path, exc.strerror)
+    return removed

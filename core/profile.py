@@ -4,8 +4,8 @@ account a customer creates when their vehicle is not on record.
 Erasure (right to be forgotten) keeps the agencies' planning intact: the customer row
 stays as an anonymous label ("Client supprimé") so bookings keep their customer_id;
 name, e-mail, phone, vehicles, channel identities and one-time code challenges go;
-the messages of their conversations are replaced by "[effacé]" and their attachments
-rows removed.
+the messages of their conversations are replaced by "[effacé]", their attachments
+rows removed and the files deleted from the upload directory.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from core.customers import CustomerView, VehicleView, clean_name, parse_contact, vehicles_of
 from core.errors import Conflict, InvalidValue, NoChallenge, NotFound
+from core.files import remove_stored_files
 from core.identity import normalize_plate, normalize_vin
 from core.models import (
     Agency,
@@ -191,7 +192,8 @@ def export_customer_data(uow: UnitOfWork, customer_id: int) -> dict[str, Any]:
 
 
 def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
-    """Erase the personal data; the customer row stays anonymous for the bookings."""
+    """Erase the personal data and the files they sent; the customer row stays anonymous
+    for the bookings."""
     with uow:
         session = uow.session
         customer = _customer(uow, customer_id)
@@ -201,8 +203,16 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
             )
         )
         conversation_ids = [c.id for c in _conversations_of(uow, identities)]
+        stored_files: list[str] = []
         if conversation_ids:
             message_ids = select(Message.id).where(Message.conversation_id.in_(conversation_ids))
+            stored_files = [
+                path
+                for path in session.scalars(
+                    select(Attachment.storage_path).where(Attachment.message_id.in_(message_ids))
+                )
+                if path
+            ]
             session.execute(delete(Attachment).where(Attachment.message_id.in_(message_ids)))
             session.execute(
                 update(Message)
@@ -223,6 +233,8 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
         customer.erased_at = now
         session.flush()
         uow.commit()
+    # The files go once their records are gone for good (a failed commit keeps both).
+    remove_stored_files(stored_files)
 
 
 def create_mycar_account(

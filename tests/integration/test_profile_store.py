@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
 from core import otp, profile
-from core.conversations import record_message, transcript
+from core.conversations import (
+    add_attachment,
+    get_or_create_conversation,
+    record_message,
+    transcript,
+)
 from core.customers import find_customer
 from core.errors import InvalidValue, NoChallenge, NotFound
+from core.files import store_upload
 from core.models import Booking, ChannelIdentity, Conversation, Customer, Vehicle
 
 
@@ -179,3 +187,40 @@ def test_a_mycar_account_exists_only_after_both_contacts_are_verified(
     view = profile.get_profile(seeded_uow_factory(), customer.id)
     assert view.vehicles[0].vin == "VF1AAAAA000000001"
     assert view.identified_vehicle_id == view.vehicles[0].id
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _send_picture(uow_factory, conversation_id: int, root) -> str:
+    message_id = record_message(
+        uow_factory(),
+        conversation_id,
+        direction="in",
+        sender="customer",
+        text="[photo]",
+        status="received",
+    )
+    path, size = store_upload(PNG, "image/png", root)
+    add_attachment(
+        uow_factory(),
+        message_id,
+        kind="image",
+        content_type="image/png",
+        storage_path=path,
+        size=size,
+    )
+    return path
+
+
+def test_erasure_deletes_the_files_the_customer_sent_and_no_one_elses(
+    seeded_uow_factory, camille_chat, now, tmp_path
+) -> None:
+    theirs = _send_picture(seeded_uow_factory, camille_chat, tmp_path)
+    stranger = get_or_create_conversation(seeded_uow_factory(), "web", "someone-else").id
+    others = _send_picture(seeded_uow_factory, stranger, tmp_path)
+
+    profile.erase_customer(seeded_uow_factory(), camille(seeded_uow_factory), now)
+
+    assert not Path(theirs).exists()
+    assert Path(others).exists()
