@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from backoffice.api.deps import CoreDep
 from backoffice.staff_pages import html_page, page_lang, page_session
 from backoffice.templating import Safe, render, tag
+from backoffice.texts import texts
 from core.notify import outbox_messages
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -24,6 +25,8 @@ async def get_outbox(request: Request, core: CoreDep) -> Response:
     if request.app.state.settings.env != "development":
         raise HTTPException(status_code=404)
     messages = await core.run(outbox_messages)
+    lang = page_lang(request)
+    t = texts(lang)
     rows = Safe(
         "".join(
             tag(
@@ -38,5 +41,6 @@ async def get_outbox(request: Request, core: CoreDep) -> Response:
             )
             for m in messages
         )
+        or tag("tr", tag("td", t["outbox_empty"], colspan=5))
     )
-    return html_page(render("staff_outbox.html", {"lang": page_lang(request), "rows": rows}, {}))
+    return html_page(render("staff_outbox.html", {"lang": lang, "rows": rows}, t))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 from fastapi.testclient import TestClient
 
 from backoffice.main import create_app
@@ -31,3 +33,16 @@ def test_the_outbox_is_not_found_outside_development(seeded_sqlite_url: str) -> 
     with client_for(seeded_sqlite_url, "test") as client:
         login(client)
         assert client.get("/staff/outbox").status_code == 404
+
+
+def test_the_outbox_speaks_french_by_default_and_english_when_asked(
+    seeded_sqlite_url: str,
+) -> None:
+    with client_for(seeded_sqlite_url, "development") as client:
+        login(client)
+        french = unescape(client.get("/staff/outbox").text)
+        english = unescape(
+            client.get("/staff/outbox", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
+        )
+    assert "Boîte d'envoi (développement)" in french and "Aucun message pour l'instant." in french
+    assert "Outbox (development)" in english and "No message yet." in english
