@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -102,6 +102,21 @@ def find_slot(hours: OpeningHours, slot_minutes: int, start_utc: datetime, tz: s
     return next(
         (s for s in day_slots(hours, slot_minutes, day, tz) if s.start_utc == start_utc), None
     )
+
+
+def effective_capacity(capacity: int, staff_count: int | None) -> int:
+    """Bookings one slot can hold: each needs a place and one of the staff on duty."""
+    return capacity if staff_count is None else min(capacity, staff_count)
+
+
+def local_day(moment: datetime, tz: str) -> date:
+    """The local date (in `tz`) of an aware instant."""
+    return _aware(moment).astimezone(ZoneInfo(tz)).date()
+
+
+def without_closed_days(slots: Iterable[Slot], closed: Collection[date], tz: str) -> list[Slot]:
+    """The slots whose local start date is not one of the `closed` dates."""
+    return [slot for slot in slots if local_day(slot.start_utc, tz) not in closed]
 
 
 def spread_slots(

@@ -152,3 +152,81 @@ class ResendTooSoon(PitlaneError):
     def __init__(self, seconds: int, code: str | None = None, message: str | None = None) -> None:
         self.seconds = seconds
         super().__init__(code, message or f"a new code can be sent in {seconds} s")
+
+
+class RoomFull(PitlaneError):
+    """The chat room has as many members as its capacity: it cannot be joined now."""
+
+    default_code = "room_full"
+
+
+class RoomClosed(PitlaneError):
+    """The chat room was deleted by an admin: nobody can join it or write in it."""
+
+    default_code = "room_closed"
+
+
+class NotRoomMember(PitlaneError):
+    """The customer is not (or no longer) a member of that room: join it first."""
+
+    default_code = "not_room_member"
+
+
+class BannedFromRoom(PitlaneError):
+    """An admin banned this customer from the room: it cannot be joined again."""
+
+    default_code = "banned_from_room"
+
+
+class RateLimited(PitlaneError):
+    """Too many messages in a short time; retry after `retry_after_seconds`."""
+
+    default_code = "rate_limited"
+
+    def __init__(
+        self, retry_after_seconds: int, code: str | None = None, message: str | None = None
+    ) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(code, message or f"too many messages, retry in {retry_after_seconds} s")
+
+
+class CapacityBelowMembers(PitlaneError):
+    """A new capacity below the current number of members, without saying to remove some."""
+
+    default_code = "capacity_below_members"
+
+    def __init__(self, members: int, code: str | None = None, message: str | None = None) -> None:
+        self.members = members
+        super().__init__(
+            code,
+            message
+            or f"the room has {members} members: lower the capacity with evict to remove the "
+            "latest arrivals",
+        )
+
+
+class BookingNotMovable(PitlaneError):
+    """A booking that cannot be moved: `booking_cancelled`, `booking_started` (already
+    begun or past), `same_slot` (the new start is its current one)."""
+
+    default_code = "booking_not_movable"
+
+
+class SettingsConflict(PitlaneError):
+    """New service settings would leave upcoming bookings outside the new hours, on a
+    closed date, off the slot grid or over capacity; `conflicts` lists them (the admin
+    decides: keep them, or cancel them and tell the customers)."""
+
+    default_code = "settings_conflict"
+
+    def __init__(
+        self, conflicts: list, code: str | None = None, message: str | None = None
+    ) -> None:
+        self.conflicts = conflicts
+        super().__init__(code, message or f"{len(conflicts)} upcoming bookings are affected")
+
+
+class SurveyClosed(PitlaneError):
+    """The satisfaction survey's answer window is over: its answer is kept as it is."""
+
+    default_code = "survey_closed"

@@ -113,9 +113,7 @@ class Calendar(Base):
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Staff on duty for this service: a slot never holds more bookings than staff.
     # Not given: as many staff as places (like migration 0005 does for existing rows).
-    staff_count: Mapped[int] = mapped_column(
-        Integer, default=_staff_default, server_default="1"
-    )
+    staff_count: Mapped[int] = mapped_column(Integer, default=_staff_default, server_default="1")
 
 
 class SlotCounter(Base):
@@ -449,9 +447,7 @@ class Quote(Base):
     """A repair quote (devis) made by an agency for one vehicle."""
 
     __tablename__ = "quotes"
-    __table_args__ = (
-        CheckConstraint("status IN ('open', 'accepted', 'expired')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('open', 'accepted', 'expired')", name="status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)  # normalised: upper, no spaces
@@ -465,6 +461,9 @@ class Quote(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+OPEN_CALLBACK = "status = 'open' AND quote_id IS NOT NULL"
+
+
 class CallbackTask(Base):
     """Someone of the staff must call the customer back (a repair quote to schedule...)."""
 
@@ -472,6 +471,14 @@ class CallbackTask(Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'done')", name="status"),
         Index(None, "status", "created_at"),
+        # One open task per quote: asking twice returns the same task (core/workshop.py).
+        Index(
+            "uq_callback_tasks_one_open_per_quote",
+            "quote_id",
+            unique=True,
+            sqlite_where=text(OPEN_CALLBACK),
+            postgresql_where=text(OPEN_CALLBACK),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -489,9 +496,7 @@ class CallbackTask(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_by: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL")
-    )
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
@@ -642,7 +647,9 @@ class RoomMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    removed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    removed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
 
 
 class RoomMessageReport(Base):
@@ -653,9 +660,7 @@ class RoomMessageReport(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("room_messages.id", ondelete="CASCADE"))
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -667,9 +672,7 @@ class RoomBan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     banned_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -685,9 +688,7 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint("audience IN ('all', 'opted_in', 'language')", name="audience"),
-        CheckConstraint(
-            "status IN ('scheduled', 'sending', 'sent', 'cancelled')", name="status"
-        ),
+        CheckConstraint("status IN ('scheduled', 'sending', 'sent', 'cancelled')", name="status"),
         Index(None, "status", "send_at"),
     )
 

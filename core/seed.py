@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,9 @@ from core.bookings import get_calendar, reserve_place
 from core.calendars import (
     WEEKDAYS,
     Slot,
+    effective_capacity,
     find_slot,
+    local_day,
     local_week_start,
     parse_opening_hours,
     week_slots,
@@ -29,13 +31,16 @@ from core.errors import InvalidValue
 from core.models import (
     Agency,
     Calendar,
+    CalendarClosure,
     ChannelIdentity,
     Customer,
+    Quote,
     Service,
     Setting,
     StaffUser,
     Vehicle,
 )
+from core.settings_store import write_setting
 from core.staff import ROLES, check_password_strength, clean_email, hash_password
 from core.uow import UnitOfWork
 
@@ -72,12 +77,19 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     company = data["company"]
     session.add(Setting(key="contact_email", value=company["contact_email"]))
     session.add(Setting(key="contact_phone", value=company["contact_phone"]))
+    for key, value in (data.get("settings") or {}).items():
+        write_setting(session, key, value)  # a mapping or a list is stored as JSON
     for service in data["services"]:
         session.add(Service(**service))
     for agency_data in data["agencies"]:
         _add_agency(session, agency_data)
-    customers = {entry["key"]: _add_customer(session, entry) for entry in data["customers"]}
+    today = local_day(now, tz)
+    for entry in data.get("closures", []):
+        _add_closure(session, entry, today)
+    customers = {entry["key"]: _add_customer(session, entry, today) for entry in data["customers"]}
     session.flush()
+    for entry in data.get("quotes", []):
+        _add_quote(session, entry, now)
     in_turn = itertools.cycle(customers.values())
     for entry in data.get("bookings", []):
         _add_bookings(session, entry, now, tz, customers, in_turn)
@@ -146,12 +158,50 @@ def _add_agency(session: Session, data: dict[str, Any]) -> None:
                 service_code=service_code,
                 slot_minutes=int(settings["slot_minutes"]),
                 capacity=int(settings["capacity"]),
+                staff_count=int(settings.get("staff_count", settings["capacity"])),
                 opening_hours=settings["opening_hours"],
             )
         )
 
 
-def _add_customer(session: Session, data: dict[str, Any]) -> Customer:
+def _seed_date(value: Any, today: date) -> date:
+    """A date of the dataset: a YAML date (2019-04-12), or relative to the local day of
+    loading: {days_after_load: n} or {days_before_load: n}."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, days),) = value.items()
+        sign = {"days_after_load": 1, "days_before_load": -1}[key]
+        return today + timedelta(days=sign * int(days))
+    return date.fromisoformat(str(value))
+
+
+def _add_closure(session: Session, entry: dict[str, Any], today: date) -> None:
+    calendar = get_calendar(session, entry["agency"], entry["service"])
+    day = _seed_date(entry["date"], today)
+    session.add(CalendarClosure(calendar_id=calendar.id, day=day, reason=entry.get("reason")))
+
+
+def _add_quote(session: Session, entry: dict[str, Any], now: datetime) -> None:
+    plate = parse_plate(entry["plate"])
+    vehicle_id = session.scalar(select(Vehicle.id).where(Vehicle.plate == plate))
+    agency_id = session.scalar(select(Agency.id).where(Agency.code == entry["agency"]))
+    if vehicle_id is None or agency_id is None:
+        raise ValueError(f"quote {entry['number']}: unknown plate or agency")
+    session.add(
+        Quote(
+            number="".join(str(entry["number"]).upper().split()),
+            vehicle_id=vehicle_id,
+            agency_id=agency_id,
+            description=entry["description"],
+            amount_cents=entry.get("amount_cents"),
+            status=entry.get("status", "open"),
+            created_at=now,
+        )
+    )
+
+
+def _add_customer(session: Session, data: dict[str, Any], today: date) -> Customer:
     customer = Customer(
         name=clean_name(data["name"]),
         email=parse_contact(data["email"])[1] if data.get("email") else None,
@@ -163,6 +213,9 @@ def _add_customer(session: Session, data: dict[str, Any]) -> Customer:
     for identity in data.get("identities", []):
         session.add(ChannelIdentity(customer_id=customer.id, **identity))
     for vehicle in data.get("vehicles", []):
+        registered = vehicle.get("first_registration")
+        if registered is not None:
+            registered = _seed_date(registered, today)
         session.add(
             Vehicle(
                 customer_id=customer.id,
@@ -170,7 +223,8 @@ def _add_customer(session: Session, data: dict[str, Any]) -> Customer:
                 vin=parse_vin(vehicle["vin"]),
                 brand=vehicle["brand"],
                 model=str(vehicle["model"]),
-                year=vehicle.get("year"),
+                year=vehicle.get("year") or (registered.year if registered else None),
+                first_registration=registered,
             )
         )
     return customer
@@ -185,7 +239,8 @@ def _add_bookings(
     in_turn: Iterator[Customer],
 ) -> None:
     calendar = get_calendar(session, entry["agency"], entry["service"])
-    places = min(int(entry.get("places", calendar.capacity)), calendar.capacity)
+    full = effective_capacity(calendar.capacity, calendar.staff_count)
+    places = min(int(entry.get("places", full)), full)
     for slot in _slots_of(entry, calendar, now, tz):
         for _ in range(places):
             customer = customers[entry["customer"]] if "customer" in entry else next(in_turn)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
@@ -29,6 +29,8 @@ class BookingOut(BaseModel):
     customer: str | None
     channel: str
     status: str
+    # what the customer told: mileage, description, attachment_ids, quote_number
+    details: dict[str, Any] | None = None
 
 
 _SPACED_OFFSET = re.compile(r"(:\d\d(?:\.\d+)?) (\d\d:?\d\d)$")
@@ -72,6 +74,7 @@ def _render(view: BookingView, tz: ZoneInfo) -> BookingOut:
         customer=view.customer_name,
         channel=view.channel,
         status=view.status,
+        details=view.details,
     )
 
 

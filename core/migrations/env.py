@@ -21,6 +21,16 @@ if config.config_file_name and config.attributes.get("configure_logger", True):
 target_metadata = Base.metadata
 
 
+# Tables other libraries own in the same database: APScheduler's job store
+# (backoffice/scheduler.py) creates and migrates its own table.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave the tables of other libraries out of autogenerate's comparison."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def database_url() -> str:
     return config.attributes.get("database_url") or CoreSettings().database_url
 
@@ -33,6 +43,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
         render_as_batch=url.startswith("sqlite"),
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +58,7 @@ def run_migrations_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                include_object=include_object,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -11,8 +13,20 @@ from core.agencies import agencies_offering, company_contact, list_agencies, lis
 from core.bookings import list_bookings, offer_slots
 from core.calendars import parse_opening_hours, week_slots
 from core.customers import find_customer, vehicles_of
-from core.models import Agency, Booking, Calendar, SlotCounter
+from core.errors import InvalidValue
+from core.models import (
+    Agency,
+    Booking,
+    Calendar,
+    CalendarClosure,
+    Customer,
+    Quote,
+    Setting,
+    SlotCounter,
+    Vehicle,
+)
 from core.seed import DEMO_DATA, load_demo_data
+from core.settings_store import json_setting, number_setting
 
 
 def counts(uow_factory) -> dict[str, int]:
@@ -29,8 +43,10 @@ def test_the_demo_data_has_agencies_services_settings_and_customers(seeded_uow_f
 
     assert len(agencies) >= 3
     assert all(a.address and a.city and a.postcode and a.phone and a.email for a in agencies)
-    assert set(services) == {"maintenance", "road_test", "offroad_test", "track_test"}
-    assert services["maintenance"].kind == "workshop"
+    assert set(services) == {"maintenance", "road_test", "offroad_test", "track_test"} | set(
+        WORKSHOP_SERVICES
+    )
+    assert all(services[code].kind == "workshop" for code in ["maintenance", *WORKSHOP_SERVICES])
     assert {s.usage for s in services.values() if s.kind == "test_ride"} == {
         "road",
         "offroad",
@@ -111,3 +127,131 @@ def test_the_demo_data_loads_whatever_the_day_of_the_week(uow_factory, moment) -
     assert load_demo_data(uow_factory(), DEMO_DATA, moment) is True
     assert offer_slots(uow_factory(), "lyon-gerland", "track_test", moment).week == "next_week"
     assert counts(uow_factory)["Booking"] > 0
+
+
+WORKSHOP_SERVICES = ("quick_service", "diagnostic", "repair", "visit_1000")
+
+
+def calendar_of(uow_factory, agency: str, service: str) -> Calendar:
+    with uow_factory() as uow:
+        calendar = uow.session.scalar(
+            select(Calendar)
+            .join(Agency)
+            .where(Agency.code == agency, Calendar.service_code == service)
+        )
+        uow.session.expunge(calendar)
+        return calendar
+
+
+def test_workshop_services_are_offered_by_the_agencies_of_the_contract(seeded_uow_factory) -> None:
+    offering = {
+        code: [a.code for a in agencies_offering(seeded_uow_factory(), code)]
+        for code in WORKSHOP_SERVICES
+    }
+
+    assert {code: sorted(agencies) for code, agencies in offering.items()} == {
+        "quick_service": ["bordeaux-lac", "lyon-gerland", "paris-nord"],
+        "diagnostic": ["bordeaux-lac", "lyon-gerland", "paris-nord"],
+        "repair": ["lyon-gerland", "paris-nord"],
+        "visit_1000": ["lyon-gerland", "paris-nord"],
+    }
+
+
+def test_staff_count_defaults_to_the_capacity_and_limits_a_diagnostic_slot(
+    seeded_uow_factory, now
+) -> None:
+    paris = calendar_of(seeded_uow_factory, "paris-nord", "maintenance")
+    diagnostic = calendar_of(seeded_uow_factory, "paris-nord", "diagnostic")
+
+    offer = offer_slots(seeded_uow_factory(), "paris-nord", "diagnostic", now)
+
+    assert (paris.capacity, paris.staff_count) == (3, 3)
+    assert (diagnostic.slot_minutes, diagnostic.capacity, diagnostic.staff_count) == (90, 2, 1)
+    assert offer.slots and all(s.free == 1 for s in offer.slots)
+    assert all(s.end_utc - s.start_utc == timedelta(minutes=90) for s in offer.slots)
+
+
+def test_bordeaux_quick_service_is_closed_nine_days_after_loading(seeded_uow_factory, now) -> None:
+    calendar = calendar_of(seeded_uow_factory, "bordeaux-lac", "quick_service")
+    with seeded_uow_factory() as uow:
+        closed = list(
+            uow.session.scalars(
+                select(CalendarClosure.day).where(CalendarClosure.calendar_id == calendar.id)
+            )
+        )
+
+    assert closed == [now.astimezone(ZoneInfo("Europe/Paris")).date() + timedelta(days=9)]
+
+
+def test_vehicles_have_their_first_registration_and_hugo_a_new_honda(
+    seeded_uow_factory, now
+) -> None:
+    today = now.astimezone(ZoneInfo("Europe/Paris")).date()
+    with seeded_uow_factory() as uow:
+        vehicles = {
+            v.plate: (v.brand, v.model, v.vin, v.year, v.first_registration)
+            for v in uow.session.scalars(select(Vehicle))
+        }
+        hugo = uow.session.scalar(select(Customer.id).where(Customer.name == "Hugo Bernard"))
+        hugos = [
+            v.plate
+            for v in uow.session.scalars(
+                select(Vehicle).where(Vehicle.customer_id == hugo).order_by(Vehicle.id)
+            )
+        ]
+
+    registered = today - timedelta(days=60)
+    assert vehicles["AB-123-CD"][4] == date(2019, 4, 12)
+    assert all(first is not None for *_, first in vehicles.values())
+    assert vehicles["QR-246-VX"] == (
+        "Honda",
+        "CB750 Hornet",
+        "JH2RC9100PM012345",
+        registered.year,
+        registered,
+    )
+    assert hugos == ["PR-654-ST", "QR-246-VX"]
+
+
+def test_quotes_belong_to_vehicles_and_agencies(seeded_uow_factory) -> None:
+    with seeded_uow_factory() as uow:
+        quotes = {
+            number: (plate, agency, status, amount)
+            for number, plate, agency, status, amount in uow.session.execute(
+                select(Quote.number, Vehicle.plate, Agency.code, Quote.status, Quote.amount_cents)
+                .join(Vehicle, Vehicle.id == Quote.vehicle_id)
+                .join(Agency, Agency.id == Quote.agency_id)
+            )
+        }
+        described = uow.session.scalar(
+            select(Quote.description).where(Quote.number == "DV-2026-0412")
+        )
+
+    assert quotes["DV-2026-0412"] == ("AB-123-CD", "paris-nord", "open", 48900)
+    assert quotes["DV-2026-0587"][:3] == ("GH-456-JK", "lyon-gerland", "open")
+    assert quotes["DV-2025-0999"][:3] == ("AB-123-CD", "paris-nord", "expired")
+    assert described == "Remplacement kit chaîne et pneus"
+
+
+def test_the_settings_of_the_workshop_rules_are_loaded(seeded_uow_factory) -> None:
+    with seeded_uow_factory() as uow:
+        rule = json_setting(uow.session, "rule.visit_1000")
+        before = number_setting(uow.session, "reminder_hours_before")
+        delay = number_setting(uow.session, "survey_delay_hours")
+        raw = uow.session.get(Setting, "rule.visit_1000").value
+
+    assert rule == {"min_km": 500, "max_km": 1500, "max_age_days": 365}
+    assert json.loads(raw) == rule
+    assert (before, delay) == (24, 2)
+
+
+def test_a_relative_date_with_an_unknown_key_is_refused(uow_factory, tmp_path, now) -> None:
+    text = DEMO_DATA.read_text(encoding="utf-8").replace("days_after_load: 9", "days_later: 9")
+    broken = tmp_path / "demo.yaml"
+    broken.write_text(text, encoding="utf-8")
+
+    with pytest.raises(InvalidValue) as error:
+        load_demo_data(uow_factory(), broken, now)
+
+    assert error.value.code == "invalid_demo_data"
+    assert counts(uow_factory)["Agency"] == 0

@@ -9,12 +9,15 @@ import pytest
 
 from core.calendars import (
     day_slots,
+    effective_capacity,
     find_slot,
+    local_day,
     local_week_start,
     parse_opening_hours,
     spread_slots,
     week_bounds,
     week_slots,
+    without_closed_days,
 )
 from core.errors import InvalidValue
 
@@ -174,3 +177,23 @@ def test_spread_tops_up_with_the_earliest_others_when_few_days_are_left() -> Non
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError):
         week_bounds(datetime(2025, 11, 19, 9), PARIS)
+
+
+@pytest.mark.parametrize(
+    ("capacity", "staff", "expected"), [(3, 1, 1), (2, 5, 2), (2, 2, 2), (4, None, 4)]
+)
+def test_a_slot_holds_the_smaller_of_its_places_and_its_staff(capacity, staff, expected) -> None:
+    assert effective_capacity(capacity, staff) == expected
+
+
+def test_closed_days_are_local_dates() -> None:
+    # Friday 00:00 and 01:00 in Paris are still Thursday in UTC: the local date decides
+    hours = parse_opening_hours({"thu": [["22:00", "23:00"]], "fri": [["00:00", "02:00"]]})
+    slots = week_slots(hours, 60, paris(2025, 11, 19, 12), PARIS)
+
+    kept = without_closed_days(slots, {date(2025, 11, 21)}, PARIS)
+
+    assert local_day(utc(2025, 11, 20, 23, 30), PARIS) == date(2025, 11, 21)
+    assert [s.start_utc for s in kept] == [paris(2025, 11, 20, 22)]
+    assert len(slots) == 3
+    assert without_closed_days(slots, set(), PARIS) == slots

@@ -99,6 +99,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_callback_tasks_status_created_at", "callback_tasks", ["status", "created_at"]
     )
+    op.create_index(
+        "uq_callback_tasks_one_open_per_quote",
+        "callback_tasks",
+        ["quote_id"],
+        unique=True,
+        sqlite_where=sa.text("status = 'open' AND quote_id IS NOT NULL"),
+        postgresql_where=sa.text("status = 'open' AND quote_id IS NOT NULL"),
+    )
     op.create_table(
         "reminders",
         sa.Column("id", sa.Integer(), nullable=False),
