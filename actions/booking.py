@@ -33,6 +33,7 @@ from core.bookings import WeekOffer, book_slot, offer_slots
 from core.customers import find_customer, parse_contact, register_customer
 from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
 from core.formatting import format_slot
+from core.geo import agencies_near, locate
 from core.parsing import match_choice, parse_person_name
 
 OFFER_RESPONSES = {
@@ -41,6 +42,75 @@ OFFER_RESPONSES = {
     "none": "utter_no_slots",
 }
 SLOT_OF_CODE = {"invalid_name": "customer_name", "invalid_contact": "customer_contact"}
+# What the customer told for a workshop service, kept with the booking (bookings.details).
+DETAIL_SLOTS = {
+    "workshop_mileage": "mileage",
+    "problem_description": "description",
+    "problem_image_ids": "attachment_ids",
+    "quote_number": "quote_number",
+}
+
+
+def booking_details(slots: dict[str, Any]) -> dict[str, Any] | None:
+    """`{"mileage": 1200, "description": "...", "attachment_ids": [3], ...}` from the
+    workflow's slots (only those given); None when there is nothing."""
+    details: dict[str, Any] = {}
+    for slot, key in DETAIL_SLOTS.items():
+        value = slots.get(slot)
+        if value is None or value == []:
+            continue
+        if key == "mileage":
+            value = int(value)
+        elif key == "attachment_ids":
+            value = [int(item) for item in value]
+        details[key] = value
+    return details or None
+
+
+def _coordinates(latitude: Any, longitude: Any) -> tuple[float, float] | None:
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def message_location(tracker: Tracker) -> tuple[float, float] | None:
+    """A location shared with the latest message (hub metadata `location`)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    location = metadata.get("location")
+    if not isinstance(location, dict):
+        return None
+    return _coordinates(location.get("latitude"), location.get("longitude"))
+
+
+def customer_origin(tracker: Tracker) -> tuple[float, float] | None:
+    """Where the customer is: the latest shared location, else the slot "lat,lon"."""
+    shared = message_location(tracker)
+    if shared is not None:
+        return shared
+    parts = as_text(tracker.get_slot("customer_location")).split(",")
+    return _coordinates(*parts) if len(parts) == 2 else None
+
+
+def location_text(latitude: float, longitude: float) -> str:
+    return f"{latitude:.5f},{longitude:.5f}"
+
+
+def location_events(tracker: Tracker) -> list[EventType]:
+    """`customer_location` from a location shared with the latest message, when new."""
+    shared = message_location(tracker)
+    if shared is None:
+        return []
+    value = location_text(*shared)
+    if tracker.get_slot("customer_location") == value:
+        return []
+    tracker.slots["customer_location"] = value
+    return [SlotSet("customer_location", value)]
+
+
+def distance_text(km: float) -> str:
+    return "< 1 km" if km < 1 else f"{round(km)} km"
 
 
 def choose_payload(slot: str, value: str) -> str:
@@ -76,7 +146,9 @@ class ValidateBookingForm(PitlaneFormValidator):
         known = find_customer(self.context.uow(), identity.channel, identity.external_id)
         changed = tracker.slots.get("customer_known") != (known is not None)
         tracker.slots["customer_known"] = known is not None
+        located = location_events(tracker)
         events = await super().run(dispatcher, tracker, domain)
+        events = [*located, *events]
         return [SlotSet("customer_known", known is not None), *events] if changed else events
 
     async def required_slots(
@@ -102,12 +174,23 @@ class ValidateBookingForm(PitlaneFormValidator):
     def validate_agency(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """An agency offering the service, by code (button), name or city (typed)."""
+        """An agency offering the service, by code (button), name or city (typed); another
+        city or a postcode (or a shared location) orders the agencies nearest first."""
         choices = {a.code: [a.name, a.city] for a in self._agencies(tracker)}
         try:
             return {"agency": match_choice(as_text(value), choices)}
         except InvalidValue:
+            pass
+        if message_location(tracker) is not None:
+            return {"agency": None}  # customer_location set by run(): asked again, sorted
+        place = locate(as_text(value))
+        if place is None:
+            dispatcher.utter_message(response="utter_place_unknown")
             return {"agency": None}
+        return {
+            "agency": None,
+            "customer_location": location_text(place.latitude, place.longitude),
+        }
 
     def validate_slot_choice(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -171,6 +254,7 @@ class ValidateBookingForm(PitlaneFormValidator):
                 customer_id=customer.id,
                 channel=identity.channel,
                 now=self.context.now(),
+                details=booking_details(slots),
             )
         except (SlotTaken, SlotUnavailable):
             dispatcher.utter_message(response="utter_slot_taken")
@@ -216,7 +300,9 @@ class ValidateBookingForm(PitlaneFormValidator):
 
 
 class ActionAskAgency(PitlaneAction):
-    """`action_ask_agency`: one button per agency offering the service (rarely shown alone:
+    """`action_ask_agency`: one button per agency offering the service, nearest first with
+    its distance when the customer's location is known, and the custom message
+    `{"agencies": {...}}` (docs/workshop.md) the widget draws as a map (rarely shown alone:
     the validator picks the agency itself when only one offers the service)."""
 
     def name(self) -> str:
@@ -226,19 +312,57 @@ class ActionAskAgency(PitlaneAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         service = tracker.get_slot("service_code")
+        origin = customer_origin(tracker)
         try:
-            agencies = agencies_offering(self.context.uow(), service) if service else []
+            agencies = (
+                agencies_near(self.context.uow(), service, *(origin or (None, None)))
+                if service
+                else []
+            )
         except NotFound:
             agencies = []
         if not agencies:
             dispatcher.utter_message(response="utter_no_slots")
             return [SlotSet(REQUESTED_SLOT, None)]
         buttons = [
-            {"title": agency.name, "payload": choose_payload("agency", agency.code)}
-            for agency in agencies
+            {
+                "title": agency.name if km is None else f"{agency.name} — {distance_text(km)}",
+                "payload": choose_payload("agency", agency.code),
+            }
+            for agency, km in agencies
         ]
-        dispatcher.utter_message(response="utter_ask_agency", buttons=buttons)
-        return []
+        response = "utter_ask_agency" if origin is None else "utter_agencies_nearest"
+        dispatcher.utter_message(response=response, buttons=buttons)
+        dispatcher.utter_message(
+            json_message={"agencies": agencies_message(service, origin, agencies)}
+        )
+        return location_events(tracker)
+
+
+def agencies_message(
+    service: str,
+    origin: tuple[float, float] | None,
+    agencies: list[tuple[AgencyView, float | None]],
+) -> dict[str, Any]:
+    """The `agencies` custom message of docs/workshop.md."""
+    return {
+        "service": service,
+        "origin": None if origin is None else {"latitude": origin[0], "longitude": origin[1]},
+        "items": [
+            {
+                "code": agency.code,
+                "name": agency.name,
+                "address": agency.address,
+                "city": agency.city,
+                "postcode": agency.postcode,
+                "latitude": agency.latitude,
+                "longitude": agency.longitude,
+                "phone": agency.phone,
+                "distance_km": None if km is None else round(km, 1),
+            }
+            for agency, km in agencies
+        ],
+    }
 
 
 class ActionAskSlotChoice(PitlaneAction):

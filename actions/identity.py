@@ -174,6 +174,19 @@ class ValidateIdentificationForm(WithTransports, PitlaneFormValidator):
             return ["vehicle_plate", "vehicle_vin", "otp_transport", "otp_code"]
         return []  # identified, locked, or not a match: the form ends
 
+    async def extract_vehicle_plate(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A plate or VIN typed in the very message that starts the form ("je veux identifier
+        mon véhicule AB-123-CD ZDM1RBBW5KB012345"): that whole text goes to the validation,
+        which reads both values from it."""
+        if tracker.get_slot("requested_slot") is not None or tracker.get_slot("vehicle_plate"):
+            return {}
+        text = (tracker.latest_message or {}).get("text") or ""
+        if text.startswith("/") or not any(identity.find_plate_and_vin(text)):
+            return {}
+        return {"vehicle_plate": text}
+
     def validate_vehicle_plate(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

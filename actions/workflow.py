@@ -43,6 +43,23 @@ WORKFLOW_SLOTS = (
     "mycar_model",
     "mycar_year",
     "mycar_outcome",
+    # feedback and my bookings (actions/feedback.py, actions/my_bookings.py)
+    "complaint_text",
+    "survey_booking",
+    "rating",
+    "survey_rated",
+    "survey_comment",
+    "booking_choice",
+    "cancel_confirmed",
+    "move_slot",
+    "workshop_identify",
+    "workshop_mileage",
+    "problem_description",
+    "problem_images",
+    "problem_image_ids",
+    "quote_number",
+    "workshop_outcome",
+    "workshop_book",
     "requested_slot",
 )
 

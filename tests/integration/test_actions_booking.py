@@ -97,15 +97,17 @@ async def test_the_agencies_offering_the_service_are_buttons(ctx: ActionContext)
     tracker = message_tracker("", slots={"service_code": "offroad_test"})
     events, messages = await run(ActionAskAgency(context=ctx), tracker)
     assert events == []
-    assert messages == [
-        said(
-            "utter_ask_agency",
-            buttons=[
-                {"title": "Pitlane Bordeaux Lac", "payload": '/choose{"agency":"bordeaux-lac"}'},
-                {"title": "Pitlane Lyon Gerland", "payload": '/choose{"agency":"lyon-gerland"}'},
-            ],
-        )
-    ]
+    assert messages[0] == said(
+        "utter_ask_agency",
+        buttons=[
+            {"title": "Pitlane Bordeaux Lac", "payload": '/choose{"agency":"bordeaux-lac"}'},
+            {"title": "Pitlane Lyon Gerland", "payload": '/choose{"agency":"lyon-gerland"}'},
+        ],
+    )
+    # and the agencies for the widget's map (docs/workshop.md), no origin known
+    agencies = messages[1]["custom"]["agencies"]
+    assert (agencies["service"], agencies["origin"]) == ("offroad_test", None)
+    assert [item["code"] for item in agencies["items"]] == ["bordeaux-lac", "lyon-gerland"]
 
 
 async def test_no_agency_offering_the_service_ends_the_form(
@@ -151,7 +153,13 @@ async def test_an_agency_not_offering_the_service_is_asked_again(
         metadata=CAMILLE,
     )
     events, messages = await run(ValidateBookingForm(context=ctx), tracker)
-    assert events == [SlotSet("agency", None), SlotSet("requested_slot", "agency")]
+    # asked again; the city it names orders the agencies nearest first (core.geo)
+    located = [e for e in events if e["name"] == "customer_location"]
+    assert [e for e in events if e not in located] == [
+        SlotSet("agency", None),
+        SlotSet("requested_slot", "agency"),
+    ]
+    assert len(located) == 1
     assert messages == []
 
 

@@ -8,7 +8,14 @@ import yaml
 
 from tests.dialogue_files import load_domain, nlu_files
 
-BUTTON_ONLY_INTENTS = {"choose", "create_mycar"}  # filled by button payloads, not typed
+BUTTON_ONLY_INTENTS = {
+    "choose",
+    "create_mycar",
+    "rate",
+    "cancel_my_booking",
+    "move_my_booking",
+    "choose_service",
+}  # filled by button payloads, not typed
 MINIMUM_EXAMPLES = 25
 
 
