@@ -44,6 +44,14 @@ class WebSettings(CoreSettings):
     public_base_url: str | None = None
     # Files customers send (pictures, documents, voice notes): outside the web root.
     upload_dir: str = "var/uploads"
+    # The widget's agency map (Leaflet): the tile server's URL template and its credit line.
+    map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_tiles_attribution: str = "© OpenStreetMap contributors"
+    # Reminders and surveys (backoffice/scheduler.py): APScheduler in this process, its jobs
+    # in the database; off for processes that must not send (workers, most tests). The sync
+    # job aligns the jobs with the `reminders` rows every so many seconds.
+    scheduler: bool = True
+    scheduler_sync_seconds: int = Field(default=60, ge=5, le=3600)
 
     @field_validator("rasa_url")
     @classmethod

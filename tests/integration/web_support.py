@@ -36,6 +36,7 @@ def web_settings(database_url: str, rasa_url: str, **overrides: Any) -> WebSetti
         "api_token": API_TOKEN,
         "env": "test",
         "timezone": "Europe/Paris",
+        "scheduler": False,  # reminders: tests/integration/test_scheduler.py starts one
     }
     values.update(overrides)
     return WebSettings(**values)

@@ -1,0 +1,162 @@
+"""Sending one due reminder or satisfaction survey (core/reminders.py claims it first).
+
+A reminder goes through the customer's conversation on the booking's channel (stored in
+the transcript like the hub's other proactive messages, delivered by the channel's sender
+or pushed live to an open widget) AND by SMS, or e-mail when there is no phone, through
+core/notify.py's transports (Twilio, SMTP, or the development outbox). A survey (its five
+rating buttons) goes through the channel only. Opted-out conversations get nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from channels import store
+from channels.bus import conversation_topic
+from channels.deps import HubDeps, in_thread
+from channels.messages import Button, OutgoingMessage
+from channels.outbound import deliver
+from core import conversations, feedback, reminders
+from core.notify import Transport
+from core.otp import mask_destination
+from core.reminders import ChannelRecipient, ReminderTask
+
+log = logging.getLogger(__name__)
+
+CHANNEL_OFF = "channel_off"
+_MY_BOOKINGS = {"fr": "Mes rendez-vous", "en": "My bookings"}
+
+
+@dataclass(frozen=True)
+class ReminderDeps:
+    """What sending needs: the hub's dependencies (units of work, senders, bus, clock), the
+    SMS/e-mail transports by name ("sms", "email") and the customers' time zone."""
+
+    hub: HubDeps
+    transports: Mapping[str, Transport]
+    timezone: str = "Europe/Paris"
+
+
+async def send_due_reminder(deps: ReminderDeps, reminder_id: int, now: datetime) -> bool | None:
+    """Claim the row and send it; None when there was nothing to send (not due, cancelled,
+    already sent elsewhere), else whether it reached the customer by at least one means."""
+    hub = deps.hub
+    task: ReminderTask | None = await in_thread(
+        lambda: reminders.claim_reminder(hub.uow_factory(), reminder_id, now)
+    )
+    if task is None:
+        return None
+    try:
+        sent = await (_send_survey(deps, task, now) if task.kind == "survey" else _send(deps, task))
+    except Exception:  # the row must be finished whatever happened
+        log.exception("reminder %s (%s) failed", task.reminder_id, task.kind)
+        sent = False
+    await in_thread(
+        lambda: reminders.finish_reminder(
+            hub.uow_factory(),
+            task.reminder_id,
+            sent=sent,
+            now=now,
+            claimed_at=task.claimed_at,
+        )
+    )
+    log.info(
+        "%s %s of booking %s: %s",
+        task.kind,
+        task.reminder_id,
+        task.booking.reference,
+        "sent" if sent else "failed",
+    )
+    return sent
+
+
+async def _send(deps: ReminderDeps, task: ReminderTask) -> bool:
+    subject, body = reminders.reminder_message(task, deps.timezone)
+    button = Button(_MY_BOOKINGS.get(task.language, _MY_BOOKINGS["fr"]), "/my_bookings")
+    message = OutgoingMessage(text=body, buttons=[button])
+    reached = await _through_channel(deps, task, message)
+    by_contact = await _by_sms_or_email(deps, task, subject, body, reached)
+    return bool(reached) or by_contact
+
+
+async def _send_survey(deps: ReminderDeps, task: ReminderTask, now: datetime) -> bool:
+    hub = deps.hub
+    await in_thread(lambda: feedback.open_survey(hub.uow_factory(), task.booking_id, now))
+    text, buttons = feedback.survey_prompt(
+        task.language,
+        task.booking.reference,
+        reminders.when_text(task, deps.timezone),
+        task.booking.agency_name,
+    )
+    message = OutgoingMessage(text=text, buttons=[Button(t, p) for t, p in buttons])
+    return bool(await _through_channel(deps, task, message))
+
+
+async def _through_channel(
+    deps: ReminderDeps, task: ReminderTask, message: OutgoingMessage
+) -> list[ChannelRecipient]:
+    """Store and deliver the message in each of the customer's conversations on the
+    booking's channel; returns the ones it reached (a widget's transcript counts: the
+    customer sees it live or at the next visit)."""
+    reached = []
+    for recipient in task.recipients:
+        if recipient.opted_out:
+            continue
+        if await _to_conversation(deps.hub, recipient, message):
+            reached.append(recipient)
+    return reached
+
+
+async def _to_conversation(
+    hub: HubDeps, recipient: ChannelRecipient, message: OutgoingMessage
+) -> bool:
+    message_id = await in_thread(
+        store.store_out_of_turn, hub.uow_factory, recipient.conversation_id, store.HUB, message
+    )
+    if recipient.channel in hub.senders:
+        return await deliver(
+            hub, recipient.channel, recipient.external_id, message_id, message, proactive=True
+        )
+    if recipient.channel in ("telegram", "whatsapp", "sms"):  # a push channel switched off
+        await in_thread(
+            lambda: conversations.mark_delivery(
+                hub.uow_factory(), message_id, status="failed", error=CHANNEL_OFF
+            )
+        )
+        return False
+    frame = message.to_rest("")
+    del frame["recipient_id"]
+    event = {"type": "bot", **frame, "at": hub.now().isoformat()}
+    await hub.bus.publish(conversation_topic(recipient.conversation_id), event)
+    return True
+
+
+async def _by_sms_or_email(
+    deps: ReminderDeps,
+    task: ReminderTask,
+    subject: str,
+    body: str,
+    reached: list[ChannelRecipient],
+) -> bool:
+    """SMS to the customer's phone, else e-mail; not an SMS twice to the same number."""
+    if task.customer_phone:
+        kind, destination = "sms", task.customer_phone
+        if any(r.channel == "sms" and r.external_id == destination for r in reached):
+            return False
+    elif task.customer_email:
+        kind, destination = "email", task.customer_email
+    else:
+        return False
+    transport = deps.transports.get(kind)
+    if transport is None:
+        return False
+    try:
+        await in_thread(transport.send, destination, subject if kind == "email" else None, body)
+    except Exception:  # a provider failure: the channel may still have reached them
+        log.exception("%s reminder to %s failed", kind, mask_destination(kind, destination))
+        return False
+    log.info("reminder sent by %s to %s", kind, mask_destination(kind, destination))
+    return True
