@@ -163,3 +163,20 @@ def page_language(accept_language: str | None) -> str:
 
 def texts(language: str) -> dict[str, str]:
     return _TEXTS[language if language in LANGUAGES else "fr"]
+
+
+# Links to the workshop pages (docs/workshop.md) from the console and the admin page.
+_TEXTS["fr"].update(
+    nav_bookings="Réservations",
+    nav_callbacks="Rappels",
+    nav_complaints="Réclamations",
+    nav_surveys="Satisfaction",
+    nav_services="Services",
+)
+_TEXTS["en"].update(
+    nav_bookings="Bookings",
+    nav_callbacks="Callbacks",
+    nav_complaints="Complaints",
+    nav_surveys="Satisfaction",
+    nav_services="Services",
+)

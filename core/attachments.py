@@ -1,0 +1,40 @@
+"""Reading a stored attachment for staff: the file a customer sent, found by its id only.
+
+The path comes from the database (written by core/files.py under the upload directory),
+never from a request; it is still checked to lie inside the upload directory before it is
+read, so a tampered row cannot make the app serve another file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import NotFound
+from core.files import ALLOWED_TYPES
+from core.models import Attachment
+from core.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: Path
+    content_type: str  # an allowed type, else application/octet-stream
+    inline: bool  # images and PDF may be shown in the browser
+
+
+def stored_file(uow: UnitOfWork, attachment_id: int, upload_root: Path | str) -> StoredFile:
+    """The attachment's file; NotFound("unknown_attachment") when there is no such
+    attachment, no stored file, a path outside `upload_root`, or a missing file."""
+    with uow:
+        row = uow.session.get(Attachment, attachment_id)
+        if row is None or not row.storage_path:
+            raise NotFound("unknown_attachment", f"no stored file for attachment {attachment_id}")
+        storage_path, declared = row.storage_path, (row.content_type or "").lower()
+    root = Path(upload_root).resolve()
+    path = Path(storage_path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound("unknown_attachment", f"no stored file for attachment {attachment_id}")
+    known = declared in ALLOWED_TYPES
+    inline = known and (declared.startswith("image/") or declared == "application/pdf")
+    return StoredFile(path, declared if known else "application/octet-stream", inline)
