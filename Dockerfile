@@ -1,4 +1,11 @@
 # Pitlane's own processes (action server and web app). The Rasa server uses the official image.
+
+# Browser libraries the web app serves (Leaflet), pinned in package-lock.json.
+FROM node:20-slim AS vendor
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.10-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -14,6 +21,7 @@ COPY channels ./channels
 COPY backoffice ./backoffice
 COPY data ./data
 COPY rasa_project/domain ./rasa_project/domain
+COPY --from=vendor /build/node_modules/leaflet/dist ./node_modules/leaflet/dist
 
 RUN useradd --create-home --uid 10001 pitlane && mkdir -p /app/var && chown pitlane /app/var
 USER pitlane

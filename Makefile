@@ -18,7 +18,7 @@ run: venvs model db ## Start Rasa, the action server and the web app (Ctrl-C sto
 test: venvs model browser ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
-venvs: $(VENV)/.installed $(VENV_RASA)/.installed
+venvs: $(VENV)/.installed $(VENV_RASA)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@py=$$(scripts/find-python310.sh) || exit 1; \
@@ -32,6 +32,12 @@ $(VENV_RASA)/.installed: requirements-rasa.txt
 	if [ ! -x $(VENV_RASA)/bin/python ]; then echo "==> Creating $(VENV_RASA) with $$py"; $$py -m venv $(VENV_RASA); fi
 	@echo "==> Installing rasa 3.6.21 into $(VENV_RASA) (about 2 minutes)..."
 	$(VENV_RASA)/bin/python -m pip install --disable-pip-version-check -r requirements-rasa.txt
+	@touch $@
+
+# Browser libraries the web app serves (Leaflet for the widget's map), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (the widget's map needs it)"; exit 1; }
+	npm ci --no-audit --no-fund
 	@touch $@
 
 model: venvs ## Train the Rasa model if rasa_project/ changed since the last training

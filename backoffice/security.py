@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Swagger UI and ReDoc load their script from a CDN and run an inline one.
@@ -12,14 +15,31 @@ _UNFRAMED_PATHS = ("/staff",)
 _PRIVATE_PATHS = ("/staff", "/api/")
 
 
-def content_security_policy(host: str, frame_ancestors: str = "'self'") -> str:
-    """Same-origin everything; WebSocket back to this host; framed by `frame_ancestors`."""
+def tile_sources(tiles_url: str) -> tuple[str, ...]:
+    """The CSP source of the widget map's tile server (`https://*.tile.example` for a
+    `{s}.tile.example` template); none when the URL is not a plain http(s) one."""
+    parts = urlsplit(tiles_url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not re.fullmatch(r"[a-z0-9.{}\-]+", host):
+        return ()
+    host = re.sub(r"^\{[a-z]\}\.", "*.", host)
+    if "{" in host or "}" in host:
+        return ()
+    port = f":{parts.port}" if parts.port else ""
+    return (f"{parts.scheme}://{host}{port}",)
+
+
+def content_security_policy(
+    host: str, frame_ancestors: str = "'self'", img_sources: tuple[str, ...] = ()
+) -> str:
+    """Same-origin everything (images also from `img_sources`: the map's tiles); WebSocket
+    back to this host; framed by `frame_ancestors`."""
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            " ".join(["img-src 'self' data:", *img_sources]),
             "font-src 'self'",
             f"connect-src 'self' ws://{host} wss://{host}",
             "object-src 'none'",
@@ -33,8 +53,9 @@ def content_security_policy(host: str, frame_ancestors: str = "'self'") -> str:
 class SecurityHeaders:
     """ASGI middleware adding CSP, nosniff, referrer and permissions policies."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, img_sources: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.img_sources = img_sources
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,11 +73,11 @@ class SecurityHeaders:
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
                 ]
                 if not docs:
                     ancestors = "'none'" if unframed else "'self'"
-                    csp = content_security_policy(host, ancestors)
+                    csp = content_security_policy(host, ancestors, self.img_sources)
                     headers.append((b"content-security-policy", csp.encode("latin-1")))
                 if unframed:
                     headers.append((b"x-frame-options", b"DENY"))

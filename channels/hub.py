@@ -14,7 +14,9 @@ re-exported here.
 from __future__ import annotations
 
 import logging
+import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from channels import store
@@ -52,6 +54,7 @@ __all__ = [
     "open_conversation",
     "refuse_request",
     "run_expiry_sweeper",
+    "shared_location",
     "valid_external_id",
 ]
 
@@ -73,8 +76,13 @@ async def handle_customer_message(
     external_id: str,
     text: str,
     metadata: dict[str, Any] | None = None,
+    attachments: Sequence[store.NewAttachment] = (),
 ) -> list[OutgoingMessage]:
-    """Store one customer message, route it, store the answers, return them to send."""
+    """Store one customer message (with its `attachments`: files already written by
+    core/files.py, places), route it, store the answers, return them to send.
+
+    `metadata["location"]` (a shared place: `{"latitude", "longitude"}`) and the message's
+    files reach the bot as `location` and `attachments` metadata (docs/workshop.md)."""
     if not valid_external_id(channel) or not valid_external_id(external_id):
         raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
     language = normalise_language((metadata or {}).get("language"))
@@ -91,6 +99,7 @@ async def handle_customer_message(
         text,
         language,
         channel in PULL_CHANNELS,
+        attachments,
     )
     earlier = inbound.undelivered
     reply_language = inbound.language or detect_language(text)
@@ -113,7 +122,7 @@ async def handle_customer_message(
         answers = [OutgoingMessage(text=say("unknown_choice", reply_language), buttons=offer)]
         return earlier + await _finish(deps, inbound, "answered", answers)
 
-    rasa_metadata = {"channel": channel, "external_id": external_id, "language": inbound.language}
+    rasa_metadata = _bot_metadata(channel, external_id, inbound, metadata)
     await deps.tracker_events.settled(inbound.sender_id)  # a resume lands before the message
     try:
         raw = await deps.brain.send(inbound.sender_id, text, rasa_metadata)
@@ -130,6 +139,42 @@ async def handle_customer_message(
         else:
             answers.append(answer)
     return earlier + await _finish(deps, inbound, "answered", answers)
+
+
+def shared_location(value: object) -> dict[str, float] | None:
+    """`{"latitude", "longitude"}` (finite numbers in range) of a shared place, else None."""
+    if not isinstance(value, dict):
+        return None
+    latitude, longitude = value.get("latitude"), value.get("longitude")
+    numbers = [v for v in (latitude, longitude) if isinstance(v, (int, float))]
+    if len(numbers) != 2 or any(isinstance(v, bool) or not math.isfinite(v) for v in numbers):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return {"latitude": float(latitude), "longitude": float(longitude)}
+
+
+def _bot_metadata(
+    channel: str, external_id: str, inbound: store.Inbound, metadata: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What Rasa is told besides the text: the channel, the language, and, when the message
+    carries them, the shared place and the files stored with this very message."""
+    sent: dict[str, Any] = {
+        "channel": channel,
+        "external_id": external_id,
+        "language": inbound.language,
+    }
+    location = shared_location((metadata or {}).get("location"))
+    if location is not None:
+        sent["location"] = location
+    files = [
+        {"id": a.id, "kind": a.kind, "content_type": a.content_type}
+        for a in inbound.attachments
+        if a.kind != "location"
+    ]
+    if files:
+        sent["attachments"] = files
+    return sent
 
 
 async def open_conversation(

@@ -4,7 +4,7 @@ so an answer that could not be sent is visible to staff."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +31,11 @@ async def converse(
     text: str,
     metadata: dict[str, Any],
     with_inbound: Callable[[int], Awaitable[None]] | None = None,
+    attachments: Sequence[store.NewAttachment] = (),
 ) -> Turn:
-    """Pass `text` to the hub and deliver each answer it stored; `with_inbound` (e.g. storing
-    the message's attachments) runs on the stored customer message before anything is sent."""
+    """Pass `text` (and its `attachments`, stored with it before the bot sees it) to the hub
+    and deliver each answer it stored; `with_inbound` runs on the stored customer message
+    before anything is sent."""
     conversation = await in_thread(
         conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id
     )
@@ -44,7 +46,7 @@ async def converse(
         await send_new(hub, channel, external_id, conversation.id, refusal)
         return Turn(conversation.id, None)
     marker = await in_thread(conversations.last_message_id, hub.uow_factory(), conversation.id)
-    await handle_customer_message(hub, channel, external_id, text, metadata)
+    await handle_customer_message(hub, channel, external_id, text, metadata, attachments)
     stored = await in_thread(
         conversations.messages_after, hub.uow_factory(), conversation.id, marker
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from channels.intents import is_payload
 from channels.messages import Button, OutgoingMessage
@@ -31,6 +32,29 @@ def advisor_sender(staff_id: int) -> str:
 
 
 @dataclass(frozen=True)
+class NewAttachment:
+    """A file (already stored by core/files.py) or a place the customer's message carries;
+    stored with the message, before the bot sees it."""
+
+    kind: str  # core.models.ATTACHMENT_KINDS
+    content_type: str | None = None
+    filename: str | None = None
+    storage_path: str | None = None
+    size: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    """An attachment of the stored inbound message, as the bot is told about it."""
+
+    id: int
+    kind: str
+    content_type: str | None
+
+
+@dataclass(frozen=True)
 class Inbound:
     """A stored inbound message, and what the hub needs to answer it."""
 
@@ -43,6 +67,7 @@ class Inbound:
     handoff: HandoffView | None = None  # the conversation's pending or accepted request
     # Messages sent out of turn since the customer's previous message (pull channels only).
     undelivered: list[OutgoingMessage] = field(default_factory=list)
+    attachments: list[StoredAttachment] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -60,8 +85,10 @@ def store_inbound(
     text: str,
     language: str | None,
     collect_undelivered: bool = False,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Inbound:
-    """Record the customer's message (status 'received') and commit before any processing.
+    """Record the customer's message (status 'received') and its attachments, and commit
+    before any processing.
 
     Also reads the conversation's open handoff request and, for a channel that only gets
     messages in replies (`collect_undelivered`), what was sent out of turn since the
@@ -90,6 +117,14 @@ def store_inbound(
             payload=payload,
             status="received",
         )
+        stored_attachments = [
+            StoredAttachment(
+                conversations.add_attachment(uow, message_id, **_fields(item)),
+                item.kind,
+                item.content_type,
+            )
+            for item in attachments
+        ]
         handoff = open_request_for(uow, conversation.id)
         uow.commit()
     return Inbound(
@@ -101,7 +136,12 @@ def store_inbound(
         shown=(payload or {}).get("title") or stored,
         handoff=handoff,
         undelivered=undelivered,
+        attachments=stored_attachments,
     )
+
+
+def _fields(item: NewAttachment) -> dict[str, Any]:
+    return {name: value for name, value in asdict(item).items() if value is not None}
 
 
 def store_outbound(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -38,6 +38,11 @@ from channels.texts import normalise_language, say
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
+# Leaflet (the widget's agency map), installed by `npm ci` (package-lock.json); the app
+# serves it at LEAFLET_URL when it is there, the widget shows a plain list otherwise.
+LEAFLET_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "leaflet" / "dist"
+LEAFLET_URL = "/vendor/leaflet"
+CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
 MAX_BODY_BYTES = 16 * 1024  # a REST request, read before parsing
 MAX_FRAME_CHARS = 16 * 1024  # a WebSocket text frame
 
@@ -95,7 +100,10 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
     problem = check_text(clean_text(incoming.message))
     if problem is not None:
         raise _reject(422, problem, _API_TEXT[problem])
-    metadata = {"language": (incoming.metadata or {}).get("language")}
+    metadata = {
+        "language": (incoming.metadata or {}).get("language"),
+        "location": (incoming.metadata or {}).get("location"),  # checked by the hub
+    }
     hub: HubDeps = request.app.state.hub
     answers = await handle_customer_message(
         hub, "rest", incoming.sender, incoming.message, metadata
@@ -111,6 +119,23 @@ async def get_widget_script() -> FileResponse:
 @router.get("/widget.css", include_in_schema=False)
 async def get_widget_style() -> FileResponse:
     return _asset("widget.css", "text/css; charset=utf-8")
+
+
+@router.get("/widget-map.js", include_in_schema=False)
+async def get_widget_map_script() -> FileResponse:
+    return _asset("widget-map.js", "text/javascript; charset=utf-8")
+
+
+@router.get("/widget/map-config", include_in_schema=False)
+async def get_widget_map_config(request: Request) -> JSONResponse:
+    """Where the widget's map takes its tiles, and Leaflet when it is installed."""
+    settings = request.app.state.settings
+    body = {
+        "tiles_url": settings.map_tiles_url,
+        "attribution": settings.map_tiles_attribution,
+        "leaflet": LEAFLET_URL if (LEAFLET_DIR / "leaflet.js").is_file() else None,
+    }
+    return JSONResponse(body, headers={**CORS, "Cache-Control": "no-cache"})
 
 
 @router.websocket("/ws/chat")
@@ -156,7 +181,7 @@ async def _converse(socket: _Socket, hub: HubDeps, client_id: str, language: str
         if isinstance(text, dict):
             await socket.send(text)
             continue
-        await _answer(socket, hub, client_id, text, language)
+        await _answer(socket, hub, client_id, text, language, _frame_location(event))
 
 
 async def _push(events: Subscription, socket: _Socket) -> None:
@@ -171,10 +196,16 @@ async def _push(events: Subscription, socket: _Socket) -> None:
 
 
 async def _answer(
-    socket: _Socket, hub: HubDeps, client_id: str, text: str, language: str | None
+    socket: _Socket,
+    hub: HubDeps,
+    client_id: str,
+    text: str,
+    language: str | None,
+    location: object = None,
 ) -> None:
+    metadata = {"language": language, "location": location}  # the hub checks the place
     try:
-        answers = await handle_customer_message(hub, "web", client_id, text, {"language": language})
+        answers = await handle_customer_message(hub, "web", client_id, text, metadata)
     except StoreUnavailable:
         await socket.error("unavailable", say("assistant_unavailable", language))
         return
@@ -221,6 +252,14 @@ def _message_text(event: dict[str, Any], language: str | None) -> str | dict[str
     text = clean_text(frame["text"])
     problem = check_text(text)
     return _error(problem, say(problem, language)) if problem else text
+
+
+def _frame_location(event: dict[str, Any]) -> object:
+    """The place a message frame shares (the widget's geolocation), unchecked: `metadata`
+    `{"location": {"latitude", "longitude"}}` of an already validated frame."""
+    frame = json.loads(event["text"])
+    metadata = frame.get("metadata")
+    return metadata.get("location") if isinstance(metadata, dict) else None
 
 
 def _frame(role: str, message: OutgoingMessage) -> dict[str, Any]:

@@ -278,10 +278,8 @@ async def _process(
     if location is not None:
         metadata["location"] = location
 
-    async def attach(message_id: int) -> None:
-        await _attach(hub, message_id, location, media)
-
-    await converse(hub, kind, external_id, text, metadata, attach)
+    attachments = _attachments(location, media)
+    await converse(hub, kind, external_id, text, metadata, attachments=attachments)
 
 
 def chosen_payload(text: str, offer: list[Button]) -> str | None:
@@ -390,28 +388,25 @@ def _placeholder(location: dict[str, Any] | None, media: list[_Media]) -> str:
     return ""
 
 
-async def _attach(
-    hub: HubDeps, message_id: int, location: dict[str, Any] | None, media: list[_Media]
-) -> None:
-    def attach() -> None:
-        for item in media:
-            conversations.add_attachment(
-                hub.uow_factory(),
-                message_id,
-                kind=files.kind_of(item.content_type),
-                content_type=item.content_type,
-                filename=Path(item.path).name,
-                storage_path=item.path,
-                size=item.size,
-            )
-        if location is not None:
-            conversations.add_attachment(
-                hub.uow_factory(),
-                message_id,
+def _attachments(location: dict[str, Any] | None, media: list[_Media]) -> list[store.NewAttachment]:
+    """What the inbound message carries, stored with it by the hub."""
+    found = [
+        store.NewAttachment(
+            kind=files.kind_of(item.content_type),
+            content_type=item.content_type,
+            filename=Path(item.path).name,
+            storage_path=item.path,
+            size=item.size,
+        )
+        for item in media
+    ]
+    if location is not None:
+        found.append(
+            store.NewAttachment(
                 kind="location",
                 filename=location["label"],
                 latitude=location["latitude"],
                 longitude=location["longitude"],
             )
-
-    await in_thread(attach)
+        )
+    return found

@@ -199,6 +199,13 @@ def _message_view(message: Message) -> MessageView:
 # ------------------------------------------------------------------ channel delivery
 
 
+def find_conversation(uow: UnitOfWork, channel: str, external_id: str) -> ConversationView | None:
+    """The conversation of (channel, external_id), None when it was never opened."""
+    with uow:
+        conversation = _find(uow.session, channel, external_id)
+        return None if conversation is None else _conversation_view(conversation)
+
+
 def get_conversation(uow: UnitOfWork, conversation_id: int) -> ConversationView:
     with uow:
         conversation = uow.session.get(Conversation, conversation_id)

@@ -299,6 +299,16 @@
       });
       row.appendChild(group);
     }
+    if (role === "bot" && message.custom && typeof message.custom === "object") {
+      // Drawn by an extension (widget-map.js: the agencies map), now or once it is loaded.
+      var custom = el("div", "pl-custom", { "data-pitlane": "custom" });
+      custom.pitlaneCustom = message.custom;
+      row.appendChild(custom);
+      customRenderers.forEach(function (render) { render(custom, message.custom); });
+      row.hidden = row.firstChild === custom && !custom.firstChild;
+      // Not a message yet for anyone counting messages: only once an extension draws it.
+      if (row.hidden) row.setAttribute("data-pitlane", "pending-custom");
+    }
     if (!row.firstChild) return;
     log.insertBefore(row, typing.parentNode === log ? typing : null);
     scrollDown();
@@ -415,12 +425,14 @@
     }
   }
 
-  function send(text, shown) {
+  function send(text, shown, metadata) {
     if (!connected || !socket) {
       addNotice(TEXT.offline);
       return false;
     }
-    socket.send(JSON.stringify({ type: "message", text: text }));
+    var frame = { type: "message", text: text };
+    if (metadata) frame.metadata = metadata; // e.g. {location: {latitude, longitude}}
+    socket.send(JSON.stringify(frame));
     if (shown) addMessage("user", { text: shown });
     setTyping(true);
     return true;
@@ -495,4 +507,29 @@
   else document.addEventListener("DOMContentLoaded", mount);
 
   window.Pitlane = { version: "1", open: open, close: close };
+  // Extensions get the panel's parts: rooms.js adds the rooms tab and the notifications.
+  window.Pitlane._parts = {
+    ORIGIN: ORIGIN, LANG: LANG, el: el, icon: icon, root: root, panel: panel,
+    header: header, log: log, form: form, counter: counter, badge: badge,
+    clientId: function () { return id; },
+  };
+  // widget-map.js: the agencies map, the location button, the picture upload.
+  var customRenderers = [];
+  var parts = window.Pitlane._parts;
+  parts.shadow = shadow;
+  parts.input = input;
+  parts.send = send;
+  parts.addMessage = addMessage;
+  parts.addNotice = addNotice;
+  parts.setTyping = setTyping;
+  parts.onCustom = function (render) {
+    customRenderers.push(render);
+    Array.prototype.forEach.call(log.querySelectorAll('[data-pitlane="custom"]'), function (c) {
+      render(c, c.pitlaneCustom);
+    });
+  };
+  var mapScript = el("script", "", { src: ORIGIN + "/widget-map.js", defer: "" });
+  (document.head || document.documentElement).appendChild(mapScript);
+  var roomsScript = el("script", "", { src: ORIGIN + "/rooms.js", defer: "" });
+  (document.head || document.documentElement).appendChild(roomsScript);
 })();

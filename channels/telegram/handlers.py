@@ -29,6 +29,7 @@ from telegram.ext import (
 from channels.deps import HubDeps, in_thread
 from channels.hub import clean_text
 from channels.provider_turn import converse
+from channels.store import NewAttachment
 from channels.telegram.buttons import resolve_payload
 from channels.telegram.send import CHANNEL
 from channels.texts import say
@@ -206,16 +207,10 @@ class TelegramHandlers:
         }
         if location is not None:
             metadata["location"] = location
-
-        async def attach(message_id: int) -> None:
-            await in_thread(
-                lambda: conversations.add_attachment(
-                    self.hub.uow_factory(), message_id, kind=attached.kind, **attached.fields
-                )
-            )
-
-        on_stored = attach if attached is not None else None
-        await converse(self.hub, CHANNEL, external_id, clean_text(text), metadata, on_stored)
+        files = [NewAttachment(attached.kind, **attached.fields)] if attached else []
+        await converse(
+            self.hub, CHANNEL, external_id, clean_text(text), metadata, attachments=files
+        )
 
     async def _refuse_file(self, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:
         await context.bot.send_message(user.id, _text("file_refused", telegram_language(user)))

@@ -6,12 +6,13 @@ from __future__ import annotations
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from channels.messages import OutgoingMessage
+from channels.messages import OutgoingMessage, Venue
 from channels.outbound import PermanentSendError, TransientSendError
 from channels.telegram.buttons import keyboard
 
 CHANNEL = "telegram"
 MAX_TEXT_CHARS = 4096  # Telegram's limit for one message
+MAX_AGENCY_VENUES = 3  # the agencies a customer gets as venues (nearest first)
 _NO_TEXT = "…"  # Telegram refuses an empty text; buttons alone still need one
 
 
@@ -30,15 +31,16 @@ def message_text(message: OutgoingMessage) -> str | None:
 
 
 async def send_outgoing(bot: Bot, chat_id: int | str, message: OutgoingMessage) -> str | None:
-    """Send one hub message (text and buttons, or a venue); the last Telegram message id,
+    """Send one hub message (text and buttons, a venue, or the first agencies of an
+    `agencies` message as venues); the last Telegram message id,
     None when there was nothing Telegram can show (another custom message)."""
     sent_id: str | None = None
     text = message_text(message)
     if text is not None:
         sent = await bot.send_message(chat_id, text, reply_markup=keyboard(message.buttons))
         sent_id = str(sent.message_id)
-    venue = message.venue
-    if venue is not None:
+    venues = [message.venue] if message.venue is not None else agency_venues(message)
+    for venue in venues:
         sent = await bot.send_venue(
             chat_id,
             latitude=venue.latitude,
@@ -48,6 +50,43 @@ async def send_outgoing(bot: Bot, chat_id: int | str, message: OutgoingMessage) 
         )
         sent_id = str(sent.message_id)
     return sent_id
+
+
+def agency_venues(message: OutgoingMessage, limit: int = MAX_AGENCY_VENUES) -> list[Venue]:
+    """The first agencies of the custom `{"agencies": {"items": [...]}}` message (nearest
+    first, docs/workshop.md) as venues; malformed items are skipped."""
+    custom = message.custom
+    agencies = custom.get("agencies") if isinstance(custom, dict) else None
+    items = agencies.get("items") if isinstance(agencies, dict) else None
+    venues: list[Venue] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        distance = item.get("distance_km")
+        title = item["name"]
+        if isinstance(distance, (int, float)) and not isinstance(distance, bool):
+            title = f"{title} · {distance:.1f} km"
+        place = ", ".join(
+            part
+            for part in (
+                item.get("address"),
+                f"{item.get('postcode') or ''} {item.get('city') or ''}",
+            )
+            if isinstance(part, str) and part.strip()
+        )
+        venue = Venue.parse(
+            {
+                "latitude": item.get("latitude"),
+                "longitude": item.get("longitude"),
+                "title": title,
+                "address": place.strip() or title,
+            }
+        )
+        if venue is not None:
+            venues.append(venue)
+        if len(venues) == limit:
+            break
+    return venues
 
 
 class TelegramSender:

@@ -1,0 +1,230 @@
+"""The widget's picture upload: `POST /api/chat/upload` (multipart/form-data).
+
+Fields: `client_id` (the widget's visitor id, the same UUID its WebSocket gives), one to
+`MAX_FILES` parts named `file`, an optional `text` (a caption) and `lang`. Only images are
+taken, checked by their first bytes (a renamed program is refused and nothing is stored);
+the whole body is capped at 10 MiB (refused from its Content-Length, or while it streams in).
+The files are written outside the web root under random names (core/files.py), recorded as
+the attachments of one inbound message of the visitor's conversation, and the hub's turn runs
+with them (`attachments` metadata to the bot); the answers come back in the response, as the
+widget's socket frames: `{"messages": [{"type": "bot", "text", ...}]}`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from channels.deps import HubDeps, in_thread
+from channels.hub import check_text, clean_text, handle_customer_message
+from channels.store import NewAttachment
+from channels.texts import normalise_language
+from channels.web import CORS, _client_id, _frame, _read_capped
+from core import conversations
+from core.errors import InvalidValue
+from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["channels"])
+
+CHANNEL = "web"
+MAX_FILES = 5
+MAX_BODY_BYTES = MAX_UPLOAD_BYTES  # every file of one upload together
+MAX_FIELD_BYTES = 8 * 1024  # client_id, text, lang
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+PLACEHOLDER = "[photo]"  # the text the bot gets for pictures sent without a caption
+_BOUNDARY = re.compile(r'boundary="?([0-9A-Za-z\'()+_,\-./:=? ]{1,70})"?', re.I)
+_PARAM = re.compile(r';\s*([a-z*]+)="((?:[^"\\]|\\.)*)"', re.I)
+
+_TEXTS = {
+    "not_an_image": {
+        "fr": "Ce fichier n'est pas une image : seules les photos JPEG, PNG, WebP ou GIF "
+        "sont acceptées.",
+        "en": "This file is not a picture: only JPEG, PNG, WebP or GIF images are accepted.",
+    },
+    "too_large": {
+        "fr": "Ce fichier est trop lourd : 10 Mo au maximum.",
+        "en": "This file is too large: 10 MB at most.",
+    },
+    "empty_file": {"fr": "Ce fichier est vide.", "en": "This file is empty."},
+    "too_many_files": {
+        "fr": f"{MAX_FILES} images au maximum à la fois.",
+        "en": f"{MAX_FILES} pictures at most at once.",
+    },
+    "unknown_visitor": {
+        "fr": "Conversation inconnue : rechargez la page.",
+        "en": "Unknown conversation: please reload the page.",
+    },
+}
+
+
+def _text(key: str, language: str | None) -> str:
+    return _TEXTS[key]["en" if language == "en" else "fr"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a multipart/form-data body."""
+
+    name: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+@router.post(
+    "/api/chat/upload",
+    summary="The widget's picture upload",
+    description=(
+        "multipart/form-data: `client_id` (the widget's visitor UUID), 1-5 `file` parts "
+        "(JPEG, PNG, WebP or GIF, checked by content; 10 MiB in all), optional `text` and "
+        '`lang`. Answers `{"messages": [...]}`: the bot\'s answers as widget frames.'
+    ),
+)
+async def post_chat_upload(request: Request) -> JSONResponse:
+    language = normalise_language(request.query_params.get("lang"))
+    content_type = request.headers.get("content-type", "")
+    boundary = _BOUNDARY.search(content_type)
+    if not content_type.lower().startswith("multipart/form-data") or boundary is None:
+        raise _reject(415, "multipart_expected", "send multipart/form-data with a boundary")
+    try:
+        body = await _read_capped(request, MAX_BODY_BYTES + MAX_FIELD_BYTES)
+    except HTTPException as exc:  # too large: said in the visitor's language
+        if exc.status_code == 413:
+            raise _reject(413, "file_too_large", _text("too_large", language)) from None
+        raise
+    parts = parse_multipart(body, boundary.group(1).encode("latin-1"))
+    fields = {p.name: p.data for p in parts if p.filename is None}
+    language = normalise_language(_field(fields, "lang")) or language
+    client_id = _client_id(_field(fields, "client_id"))
+    if client_id is None:
+        raise _reject(422, "invalid_client_id", "client_id must be the widget's UUID")
+    files = [p for p in parts if p.name == "file" and p.filename is not None]
+    if not files:
+        raise _reject(422, "missing_file", "send at least one part named 'file'")
+    if len(files) > MAX_FILES:
+        raise _reject(422, "too_many_files", _text("too_many_files", language))
+    text = clean_text(_field(fields, "text") or "") or PLACEHOLDER
+    problem = check_text(text)
+    if problem is not None:
+        raise _reject(422, problem, "text is longer than 2000 characters")
+    for part in files:  # every file is checked before any is stored
+        _check_image(part, language)
+
+    hub: HubDeps = request.app.state.hub
+    known = await in_thread(
+        lambda: conversations.find_conversation(hub.uow_factory(), CHANNEL, client_id)
+    )
+    if known is None:  # the widget opens its conversation over the socket first
+        raise _reject(404, "unknown_visitor", _text("unknown_visitor", language))
+    root = Path(request.app.state.settings.upload_dir)
+    stored = await in_thread(_store_all, files, root)
+    try:
+        answers = await handle_customer_message(
+            hub, CHANNEL, client_id, text, {"language": language}, attachments=stored
+        )
+    except Exception:
+        _remove(stored)  # not recorded: nothing stays on disk for it
+        raise
+    log.info("web upload from %s: %d picture(s)", client_id, len(stored))
+    frames = [_frame("advisor" if a.author else "bot", a) for a in answers]
+    return JSONResponse({"messages": frames}, headers=CORS)
+
+
+def _reject(status: int, code: str, message: str) -> HTTPException:
+    """A refused upload the widget can read from another site (CORS)."""
+    return HTTPException(status, detail={"code": code, "message": message}, headers=CORS)
+
+
+def _check_image(part: Part, language: str | None) -> None:
+    if not part.data:
+        raise _reject(422, "empty_file", _text("empty_file", language))
+    if len(part.data) > MAX_UPLOAD_BYTES:
+        raise _reject(413, "file_too_large", _text("too_large", language))
+    if sniff_type(part.data) not in IMAGE_TYPES:
+        log.info("web upload refused: %r is not an image", part.filename)
+        raise _reject(415, "file_type_not_allowed", _text("not_an_image", language))
+
+
+def _store_all(files: list[Part], root: Path) -> list[NewAttachment]:
+    """Write every file (random names, outside the web root); all or none stay."""
+    stored: list[NewAttachment] = []
+    try:
+        for part in files:
+            actual = sniff_type(part.data) or ""
+            # The declared type is not trusted (a browser may say octet-stream): the bytes say.
+            path, size = store_upload(part.data, actual, root)
+            stored.append(
+                NewAttachment(
+                    kind=kind_of(actual),
+                    content_type=actual,
+                    filename=_safe_name(part.filename),
+                    storage_path=path,
+                    size=size,
+                )
+            )
+    except (InvalidValue, OSError):
+        _remove(stored)
+        raise
+    return stored
+
+
+def _remove(stored: list[NewAttachment]) -> None:
+    for item in stored:
+        if item.storage_path:
+            with suppress(OSError):
+                Path(item.storage_path).unlink()
+
+
+def _safe_name(filename: str | None) -> str | None:
+    """The name the visitor's file had, for staff to read (never used as a path)."""
+    if not filename:
+        return None
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return name[:255] or None
+
+
+def _field(fields: dict[str, bytes], name: str) -> str | None:
+    value = fields.get(name)
+    if value is None or len(value) > MAX_FIELD_BYTES:
+        return None
+    return value.decode("utf-8", errors="replace")
+
+
+def parse_multipart(body: bytes, boundary: bytes) -> list[Part]:
+    """The parts of a multipart/form-data body (RFC 7578); malformed parts are skipped."""
+    parts: list[Part] = []
+    delimiter = b"--" + boundary
+    chunks = body.split(delimiter)
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):  # the closing delimiter
+            break
+        chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk
+        head, separator, data = chunk.partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        if data.endswith(b"\r\n"):
+            data = data[:-2]
+        headers: dict[str, str] = {}
+        for line in head.decode("utf-8", errors="replace").split("\r\n"):
+            key, colon, value = line.partition(":")
+            if colon:
+                headers[key.strip().lower()] = value.strip()
+        disposition = headers.get("content-disposition", "")
+        if not disposition.lower().startswith("form-data"):
+            continue
+        params = {k.lower(): v.replace('\\"', '"') for k, v in _PARAM.findall(disposition)}
+        if "name" not in params:
+            continue
+        parts.append(
+            Part(params["name"], params.get("filename"), headers.get("content-type"), data)
+        )
+    return parts
