@@ -15,6 +15,8 @@ from core.errors import (
     AdvisorFull,
     AlreadyOpen,
     AlreadyTaken,
+    BannedFromRoom,
+    CapacityBelowMembers,
     Conflict,
     Forbidden,
     InvalidCredentials,
@@ -22,7 +24,11 @@ from core.errors import (
     InvalidValue,
     NoAdvisorAvailable,
     NotFound,
+    NotRoomMember,
     PitlaneError,
+    RateLimited,
+    RoomClosed,
+    RoomFull,
     SlotTaken,
     SlotUnavailable,
     TooManyAttempts,
@@ -45,6 +51,13 @@ _DOMAIN_STATUS: list[tuple[type[PitlaneError], int]] = [
     (Conflict, 409),
     (NoAdvisorAvailable, 409),
     (TooManyAttempts, 429),
+    # chat rooms (docs/rooms.md)
+    (RoomFull, 409),
+    (RoomClosed, 409),
+    (CapacityBelowMembers, 409),
+    (BannedFromRoom, 403),
+    (NotRoomMember, 403),
+    (RateLimited, 429),
 ]
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
@@ -64,7 +77,7 @@ def domain_status(exc: PitlaneError) -> int:
 
 def domain_headers(exc: PitlaneError) -> dict[str, str] | None:
     """Headers a domain error implies: Retry-After for a rate limit."""
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, (TooManyAttempts, RateLimited)):
         return {"Retry-After": str(max(1, int(exc.retry_after_seconds)))}
     return None
 

@@ -11,12 +11,27 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from backoffice import admin_pages, console_socket, health, outbox_pages, pages, staff_pages
+from backoffice import (
+    admin_pages,
+    console_socket,
+    health,
+    notifications_pages,
+    outbox_pages,
+    pages,
+    rooms_pages,
+    service_pages,
+    staff_pages,
+    workshop_pages,
+)
 from backoffice.api import admin, bookings, handoffs, messages, staff
+from backoffice.api import notifications as notifications_api
+from backoffice.api import rooms as rooms_api
+from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
-from backoffice.security import SecurityHeaders
+from backoffice.scheduler import scheduler_running
+from backoffice.security import SecurityHeaders, tile_sources
 from backoffice.settings import WebSettings
-from channels import web
+from channels import rooms_socket, sse, uploads, web
 from channels.handoff import handoff_tasks
 from channels.hub import HubDeps
 from channels.intents import load_intents
@@ -46,7 +61,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if app.state.telegram is not None:
             await app.state.telegram.start()
         try:
-            async with handoff_tasks(app.state.hub, settings.handoff_sweep_seconds):
+            async with (
+                handoff_tasks(app.state.hub, settings.handoff_sweep_seconds),
+                scheduler_running(settings, app.state.hub) as scheduler,
+            ):
+                app.state.scheduler = scheduler  # None when off (PITLANE_SCHEDULER=off)
                 yield
         finally:
             if app.state.telegram is not None:
@@ -61,6 +80,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
+    app.state.scheduler = None  # backoffice/scheduler.py, set while the app runs
     app.state.uow_factory = uow_from_settings(settings)
     senders: dict[str, ChannelSender] = {}  # push channels' senders, filled below
     app.state.hub = HubDeps(
@@ -80,10 +100,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     if app.state.whatsapp is not None:
         senders.update(app.state.whatsapp.senders)
     install_error_handlers(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, img_sources=tile_sources(settings.map_tiles_url))
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(uploads.router)
     app.include_router(telegram_router)
     app.include_router(whatsapp_router)
     app.include_router(bookings.router)
@@ -95,6 +116,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(outbox_pages.router)
     app.include_router(console_socket.router)
+    # chat rooms and commercial notifications (docs/rooms.md)
+    app.include_router(rooms_api.router)
+    app.include_router(notifications_api.router)
+    app.include_router(rooms_pages.router)
+    app.include_router(notifications_pages.router)
+    app.include_router(rooms_socket.router)
+    app.include_router(sse.router)
+    # workshop staff pages and service settings (docs/workshop.md)
+    app.include_router(workshop_pages.router)
+    app.include_router(service_pages.router)
+    app.include_router(workshop_api.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
+    if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
+        app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")
     app.mount("/assets", StaticFiles(directory=Path(__file__).parent / "static"), name="assets")
     return app

@@ -347,12 +347,15 @@ def test_every_staff_route_refuses_anonymous_callers(client: TestClient) -> None
             assert response.status_code == 401, (method, path, response.status_code)
 
 
+CUSTOMER_SOCKETS = {"/ws/chat", "/ws/rooms"}  # the widget's assistant and rooms tabs
+
+
 def test_every_staff_socket_refuses_anonymous_callers(client: TestClient) -> None:
     sockets = [p for _, p, kind in every_route(client.app) if kind == "websocket"]
     assert "/ws/console" in sockets
 
     for path in sockets:
-        if path == "/ws/chat":  # the customers' widget
+        if path in CUSTOMER_SOCKETS:
             continue
         with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(path) as ws:
             ws.receive_json()

@@ -1,0 +1,110 @@
+"""Fan a claimed commercial notification out: the web widgets' SSE streams (bus publish) and
+the Telegram/WhatsApp customers of its audience (stored, then delivered as a proactive
+message: the opt-out is honoured by `deliver`).
+
+`dispatch_due_notifications(app, now)` is what a scheduler calls every few seconds: it claims
+the due ones with a conditional UPDATE (one replica wins each) and fans each one out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from channels import store
+from channels.deps import HubDeps, in_thread
+from channels.messages import OutgoingMessage
+from channels.outbound import deliver
+from channels.sse import NOTIFICATIONS_TOPIC, notification_event
+from core import notifications
+from core.notifications import NotificationView, Recipient
+
+log = logging.getLogger(__name__)
+SENDER = "notification"
+CONCURRENT_SENDS = 8
+
+
+def channel_text(view: NotificationView) -> str:
+    """The notification as one chat message (Telegram, WhatsApp)."""
+    parts = [view.title, view.body]
+    if view.link:
+        parts.append(view.link)
+    return "\n\n".join(parts)
+
+
+async def fan_out(deps: HubDeps, view: NotificationView) -> int:
+    """Publish to the open widgets, deliver to channel customers, mark it sent; returns how
+    many channel messages were delivered."""
+    await deps.bus.publish(NOTIFICATIONS_TOPIC, notification_event(view))
+    recipients: list[Recipient] = await in_thread(
+        lambda: notifications.channel_recipients(deps.uow_factory(), view.id, list(deps.senders))
+    )
+    gate = asyncio.Semaphore(CONCURRENT_SENDS)
+    message = OutgoingMessage(text=channel_text(view))
+
+    async def send(recipient: Recipient) -> bool:
+        async with gate:
+            message_id = await in_thread(
+                store.store_out_of_turn,
+                deps.uow_factory,
+                recipient.conversation_id,
+                SENDER,
+                message,
+            )
+            sent = await deliver(
+                deps,
+                recipient.channel,
+                recipient.external_id,
+                message_id,
+                message,
+                proactive=True,
+            )
+            if sent:
+                await in_thread(
+                    lambda: notifications.record_receipts(
+                        deps.uow_factory(),
+                        [(view.id, recipient.conversation_id, recipient.channel)],
+                        deps.now(),
+                    )
+                )
+            return sent
+
+    results = await asyncio.gather(*(send(r) for r in recipients), return_exceptions=True)
+    for failure in (r for r in results if isinstance(r, BaseException)):
+        log.error("notification %s: a delivery failed: %r", view.id, failure)
+    await in_thread(lambda: notifications.mark_sent(deps.uow_factory(), view.id))
+    return sum(1 for r in results if r is True)
+
+
+async def dispatch_due_notifications(app: Any, now: Any) -> list[int]:
+    """Claim the notifications due at `now` and fan each one out; returns their ids.
+
+    Safe to call from several web replicas at once (each notification is claimed once).
+    """
+    return await dispatch_due(app.state.hub, now)
+
+
+async def dispatch_due(deps: HubDeps, now: Any) -> list[int]:
+    """`dispatch_due_notifications` for a caller holding the hub's dependencies (a
+    scheduler job: `await dispatch_due(current_context().deps.hub, utc_now())`)."""
+    claimed: list[NotificationView] = await in_thread(
+        lambda: notifications.claim_due_notifications(deps.uow_factory(), now)
+    )
+    for view in claimed:
+        try:
+            await fan_out(deps, view)
+        except Exception:
+            log.exception("notification %s could not be fanned out", view.id)
+    return [view.id for view in claimed]
+
+
+def send_in_background(app: Any, view: NotificationView) -> asyncio.Task[int]:
+    """Fan out a notification sent "now" without holding the admin's request."""
+    tasks: set[asyncio.Task[int]] | None = getattr(app.state, "notification_tasks", None)
+    if tasks is None:
+        tasks = app.state.notification_tasks = set()
+    task = asyncio.get_running_loop().create_task(fan_out(app.state.hub, view))
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return task

@@ -1,0 +1,219 @@
+"""Commercial notifications for the web widget, over Server-Sent Events.
+
+`GET /api/widget/notifications/stream?client_id=UUID[&last_event_id=N]` is a
+`text/event-stream` (EventSource): first what the customer missed since `Last-Event-ID`
+(the header EventSource sends when it reconnects, or the `last_event_id` query parameter a
+reopened page passes), then every new notification of their audience, live, as
+
+    id: <notification id>
+    event: notification
+    data: {"id", "title", "body", "link", "sent_at"}
+
+with a comment line (`: ping`) every `sse_heartbeat_seconds` (15) so proxies keep the stream
+open; no buffering (`X-Accel-Buffering: no`). An opted-out customer gets `204 No Content`,
+which tells EventSource to stop. Receipts are written in small batches, off the stream.
+
+`GET|POST /api/widget/notifications/subscription` read and set the widget's switch (a
+form-encoded POST: a "simple" cross-origin request, no preflight).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from channels.deps import HubDeps, in_thread
+from channels.web import _client_id
+from core import notifications
+from core.notifications import AudienceProfile, NotificationView
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/widget/notifications", tags=["notifications"])
+
+NOTIFICATIONS_TOPIC = "notifications"
+DEFAULT_HEARTBEAT_SECONDS = 15.0
+RETRY_MS = 5000
+CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
+
+
+def notification_event(view: NotificationView) -> dict[str, Any]:
+    """What is published on the bus and sent to the browser."""
+    return {
+        "id": view.id,
+        "title": view.title,
+        "body": view.body,
+        "link": view.link,
+        "audience": view.audience,
+        "language": view.language,
+        "sent_at": view.sent_at.isoformat() if view.sent_at else None,
+    }
+
+
+def sse_frame(event: dict[str, Any]) -> str:
+    shown = {k: event[k] for k in ("id", "title", "body", "link", "sent_at")}
+    return f"id: {event['id']}\nevent: notification\ndata: {json.dumps(shown)}\n\n"
+
+
+@router.get("/stream")
+async def notification_stream(
+    request: Request,
+    client_id: str = Query(max_length=40),
+    last_event_id: int | None = Query(None, ge=0, le=2**31 - 1),
+) -> Response:
+    """The customer's notifications, live, after what they missed since Last-Event-ID."""
+    visitor = _visitor(client_id)
+    header = request.headers.get("last-event-id", "").strip()
+    cursor = int(header) if header.isdigit() and len(header) < 11 else last_event_id
+    hub: HubDeps = request.app.state.hub
+    profile: AudienceProfile = await in_thread(
+        lambda: notifications.customer_profile(hub.uow_factory(), "web", visitor)
+    )
+    if profile.opted_out:
+        return Response(status_code=204, headers=CORS)
+    # the app state may carry a shorter heartbeat (tests, the benchmark)
+    heartbeat = float(
+        getattr(request.app.state, "sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
+    )
+    recorder = receipt_recorder(request.app.state)
+    headers = {
+        "Cache-Control": "no-cache, no-transform",
+        "X-Accel-Buffering": "no",
+        **CORS,
+    }
+    return StreamingResponse(
+        _events(hub, profile, cursor, heartbeat, recorder),
+        media_type="text/event-stream",
+        headers=headers,
+    )
+
+
+async def _events(
+    hub: HubDeps,
+    profile: AudienceProfile,
+    cursor: int | None,
+    heartbeat: float,
+    recorder: ReceiptRecorder,
+) -> AsyncIterator[str]:
+    # Subscribe before reading what was missed: nothing falls between the two.
+    async with hub.bus.subscribe(NOTIFICATIONS_TOPIC) as live:
+        yield f"retry: {RETRY_MS}\n: connected\n\n"
+        missed = await in_thread(
+            lambda: notifications.missed_notifications(hub.uow_factory(), profile, cursor)
+        )
+        shown: set[int] = set()
+        for view in missed:
+            shown.add(view.id)
+            yield sse_frame(notification_event(view))
+            recorder.add(view.id, profile.conversation_id)
+        while True:
+            try:
+                event = await asyncio.wait_for(live.get(), heartbeat)
+            except asyncio.TimeoutError:
+                yield ": ping\n\n"
+                continue
+            if event.get("id") in shown or not _is_for(profile, event):
+                continue
+            shown.add(event["id"])
+            yield sse_frame(event)
+            recorder.add(event["id"], profile.conversation_id)
+
+
+def _is_for(profile: AudienceProfile, event: dict[str, Any]) -> bool:
+    if profile.opted_out:
+        return False
+    if event.get("audience") == "opted_in":
+        return profile.subscribed
+    if event.get("audience") == "language":
+        return profile.language == event.get("language")
+    return True
+
+
+@router.get("/subscription")
+async def get_subscription(request: Request, client_id: str = Query(max_length=40)) -> Response:
+    """Whether the customer receives notifications (`subscribed`: explicitly opted in)."""
+    visitor = _visitor(client_id)
+    hub: HubDeps = request.app.state.hub
+    profile = await in_thread(
+        lambda: notifications.customer_profile(hub.uow_factory(), "web", visitor)
+    )
+    return _subscription(profile)
+
+
+@router.post("/subscription")
+async def set_subscription(request: Request) -> Response:
+    """The widget's switch, form-encoded: `client_id`, `subscribed` ("1" yes, "0" opt out)."""
+    from backoffice.auth import form_fields  # the form parser shared by the web app
+
+    fields = await form_fields(request)
+    visitor = _visitor(fields.get("client_id", ""))
+    if fields.get("subscribed") not in ("0", "1"):
+        raise HTTPException(
+            422, detail={"code": "invalid_request", "message": "subscribed is 0 or 1"}
+        )
+    wanted = fields["subscribed"] == "1"
+    hub: HubDeps = request.app.state.hub
+    profile = await in_thread(
+        lambda: notifications.set_subscription(hub.uow_factory(), "web", visitor, wanted, hub.now())
+    )
+    return _subscription(profile)
+
+
+def _subscription(profile: AudienceProfile) -> JSONResponse:
+    body = {"subscribed": profile.subscribed, "opted_out": profile.opted_out}
+    return JSONResponse(body, headers=CORS)
+
+
+def _visitor(client_id: str) -> str:
+    visitor = _client_id(client_id)
+    if visitor is None:
+        raise HTTPException(
+            422, detail={"code": "invalid_client_id", "message": "client_id must be a UUID"}
+        )
+    return visitor
+
+
+class ReceiptRecorder:
+    """Writes "received" rows in batches: a notification reaching 1,000 open widgets makes
+    a few INSERTs, not 1,000 transactions on the stream's path."""
+
+    def __init__(self, hub: HubDeps, delay: float = 0.2) -> None:
+        self.hub = hub
+        self.delay = delay
+        self._pending: list[tuple[int, int, str]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, notification_id: int, conversation_id: int, channel: str = "web") -> None:
+        self._pending.append((notification_id, conversation_id, channel))
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.delay)
+        await self.flush()
+
+    async def flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:500], self._pending[500:]
+            try:
+                await in_thread(
+                    lambda b=batch: notifications.record_receipts(
+                        self.hub.uow_factory(), b, self.hub.now()
+                    )
+                )
+            except Exception:  # receipts are statistics: log, never break the stream
+                log.exception("could not record %d notification receipts", len(batch))
+
+
+def receipt_recorder(state: Any) -> ReceiptRecorder:
+    """The app's recorder, made on first use."""
+    recorder = getattr(state, "notification_receipts", None)
+    if recorder is None:
+        recorder = ReceiptRecorder(state.hub)
+        state.notification_receipts = recorder
+    return recorder
