@@ -19,6 +19,7 @@ from backoffice import (
     outbox_pages,
     pages,
     rooms_pages,
+    rules_pages,
     service_pages,
     staff_pages,
     workshop_pages,
@@ -126,6 +127,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # workshop staff pages and service settings (docs/workshop.md)
     app.include_router(workshop_pages.router)
     app.include_router(service_pages.router)
+    app.include_router(rules_pages.router)
     app.include_router(workshop_api.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list

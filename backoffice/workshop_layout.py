@@ -28,6 +28,7 @@ NAV = (
     ("complaints", "/staff/complaints", "nav_complaints", False),
     ("surveys", "/staff/surveys", "nav_surveys", False),
     ("services", "/staff/admin/services", "nav_services", True),
+    ("rules", "/staff/admin/rules", "nav_rules", True),
     ("admin", "/staff/admin/tokens", "nav_admin", True),
 )
 

@@ -1,0 +1,135 @@
+"""The admin page of the group's rules: reminder and survey delays, the 1000 km visit's
+eligibility (core/group_rules.py)."""
+
+from __future__ import annotations
+
+from dataclasses import fields as dataclass_fields
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from backoffice.api.deps import CoreDep
+from backoffice.auth import StaffSession, form_fields
+from backoffice.staff_pages import page_lang, page_session
+from backoffice.templating import Safe, tag
+from backoffice.workshop_layout import alerts, element, hidden, staff_page
+from backoffice.workshop_texts import code_text, workshop_texts
+from core.errors import InvalidValue
+from core.group_rules import GroupRules, get_rules, update_rules
+
+router = APIRouter(prefix="/staff/admin", include_in_schema=False)
+
+PATH = "/staff/admin/rules"
+# form field -> its label's text key, in the order shown, by fieldset
+FIELDSETS = (
+    (
+        "rules_reminders",
+        (
+            ("reminder_hours_before", "rules_reminder_hours"),
+            ("survey_delay_hours", "rules_survey_hours"),
+        ),
+    ),
+    (
+        "rules_visit",
+        (
+            ("visit_1000_min_km", "rules_min_km"),
+            ("visit_1000_max_km", "rules_max_km"),
+            ("visit_1000_max_age_days", "rules_max_age"),
+        ),
+    ),
+)
+
+
+@router.get("/rules")
+async def get_rules_page(request: Request, core: CoreDep) -> Response:
+    """Admins: the rules in force, in a form."""
+    session = await page_session(request, core, admin=True)
+    if not isinstance(session, StaffSession):
+        return session
+    rules = await core.run(get_rules)
+    return _page(request, session, _as_form(rules))
+
+
+@router.post("/rules")
+async def post_rules_form(request: Request, core: CoreDep) -> Response:
+    """Save the rules; a value out of range is refused with the reason, nothing changes."""
+    session = await page_session(request, core, admin=True, write=True)
+    if not isinstance(session, StaffSession):
+        return session
+    t = workshop_texts(page_lang(request))
+    typed = await form_fields(request)
+    values = {f.name: typed.get(f.name, "").strip() for f in dataclass_fields(GroupRules)}
+    try:
+        rules = GroupRules(**{name: _whole(text) for name, text in values.items()})
+        saved = await core.run(update_rules, rules)
+    except InvalidValue as exc:
+        problem = t["error_rules"].format(message=code_text(t, exc.code, exc.message))
+        return _page(request, session, values, alerts((problem, "error")), 422)
+    return _page(request, session, _as_form(saved), alerts((t["rules_saved"], "success")))
+
+
+def _whole(text: str) -> int:
+    if not text.lstrip("-").isdigit() or len(text) > 9:
+        raise InvalidValue("not_a_number", "a whole number is expected")
+    return int(text)
+
+
+def _as_form(rules: GroupRules) -> dict[str, str]:
+    return {f.name: str(getattr(rules, f.name)) for f in dataclass_fields(GroupRules)}
+
+
+def _page(
+    request: Request,
+    session: StaffSession,
+    values: dict[str, str],
+    alert: Safe | str = "",
+    status: int = 200,
+) -> Response:
+    t = workshop_texts(page_lang(request))
+    sets = "".join(
+        tag(
+            "fieldset",
+            Safe(
+                tag("legend", t[legend])
+                + "".join(
+                    tag(
+                        "label",
+                        Safe(
+                            t[label]
+                            + element(
+                                "input",
+                                type="number",
+                                name=name,
+                                value=values.get(name, ""),
+                                min=0,
+                                required=True,
+                            )
+                        ),
+                        class_="field",
+                    )
+                    for name, label in entries
+                )
+            ),
+            class_="settings-grid",
+        )
+        for legend, entries in FIELDSETS
+    )
+    form = (
+        f'<form class="stack-form" method="post" action="{PATH}" data-rules="form">'
+        + hidden("csrf_token", session.csrf_token)
+        + sets
+        + tag(
+            "div", tag("button", t["rules_save"], class_="btn", type="submit"), class_="button-row"
+        )
+        + "</form>"
+    )
+    return staff_page(
+        request,
+        session,
+        page="rules",
+        title_key="rules_title",
+        lead_key="rules_lead",
+        content=tag("section", Safe(form), class_="panel"),
+        alert=alert,
+        status=status,
+    )
