@@ -1,6 +1,8 @@
 """Fan a claimed commercial notification out: the web widgets' SSE streams (bus publish) and
 the Telegram/WhatsApp customers of its audience (stored, then delivered as a proactive
-message: the opt-out is honoured by `deliver`).
+message: the opt-out is honoured by `deliver`). Each channel message ends with how to
+unsubscribe from offers in the conversation's language (OFFRES STOP on WhatsApp; /stopoffres
+and an inline button on Telegram).
 
 `dispatch_due_notifications(app, now)` is what a scheduler calls every few seconds: it claims
 the due ones with a conditional UPDATE (one replica wins each) and fans each one out.
@@ -14,9 +16,10 @@ from typing import Any
 
 from channels import store
 from channels.deps import HubDeps, in_thread
-from channels.messages import OutgoingMessage
+from channels.messages import Button, OutgoingMessage
 from channels.outbound import deliver
 from channels.sse import NOTIFICATIONS_TOPIC, notification_event
+from channels.texts import OFFERS_UNSUBSCRIBE_PAYLOAD, offers_text, say
 from core import notifications
 from core.notifications import NotificationView, Recipient
 
@@ -33,6 +36,18 @@ def channel_text(view: NotificationView) -> str:
     return "\n\n".join(parts)
 
 
+def channel_message(view: NotificationView, recipient: Recipient) -> OutgoingMessage:
+    """The notification for one channel customer: its text, then one line saying how to
+    unsubscribe (and, on Telegram, an unsubscribe button)."""
+    footer = offers_text("offers_footer", recipient.channel, recipient.language)
+    text = channel_text(view) if footer is None else f"{channel_text(view)}\n\n{footer}"
+    buttons: list[Button] = []
+    if recipient.channel == "telegram":
+        title = say("offers_unsubscribe_button", recipient.language)
+        buttons = [Button(title, OFFERS_UNSUBSCRIBE_PAYLOAD)]
+    return OutgoingMessage(text=text, buttons=buttons)
+
+
 async def fan_out(deps: HubDeps, view: NotificationView) -> int:
     """Publish to the open widgets, deliver to channel customers, mark it sent; returns how
     many channel messages were delivered."""
@@ -41,9 +56,9 @@ async def fan_out(deps: HubDeps, view: NotificationView) -> int:
         lambda: notifications.channel_recipients(deps.uow_factory(), view.id, list(deps.senders))
     )
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
-    message = OutgoingMessage(text=channel_text(view))
 
     async def send(recipient: Recipient) -> bool:
+        message = channel_message(view, recipient)
         async with gate:
             message_id = await in_thread(
                 store.store_out_of_turn,

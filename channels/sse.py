@@ -125,13 +125,7 @@ async def _events(
 
 
 def _is_for(profile: AudienceProfile, event: dict[str, Any]) -> bool:
-    if profile.opted_out:
-        return False
-    if event.get("audience") == "opted_in":
-        return profile.subscribed
-    if event.get("audience") == "language":
-        return profile.language == event.get("language")
-    return True
+    return notifications.reaches(profile, event.get("audience"), event.get("language"))
 
 
 @router.get("/subscription")

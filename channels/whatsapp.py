@@ -8,6 +8,10 @@ and the processing (media download, the hub, delivery) runs after it. Replies go
 through the REST API (`deliver`), never as TwiML. WhatsApp has no free buttons here: a
 message's buttons become a numbered list, and a customer's "2" (or the choice's words) is
 mapped back to the payload of the last list offered since their previous message.
+
+Keywords are taken before the dialogue: STOP / START (every proactive message; STOP wins
+over everything), then, on WhatsApp, OFFRES / OFFERS (commercial offers: yes) and
+OFFRES STOP / OFFERS STOP (offers: no), answered in the keyword's language.
 """
 
 from __future__ import annotations
@@ -36,8 +40,9 @@ from channels.hub import clean_text, valid_external_id
 from channels.messages import Button, OutgoingMessage
 from channels.outbound import ChannelSender, PermanentSendError, TransientSendError
 from channels.provider_turn import converse, send_new
+from channels.texts import offers_text
 from channels.web import _read_capped, _reject
-from core import conversations, files
+from core import conversations, files, notifications
 from core.errors import InvalidValue
 from core.parsing import match_choice, normalize
 
@@ -49,6 +54,19 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 STATUS_PATH = "/webhooks/twilio/status"
 STOP_WORDS = frozenset({"STOP", "STOPALL", "ARRET", "UNSUBSCRIBE"})
 START_WORDS = frozenset({"START", "UNSTOP"})
+# commercial offers: the keyword -> (subscribed, the language to answer in)
+OFFERS_WORDS = {
+    "OFFRES": (True, "fr"),
+    "OFFRE": (True, "fr"),
+    "OFFERS": (True, "en"),
+    "OFFER": (True, "en"),
+    "OFFRES STOP": (False, "fr"),
+    "OFFRE STOP": (False, "fr"),
+    "STOP OFFRES": (False, "fr"),
+    "OFFERS STOP": (False, "en"),
+    "OFFER STOP": (False, "en"),
+    "STOP OFFERS": (False, "en"),
+}
 _TEXTS = {
     "opted_out": {
         "fr": "C'est noté : vous ne recevrez plus de messages de notre part. "
@@ -264,6 +282,10 @@ async def _process(
     if word in STOP_WORDS or word in START_WORDS:
         await _opt(hub, kind, external_id, body, opted_out=word in STOP_WORDS)
         return
+    offers = OFFERS_WORDS.get(word.strip(" .!")) if kind == "whatsapp" else None
+    if offers is not None:
+        await _offers(hub, kind, external_id, body, *offers)
+        return
     location = _location(params)
     media = await _download_media(channel, params)
     text = body or _placeholder(location, media)
@@ -305,19 +327,42 @@ async def _opt(hub: HubDeps, kind: str, external_id: str, text: str, *, opted_ou
     conversation = await in_thread(
         conversations.get_or_create_conversation, hub.uow_factory(), kind, external_id
     )
+    language = "en" if (conversation.language or "").startswith("en") else "fr"
+    reply = _TEXTS["opted_out" if opted_out else "opted_in"][language]
+    await _answer_keyword(hub, kind, external_id, conversation.id, text, reply)
+
+
+async def _offers(
+    hub: HubDeps, kind: str, external_id: str, text: str, subscribed: bool, language: str
+) -> None:
+    """OFFRES / OFFRES STOP: the offers subscription, recorded in core; STOP stays in force."""
+    profile = await in_thread(
+        lambda: notifications.set_offers(
+            hub.uow_factory(), kind, external_id, subscribed, hub.now(), language
+        )
+    )
+    key = "offers_on" if subscribed else "offers_off"
+    if subscribed and profile.opted_out:
+        key = "offers_held_by_stop"
+    reply = offers_text(key, kind, language) or ""
+    await _answer_keyword(hub, kind, external_id, profile.conversation_id, text, reply)
+
+
+async def _answer_keyword(
+    hub: HubDeps, kind: str, external_id: str, conversation_id: int, text: str, reply: str
+) -> None:
+    """Store the customer's keyword as answered, then send the reply (not via the bot)."""
     await in_thread(
         lambda: conversations.record_message(
             hub.uow_factory(),
-            conversation.id,
+            conversation_id,
             direction="in",
             sender=store.CUSTOMER,
             text=text,
             status="answered",
         )
     )
-    language = "en" if (conversation.language or "").startswith("en") else "fr"
-    reply = _TEXTS["opted_out" if opted_out else "opted_in"][language]
-    await send_new(hub, kind, external_id, conversation.id, OutgoingMessage(text=reply))
+    await send_new(hub, kind, external_id, conversation_id, OutgoingMessage(text=reply))
 
 
 def _location(params: dict[str, str]) -> dict[str, Any] | None:

@@ -9,8 +9,10 @@ their Telegram/WhatsApp channel), which gives the history's count.
 
 Audiences (docs/rooms.md): customers are conversations on a channel that can show a
 notification (web widget, Telegram, WhatsApp). `all`: every one not opted out; `opted_in`:
-those who said yes explicitly (the widget's switch) and not opted out since; `language`:
-those whose conversation language is that one (no language known counts as French).
+those who said yes explicitly (the widget's switch, OFFRES on WhatsApp, /offres on Telegram)
+and not opted out since; `language`: those whose conversation language is that one (no
+language known counts as French). A customer who said no to offers (OFFRES STOP,
+/stopoffres) is in no audience, and an opt-out (STOP) always wins over a yes.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ DEFAULT_LANGUAGE = "fr"
 RECEIVING_CHANNELS = ("web", "telegram", "whatsapp")
 TITLE_MAX = 120
 BODY_MAX = 1000
-LINK_MAX = 500
+# Title, text, link and the unsubscribe line fit in one WhatsApp message (1,600 characters).
+LINK_MAX = 300
 PAST_TOLERANCE = timedelta(minutes=1)  # "at a set time" a little in the past = now
 CATCH_UP_LIMIT = 20
 _LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -70,6 +73,7 @@ class AudienceProfile:
     language: str
     opted_out: bool
     subscribed: bool
+    declined: bool = False  # said no to commercial offers (OFFRES STOP, /stopoffres)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Recipient:
     conversation_id: int
     channel: str
     external_id: str
+    language: str = DEFAULT_LANGUAGE  # the conversation's (none known counts as French)
 
 
 def create_notification(
@@ -238,11 +243,19 @@ def channel_recipients(
             NotificationReceipt.notification_id == notification_id
         )
         stmt = _audience(
-            select(Conversation.id, Conversation.channel, Conversation.external_id),
+            select(
+                Conversation.id,
+                Conversation.channel,
+                Conversation.external_id,
+                Conversation.language,
+            ),
             notification.audience,
             notification.language,
         ).where(Conversation.channel.in_(wanted), Conversation.id.not_in(received))
-        return [Recipient(*row) for row in uow.session.execute(stmt.order_by(Conversation.id))]
+        return [
+            Recipient(row.id, row.channel, row.external_id, row.language or DEFAULT_LANGUAGE)
+            for row in uow.session.execute(stmt.order_by(Conversation.id))
+        ]
 
 
 def customer_profile(uow: UnitOfWork, channel: str, external_id: str) -> AudienceProfile:
@@ -267,17 +280,23 @@ def customer_profile(uow: UnitOfWork, channel: str, external_id: str) -> Audienc
             language=row.language or DEFAULT_LANGUAGE,
             opted_out=row.opted_out_at is not None,
             subscribed=bool(row.subscribed) and row.opted_out_at is None,
+            declined=row.subscribed is False,
         )
 
 
 def is_for(profile: AudienceProfile, notification: NotificationView) -> bool:
     """Whether `notification` goes to that customer (never when they opted out)."""
-    if profile.opted_out or profile.channel not in RECEIVING_CHANNELS:
+    return reaches(profile, notification.audience, notification.language)
+
+
+def reaches(profile: AudienceProfile, audience: object, language: object) -> bool:
+    """Whether a notification for `audience` (and `language`) goes to that customer."""
+    if profile.opted_out or profile.declined or profile.channel not in RECEIVING_CHANNELS:
         return False
-    if notification.audience == "opted_in":
+    if audience == "opted_in":
         return profile.subscribed
-    if notification.audience == "language":
-        return profile.language == notification.language
+    if audience == "language":
+        return profile.language == language
     return True
 
 
@@ -338,17 +357,7 @@ def set_subscription(
     conversation = get_or_create_conversation(uow, channel, external_id)
     with uow:
         session = uow.session
-        dialect = session.get_bind().dialect.name
-        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(NotificationSubscription.__table__).values(
-            conversation_id=conversation.id, subscribed=subscribed, updated_at=now
-        )
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["conversation_id"],
-                set_={"subscribed": subscribed, "updated_at": now},
-            )
-        )
+        _record_subscription(session, conversation.id, subscribed, now)
         session.execute(
             update(Conversation)
             .where(Conversation.id == conversation.id)
@@ -358,7 +367,50 @@ def set_subscription(
     return customer_profile(uow, channel, external_id)
 
 
+def set_offers(
+    uow: UnitOfWork,
+    channel: str,
+    external_id: str,
+    subscribed: bool,
+    now: datetime,
+    language: str | None = None,
+) -> AudienceProfile:
+    """A chat customer's yes or no to commercial offers (OFFRES / OFFRES STOP on WhatsApp,
+    /offres / /stopoffres on Telegram), recorded where the widget's switch records it. Only
+    offers: an opt-out of every proactive message (STOP) is neither set nor lifted, it keeps
+    winning until START. `language` ("fr"/"en", the keyword's) is kept when the
+    conversation has none yet."""
+    conversation = get_or_create_conversation(uow, channel, external_id, language)
+    with uow:
+        session = uow.session
+        _record_subscription(session, conversation.id, subscribed, now)
+        if language in LANGUAGES:
+            session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation.id, Conversation.language.is_(None))
+                .values(language=language)
+            )
+        uow.commit()
+    return customer_profile(uow, channel, external_id)
+
+
 # ---- helpers --------------------------------------------------------------------------
+
+
+def _record_subscription(
+    session: Session, conversation_id: int, subscribed: bool, now: datetime
+) -> None:
+    dialect = session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(NotificationSubscription.__table__).values(
+        conversation_id=conversation_id, subscribed=subscribed, updated_at=now
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["conversation_id"],
+            set_={"subscribed": subscribed, "updated_at": now},
+        )
+    )
 
 
 def _claim(session: Session, notification_id: int, now: datetime) -> bool:
@@ -373,8 +425,13 @@ def _claim(session: Session, notification_id: int, now: datetime) -> bool:
 
 
 def _audience(stmt: Select, audience: str, language: str | None) -> Select:
+    declined = select(NotificationSubscription.conversation_id).where(
+        NotificationSubscription.subscribed.is_(False)
+    )
     stmt = stmt.where(
-        Conversation.channel.in_(RECEIVING_CHANNELS), Conversation.opted_out_at.is_(None)
+        Conversation.channel.in_(RECEIVING_CHANNELS),
+        Conversation.opted_out_at.is_(None),
+        Conversation.id.not_in(declined),
     )
     if audience == "opted_in":
         stmt = stmt.join(

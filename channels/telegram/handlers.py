@@ -4,6 +4,8 @@ the hub (`handle_customer_message`), whose answers are sent back to the chat.
 Telegram external id = the user's id (also their private chat's id). Updates of one user are
 handled one at a time (a lock per user) while different users are served concurrently.
 Files are stored with core `store_upload` and attached to the stored inbound message.
+The offers commands (/offres, /stopoffres, ...) and the unsubscribe button are answered here,
+before the dialogue (channels/telegram/offers.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     MessageHandler,
     TypeHandler,
@@ -31,6 +34,7 @@ from channels.hub import clean_text
 from channels.provider_turn import converse
 from channels.store import NewAttachment
 from channels.telegram.buttons import resolve_payload
+from channels.telegram.offers import OFFERS_COMMANDS, UNSUBSCRIBE_PATTERN, answer_offers
 from channels.telegram.send import CHANNEL
 from channels.texts import say
 from core import conversations
@@ -84,6 +88,10 @@ class TelegramHandlers:
     def install(self, application: Application) -> None:
         """Register the callbacks and the error handler on `application`."""
         application.add_handler(TypeHandler(Update, self.skip_duplicate), group=-1)
+        application.add_handler(CommandHandler(list(OFFERS_COMMANDS), self.on_offers_command))
+        application.add_handler(
+            CallbackQueryHandler(self.on_unsubscribe_button, pattern=UNSUBSCRIBE_PATTERN)
+        )
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(filters.TEXT, self.on_text))
         application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, self.on_file))
@@ -128,6 +136,31 @@ class TelegramHandlers:
             return
         async with self._lock(user.id):
             await self._hub_turn(context, user, payload)
+
+    async def on_offers_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/offres or /offers: commercial offers on; /stopoffres or /stopoffers: off."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or not message.text:
+            return
+        command = message.text.split()[0][1:].split("@")[0].lower()
+        subscribed, language = OFFERS_COMMANDS[command]
+        async with self._lock(user.id):
+            await answer_offers(
+                self.hub, str(user.id), message.text, subscribed, language, reply_language=language
+            )
+
+    async def on_unsubscribe_button(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """The "Ne plus recevoir" button under an offer: answered at once, offers off."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return
+        await query.answer()
+        async with self._lock(user.id):
+            await answer_offers(
+                self.hub, str(user.id), str(query.data), False, telegram_language(user)
+            )
 
     async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo (its largest size) or a document: stored, attached, its caption as text."""
