@@ -60,6 +60,9 @@ WORKFLOW_SLOTS = (
     "quote_number",
     "workshop_outcome",
     "workshop_book",
+    # callback request (actions/callback.py)
+    "callback_phone",
+    "callback_note",
     "requested_slot",
 )
 

@@ -288,12 +288,15 @@ async def _callbacks_page(
 def _callback_card(
     task: CallbackView, session: StaffSession, t: dict[str, str], lang: str, tz: str
 ) -> str:
-    contacts = " · ".join(x for x in (task.customer_phone, task.customer_email) if x)
+    # the number to call (given with a callback request, else the customer's) is a link
+    phone = tag("a", task.customer_phone, href=f"tel:{task.customer_phone}")
+    contacts = [phone] if task.customer_phone else []
+    contacts += [tag("span", task.customer_email)] if task.customer_email else []
     head = (
         tag("span", task.reference, class_="ref")
         + tag("span", t.get(f"kind_{task.kind}", task.kind), class_="badge badge-open")
         + tag("strong", task.customer_name or t["anonymous_customer"])
-        + tag("span", contacts, class_="meta")
+        + tag("span", Safe(" · ".join(contacts)), class_="meta", data_phone=task.customer_phone)
         + tag(
             "span",
             " · ".join(x for x in (task.agency_name, when(task.created_at, tz, lang)) if x),

@@ -41,8 +41,8 @@ _FR = {
     "anonymous_customer": "Client non identifié",
     # callbacks
     "callbacks_title": "Rappels à faire",
-    "callbacks_lead": "Clients à rappeler (devis de réparation) : appelez-les puis notez le "
-    "résultat.",
+    "callbacks_lead": "Clients à rappeler (devis de réparation, demandes de rappel du chat) : "
+    "appelez-les puis notez le résultat.",
     "callbacks_empty": "Aucun rappel en attente.",
     "col_quote": "Devis",
     "col_note": "Note",
@@ -201,7 +201,8 @@ _EN = {
     "no_details": "—",
     "anonymous_customer": "Unidentified customer",
     "callbacks_title": "Callbacks to make",
-    "callbacks_lead": "Customers to call back (repair quotes): call them, then note the outcome.",
+    "callbacks_lead": "Customers to call back (repair quotes, callback requests from the chat): "
+    "call them, then note the outcome.",
     "callbacks_empty": "No callback waiting.",
     "col_quote": "Quote",
     "col_note": "Note",

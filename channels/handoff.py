@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 ASK_PAYLOAD = "/ask_advisor"
 CANCEL_PAYLOAD = "/cancel_advisor"
+CALLBACK_PAYLOAD = "/request_callback"  # starts Rasa's callback_form (docs/handoff.md)
 # Typed alone while a request is pending, these withdraw it (elsewhere they mean "stop").
 CANCEL_WORDS = frozenset({"annuler", "annule", "annulez", "annulation", "cancel", "cancel it"})
 
@@ -66,7 +67,7 @@ async def ask_for_advisor(
     )
     if queued is None:
         text = say("no_advisor", language)
-        return [OutgoingMessage(text=text, buttons=carry_on_buttons(language))]
+        return [OutgoingMessage(text=text, buttons=no_advisor_buttons(language))]
     view = queued.view
     if view.status == "accepted":
         return [OutgoingMessage(text=say("advisor_joined", language, advisor=author_of(view)))]
@@ -77,6 +78,11 @@ async def ask_for_advisor(
     cancel = Button(say("cancel_button", language), CANCEL_PAYLOAD)
     text = say(key, language, position=queued.position, wait=wait)
     return [OutgoingMessage(text=text, buttons=[cancel])]
+
+
+def no_advisor_buttons(language: str | None) -> list[Button]:
+    """Nobody free: "call me back" first, then what the customer can do without an advisor."""
+    return [Button(say("callback_button", language), CALLBACK_PAYLOAD)] + carry_on_buttons(language)
 
 
 async def cancel_for_customer(

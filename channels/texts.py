@@ -52,13 +52,13 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "no_advisor": {
         "fr": (
-            "Désolé, aucun conseiller n'est disponible pour le moment. Vous pouvez nous "
-            "contacter par téléphone ou par e-mail, l'agence vous recontactera, ou continuer "
+            "Désolé, aucun conseiller n'est disponible pour le moment. Un conseiller peut vous "
+            "rappeler, vous pouvez nous contacter par téléphone ou par e-mail, ou continuer "
             "avec moi :"
         ),
         "en": (
-            "Sorry, no advisor is available right now. You can contact us by phone or e-mail "
-            "and the agency will get back to you, or carry on with me:"
+            "Sorry, no advisor is available right now. An advisor can call you back, you can "
+            "contact us by phone or e-mail, or carry on with me:"
         ),
     },
     "handoff_cancelled": {
@@ -108,6 +108,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "{advisor} has ended the conversation. The assistant takes over again:",
     },
     "cancel_button": {"fr": "Annuler ma demande", "en": "Cancel my request"},
+    "callback_button": {"fr": "Être rappelé(e)", "en": "Call me back"},
     "contact_button": {"fr": "Nous contacter", "en": "Contact details"},
     "wait_minutes": {"fr": "environ {minutes} min", "en": "about {minutes} min"},
     "wait_short": {"fr": "moins d'une minute", "en": "less than a minute"},
@@ -158,3 +159,79 @@ def wait_text(seconds: float, language: str | None) -> str:
     if seconds < 60:
         return say("wait_short", language)
     return say("wait_minutes", language, minutes=round(seconds / 60))
+
+
+# ---- commercial offers on the chat channels (WhatsApp keywords, Telegram commands) --------
+# The Telegram unsubscribe button carries the command itself as its callback data.
+OFFERS_UNSUBSCRIBE_PAYLOAD = "/stopoffres"
+
+_TEXTS.update(
+    {
+        "offers_on_whatsapp": {
+            "fr": (
+                "C'est noté : vous recevrez nos offres commerciales ici. Pour ne plus les "
+                "recevoir, envoyez OFFRES STOP."
+            ),
+            "en": (
+                "Done: you will get our commercial offers here. To stop them, send OFFERS STOP."
+            ),
+        },
+        "offers_off_whatsapp": {
+            "fr": (
+                "C'est noté : vous ne recevrez plus nos offres commerciales. Pour les recevoir "
+                "à nouveau, envoyez OFFRES."
+            ),
+            "en": (
+                "Done: you will not get our commercial offers any more. Send OFFERS to get "
+                "them again."
+            ),
+        },
+        "offers_held_by_stop_whatsapp": {
+            "fr": (
+                "C'est noté, mais vous avez envoyé STOP : vous ne recevez aucun message de "
+                "notre part. Envoyez START pour recevoir à nouveau nos messages, offres "
+                "comprises."
+            ),
+            "en": (
+                "Noted, but you sent STOP: you get no messages from us. Send START to get our "
+                "messages again, offers included."
+            ),
+        },
+        "offers_on_telegram": {
+            "fr": (
+                "C'est noté : vous recevrez nos offres commerciales ici. Pour ne plus les "
+                "recevoir, envoyez /stopoffres ou appuyez sur le bouton ci-dessous."
+            ),
+            "en": (
+                "Done: you will get our commercial offers here. To stop them, send "
+                "/stopoffers or press the button below."
+            ),
+        },
+        "offers_off_telegram": {
+            "fr": (
+                "C'est noté : vous ne recevrez plus nos offres commerciales. Pour les recevoir "
+                "à nouveau, envoyez /offres."
+            ),
+            "en": (
+                "Done: you will not get our commercial offers any more. Send /offers to get "
+                "them again."
+            ),
+        },
+        "offers_footer_whatsapp": {
+            "fr": "Pour ne plus recevoir nos offres, envoyez OFFRES STOP.",
+            "en": "To stop getting our offers, send OFFERS STOP.",
+        },
+        "offers_footer_telegram": {
+            "fr": "Pour ne plus recevoir nos offres : /stopoffres ou le bouton ci-dessous.",
+            "en": "To stop getting our offers: /stopoffers or the button below.",
+        },
+        "offers_unsubscribe_button": {"fr": "Ne plus recevoir", "en": "Unsubscribe"},
+    }
+)
+
+
+def offers_text(key: str, channel: str, language: str | None) -> str | None:
+    """The offers text `key` ('offers_on', 'offers_off', 'offers_footer', ...) for a chat
+    `channel` in `language`; None for a channel without one."""
+    name = f"{key}_{channel}"
+    return say(name, language) if name in _TEXTS else None

@@ -462,6 +462,7 @@ class Quote(Base):
 
 
 OPEN_CALLBACK = "status = 'open' AND quote_id IS NOT NULL"
+OPEN_CONVERSATION_CALLBACK = "status = 'open' AND kind = 'callback'"
 
 
 class CallbackTask(Base):
@@ -479,6 +480,14 @@ class CallbackTask(Base):
             sqlite_where=text(OPEN_CALLBACK),
             postgresql_where=text(OPEN_CALLBACK),
         ),
+        # One open callback request per conversation: asking again returns it (0007).
+        Index(
+            "uq_callback_tasks_one_open_per_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text(OPEN_CONVERSATION_CALLBACK),
+            postgresql_where=text(OPEN_CONVERSATION_CALLBACK),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -493,6 +502,8 @@ class CallbackTask(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
+    # the number to call, when given in the chat (else the customer's own phone)
+    phone: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,9 +1,10 @@
-"""Workshop services: the 1000 km visit's eligibility rule and repair-quote callbacks.
+"""Workshop services: the 1000 km visit's eligibility rule and callback tasks.
 
 The eligibility rule is data (setting `rule.visit_1000`); `check_visit_1000` is pure so that
 it can be tested as a table. A repair quote never gets a slot: the customer gives its
 number, and a callback task asks the staff to call them (one open task per quote, guaranteed
-by a partial unique index).
+by a partial unique index). A customer who finds no advisor free can also ask to be called
+back (kind "callback": one open request per conversation, also a partial unique index).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Row, Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from core.customers import parse_contact
 from core.errors import InvalidValue, NotFound
 from core.models import Agency, CallbackTask, Customer, Quote, Vehicle
 from core.parsing import normalize
@@ -29,6 +31,7 @@ WORKSHOP_SERVICES: tuple[str, ...] = ("quick_service", "diagnostic", "repair", "
 VISIT_1000_KEY = "rule.visit_1000"
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _QUOTE_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{2,38}$")
+CALLBACK_NOTE_MAX_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -247,9 +250,119 @@ def _insert_task(
                 session.add(task)
             return task.id
         except IntegrityError:
-            session.expunge(task)
+            if task in session:  # the savepoint's rollback usually expunged it already
+                session.expunge(task)
             # another request opened a task for this quote meanwhile: that one is the answer
             existing = _open_task_id(session, quote.id)
+            if existing is not None:
+                return existing
+    raise RuntimeError("could not find a free callback reference")
+
+
+# --------------------------------------------------------------------------- callback requests
+
+
+def parse_callback_phone(text: str) -> str:
+    """The number to call back, normalised ("06 12 34 56 42" -> "+33612345642").
+
+    InvalidValue("email_not_phone") for an e-mail address, InvalidValue("invalid_phone")
+    for anything else that is not a phone number.
+    """
+    try:
+        kind, value = parse_contact(text or "")
+    except InvalidValue:
+        raise InvalidValue("invalid_phone", f"{text!r} is not a phone number") from None
+    if kind != "phone":
+        raise InvalidValue("email_not_phone", "a phone number is needed to call back")
+    return value
+
+
+def clean_callback_note(text: str | None) -> str | None:
+    """The note trimmed (None when empty); InvalidValue("callback_note_too_long") beyond
+    `CALLBACK_NOTE_MAX_CHARS` characters."""
+    note = " ".join((text or "").split())
+    if len(note) > CALLBACK_NOTE_MAX_CHARS:
+        raise InvalidValue("callback_note_too_long", f"at most {CALLBACK_NOTE_MAX_CHARS} chars")
+    return note or None
+
+
+def request_callback(
+    uow: UnitOfWork,
+    *,
+    conversation_id: int,
+    customer_id: int | None,
+    phone: str,
+    note: str | None,
+    now: datetime,
+) -> CallbackView:
+    """An open callback task (kind "callback") asking an advisor to call `phone` back.
+
+    One open request per conversation, guaranteed by the partial unique index
+    `uq_callback_tasks_one_open_per_conversation`: asking again (or twice at once) returns
+    the open task, with the latest number and, when one is given, the latest note.
+    InvalidValue from `parse_callback_phone` and `clean_callback_note`.
+    """
+    number = parse_callback_phone(phone)
+    text = clean_callback_note(note)
+    with uow:
+        session = uow.session
+        task_id = _open_callback_id(session, conversation_id)
+        if task_id is None:
+            task_id = _insert_callback(session, conversation_id, customer_id, number, text, now)
+        values: dict[str, object] = {"phone": number}
+        if text is not None:
+            values["note"] = text
+        if customer_id is not None:
+            values["customer_id"] = customer_id
+        session.execute(
+            update(CallbackTask)
+            .where(CallbackTask.id == task_id, CallbackTask.status == "open")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        view = _one_view(session, CallbackTask.id == task_id)
+        uow.commit()
+        return view
+
+
+def _open_callback_id(session: Session, conversation_id: int) -> int | None:
+    return session.scalar(
+        select(CallbackTask.id).where(
+            CallbackTask.conversation_id == conversation_id,
+            CallbackTask.kind == "callback",
+            CallbackTask.status == "open",
+        )
+    )
+
+
+def _insert_callback(
+    session: Session,
+    conversation_id: int,
+    customer_id: int | None,
+    phone: str,
+    note: str | None,
+    now: datetime,
+) -> int:
+    for _ in range(5):
+        task = CallbackTask(
+            reference=new_callback_reference(),
+            kind="callback",
+            customer_id=customer_id,
+            conversation_id=conversation_id,
+            phone=phone,
+            note=note,
+            status="open",
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(task)
+            return task.id
+        except IntegrityError:
+            if task in session:  # the savepoint's rollback usually expunged it already
+                session.expunge(task)
+            # the same conversation opened one meanwhile: that one is the answer
+            existing = _open_callback_id(session, conversation_id)
             if existing is not None:
                 return existing
     raise RuntimeError("could not find a free callback reference")
@@ -323,7 +436,8 @@ def _view(row: Row) -> CallbackView:
         kind=task.kind,
         status=task.status,
         customer_name=None if customer is None else customer.name,
-        customer_phone=None if customer is None else customer.phone,
+        # the number given with the request first, else the customer's own
+        customer_phone=task.phone or (None if customer is None else customer.phone),
         customer_email=None if customer is None else customer.email,
         agency_code=None if agency is None else agency.code,
         agency_name=None if agency is None else agency.name,

@@ -200,6 +200,7 @@ async def test_without_an_advisor_no_request_is_created_and_the_customer_is_told
 
     assert answer.text.startswith("Désolé, aucun conseiller n'est disponible")
     assert [b.payload for b in answer.buttons] == [
+        "/request_callback",  # tests/integration/test_hub_callback.py
         "/check_maintenance",
         "/vehicle_info",
         "/contact_info",
