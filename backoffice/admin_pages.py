@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
+from backoffice.nav import staff_bar
 from backoffice.staff_pages import alert_box, html_page, page_lang, page_session
 from backoffice.templating import Safe, render, tag
 from backoffice.texts import texts
@@ -89,7 +90,7 @@ async def _admin_page(
     values = {
         "lang": lang,
         "csrf": session.csrf_token,
-        "staff_name": session.staff.name,
+        "bar": staff_bar(request, session, current="admin", title=t["admin_title"]),
         "alert": alert,
         "new_token": new_token,
         "staff_rows": Safe(rows),

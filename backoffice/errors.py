@@ -1,4 +1,6 @@
-"""Every error the web app answers has one JSON shape: {"error": {"code", "message"}}."""
+"""Every error the web app answers has one JSON shape: {"error": {"code", "message"}}, except
+for a browser on a staff page (/staff/..., Accept: text/html), which gets the staff error
+page instead: a person reads it, not a script."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backoffice.templating import render
+from backoffice.texts import page_language, texts
 from channels.hub import StoreUnavailable
 from core.errors import (
     AdvisorFull,
@@ -86,41 +90,68 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def wants_staff_page(request: Request) -> bool:
+    """A browser asking for a staff page (not the JSON API, not a script)."""
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/staff/") and "text/html" in accept
+
+
+def staff_error_page(
+    request: Request, status: int, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """The staff error page for `status`, in the browser's language."""
+    lang = page_language(request.headers.get("accept-language"))
+    t = texts(lang)
+    kind = status if status in (403, 404, 405, 422, 429) else (500 if status >= 500 else 400)
+    values = {"lang": lang, "title": t[f"http_{kind}_title"], "message": t[f"http_{kind}"]}
+    return HTMLResponse(render("staff_error.html", values, t), status, headers=headers)
+
+
+def _answer(
+    request: Request,
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if wants_staff_page(request):
+        return staff_error_page(request, status, headers)
+    return JSONResponse(body, status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into JSON answers (never an HTML 500)."""
 
     @app.exception_handler(PitlaneError)
-    async def _domain_error(request: Request, exc: PitlaneError) -> JSONResponse:
-        return JSONResponse(
-            error_body(exc.code, exc.message), domain_status(exc), headers=domain_headers(exc)
-        )
+    async def _domain_error(request: Request, exc: PitlaneError) -> Response:
+        body = error_body(exc.code, exc.message)
+        return _answer(request, domain_status(exc), body, domain_headers(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         details = [
             {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
             for e in exc.errors()
         ]
         first = details[0] if details else {"field": "", "problem": "invalid"}
         message = f"invalid {first['field'] or 'request'}: {first['problem']}"
-        return JSONResponse(error_body("invalid_request", message, details=details), 422)
+        return _answer(request, 422, error_body("invalid_request", message, details=details))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail
         if isinstance(detail, dict) and {"code", "message"} <= detail.keys():
             body = error_body(str(detail["code"]), str(detail["message"]))
         else:
             code = _HTTP_CODES.get(exc.status_code, "http_error")
             body = error_body(code, str(detail))
-        return JSONResponse(body, exc.status_code, headers=exc.headers)
+        return _answer(request, exc.status_code, body, exc.headers)
 
     @app.exception_handler(StoreUnavailable)
-    async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+    async def _store_down(request: Request, exc: StoreUnavailable) -> Response:
         message = "the message store is unavailable, please retry"
-        return JSONResponse(error_body("store_unavailable", message), 503)
+        return _answer(request, 503, error_body("store_unavailable", message))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal_error", "unexpected error"), 500)
+        return _answer(request, 500, error_body("internal_error", "unexpected error"))

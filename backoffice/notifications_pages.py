@@ -4,6 +4,7 @@ customers received each. Role admin only; forms carry the session's CSRF token."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -13,17 +14,20 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.rooms_pages import admin_bar
+from backoffice.nav import staff_bar
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import alert_box, html_page, page_lang, page_session
-from backoffice.templating import Safe, render, tag
+from backoffice.templating import Safe, render, tag, void
 from channels.notify_dispatch import send_in_background
 from core import notifications
 from core.errors import InvalidValue, PitlaneError
 from core.notifications import NotificationView
 
-router = APIRouter(prefix="/staff/admin/notifications", include_in_schema=False)
+PAGE_PATH = "/staff/admin/notifications"
+router = APIRouter(prefix=PAGE_PATH, include_in_schema=False)
 FIELDS = ("title", "body", "link", "audience", "language", "send_at")
+SEND_WAIT_SECONDS = 5.0  # how long "send now" waits for the fan-out before answering
+REFRESH_SECONDS = 3  # while a notification is sending, the page reloads itself
 
 
 @router.get("")
@@ -76,7 +80,8 @@ async def post_notification_form(request: Request, core: CoreDep) -> Response:
         problem = alert_box(t["error_invalid"].format(message=exc.message))
         return await _page(request, core, session, form, alert=problem, status=422)
     if view.status == "sending":
-        send_in_background(request.app, view)
+        # the history then shows the outcome; a long fan-out goes on and the page refreshes
+        await asyncio.wait({send_in_background(request.app, view)}, timeout=SEND_WAIT_SECONDS)
         done = t["notif_sent"].format(title=view.title)
     else:
         done = t["notif_scheduled"].format(title=view.title, when=_local(view.send_at, zone))
@@ -116,10 +121,13 @@ async def _page(
     history = await core.run(notifications.list_notifications)
     audience = form.get("audience") or "all"
     language = form.get("language") or "fr"
+    sending = any(view.status == "sending" for view in history)
+    refresh = void("meta", http_equiv="refresh", content=f"{REFRESH_SECONDS}; url={PAGE_PATH}")
     values = {
         "lang": lang,
+        "head": refresh if sending else Safe(""),
         "csrf": session.csrf_token,
-        "bar": admin_bar(t, session, "notifications"),
+        "bar": staff_bar(request, session, current="notifications", title=t["notif_title"]),
         "alert": alert,
         "f_title": form.get("title", ""),
         "f_body": form.get("body", ""),

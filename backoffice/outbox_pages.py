@@ -3,13 +3,18 @@ staff so the whole flow works without a provider. Not found outside development.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from backoffice.api.deps import CoreDep
-from backoffice.staff_pages import html_page, page_lang, page_session
-from backoffice.templating import Safe, render, tag
-from backoffice.texts import texts
+from backoffice.auth import StaffSession
+from backoffice.staff_pages import page_lang, page_session
+from backoffice.templating import Safe, tag
+from backoffice.workshop_layout import staff_page, timezone_of
+from backoffice.workshop_texts import workshop_texts
 from core.notify import outbox_messages
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -20,27 +25,54 @@ async def get_outbox(request: Request, core: CoreDep) -> Response:
     """The outbox, newest first (PITLANE_ENV=development only)."""
     # The session first: anonymous callers get the sign-in redirect like on every page.
     session = await page_session(request, core)
-    if isinstance(session, Response):
+    if not isinstance(session, StaffSession):
         return session
     if request.app.state.settings.env != "development":
         raise HTTPException(status_code=404)
     messages = await core.run(outbox_messages)
-    lang = page_lang(request)
-    t = texts(lang)
-    rows = Safe(
-        "".join(
-            tag(
-                "tr",
-                Safe(
-                    tag("td", m["created_at"].strftime("%Y-%m-%d %H:%M:%S"))
-                    + tag("td", m["transport"])
-                    + tag("td", m["destination"])
-                    + tag("td", m["subject"])
-                    + tag("td", m["body"])
-                ),
-            )
-            for m in messages
+    t = workshop_texts(page_lang(request))
+    zone = timezone_of(core)
+    head = "".join(
+        tag("th", text)
+        for text in (
+            t["outbox_date"].format(zone=zone),
+            t["outbox_transport"],
+            t["outbox_to"],
+            t["outbox_subject"],
+            t["outbox_message"],
         )
-        or tag("tr", tag("td", t["outbox_empty"], colspan=5))
     )
-    return html_page(render("staff_outbox.html", {"lang": lang, "rows": rows}, t))
+    rows = "".join(
+        tag(
+            "tr",
+            Safe(
+                tag("td", local_time(m["created_at"], zone), class_="when")
+                + tag("td", m["transport"])
+                + tag("td", m["destination"])
+                + tag("td", m["subject"])
+                + tag("td", m["body"], class_="outbox-body")
+            ),
+        )
+        for m in messages
+    ) or tag("tr", tag("td", t["outbox_empty"], colspan=5))
+    table = tag(
+        "table",
+        Safe(tag("thead", tag("tr", Safe(head))) + tag("tbody", Safe(rows))),
+        class_="data-table",
+        data_outbox="list",
+    )
+    return staff_page(
+        request,
+        session,
+        page="outbox",
+        title_key="outbox_title",
+        lead_key="outbox_lead",
+        content=tag("section", tag("div", table, class_="table-scroll"), class_="panel"),
+    )
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """'19/11/2025 10:30:05' in `zone` (a naive time is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(zone)).strftime("%d/%m/%Y %H:%M:%S")

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
+from backoffice.nav import staff_bar
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import alert_box, html_page, page_lang, page_session
 from backoffice.templating import Safe, render, tag
@@ -24,41 +25,6 @@ from core.rooms import MemberView, RoomMessageView, RoomView
 router = APIRouter(prefix="/staff/admin/rooms", include_in_schema=False)
 RoomId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def admin_bar(t: dict[str, str], session: StaffSession, current: str) -> Safe:
-    """The admin pages' top bar, with the links between them."""
-    links = [
-        ("/staff/console", t["console_link"], "console"),
-        ("/staff/admin/tokens", t["admin_link"], "admin"),
-        ("/staff/admin/rooms", t["rooms_link"], "rooms"),
-        ("/staff/admin/notifications", t["notifications_link"], "notifications"),
-    ]
-    nav = "".join(
-        tag(
-            "a",
-            label,
-            class_="bar-link",
-            href=href,
-            aria_current="page" if key == current else None,
-        )
-        for href, label, key in links
-    )
-    role = tag("span", t["role_admin"], class_="role")
-    who = f'<span class="who">{tag("span", session.staff.name)} {role}</span>'
-    logout = (
-        '<form method="post" action="/staff/logout">'
-        f'<input type="hidden" name="csrf_token" value="{_attr(session.csrf_token)}">'
-        + tag("button", t["sign_out"], class_="btn btn-quiet", type="submit")
-        + "</form>"
-    )
-    brand = (
-        '<p class="brand"><span class="brand-mark" aria-hidden="true">P</span>'
-        f"<span>Pitlane {tag('strong', t['admin_title'])}</span></p>"
-    )
-    return Safe(
-        f'  <header class="bar">{brand}<nav class="bar-end">{nav}{who}{logout}</nav></header>'
-    )
 
 
 @router.get("")
@@ -231,7 +197,7 @@ async def _rooms_page(
     values = {
         "lang": lang,
         "csrf": session.csrf_token,
-        "bar": admin_bar(t, session, "rooms"),
+        "bar": staff_bar(request, session, current="rooms", title=t["rooms_title"]),
         "alert": alert,
         "rooms": table,
     }
@@ -316,7 +282,7 @@ async def _room_page(
     is_open = view.status == "open"
     values = {
         "lang": lang,
-        "bar": admin_bar(t, session, "rooms"),
+        "bar": staff_bar(request, session, current="rooms", title=t["rooms_title"]),
         "alert": alert,
         "room_name": view.name,
         "room_status": view.status,

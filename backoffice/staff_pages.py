@@ -28,6 +28,7 @@ from backoffice.auth import (
     set_login_csrf,
     set_session_cookie,
 )
+from backoffice.nav import first_admin_path, staff_bar
 from backoffice.templating import Safe, render, tag
 from backoffice.texts import page_language, texts
 from core import staff as staff_core
@@ -37,7 +38,6 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 LOGIN_PATH = "/staff/login"
 CONSOLE_PATH = "/staff/console"
-ADMIN_PATH = "/staff/admin/tokens"
 
 
 def page_lang(request: Request) -> str:
@@ -163,19 +163,33 @@ async def get_console_page(request: Request, core: CoreDep) -> Response:
     lang = page_lang(request)
     t = texts(lang)
     admin = staff.role == "admin"
+    connection = tag(
+        "p",
+        t["connecting"],
+        class_="connection",
+        data_console="connection",
+        data_state="connecting",
+        role="status",
+    )
     values = {
         "lang": lang,
         "csrf": session.csrf_token,
         "staff_id": staff.id,
         "staff_name": staff.name,
         "role": staff.role,
-        "role_label": t[f"role_{staff.role}"],
-        "admin_link": tag("a", t["admin_link"], class_="bar-link", href=ADMIN_PATH)
-        if admin
-        else Safe(""),
+        "bar": staff_bar(request, session, current="console", title=t["brand"], extra=connection),
         "available_checked": Safe("checked" if staff.available else ""),
         "max_conversations": staff.max_conversations,
         "max_disabled": Safe("" if admin else "disabled"),
         "max_hint": t["max_hint_admin" if admin else "max_hint_advisor"],
     }
     return html_page(render("staff_console.html", values, t))
+
+
+@router.get("/admin")
+async def get_admin_index(request: Request, core: CoreDep) -> Response:
+    """Admins: the first admin page of the menu."""
+    session = await page_session(request, core, admin=True)
+    if not isinstance(session, StaffSession):
+        return session
+    return see_other(first_admin_path())

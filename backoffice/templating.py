@@ -47,3 +47,14 @@ def tag(name: str, text: str = "", **attributes: object) -> Safe:
         parts.append(attr if raw is True else f'{attr}="{escape(str(raw), quote=True)}"')
     content = text if isinstance(text, Safe) else escape(text)
     return Safe(f"<{' '.join(parts)}>{content}</{name}>")
+
+
+def void(element_name: str, /, **attributes: object) -> Safe:
+    """A void element (input, meta, img) with escaped attributes, as `tag` writes them."""
+    parts = [element_name]
+    for key, raw in attributes.items():
+        if raw is None or raw is False:
+            continue
+        attr = key.rstrip("_").replace("_", "-")
+        parts.append(attr if raw is True else f'{attr}="{escape(str(raw), quote=True)}"')
+    return Safe(f"<{' '.join(parts)}>")

@@ -66,7 +66,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "back": "Retour à la console",
         "outbox_title": "Boîte d'envoi (développement)",
         "outbox_lead": "SMS et e-mails non envoyés : aucun fournisseur n'est configuré.",
-        "outbox_date": "Date (UTC)",
+        "outbox_date": "Date (fuseau {zone})",
         "outbox_transport": "Moyen",
         "outbox_to": "Destinataire",
         "outbox_subject": "Objet",
@@ -130,7 +130,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "back": "Back to the console",
         "outbox_title": "Outbox (development)",
         "outbox_lead": "SMS and e-mails not sent: no provider is configured.",
-        "outbox_date": "Date (UTC)",
+        "outbox_date": "Date ({zone} time)",
         "outbox_transport": "Transport",
         "outbox_to": "To",
         "outbox_subject": "Subject",
@@ -179,4 +179,39 @@ _TEXTS["en"].update(
     nav_complaints="Complaints",
     nav_surveys="Satisfaction",
     nav_services="Services",
+)
+
+
+# The staff error page when a browser asks for a page that fails (backoffice/errors.py).
+_TEXTS["fr"].update(
+    http_400_title="Demande impossible",
+    http_400="Cette demande n'a pas pu être traitée.",
+    http_403_title="Accès refusé",
+    http_403="Vous n'avez pas accès à cette page.",
+    http_404_title="Page introuvable",
+    http_404="Cette page n'existe pas ou plus. Utilisez le menu de la console.",
+    http_405_title="Action impossible",
+    http_405="Cette adresse ne s'ouvre pas ainsi : utilisez les liens et boutons des pages.",
+    http_422_title="Demande invalide",
+    http_422="L'adresse ou le formulaire contient une valeur invalide.",
+    http_429_title="Trop de demandes",
+    http_429="Trop de demandes d'un coup : patientez un instant puis réessayez.",
+    http_500_title="Erreur inattendue",
+    http_500="Une erreur inattendue s'est produite. Réessayez dans un instant.",
+)
+_TEXTS["en"].update(
+    http_400_title="Request not possible",
+    http_400="This request could not be handled.",
+    http_403_title="Access denied",
+    http_403="You do not have access to this page.",
+    http_404_title="Page not found",
+    http_404="This page does not exist (any more). Use the console's menu.",
+    http_405_title="Action not possible",
+    http_405="This address does not open that way: use the pages' links and buttons.",
+    http_422_title="Invalid request",
+    http_422="The address or the form holds an invalid value.",
+    http_429_title="Too many requests",
+    http_429="Too many requests at once: wait a moment, then try again.",
+    http_500_title="Unexpected error",
+    http_500="An unexpected error happened. Try again in a moment.",
 )

@@ -1,36 +1,24 @@
-"""What the workshop staff pages share: the page frame with its navigation, names of
+"""What the workshop staff pages share: the page frame with the staff navigation, names of
 agencies and services, dates in Paris time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from backoffice.api.deps import Core
 from backoffice.auth import StaffSession
+from backoffice.nav import staff_bar
 from backoffice.staff_pages import alert_box, html_page, page_lang
-from backoffice.templating import Safe, render, tag
+from backoffice.templating import Safe, render, void
 from backoffice.workshop_texts import workshop_texts
 from core import agencies
 from core.agencies import ServiceView
 from core.formatting import format_slot
 from core.uow import UnitOfWork
-
-# (page key, path, text key, admin only)
-NAV = (
-    ("console", "/staff/console", "nav_console", False),
-    ("bookings", "/staff/bookings", "nav_bookings", False),
-    ("callbacks", "/staff/callbacks", "nav_callbacks", False),
-    ("complaints", "/staff/complaints", "nav_complaints", False),
-    ("surveys", "/staff/surveys", "nav_surveys", False),
-    ("services", "/staff/admin/services", "nav_services", True),
-    ("rules", "/staff/admin/rules", "nav_rules", True),
-    ("admin", "/staff/admin/tokens", "nav_admin", True),
-)
 
 
 @dataclass(frozen=True)
@@ -73,21 +61,6 @@ def timezone_of(core: Core) -> str:
     return uow.timezone
 
 
-def nav_links(current: str, t: dict[str, str], admin: bool) -> Safe:
-    links = [
-        tag(
-            "a",
-            t[key],
-            class_="bar-link",
-            href=path,
-            aria_current="page" if page == current else None,
-        )
-        for page, path, key, admin_only in NAV
-        if admin or not admin_only
-    ]
-    return Safe("\n      ".join(links))
-
-
 def staff_page(
     request: Request,
     session: StaffSession,
@@ -98,20 +71,19 @@ def staff_page(
     content: Safe,
     alert: Safe | str = "",
     status: int = 200,
+    head: str = "",
 ) -> HTMLResponse:
-    """One workshop page in the staff frame (navigation, who is signed in, sign out)."""
+    """One staff page in the staff frame (navigation, who is signed in, sign out); `head`,
+    markup, goes into the document's head."""
     lang = page_lang(request)
     t = workshop_texts(lang)
-    staff = session.staff
     values = {
         "lang": lang,
         "page": page,
         "title": t[title_key],
         "lead": t[lead_key],
-        "nav": nav_links(page, t, staff.role == "admin"),
-        "staff_name": staff.name,
-        "role_label": t[f"role_{staff.role}"],
-        "csrf": session.csrf_token,
+        "bar": staff_bar(request, session, current=page, title=t[title_key]),
+        "head": Safe(head),
         "alert": alert,
         "content": content,
     }
@@ -129,10 +101,4 @@ def hidden(name: str, value: object) -> Safe:
 
 def element(element_name: str, /, **attributes: object) -> Safe:
     """A void element (input) with escaped attributes; True renders a bare attribute."""
-    parts = [element_name]
-    for key, value in attributes.items():
-        if value is None or value is False:
-            continue
-        attr = key.rstrip("_").replace("_", "-")
-        parts.append(attr if value is True else f'{attr}="{escape(str(value), quote=True)}"')
-    return Safe(f"<{' '.join(parts)}>")
+    return void(element_name, **attributes)

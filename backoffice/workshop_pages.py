@@ -31,9 +31,10 @@ from backoffice.workshop_layout import (
     when,
 )
 from backoffice.workshop_texts import workshop_texts
-from core import feedback, workshop
+from core import customers, feedback, workshop
 from core.attachments import stored_file
 from core.bookings import BookingView, list_bookings
+from core.customers import Contacts
 from core.errors import InvalidTransition, InvalidValue, NotFound
 from core.feedback import ComplaintView, SurveyStats
 from core.workshop import CallbackView
@@ -77,6 +78,8 @@ async def get_bookings_page(request: Request, core: CoreDep) -> Response:
         status="confirmed",
     )
     shown = found[:MAX_BOOKINGS_SHOWN]
+    ids = [b.customer_id for b in shown if b.customer_id is not None]
+    contacts = await core.run(customers.contacts_of, ids)
     filters = _booking_filters(known, agency, service, day, t, lang)
     if shown:
         head = "".join(
@@ -91,7 +94,7 @@ async def get_bookings_page(request: Request, core: CoreDep) -> Response:
                 "col_details",
             )
         )
-        rows = "".join(_booking_row(b, known, t, lang, tz) for b in shown)
+        rows = "".join(_booking_row(b, known, t, lang, tz, contacts) for b in shown)
         listing = tag(
             "table",
             Safe(tag("thead", tag("tr", Safe(head))) + tag("tbody", Safe(rows))),
@@ -100,7 +103,8 @@ async def get_bookings_page(request: Request, core: CoreDep) -> Response:
         )
     else:
         listing = tag("p", t["bookings_empty"], class_="empty", data_bookings="empty")
-    content = Safe(filters + tag("section", listing, class_="panel"))
+    scroll = tag("div", listing, class_="table-scroll")
+    content = Safe(filters + tag("section", scroll, class_="panel"))
     return staff_page(
         request,
         session,
@@ -123,7 +127,7 @@ def _booking_filters(
         tag("option", name, value=code, selected=code == agency)
         for code, name in sorted(known.agency_names.items(), key=lambda item: item[1])
     )
-    service_options = tag("option", t["filter_all"], value="") + "".join(
+    service_options = tag("option", t["filter_all_services"], value="") + "".join(
         tag("option", known.service_name(code, lang), value=code, selected=code == service)
         for code in sorted(known.services)
     )
@@ -149,18 +153,37 @@ def _booking_filters(
 
 
 def _booking_row(
-    booking: BookingView, known: Catalogue, t: dict[str, str], lang: str, tz: str
+    booking: BookingView,
+    known: Catalogue,
+    t: dict[str, str],
+    lang: str,
+    tz: str,
+    contacts: dict[int, Contacts],
 ) -> str:
+    phone, email = contacts.get(booking.customer_id or 0, (None, None))
     cells = [
         tag("td", booking.reference, class_="ref"),
         tag("td", when(booking.start_utc, tz, lang), class_="when"),
         tag("td", booking.agency_name),
         tag("td", known.service_name(booking.service, lang)),
-        tag("td", booking.customer_name or t["anonymous_customer"]),
-        tag("td", booking.channel),
+        tag("td", _customer(booking.customer_name or t["anonymous_customer"], phone, email)),
+        tag("td", t.get(f"channel_{booking.channel}", booking.channel), class_="channel"),
         tag("td", _details(booking, t), class_="details"),
     ]
     return tag("tr", Safe("".join(cells)), data_booking=booking.reference)
+
+
+def _customer(name: str, phone: str | None, email: str | None) -> Safe:
+    """The customer's name, then their phone and e-mail as tel:/mailto: links when known."""
+    parts = [tag("span", name)]
+    if phone:
+        number = "".join(c for c in phone if c.isdigit() or c == "+")
+        parts.append(tag("a", phone, href=f"tel:{number}", class_="contact", data_contact="phone"))
+    if email:
+        parts.append(
+            tag("a", email, href=f"mailto:{email}", class_="contact", data_contact="email")
+        )
+    return Safe("".join(parts))
 
 
 def _details(booking: BookingView, t: dict[str, str]) -> Safe:
@@ -289,9 +312,11 @@ def _callback_card(
     task: CallbackView, session: StaffSession, t: dict[str, str], lang: str, tz: str
 ) -> str:
     # the number to call (given with a callback request, else the customer's) is a link
-    phone = tag("a", task.customer_phone, href=f"tel:{task.customer_phone}")
-    contacts = [phone] if task.customer_phone else []
-    contacts += [tag("span", task.customer_email)] if task.customer_email else []
+    contacts = []
+    if task.customer_phone:
+        contacts.append(tag("a", task.customer_phone, href=f"tel:{task.customer_phone}"))
+    if task.customer_email:
+        contacts.append(tag("span", task.customer_email))
     head = (
         tag("span", task.reference, class_="ref")
         + tag("span", t.get(f"kind_{task.kind}", task.kind), class_="badge badge-open")
@@ -345,7 +370,7 @@ async def get_complaints_page(request: Request, core: CoreDep) -> Response:
     session = await page_session(request, core)
     if not isinstance(session, StaffSession):
         return session
-    return await _complaints_page(request, core, session)
+    return await _complaints_page(request, core, session, request.query_params.get("status"))
 
 
 @router.post("/complaints/{reference}")
@@ -356,6 +381,7 @@ async def post_complaint_answer(reference: Reference, request: Request, core: Co
         return session
     t = workshop_texts(page_lang(request))
     fields = await form_fields(request)
+    shown = fields.get("filter", "open")  # the list the staff user was looking at
     action = fields.get("action", "answer")
     answer = fields.get("answer", "") if action != "close" else ""
     try:
@@ -371,20 +397,21 @@ async def post_complaint_answer(reference: Reference, request: Request, core: Co
         )
     except NotFound:
         problem = alerts((t["error_not_found"], "error"))
-        return await _complaints_page(request, core, session, problem, 404)
+        return await _complaints_page(request, core, session, shown, problem, 404)
     except InvalidTransition:
-        return await _complaints_page(
-            request, core, session, alerts((t["error_closed"], "error")), 409
-        )
+        problem = alerts((t["error_closed"], "error"))
+        return await _complaints_page(request, core, session, shown, problem, 409)
     except InvalidValue as exc:
         message = t.get(f"error_{exc.code}", exc.message)
-        return await _complaints_page(request, core, session, alerts((message, "error")), 422)
+        problem = alerts((message, "error"))
+        return await _complaints_page(request, core, session, shown, problem, 422)
     told = await _tell_complaint(request, updated, answer.strip())
     saved = t["complaint_saved"].format(
         reference=updated.reference, status=t[f"status_{updated.status}"]
     )
     outcome = (t["customer_told"], "info") if told else (t["customer_not_told"], "error")
-    return await _complaints_page(request, core, session, alerts((saved, "success"), outcome))
+    done = alerts((saved, "success"), outcome)
+    return await _complaints_page(request, core, session, shown, done)
 
 
 async def _tell_complaint(request: Request, complaint: ComplaintView, answer: str) -> bool:
@@ -403,12 +430,18 @@ async def _tell_complaint(request: Request, complaint: ComplaintView, answer: st
 
 
 async def _complaints_page(
-    request: Request, core: Core, session: StaffSession, alert: Safe | str = "", status: int = 200
+    request: Request,
+    core: Core,
+    session: StaffSession,
+    wanted: str | None,
+    alert: Safe | str = "",
+    status: int = 200,
 ) -> Response:
+    """The complaints of status `wanted` (open when None, every one when unknown)."""
     lang = page_lang(request)
     t = workshop_texts(lang)
     tz = timezone_of(core)
-    wanted = request.query_params.get("status", "open")
+    wanted = "open" if wanted is None else wanted
     chosen = wanted if wanted in COMPLAINT_STATUSES else None
     found = await core.run(feedback.list_complaints, chosen)
     options = tag("option", t["status_all"], value="all", selected=chosen is None) + "".join(
@@ -426,7 +459,7 @@ async def _complaints_page(
         class_="panel",
     )
     if found:
-        cards = "".join(_complaint_card(c, session, t, lang, tz) for c in found)
+        cards = "".join(_complaint_card(c, session, t, lang, tz, chosen or "all") for c in found)
         listing = tag("div", Safe(cards), class_="cards", data_complaints="list")
     else:
         listing = tag(
@@ -448,7 +481,12 @@ async def _complaints_page(
 
 
 def _complaint_card(
-    complaint: ComplaintView, session: StaffSession, t: dict[str, str], lang: str, tz: str
+    complaint: ComplaintView,
+    session: StaffSession,
+    t: dict[str, str],
+    lang: str,
+    tz: str,
+    shown: str,
 ) -> str:
     contacts = " · ".join(x for x in (complaint.customer_phone, complaint.customer_email) if x)
     meta = [when(complaint.created_at, tz, lang)]
@@ -506,6 +544,7 @@ def _complaint_card(
             '<form class="stack-form" method="post" '
             f'action="/staff/complaints/{complaint.reference}">'
             + hidden("csrf_token", session.csrf_token)
+            + hidden("filter", shown)
             + tag("label", t["answer_label"], for_=field_id, class_="field")
             + tag("textarea", "", id=field_id, name_="answer", maxlength=feedback.ANSWER_MAX_CHARS)
             + tag("div", Safe(buttons), class_="button-row")

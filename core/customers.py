@@ -76,6 +76,22 @@ def register_customer(
         return view
 
 
+Contacts = tuple[str | None, str | None]  # (phone, e-mail)
+
+
+def contacts_of(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, Contacts]:
+    """(phone, e-mail) of each of these customers, erased ones left out."""
+    if not customer_ids:
+        return {}
+    with uow:
+        rows = uow.session.execute(
+            select(Customer.id, Customer.phone, Customer.email).where(
+                Customer.id.in_(set(customer_ids)), Customer.erased_at.is_(None)
+            )
+        )
+        return {row.id: (row.phone, row.email) for row in rows}
+
+
 def vehicles_of(uow: UnitOfWork, customer_id: int) -> list[VehicleView]:
     with uow:
         if uow.session.get(Customer, customer_id) is None:

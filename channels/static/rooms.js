@@ -401,6 +401,11 @@
     var bubble = el("div", "pl-bubble");
     bubble.appendChild(document.createTextNode(message.text)); // never HTML
     row.appendChild(bubble);
+    var sent = new Date(message.at);
+    if (typeof message.at === "string" && !isNaN(sent.getTime())) {
+      var stamp = el("time", "pl-time", { datetime: message.at, "data-pitlane": "room-time" });
+      row.appendChild(text(stamp, clock(sent)));
+    }
     if (!message.mine) {
       var flag = text(el("button", "pl-report", { type: "button" }), TEXT.report);
       flag.addEventListener("click", function () {
@@ -413,6 +418,11 @@
     }
     roomLog.appendChild(row);
     roomLog.scrollTop = roomLog.scrollHeight;
+  }
+
+  function clock(date) {
+    // HH:MM in the visitor's own time zone
+    return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
   }
 
   function closeRoom(message) {

@@ -377,7 +377,7 @@
       .then(function (result) {
         P.setTyping(false);
         if (!result.ok) {
-          row.classList.add("pl-failed");
+          drop(row); // refused: no thumbnail stays as if it had been sent
           var error = result.body && result.body.error;
           P.addNotice(error && typeof error.message === "string" ? error.message : TEXT.uploadFailed);
           return;
@@ -392,12 +392,16 @@
       })
       .catch(function () {
         P.setTyping(false);
-        row.classList.add("pl-failed");
+        drop(row);
         P.addNotice(TEXT.offline);
       })
       .then(function () {
         attach.disabled = false;
       });
+  }
+
+  function drop(row) {
+    if (row.parentNode) row.parentNode.removeChild(row);
   }
 
   function thumbnails(files, caption) {

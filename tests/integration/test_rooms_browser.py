@@ -4,7 +4,9 @@ the admin pages (screenshots in /tmp/shots for a look)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -94,6 +96,33 @@ def test_html_in_a_room_message_is_shown_as_inert_text(browser, base_url: str, a
     assert reader.evaluate("window.__pwned") is None
     assert writer.evaluate("window.__pwned") is None
     assert errors == []
+
+
+def test_each_room_message_shows_its_time_in_the_visitors_zone(
+    browser, base_url: str, admin
+) -> None:
+    admin.post("/api/admin/rooms", json={"name": "Balades", "capacity": 10})
+    reader = browser.new_page(locale="fr-FR", timezone_id="Asia/Tokyo")
+    writer = browser.new_page(locale="fr-FR", timezone_id="America/New_York")
+    for page, name in ((reader, "Camille"), (writer, "Sam")):
+        open_rooms_tab(page, base_url, name)
+        page.locator('[data-room-id] [data-pitlane="room-join"]').last.click()
+        page.locator('[data-pitlane="room-input"]').wait_for()
+    writer.locator('[data-pitlane="room-input"]').fill("On part à 9 h")
+    writer.keyboard.press("Enter")
+    for page, zone in ((reader, "Asia/Tokyo"), (writer, "America/New_York")):
+        stamp = page.locator(f'{ROOM_MESSAGE} [data-pitlane="room-time"]').first
+        stamp.wait_for()
+        sent = datetime.fromisoformat(stamp.get_attribute("datetime"))
+        assert stamp.inner_text() == sent.astimezone(ZoneInfo(zone)).strftime("%H:%M"), zone
+        # under the bubble, in small text
+        order = page.evaluate(
+            "sel => Array.from(document.querySelector('#pitlane-widget').shadowRoot"
+            ".querySelector(sel).children).map(c => c.className)",
+            ROOM_MESSAGE,
+        )
+        assert order.index("pl-time") == order.index("pl-bubble") + 1, order
+    shot(reader, "widget-room-times")
 
 
 def test_the_rooms_tab_lists_open_rooms_with_their_occupancy(browser, base_url: str, admin) -> None:

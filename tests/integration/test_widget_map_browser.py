@@ -287,3 +287,27 @@ def test_a_picture_is_uploaded_shown_as_a_thumbnail_and_answered(
     assert (attachment["kind"], attachment["content_type"]) == ("image", "image/png")
     assert page.locator('[data-pitlane="input"]').input_value() == ""
     assert json.dumps(sent["metadata"])  # plain JSON the actions can read
+
+
+def test_a_refused_file_leaves_no_thumbnail_only_the_notice(
+    browser, base_url: str, rasa, tmp_path: Path
+) -> None:
+    fake = tmp_path / "facture.png"  # a program under a picture's name: the server refuses it
+    fake.write_bytes(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(500))
+    page = offline_page(browser, base_url, [], locale="fr-FR")
+    open_chat(page, base_url)
+    before = page.locator('[data-pitlane="user-message"]').count()
+
+    page.locator('[data-pitlane="file"]').set_input_files(str(fake))
+    notice = page.locator(".pl-notice").last
+    notice.wait_for()
+    page.wait_for_function(
+        "() => !document.querySelector('#pitlane-widget').shadowRoot"
+        ".querySelector('[data-pitlane=\"attach\"]').disabled"
+    )
+    shot(page, "upload-refused.png")
+
+    assert notice.inner_text()
+    assert page.locator('[data-pitlane="thumbnail"]').count() == 0
+    assert page.locator('[data-pitlane="user-message"]').count() == before
+    assert all("attachments" not in (m.get("metadata") or {}) for m in messages_to_rasa(rasa))

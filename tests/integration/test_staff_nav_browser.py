@@ -1,0 +1,81 @@
+"""The staff top bar in headless Chromium at a desktop and a phone width: the menu wraps
+cleanly, "sign out" stays on one line and on screen, no link is cut. Screenshots go to
+/tmp/shots/polish-*.png for a look."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.staff_web_support import ADMIN
+from tests.integration.web_support import served_app, web_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = Path("/tmp/shots")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
+]
+
+# For each element: how many lines its text takes, and whether it lies inside the window.
+LAYOUT = """
+selector => Array.from(document.querySelectorAll(selector)).map(node => {
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+  const box = node.getBoundingClientRect();
+  return {
+    text: node.textContent.trim(),
+    lines: lines.size,
+    inside: box.left >= 0 && box.right <= window.innerWidth + 0.5,
+  };
+})
+"""
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def base_url(seeded_sqlite_url: str) -> Iterator[str]:
+    # development: the longest menu (the outbox link too)
+    settings = web_settings(seeded_sqlite_url, "http://127.0.0.1:9", env="development")
+    with served_app(settings) as url:
+        yield url
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
+    browser, base_url: str, width: int
+) -> None:
+    page = browser.new_page(locale="fr-FR", viewport={"width": width, "height": 800})
+    page.goto(f"{base_url}/staff/login")
+    page.get_by_label("Adresse e-mail").fill(ADMIN[0])
+    page.get_by_label("Mot de passe").fill(ADMIN[1])
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base_url}/staff/console")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in (("console", "/staff/console"), ("bookings", "/staff/bookings")):
+        page.goto(f"{base_url}{path}")
+        page.screenshot(path=str(SHOTS / f"polish-{name}-{width}.png"))
+        [logout] = page.evaluate(LAYOUT, '[data-console="logout"]')
+        links = page.evaluate(LAYOUT, ".bar-nav .bar-link")
+        overflow = page.evaluate(
+            "() => { const bar = document.querySelector('header.bar');"
+            " return bar.scrollWidth - bar.clientWidth; }"
+        )
+        assert logout == {"text": "Se déconnecter", "lines": 1, "inside": True}, (name, logout)
+        assert len(links) == 11, name
+        assert all(link["lines"] == 1 and link["inside"] for link in links), (name, links)
+        assert overflow <= 0, (name, overflow)
+    page.close()
