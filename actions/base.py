@@ -32,6 +32,7 @@ INVALID_RESPONSES = {
     "not_a_mileage": "utter_invalid_mileage",
     "mileage_negative": "utter_invalid_mileage",
     "mileage_implausible": "utter_invalid_mileage",
+    "mileage_in_code": "utter_mileage_in_code",
     "not_a_name": "utter_invalid_name",
     "invalid_name": "utter_invalid_name",
     "invalid_contact": "utter_invalid_contact",

@@ -109,8 +109,16 @@ def location_events(tracker: Tracker) -> list[EventType]:
     return [SlotSet("customer_location", value)]
 
 
-def distance_text(km: float) -> str:
-    return "< 1 km" if km < 1 else f"{round(km)} km"
+def rounded_km(km: float) -> float:
+    """The distance shown everywhere (buttons and the map's list): one decimal under 10 km,
+    whole kilometres above."""
+    return round(km, 1) if km < 10 else float(round(km))
+
+
+def distance_text(km: float, language: str = "fr") -> str:
+    """'4,2 km' / '4.2 km', '37 km': the same number as `rounded_km`."""
+    value = f"{rounded_km(km):g}"
+    return f"{value.replace('.', ',') if language == 'fr' else value} km"
 
 
 def choose_payload(slot: str, value: str) -> str:
@@ -324,18 +332,23 @@ class ActionAskAgency(PitlaneAction):
         if not agencies:
             dispatcher.utter_message(response="utter_no_slots")
             return [SlotSet(REQUESTED_SLOT, None)]
+        language = language_of(tracker)
         buttons = [
             {
-                "title": agency.name if km is None else f"{agency.name} — {distance_text(km)}",
+                "title": agency.name
+                if km is None
+                else f"{agency.name} — {distance_text(km, language)}",
                 "payload": choose_payload("agency", agency.code),
             }
             for agency, km in agencies
         ]
-        response = "utter_ask_agency" if origin is None else "utter_agencies_nearest"
-        dispatcher.utter_message(response=response, buttons=buttons)
+        # the map first, then the question with its buttons (docs/workshop.md): Telegram
+        # shows the venues above the buttons, the widget the map above the question
         dispatcher.utter_message(
             json_message={"agencies": agencies_message(service, origin, agencies)}
         )
+        response = "utter_ask_agency" if origin is None else "utter_agencies_nearest"
+        dispatcher.utter_message(response=response, buttons=buttons)
         return location_events(tracker)
 
 
@@ -358,7 +371,7 @@ def agencies_message(
                 "latitude": agency.latitude,
                 "longitude": agency.longitude,
                 "phone": agency.phone,
-                "distance_km": None if km is None else round(km, 1),
+                "distance_km": None if km is None else rounded_km(km),
             }
             for agency, km in agencies
         ],

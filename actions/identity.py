@@ -144,10 +144,14 @@ def code_of(text: Any) -> str | None:
     return re.sub(r"\D", "", value) if CODE.match(value) else None
 
 
-def transport_buttons(options: list[identity.ContactOption]) -> list[dict[str, str]]:
+def transport_buttons(
+    options: list[identity.ContactOption], language: str = "fr"
+) -> list[dict[str, str]]:
+    """One button per way to send the code: "SMS : 06 •• …" (French spacing) / "SMS: …"."""
+    colon = " :" if language == "fr" else ":"
     return [
         {
-            "title": f"{TRANSPORT_TITLES.get(o.transport, o.transport)} : {o.masked}",
+            "title": f"{TRANSPORT_TITLES.get(o.transport, o.transport)}{colon} {o.masked}",
             "payload": choose_payload("otp_transport", o.transport),
         }
         for o in options
@@ -313,6 +317,7 @@ class ActionAskOtpTransport(PitlaneAction):
             self.context.uow(), tracker.get_slot("vehicle_plate"), tracker.get_slot("vehicle_vin")
         )
         dispatcher.utter_message(
-            response="utter_ask_otp_transport", buttons=transport_buttons(found.options)
+            response="utter_ask_otp_transport",
+            buttons=transport_buttons(found.options, language_of(tracker)),
         )
         return [SlotSet("requested_slot", "otp_transport")]

@@ -14,6 +14,7 @@ with these details, false -> the validator already said why, back to the menu.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -21,11 +22,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import PitlaneAction, as_text, channel_identity
+from actions.base import PitlaneAction, as_text, channel_identity, language_of
 from actions.booking import location_events
 from actions.identity import ValidateIdentificationForm, conversation_id
+from core.agencies import list_services
 from core.customers import find_customer
 from core.errors import InvalidValue, NotFound
+from core.formatting import format_age
 from core.parsing import parse_mileage
 from core.workshop import (
     VEHICLE_REQUIRED,
@@ -34,7 +37,10 @@ from core.workshop import (
     identified_vehicle_id,
     normalise_quote_number,
     request_quote_callback,
+    says_no_quote_number,
     service_from_text,
+    service_named_in_answer,
+    visit_1000_age_refusal,
     visit_1000_eligibility,
     visit_1000_rule,
 )
@@ -57,12 +63,33 @@ INTERRUPTIONS = frozenset(
         "cancel_advisor",
     }
 )
+# What a service's questions collected: forgotten when the customer switches service.
+SERVICE_ANSWERS = (
+    "workshop_mileage",
+    "problem_description",
+    "problem_images",
+    "problem_image_ids",
+    "quote_number",
+    "workshop_outcome",
+)
+# The button offering a regular service after a refused 1000 km visit. Built here, not in
+# the domain: Rasa 3.6 reads braces in a response's payload as slot templates (and logs an
+# error), so buttons whose payload carries JSON are made by the actions.
+BOOK_SERVICE_TITLE = {
+    "fr": "Prendre rendez-vous pour une révision",
+    "en": "Book a maintenance service",
+}
 NOT_ELIGIBLE_RESPONSES = {
     "mileage_too_low": "utter_visit_1000_mileage_too_low",
     "mileage_too_high": "utter_visit_1000_mileage_too_high",
     "vehicle_too_old": "utter_visit_1000_vehicle_too_old",
     "no_registration_date": "utter_visit_1000_no_registration_date",
 }
+
+
+def service_payload(code: str) -> str:
+    """`/choose_service{"service_code":"quick_service"}` (starts or switches the service)."""
+    return "/choose_service" + json.dumps({"service_code": code}, separators=(",", ":"))
 
 
 def image_ids(tracker: Tracker) -> list[int]:
@@ -94,8 +121,95 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        switched = self._switch_service(dispatcher, tracker)
         events = await super().run(dispatcher, tracker, domain)
-        return [*location_events(tracker), *events]
+        events = [*location_events(tracker), *switched, *events]
+        return [*events, *self._too_old_before_mileage(dispatcher, tracker, events)]
+
+    def _too_old_before_mileage(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
+    ) -> list[EventType]:
+        """The 1000 km visit for a vehicle already too old: said before the mileage is
+        asked (the mileage would not change the answer), and the form ends."""
+        asked = [e["value"] for e in events if e.get("name") == "requested_slot"]
+        if not asked or asked[-1] != "workshop_mileage":
+            return []
+        if tracker.get_slot("service_code") != "visit_1000":
+            return []
+        customer_id = self._customer_id(tracker)
+        if customer_id is None:
+            return []
+        refusal = visit_1000_age_refusal(self.context.uow(), customer_id, self.context.today())
+        if refusal is None:
+            return []
+        self._say_not_eligible(dispatcher, tracker, refusal, None)
+        return [SlotSet("workshop_outcome", "not_eligible"), SlotSet("requested_slot", None)]
+
+    def _say_not_eligible(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        result: Eligibility,
+        mileage: int | None,
+    ) -> None:
+        """Why the 1000 km visit is refused; a regular service offered when that is what the
+        bike needs (too many km, too old)."""
+        rule = result.rule or visit_1000_rule(self.context.uow())
+        reason = result.reason or "no_registration_date"
+        language = language_of(tracker)
+        buttons = None
+        if reason in ("mileage_too_high", "vehicle_too_old"):
+            buttons = [
+                {
+                    "title": BOOK_SERVICE_TITLE[language],
+                    "payload": service_payload("quick_service"),
+                }
+            ]
+        dispatcher.utter_message(
+            response=NOT_ELIGIBLE_RESPONSES[reason],
+            buttons=buttons,
+            mileage=mileage if mileage is not None else "",
+            min_km=rule.min_km,
+            max_km=rule.max_km,
+            age=format_age(result.age_days, language) if result.age_days is not None else "",
+            max_age=format_age(rule.max_age_days, language),
+        )
+
+    def _switch_service(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        """Another service named while a question of this one is asked ("visite des 1000"
+        at the quote question, an old service button): go on with that service, forgetting
+        this one's answers (the text is not taken as the answer)."""
+        asked = tracker.get_slot("requested_slot")
+        current = tracker.get_slot("service_code")
+        if asked in (None, "service_code") or current not in WORKSHOP_SERVICES:
+            return []
+        latest = tracker.latest_message or {}
+        intent = latest_intent(tracker)
+        named = None
+        if intent == "choose_service":
+            named = next(
+                (
+                    e.get("value")
+                    for e in latest.get("entities") or []
+                    if e.get("entity") == "service_code"
+                ),
+                None,
+            )
+        elif intent == "workshop_services":
+            named = service_named_in_answer(latest.get("text") or "")
+        if named not in WORKSHOP_SERVICES or named == current:
+            return []
+        names = {s.code: (s.name_fr, s.name_en) for s in list_services(self.context.uow())}
+        name_fr, name_en = names.get(named, (named, named))
+        dispatcher.utter_message(
+            response="utter_workshop_service_switched",
+            service=name_en if language_of(tracker) == "en" else name_fr,
+        )
+        events = [SlotSet("service_code", named), *(SlotSet(s, None) for s in SERVICE_ANSWERS)]
+        tracker.add_slots(events)
+        return events
 
     def _customer_id(self, tracker: Tracker) -> int | None:
         who = channel_identity(tracker)
@@ -132,7 +246,7 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
             slots.append("workshop_mileage")
         elif service == "diagnostic":
             slots += ["problem_description", "problem_images"]
-        elif service == "repair":
+        elif service == "repair" and tracker.get_slot("workshop_outcome") != "no_quote":
             slots.append("quote_number")
         return slots
 
@@ -177,6 +291,8 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A mileage; for the 1000 km visit, the eligibility rule says whether to go on."""
+        if value is None:
+            return {"workshop_mileage": None}
         parsed = self.parsed(
             "workshop_mileage", value, lambda text: float(parse_mileage(text)), dispatcher
         )
@@ -195,15 +311,7 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
         if result.eligible:
             dispatcher.utter_message(response="utter_visit_1000_eligible")
             return {**parsed, "workshop_outcome": "eligible"}
-        rule = result.rule or visit_1000_rule(self.context.uow())
-        dispatcher.utter_message(
-            response=NOT_ELIGIBLE_RESPONSES[result.reason or "no_registration_date"],
-            mileage=int(mileage),
-            min_km=rule.min_km,
-            max_km=rule.max_km,
-            age_days=result.age_days if result.age_days is not None else "",
-            max_age_days=rule.max_age_days,
-        )
+        self._say_not_eligible(dispatcher, tracker, result, int(mileage))
         return {**parsed, "workshop_outcome": "not_eligible"}
 
     # ------------------------------------------------------------------ diagnostic
@@ -237,6 +345,8 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
     def validate_problem_images(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:
+            return {"problem_images": None}
         if value == "done":
             return {"problem_images": "done"}
         ids = self._with_images(tracker, image_ids(tracker), dispatcher)
@@ -258,9 +368,15 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
     ) -> dict[str, Any]:
         """A quote of the identified vehicle -> a callback task; otherwise said clearly with
         an advisor button. Either way the form ends."""
+        if value is None:
+            return {"quote_number": None}
         try:
             number = normalise_quote_number(as_text(value))
         except InvalidValue:
+            if latest_intent(tracker) == "no_quote_number" or says_no_quote_number(as_text(value)):
+                # no number at hand: an advisor can help, the repair ends (menu next)
+                dispatcher.utter_message(response="utter_quote_number_missing")
+                return {"quote_number": None, "workshop_outcome": "no_quote"}
             dispatcher.utter_message(response="utter_invalid_quote_number")
             return {"quote_number": None}
         uow = self.context.uow
@@ -302,3 +418,26 @@ class ActionWorkshopOutcome(PitlaneAction):
             service == "visit_1000" and outcome == "eligible"
         )
         return [SlotSet("workshop_book", book)]
+
+
+class ActionAskServiceCode(PitlaneAction):
+    """`action_ask_service_code`: the service question with one button per workshop service
+    (names from the services table); the buttons are built here because their payloads
+    carry JSON (see BOOK_SERVICE_TITLE)."""
+
+    def name(self) -> str:
+        return "action_ask_service_code"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        english = language_of(tracker) == "en"
+        names = {
+            s.code: s.name_en if english else s.name_fr for s in list_services(self.context.uow())
+        }
+        buttons = [
+            {"title": names.get(code, code), "payload": service_payload(code)}
+            for code in WORKSHOP_SERVICES
+        ]
+        dispatcher.utter_message(response="utter_ask_service_code", buttons=buttons)
+        return []

@@ -122,18 +122,30 @@ def without_closed_days(slots: Iterable[Slot], closed: Collection[date], tz: str
 def spread_slots(
     starts: Iterable[datetime], limit: int, tz: str, per_day: int = 2
 ) -> list[datetime]:
-    """At most `limit` starts, earliest days first and at most `per_day` a day, so a short
-    list still shows several days; topped up with the earliest others when days run out."""
+    """At most `limit` starts spread over the days and times of the week: first one a day
+    for every day (mornings and afternoons alternating from day to day), then a second one
+    a day (the other half of the day) from the earliest days, at most `per_day` a day;
+    topped up with the earliest others when days run out."""
     ordered = sorted(starts)
     zone = ZoneInfo(tz)
-    chosen: list[datetime] = []
-    per_day_count: dict[date, int] = {}
+    by_day: dict[date, tuple[list[datetime], list[datetime]]] = {}
     for start in ordered:
-        day = start.astimezone(zone).date()
-        if len(chosen) < limit and per_day_count.get(day, 0) < per_day:
-            chosen.append(start)
-            per_day_count[day] = per_day_count.get(day, 0) + 1
-    taken = set(chosen)
+        local = start.astimezone(zone)
+        halves = by_day.setdefault(local.date(), ([], []))
+        halves[local.hour >= 12].append(start)
+    chosen: list[datetime] = []
+    taken: set[datetime] = set()
+    for round_ in range(per_day):
+        for index, day in enumerate(sorted(by_day)):
+            if len(chosen) >= limit:
+                break
+            halves = by_day[day]
+            afternoon_first = (index + round_) % 2 == 1
+            candidates = [*halves[afternoon_first], *halves[not afternoon_first]]
+            pick = next((start for start in candidates if start not in taken), None)
+            if pick is not None:
+                chosen.append(pick)
+                taken.add(pick)
     rest = [start for start in ordered if start not in taken]
     chosen.extend(rest[: max(0, limit - len(chosen))])
     return sorted(chosen)

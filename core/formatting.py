@@ -60,3 +60,22 @@ def format_week_label(monday: date, language: str | None) -> str:
     """'semaine du lun. 23 nov.' / 'week of Mon 23 Nov'."""
     lang = _lang(language)
     return _WEEK_OF[lang].format(day=format_day(monday, lang))
+
+
+def format_age(days: int, language: str | None) -> str:
+    """A vehicle's age as people say it: 'plus de 7 ans' / 'more than 7 years', '1 an' /
+    '1 year', '8 mois' / '8 months', '20 jours' / '20 days'."""
+    lang = _lang(language)
+    years, rest = divmod(days, 365)
+    if years:
+        unit = (
+            ("an" if years == 1 else "ans") if lang == "fr" else ("year" if years == 1 else "years")
+        )
+        if rest <= 7:
+            return f"{years} {unit}"
+        return f"plus de {years} {unit}" if lang == "fr" else f"more than {years} {unit}"
+    if days >= 60:
+        months = days // 30
+        return f"{months} mois" if lang == "fr" else f"{months} months"
+    unit = ("jour" if days == 1 else "jours") if lang == "fr" else ("day" if days == 1 else "days")
+    return f"{days} {unit}"

@@ -463,10 +463,26 @@ def _to_km(value: Decimal, unit: str | None) -> int:
     return int(value.to_integral_value(ROUND_HALF_UP))
 
 
+def _inside_code(norm: str, match: re.Match[str]) -> bool:
+    """The number is part of a reference or a word ("DV-2099-0003", "AB123", "rs660"), not
+    a distance: glued to a letter or digit, or joined to one by - / _ #."""
+    before, after = norm[: match.start("num")], norm[match.end() :]
+    if re.search(r"[a-z0-9]$|[a-z0-9][-/_#]$", before):
+        return True
+    return re.match(r"[a-z0-9]|[-/_#][a-z0-9]", after) is not None
+
+
 def parse_mileage(text: str) -> int:
-    """Kilometres: "12 000 km", "12.000", "12,5k", "8k", "15000 bornes", "9000 miles"."""
+    """Kilometres: "12 000 km", "12.000", "12,5k", "8k", "15000 bornes", "9000 miles".
+
+    A number that is part of a code ("DV-2099-0003") is no mileage:
+    InvalidValue("mileage_in_code") when the text has no other number.
+    """
     norm = normalize(text)
-    matches = list(_MILEAGE.finditer(norm))
+    found = list(_MILEAGE.finditer(norm))
+    matches = [m for m in found if not _inside_code(norm, m)]
+    if found and not matches:
+        raise InvalidValue("mileage_in_code", f"{text!r} is a reference, not a mileage")
     if matches:
         m = next((x for x in matches if x["unit"]), matches[0])
         value = _decimal(m["num"])

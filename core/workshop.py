@@ -30,7 +30,8 @@ WORKSHOP_SERVICES: tuple[str, ...] = ("quick_service", "diagnostic", "repair", "
 
 VISIT_1000_KEY = "rule.visit_1000"
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_QUOTE_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{2,38}$")
+# A quote number is a letter prefix then digits, in groups: "DV-2026-0412", "DV20260412".
+_QUOTE_NUMBER = re.compile(r"^[A-Z]{1,5}[-/]?\d{2,}(?:[-/]?\d+){0,4}$")
 CALLBACK_NOTE_MAX_CHARS = 500
 
 
@@ -88,6 +89,17 @@ def service_from_text(text: str) -> str | None:
         if re.search(pattern, plain):
             return code
     return None
+
+
+def service_named_in_answer(text: str) -> str | None:
+    """The service an answer to another question names in words ("visite des 1000", "1000
+    km visit", "j'ai un devis"); a bare number ("1000 km", a mileage) names none."""
+    code = service_from_text(text)
+    if code == "visit_1000" and not re.search(
+        r"\bvisit|\brevision|\bmille\b|\bthousand\b", normalize(text or "")
+    ):
+        return None
+    return code
 
 
 def identified_vehicle_id(uow: UnitOfWork, customer_id: int | None) -> int | None:
@@ -153,6 +165,24 @@ def visit_1000_eligibility(
     return check_visit_1000(visit_1000_rule(uow), mileage, first_registration, today)
 
 
+def visit_1000_age_refusal(uow: UnitOfWork, customer_id: int, today: date) -> Eligibility | None:
+    """The age rule alone, before the mileage is asked: a not-eligible `Eligibility`
+    ("vehicle_too_old") when the identified vehicle is already too old, else None (young
+    enough, registration date unknown or no identified vehicle: the mileage comes first)."""
+    with uow:
+        try:
+            first_registration = _identified_vehicle(uow.session, customer_id).first_registration
+        except NotFound:
+            return None
+    if first_registration is None:
+        return None
+    rule = visit_1000_rule(uow)
+    age_days = (today - first_registration).days
+    if age_days <= rule.max_age_days:
+        return None
+    return Eligibility(False, "vehicle_too_old", rule, None, age_days)
+
+
 def _identified_vehicle(session: Session, customer_id: int) -> Vehicle:
     customer = session.get(Customer, customer_id)
     if customer is None:
@@ -173,12 +203,26 @@ def _identified_vehicle(session: Session, customer_id: int) -> Vehicle:
 def normalise_quote_number(text: str) -> str:
     """ "dv-2026 0412" -> "DV-20260412"; spaces removed, upper case.
 
-    InvalidValue("invalid_quote_number") for anything that cannot be a quote number.
+    InvalidValue("invalid_quote_number") for anything that cannot be a quote number: it
+    needs a letter prefix and digits ("1000 km visit" or "12345" are not quote numbers).
     """
     number = re.sub(r"\s+", "", text or "").upper()
-    if not _QUOTE_NUMBER.match(number) or not any(c.isdigit() for c in number):
+    if len(number) > 40 or not _QUOTE_NUMBER.match(number):
         raise InvalidValue("invalid_quote_number", f"{text!r} is not a quote number")
     return number
+
+
+_NO_QUOTE = re.compile(
+    r"\b(?:pas|plus|perdu|trouve pas|sais pas|connais pas|souviens? (?:pas|plus))\b.*"
+    r"\b(?:devis|numero|sur moi|avec moi|la)\b|\bpas (?:de|le|mon) (?:devis|numero)\b"
+    r"|\b(?:don'?t|do not|haven'?t|can'?t|cannot|no|lost|never got)\b.*"
+    r"\b(?:it|quote|number|with me|on me|paper)\b"
+)
+
+
+def says_no_quote_number(text: str) -> bool:
+    """ "je ne l'ai pas sur moi", "I lost the quote": the customer has no number at hand."""
+    return _NO_QUOTE.search(normalize(text or "")) is not None
 
 
 def request_quote_callback(

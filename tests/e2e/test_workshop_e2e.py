@@ -16,6 +16,7 @@ from tests.e2e.chat import Chat
 
 CODE = re.compile(r"\b\d{6}\b")
 CALLBACK = re.compile(r"\bCB-[A-Z2-9]{6}\b")
+NOT_UNDERSTOOD = "pas bien compris"
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def identify(chat: Chat, database_url: str, plate_and_vin: str, email: str) -> N
 
 def test_a_quick_service_is_booked_with_the_mileage(chat: Chat, database_url) -> None:
     chat.say("/workshop_services")
-    chat.click('/choose_service{"service_code": "quick_service"}')
+    chat.click('/choose_service{"service_code":"quick_service"}')
     chat.say("/deny")  # no identification
     chat.say("12000 km")
     reference = chat.book_offered_slot()
@@ -70,7 +71,7 @@ def test_a_diagnostic_keeps_the_description(chat: Chat, database_url) -> None:
 
 def test_a_repair_quote_of_the_identified_bike_creates_a_callback(chat: Chat, database_url):
     chat.say("/workshop_services")
-    chat.click('/choose_service{"service_code": "repair"}')
+    chat.click('/choose_service{"service_code":"repair"}')
     identify(chat, database_url, "AB-123-CD ZDM1RBBW5KB012345", "camille.martin@example.fr")
     chat.say("DV-2026-0412")
     reference = CALLBACK.search(chat.text)
@@ -80,6 +81,9 @@ def test_a_repair_quote_of_the_identified_bike_creates_a_callback(chat: Chat, da
         select(CallbackTask.status).where(CallbackTask.reference == reference.group(0)),
     )
     assert tasks == [("open",)]
+    # the result, then the menu, and nothing else (no "not understood" after it)
+    assert chat.replies[-1]["text"] == "Comment puis-je vous aider ?", chat.text
+    assert NOT_UNDERSTOOD not in chat.text
 
 
 def test_another_bikes_quote_is_not_found_and_an_advisor_is_offered(chat: Chat, database_url):
@@ -88,6 +92,7 @@ def test_another_bikes_quote_is_not_found_and_an_advisor_is_offered(chat: Chat, 
     chat.say("DV-2026-0587")
     assert "DV-2026-0587" in chat.text and "/ask_advisor" in chat.payloads
     assert not CALLBACK.search(chat.text)
+    assert NOT_UNDERSTOOD not in chat.text
 
 
 def test_the_1000_km_visit_is_booked_when_eligible(chat: Chat, database_url) -> None:
@@ -105,6 +110,25 @@ def test_too_many_km_for_the_1000_km_visit_is_explained(chat: Chat, database_url
     chat.say("3000 km")
     assert "3000" in chat.text and "1500" in chat.text
     assert not any(p.startswith('/choose{"agency"') for p in chat.payloads)
+    assert NOT_UNDERSTOOD not in chat.text
+
+
+def test_a_reference_at_the_mileage_question_is_not_read_as_km(chat: Chat, database_url):
+    chat.say("visite des 1000 km")
+    identify(chat, database_url, "QR-246-VX JH2RC9100PM012345", "hugo.bernard@example.fr")
+    chat.say("DV-2099-0003")
+    assert "2099 km" not in chat.text and "référence" in chat.text
+    chat.say("900 km")
+    assert "éligible" in chat.text
+
+
+def test_without_the_quote_number_an_advisor_is_offered(chat: Chat, database_url) -> None:
+    chat.say("je voudrais une réparation")
+    identify(chat, database_url, "AB-123-CD ZDM1RBBW5KB012345", "camille.martin@example.fr")
+    chat.say("je ne l'ai pas sur moi")
+    assert "conseiller" in chat.text and "/ask_advisor" in chat.payloads
+    assert "/workshop_services" in chat.payloads  # the menu follows
+    assert NOT_UNDERSTOOD not in chat.text
 
 
 def test_a_typed_postcode_puts_the_nearest_agency_first(chat: Chat) -> None:

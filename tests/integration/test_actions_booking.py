@@ -97,15 +97,15 @@ async def test_the_agencies_offering_the_service_are_buttons(ctx: ActionContext)
     tracker = message_tracker("", slots={"service_code": "offroad_test"})
     events, messages = await run(ActionAskAgency(context=ctx), tracker)
     assert events == []
-    assert messages[0] == said(
+    assert messages[1] == said(
         "utter_ask_agency",
         buttons=[
             {"title": "Pitlane Bordeaux Lac", "payload": '/choose{"agency":"bordeaux-lac"}'},
             {"title": "Pitlane Lyon Gerland", "payload": '/choose{"agency":"lyon-gerland"}'},
         ],
     )
-    # and the agencies for the widget's map (docs/workshop.md), no origin known
-    agencies = messages[1]["custom"]["agencies"]
+    # and the agencies for the widget's map (docs/workshop.md), no origin known, FIRST
+    agencies = messages[0]["custom"]["agencies"]
     assert (agencies["service"], agencies["origin"]) == ("offroad_test", None)
     assert [item["code"] for item in agencies["items"]] == ["bordeaux-lac", "lyon-gerland"]
 
@@ -181,9 +181,9 @@ async def test_this_weeks_free_slots_are_offered_in_the_customers_language(
                     ("Wed 19 Nov 16:00", "2025-11-19T15:00:00+00:00"),
                     ("Wed 19 Nov 17:00", "2025-11-19T16:00:00+00:00"),
                     ("Thu 20 Nov 09:00", "2025-11-20T08:00:00+00:00"),
-                    ("Thu 20 Nov 10:00", "2025-11-20T09:00:00+00:00"),
+                    ("Thu 20 Nov 14:00", "2025-11-20T13:00:00+00:00"),
                     ("Fri 21 Nov 09:00", "2025-11-21T08:00:00+00:00"),
-                    ("Fri 21 Nov 10:00", "2025-11-21T09:00:00+00:00"),
+                    ("Fri 21 Nov 14:00", "2025-11-21T13:00:00+00:00"),
                     ("Sat 22 Nov 09:00", "2025-11-22T08:00:00+00:00"),
                     ("Sat 22 Nov 10:00", "2025-11-22T09:00:00+00:00"),
                 ]

@@ -152,3 +152,18 @@ async def test_the_code_is_sent_then_checked_and_a_confirmation_follows(
     assert events[-1] == SlotSet("requested_slot", None)
     assert [m["response"] for m in messages] == ["utter_identified"]
     assert len(outbox.sent) == 2 and code not in outbox.sent[-1][2]
+
+
+def test_code_transport_titles_follow_the_language_s_punctuation() -> None:
+    from actions.identity import transport_buttons
+    from core.identity import ContactOption
+
+    options = [ContactOption("sms", "06 •• •• •• 78"), ContactOption("email", "c•••@example.fr")]
+    assert [b["title"] for b in transport_buttons(options, "fr")] == [
+        "SMS : 06 •• •• •• 78",
+        "E-mail : c•••@example.fr",
+    ]
+    assert [b["title"] for b in transport_buttons(options, "en")] == [
+        "SMS: 06 •• •• •• 78",
+        "E-mail: c•••@example.fr",
+    ]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from actions.base import ActionContext
 from actions.booking import ActionAskAgency, ValidateBookingForm
 from actions.identity import ValidateIdentificationForm
-from actions.workshop import ActionWorkshopOutcome, ValidateWorkshopForm
+from actions.workshop import ActionAskServiceCode, ActionWorkshopOutcome, ValidateWorkshopForm
 from core.bookings import get_booking, offer_slots
 from core.models import Customer, Vehicle
 from core.uow import UnitOfWork
@@ -25,6 +25,7 @@ from tests.integration.actions_kit import (
     context,
     form_tracker,
     message_tracker,
+    responses,
     run,
     said,
 )
@@ -33,6 +34,10 @@ UowFactory = Callable[[], UnitOfWork]
 FORM = "workshop_form"
 HUGO = {"channel": "telegram", "external_id": "100200301", "language": None}
 LYON = {"latitude": 45.7485, "longitude": 4.8467}
+BOOK_A_SERVICE_FR = {
+    "title": "Prendre rendez-vous pour une révision",
+    "payload": '/choose_service{"service_code":"quick_service"}',
+}
 
 
 @pytest.fixture
@@ -267,13 +272,59 @@ async def test_too_many_km_for_the_visit_is_explained_with_the_numbers(
     assert messages == [
         said(
             "utter_visit_1000_mileage_too_high",
+            buttons=[BOOK_A_SERVICE_FR],
             mileage=3000,
             min_km=500,
             max_km=1500,
-            age_days=60,
-            max_age_days=365,
+            age="2 mois",
+            max_age="1 an",
         )
     ]
+
+
+async def test_an_old_bike_is_refused_before_the_mileage_is_asked(ctx, seeded_uow_factory) -> None:
+    identify(seeded_uow_factory, "Camille Martin", "AB-123-CD")  # registered in 2019
+    tracker = form_tracker(
+        FORM,
+        text="visite des 1000",
+        intent="workshop_services",
+        metadata={**CAMILLE, "language": "en"},
+        activation=True,
+    )
+    tracker.slots["language"] = "en"
+    events, messages = await run(validator(ctx), tracker)
+    assert SlotSet("workshop_outcome", "not_eligible") in events
+    assert requested(events) is None
+    assert messages == [
+        said(
+            "utter_visit_1000_vehicle_too_old",
+            buttons=[
+                {
+                    "title": "Book a maintenance service",
+                    "payload": '/choose_service{"service_code":"quick_service"}',
+                }
+            ],
+            mileage="",
+            min_km=500,
+            max_km=1500,
+            age="more than 6 years",
+            max_age="1 year",
+        )
+    ]
+
+
+async def test_the_service_question_has_a_button_per_service_built_by_the_action(ctx) -> None:
+    _, messages = await run(
+        ActionAskServiceCode(context=ctx), message_tracker("x", metadata=WEB_VISITOR)
+    )
+    assert messages[0]["response"] == "utter_ask_service_code"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/choose_service{"service_code":"quick_service"}',
+        '/choose_service{"service_code":"diagnostic"}',
+        '/choose_service{"service_code":"repair"}',
+        '/choose_service{"service_code":"visit_1000"}',
+    ]
+    assert messages[0]["buttons"][0]["title"] == "Service rapide"
 
 
 async def test_an_old_bike_is_not_eligible(ctx, seeded_uow_factory) -> None:
@@ -376,11 +427,11 @@ async def test_a_shared_location_lists_the_nearest_agency_first_with_a_map_messa
         "", metadata={**WEB_VISITOR, "location": LYON}, slots={"service_code": "quick_service"}
     )
     events, messages = await run(ActionAskAgency(context=ctx), tracker)
-    buttons = messages[0]["buttons"]
-    assert messages[0]["response"] == "utter_agencies_nearest"
+    buttons = messages[1]["buttons"]
+    assert messages[1]["response"] == "utter_agencies_nearest"
     assert buttons[0]["title"].startswith("Pitlane Lyon") and buttons[0]["title"].endswith(" km")
     assert '"agency":"lyon-gerland"' in buttons[0]["payload"]
-    agencies = messages[1]["custom"]["agencies"]
+    agencies = messages[0]["custom"]["agencies"]  # the map first, then the question
     assert agencies["service"] == "quick_service"
     assert agencies["origin"] == LYON
     distances = [item["distance_km"] for item in agencies["items"]]
@@ -389,14 +440,18 @@ async def test_a_shared_location_lists_the_nearest_agency_first_with_a_map_messa
         agencies["items"][0]
     )
     assert SlotSet("customer_location", "45.74850,4.84670") in events
+    # the same distance in the buttons and in the map's list
+    for button, item in zip(buttons, agencies["items"], strict=True):
+        shown = f"{item['distance_km']:g}".replace(".", ",")
+        assert button["title"].endswith(f" — {shown} km"), (button, item)
 
 
 async def test_without_a_location_agencies_come_by_name_without_distance(ctx) -> None:
     tracker = message_tracker("x", metadata=WEB_VISITOR, slots={"service_code": "quick_service"})
     _, messages = await run(ActionAskAgency(context=ctx), tracker)
-    assert messages[0]["response"] == "utter_ask_agency"
-    assert all("km" not in b["title"] for b in messages[0]["buttons"])
-    assert messages[1]["custom"]["agencies"]["origin"] is None
+    assert messages[1]["response"] == "utter_ask_agency"
+    assert all("km" not in b["title"] for b in messages[1]["buttons"])
+    assert messages[0]["custom"]["agencies"]["origin"] is None
 
 
 async def test_a_typed_postcode_orders_the_agencies_from_there(ctx) -> None:
@@ -416,7 +471,7 @@ async def test_a_typed_postcode_orders_the_agencies_from_there(ctx) -> None:
         slots={"service_code": "quick_service", "customer_location": location},
     )
     _, messages = await run(ActionAskAgency(context=ctx), asked)
-    assert '"agency":"bordeaux-lac"' in messages[0]["buttons"][0]["payload"]
+    assert '"agency":"bordeaux-lac"' in messages[1]["buttons"][0]["payload"]
 
 
 async def test_a_place_nobody_knows_is_said(ctx) -> None:
@@ -447,3 +502,88 @@ async def test_plate_and_vin_in_the_first_identification_message_are_used(ctx) -
     assert SlotSet("vehicle_plate", "AB-123-CD") in events
     assert SlotSet("vehicle_vin", "ZDM1RBBW5KB012345") in events
     assert SlotSet("identification_outcome", "match") in events
+
+
+# ------------------------------------------------------------------ answers in the wrong question
+
+
+async def test_a_reference_typed_at_the_mileage_question_is_not_read_as_km(
+    ctx, seeded_uow_factory
+) -> None:
+    identify(seeded_uow_factory, "Hugo Bernard", "QR-246-VX")
+    tracker = form_tracker(
+        FORM,
+        slots={"service_code": "visit_1000"},
+        candidates={"workshop_mileage": "DV-2099-0003"},
+        requested="workshop_mileage",
+        metadata=HUGO,
+    )
+    events, messages = await run(validator(ctx), tracker)
+    assert SlotSet("workshop_mileage", None) in events
+    assert requested(events) == "workshop_mileage"
+    assert messages == [said("utter_mileage_in_code")]
+
+
+@pytest.mark.parametrize("text", ["visite des 1000", "1000 km visit"])
+async def test_a_service_named_at_the_quote_question_switches_to_that_service(
+    ctx, seeded_uow_factory, text
+) -> None:
+    identify(seeded_uow_factory, "Hugo Bernard", "QR-246-VX")
+    tracker = form_tracker(
+        FORM,
+        slots={"service_code": "repair"},
+        candidates={"quote_number": text},
+        requested="quote_number",
+        text=text,
+        intent="workshop_services",
+        metadata=HUGO,
+    )
+    events, messages = await run(validator(ctx), tracker)
+    assert SlotSet("service_code", "visit_1000") in events
+    assert SlotSet("quote_number", "1000KMVISIT") not in events
+    assert requested(events) == "workshop_mileage"
+    assert responses(messages) == ["utter_workshop_service_switched"]
+    assert list_callbacks(seeded_uow_factory(), status=None) == []
+
+
+async def test_a_service_name_read_as_an_answer_is_no_quote_number(ctx, seeded_uow_factory) -> None:
+    identify(seeded_uow_factory, "Camille Martin", "AB-123-CD")
+    tracker = form_tracker(
+        FORM,
+        slots={"service_code": "repair"},
+        candidates={"quote_number": "1000 km visit"},
+        requested="quote_number",
+        metadata=CAMILLE,
+    )
+    events, messages = await run(validator(ctx), tracker)
+    assert SlotSet("quote_number", None) in events
+    assert requested(events) == "quote_number"
+    assert messages == [said("utter_invalid_quote_number")]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("I don't have it with me", "no_quote_number"), ("je ne l'ai pas sur moi", "inform")],
+)
+async def test_no_quote_number_at_hand_offers_an_advisor_and_ends_the_repair(
+    ctx, seeded_uow_factory, text, intent
+) -> None:
+    identify(seeded_uow_factory, "Camille Martin", "AB-123-CD")
+    tracker = form_tracker(
+        FORM,
+        slots={"service_code": "repair"},
+        candidates={"quote_number": text},
+        requested="quote_number",
+        text=text,
+        intent=intent,
+        metadata=CAMILLE,
+    )
+    events, messages = await run(validator(ctx), tracker)
+    assert messages == [said("utter_quote_number_missing")]
+    assert SlotSet("workshop_outcome", "no_quote") in events
+    assert requested(events) is None
+    outcome, _ = await run(
+        ActionWorkshopOutcome(context=ctx),
+        message_tracker("x", slots={"service_code": "repair", "workshop_outcome": "no_quote"}),
+    )
+    assert outcome == [SlotSet("workshop_book", False)]

@@ -104,7 +104,7 @@ def test_the_offer_lists_free_future_slots_of_this_week_spread_over_days(
         (local_dt(2025, 11, 19, 14), 1),
         (local_dt(2025, 11, 19, 15), 2),
         (local_dt(2025, 11, 20, 9), 2),
-        (local_dt(2025, 11, 20, 10), 2),
+        (local_dt(2025, 11, 20, 14), 2),  # an afternoon too
         (local_dt(2025, 11, 21, 9), 2),
     ]
     assert all(s.end_utc - s.start_utc == timedelta(hours=1) for s in offer.slots)

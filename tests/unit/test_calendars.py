@@ -158,12 +158,27 @@ def test_find_slot_accepts_a_slot_start_and_refuses_any_other_time() -> None:
     assert find_slot(hours, 60, paris(2025, 10, 26, 18), PARIS) is None  # closed
 
 
-def test_spread_keeps_at_most_two_slots_a_day_earliest_days_first() -> None:
+def test_spread_shows_every_day_first_then_a_second_slot_from_the_earliest_days() -> None:
     starts = [paris(2025, 11, day, hour) for day in (19, 20, 21, 22) for hour in (9, 10, 11)]
 
     chosen = spread_slots(starts, 6, PARIS)
 
-    assert chosen == [paris(2025, 11, day, hour) for day in (19, 20, 21) for hour in (9, 10)]
+    days = [c.astimezone(ZoneInfo(PARIS)).day for c in chosen]
+    assert days == [19, 19, 20, 20, 21, 22]
+
+
+def test_spread_covers_the_whole_week_with_mornings_and_afternoons() -> None:
+    # Mon 17 to Sat 22 Nov 2025, 09:00-12:00 and 14:00-18:00 every hour: 8 offered
+    starts = [
+        paris(2025, 11, day, hour) for day in range(17, 23) for hour in (9, 10, 11, 14, 15, 16, 17)
+    ]
+
+    chosen = spread_slots(starts, 8, PARIS)
+    local = [c.astimezone(ZoneInfo(PARIS)) for c in chosen]
+
+    assert {t.day for t in local} == set(range(17, 23))  # Friday and Saturday too
+    assert sum(t.hour >= 12 for t in local) == 4  # as many afternoons as mornings
+    assert max(sum(t.day == day for t in local) for day in range(17, 23)) == 2
 
 
 def test_spread_tops_up_with_the_earliest_others_when_few_days_are_left() -> None:

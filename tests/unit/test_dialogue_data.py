@@ -72,3 +72,16 @@ def test_every_response_has_a_french_default_and_an_english_variation():
         assert english, f"{name} has no English variation"
         assert defaults, f"{name} has no French default"
         assert len(english[0].get("buttons") or []) == len(defaults[0].get("buttons") or []), name
+
+
+def test_no_response_button_carries_json_braces():
+    """Rasa 3.6 reads {...} in a response as a slot template (and logs an error for JSON):
+    buttons whose payload carries JSON are built by the actions."""
+    braces = [
+        (name, button["payload"])
+        for name, variations in domain()["responses"].items()
+        for variation in variations
+        for button in variation.get("buttons") or []
+        if "{" in button["payload"]
+    ]
+    assert not braces

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from core.formatting import format_day, format_slot, format_week_label
+from core.formatting import format_age, format_day, format_slot, format_week_label
 
 UTC = timezone.utc
 
@@ -51,3 +51,19 @@ def test_an_unknown_language_is_shown_in_french(language: str | None) -> None:
 def test_format_week_label() -> None:
     assert format_week_label(date(2026, 11, 23), "fr") == "semaine du lun. 23 nov."
     assert format_week_label(date(2026, 11, 23), "en") == "week of Mon 23 Nov"
+
+
+@pytest.mark.parametrize(
+    ("days", "language", "text"),
+    [
+        (2780, "fr", "plus de 7 ans"),
+        (2780, "en", "more than 7 years"),
+        (365, "fr", "1 an"),
+        (365, "en", "1 year"),
+        (730, "fr", "2 ans"),
+        (60, "fr", "2 mois"),
+        (20, "en", "20 days"),
+    ],
+)
+def test_a_vehicle_age_is_said_as_people_say_it(days, language, text) -> None:
+    assert format_age(days, language) == text

@@ -259,6 +259,8 @@ def test_last_winter_in_december_is_the_one_that_ended_in_february() -> None:
         ("zero", 0),
         ("depuis 2023 j'ai fait 5000 km", 5000),
         ("1 000 000 km", 1_000_000),
+        ("1 200", 1200),
+        ("ma rs660 a 1200 km", 1200),
     ],
 )
 def test_parse_mileage_reads_kilometres_as_typed(text: str, expected: int) -> None:
@@ -276,6 +278,11 @@ def test_parse_mileage_reads_kilometres_as_typed(text: str, expected: int) -> No
         ("beaucoup", "not_a_mileage"),
         ("une balade", "not_a_mileage"),
         ("a lot", "not_a_mileage"),
+        ("DV-2099-0003", "mileage_in_code"),
+        ("dv-2026-0412", "mileage_in_code"),
+        ("AB-123-CD", "mileage_in_code"),
+        ("ZDM1RBBW5KB012345", "mileage_in_code"),
+        ("PL-4K7Q2", "mileage_in_code"),
     ],
 )
 def test_parse_mileage_refuses_with_a_code(text: str, code: str) -> None:

@@ -62,14 +62,29 @@ def test_a_negative_mileage_is_refused() -> None:
         ("DV-2026-0412", "DV-2026-0412"),
         ("dv-2026-0412", "DV-2026-0412"),
         (" dv 2026-0412 ", "DV2026-0412"),
-        ("12345", "12345"),
+        ("DV20260412", "DV20260412"),
     ],
 )
 def test_quote_numbers_are_upper_case_without_spaces(typed, number) -> None:
     assert normalise_quote_number(typed) == number
 
 
-@pytest.mark.parametrize("typed", ["", "  ", "bonjour", "??", "AB", "-123"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "  ",
+        "bonjour",
+        "??",
+        "AB",
+        "-123",
+        "12345",
+        "1000 km visit",
+        "visite des 1000",
+        "1000KMVISIT",
+        "I don't have it with me",
+    ],
+)
 def test_text_that_cannot_be_a_quote_number_is_refused(typed) -> None:
     with pytest.raises(InvalidValue) as error:
         normalise_quote_number(typed)
