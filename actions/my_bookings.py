@@ -26,9 +26,10 @@ from core.errors import BookingNotMovable, NotFound, SlotTaken, SlotUnavailable
 from core.formatting import format_slot
 
 BUTTON_TITLES = {
-    "fr": {"cancel": "Annuler", "move": "Déplacer"},
-    "en": {"cancel": "Cancel", "move": "Move"},
+    "fr": {"cancel": "Annuler", "move": "Déplacer", "menu": "Menu principal"},
+    "en": {"cancel": "Cancel", "move": "Move", "menu": "Main menu"},
 }
+MENU_PAYLOAD = "/show_menu"
 
 
 def booking_payload(intent: str, reference: str) -> str:
@@ -79,7 +80,7 @@ class ActionMyBookings(BookingLookup, PitlaneAction):
         }
         titles = BUTTON_TITLES[language]
         dispatcher.utter_message(response="utter_my_bookings_intro")
-        for booking in bookings:
+        for index, booking in enumerate(bookings, start=1):
             buttons = [
                 {
                     "title": titles["cancel"],
@@ -90,6 +91,8 @@ class ActionMyBookings(BookingLookup, PitlaneAction):
                     "payload": booking_payload("move_my_booking", booking.reference),
                 },
             ]
+            if index == len(bookings):  # a way out under the last one
+                buttons.append({"title": titles["menu"], "payload": MENU_PAYLOAD})
             dispatcher.utter_message(
                 response="utter_my_booking",
                 buttons=buttons,
