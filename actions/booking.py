@@ -6,6 +6,12 @@ fresh offer (`slot_choice` reset, the form asks it again through `action_ask_slo
 When there is nothing to offer (no agency offers the service, no free slot this week or
 next), the ask action says so and ends the form (`requested_slot` None, as a validation
 action may): the form ends without `booking_reference` and the workflow restarts.
+
+The slot offer ends with a "more times" button, `/choose{"slot_choice":"more"}`: the
+validator keeps slot_choice empty and sets `slot_more`, so the form asks again and the ask
+action offers free slots not shown yet (`slots_shown`, the starts every offer of this
+booking showed; core.bookings.offer_slots `exclude`). Once next week's were all shown too,
+it gives the agency's phone number and offers the first slots again.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from actions.base import (
     channel_identity,
     language_of,
 )
-from core.agencies import AgencyView, agencies_offering, get_agency
+from core.agencies import AgencyView, agencies_offering, get_agency, list_services
 from core.bookings import WeekOffer, book_slot, offer_slots
 from core.customers import find_customer, parse_contact, register_customer
 from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
@@ -41,6 +47,13 @@ OFFER_RESPONSES = {
     "next_week": "utter_offer_next_week",
     "none": "utter_no_slots",
 }
+# The offer of the slots after those already shown (the "more times" button).
+MORE_OFFER_RESPONSES = {
+    "this_week": "utter_offer_more_this_week",
+    "next_week": "utter_offer_more_next_week",
+}
+MORE_SLOTS = "more"  # slot_choice value of the "more times" button
+MORE_SLOTS_TITLE = {"fr": "Autres créneaux", "en": "More times"}
 SLOT_OF_CODE = {"invalid_name": "customer_name", "invalid_contact": "customer_contact"}
 # What the customer told for a workshop service, kept with the booking (bookings.details).
 DETAIL_SLOTS = {
@@ -203,7 +216,10 @@ class ValidateBookingForm(PitlaneFormValidator):
     def validate_slot_choice(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A slot start from a button; whether it is still free is for `book_slot` to say."""
+        """A slot start from a button; whether it is still free is for `book_slot` to say.
+        The "more times" button asks again, for slots not shown yet."""
+        if as_text(value).startswith(MORE_SLOTS):
+            return {"slot_choice": None, "slot_more": True}
         start = parse_iso_utc(value)
         return {"slot_choice": iso_utc(start) if start else None}
 
@@ -270,24 +286,35 @@ class ValidateBookingForm(PitlaneFormValidator):
         except NotFound:
             dispatcher.utter_message(response="utter_default")
             return [*events, SlotSet("agency", None), SlotSet("slot_choice", None)]
-        self._show_agency(dispatcher, booking.agency)
+        language = language_of(tracker)
+        address = self._show_agency(dispatcher, booking.agency)
+        # for utter_booking_confirmed (sent by a rule once the form ends)
         return [
             *events,
             SlotSet("booking_reference", booking.reference),
             SlotSet(
-                "booking_when",
-                format_slot(booking.start_utc, self.context.timezone, language_of(tracker)),
+                "booking_when", format_slot(booking.start_utc, self.context.timezone, language)
             ),
             SlotSet("booking_agency", booking.agency_name),
+            SlotSet("booking_service", self._service_name(booking.service, language)),
+            SlotSet("booking_address", address),
         ]
 
-    def _show_agency(self, dispatcher: CollectingDispatcher, agency_code: str) -> None:
+    def _service_name(self, service_code: str, language: str) -> str:
+        """The service's name in the customer's language ("Service rapide")."""
+        for service in list_services(self.context.uow()):
+            if service.code == service_code:
+                return service.name_en if language == "en" else service.name_fr
+        return service_code
+
+    def _show_agency(self, dispatcher: CollectingDispatcher, agency_code: str) -> str | None:
         """Where the booked agency is, as the custom `{"venue": ...}` message: Telegram shows
-        it on a map, the widget leaves it out, the REST channel passes it on."""
+        it on a map, the widget leaves it out, the REST channel passes it on. Returns its
+        postal address ("48 boulevard de la Chapelle, 75018 Paris")."""
         try:
             agency = get_agency(self.context.uow(), agency_code)
         except NotFound:
-            return
+            return None
         address = f"{agency.address}, {agency.postcode} {agency.city}"
         venue = {
             "latitude": agency.latitude,
@@ -296,6 +323,7 @@ class ValidateBookingForm(PitlaneFormValidator):
             "address": address,
         }
         dispatcher.utter_message(json_message={"venue": venue})
+        return address
 
     def _agencies(self, tracker: Tracker) -> list[AgencyView]:
         service = tracker.get_slot("service_code")
@@ -378,8 +406,16 @@ def agencies_message(
     }
 
 
+def shown_starts(tracker: Tracker) -> list[datetime]:
+    """The starts the offers of this booking showed so far (slot `slots_shown`)."""
+    raw = tracker.get_slot("slots_shown")
+    starts = [parse_iso_utc(item) for item in raw] if isinstance(raw, list) else []
+    return [start for start in starts if start is not None]
+
+
 class ActionAskSlotChoice(PitlaneAction):
-    """`action_ask_slot_choice`: this week's free slots, else next week's, as buttons."""
+    """`action_ask_slot_choice`: this week's free slots, else next week's, as buttons, and
+    a last "more times" button; after it (`slot_more`), free slots not shown yet."""
 
     def name(self) -> str:
         return "action_ask_slot_choice"
@@ -387,14 +423,20 @@ class ActionAskSlotChoice(PitlaneAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        agency, service = tracker.get_slot("agency"), tracker.get_slot("service_code")
-        try:
-            offer = offer_slots(self.context.uow(), agency, service, self.context.now())
-        except NotFound:
-            offer = WeekOffer("none", [])
+        agency = tracker.get_slot("agency")
+        more = bool(tracker.get_slot("slot_more"))
+        shown = shown_starts(tracker) if more else []
+        offer = self._offer(tracker, shown)
+        responses = MORE_OFFER_RESPONSES if more else OFFER_RESPONSES
+        if more and not offer.slots:
+            # every free slot of this week and next was shown: the agency's phone, then
+            # the first slots again (the customer may still pick one of them)
+            self._no_more_slots(dispatcher, agency)
+            shown, offer, responses = [], self._offer(tracker), OFFER_RESPONSES
+        events: list[EventType] = [SlotSet("slot_more", False)] if more else []
         if not offer.slots:
             dispatcher.utter_message(response="utter_no_slots")
-            return [SlotSet(REQUESTED_SLOT, None)]
+            return [*events, SlotSet(REQUESTED_SLOT, None)]
         language = language_of(tracker)
         buttons = [
             {
@@ -403,5 +445,30 @@ class ActionAskSlotChoice(PitlaneAction):
             }
             for slot in offer.slots
         ]
-        dispatcher.utter_message(response=OFFER_RESPONSES[offer.week], buttons=buttons)
-        return []
+        buttons.append(
+            {
+                "title": MORE_SLOTS_TITLE[language],
+                "payload": choose_payload("slot_choice", MORE_SLOTS),
+            }
+        )
+        dispatcher.utter_message(response=responses[offer.week], buttons=buttons)
+        offered = [iso_utc(start) for start in shown] + [iso_utc(s.start_utc) for s in offer.slots]
+        return [*events, SlotSet("slots_shown", offered)]
+
+    def _offer(self, tracker: Tracker, shown: list[datetime] | None = None) -> WeekOffer:
+        agency, service = tracker.get_slot("agency"), tracker.get_slot("service_code")
+        try:
+            return offer_slots(
+                self.context.uow(), agency, service, self.context.now(), exclude=shown or ()
+            )
+        except NotFound:
+            return WeekOffer("none", [])
+
+    def _no_more_slots(self, dispatcher: CollectingDispatcher, agency_code: str) -> None:
+        try:
+            agency = get_agency(self.context.uow(), agency_code)
+        except NotFound:
+            return  # the first slots cannot be found either: utter_no_slots follows
+        dispatcher.utter_message(
+            response="utter_no_more_slots", agency_name=agency.name, agency_phone=agency.phone
+        )

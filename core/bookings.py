@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -68,12 +69,22 @@ class BookingView:
 
 
 def offer_slots(
-    uow: UnitOfWork, agency_code: str, service_code: str, now: datetime, limit: int = 8
+    uow: UnitOfWork,
+    agency_code: str,
+    service_code: str,
+    now: datetime,
+    limit: int = 8,
+    *,
+    exclude: Collection[datetime] = (),
 ) -> WeekOffer:
     """Free future slots of the current local week (Mon-Sun); none left -> next week's.
 
-    Closed dates of the calendar are left out; a slot holds min(capacity, staff_count).
+    `exclude`: starts already offered ("more times"): the offer is made of the others, so
+    it moves on to next week once this week's free slots were all shown, and is "none" once
+    next week's were too. Closed dates of the calendar are left out; a slot holds
+    min(capacity, staff_count).
     """
+    shown = set(exclude)
     with uow:
         calendar = get_calendar(uow.session, agency_code, service_code)
         hours = parse_opening_hours(calendar.opening_hours)
@@ -81,7 +92,7 @@ def offer_slots(
             slots = [
                 slot
                 for slot in week_slots(hours, calendar.slot_minutes, now, uow.timezone, weeks_ahead)
-                if slot.start_utc > now
+                if slot.start_utc > now and slot.start_utc not in shown
             ]
             slots = without_closed_days(
                 slots, closed_days(uow.session, calendar.id, slots, uow.timezone), uow.timezone

@@ -22,7 +22,12 @@ from tests.dialogue_files import load_domain
 
 DOMAIN: dict[str, Any] = load_domain()
 TIMEZONE = "Europe/Paris"
-HELPER_SLOTS = ("booking_when", "booking_agency")  # set by validate_booking_form
+HELPER_SLOTS = (
+    "booking_when",
+    "booking_agency",
+    "booking_service",
+    "booking_address",
+)  # set by validate_booking_form
 WEB_VISITOR = {"channel": "web", "external_id": "visitor-1", "language": None}
 CAMILLE = {"channel": "web", "external_id": "demo-camille", "language": None}  # known
 

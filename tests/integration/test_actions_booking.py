@@ -22,6 +22,7 @@ from core.models import Service
 from core.uow import UnitOfWork
 from tests.integration.actions_kit import (
     CAMILLE,
+    DOMAIN,
     WEB_VISITOR,
     context,
     form_tracker,
@@ -171,7 +172,7 @@ async def test_this_weeks_free_slots_are_offered_in_the_customers_language(
 ) -> None:
     tracker = message_tracker("", slots={**MAINTENANCE_AT_PARIS, "language": "en"})
     events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
-    assert events == []
+    assert [e["name"] for e in events] == ["slots_shown"] and len(events[0]["value"]) == 8
     assert messages == [
         said(
             "utter_offer_this_week",
@@ -187,7 +188,8 @@ async def test_this_weeks_free_slots_are_offered_in_the_customers_language(
                     ("Sat 22 Nov 09:00", "2025-11-22T08:00:00+00:00"),
                     ("Sat 22 Nov 10:00", "2025-11-22T09:00:00+00:00"),
                 ]
-            ],
+            ]
+            + [{"title": "More times", "payload": MORE_PAYLOAD}],
         )
     ]
 
@@ -195,7 +197,7 @@ async def test_this_weeks_free_slots_are_offered_in_the_customers_language(
 async def test_next_weeks_slots_are_offered_when_this_week_is_full(ctx: ActionContext) -> None:
     tracker = message_tracker("", slots={"service_code": "track_test", "agency": "lyon-gerland"})
     events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
-    assert events == []
+    assert [e["name"] for e in events] == ["slots_shown"]
     assert [message["response"] for message in messages] == ["utter_offer_next_week"]
     titles = [button["title"] for button in messages[0]["buttons"]]
     assert titles == [
@@ -205,7 +207,99 @@ async def test_next_weeks_slots_are_offered_when_this_week_is_full(ctx: ActionCo
         "sam. 29 nov. 14:00",
         "dim. 30 nov. 09:00",
         "dim. 30 nov. 14:00",
+        "Autres créneaux",
     ]
+
+
+# ------------------------------------------------------------------ more times
+
+
+MORE_PAYLOAD = '/choose{"slot_choice":"more"}'
+
+
+def shown_of(events: list) -> list[str]:
+    [shown] = [e["value"] for e in events if e["name"] == "slots_shown"]
+    return shown
+
+
+async def test_more_times_keeps_the_slot_empty_and_asks_again(ctx: ActionContext) -> None:
+    tracker = booking_turn(
+        {"slot_choice": "more"}, metadata=CAMILLE, known=True, requested="slot_choice"
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    # the form asks slot_choice again: action_ask_slot_choice offers the slots not shown
+    assert events == [
+        SlotSet("slot_choice", None),
+        SlotSet("slot_more", True),
+        SlotSet("requested_slot", "slot_choice"),
+    ]
+    assert messages == []
+
+
+async def test_more_times_offers_free_slots_not_shown_yet_earliest_included(
+    ctx: ActionContext,
+) -> None:
+    slots = {**MAINTENANCE_AT_PARIS, "language": "en"}
+    first_events, first = await run(
+        ActionAskSlotChoice(context=ctx), message_tracker("", slots=slots)
+    )
+    shown = shown_of(first_events)
+    assert first[0]["buttons"][-1] == {"title": "More times", "payload": MORE_PAYLOAD}
+
+    more = {**slots, "slot_more": True, "slots_shown": shown}
+    events, messages = await run(ActionAskSlotChoice(context=ctx), message_tracker("", slots=more))
+
+    assert [m["response"] for m in messages] == ["utter_offer_more_this_week"]
+    offered = [b["payload"] for b in messages[0]["buttons"][:-1]]
+    assert offered and not set(offered) & {'/choose{"slot_choice":"' + s + '"}' for s in shown}
+    # free slots earlier than the last one shown are offered too: the first offer was
+    # spread over the week, "more" fills the gaps before moving on
+    starts = [payload.split('"')[3] for payload in offered]
+    assert min(starts) < max(shown)
+    assert SlotSet("slot_more", False) in events
+    assert shown_of(events)[: len(shown)] == shown and len(shown_of(events)) > len(shown)
+
+
+async def test_more_times_moves_on_to_next_week_when_this_weeks_were_all_shown(
+    ctx: ActionContext,
+) -> None:
+    slots = {**MAINTENANCE_AT_PARIS}
+    shown: list[str] = []
+    for _ in range(20):  # until this week's free slots were all shown
+        tracker = message_tracker(
+            "", slots={**slots, "slot_more": bool(shown), "slots_shown": shown}
+        )
+        events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
+        if messages[0]["response"] == "utter_offer_more_next_week":
+            break
+        shown = shown_of(events)
+    else:
+        raise AssertionError("next week never offered")
+    assert messages[0]["buttons"][0]["title"].startswith("lun. 24 nov.")
+    assert messages[0]["buttons"][-1]["title"] == "Autres créneaux"
+
+
+async def test_nothing_left_to_show_gives_the_agency_phone_and_the_first_slots_again(
+    ctx: ActionContext,
+) -> None:
+    every_start = [start.isoformat() for start in _all_free_slots(ctx)]
+    slots = {**MAINTENANCE_AT_PARIS, "slot_more": True, "slots_shown": every_start}
+    events, messages = await run(ActionAskSlotChoice(context=ctx), message_tracker("", slots=slots))
+    assert messages[0] == said(
+        "utter_no_more_slots", agency_name="Pitlane Paris Nord", agency_phone="+33 1 99 00 18 18"
+    )
+    assert messages[1]["response"] == "utter_offer_this_week"
+    assert SlotSet("slot_more", False) in events and len(shown_of(events)) == 8
+
+
+def _all_free_slots(ctx: ActionContext) -> list:
+    """Every start the offers could show this week and next (paged by `exclude`)."""
+    seen: list = []
+    while True:
+        offer = offer_slots(ctx.uow(), "paris-nord", "maintenance", ctx.now(), exclude=seen)
+        if not offer.slots:
+            return seen
+        seen += [s.start_utc for s in offer.slots]
 
 
 async def test_no_slot_this_week_or_next_ends_the_form(
@@ -221,11 +315,12 @@ async def test_no_slot_this_week_or_next_ends_the_form(
 # ------------------------------------------------------------------ booking
 
 # Sent after a booking (custom message): where the booked agency is, for a map.
+PARIS_NORD_ADDRESS = "48 boulevard de la Chapelle, 75018 Paris"
 PARIS_NORD_VENUE = {
     "latitude": 48.8843,
     "longitude": 2.355,
     "title": "Pitlane Paris Nord",
-    "address": "48 boulevard de la Chapelle, 75018 Paris",
+    "address": PARIS_NORD_ADDRESS,
 }
 
 
@@ -243,6 +338,8 @@ async def test_a_known_customer_books_in_the_workshop_calendar(
         SlotSet("booking_reference", reference),
         SlotSet("booking_when", "jeu. 20 nov. 09:00"),
         SlotSet("booking_agency", "Pitlane Paris Nord"),
+        SlotSet("booking_service", "Entretien / révision"),
+        SlotSet("booking_address", PARIS_NORD_ADDRESS),
         SlotSet("requested_slot", None),
     ]
     assert [m["custom"] for m in messages] == [{"venue": PARIS_NORD_VENUE}]
@@ -286,6 +383,29 @@ async def test_the_confirmation_is_in_english_for_an_english_customer(ctx: Actio
     )
     events, _ = await run(ValidateBookingForm(context=ctx), tracker)
     assert SlotSet("booking_when", "Thu 20 Nov 09:00") in events
+    assert SlotSet("booking_service", "Maintenance service") in events
+    assert SlotSet("booking_address", PARIS_NORD_ADDRESS) in events
+
+
+def test_the_confirmation_names_the_service_and_the_agencys_address() -> None:
+    """utter_booking_confirmed, filled from the slots validate_booking_form sets."""
+    slots = {
+        "booking_service": "Service rapide",
+        "booking_when": "mar. 24 nov. 10:00",
+        "booking_agency": "Pitlane Paris Nord",
+        "booking_address": PARIS_NORD_ADDRESS,
+        "booking_reference": "PL-7QX4MA",
+    }
+    french, english = (
+        variation["text"].format(**slots)
+        for variation in reversed(DOMAIN["responses"]["utter_booking_confirmed"])
+    )
+    assert french == (
+        "C'est réservé ! Service rapide le mar. 24 nov. 10:00 chez Pitlane Paris Nord, "
+        "48 boulevard de la Chapelle, 75018 Paris. Votre référence : PL-7QX4MA."
+    )
+    assert english.startswith("You're booked! Service rapide on mar. 24 nov. 10:00 at ")
+    assert english.endswith(f"{PARIS_NORD_ADDRESS}. Your reference: PL-7QX4MA.")
 
 
 async def test_a_full_slot_is_refused_and_a_fresh_offer_follows(
@@ -409,6 +529,8 @@ async def test_an_unknown_customer_gives_name_and_contact_then_books_and_is_reme
         SlotSet("booking_reference", reference),
         SlotSet("booking_when", "jeu. 20 nov. 09:00"),
         SlotSet("booking_agency", "Pitlane Paris Nord"),
+        SlotSet("booking_service", "Entretien / révision"),
+        SlotSet("booking_address", PARIS_NORD_ADDRESS),
         SlotSet("requested_slot", None),
     ]
     assert [m["custom"] for m in messages] == [{"venue": PARIS_NORD_VENUE}]

@@ -38,5 +38,11 @@ def test_the_booking_confirmation_is_filled_from_slots() -> None:
     """A rule sends utter_booking_confirmed, so its placeholders must be slots."""
     texts = [variation["text"] for variation in DOMAIN["responses"]["utter_booking_confirmed"]]
     placeholders = {name for text in texts for name in re.findall(r"{(\w+)}", text)}
-    assert placeholders == {"booking_reference", "booking_when", "booking_agency"}
+    assert placeholders == {
+        "booking_reference",
+        "booking_when",
+        "booking_agency",
+        "booking_service",
+        "booking_address",
+    }
     assert sorted(placeholders - set(DOMAIN["slots"])) == []

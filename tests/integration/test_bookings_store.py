@@ -143,6 +143,53 @@ def test_slots_already_started_this_week_are_not_offered(
     assert late.slots[0].start_utc == local_dt(2025, 11, 26, 9)
 
 
+def test_the_next_page_offers_the_free_slots_not_shown_yet(
+    uow_factory, add_calendar, local_dt
+) -> None:
+    add_calendar(
+        capacity=1, opening_hours={"wed": [["09:00", "13:00"]], "fri": [["09:00", "12:00"]]}
+    )
+    now = local_dt(2025, 11, 19, 8)  # Wednesday, before opening
+    book(uow_factory, local_dt(2025, 11, 21, 10), now)  # Friday 10:00 is full
+
+    first = offer_slots(uow_factory(), AGENCY, "maintenance", now, limit=2)
+    shown = [s.start_utc for s in first.slots]
+    page = offer_slots(uow_factory(), AGENCY, "maintenance", now, limit=9, exclude=shown)
+
+    assert shown == [local_dt(2025, 11, 19, 9), local_dt(2025, 11, 21, 9)]
+    assert page.week == "this_week"
+    assert [s.start_utc for s in page.slots] == [
+        local_dt(2025, 11, 19, 10),  # earlier than the last one shown, not shown yet
+        local_dt(2025, 11, 19, 11),
+        local_dt(2025, 11, 19, 12),
+        local_dt(2025, 11, 21, 11),  # Friday 10:00 is full
+    ]
+
+
+def test_the_next_page_moves_on_to_next_week_then_to_nothing(
+    uow_factory, add_calendar, local_dt
+) -> None:
+    add_calendar(capacity=1, opening_hours={"fri": [["09:00", "11:00"]]})
+    now = local_dt(2025, 11, 19, 8)
+
+    this_week = offer_slots(uow_factory(), AGENCY, "maintenance", now)
+    shown = [s.start_utc for s in this_week.slots]
+    next_week = offer_slots(uow_factory(), AGENCY, "maintenance", now, exclude=shown)
+    shown += [s.start_utc for s in next_week.slots]
+    beyond = offer_slots(uow_factory(), AGENCY, "maintenance", now, exclude=shown)
+
+    assert [s.start_utc for s in this_week.slots] == [
+        local_dt(2025, 11, 21, 9),
+        local_dt(2025, 11, 21, 10),
+    ]
+    assert next_week.week == "next_week"
+    assert [s.start_utc for s in next_week.slots] == [
+        local_dt(2025, 11, 28, 9),
+        local_dt(2025, 11, 28, 10),
+    ]
+    assert (beyond.week, beyond.slots) == ("none", [])
+
+
 def test_no_week_is_offered_when_the_calendar_never_opens(uow_factory, add_calendar, now) -> None:
     add_calendar(opening_hours={})
     assert offer_slots(uow_factory(), AGENCY, "maintenance", now).week == "none"
