@@ -5,10 +5,12 @@ list of callbacks has it (one per conversation)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 
 from core.config import CoreSettings
+from core.staff import list_staff, set_availability
 from core.uow import uow_from_settings
 from core.workshop import list_callbacks
 from tests.e2e.chat import Chat
@@ -18,8 +20,16 @@ CALLBACK_REFERENCE = re.compile(r"\bCB-[A-Z2-9]{6}\b")
 
 
 @pytest.fixture
-def chat(stack) -> Chat:
+def chat(stack, nobody_available) -> Chat:
     return Chat(stack.config.web_url)
+
+
+@pytest.fixture
+def nobody_available(uow) -> None:
+    """Every advisor away: the stack is shared with the handoff tests, which leave one on."""
+    now = datetime.now(timezone.utc)
+    for member in list_staff(uow()):
+        set_availability(uow(), member.id, available=False, now=now)
 
 
 @pytest.fixture(scope="module")
