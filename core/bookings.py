@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, case, select, update
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.booking_reminders import cancel_reminders, move_reminders, schedule_reminders
 from core.calendars import (
     Slot,
+    day_slots,
     effective_capacity,
     find_slot,
     local_day,
@@ -24,7 +25,7 @@ from core.calendars import (
     week_slots,
     without_closed_days,
 )
-from core.errors import BookingNotMovable, NotFound, SlotTaken, SlotUnavailable
+from core.errors import BookingNotMovable, InvalidValue, NotFound, SlotTaken, SlotUnavailable
 from core.models import (
     Agency,
     Booking,
@@ -37,6 +38,7 @@ from core.models import (
 from core.uow import UnitOfWork
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read over the phone
+MAX_RANGE_DAYS = 366  # free_slots over at most a year
 
 
 @dataclass(frozen=True)
@@ -89,21 +91,56 @@ def offer_slots(
         calendar = get_calendar(uow.session, agency_code, service_code)
         hours = parse_opening_hours(calendar.opening_hours)
         for weeks_ahead, week in ((0, "this_week"), (1, "next_week")):
-            slots = [
-                slot
-                for slot in week_slots(hours, calendar.slot_minutes, now, uow.timezone, weeks_ahead)
-                if slot.start_utc > now and slot.start_utc not in shown
-            ]
-            slots = without_closed_days(
-                slots, closed_days(uow.session, calendar.id, slots, uow.timezone), uow.timezone
-            )
-            free = _free_places(uow.session, calendar, slots)
-            if free:
-                chosen = spread_slots(free, limit, uow.timezone)
-                ends = {slot.start_utc: slot.end_utc for slot in slots}
-                offers = [SlotOffer(start, ends[start], free[start]) for start in chosen]
-                return WeekOffer(week, offers)
+            slots = week_slots(hours, calendar.slot_minutes, now, uow.timezone, weeks_ahead)
+            offers = _free_offers(uow.session, calendar, slots, now, uow.timezone, shown)
+            if offers:
+                chosen = set(spread_slots((o.start_utc for o in offers), limit, uow.timezone))
+                return WeekOffer(week, [offer for offer in offers if offer.start_utc in chosen])
         return WeekOffer("none", [])
+
+
+def free_slots(
+    uow: UnitOfWork,
+    agency_code: str,
+    service_code: str,
+    now: datetime,
+    first_day: date,
+    last_day: date,
+) -> list[SlotOffer]:
+    """Every free slot of one calendar starting after `now` on the local days `first_day` to
+    `last_day` (both included), in time order: opening hours, closed dates and
+    min(capacity, staff_count) as in offer_slots. InvalidValue("range_too_long") past a year."""
+    _require_aware(now)
+    if (last_day - first_day).days >= MAX_RANGE_DAYS:
+        raise InvalidValue("range_too_long", f"{first_day}..{last_day} is more than a year")
+    with uow:
+        calendar = get_calendar(uow.session, agency_code, service_code)
+        hours = parse_opening_hours(calendar.opening_hours)
+        days = (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+        slots = [
+            slot
+            for day in days
+            for slot in day_slots(hours, calendar.slot_minutes, day, uow.timezone)
+        ]
+        return _free_offers(uow.session, calendar, slots, now, uow.timezone)
+
+
+def _free_offers(
+    session: Session,
+    calendar: Calendar,
+    slots: list[Slot],
+    now: datetime,
+    tz: str,
+    exclude: Collection[datetime] = (),
+) -> list[SlotOffer]:
+    """The slots (in time order) starting after `now`, not excluded, not on a closed day,
+    with a free place."""
+    slots = [slot for slot in slots if slot.start_utc > now and slot.start_utc not in exclude]
+    slots = without_closed_days(slots, closed_days(session, calendar.id, slots, tz), tz)
+    free = _free_places(session, calendar, slots)
+    return [
+        SlotOffer(s.start_utc, s.end_utc, free[s.start_utc]) for s in slots if s.start_utc in free
+    ]
 
 
 def book_slot(

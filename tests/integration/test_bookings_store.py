@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -12,12 +12,14 @@ from core.bookings import (
     REFERENCE_ALPHABET,
     book_slot,
     cancel_booking,
+    free_slots,
     get_booking,
     list_bookings,
     offer_slots,
 )
-from core.errors import NotFound, SlotTaken, SlotUnavailable
-from core.models import SlotCounter
+from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
+from core.models import Calendar, CalendarClosure, SlotCounter
+from core.when import match_slots, nearest_slots, parse_time_preference, search_range
 
 AGENCY = "test-agency"
 
@@ -354,3 +356,112 @@ def test_naive_datetimes_are_refused(uow_factory, add_calendar) -> None:
     naive: Callable[[], datetime] = lambda: datetime(2025, 11, 20, 8)  # noqa: E731
     with pytest.raises(ValueError):
         book(uow_factory, naive(), datetime(2025, 11, 19, tzinfo=timezone.utc))
+
+
+def close_day(uow_factory, day: date) -> None:
+    """Close the (only) calendar on that local day."""
+    with uow_factory() as uow:
+        calendar_id = uow.session.scalar(select(Calendar.id))
+        uow.session.add(CalendarClosure(calendar_id=calendar_id, day=day, reason="Formation"))
+        uow.commit()
+
+
+def test_free_slots_lists_every_free_slot_over_the_days_from_now(
+    uow_factory, add_calendar, local_dt, now
+) -> None:
+    add_calendar(
+        capacity=2, opening_hours={"wed": [["09:00", "12:00"]], "fri": [["09:00", "11:00"]]}
+    )
+    book(uow_factory, local_dt(2025, 11, 19, 11), now)  # Wednesday 11:00: one place left
+    book(uow_factory, local_dt(2025, 11, 21, 9), now)
+    book(uow_factory, local_dt(2025, 11, 21, 9), now)  # Friday 09:00 is full
+    close_day(uow_factory, date(2025, 11, 26))  # next Wednesday closed
+
+    slots = free_slots(
+        uow_factory(), AGENCY, "maintenance", now, date(2025, 11, 19), date(2025, 11, 28)
+    )
+
+    assert [(s.start_utc, s.free) for s in slots] == [
+        # 09:00 and 10:00 on Wednesday 19 have started (now is 10:30)
+        (local_dt(2025, 11, 19, 11), 1),
+        (local_dt(2025, 11, 21, 10), 2),
+        (local_dt(2025, 11, 28, 9), 2),
+        (local_dt(2025, 11, 28, 10), 2),
+    ]
+    assert all(s.end_utc - s.start_utc == timedelta(hours=1) for s in slots)
+
+
+def test_free_slots_over_four_weeks_go_past_the_two_weeks_of_the_offer(
+    uow_factory, add_calendar, local_dt, now
+) -> None:
+    add_calendar(capacity=1, opening_hours={"mon": [["09:00", "10:00"]]})
+    today = date(2025, 11, 19)
+
+    slots = free_slots(uow_factory(), AGENCY, "maintenance", now, today, today + timedelta(days=27))
+
+    assert [s.start_utc for s in slots] == [
+        local_dt(2025, 11, 24, 9),
+        local_dt(2025, 12, 1, 9),
+        local_dt(2025, 12, 8, 9),
+        local_dt(2025, 12, 15, 9),
+    ]
+
+
+def test_free_slots_across_the_october_dst_change_are_local_wall_clock_times(
+    uow_factory, add_calendar, local_dt
+) -> None:
+    add_calendar(
+        capacity=1,
+        opening_hours={day: [["09:00", "10:00"]] for day in ("sat", "sun", "mon")},
+    )
+    now = local_dt(2025, 10, 24, 12)
+
+    slots = free_slots(
+        uow_factory(), AGENCY, "maintenance", now, date(2025, 10, 24), date(2025, 10, 27)
+    )
+
+    assert [s.start_utc for s in slots] == [
+        datetime(2025, 10, 25, 7, tzinfo=timezone.utc),  # 09:00 CEST
+        datetime(2025, 10, 26, 8, tzinfo=timezone.utc),  # 09:00 CET
+        datetime(2025, 10, 27, 8, tzinfo=timezone.utc),
+    ]
+
+
+def test_free_slots_refuses_more_than_a_year_and_unknown_calendars(
+    uow_factory, add_calendar, now
+) -> None:
+    add_calendar()
+    today = date(2025, 11, 19)
+
+    with pytest.raises(InvalidValue) as error:
+        free_slots(uow_factory(), AGENCY, "maintenance", now, today, today + timedelta(days=366))
+    assert error.value.code == "range_too_long"
+    with pytest.raises(NotFound):
+        free_slots(uow_factory(), "nowhere", "maintenance", now, today, today)
+    assert free_slots(uow_factory(), AGENCY, "maintenance", now, today, today - timedelta(1)) == []
+
+
+def test_a_typed_preference_picks_among_the_free_slots_else_the_nearest(
+    uow_factory, add_calendar, local_dt, now
+) -> None:
+    add_calendar(capacity=1)  # Monday to Friday, 09-12 and 14-18, hourly
+    for hour in (14, 15, 16, 17):
+        book(uow_factory, local_dt(2025, 11, 21, hour), now)  # Friday afternoon is full
+
+    def offered(text: str) -> tuple[list[datetime], list[datetime]]:
+        preference = parse_time_preference(text, now, "Europe/Paris")
+        assert preference is not None
+        first, last = search_range(preference, now, "Europe/Paris")
+        starts = [
+            s.start_utc for s in free_slots(uow_factory(), AGENCY, "maintenance", now, first, last)
+        ]
+        return (
+            match_slots(starts, preference, "Europe/Paris"),
+            nearest_slots(starts, preference, "Europe/Paris", n=2),
+        )
+
+    matched, _ = offered("jeudi vers 10h")
+    assert matched == [local_dt(2025, 11, 20, h) for h in (10, 9, 11)]
+    matched, nearest = offered("vendredi après-midi")
+    assert matched == []
+    assert nearest == [local_dt(2025, 11, 21, 10), local_dt(2025, 11, 21, 11)]  # that morning
