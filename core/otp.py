@@ -17,6 +17,7 @@ import pyotp
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
+from core.customer_merge import merge_chat_into
 from core.customers import CustomerView
 from core.errors import (
     ChallengeExpired,
@@ -30,7 +31,6 @@ from core.errors import (
 )
 from core.identity import mask_email, mask_phone
 from core.models import (
-    ChannelIdentity,
     Conversation,
     Customer,
     OtpChallenge,
@@ -214,10 +214,11 @@ def consumed_challenge(uow: UnitOfWork, challenge_id: int, purpose: str) -> OtpC
 def complete_identification(
     uow: UnitOfWork, *, challenge_id: int, channel: str, external_id: str, now: datetime
 ) -> CustomerView:
-    """After verify_code: this channel identity becomes the owner's, identified with the vehicle.
+    """After verify_code: this chat becomes the owner's, identified with the vehicle.
 
-    The identity is moved to the owner when it belonged to another customer record (a
-    visitor who gave a name before identifying); that record and its bookings stay.
+    The chat's own provisional record (a visitor who gave a name and booked before
+    identifying) is merged into the owner in the same transaction: its bookings and other
+    records become the owner's (core/customer_merge.py). Running it again changes nothing.
     """
     with uow:
         session = uow.session
@@ -228,21 +229,18 @@ def complete_identification(
             external_id,
         ):
             raise Forbidden("other_conversation", "this code belongs to another conversation")
-        owner = session.get(Customer, challenge.customer_id)
-        if owner is None or challenge.vehicle_id is None:
+        if challenge.customer_id is None or challenge.vehicle_id is None:
             raise NotFound("unknown_customer", "the vehicle owner no longer exists")
-        owner.identified_vehicle_id = challenge.vehicle_id
-        identity = session.scalar(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-            )
+        merge_chat_into(
+            session,
+            customer_id=challenge.customer_id,
+            channel=channel,
+            external_id=external_id,
+            conversation_id=conversation.id,
         )
-        if identity is None:
-            session.add(
-                ChannelIdentity(channel=channel, external_id=external_id, customer_id=owner.id)
-            )
-        else:
-            identity.customer_id = owner.id
+        owner = session.get(Customer, challenge.customer_id)
+        assert owner is not None  # locked by the merge
+        owner.identified_vehicle_id = challenge.vehicle_id
         session.flush()
         view = CustomerView(owner.id, owner.name, owner.email, owner.phone, owner.language)
         uow.commit()

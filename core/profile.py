@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from core.customer_merge import merge_chat_into
 from core.customers import CustomerView, VehicleView, clean_name, parse_contact, vehicles_of
 from core.errors import Conflict, InvalidValue, NoChallenge, NotFound
 from core.files import remove_stored_files
@@ -256,7 +257,8 @@ def create_mycar_account(
 
     The contacts count as verified when a "signup" challenge of this conversation to that
     e-mail and one to that phone were consumed within the last 30 minutes. The new
-    customer is identified with the new vehicle; the channel identity becomes theirs.
+    customer is identified with the new vehicle; the chat becomes theirs, with what its
+    provisional record owned (bookings...: core/customer_merge.py), in the same transaction.
     """
     clean = clean_name(name)
     email_kind, email_value = parse_contact(email)
@@ -309,18 +311,14 @@ def create_mycar_account(
         session.add(vehicle)
         session.flush()
         customer.identified_vehicle_id = vehicle.id
-        identity = session.scalar(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-            )
-        )
-        if identity is None:
-            session.add(
-                ChannelIdentity(channel=channel, external_id=external_id, customer_id=customer.id)
-            )
-        else:
-            identity.customer_id = customer.id
         session.flush()
+        merge_chat_into(
+            session,
+            customer_id=customer.id,
+            channel=channel,
+            external_id=external_id,
+            conversation_id=conversation.id,
+        )
         view = CustomerView(
             customer.id, customer.name, customer.email, customer.phone, customer.language
         )
