@@ -103,17 +103,18 @@ def client_ip(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
-async def form_fields(request: Request) -> dict[str, str]:
-    """The fields of an urlencoded form body (first value of each), capped at 8 KiB."""
+async def form_fields(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:
+    """The fields of an urlencoded form body (first value of each), capped at 8 KiB unless a
+    form of long texts says otherwise (`max_bytes`)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         return {}
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise api_error(413, "payload_too_large", f"the form is larger than {MAX_FORM_BYTES} bytes")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise api_error(413, "payload_too_large", f"the form is larger than {max_bytes} bytes")
     body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise api_error(413, "payload_too_large", f"the form is larger than {MAX_FORM_BYTES} bytes")
+    if len(body) > max_bytes:
+        raise api_error(413, "payload_too_large", f"the form is larger than {max_bytes} bytes")
     parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
     return {name: values[0] for name, values in parsed.items() if values}
 

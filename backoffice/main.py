@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from backoffice import (
     admin_pages,
+    answers_pages,
+    catalogue_pages,
     console_socket,
     health,
     notifications_pages,
@@ -25,6 +27,8 @@ from backoffice import (
     workshop_pages,
 )
 from backoffice.api import admin, bookings, handoffs, messages, staff
+from backoffice.api import answers as answers_api
+from backoffice.api import catalogue as catalogue_api
 from backoffice.api import notifications as notifications_api
 from backoffice.api import rooms as rooms_api
 from backoffice.api import workshop as workshop_api
@@ -129,6 +133,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(service_pages.router)
     app.include_router(rules_pages.router)
     app.include_router(workshop_api.router)
+    # the test-ride catalogue (docs/catalogue.md)
+    app.include_router(catalogue_pages.router)
+    app.include_router(catalogue_api.router)
+    # the knowledge base of answers (docs/answers.md)
+    app.include_router(answers_pages.router)
+    app.include_router(answers_api.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

@@ -30,6 +30,8 @@ NAV = (
     NavItem("surveys", "/staff/surveys", "Satisfaction", "Satisfaction"),
     NavItem("services", "/staff/admin/services", "Services", "Services", admin_only=True),
     NavItem("rules", "/staff/admin/rules", "Règles", "Rules", admin_only=True),
+    NavItem("models", "/staff/admin/models", "Modèles", "Models", admin_only=True),
+    NavItem("answers", "/staff/admin/answers", "Réponses", "Answers", admin_only=True),
     NavItem("rooms", "/staff/admin/rooms", "Salons", "Rooms", admin_only=True),
     NavItem(
         "notifications",

@@ -72,11 +72,13 @@ def staff_page(
     alert: Safe | str = "",
     status: int = 200,
     head: str = "",
+    texts: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """One staff page in the staff frame (navigation, who is signed in, sign out); `head`,
-    markup, goes into the document's head."""
+    markup, goes into the document's head; `texts`: the page's strings when they are not
+    the workshop pages' (title_key and lead_key are looked up there)."""
     lang = page_lang(request)
-    t = workshop_texts(lang)
+    t = texts or workshop_texts(lang)
     values = {
         "lang": lang,
         "page": page,

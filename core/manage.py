@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from core.config import CoreSettings
 from core.db import make_engine
 from core.errors import PitlaneError
-from core.seed import DEMO_DATA, ensure_demo_staff, load_demo_data
+from core.seed import DEMO_DATA, ensure_demo_answers, ensure_demo_staff, load_demo_data
 from core.staff import ROLES, create_staff_user
 from core.uow import dispose_engines, uow_from_settings
 
@@ -87,6 +87,13 @@ def seed_staff(settings: CoreSettings, path: Path = DEMO_DATA) -> int:
     return added
 
 
+def seed_answers(settings: CoreSettings, path: Path = DEMO_DATA) -> int:
+    """The demo knowledge base (databases seeded before it existed), loaded once."""
+    added = ensure_demo_answers(uow_from_settings(settings)(), path)
+    dispose_engines()
+    return added
+
+
 def create_staff(settings: CoreSettings, args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -144,6 +151,9 @@ def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> i
     if args.command in ("seed", "init"):
         added = seed_staff(settings, args.data)
         print(f"demo staff: {added} added")
+        answers = seed_answers(settings, args.data)
+        if answers:
+            print(f"demo knowledge base: {answers} answers added")
     if args.command == "create-staff":
         return create_staff(settings, args)
     return 0

@@ -743,3 +743,9 @@ class NotificationSubscription(Base):
     )
     subscribed: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The test-ride catalogue's and the knowledge base's tables are declared in their own modules;
+# importing them here registers them on Base.metadata for everyone who imports the models
+# (Alembic included).
+from core import answers_tables, catalogue_tables  # noqa: E402, F401

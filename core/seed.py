@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.answers_admin import EntryInput, add_entry
 from core.bookings import get_calendar, reserve_place
 from core.calendars import (
     WEEKDAYS,
@@ -26,6 +27,7 @@ from core.calendars import (
     parse_opening_hours,
     week_slots,
 )
+from core.catalogue_admin import ModelInput, add_model
 from core.customers import clean_name, parse_contact, parse_plate, parse_vin
 from core.errors import InvalidValue
 from core.models import (
@@ -40,12 +42,13 @@ from core.models import (
     StaffUser,
     Vehicle,
 )
-from core.settings_store import write_setting
+from core.settings_store import read_setting, write_setting
 from core.staff import ROLES, check_password_strength, clean_email, hash_password
 from core.uow import UnitOfWork
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "data" / "demo.yaml"
 DEMO_CHANNEL = "demo"
+ANSWERS_LOADED = "answers.demo_loaded"  # setting: the dataset's knowledge base was loaded
 
 
 def load_demo_data(uow: UnitOfWork, path: Path = DEMO_DATA, now: datetime | None = None) -> bool:
@@ -83,6 +86,9 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
         session.add(Service(**service))
     for agency_data in data["agencies"]:
         _add_agency(session, agency_data)
+    for entry in data.get("test_ride_models", []):
+        add_model(session, _ride_model(entry))
+    _add_answers(session, data.get("answers", []))
     today = local_day(now, tz)
     for entry in data.get("closures", []):
         _add_closure(session, entry, today)
@@ -162,6 +168,64 @@ def _add_agency(session: Session, data: dict[str, Any]) -> None:
                 opening_hours=settings["opening_hours"],
             )
         )
+
+
+def _ride_model(entry: dict[str, Any]) -> ModelInput:
+    """A test-ride catalogue entry; `agencies` lists agency codes."""
+    return ModelInput(
+        brand=str(entry["brand"]),
+        model=str(entry["model"]),
+        usage=entry["usage"],
+        licence=str(entry["licence"]),
+        engine_cc=entry.get("engine_cc"),
+        electric=bool(entry.get("electric", False)),
+        active=bool(entry.get("active", True)),
+        description_fr=entry.get("description_fr"),
+        description_en=entry.get("description_en"),
+        agencies=tuple(entry.get("agencies", ())),
+    )
+
+
+def _answer_entry(entry: dict[str, Any]) -> EntryInput:
+    """A knowledge base entry; `keywords` is a list, `agency` an agency code (default: the
+    group's answer)."""
+    return EntryInput(
+        topic=str(entry["topic"]),
+        keywords=tuple(str(keyword) for keyword in entry["keywords"]),
+        answer_fr=entry.get("answer_fr"),
+        answer_en=entry.get("answer_en"),
+        agency=entry.get("agency"),
+        active=bool(entry.get("active", True)),
+    )
+
+
+def _add_answers(session: Session, entries: list[dict[str, Any]]) -> int:
+    """The dataset's knowledge base, once: the setting `answers.demo_loaded` remembers it, so
+    entries an admin deleted do not come back at the next start."""
+    if read_setting(session, ANSWERS_LOADED) is not None:
+        return 0
+    for entry in entries:
+        add_entry(session, _answer_entry(entry))
+    write_setting(session, ANSWERS_LOADED, "1")
+    return len(entries)
+
+
+def ensure_demo_answers(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
+    """Load the dataset's knowledge base into a database seeded before it existed (when the
+    database has agencies and the entries were never loaded); returns how many were added."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    with uow:
+        if not _has_agencies(uow.session):
+            return 0
+        try:
+            added = _add_answers(uow.session, data.get("answers", []))
+            uow.commit()
+        except IntegrityError:  # loaded meanwhile by another process
+            uow.rollback()
+            return 0
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidValue("invalid_demo_data", f"{path}: {exc!r}") from exc
+    return added
 
 
 def _seed_date(value: Any, today: date) -> date:

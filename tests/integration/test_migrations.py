@@ -46,6 +46,9 @@ TABLES = {
     "notifications",
     "notification_receipts",
     "notification_subscriptions",
+    "test_ride_models",
+    "test_ride_model_agencies",
+    "answer_entries",
 }
 
 

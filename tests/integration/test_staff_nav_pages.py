@@ -22,7 +22,7 @@ from tests.integration.web_support import web_client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys"]
-ADMINS = ["services", "rules", "rooms", "notifications", "admin"]
+ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin"]
 PAGES = {
     "console": "/staff/console",
     "bookings": "/staff/bookings",
@@ -31,15 +31,18 @@ PAGES = {
     "surveys": "/staff/surveys",
     "services": "/staff/admin/services",
     "rules": "/staff/admin/rules",
+    "models": "/staff/admin/models",
+    "answers": "/staff/admin/answers",
     "rooms": "/staff/admin/rooms",
     "notifications": "/staff/admin/notifications",
     "admin": "/staff/admin/tokens",
     "outbox": "/staff/outbox",
 }
 FRENCH = ["Console", "Réservations", "Rappels", "Réclamations", "Satisfaction", "Services"]
-FRENCH += ["Règles", "Salons", "Notifications", "Administration", "Boîte d'envoi"]
+FRENCH += ["Règles", "Modèles", "Réponses", "Salons", "Notifications", "Administration"]
+FRENCH += ["Boîte d'envoi"]
 ENGLISH = ["Console", "Bookings", "Callbacks", "Complaints", "Satisfaction", "Services"]
-ENGLISH += ["Rules", "Rooms", "Notifications", "Administration", "Outbox"]
+ENGLISH += ["Rules", "Models", "Answers", "Rooms", "Notifications", "Administration", "Outbox"]
 
 
 def menu(page: str) -> tuple[list[str], list[str], list[str]]:
