@@ -7,7 +7,7 @@ VENV_RASA := .venv-rasa
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help run test model db venvs lint format bench browser clean
+.PHONY: help run test model db venvs lint format bench browser clean eval-nlu bench-nlu
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ format: venvs ## ruff: fix what can be fixed and format
 
 bench: venvs model db ## Chat load benchmark: the hub against Rasa's own REST channel
 	$(PYTHON) bench/chat_load.py
+
+eval-nlu: venvs model ## Held-out NLU evaluation (rasa_project/holdout/), fails under issue 11's targets
+	$(VENV_RASA)/bin/python scripts/eval_nlu.py --min-accuracy 0.92 --min-entity-f1 0.95 --min-recall 0.80
+
+bench-nlu: venvs model ## NLU budgets: training time, parse latency, Rasa server memory
+	$(VENV_RASA)/bin/python bench/nlu_budget.py
 
 clean: ## Remove the virtual environments, the model and var/
 	rm -rf $(VENV) $(VENV_RASA) rasa_project/models var
