@@ -381,11 +381,12 @@ class ActionAskAgency(PitlaneAction):
 
 
 def agencies_message(
-    service: str,
+    service: str | None,
     origin: tuple[float, float] | None,
     agencies: list[tuple[AgencyView, float | None]],
 ) -> dict[str, Any]:
-    """The `agencies` custom message of docs/workshop.md."""
+    """The `agencies` custom message of docs/workshop.md (`service` None: a list of the
+    agencies, nothing to book from it)."""
     return {
         "service": service,
         "origin": None if origin is None else {"latitude": origin[0], "longitude": origin[1]},

@@ -186,8 +186,15 @@ class ValidateIdentificationForm(WithTransports, PitlaneFormValidator):
         which reads both values from it."""
         if tracker.get_slot("requested_slot") is not None or tracker.get_slot("vehicle_plate"):
             return {}
-        text = (tracker.latest_message or {}).get("text") or ""
-        if text.startswith("/") or not any(identity.find_plate_and_vin(text)):
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        if text.startswith("/"):  # a button carrying the values (actions/understanding.py)
+            text = " ".join(
+                str(e.get("value"))
+                for e in latest.get("entities") or []
+                if e.get("entity") in ("plate", "vin")
+            )
+        if not any(identity.find_plate_and_vin(text)):
             return {}
         return {"vehicle_plate": text}
 

@@ -64,6 +64,7 @@ WORKFLOW_SLOTS = (
     "quote_number",
     "workshop_outcome",
     "workshop_book",
+    "request_values",
     # callback request (actions/callback.py)
     "callback_phone",
     "callback_note",

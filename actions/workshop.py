@@ -36,6 +36,7 @@ from core.workshop import (
     Eligibility,
     identified_vehicle_id,
     normalise_quote_number,
+    problem_in_request,
     request_quote_callback,
     says_no_quote_number,
     service_from_text,
@@ -109,6 +110,58 @@ def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
+def entity_value(latest_message: dict[str, Any], entity: str) -> str | None:
+    """The first value of `entity` in the message (regex extractor or button payload)."""
+    for item in latest_message.get("entities") or []:
+        if item.get("entity") == entity and item.get("value") not in (None, ""):
+            return as_text(item["value"])
+    return None
+
+
+def last_question_only(events: list[EventType]) -> list[EventType]:
+    """Rasa's form asks the *first* `requested_slot` its validation returned (and ends on the
+    last one being None): when questions were answered from the request, only the last
+    `requested_slot` is kept, so the form asks what comes after them."""
+    asked = [i for i, e in enumerate(events) if e.get("name") == "requested_slot"]
+    drop = set(asked[:-1])
+    return [e for i, e in enumerate(events) if i not in drop]
+
+
+def request_values(latest_message: dict[str, Any], service: str) -> dict[str, str]:
+    """What the request that named `service` already says, by the slot that asks it: the
+    mileage of a quick service or a 1000 km visit, the quote of a repair, the problem of a
+    diagnostic ("voyant moteur allumé" is the description, "un diagnostic svp" is not)."""
+    values: dict[str, str] = {}
+    if service in ("quick_service", "visit_1000"):
+        mileage = entity_value(latest_message, "mileage")
+        if mileage:
+            values["workshop_mileage"] = mileage
+    elif service == "repair":
+        quote = entity_value(latest_message, "quote_number")
+        if quote:
+            values["quote_number"] = quote
+    elif service == "diagnostic":
+        problem = problem_in_request(latest_message.get("text") or "")
+        if problem:
+            values["problem_description"] = problem
+    return values
+
+
+def shown_value(value: Any) -> str:
+    """A noted value as the customer reads it: 12000.0 -> "12 000" (narrow no-break space)."""
+    if isinstance(value, float):
+        return f"{value:,.0f}".replace(",", "\u202f")
+    return as_text(value)
+
+
+# Values of the request that are acknowledged when they answer a question (the others
+# are answered by their validation: a callback created, the 1000 km visit's rule...).
+NOTED_RESPONSES = {
+    "workshop_mileage": "utter_mileage_noted",
+    "problem_description": "utter_problem_noted",
+}
+
+
 class ValidateWorkshopForm(ValidateIdentificationForm):
     """`validate_workshop_form`: the service, the vehicle when needed, then its questions.
 
@@ -122,9 +175,50 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         switched = self._switch_service(dispatcher, tracker)
+        before = tracker.get_slot("request_values")
         events = await super().run(dispatcher, tracker, domain)
+        if tracker.get_slot("request_values") != before:  # set by extract_service_code, which
+            # the SDK does not return (request_values is no question of the form)
+            events.insert(0, SlotSet("request_values", tracker.get_slot("request_values")))
+        events += await self._answer_from_request(dispatcher, tracker, domain, events)
         events = [*location_events(tracker), *switched, *events]
-        return [*events, *self._too_old_before_mileage(dispatcher, tracker, events)]
+        events += self._too_old_before_mileage(dispatcher, tracker, events)
+        return last_question_only(events)
+
+    async def _answer_from_request(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        events: list[EventType],
+    ) -> list[EventType]:
+        """The next question, when the request already answered it ("vidange, 12 000 km"
+        -> the mileage): the value is validated as if typed now, once, and the form asks
+        what comes after it. Asked in order, so a repair's quote is only checked once the
+        vehicle is identified."""
+        added: list[EventType] = []
+        pending = dict(tracker.get_slot("request_values") or {})
+        for _ in range(len(pending)):
+            asked = [e["value"] for e in [*events, *added] if e.get("name") == "requested_slot"]
+            slot = asked[-1] if asked else None
+            if slot not in pending:
+                break
+            value = pending.pop(slot)
+            added.append(SlotSet("request_values", pending or None))
+            validate = getattr(self, f"validate_{slot}")
+            result = validate(value, dispatcher, tracker, domain)
+            if result.get(slot) is not None and slot in NOTED_RESPONSES:
+                shown = shown_value(result[slot])
+                dispatcher.utter_message(
+                    response=NOTED_RESPONSES[slot], mileage=shown, problem=shown
+                )
+            tracker.slots.update({**result, "request_values": pending or None})
+            added += [SlotSet(name, value) for name, value in result.items()]
+            following = await self.next_requested_slot(dispatcher, tracker, domain)
+            if following is None:
+                break
+            added.append(following)
+        return added
 
     def _too_old_before_mileage(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
@@ -197,7 +291,9 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
                 ),
                 None,
             )
-        elif intent == "workshop_services":
+        elif intent == "workshop_services" or intent in WORKSHOP_SERVICES:
+            # only a service named in words: a mileage typed at the mileage question may be
+            # read as a quick service, a description as a diagnostic
             named = service_named_in_answer(latest.get("text") or "")
         if named not in WORKSHOP_SERVICES or named == current:
             return []
@@ -255,21 +351,26 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
     async def extract_service_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """From a service button, or the words of the request ("je voudrais un diagnostic")
-        or of the answer to the service question."""
+        """From a service button, the request's intent ("voyant moteur allumé" is a
+        diagnostic), or the words of the request or of the answer to the service question;
+        with what the request already says for the questions to come (`request_values`)."""
         if tracker.get_slot("service_code") in WORKSHOP_SERVICES:
             return {}
         if latest_intent(tracker) in INTERRUPTIONS:
             return {}
         latest = tracker.latest_message or {}
-        for entity in latest.get("entities") or []:
-            if entity.get("entity") == "service_code" and entity.get("value") in WORKSHOP_SERVICES:
-                return {"service_code": entity["value"]}
-        if tracker.get_slot("requested_slot") in (None, "service_code"):
+        code = entity_value(latest, "service_code")
+        if code not in WORKSHOP_SERVICES:
+            code = latest_intent(tracker)
+        if code not in WORKSHOP_SERVICES and tracker.get_slot("requested_slot") in (
+            None,
+            "service_code",
+        ):
             code = service_from_text(latest.get("text") or "")
-            if code:
-                return {"service_code": code}
-        return {}
+        if code not in WORKSHOP_SERVICES:
+            return {}
+        values = request_values(latest, code)
+        return {"service_code": code, **({"request_values": values} if values else {})}
 
     def validate_service_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

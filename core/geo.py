@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from core.agencies import AgencyView, agencies_offering
+from core.agencies import AgencyView, agencies_offering, list_agencies
 from core.parsing import normalize
 from core.uow import UnitOfWork
 
@@ -103,6 +103,27 @@ def _coords(place: Place) -> tuple[float, float]:
     return place.latitude, place.longitude
 
 
+def by_distance(
+    agencies: list[AgencyView], latitude: float | None, longitude: float | None
+) -> list[tuple[AgencyView, float | None]]:
+    """`agencies` nearest first with their distance in km; as given, with None distances,
+    when no origin is known."""
+    if latitude is None or longitude is None:
+        return [(agency, None) for agency in agencies]
+    measured = [
+        (agency, distance_km(latitude, longitude, agency.latitude, agency.longitude))
+        for agency in agencies
+    ]
+    return sorted(measured, key=lambda pair: (pair[1], pair[0].name))
+
+
+def nearest_agencies(
+    uow: UnitOfWork, latitude: float | None = None, longitude: float | None = None
+) -> list[tuple[AgencyView, float | None]]:
+    """Every agency of the group, nearest first from the origin (by name without one)."""
+    return by_distance(list_agencies(uow), latitude, longitude)
+
+
 def agencies_near(
     uow: UnitOfWork,
     service_code: str,
@@ -111,11 +132,4 @@ def agencies_near(
 ) -> list[tuple[AgencyView, float | None]]:
     """The agencies offering `service_code`, nearest first with their distance in km; by
     name with None distances when no origin is given. NotFound for an unknown service."""
-    agencies = agencies_offering(uow, service_code)
-    if latitude is None or longitude is None:
-        return [(agency, None) for agency in agencies]
-    measured = [
-        (agency, distance_km(latitude, longitude, agency.latitude, agency.longitude))
-        for agency in agencies
-    ]
-    return sorted(measured, key=lambda pair: (pair[1], pair[0].name))
+    return by_distance(agencies_offering(uow, service_code), latitude, longitude)

@@ -18,8 +18,8 @@ from core.uow import UnitOfWork
 # 2A/2B, or 97x overseas).
 _FNI = re.compile(r"^(\d{1,4})([A-Z]{1,3})(\d{2}|2A|2B|97\d)$")
 _PLATE_IN_TEXT = re.compile(
-    r"(?<![A-Z0-9])(?:[A-Z]{2}[\s-]?\d{3}[\s-]?[A-Z]{2}"
-    r"|\d{1,4}[\s-]?[A-Z]{1,3}[\s-]?(?:97\d|2A|2B|\d{2}))(?![A-Z0-9])"
+    r"(?<![A-Z0-9])(?:[A-Z]{2}[\s.-]?\d{3}[\s.-]?[A-Z]{2}"
+    r"|\d{1,4}[\s.-]?[A-Z]{1,3}[\s.-]?(?:97\d|2A|2B|\d{2}))(?![A-Z0-9])"
 )
 _VIN_CHARS = re.compile(r"^[A-Z0-9]+$")
 MASK = "•"
@@ -42,8 +42,9 @@ class Identification:
 
 
 def normalize_plate(text: str) -> str:
-    """ "ab123cd" -> "AB-123-CD"; "1234 ab 56" -> "1234-AB-56"; InvalidValue("invalid_plate")."""
-    compact = re.sub(r"[\s-]", "", str(text).upper())
+    """ "ab123cd" or "ev.882.rc" -> "AB-123-CD" / "EV-882-RC"; "1234 ab 56" -> "1234-AB-56";
+    InvalidValue("invalid_plate")."""
+    compact = re.sub(r"[\s.-]", "", str(text).upper())
     match = _FNI.match(compact)
     if match:
         return "-".join(match.groups())

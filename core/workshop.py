@@ -102,6 +102,29 @@ def service_named_in_answer(text: str) -> str | None:
     return code
 
 
+# The words of a request that only ask for the service ("je voudrais un diagnostic pour ma
+# moto svp"); what is left once they are gone describes the problem.
+_REQUEST_WORDS_TEXT = """
+je j voudrais veux voudrai souhaite souhaiterais aimerais faudrait besoin faire fait
+prendre avoir un une le la les l de des du d pour sur a au aux ma mon mes votre vos moto
+motos vehicule voiture bike motorbike car scooter rdv rendez vous svp stp sil plait merci
+bonjour salut bjr slt hello hi please i id would like want need to get a an the my for of
+book booking appointment have it its is est c ce cette possible pouvez peut
+diagnostic diag diagnostique diagnosis check checked checkup panne breakdown"""
+_REQUEST_WORDS = frozenset(_REQUEST_WORDS_TEXT.split())
+_MIN_PROBLEM_WORDS = 2
+
+
+def problem_in_request(text: str) -> str | None:
+    """The request itself when it describes a problem ("voyant moteur allumé depuis hier"),
+    None when it only asks for a diagnostic ("je voudrais un diagnostic svp")."""
+    words = re.findall(r"[a-z0-9]+", normalize(text or ""))
+    meaningful = [w for w in words if w not in _REQUEST_WORDS]
+    if text.lstrip().startswith("/") or len(meaningful) < _MIN_PROBLEM_WORDS:
+        return None
+    return text.strip()[:2000]
+
+
 def identified_vehicle_id(uow: UnitOfWork, customer_id: int | None) -> int | None:
     """The vehicle the customer proved to own (None: not identified, or no customer)."""
     if customer_id is None:

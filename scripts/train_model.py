@@ -1,7 +1,8 @@
 """Train the Rasa model only when rasa_project/ changed since the last training.
 
 The fingerprint is a SHA-256 over the files that shape the model (config, domain, training
-data); it is stored beside the model. Test stories, endpoints and credentials do not change
+data, our NLU components in pitlane_nlu/); it is stored beside the model. Test stories,
+the held-out set, endpoints and credentials do not change
 the model and are left out.
 """
 
@@ -25,8 +26,10 @@ def model_inputs() -> list[Path]:
     """The files the model is trained from, in a stable order."""
     files = [PROJECT / "config.yml"]
     files += [PROJECT / "domain.yml"] if (PROJECT / "domain.yml").exists() else []
-    for folder in ("domain", "data"):
-        files += sorted(p for p in (PROJECT / folder).rglob("*") if p.is_file())
+    for folder in ("domain", "data", "pitlane_nlu"):
+        files += sorted(
+            p for p in (PROJECT / folder).rglob("*") if p.is_file() and p.suffix != ".pyc"
+        )
     return [f for f in files if f.exists()]
 
 

@@ -161,13 +161,14 @@
 
     var list = el("ol", "pl-agency-list", { "data-pitlane": "agency-list" });
     var buttons = [];
+    // With a service, each agency is a choice of the booking; without one (the answer to
+    // "where are your agencies?") the list only informs.
+    var bookable = typeof custom.agencies.service === "string" && custom.agencies.service !== "";
     agencies.forEach(function (a, i) {
       var item = el("li");
-      var choice = el("button", "pl-choice pl-agency", {
-        type: "button",
-        "data-pitlane": "agency",
-        "data-code": a.code,
-      });
+      var choice = bookable
+        ? el("button", "pl-choice pl-agency", { type: "button", "data-pitlane": "agency", "data-code": a.code })
+        : el("div", "pl-agency pl-agency-info", { "data-pitlane": "agency", "data-code": a.code });
       choice.appendChild(text("span", "pl-agency-num", String(i + 1)));
       var body = el("span", "pl-agency-body");
       var line = el("span", "pl-agency-line");
@@ -178,10 +179,12 @@
       if (where) body.appendChild(text("span", "pl-agency-addr", where));
       if (typeof a.phone === "string" && a.phone) body.appendChild(text("span", "pl-agency-phone", a.phone));
       choice.appendChild(body);
-      choice.addEventListener("click", function () {
-        choose(a);
-      });
-      buttons.push(choice);
+      if (bookable) {
+        choice.addEventListener("click", function () {
+          choose(a);
+        });
+        buttons.push(choice);
+      }
       item.appendChild(choice);
       list.appendChild(item);
     });
@@ -189,11 +192,12 @@
     container.appendChild(block);
 
     function live() {
+      if (!bookable) return !locate.disabled; // an information list: the location stays usable
       return buttons.length && !buttons[0].disabled; // frozen once the customer answered
     }
 
     function choose(a) {
-      if (live()) P.send(payloadOf(a), a.name);
+      if (bookable && live()) P.send(payloadOf(a), a.name);
     }
 
     locate.addEventListener("click", function () {
@@ -207,7 +211,10 @@
             longitude: position.coords.longitude,
           };
           locate.textContent = TEXT.locate;
-          if (!P.send(TEXT.shared, TEXT.shared, { location: where })) locate.disabled = false;
+          // in a booking the location answers the agency question; otherwise it asks again
+          // for the agencies nearest to it
+          var payload = bookable ? TEXT.shared : "/find_agency";
+          if (!P.send(payload, TEXT.shared, { location: where })) locate.disabled = false;
         },
         function () {
           locate.disabled = false;
@@ -219,7 +226,8 @@
     });
 
     leaflet.then(function (L) {
-      if (L) drawMap(L, mapBox, agencies, custom.agencies.origin, choose, live);
+      var pickable = bookable ? live : function () { return false; };
+      if (L) drawMap(L, mapBox, agencies, custom.agencies.origin, choose, pickable);
     });
   }
 

@@ -80,3 +80,8 @@ def test_bad_vins_are_refused_with_a_precise_code(typed: str, code: str) -> None
 )
 def test_plate_and_vin_are_found_in_one_message_in_any_order(message: str, found: tuple) -> None:
     assert find_plate_and_vin(message) == found
+
+
+@pytest.mark.parametrize("typed", ["EV.882.RC", "ev.882.rc", "EV 882 RC", "ev882rc"])
+def test_a_plate_typed_with_dots_spaces_or_glued_is_found(typed) -> None:
+    assert find_plate_and_vin(f"ma plaque {typed} merci") == ("EV-882-RC", None)

@@ -12,6 +12,7 @@ from core.workshop import (
     Visit1000Rule,
     check_visit_1000,
     normalise_quote_number,
+    problem_in_request,
     service_from_text,
 )
 
@@ -113,3 +114,36 @@ def test_repair_and_the_1000_km_visit_need_the_vehicle_the_others_do_not() -> No
 )
 def test_a_request_names_its_service(text, code) -> None:
     assert service_from_text(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "voyant moteur allumé",
+        "ma moto fait un bruit bizarre au freinage",
+        "it won't start in the morning",
+        "fuite d'huile sous le carter",
+    ],
+)
+def test_a_request_that_describes_a_problem_is_the_description(text) -> None:
+    assert problem_in_request(text) == text
+
+
+@pytest.mark.parametrize(
+    "text", ["je voudrais un diagnostic svp", "un diag pour ma moto", "panne", "/diagnostic"]
+)
+def test_a_request_that_only_asks_for_a_diagnostic_describes_nothing(text) -> None:
+    assert problem_in_request(text) is None
+
+
+def test_only_the_last_question_of_a_validation_is_kept() -> None:
+    from actions.workshop import last_question_only
+
+    events = [
+        {"event": "slot", "name": "workshop_identify", "value": False},
+        {"event": "slot", "name": "requested_slot", "value": "problem_description"},
+        {"event": "slot", "name": "problem_description", "value": "bruit au freinage"},
+        {"event": "slot", "name": "requested_slot", "value": "problem_images"},
+    ]
+    assert last_question_only(events) == [events[0], events[2], events[3]]
+    assert last_question_only(events[:1]) == events[:1]

@@ -1,0 +1,1 @@
+"""Pitlane's own Rasa NLU components (loaded by rasa_project/config.yml; nothing of core/)."""
