@@ -53,8 +53,16 @@ MIN_CONFIDENCE = 0.08  # a reading less likely than this is noise, not an option
 
 
 def likely_readings(latest_message: dict[str, Any]) -> list[str]:
-    """The intents worth offering, likeliest first (at most MAX_READINGS)."""
-    ranking = latest_message.get("intent_ranking") or []
+    """The intents worth offering, likeliest first (at most MAX_READINGS); none when the
+    likeliest reading is one that cannot be offered (out of scope, a greeting...): the
+    message was not understood, and the menu says what the bot can do."""
+    ranking = [
+        item
+        for item in latest_message.get("intent_ranking") or []
+        if item.get("name") != "nlu_fallback"
+    ]
+    if ranking and ranking[0].get("name") not in READINGS:
+        return []
     readings = []
     for item in ranking:
         name, confidence = item.get("name"), item.get("confidence") or 0.0

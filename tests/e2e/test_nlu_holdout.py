@@ -27,10 +27,10 @@ from tests.e2e.conftest import require_model
 
 pytestmark = pytest.mark.e2e
 
-MIN_ACCURACY_PER_LANGUAGE = 0.83  # latest: en 0.847, fr 0.899 (target 0.92)
+MIN_ACCURACY_PER_LANGUAGE = 0.84  # latest: en 0.858, fr 0.899 (target 0.92)
 MIN_ENTITY_F1 = 0.95  # micro-averaged over every annotated entity, both languages (0.985)
-MIN_RECALL_PER_INTENT = 0.45  # both languages together; latest weakest: create_mycar 0.474
-# (then feedback 0.625, my_data 0.625; target 0.80)
+MIN_RECALL_PER_INTENT = 0.65  # both languages together; latest weakest: no_quote_number
+# 0.692, feedback 0.708, complain 0.720 (target 0.80)
 
 RASA_PYTHON = RASA_BIN.parent / "python"
 

@@ -270,3 +270,9 @@ async def test_nothing_worth_offering_says_not_understood_and_shows_the_menu(ctx
     tracker = unsure("blablabla", [("inform", 0.4), ("affirm", 0.3), ("diagnostic", 0.02)])
     _, messages = await run(ActionClarify(context=ctx), tracker)
     assert responses(messages) == ["utter_default", "utter_menu"]
+
+
+async def test_gibberish_read_as_out_of_scope_first_is_not_offered_readings(ctx) -> None:
+    tracker = unsure("qsdlkj zzkq", [("out_of_scope", 0.32), ("complaint_status", 0.17)])
+    _, messages = await run(ActionClarify(context=ctx), tracker)
+    assert responses(messages) == ["utter_default", "utter_menu"]
