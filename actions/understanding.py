@@ -50,19 +50,22 @@ READINGS: dict[str, tuple[str, str]] = {
 OTHER = {"fr": ("Autre chose", "/show_menu"), "en": ("Something else", "/show_menu")}
 MAX_READINGS = 3
 MIN_CONFIDENCE = 0.08  # a reading less likely than this is noise, not an option
+MIN_TOP_CONFIDENCE = 0.25  # under this, the likeliest reading is a guess: "not understood"
 
 
 def likely_readings(latest_message: dict[str, Any]) -> list[str]:
     """The intents worth offering, likeliest first (at most MAX_READINGS); none when the
-    likeliest reading is one that cannot be offered (out of scope, a greeting...): the
-    message was not understood, and the menu says what the bot can do."""
+    likeliest reading is one that cannot be offered (out of scope, a greeting...) or is
+    itself unlikely: the message was not understood, and the menu says what the bot can do."""
     ranking = [
         item
         for item in latest_message.get("intent_ranking") or []
         if item.get("name") != "nlu_fallback"
     ]
-    if ranking and ranking[0].get("name") not in READINGS:
+    if not ranking or ranking[0].get("name") not in READINGS:
         return []
+    if (ranking[0].get("confidence") or 0.0) < MIN_TOP_CONFIDENCE:
+        return []  # not even the likeliest reading is likely: not understood
     readings = []
     for item in ranking:
         name, confidence = item.get("name"), item.get("confidence") or 0.0

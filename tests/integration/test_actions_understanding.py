@@ -276,3 +276,9 @@ async def test_gibberish_read_as_out_of_scope_first_is_not_offered_readings(ctx)
     tracker = unsure("qsdlkj zzkq", [("out_of_scope", 0.32), ("complaint_status", 0.17)])
     _, messages = await run(ActionClarify(context=ctx), tracker)
     assert responses(messages) == ["utter_default", "utter_menu"]
+
+
+async def test_a_likeliest_reading_that_is_itself_unlikely_is_not_offered(ctx) -> None:
+    tracker = unsure("xkzq wpt", [("complaint_status", 0.19), ("cancel_advisor", 0.15)])
+    _, messages = await run(ActionClarify(context=ctx), tracker)
+    assert responses(messages) == ["utter_default", "utter_menu"]
