@@ -9,6 +9,7 @@ context (`ValidateBookingForm(context=ActionContext(...))`): no global to patch.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from core.config import CoreSettings
 from core.errors import InvalidValue
@@ -37,6 +40,12 @@ INVALID_RESPONSES = {
     "invalid_name": "utter_invalid_name",
     "invalid_contact": "utter_invalid_contact",
 }
+# The action after which a form resumes with the answers it already had (actions/digressions.py).
+RESUME_ACTION = "action_resume_form"
+# The responses that refuse a value ("utter_invalid_year", "utter_invalid_plate"...).
+INVALID_VALUE = re.compile(r"^utter_invalid_[a-z_]+$")
+STUCK_RESPONSE = "utter_stuck"
+PLAIN_REFUSALS = frozenset({"utter_default", "utter_use_buttons", "utter_place_unknown"})
 DEFAULT_LANGUAGE = "fr"
 LANGUAGES = ("fr", "en")
 
@@ -107,6 +116,39 @@ def language_of(tracker: Tracker) -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def resumed(tracker: Tracker) -> bool:
+    """Whether the form runs right after action_resume_form (Rasa sends the validator the
+    form's own action last, so the one before it counts)."""
+    actions = [e.get("name") for e in tracker.events if e.get("event") == "action"]
+    return len(actions) >= 2 and actions[-2] == RESUME_ACTION
+
+
+def shows_example(count: int) -> bool:
+    """From the second unusable answer in a row, every other time: the example and the ways
+    on instead of the refusal (never the same sentence three times in a row)."""
+    return count >= 2 and count % 2 == 0
+
+
+def refusals(tracker: Tracker) -> int:
+    """Answers in a row the current question could not use."""
+    value = tracker.get_slot("unusable_count")
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
+def refused(messages: list[dict[str, Any]]) -> bool:
+    """Whether a validator's messages say the answer could not be used (an invalid value, an
+    unknown place, buttons expected), rather than a follow-up (more slots, a slot taken)."""
+    said = {str(message.get("response") or "") for message in messages}
+    refusals = PLAIN_REFUSALS | set(INVALID_RESPONSES.values())
+    return any(INVALID_VALUE.match(r) or r in refusals for r in said)
+
+
+def _set_to(events: list[EventType], slot: str, value: Any) -> bool:
+    """Whether `events` set `slot` to `value` (the last such event counts)."""
+    found = [e for e in events if e.get("event") == "slot" and e.get("name") == slot]
+    return bool(found) and found[-1].get("value") == value
+
+
 def as_text(value: Any) -> str:
     """A slot candidate as text (entities may give numbers or lists)."""
     if isinstance(value, list):
@@ -122,10 +164,38 @@ class PitlaneAction(WithContext, Action, ABC):
 
 
 class PitlaneFormValidator(WithContext, FormValidationAction, ABC):
-    """Base of the form validators: parse a value or say precisely why it is refused."""
+    """Base of the form validators: parse a value or say precisely why it is refused.
+
+    Shared by every form: a form resumed after a stop that was not confirmed keeps its
+    answers as they were (no second validation, so no second code sent or booking tried);
+    answers the question cannot use are counted, and from the second one in a row the
+    refusal alternates with an example and the ways on (utter_stuck), so the customer never
+    reads the same sentence three times in a row.
+    """
 
     @abstractmethod
     def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if resumed(tracker):
+            return []
+        own = CollectingDispatcher()
+        events = await super().run(own, tracker, domain)
+        requested = tracker.get_slot("requested_slot")
+        count = refusals(tracker)
+        if requested and requested in tracker.slots_to_validate():
+            if _set_to(events, requested, None) and refused(own.messages):
+                count += 1
+                if shows_example(count):
+                    own.messages = []
+                    own.utter_message(response=STUCK_RESPONSE)
+                events.append(SlotSet("unusable_count", float(count)))
+            elif count:
+                events.append(SlotSet("unusable_count", None))
+        dispatcher.messages.extend(own.messages)
+        return events
 
     @staticmethod
     def parsed(

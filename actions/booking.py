@@ -16,7 +16,6 @@ it gives the agency's phone number and offers the first slots again.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -33,6 +32,15 @@ from actions.base import (
     as_text,
     channel_identity,
     language_of,
+)
+from actions.slot_offers import (
+    MORE_SLOTS,
+    MORE_SLOTS_TITLE,
+    choose_payload,
+    is_wish,
+    iso_utc,
+    slot_buttons,
+    wished_slots,
 )
 from core.agencies import AgencyView, agencies_offering, get_agency, list_services
 from core.bookings import WeekOffer, book_slot, offer_slots
@@ -52,8 +60,6 @@ MORE_OFFER_RESPONSES = {
     "this_week": "utter_offer_more_this_week",
     "next_week": "utter_offer_more_next_week",
 }
-MORE_SLOTS = "more"  # slot_choice value of the "more times" button
-MORE_SLOTS_TITLE = {"fr": "Autres créneaux", "en": "More times"}
 SLOT_OF_CODE = {"invalid_name": "customer_name", "invalid_contact": "customer_contact"}
 # What the customer told for a workshop service, kept with the booking (bookings.details).
 DETAIL_SLOTS = {
@@ -134,16 +140,6 @@ def distance_text(km: float, language: str = "fr") -> str:
     return f"{value.replace('.', ',') if language == 'fr' else value} km"
 
 
-def choose_payload(slot: str, value: str) -> str:
-    """A button payload that fills one slot: `/choose{"slot_choice":"..."}`."""
-    return "/choose" + json.dumps({slot: value}, separators=(",", ":"))
-
-
-def iso_utc(start: datetime) -> str:
-    """'2031-03-04T08:00:00+00:00': the slot_choice value of a slot."""
-    return start.astimezone(timezone.utc).isoformat()
-
-
 def parse_iso_utc(value: Any) -> datetime | None:
     """A slot_choice value back to an aware UTC datetime; None when it is not one."""
     try:
@@ -217,11 +213,18 @@ class ValidateBookingForm(PitlaneFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A slot start from a button; whether it is still free is for `book_slot` to say.
-        The "more times" button asks again, for slots not shown yet."""
-        if as_text(value).startswith(MORE_SLOTS):
+        The "more times" button asks again, for slots not shown yet. A typed day or time
+        ("vendredi après-midi", "saturday at 10") asks again with the slots matching it."""
+        text = as_text(value)
+        if text.startswith(MORE_SLOTS):
             return {"slot_choice": None, "slot_more": True}
         start = parse_iso_utc(value)
-        return {"slot_choice": iso_utc(start) if start else None}
+        if start is not None:
+            return {"slot_choice": iso_utc(start)}
+        if is_wish(text, self.context.now(), self.context.timezone):
+            return {"slot_choice": None, "slot_wish": text}
+        dispatcher.utter_message(response="utter_use_buttons")
+        return {"slot_choice": None}
 
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -425,6 +428,11 @@ class ActionAskSlotChoice(PitlaneAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         agency = tracker.get_slot("agency")
+        wish = tracker.get_slot("slot_wish")
+        if wish:
+            wished = self._wished(dispatcher, tracker, str(wish))
+            if wished is not None:
+                return wished
         more = bool(tracker.get_slot("slot_more"))
         shown = shown_starts(tracker) if more else []
         offer = self._offer(tracker, shown)
@@ -455,6 +463,22 @@ class ActionAskSlotChoice(PitlaneAction):
         dispatcher.utter_message(response=responses[offer.week], buttons=buttons)
         offered = [iso_utc(start) for start in shown] + [iso_utc(s.start_utc) for s in offer.slots]
         return [*events, SlotSet("slots_shown", offered)]
+
+    def _wished(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, wish: str
+    ) -> list[EventType] | None:
+        """The free slots matching what the customer typed, else the nearest ones; None when
+        the wish can no longer be read or nothing is free around it (the usual offer)."""
+        tz = self.context.timezone
+        agency, service = tracker.get_slot("agency"), tracker.get_slot("service_code")
+        found = wished_slots(self.context.uow(), agency, service, wish, self.context.now(), tz)
+        if found is None:
+            return None
+        response = "utter_offer_wish" if found.matching else "utter_offer_wish_nearest"
+        buttons = slot_buttons(found.starts, tz, language_of(tracker))
+        dispatcher.utter_message(response=response, buttons=buttons)
+        shown = [iso_utc(start) for start in found.starts]
+        return [SlotSet("slot_wish", None), SlotSet("slots_shown", shown)]
 
     def _offer(self, tracker: Tracker, shown: list[datetime] | None = None) -> WeekOffer:
         agency, service = tracker.get_slot("agency"), tracker.get_slot("service_code")

@@ -25,7 +25,7 @@ from actions.base import (
     channel_identity,
     language_of,
 )
-from actions.booking import choose_payload
+from actions.slot_offers import choose_payload
 from core import identity, notify, otp
 from core.config import CoreSettings
 from core.conversations import get_or_create_conversation

@@ -13,7 +13,9 @@ from core.parsing import detect_language
 
 
 class ValidateSlotMappings(ValidationAction):
-    """`action_validate_slot_mappings`: metadata language, else detected, else kept."""
+    """`action_validate_slot_mappings`: the language the customer writes in, detected on
+    every message; when a message says too little to tell ("ok", a button), the language
+    kept so far, else the one the channel says (browser, Telegram)."""
 
     def name(self) -> str:
         return "action_validate_slot_mappings"
@@ -22,9 +24,9 @@ class ValidateSlotMappings(ValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Only a change is returned, so quiet turns add no event."""
-        language = channel_identity(tracker).language or detect_language(
-            (tracker.latest_message or {}).get("text") or ""
-        )
+        written = detect_language((tracker.latest_message or {}).get("text") or "")
+        kept = tracker.get_slot("language")
+        language = written or (None if kept else channel_identity(tracker).language)
         if language is None or language == tracker.get_slot("language"):
             return {}
         return {"language": language}

@@ -8,7 +8,9 @@ old or forged button) is refused and nothing changes.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,10 +19,17 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions.base import PitlaneAction, PitlaneFormValidator, as_text, language_of
-from actions.booking import choose_payload, iso_utc, parse_iso_utc
+from actions.booking import parse_iso_utc
 from actions.feedback import customer_id_of
+from actions.slot_offers import (
+    MORE_SLOTS,
+    is_wish,
+    iso_utc,
+    slot_buttons,
+    wished_slots,
+)
 from core.agencies import list_services
-from core.bookings import BookingView, WeekOffer, cancel_booking, move_booking, offer_slots
+from core.bookings import BookingView, cancel_booking, free_slots, move_booking
 from core.bookings import upcoming_bookings as core_upcoming_bookings
 from core.errors import BookingNotMovable, NotFound, SlotTaken, SlotUnavailable
 from core.formatting import format_slot
@@ -30,6 +39,9 @@ BUTTON_TITLES = {
     "en": {"cancel": "Cancel", "move": "Move", "menu": "Main menu"},
 }
 MENU_PAYLOAD = "/show_menu"
+
+MOVE_WEEKS = 4  # a booking moves within the next four weeks
+MOVE_PAGE = 8  # slots per page of the move offer
 
 
 def booking_payload(intent: str, reference: str) -> str:
@@ -157,7 +169,9 @@ class ActionCancelMyBooking(BookingLookup, PitlaneAction):
 
 
 class ActionAskMoveSlot(BookingLookup, PitlaneAction):
-    """`action_ask_move_slot`: free slots of the booking's calendar as buttons."""
+    """`action_ask_move_slot`: the free slots of the booking's calendar from now over the next
+    MOVE_WEEKS weeks, a page at a time ("Autres créneaux" turns the page, then back to the
+    first); after a typed wish (`slot_wish`), the free slots matching it or the nearest."""
 
     def name(self) -> str:
         return "action_ask_move_slot"
@@ -169,31 +183,49 @@ class ActionAskMoveSlot(BookingLookup, PitlaneAction):
         if booking is None:
             dispatcher.utter_message(response="utter_not_your_booking")
             return [SlotSet(REQUESTED_SLOT, None)]
-        try:
-            offer = offer_slots(
-                self.context.uow(), booking.agency, booking.service, self.context.now()
+        now, tz, language = self.context.now(), self.context.timezone, language_of(tracker)
+        wish = tracker.get_slot("slot_wish")
+        if wish:
+            found = wished_slots(
+                self.context.uow(),
+                booking.agency,
+                booking.service,
+                str(wish),
+                now,
+                tz,
+                exclude=(booking.start_utc,),
             )
-        except NotFound:
-            offer = WeekOffer("none", [])
-        slots = [slot for slot in offer.slots if slot.start_utc != booking.start_utc]
-        if not slots:
+            if found is not None:
+                response = "utter_offer_wish" if found.matching else "utter_offer_wish_nearest"
+                dispatcher.utter_message(
+                    response=response, buttons=slot_buttons(found.starts, tz, language)
+                )
+                return [SlotSet("slot_wish", None), SlotSet("move_page", 0.0)]
+        starts = self._free(booking, now)
+        if not starts:
             dispatcher.utter_message(response="utter_no_slots")
             return [SlotSet(REQUESTED_SLOT, None)]
-        language = language_of(tracker)
-        buttons = [
-            {
-                "title": format_slot(slot.start_utc, self.context.timezone, language),
-                "payload": choose_payload("slot_choice", iso_utc(slot.start_utc)),
-            }
-            for slot in slots
-        ]
+        pages = max(1, -(-len(starts) // MOVE_PAGE))
+        page = int(tracker.get_slot("move_page") or 0) % pages
+        shown = starts[page * MOVE_PAGE : (page + 1) * MOVE_PAGE]
         dispatcher.utter_message(
-            response="utter_ask_move_slot",
-            buttons=buttons,
+            response="utter_ask_move_slot" if page == 0 else "utter_offer_move_more",
+            buttons=slot_buttons(shown, tz, language, more=pages > 1),
             when=self.when(booking, tracker),
             agency=booking.agency_name,
         )
-        return []
+        return [SlotSet("slot_wish", None)] if wish else []
+
+    def _free(self, booking: BookingView, now: datetime) -> list[datetime]:
+        today = now.astimezone(ZoneInfo(self.context.timezone)).date()
+        last = today + timedelta(days=7 * MOVE_WEEKS - 1)
+        try:
+            offers = free_slots(
+                self.context.uow(), booking.agency, booking.service, now, today, last
+            )
+        except NotFound:
+            return []
+        return [offer.start_utc for offer in offers if offer.start_utc != booking.start_utc]
 
 
 class ValidateMoveBookingForm(BookingLookup, PitlaneFormValidator):
@@ -212,7 +244,7 @@ class ValidateMoveBookingForm(BookingLookup, PitlaneFormValidator):
             dispatcher.utter_message(response="utter_not_your_booking")
             return {"move_slot": None, REQUESTED_SLOT: None}
         if start is None:
-            return {"move_slot": None}
+            return self._not_a_slot(as_text(value), dispatcher, tracker)
         try:
             moved = move_booking(
                 self.context.uow(),
@@ -239,3 +271,18 @@ class ValidateMoveBookingForm(BookingLookup, PitlaneFormValidator):
             agency=moved.agency_name,
         )
         return {"move_slot": iso_utc(moved.start_utc)}
+
+    def _not_a_slot(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """ "More times" turns the page; a typed day or time is a wish; anything else asks
+        for the buttons."""
+        if text.startswith(MORE_SLOTS):
+            return {
+                "move_slot": None,
+                "move_page": float(int(tracker.get_slot("move_page") or 0) + 1),
+            }
+        if is_wish(text, self.context.now(), self.context.timezone):
+            return {"move_slot": None, "slot_wish": text}
+        dispatcher.utter_message(response="utter_use_buttons")
+        return {"move_slot": None}

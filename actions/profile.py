@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import PitlaneAction, PitlaneFormValidator, as_text, channel_identity, language_of
-from actions.booking import choose_payload
 from actions.identity import WithTransports, code_of, conversation_id
+from actions.slot_offers import choose_payload
 from core import notify, otp, profile
 from core.customers import find_customer
 from core.errors import (

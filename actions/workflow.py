@@ -1,4 +1,5 @@
-"""End or abandon of a workflow: forget its answers, keep the language."""
+"""End or abandon of a workflow: forget its answers, keep the language and who the customer
+said they are (name and contact, carried over to the next workflow of the conversation)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ WORKFLOW_SLOTS = (
     "service_code",
     "agency",
     "slot_choice",
-    "customer_name",
-    "customer_contact",
     "customer_known",
     "booking_reference",
     "booking_when",
@@ -28,6 +27,7 @@ WORKFLOW_SLOTS = (
     "booking_service",
     "booking_address",
     "slots_shown",
+    "slot_wish",
     "slot_more",
     "contact_kind",
     "vehicle_plate",
@@ -56,6 +56,7 @@ WORKFLOW_SLOTS = (
     "booking_choice",
     "cancel_confirmed",
     "move_slot",
+    "move_page",
     "workshop_identify",
     "workshop_mileage",
     "problem_description",
@@ -69,6 +70,9 @@ WORKFLOW_SLOTS = (
     "callback_phone",
     "callback_note",
     "requested_slot",
+    # digressions (actions/digressions.py)
+    "leaving_form",
+    "unusable_count",
 )
 
 

@@ -28,6 +28,8 @@ HELPER_SLOTS = (
     "booking_service",
     "booking_address",
 )  # set by validate_booking_form
+# What a validator adds when it refuses the first answer to a question (actions/base.py).
+FIRST_REFUSAL = SlotSet("unusable_count", 1.0)
 WEB_VISITOR = {"channel": "web", "external_id": "visitor-1", "language": None}
 CAMILLE = {"channel": "web", "external_id": "demo-camille", "language": None}  # known
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -23,6 +24,7 @@ from core.uow import UnitOfWork
 from tests.integration.actions_kit import (
     CAMILLE,
     DOMAIN,
+    FIRST_REFUSAL,
     WEB_VISITOR,
     context,
     form_tracker,
@@ -474,13 +476,76 @@ async def test_a_time_that_is_not_a_free_slot_is_refused(ctx: ActionContext, val
     assert messages == [said("utter_slot_taken")]
 
 
-async def test_a_slot_choice_that_is_no_time_is_asked_again(ctx: ActionContext) -> None:
+async def test_a_typed_day_is_kept_as_a_wish_and_asked_again(ctx: ActionContext) -> None:
     tracker = booking_turn(
         {"slot_choice": "jeudi matin"}, metadata=CAMILLE, known=True, requested="slot_choice"
     )
     events, messages = await run(ValidateBookingForm(context=ctx), tracker)
-    assert events == [SlotSet("slot_choice", None), SlotSet("requested_slot", "slot_choice")]
+    assert events == [
+        SlotSet("slot_choice", None),
+        SlotSet("slot_wish", "jeudi matin"),
+        SlotSet("requested_slot", "slot_choice"),
+    ]
     assert messages == []
+
+
+async def test_typed_text_that_is_no_time_asks_for_the_buttons(ctx: ActionContext) -> None:
+    tracker = booking_turn(
+        {"slot_choice": "bof"}, metadata=CAMILLE, known=True, requested="slot_choice"
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [
+        SlotSet("slot_choice", None),
+        SlotSet("requested_slot", "slot_choice"),
+        FIRST_REFUSAL,
+    ]
+    assert messages == [said("utter_use_buttons")]
+
+
+def offered_starts(messages: list) -> list[datetime]:
+    return [
+        datetime.fromisoformat(button["payload"].split('"')[3])
+        for button in messages[0]["buttons"]
+        if "more" not in button["payload"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("wish", "day", "before_noon"),
+    [
+        ("jeudi matin", 20, True),  # Thursday 20 November, the morning
+        ("saturday around 10", 22, True),
+        ("vendredi aprem", 21, False),
+    ],
+)
+async def test_the_offer_follows_a_typed_wish(
+    ctx: ActionContext, wish: str, day: int, before_noon: bool
+) -> None:
+    tracker = message_tracker("", slots={**MAINTENANCE_AT_PARIS, "slot_wish": wish})
+    events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
+    assert [m["response"] for m in messages] == ["utter_offer_wish"]
+    starts = offered_starts(messages)
+    assert starts
+    for start in starts:
+        local = start.astimezone(ZoneInfo("Europe/Paris"))
+        assert local.day == day and (local.hour < 12) == before_noon, local
+    assert SlotSet("slot_wish", None) in events
+    assert messages[0]["buttons"][-1]["payload"] == MORE_PAYLOAD
+
+
+async def test_a_wish_with_nothing_free_offers_the_nearest_slots(ctx: ActionContext) -> None:
+    # Lyon Gerland's track is full for the rest of this week: the nearest are next week's
+    wish = "vendredi"  # Friday 21 November
+    tracker = message_tracker(
+        "", slots={"service_code": "track_test", "agency": "lyon-gerland", "slot_wish": wish}
+    )
+    events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
+    assert [m["response"] for m in messages] == ["utter_offer_wish_nearest"]
+    starts = offered_starts(messages)
+    free = [
+        o.start_utc for o in offer_slots(ctx.uow(), "lyon-gerland", "track_test", ctx.now()).slots
+    ]
+    assert starts and starts[0] == free[0]
 
 
 # ------------------------------------------------------------------ unknown customers
@@ -564,7 +629,7 @@ async def test_an_invalid_name_is_refused(ctx: ActionContext, typed: str) -> Non
         metadata=WEB_VISITOR,
     )
     events, messages = await run(ValidateBookingForm(context=ctx), tracker)
-    assert events == [SlotSet("customer_name", None)]
+    assert events == [SlotSet("customer_name", None), FIRST_REFUSAL]
     assert messages == [said("utter_invalid_name")]
 
 
@@ -583,7 +648,7 @@ async def test_an_invalid_contact_is_refused(ctx: ActionContext, typed: str) -> 
         metadata=WEB_VISITOR,
     )
     events, messages = await run(ValidateBookingForm(context=ctx), tracker)
-    assert events == [SlotSet("customer_contact", None)]
+    assert events == [SlotSet("customer_contact", None), FIRST_REFUSAL]
     assert messages == [said("utter_invalid_contact")]
 
 

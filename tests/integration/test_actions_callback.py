@@ -17,6 +17,7 @@ from core.uow import UnitOfWork
 from core.workshop import list_callbacks
 from tests.integration.actions_kit import (
     CAMILLE,
+    FIRST_REFUSAL,
     WEB_VISITOR,
     context,
     form_tracker,
@@ -108,7 +109,8 @@ async def test_no_usable_number_is_asked_again_precisely(
 ) -> None:
     events, messages = await run(ValidateCallbackForm(context=ctx), phone_turn(text))
 
-    assert events == [SlotSet("callback_phone", None)]
+    refusal = [FIRST_REFUSAL] if response.startswith("utter_invalid_") else []
+    assert events == [SlotSet("callback_phone", None), *refusal]
     assert messages == [said(response)]
 
 

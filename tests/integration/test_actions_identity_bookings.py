@@ -14,13 +14,13 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.base import ActionContext
-from actions.booking import iso_utc
 from actions.identity import ValidateIdentificationForm
 from actions.my_bookings import (
     ActionCancelMyBooking,
     ActionMyBookings,
     ValidateMoveBookingForm,
 )
+from actions.slot_offers import iso_utc
 from core import notify
 from core.bookings import book_slot, get_booking, offer_slots
 from core.customers import find_customer, register_customer

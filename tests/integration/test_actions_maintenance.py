@@ -9,7 +9,14 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.maintenance import ActionMaintenanceOutcome, ValidateMaintenanceForm
-from tests.integration.actions_kit import context, form_tracker, message_tracker, run, said
+from tests.integration.actions_kit import (
+    FIRST_REFUSAL,
+    context,
+    form_tracker,
+    message_tracker,
+    run,
+    said,
+)
 
 # FIXED_NOW of tests/conftest.py: Wednesday 19 November 2025, 10:30 in Paris.
 YEAR_GIVEN = {"vehicle_year": "2019"}
@@ -62,7 +69,11 @@ async def test_an_implausible_year_is_refused_and_asked_again(
         "maintenance_form", candidates={"vehicle_year": typed}, requested="vehicle_year"
     )
     events, messages = await run(form, tracker)
-    assert events == [SlotSet("vehicle_year", None), SlotSet("requested_slot", "vehicle_year")]
+    assert events == [
+        SlotSet("vehicle_year", None),
+        SlotSet("requested_slot", "vehicle_year"),
+        FIRST_REFUSAL,
+    ]
     assert messages == [said("utter_invalid_year")]
 
 
@@ -132,6 +143,7 @@ async def test_a_future_or_unreadable_date_is_refused_precisely(
     assert events == [
         SlotSet("last_service_date", None),
         SlotSet("requested_slot", "last_service_date"),
+        FIRST_REFUSAL,
     ]
     assert messages == [said(response)]
 
@@ -179,6 +191,7 @@ async def test_a_negative_or_unreadable_mileage_is_refused(
     assert events == [
         SlotSet("km_since_service", None),
         SlotSet("requested_slot", "km_since_service"),
+        FIRST_REFUSAL,
     ]
     assert messages == [said("utter_invalid_mileage")]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.base import ActionContext
-from actions.booking import iso_utc
 from actions.my_bookings import (
     ActionAskCancelConfirmed,
     ActionAskMoveSlot,
@@ -18,6 +18,7 @@ from actions.my_bookings import (
     ValidateMoveBookingForm,
     booking_payload,
 )
+from actions.slot_offers import iso_utc
 from core.bookings import book_slot, get_booking, offer_slots
 from core.customers import find_customer
 from core.uow import UnitOfWork
@@ -209,3 +210,62 @@ async def test_moving_someone_elses_booking_is_refused(ctx: ActionContext) -> No
     assert SlotSet("requested_slot", None) in events
     assert responses(messages) == ["utter_not_your_booking"]
     assert get_booking(ctx.uow(), reference).start_utc == before.start_utc
+
+
+def slot_starts(messages: list) -> list[datetime]:
+    return [
+        datetime.fromisoformat(button["payload"].split('"')[3])
+        for button in messages[0]["buttons"]
+        if '"more"' not in button["payload"]
+    ]
+
+
+async def test_the_move_offer_pages_through_the_next_four_weeks(ctx: ActionContext) -> None:
+    reference = book_for(ctx, "demo-camille")
+    booked = get_booking(ctx.uow(), reference).start_utc
+    seen: list[datetime] = []
+    for page in range(40):
+        _, offered = await run(
+            ActionAskMoveSlot(context=ctx), chosen_tracker(reference, move_page=float(page))
+        )
+        starts = slot_starts(offered)
+        if starts and seen and starts[0] == seen[0]:
+            break  # back to the first page
+        seen += starts
+    else:
+        pytest.fail("the pages never come back to the first one")
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) and booked not in seen
+    assert (seen[-1] - ctx.now()).days >= 21, "the offer reaches into the fourth week"
+    assert (seen[-1] - ctx.now()).days < 28
+    assert offered[0]["buttons"][-1]["payload"] == '/choose{"slot_choice":"more"}'
+
+
+async def test_more_times_turns_the_page_of_the_move_offer(ctx: ActionContext) -> None:
+    reference = book_for(ctx, "demo-camille")
+    turn = move_turn(reference, ctx.now())
+    turn.slots["move_page"] = 2.0
+    turn.slots["move_slot"] = "more"
+    turn.events[-1] = SlotSet("move_slot", "more")
+    events, messages = await run(ValidateMoveBookingForm(context=ctx), turn)
+    assert SlotSet("move_page", 3.0) in events
+    assert SlotSet("move_slot", None) in events
+    assert messages == []
+
+
+async def test_a_typed_wish_moves_the_offer_to_that_day(ctx: ActionContext) -> None:
+    reference = book_for(ctx, "demo-camille")
+    turn = move_turn(reference, ctx.now())
+    turn.slots["move_slot"] = "plutôt mardi prochain après-midi"
+    turn.events[-1] = SlotSet("move_slot", "plutôt mardi prochain après-midi")
+    events, _ = await run(ValidateMoveBookingForm(context=ctx), turn)
+    assert SlotSet("slot_wish", "plutôt mardi prochain après-midi") in events
+
+    _, offered = await run(
+        ActionAskMoveSlot(context=ctx),
+        chosen_tracker(reference, slot_wish="plutôt mardi prochain après-midi"),
+    )
+    assert responses(offered) == ["utter_offer_wish"]
+    for start in slot_starts(offered):
+        local = start.astimezone(ZoneInfo("Europe/Paris"))
+        # FIXED_NOW is Wednesday 19 November 2025: next Tuesday is the 25th
+        assert (local.day, local.hour >= 12) == (25, True), local

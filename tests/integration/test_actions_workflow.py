@@ -95,11 +95,15 @@ def test_the_language_is_never_a_workflow_slot() -> None:
         ("bonjour", None, "fr", []),  # unchanged: no event
         ("2019", None, "en", []),  # unsure: kept
         ("/check_maintenance", None, "en", []),
-        ("bonjour", "en", "fr", [SlotSet("language", "en")]),  # the channel knows better
-        ("hello", "fr", "fr", []),
+        # what the customer writes wins over the browser's language (issue 12)
+        ("bonjour", "en", "fr", []),
+        ("hello, I'd like a test ride", "fr", "fr", [SlotSet("language", "en")]),
+        # the channel's language when the message says nothing and none is known yet
+        ("2019", "en", None, [SlotSet("language", "en")]),
+        ("ok", "en", "fr", []),
     ],
 )
-async def test_language_from_metadata_else_from_the_text(
+async def test_language_from_the_text_else_kept_else_from_metadata(
     text: str, metadata_language: str | None, current: str, events: list
 ) -> None:
     metadata = {"channel": "web", "external_id": "visitor-1", "language": metadata_language}
