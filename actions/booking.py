@@ -39,11 +39,12 @@ from actions.slot_offers import (
     choose_payload,
     is_wish,
     iso_utc,
+    near_wish,
     slot_buttons,
     wished_slots,
 )
 from core.agencies import AgencyView, agencies_offering, get_agency, list_services
-from core.bookings import WeekOffer, book_slot, offer_slots
+from core.bookings import WeekOffer, book_slot, offer_slots, slot_minutes
 from core.customers import find_customer, parse_contact, register_customer
 from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
 from core.formatting import format_slot
@@ -176,8 +177,8 @@ class ValidateBookingForm(PitlaneFormValidator):
         domain: DomainDict,
     ) -> list[str]:
         if tracker.slots.get("customer_known"):
-            return ["agency", "slot_choice"]
-        return ["agency", "slot_choice", "customer_name", "customer_contact"]
+            return ["agency", "slot_choice", "slot_confirmed"]
+        return ["agency", "slot_choice", "slot_confirmed", "customer_name", "customer_contact"]
 
     async def extract_agency(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -226,6 +227,14 @@ class ValidateBookingForm(PitlaneFormValidator):
         dispatcher.utter_message(response="utter_use_buttons")
         return {"slot_choice": None}
 
+    def validate_slot_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "Confirmer" keeps the slot; "Changer" offers the slots again."""
+        if value is True:
+            return {"slot_confirmed": True}
+        return {"slot_confirmed": None, "slot_choice": None}
+
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -250,6 +259,8 @@ class ValidateBookingForm(PitlaneFormValidator):
         start = parse_iso_utc(slots.get("slot_choice"))
         agency, service = slots.get("agency"), slots.get("service_code")
         if slots.get("booking_reference") or not (agency and service and start):
+            return []
+        if slots.get("slot_confirmed") is not True:
             return []
         identity = channel_identity(tracker)
         uow = self.context.uow
@@ -284,8 +295,15 @@ class ValidateBookingForm(PitlaneFormValidator):
                 details=booking_details(slots),
             )
         except (SlotTaken, SlotUnavailable):
+            # nothing was held while the customer confirmed: the slots nearest to the one
+            # chosen are offered next
             dispatcher.utter_message(response="utter_slot_taken")
-            return [*events, SlotSet("slot_choice", None)]
+            return [
+                *events,
+                SlotSet("slot_choice", None),
+                SlotSet("slot_confirmed", None),
+                SlotSet("slot_wish", near_wish(start, self.context.timezone)),
+            ]
         except NotFound:
             dispatcher.utter_message(response="utter_default")
             return [*events, SlotSet("agency", None), SlotSet("slot_choice", None)]
@@ -415,6 +433,37 @@ def shown_starts(tracker: Tracker) -> list[datetime]:
     raw = tracker.get_slot("slots_shown")
     starts = [parse_iso_utc(item) for item in raw] if isinstance(raw, list) else []
     return [start for start in starts if start is not None]
+
+
+class ActionAskSlotConfirmed(PitlaneAction):
+    """`action_ask_slot_confirmed`: the booking in one line (service, agency, day and time,
+    duration) with "Confirmer" / "Changer"; nothing is held meanwhile."""
+
+    def name(self) -> str:
+        return "action_ask_slot_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        agency_code, service = tracker.get_slot("agency"), tracker.get_slot("service_code")
+        start = parse_iso_utc(tracker.get_slot("slot_choice"))
+        language = language_of(tracker)
+        try:
+            agency = get_agency(self.context.uow(), agency_code)
+            minutes = slot_minutes(self.context.uow(), agency_code, service)
+        except NotFound:
+            dispatcher.utter_message(response="utter_default")
+            return [SlotSet("slot_choice", None)]
+        names = {s.code: (s.name_fr, s.name_en) for s in list_services(self.context.uow())}
+        name_fr, name_en = names.get(service, (service, service))
+        dispatcher.utter_message(
+            response="utter_slot_summary",
+            service=name_en if language == "en" else name_fr,
+            agency=agency.name,
+            when=format_slot(start, self.context.timezone, language) if start else "",
+            minutes=minutes,
+        )
+        return []
 
 
 class ActionAskSlotChoice(PitlaneAction):

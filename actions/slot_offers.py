@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from core.bookings import free_slots
 from core.errors import InvalidValue, NotFound
@@ -51,6 +52,14 @@ def slot_buttons(
             }
         )
     return buttons
+
+
+def near_wish(start: datetime | None, tz: str) -> str | None:
+    """A wish for the time of `start` ("25/11/2025 14:00"), so that the next offer shows the
+    free slots nearest to a slot that was just taken."""
+    if start is None:
+        return None
+    return start.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
 
 
 def is_wish(text: str, now: datetime, tz: str) -> bool:

@@ -20,6 +20,7 @@ WORKFLOW_SLOTS = (
     "service_code",
     "agency",
     "slot_choice",
+    "slot_confirmed",
     "customer_known",
     "booking_reference",
     "booking_when",

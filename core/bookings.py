@@ -335,6 +335,12 @@ def list_bookings(
         return [_view(row) for row in uow.session.execute(stmt)]
 
 
+def slot_minutes(uow: UnitOfWork, agency_code: str, service_code: str) -> int:
+    """How long one slot of this calendar lasts, in minutes (the booking summary says it)."""
+    with uow:
+        return get_calendar(uow.session, agency_code, service_code).slot_minutes
+
+
 def get_calendar(
     session: Session, agency_code: str, service_code: str, *, lock: bool = False
 ) -> Calendar:

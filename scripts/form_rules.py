@@ -185,8 +185,9 @@ FORMS = [
     Form(
         "booking_form",
         _TEST_RIDE,
-        # A place typed at the agency question is the answer.
-        answers=frozenset({"find_agency"}),
+        # A place typed at the agency question is the answer; "plutôt mardi après-midi" at
+        # the slot offer is a wish that reads like a callback request.
+        answers=frozenset({"find_agency", "request_callback"}),
         unusable=(*_BUTTON_ANSWERS,),
         resume=[{"slot_was_set": [{"booking_reference": None}]}],
     ),
@@ -261,7 +262,8 @@ FORMS = [
     Form(
         "callback_form",
         _form_start("request_callback", "callback_form", "callback_phone"),
-        answers=frozenset({"request_callback"}),
+        # "demain matin" answers "when / which number" better than it says goodbye
+        answers=frozenset({"request_callback", "goodbye"}),
         old_buttons=("choose", "choose_service", "rate", "cancel_my_booking", "move_my_booking"),
         free_text=True,
         # "et votre mail ?" while the number or the note is asked
@@ -287,6 +289,7 @@ FORMS = [
             {"active_loop": "move_booking_form"},
             {"slot_was_set": [{"requested_slot": "move_slot"}]},
         ],
+        answers=frozenset({"request_callback"}),
         unusable=(*_BUTTON_ANSWERS, "feedback"),
         old_buttons=("rate",),
     ),

@@ -51,11 +51,14 @@ class Chat:
         return found.group(0) if found else None
 
     def book_offered_slot(self, name: str = "Camille Martin", contact: str = "0612345678") -> str:
-        """Pick the agency (when asked) and the first slot offered, give a name and a contact
-        when asked, and return the booking reference from the confirmation."""
+        """Pick the agency (when asked) and the first slot offered, confirm its summary, give
+        a name and a contact when asked, and return the booking reference from the
+        confirmation."""
         if any(p.startswith('/choose{"agency"') for p in self.payloads):
             self.click('/choose{"agency"')
         self.click('/choose{"slot_choice"')
+        assert self.reference() is None, "nothing is booked before the summary is confirmed"
+        self.click("/affirm")
         if self.reference() is None:  # unknown customer: name, then phone or e-mail
             self.say(name)
             self.say(contact)

@@ -111,8 +111,10 @@ def test_a_known_customer_is_not_asked_for_a_name_again(stack, chat):
     if any(p.startswith('/choose{"agency"') for p in chat.payloads):
         chat.click('/choose{"agency"')
     chat.click('/choose{"slot_choice"')
+    assert "Je réserve" in chat.text, "the slot picked is summed up first"
+    chat.click("/affirm")
     reference = chat.reference()
-    assert reference, "a known customer's booking is saved as soon as the slot is picked"
+    assert reference, "a known customer's booking is saved as soon as the summary is confirmed"
     assert booked(stack, reference)["customer"] == "Lea Moreau"
 
 

@@ -142,6 +142,7 @@ def test_a_maintenance_is_booked_over_telegram_with_inline_buttons(
     if any(d.startswith('/choose{"agency"') for d in customer.callback_data):
         customer.press('/choose{"agency"')
     customer.press('/choose{"slot_choice"')
+    customer.press("/affirm")  # "Confirmer" under the summary
     customer.say("Camille Martin")
     customer.say("0612345678")
 

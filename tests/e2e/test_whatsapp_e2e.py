@@ -197,6 +197,7 @@ def test_a_maintenance_booking_over_whatsapp(twilio_stack) -> None:
     if any(p.startswith('/choose{"agency"') for p in customer.offered()):
         customer.choose('/choose{"agency"')
     customer.choose('/choose{"slot_choice"')
+    customer.choose("/affirm")  # "Confirmer" under the summary
     if REFERENCE.search(customer.text) is None:
         customer.say("Jean Dupont")
         customer.say("jean.dupont@example.com")

@@ -16,7 +16,12 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.base import ActionContext
-from actions.booking import ActionAskAgency, ActionAskSlotChoice, ValidateBookingForm
+from actions.booking import (
+    ActionAskAgency,
+    ActionAskSlotChoice,
+    ActionAskSlotConfirmed,
+    ValidateBookingForm,
+)
 from core.bookings import book_slot, list_bookings, offer_slots
 from core.customers import find_customer
 from core.models import Service
@@ -55,6 +60,41 @@ def booking_turn(
         requested=requested,
         metadata=metadata,
     )
+
+
+def confirm_turn(
+    start: str,
+    *,
+    slots: dict | None = None,
+    metadata: dict = CAMILLE,
+    known: bool = True,
+    language: str = "fr",
+) -> object:
+    """The turn where the customer taps "Confirmer" under the summary of `start`."""
+    return form_tracker(
+        "booking_form",
+        slots={
+            **(slots or MAINTENANCE_AT_PARIS),
+            "slot_choice": start,
+            "customer_known": known,
+            "language": language,
+        },
+        candidates={"slot_confirmed": True},
+        requested="slot_confirmed",
+        metadata=metadata,
+    )
+
+
+def taken_events(start: str) -> list:
+    """A slot taken at "Confirmer": offered again, the nearest to it first."""
+    local = datetime.fromisoformat(start).astimezone(ZoneInfo("Europe/Paris"))
+    return [
+        SlotSet("slot_confirmed", True),
+        SlotSet("slot_choice", None),
+        SlotSet("slot_confirmed", None),
+        SlotSet("slot_wish", local.strftime("%d/%m/%Y %H:%M")),
+        SlotSet("requested_slot", "slot_choice"),
+    ]
 
 
 # ------------------------------------------------------------------ required slots and agency
@@ -329,14 +369,12 @@ PARIS_NORD_VENUE = {
 async def test_a_known_customer_books_in_the_workshop_calendar(
     ctx: ActionContext, seeded_uow_factory: UowFactory
 ) -> None:
-    tracker = booking_turn(
-        {"slot_choice": THURSDAY_9}, metadata=CAMILLE, known=True, requested="slot_choice"
-    )
+    tracker = confirm_turn(THURSDAY_9)
     events, messages = await run(ValidateBookingForm(context=ctx), tracker)
     reference = events[1]["value"]
     assert REFERENCE.fullmatch(reference)
     assert events == [
-        SlotSet("slot_choice", THURSDAY_9),
+        SlotSet("slot_confirmed", True),
         SlotSet("booking_reference", reference),
         SlotSet("booking_when", "jeu. 20 nov. 09:00"),
         SlotSet("booking_agency", "Pitlane Paris Nord"),
@@ -359,13 +397,7 @@ async def test_a_test_ride_is_booked_in_its_own_calendar(
     ctx: ActionContext, seeded_uow_factory: UowFactory
 ) -> None:
     start = "2025-11-28T08:00:00+00:00"  # next week's Friday 09:00 on the track
-    tracker = form_tracker(
-        "booking_form",
-        slots={"service_code": "track_test", "agency": "lyon-gerland", "customer_known": True},
-        candidates={"slot_choice": start},
-        requested="slot_choice",
-        metadata=CAMILLE,
-    )
+    tracker = confirm_turn(start, slots={"service_code": "track_test", "agency": "lyon-gerland"})
     events, _ = await run(ValidateBookingForm(context=ctx), tracker)
     reference = events[1]["value"]
     services = {
@@ -376,13 +408,7 @@ async def test_a_test_ride_is_booked_in_its_own_calendar(
 
 
 async def test_the_confirmation_is_in_english_for_an_english_customer(ctx: ActionContext) -> None:
-    tracker = booking_turn(
-        {"slot_choice": THURSDAY_9},
-        metadata=CAMILLE,
-        known=True,
-        requested="slot_choice",
-        language="en",
-    )
+    tracker = confirm_turn(THURSDAY_9, language="en")
     events, _ = await run(ValidateBookingForm(context=ctx), tracker)
     assert SlotSet("booking_when", "Thu 20 Nov 09:00") in events
     assert SlotSet("booking_service", "Maintenance service") in events
@@ -413,15 +439,9 @@ def test_the_confirmation_names_the_service_and_the_agencys_address() -> None:
 async def test_a_full_slot_is_refused_and_a_fresh_offer_follows(
     ctx: ActionContext, seeded_uow_factory: UowFactory
 ) -> None:
-    tracker = booking_turn(
-        {"slot_choice": FULL_AT_PARIS}, metadata=CAMILLE, known=True, requested="slot_choice"
-    )
+    tracker = confirm_turn(FULL_AT_PARIS)
     events, messages = await run(ValidateBookingForm(context=ctx), tracker)
-    assert events == [
-        SlotSet("slot_choice", FULL_AT_PARIS),
-        SlotSet("slot_choice", None),
-        SlotSet("requested_slot", "slot_choice"),
-    ]
+    assert events == taken_events(FULL_AT_PARIS)
     assert messages == [said("utter_slot_taken")]
     _, offer = await run(
         ActionAskSlotChoice(context=ctx), message_tracker("", slots=MAINTENANCE_AT_PARIS)
@@ -444,19 +464,9 @@ async def test_a_slot_taken_by_someone_else_meanwhile_is_offered_no_more(
         now=now,
     )
     choice = offered.start_utc.isoformat()
-    tracker = form_tracker(
-        "booking_form",
-        slots={**slots, "customer_known": True},
-        candidates={"slot_choice": choice},
-        requested="slot_choice",
-        metadata=CAMILLE,
-    )
+    tracker = confirm_turn(choice, slots=slots)
     events, messages = await run(ValidateBookingForm(context=ctx), tracker)
-    assert events == [
-        SlotSet("slot_choice", choice),
-        SlotSet("slot_choice", None),
-        SlotSet("requested_slot", "slot_choice"),
-    ]
+    assert events == taken_events(choice)
     assert messages == [said("utter_slot_taken")]
     _, offer = await run(ActionAskSlotChoice(context=ctx), message_tracker("", slots=slots))
     assert choice not in str(offer[0]["buttons"])
@@ -464,15 +474,9 @@ async def test_a_slot_taken_by_someone_else_meanwhile_is_offered_no_more(
 
 @pytest.mark.parametrize("value", ["2025-11-20T08:17:00+00:00", "2025-11-18T08:00:00+00:00"])
 async def test_a_time_that_is_not_a_free_slot_is_refused(ctx: ActionContext, value: str) -> None:
-    tracker = booking_turn(
-        {"slot_choice": value}, metadata=CAMILLE, known=True, requested="slot_choice"
-    )
+    tracker = confirm_turn(value)
     events, messages = await run(ValidateBookingForm(context=ctx), tracker)
-    assert events == [
-        SlotSet("slot_choice", value),
-        SlotSet("slot_choice", None),
-        SlotSet("requested_slot", "slot_choice"),
-    ]
+    assert events == taken_events(value)
     assert messages == [said("utter_slot_taken")]
 
 
@@ -565,8 +569,14 @@ async def test_an_unknown_customer_gives_name_and_contact_then_books_and_is_reme
         metadata=WEB_VISITOR,
     )
     events, messages = await run(form, slot_turn)
-    assert events == [SlotSet("slot_choice", THURSDAY_9)]  # Rasa asks customer_name next
+    assert events == [SlotSet("slot_choice", THURSDAY_9)]  # Rasa asks slot_confirmed next
     assert messages == []
+
+    confirm = confirm_turn(THURSDAY_9, known=False, metadata=WEB_VISITOR)
+    events, messages = await run(form, confirm)
+    assert events == [SlotSet("slot_confirmed", True)]  # not booked yet: the name is asked
+    assert messages == []
+    unknown["slot_confirmed"] = True
 
     name_turn = form_tracker(
         "booking_form",
@@ -661,6 +671,7 @@ async def test_without_metadata_the_customer_is_the_rest_sender(
             **MAINTENANCE_AT_PARIS,
             "customer_known": False,
             "slot_choice": THURSDAY_9,
+            "slot_confirmed": True,
             "customer_name": "Ann Lee",
         },
         candidates={"customer_contact": "ann@example.com"},
@@ -674,3 +685,50 @@ async def test_without_metadata_the_customer_is_the_rest_sender(
     assert customer is not None and customer.email == "ann@example.com"
     [booking] = [b for b in list_bookings(seeded_uow_factory()) if b.customer_id == customer.id]
     assert booking.channel == "rest"
+
+
+async def test_a_chosen_slot_is_summed_up_before_it_is_booked(ctx: ActionContext) -> None:
+    tracker = booking_turn(
+        {"slot_choice": THURSDAY_9}, metadata=CAMILLE, known=True, requested="slot_choice"
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    # nothing is booked: the summary is asked next
+    assert events == [
+        SlotSet("slot_choice", THURSDAY_9),
+        SlotSet("requested_slot", "slot_confirmed"),
+    ]
+    assert messages == []
+
+    summary = message_tracker("", slots={**MAINTENANCE_AT_PARIS, "slot_choice": THURSDAY_9})
+    events, messages = await run(ActionAskSlotConfirmed(context=ctx), summary)
+    assert events == []
+    assert messages == [
+        said(
+            "utter_slot_summary",
+            service="Entretien / révision",
+            agency="Pitlane Paris Nord",
+            when="jeu. 20 nov. 09:00",
+            minutes=60,
+        )
+    ]
+
+
+async def test_change_offers_the_slots_again_and_books_nothing(
+    ctx: ActionContext, seeded_uow_factory: UowFactory
+) -> None:
+    before = len(list_bookings(seeded_uow_factory()))
+    tracker = form_tracker(
+        "booking_form",
+        slots={**MAINTENANCE_AT_PARIS, "slot_choice": THURSDAY_9, "customer_known": True},
+        candidates={"slot_confirmed": False},
+        requested="slot_confirmed",
+        metadata=CAMILLE,
+    )
+    events, messages = await run(ValidateBookingForm(context=ctx), tracker)
+    assert events == [
+        SlotSet("slot_confirmed", None),
+        SlotSet("slot_choice", None),
+        SlotSet("requested_slot", "slot_choice"),
+    ]
+    assert messages == []
+    assert len(list_bookings(seeded_uow_factory())) == before
