@@ -207,6 +207,8 @@ FORMS = [
         "mycar_form",
         _form_start("create_mycar", "mycar_form", "mycar_name"),
         answers=frozenset({"create_mycar", "identify_vehicle", "inform"}),
+        # a name, a brand, a model ("CB500F") are typed freely: only the safe digressions
+        free_text=True,
     ),
     Form(
         "delete_form",

@@ -36,6 +36,7 @@ def test_more_times_offers_later_slots_and_the_confirmation_names_service_and_ad
     assert chat.payloads[-1].startswith(MORE)
 
     chat.click(SLOT)
+    chat.click("/affirm")  # "Confirmer" under the summary
     chat.say("Lea Moreau")
     chat.say("lea@example.com")
     reference = chat.reference()

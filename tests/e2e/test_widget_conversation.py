@@ -61,6 +61,7 @@ def test_a_road_test_ride_is_booked_in_the_widget(stack, page):
     if page.locator(CHOICE).filter(has_text="Pitlane").count():
         click_choice(page, re.compile("Pitlane"))  # the agency
     click_choice(page, re.compile(r"\d\d:\d\d"))  # the first slot offered
+    click_choice(page, "Confirmer")  # under the one-line summary
     for answer in ("Sophie Bernard", "sophie.bernard@example.com"):
         count = page.locator(BOT).count()
         page.locator('[data-pitlane="input"]').fill(answer)

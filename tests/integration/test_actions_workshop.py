@@ -408,9 +408,10 @@ async def test_the_booking_keeps_the_details_of_the_service(ctx, seeded_uow_fact
             "customer_known": True,
             "problem_description": "bruit au freinage",
             "problem_image_ids": [7, 8],
+            "slot_choice": start,
         },
-        candidates={"slot_choice": start},
-        requested="slot_choice",
+        candidates={"slot_confirmed": True},  # "Confirmer" under the summary
+        requested="slot_confirmed",
         metadata=CAMILLE,
     )
     events, _ = await run(ValidateBookingForm(context=ctx), tracker)
