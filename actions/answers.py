@@ -17,7 +17,8 @@ from core.answers import find_answer
 class ActionAnswerQuestion(PitlaneAction):
     """`action_answer_question`: the answer to the latest message, in the conversation's
     language and for its agency (the `agency` slot) unless the question names another;
-    without an answer, the contact details or an advisor are offered."""
+    without an answer, the contact details or an advisor are offered. Inside a form, a word
+    says that its question comes again."""
 
     def name(self) -> str:
         return "action_answer_question"
@@ -38,4 +39,7 @@ class ActionAnswerQuestion(PitlaneAction):
             dispatcher.utter_message(response="utter_kb_no_answer")
         else:
             dispatcher.utter_message(response="utter_kb_answer", answer=found.text)
+        if (tracker.active_loop or {}).get("name"):
+            # inside a form, which asks its question again right after
+            dispatcher.utter_message(response="utter_back_to_question")
         return []

@@ -43,7 +43,7 @@ from actions.slot_offers import (
     slot_buttons,
     wished_slots,
 )
-from core.agencies import AgencyView, agencies_offering, get_agency, list_services
+from core.agencies import AgencyView, agencies_offering, get_agency, service_names
 from core.bookings import WeekOffer, book_slot, offer_slots, slot_minutes
 from core.customers import find_customer, parse_contact, register_customer
 from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
@@ -317,16 +317,12 @@ class ValidateBookingForm(PitlaneFormValidator):
                 "booking_when", format_slot(booking.start_utc, self.context.timezone, language)
             ),
             SlotSet("booking_agency", booking.agency_name),
-            SlotSet("booking_service", self._service_name(booking.service, language)),
+            SlotSet(
+                "booking_service",
+                service_names(uow(), language).get(booking.service, booking.service),
+            ),
             SlotSet("booking_address", address),
         ]
-
-    def _service_name(self, service_code: str, language: str) -> str:
-        """The service's name in the customer's language ("Service rapide")."""
-        for service in list_services(self.context.uow()):
-            if service.code == service_code:
-                return service.name_en if language == "en" else service.name_fr
-        return service_code
 
     def _show_agency(self, dispatcher: CollectingDispatcher, agency_code: str) -> str | None:
         """Where the booked agency is, as the custom `{"venue": ...}` message: Telegram shows
@@ -454,11 +450,9 @@ class ActionAskSlotConfirmed(PitlaneAction):
         except NotFound:
             dispatcher.utter_message(response="utter_default")
             return [SlotSet("slot_choice", None)]
-        names = {s.code: (s.name_fr, s.name_en) for s in list_services(self.context.uow())}
-        name_fr, name_en = names.get(service, (service, service))
         dispatcher.utter_message(
             response="utter_slot_summary",
-            service=name_en if language == "en" else name_fr,
+            service=service_names(self.context.uow(), language).get(service, service),
             agency=agency.name,
             when=format_slot(start, self.context.timezone, language) if start else "",
             minutes=minutes,
@@ -509,7 +503,9 @@ class ActionAskSlotChoice(PitlaneAction):
                 "payload": choose_payload("slot_choice", MORE_SLOTS),
             }
         )
-        dispatcher.utter_message(response=responses[offer.week], buttons=buttons)
+        dispatcher.utter_message(
+            response=responses[offer.week], buttons=buttons, agency=self._agency_name(agency)
+        )
         offered = [iso_utc(start) for start in shown] + [iso_utc(s.start_utc) for s in offer.slots]
         return [*events, SlotSet("slots_shown", offered)]
 
@@ -525,7 +521,9 @@ class ActionAskSlotChoice(PitlaneAction):
             return None
         response = "utter_offer_wish" if found.matching else "utter_offer_wish_nearest"
         buttons = slot_buttons(found.starts, tz, language_of(tracker))
-        dispatcher.utter_message(response=response, buttons=buttons)
+        dispatcher.utter_message(
+            response=response, buttons=buttons, agency=self._agency_name(agency)
+        )
         shown = [iso_utc(start) for start in found.starts]
         return [SlotSet("slot_wish", None), SlotSet("slots_shown", shown)]
 
@@ -537,6 +535,13 @@ class ActionAskSlotChoice(PitlaneAction):
             )
         except NotFound:
             return WeekOffer("none", [])
+
+    def _agency_name(self, agency_code: str) -> str:
+        """The agency's name, said with its slots ("Pitlane Lyon Gerland")."""
+        try:
+            return get_agency(self.context.uow(), agency_code).name
+        except NotFound:
+            return agency_code
 
     def _no_more_slots(self, dispatcher: CollectingDispatcher, agency_code: str) -> None:
         try:

@@ -7,6 +7,7 @@ where it was: the validators accept those answers as they are on resume (actions
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,8 +15,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import STUCK_RESPONSE, PitlaneAction, refusals, shows_example
+from actions.base import STUCK_RESPONSE, PitlaneAction, language_of, refusals, shows_example
 from actions.workflow import clear_workflow
+from core.agencies import service_names
 
 # What a form says the first time an answer cannot be used (then utter_stuck).
 FIRST_REFUSAL = {"maintenance_form": "utter_default", "usage_form": "utter_default"}
@@ -34,8 +36,6 @@ def answered(tracker: Tracker, domain: DomainDict, form: str) -> bool:
     """Whether the customer has answered at least one of the form's questions."""
     spec: dict[str, Any] = (domain.get("forms") or {}).get(form) or {}
     required = spec.get("required_slots") or []
-    if isinstance(required, dict):  # the domain's older shape: {slot: mappings}
-        required = list(required)
     return any(tracker.get_slot(slot) is not None for slot in required)
 
 
@@ -71,6 +71,37 @@ class ActionConfirmStop(PitlaneAction):
         return clear_workflow(tracker)
 
 
+def request_payload(tracker: Tracker) -> str:
+    """The payload that says the latest message again: '/usage_sport',
+    '/find_agency{"place":"Lyon"}' (the first value of each entity; roles are not kept)."""
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name") or "show_menu"
+    entities: dict[str, Any] = {}
+    for entity in latest.get("entities") or []:
+        entities.setdefault(str(entity.get("entity")), entity.get("value"))
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}" + json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
+
+
+class ActionConfirmSwitch(PitlaneAction):
+    """`action_confirm_switch`: a new request during a booking (the form already left, its
+    answers kept). Asks whether to leave the booking; "yes" is a button that says the request
+    again (its start rule then runs as anywhere else), "no" resumes the booking."""
+
+    def name(self) -> str:
+        return "action_confirm_switch"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        code = str(tracker.get_slot("service_code") or "")
+        service = service_names(self.context.uow(), language_of(tracker)).get(code, code)
+        request = request_payload(tracker)
+        dispatcher.utter_message(response="utter_confirm_switch", service=service, request=request)
+        return [SlotSet("switch_request", request)]
+
+
 class ActionStopWorkflow(PitlaneAction):
     """`action_stop_workflow`: the stop is confirmed; the answers are forgotten. A "oui"
     after a stop that needed no confirmation gets the menu."""
@@ -82,12 +113,17 @@ class ActionStopWorkflow(PitlaneAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         confirmed = tracker.get_slot("leaving_form") is not None
-        dispatcher.utter_message(response="utter_stopped" if confirmed else "utter_menu")
+        request = tracker.get_slot("switch_request")
+        if request:  # a typed "oui" to leaving a booking for a new request
+            dispatcher.utter_message(response="utter_switch_left", request=request)
+        else:
+            dispatcher.utter_message(response="utter_stopped" if confirmed else "utter_menu")
         return clear_workflow(tracker)
 
 
 class ActionResumeForm(PitlaneAction):
-    """`action_resume_form`: the stop is withdrawn; the form (next rule step) goes on."""
+    """`action_resume_form`: the stop (or the switch) is withdrawn; the form (next rule
+    step) goes on."""
 
     def name(self) -> str:
         return "action_resume_form"
@@ -96,7 +132,10 @@ class ActionResumeForm(PitlaneAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_resumed")
-        return [SlotSet("leaving_form", None)]
+        events: list[EventType] = [SlotSet("leaving_form", None)]
+        if tracker.get_slot("switch_request") is not None:
+            events.append(SlotSet("switch_request", None))
+        return events
 
 
 class ActionUnusableAnswer(PitlaneAction):

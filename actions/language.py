@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker, ValidationAction
@@ -10,6 +11,24 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import LANGUAGES, channel_identity
 from core.parsing import detect_language
+
+# A language named in a message: "in English", "vous parlez anglais ?", "en français svp".
+NAMED_LANGUAGES = {
+    "en": re.compile(r"\b(english|anglais|eng)\b", re.IGNORECASE),
+    "fr": re.compile(r"\b(french|fran[cç]ais)\b", re.IGNORECASE),
+}
+
+
+def chosen_language(entities: list[dict[str, Any]], text: str) -> str | None:
+    """The language asked for: the control's `language_choice` entity, else the one the text
+    names ("vous parlez anglais ?" -> "en", a bare "EN"); None when it names none or both."""
+    for entity in entities:
+        if entity.get("entity") == "language_choice" and entity.get("value") in LANGUAGES:
+            return str(entity["value"])
+    if text.strip().lower() in LANGUAGES:
+        return text.strip().lower()
+    named = [language for language, words in NAMED_LANGUAGES.items() if words.search(text)]
+    return named[0] if len(named) == 1 else None
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -23,8 +42,18 @@ class ValidateSlotMappings(ValidationAction):
     async def extract_language(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Only a change is returned, so quiet turns add no event."""
-        written = detect_language((tracker.latest_message or {}).get("text") or "")
+        """Only a change is returned, so quiet turns add no event. A language the customer
+        chose (the widget's control, "can you speak English?") holds until another choice."""
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        if (latest.get("intent") or {}).get("name") == "set_language":
+            chosen = chosen_language(latest.get("entities") or [], text)
+            if chosen is not None:
+                changed = {} if chosen == tracker.get_slot("language") else {"language": chosen}
+                return {**changed, "language_chosen": True}
+        if tracker.get_slot("language_chosen"):
+            return {}
+        written = detect_language(text)
         kept = tracker.get_slot("language")
         language = written or (None if kept else channel_identity(tracker).language)
         if language is None or language == tracker.get_slot("language"):
@@ -35,3 +64,9 @@ class ValidateSlotMappings(ValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"language": value if value in LANGUAGES else None}
+
+    async def extract_language_chosen(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Set with the language by extract_language."""
+        return {}

@@ -28,7 +28,7 @@ from actions.slot_offers import (
     slot_buttons,
     wished_slots,
 )
-from core.agencies import list_services
+from core.agencies import service_names
 from core.bookings import BookingView, cancel_booking, free_slots, move_booking
 from core.bookings import upcoming_bookings as core_upcoming_bookings
 from core.errors import BookingNotMovable, NotFound, SlotTaken, SlotUnavailable
@@ -86,10 +86,7 @@ class ActionMyBookings(BookingLookup, PitlaneAction):
             dispatcher.utter_message(response="utter_menu")
             return []
         language = language_of(tracker)
-        names = {
-            s.code: (s.name_en if language == "en" else s.name_fr)
-            for s in list_services(self.context.uow())
-        }
+        names = service_names(self.context.uow(), language)
         titles = BUTTON_TITLES[language]
         dispatcher.utter_message(response="utter_my_bookings_intro")
         for index, booking in enumerate(bookings, start=1):
@@ -198,7 +195,9 @@ class ActionAskMoveSlot(BookingLookup, PitlaneAction):
             if found is not None:
                 response = "utter_offer_wish" if found.matching else "utter_offer_wish_nearest"
                 dispatcher.utter_message(
-                    response=response, buttons=slot_buttons(found.starts, tz, language)
+                    response=response,
+                    buttons=slot_buttons(found.starts, tz, language),
+                    agency=booking.agency_name,
                 )
                 return [SlotSet("slot_wish", None), SlotSet("move_page", 0.0)]
         starts = self._free(booking, now)

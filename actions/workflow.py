@@ -73,6 +73,7 @@ WORKFLOW_SLOTS = (
     "requested_slot",
     # digressions (actions/digressions.py)
     "leaving_form",
+    "switch_request",
     "unusable_count",
 )
 
@@ -99,7 +100,8 @@ class ActionClearWorkflow(PitlaneAction):
 
 
 class ActionResetWorkflow(PitlaneAction):
-    """`action_reset_workflow`: clear the workflow slots that are set, then `utter_menu`."""
+    """`action_reset_workflow`: the end of a workflow. Clears its slots and offers one "Menu"
+    button (`utter_anything_else`), so that the result just given stays in view."""
 
     def name(self) -> str:
         return "action_reset_workflow"
@@ -107,5 +109,5 @@ class ActionResetWorkflow(PitlaneAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_menu")
+        dispatcher.utter_message(response="utter_anything_else")
         return clear_workflow(tracker)

@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import PitlaneAction, as_text, channel_identity, language_of
 from actions.booking import location_events
 from actions.identity import ValidateIdentificationForm, conversation_id
-from core.agencies import list_services
+from core.agencies import service_names
 from core.customers import find_customer
 from core.errors import InvalidValue, NotFound
 from core.formatting import format_age
@@ -297,11 +297,9 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
             named = service_named_in_answer(latest.get("text") or "")
         if named not in WORKSHOP_SERVICES or named == current:
             return []
-        names = {s.code: (s.name_fr, s.name_en) for s in list_services(self.context.uow())}
-        name_fr, name_en = names.get(named, (named, named))
+        names = service_names(self.context.uow(), language_of(tracker))
         dispatcher.utter_message(
-            response="utter_workshop_service_switched",
-            service=name_en if language_of(tracker) == "en" else name_fr,
+            response="utter_workshop_service_switched", service=names.get(named, named)
         )
         events = [SlotSet("service_code", named), *(SlotSet(s, None) for s in SERVICE_ANSWERS)]
         tracker.add_slots(events)
@@ -532,10 +530,7 @@ class ActionAskServiceCode(PitlaneAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        english = language_of(tracker) == "en"
-        names = {
-            s.code: s.name_en if english else s.name_fr for s in list_services(self.context.uow())
-        }
+        names = service_names(self.context.uow(), language_of(tracker))
         buttons = [
             {"title": names.get(code, code), "payload": service_payload(code)}
             for code in WORKSHOP_SERVICES

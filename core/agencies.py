@@ -86,6 +86,11 @@ def list_services(uow: UnitOfWork) -> list[ServiceView]:
         return [ServiceView(s.code, s.name_fr, s.name_en, s.kind, s.usage) for s in services]
 
 
+def service_names(uow: UnitOfWork, language: str) -> dict[str, str]:
+    """Each service's name in `language` ("en", else French), by code."""
+    return {s.code: s.name_en if language == "en" else s.name_fr for s in list_services(uow)}
+
+
 def service_for_usage(uow: UnitOfWork, usage: str) -> str:
     """The test-ride service for a riding usage: "road" -> "road_test", ... (from the data)."""
     with uow:

@@ -45,6 +45,7 @@ SIDE: dict[tuple[str, ...], str] = {
     ("ask_email", "ask_phone"): "action_give_contact",
     ("cancel_advisor",): "action_cancel_advisor",
     ("show_menu",): "action_menu_resume",
+    ("set_language",): "utter_language_set",
     ("ask_question",): "action_answer_question",
 }
 STOP = ("stop",)
@@ -83,6 +84,7 @@ FREE_TEXT_DIGRESSIONS = {
     "thanks",
     "cancel_advisor",
     "show_menu",
+    "set_language",
     "stop",
     "goodbye",
     "check_maintenance",
@@ -109,6 +111,8 @@ class Form:
     also: frozenset[str] = frozenset()
     # What the form sets again when it asks its question after a side question.
     resume: list[dict] = field(default_factory=list)
+    # A new request asks first whether to leave the form (something is half done).
+    confirm_switch: bool = False
 
     def digressions(self, intents: tuple[str, ...] | list[str]) -> list[str]:
         allowed = [i for i in intents if i not in self.answers and i not in self.unusable]
@@ -190,6 +194,7 @@ FORMS = [
         answers=frozenset({"find_agency", "request_callback"}),
         unusable=(*_BUTTON_ANSWERS,),
         resume=[{"slot_was_set": [{"booking_reference": None}]}],
+        confirm_switch=True,
     ),
     Form(
         "identification_form",
@@ -405,9 +410,14 @@ def rules_for(form: Form, starts: dict[str, list[dict]]) -> list[dict]:
                 ],
             }
         )
-    for intent in form.digressions(SWITCH):
+    switches = form.digressions(SWITCH)
+    for intent in switches:
         if intent not in starts:
             raise SystemExit(f"no start rule for {intent!r} (condition active_loop: null)")
+    if form.confirm_switch and switches:
+        rules.extend(_confirm_switch_rules(form, label, switches, starts))
+        switches = []
+    for intent in switches:
         rules.append(
             {
                 "rule": f"{intent} during the {label} starts it",
@@ -437,6 +447,101 @@ def rules_for(form: Form, starts: dict[str, list[dict]]) -> list[dict]:
             }
         )
     return rules
+
+
+def _switch_question(form: Form) -> list[dict]:
+    # only the booking asks: the action itself says which form is left (no slot needed)
+    return [{"action": "action_confirm_switch"}]
+
+
+def _resumed(form: Form, question: list[dict]) -> list[dict]:
+    return [
+        *question,
+        {"intent": "deny"},
+        {"action": "action_resume_form"},
+        {"slot_was_set": [{"leaving_form": None}]},
+        *_back(form),
+    ]
+
+
+def _switched(form: Form, intent: str, starts: dict[str, list[dict]]) -> list[dict]:
+    """The request said again after the question: the form's answers are forgotten, then the
+    request starts as it does anywhere."""
+    return [{"intent": intent}, *_switch_steps(starts[intent])]
+
+
+def _confirm_switch_rules(
+    form: Form, label: str, switches: list[str], starts: dict[str, list[dict]]
+) -> list[dict]:
+    """A new request asks whether to leave the form: the "yes" button says the request again
+    (the form's answers are forgotten, then it starts), "no" resumes the form, a typed "oui"
+    leaves it with the request offered as a button."""
+    return [
+        {
+            "rule": f"a new request during the {label} asks whether to leave it",
+            "condition": [{"active_loop": form.name}],
+            "steps": [_intent_step(switches), *_leave(form), *_switch_question(form)],
+        },
+        *(
+            {
+                "rule": f"{intent} after leaving the {label} starts it",
+                "steps": [*_switch_question(form), *_switched(form, intent, starts)],
+            }
+            for intent in switches
+        ),
+        {
+            "rule": f"the {label} resumed after a new request",
+            "steps": _resumed(form, _switch_question(form)),
+        },
+        {
+            "rule": f"the {label} left after a new request, by a typed yes",
+            "steps": [
+                *_switch_question(form),
+                {"or": [{"intent": "affirm"}, {"intent": "stop"}]},
+                {"action": "action_stop_workflow"},
+            ],
+        },
+    ]
+
+
+def _confirm_switch_stories(
+    form: Form, label: str, switches: list[str], starts: dict[str, list[dict]]
+) -> list[dict]:
+    ask = [*_leave(form), *_switch_question(form)]
+    stories = [
+        {
+            "story": f"{intent} during the {label} asks whether to leave it",
+            "steps": [*form.opening, {"intent": intent}, *ask],
+        }
+        for intent in switches
+    ]
+    first = switches[0]
+    return [
+        *stories,
+        {
+            "story": f"{first} during the {label}, then yes: it starts",
+            "steps": [
+                *form.opening,
+                {"intent": first},
+                *ask,
+                *_switched(form, first, starts),
+            ],
+        },
+        {
+            "story": f"{first} during the {label}, then no: the {label} resumes",
+            "steps": [*form.opening, {"intent": first}, *_leave(form), *_resumed(form, ask[3:])],
+        },
+        {
+            "story": f"{first} during the {label}, then a typed yes",
+            "steps": [
+                *form.opening,
+                {"intent": first},
+                *ask,
+                {"intent": "affirm"},
+                {"action": "action_stop_workflow"},
+            ],
+        },
+    ]
 
 
 def common_rules() -> list[dict]:
@@ -510,7 +615,11 @@ def stories_for(form: Form, starts: dict[str, list[dict]]) -> list[dict]:
                 ],
             }
         )
-    for intent in form.digressions(SWITCH):
+    switches = form.digressions(SWITCH)
+    if form.confirm_switch and switches:
+        stories.extend(_confirm_switch_stories(form, label, switches, starts))
+        switches = []
+    for intent in switches:
         stories.append(
             {
                 "story": f"{intent} during the {label}",
@@ -543,9 +652,20 @@ HEADER = (
 )
 
 
+class _Dumper(yaml.SafeDumper):
+    """Steps shared by several rules are written out in full (no YAML anchors)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def _dump(key: str, items: list[dict]) -> str:
-    body = yaml.safe_dump(
-        {"version": "3.1", key: items}, sort_keys=False, allow_unicode=True, width=100
+    body = yaml.dump(
+        {"version": "3.1", key: items},
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
     )
     return HEADER + body
 

@@ -20,9 +20,10 @@
   var COUNTER_FROM = 1800;
   var ID_KEY = "pitlane.clientId";
   var OPEN_KEY = "pitlane.open";
+  var LANG_KEY = "pitlane.lang";
   var LANG = /^en\b/i.test(navigator.language || "") ? "en" : "fr";
 
-  var TEXT = {
+  var TEXTS = {
     fr: {
       launcher: "Ouvrir la discussion avec l'assistant Pitlane",
       title: "Assistant Pitlane",
@@ -43,6 +44,8 @@
       tooLong: "2 000 caractères maximum.",
       footer: "Propulsé par Pitlane",
       unread: "nouveau message",
+      switchTo: "EN",
+      switchLabel: "Continue in English",
     },
     en: {
       launcher: "Open the chat with the Pitlane assistant",
@@ -64,8 +67,11 @@
       tooLong: "2,000 characters at most.",
       footer: "Powered by Pitlane",
       unread: "new message",
+      switchTo: "FR",
+      switchLabel: "Continuer en français",
     },
-  }[LANG];
+  };
+  var TEXT = TEXTS[LANG];
 
   // ---- small helpers -------------------------------------------------------------------
   function el(tag, className, attrs) {
@@ -116,6 +122,12 @@
   }
   var local = storage("localStorage");
   var session = storage("sessionStorage");
+  // The language chosen with the header's control wins over the browser's.
+  var chosenLang = local && local.getItem(LANG_KEY);
+  if (chosenLang === "fr" || chosenLang === "en") {
+    LANG = chosenLang;
+    TEXT = TEXTS[LANG];
+  }
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -190,8 +202,10 @@
     "data-pitlane": "close",
   });
   closeButton.appendChild(icon(ICON_CLOSE, 20));
+  var langButton = el("button", "pl-lang", { type: "button", "data-pitlane": "language" });
   header.appendChild(avatar);
   header.appendChild(heading);
+  header.appendChild(langButton);
   header.appendChild(closeButton);
 
   var log = el("div", "pl-log", {
@@ -238,6 +252,24 @@
   var footer = el("p", "pl-footer");
   footer.textContent = TEXT.footer;
 
+  // Every label of the panel in the current language (again after a switch).
+  function applyTexts() {
+    root.setAttribute("lang", LANG);
+    launcher.setAttribute("aria-label", TEXT.launcher);
+    title.textContent = TEXT.title;
+    closeButton.setAttribute("aria-label", TEXT.close);
+    langButton.textContent = TEXT.switchTo;
+    langButton.setAttribute("aria-label", TEXT.switchLabel);
+    langButton.setAttribute("lang", LANG === "fr" ? "en" : "fr");
+    log.setAttribute("aria-label", TEXT.log);
+    typingLabel.textContent = TEXT.typing;
+    label.textContent = TEXT.input;
+    input.setAttribute("placeholder", TEXT.placeholder);
+    sendButton.setAttribute("aria-label", TEXT.send);
+    footer.textContent = TEXT.footer;
+  }
+  applyTexts();
+
   panel.appendChild(header);
   panel.appendChild(log);
   panel.appendChild(form);
@@ -258,6 +290,18 @@
   // ---- rendering -------------------------------------------------------------------------
   function scrollDown() {
     log.scrollTop = log.scrollHeight;
+  }
+
+  // The first answer to the customer's latest message: kept in view when the answer is
+  // taller than the log (a booking's confirmation above the buttons that follow it).
+  var turnStart = null;
+  function scrollToTurn() {
+    if (!turnStart || !turnStart.isConnected || turnStart.hidden) {
+      scrollDown();
+      return;
+    }
+    var top = turnStart.getBoundingClientRect().top - log.getBoundingClientRect().top;
+    log.scrollTop = Math.min(log.scrollHeight, Math.max(0, log.scrollTop + top - 12));
   }
 
   function freezeChoices() {
@@ -311,7 +355,9 @@
     }
     if (!row.firstChild) return;
     log.insertBefore(row, typing.parentNode === log ? typing : null);
-    scrollDown();
+    if (role === "user") turnStart = null;
+    else if (!turnStart && !row.hidden) turnStart = row;
+    scrollToTurn();
     if (role !== "user" && panel.hidden) {
       badge.hidden = false;
       launcher.setAttribute("aria-label", TEXT.launcher + " (" + TEXT.unread + ")");
@@ -408,6 +454,8 @@
       (frame.messages || []).forEach(function (m) {
         addMessage(m.type === "user" || m.type === "advisor" ? m.type : "bot", m);
       });
+      turnStart = null;
+      scrollDown();
       if (!(frame.messages || []).length) send("/greet", null); // a new conversation
     } else if (frame.type === "bot") {
       setTyping(false);
@@ -465,6 +513,18 @@
     else close();
   });
   closeButton.addEventListener("click", close);
+  // The language control: the panel's labels switch at once, and the assistant is told (it
+  // answers in that language from now on, whatever the language of the messages).
+  langButton.addEventListener("click", function () {
+    var next = LANG === "fr" ? "en" : "fr";
+    if (!send("/set_language" + JSON.stringify({ language_choice: next }), null)) return;
+    LANG = next;
+    TEXT = TEXTS[LANG];
+    if (local) local.setItem(LANG_KEY, LANG);
+    window.Pitlane._parts.LANG = LANG;
+    applyTexts();
+    status.textContent = connected ? TEXT.online : TEXT.connecting;
+  });
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") close();
   });

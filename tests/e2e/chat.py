@@ -8,8 +8,13 @@ import uuid
 from dataclasses import dataclass, field
 
 import httpx
+from sqlalchemy import create_engine, select
+from sqlalchemy.pool import NullPool
+
+from core.models import OutboxMessage
 
 REFERENCE = re.compile(r"\bPL-[A-Z2-9]{6}\b")
+CODE = re.compile(r"\b\d{6}\b")
 
 
 @dataclass
@@ -75,3 +80,22 @@ def booking(base_url: str, token: str, reference: str) -> dict:
     found = [b for b in response.json() if b["reference"] == reference]
     assert len(found) == 1, f"{reference} not in the bookings API"
     return found[0]
+
+
+def last_code_sent_to(database_url: str, destination_part: str) -> str:
+    """The newest code of the outbox for a destination containing `destination_part`."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(OutboxMessage.destination, OutboxMessage.body).order_by(
+                    OutboxMessage.id.desc()
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    for destination, body in rows:
+        found = CODE.search(body)
+        if destination_part in destination.replace(" ", "") and found:
+            return found.group(0)
+    raise AssertionError(f"no code sent to {destination_part} in the outbox")

@@ -98,3 +98,36 @@ def test_a_typed_day_narrows_the_slot_offer(chat):
     slots = [t for t in titles if t != "Autres créneaux"]
     assert slots and all(t.startswith("mar.") for t in slots), titles
     assert all(int(t.split()[-1].split(":")[0]) >= 12 for t in slots), titles
+
+
+def test_a_new_request_during_a_booking_asks_before_leaving_it(chat):
+    chat.say("je voudrais essayer une moto")
+    chat.click("/usage_road")
+    assert any(p.startswith("/choose{") for p in chat.payloads), chat.text
+    chat.say("en fait je préfère essayer une moto sur circuit")
+    assert "réservation en cours" in chat.text, chat.text
+    assert "/deny" in chat.payloads
+    chat.click("/deny")
+    assert "continue" in chat.text
+    assert any(p.startswith("/choose{") for p in chat.payloads), "the booking goes on"
+
+    chat.say("en fait je préfère essayer une moto sur circuit")
+    request = [p for p in chat.payloads if p != "/deny"]
+    assert request and request[0].startswith("/usage_sport"), chat.payloads
+    chat.click("/usage_sport")
+    assert "réservation en cours" not in chat.text
+    assert "Lyon" in chat.text, "the track test's slots say where they are"
+    assert any(p.startswith('/choose{"slot_choice"') for p in chat.payloads), chat.text
+
+
+def test_the_language_chosen_holds_over_the_language_typed(chat):
+    chat.say("bonjour")
+    assert detect_language(chat.text) == "fr"
+    chat.say('/set_language{"language_choice":"en"}')
+    assert "English" in chat.text, chat.text
+    chat.say("je voudrais vérifier l'entretien de ma moto")
+    assert detect_language(chat.text) == "en", chat.text
+    chat.say("vous pouvez repasser en français ?")
+    assert "français" in chat.text, chat.text
+    chat.say("2019")
+    assert detect_language(chat.text) == "fr", chat.text

@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
-from core.models import Customer, Message, OutboxMessage, Vehicle
-from tests.e2e.chat import Chat
-
-CODE = re.compile(r"\b\d{6}\b")
+from core.models import Customer, Message, Vehicle
+from tests.e2e.chat import Chat, last_code_sent_to
 
 
 @pytest.fixture
 def chat(stack) -> Chat:
     return Chat(stack.config.web_url, language="fr")
-
-
-def last_code_sent_to(database_url: str, destination_part: str) -> str:
-    """The newest code of the outbox for a destination containing `destination_part`."""
-    engine = create_engine(database_url, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(OutboxMessage.destination, OutboxMessage.body).order_by(
-                    OutboxMessage.id.desc()
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    for destination, body in rows:
-        found = CODE.search(body)
-        if destination_part in destination.replace(" ", "") and found:
-            return found.group(0)
-    raise AssertionError(f"no code sent to {destination_part} in the outbox")
 
 
 def stored_texts(database_url: str) -> list[str]:

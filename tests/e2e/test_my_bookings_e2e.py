@@ -4,10 +4,12 @@ one's own booking; another customer's booking is refused and unchanged."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.chat import Chat, booking
+from tests.e2e.chat import Chat, booking, last_code_sent_to
 from tests.e2e.conftest import API_TOKEN
 
 pytestmark = pytest.mark.e2e
@@ -74,3 +76,55 @@ def test_no_booking_is_said_with_the_menu(chat):
 
     assert "aucun rendez-vous" in chat.text
     assert "/feedback" in chat.payloads
+
+
+def offered_starts(chat: Chat) -> list[datetime]:
+    """The slot starts offered as buttons (UTC), "more times" left out."""
+    starts = []
+    for value in chat.payloads:
+        if value.startswith('/choose{"slot_choice"'):
+            choice = json.loads(value.removeprefix("/choose"))["slot_choice"]
+            if choice != "more":
+                starts.append(datetime.fromisoformat(choice))
+    return starts
+
+
+def test_a_booking_is_moved_to_next_week_typed_in_words(stack, chat):
+    reference = book_maintenance(chat)
+    chat.say("/my_bookings")
+    chat.say(payload("move_my_booking", reference))
+    assert "/choose" in " ".join(chat.payloads), chat.text
+
+    chat.say("plutôt la semaine prochaine")
+    tz = ZoneInfo("Europe/Paris")
+    next_monday = datetime.now(tz).date() + timedelta(days=7 - datetime.now(tz).weekday())
+    starts = offered_starts(chat)
+    assert starts, chat.text
+    assert all(
+        next_monday <= s.astimezone(tz).date() < next_monday + timedelta(days=7) for s in starts
+    ), (starts, chat.text)
+    assert "Pitlane" in chat.text, "the agency is named with its slots"
+
+    chosen = starts[-1]
+    chat.say("/choose" + json.dumps({"slot_choice": chosen.isoformat()}, separators=(",", ":")))
+    moved = booking(stack.config.web_url, API_TOKEN, reference)
+    assert datetime.fromisoformat(moved["start"]) == chosen, (moved, chat.text)
+    assert moved["status"] == "confirmed"
+
+
+def test_identifying_the_vehicle_keeps_the_bookings_made_earlier_in_the_chat(
+    stack, chat, database_url
+):
+    reference = book_maintenance(chat)
+    chat.say("/identify_vehicle")
+    chat.say("AB-123-CD ZDM1RBBW5KB012345")
+    chat.click('/choose{"otp_transport":"email"}')
+    chat.say(last_code_sent_to(database_url, "camille.martin@example.fr"))
+    assert "AB-123-CD" in chat.text, chat.text
+
+    chat.say("/my_bookings")
+    assert reference in chat.text, "the booking made before the code is still listed"
+    assert payload("cancel_my_booking", reference) in chat.payloads
+    chat.say(payload("cancel_my_booking", reference))
+    chat.say("/affirm")
+    assert booking(stack.config.web_url, API_TOKEN, reference)["status"] == "cancelled"

@@ -68,12 +68,31 @@ def test_a_road_test_ride_is_booked_in_the_widget(stack, page):
         page.keyboard.press("Enter")
         wait_for_answer(page, count)
 
-    page.locator(BOT).filter(has_text=REFERENCE).first.wait_for()
+    confirmation = page.locator(BOT).filter(has_text=REFERENCE).first
+    confirmation.wait_for()
+    page.locator(CHOICE).filter(has_text="Menu").last.wait_for()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "e2e-widget-booking.png"))
     texts = page.locator(BOT).all_text_contents()
     reference = next(REFERENCE.search(t).group(0) for t in texts if REFERENCE.search(t))
     assert booking(stack.config.web_url, API_TOKEN, reference)["service"] == "road_test"
+    # the confirmation stays in view, followed by one "Menu" button (not the whole menu)
+    shown, box = page.locator('[data-pitlane="log"]').bounding_box(), confirmation.bounding_box()
+    assert shown["y"] <= box["y"] and box["y"] + box["height"] <= shown["y"] + shown["height"]
+    last = page.locator(BOT).last.locator(CHOICE)
+    assert last.all_text_contents() == ["Menu"]
+
+    # the language control: the panel's labels and the assistant's replies switch
+    count = page.locator(BOT).count()
+    page.locator('[data-pitlane="language"]').click()
+    wait_for_answer(page, count)
+    assert "English" in page.locator(BOT).last.text_content()
+    assert page.locator('[data-pitlane="input"]').get_attribute("placeholder") == (
+        "Type your message…"
+    )
+    assert page.locator('[data-pitlane="language"]').text_content() == "FR"
 
     page.reload()  # the open panel and the conversation are kept across reloads
     page.locator(BOT).filter(has_text=reference).first.wait_for()
+    # the language chosen is kept too
+    assert page.locator('[data-pitlane="language"]').text_content() == "FR"

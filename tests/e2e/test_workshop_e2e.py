@@ -81,8 +81,8 @@ def test_a_repair_quote_of_the_identified_bike_creates_a_callback(chat: Chat, da
         select(CallbackTask.status).where(CallbackTask.reference == reference.group(0)),
     )
     assert tasks == [("open",)]
-    # the result, then the menu, and nothing else (no "not understood" after it)
-    assert chat.replies[-1]["text"] == "Comment puis-je vous aider ?", chat.text
+    # the result, then one Menu button, and nothing else (no "not understood" after it)
+    assert chat.replies[-1]["text"] == "Puis-je faire autre chose pour vous ?", chat.text
     assert NOT_UNDERSTOOD not in chat.text
 
 
@@ -127,7 +127,7 @@ def test_without_the_quote_number_an_advisor_is_offered(chat: Chat, database_url
     identify(chat, database_url, "AB-123-CD ZDM1RBBW5KB012345", "camille.martin@example.fr")
     chat.say("je ne l'ai pas sur moi")
     assert "conseiller" in chat.text and "/ask_advisor" in chat.payloads
-    assert "/workshop_services" in chat.payloads  # the menu follows
+    assert chat.payloads[-1] == "/show_menu"  # the end of the workflow: one Menu button
     assert NOT_UNDERSTOOD not in chat.text
 
 

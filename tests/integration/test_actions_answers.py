@@ -89,11 +89,12 @@ async def test_inside_a_form_the_question_is_answered_and_nothing_changes(
         text="combien coûte une vidange ?",
         intent="ask_question",
     )
-    events, [message] = await run(action(seeded_uow_factory, now), tracker)
+    events, [message, back] = await run(action(seeded_uow_factory, now), tracker)
 
     assert events == []
     assert message["response"] == "utter_kb_answer"
     assert "Vidange avec filtre à huile (service rapide) : à partir de 89 €" in message["answer"]
+    assert back == said("utter_back_to_question")
 
 
 async def test_a_slot_holding_typed_text_is_no_agency(

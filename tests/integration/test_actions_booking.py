@@ -232,6 +232,7 @@ async def test_this_weeks_free_slots_are_offered_in_the_customers_language(
                 ]
             ]
             + [{"title": "More times", "payload": MORE_PAYLOAD}],
+            agency="Pitlane Paris Nord",
         )
     ]
 

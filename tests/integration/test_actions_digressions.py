@@ -14,12 +14,15 @@ from rasa_sdk.events import SlotSet
 
 from actions.digressions import (
     ActionConfirmStop,
+    ActionConfirmSwitch,
     ActionMenuResume,
     ActionResumeForm,
     ActionStopWorkflow,
     ActionUnusableAnswer,
+    request_payload,
 )
 from actions.maintenance import ValidateMaintenanceForm
+from tests.conftest import UowFactory
 from tests.integration.actions_kit import (
     context,
     form_tracker,
@@ -105,6 +108,56 @@ async def test_a_withdrawn_stop_resumes(now: datetime) -> None:
     tracker = message_tracker("non", intent="deny", slots={"leaving_form": "booking_form"})
     events, messages = await run(action, tracker)
     assert events == [SlotSet("leaving_form", None)]
+    assert messages == [said("utter_resumed")]
+
+
+def after_request(text: str, intent: str, entities: list[dict], slots: dict[str, Any]) -> Tracker:
+    """The tracker right after a new request left the booking (action_deactivate_loop ran)."""
+    tracker = after_stop("booking_form", slots)
+    tracker.latest_message = latest_message(text, intent, None, entities)
+    return tracker
+
+
+async def test_a_new_request_during_a_booking_asks_whether_to_leave_it(
+    seeded_uow_factory: UowFactory, now: datetime
+) -> None:
+    action = ActionConfirmSwitch(context=context(seeded_uow_factory, now))
+    tracker = after_request(
+        "je préfère un essai sur circuit à Lyon",
+        "usage_sport",
+        [{"entity": "place", "value": "Lyon", "start": 33, "end": 37}],
+        {"service_code": "road_test", "agency": "paris-nord"},
+    )
+    events, messages = await run(action, tracker)
+    request = '/usage_sport{"place":"Lyon"}'
+    assert events == [SlotSet("switch_request", request)]
+    assert messages == [said("utter_confirm_switch", service="Essai routier", request=request)]
+
+
+def test_the_request_said_again_keeps_the_first_value_of_each_entity() -> None:
+    tracker = message_tracker("x", intent="find_agency")
+    assert request_payload(tracker) == "/find_agency"
+    tracker.latest_message["entities"] = [
+        {"entity": "place", "value": "Lyon"},
+        {"entity": "place", "value": "Paris"},
+        {"entity": "postcode", "value": "69007"},
+    ]
+    assert request_payload(tracker) == '/find_agency{"place":"Lyon","postcode":"69007"}'
+
+
+async def test_a_typed_yes_leaves_the_booking_and_offers_the_request(now: datetime) -> None:
+    action = ActionStopWorkflow(context=context(no_database, now))
+    slots = {"switch_request": "/usage_sport", "agency": "x"}
+    events, messages = await run(action, message_tracker("oui", intent="affirm", slots=slots))
+    assert SlotSet("switch_request", None) in events and SlotSet("agency", None) in events
+    assert messages == [said("utter_switch_left", request="/usage_sport")]
+
+
+async def test_a_no_to_the_switch_resumes_and_forgets_the_request(now: datetime) -> None:
+    action = ActionResumeForm(context=context(no_database, now))
+    slots = {"switch_request": "/usage_sport"}
+    events, messages = await run(action, message_tracker("non", intent="deny", slots=slots))
+    assert events == [SlotSet("leaving_form", None), SlotSet("switch_request", None)]
     assert messages == [said("utter_resumed")]
 
 

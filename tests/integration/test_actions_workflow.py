@@ -46,7 +46,7 @@ async def test_reset_clears_the_workflow_and_keeps_the_language(now: datetime) -
     action = ActionResetWorkflow(context=context(no_database, now))
     events, messages = await run(action, message_tracker("", slots=FINISHED_BOOKING))
     assert events == FINISHED_BOOKING_CLEARED
-    assert messages == [said("utter_menu")]
+    assert messages == [said("utter_anything_else")]
 
 
 async def test_clear_is_silent_and_clears_like_reset(now: datetime) -> None:
@@ -111,3 +111,35 @@ async def test_language_from_the_text_else_kept_else_from_metadata(
     got, messages = await run(ValidateSlotMappings(), tracker)
     assert got == events
     assert messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "current", "events"),
+    [
+        # the widget's control: the entity says which
+        ("/set_language", [{"entity": "language_choice", "value": "en"}], "fr", "en"),
+        # typed in French, asking for English
+        ("vous parlez anglais ?", [], "fr", "en"),
+        ("in french please", [], "en", "fr"),
+        # already in that language: only the choice is recorded
+        ("en français svp", [], "fr", None),
+    ],
+)
+async def test_a_language_chosen_is_set_and_recorded(
+    text: str, entities: list, current: str, events: str | None
+) -> None:
+    tracker = message_tracker(text, intent="set_language", slots={"language": current})
+    tracker.latest_message["entities"] = entities
+    got, _ = await run(ValidateSlotMappings(), tracker)
+    expected = [] if events is None else [SlotSet("language", events)]
+    assert got == [*expected, SlotSet("language_chosen", True)]
+
+
+async def test_a_chosen_language_holds_over_the_language_typed() -> None:
+    tracker = message_tracker(
+        "je voudrais vérifier l'entretien de ma moto",
+        intent="check_maintenance",
+        slots={"language": "en", "language_chosen": True},
+    )
+    got, _ = await run(ValidateSlotMappings(), tracker)
+    assert got == []
