@@ -520,9 +520,12 @@ class ActionAskSlotChoice(PitlaneAction):
         if found is None:
             return None
         response = "utter_offer_wish" if found.matching else "utter_offer_wish_nearest"
-        buttons = slot_buttons(found.starts, tz, language_of(tracker))
+        language = language_of(tracker)
         dispatcher.utter_message(
-            response=response, buttons=buttons, agency=self._agency_name(agency)
+            response=response,
+            buttons=slot_buttons(found.starts, tz, language),
+            agency=self._agency_name(agency),
+            days=found.days_text(self.context.today(), language),
         )
         shown = [iso_utc(start) for start in found.starts]
         return [SlotSet("slot_wish", None), SlotSet("slots_shown", shown)]

@@ -198,6 +198,7 @@ class ActionAskMoveSlot(BookingLookup, PitlaneAction):
                     response=response,
                     buttons=slot_buttons(found.starts, tz, language),
                     agency=booking.agency_name,
+                    days=found.days_text(self.context.today(), language),
                 )
                 return [SlotSet("slot_wish", None), SlotSet("move_page", 0.0)]
         starts = self._free(booking, now)

@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from core.bookings import free_slots
 from core.errors import InvalidValue, NotFound
-from core.formatting import format_slot
+from core.formatting import format_day_span, format_slot
 from core.uow import UnitOfWork
-from core.when import match_slots, nearest_slots, parse_time_preference, search_range
+from core.when import (
+    match_slots,
+    nearest_slots,
+    parse_time_preference,
+    resolve_preference,
+    search_range,
+)
 
 MORE_SLOTS = "more"  # slot_choice value of the "more times" button
 MORE_SLOTS_TITLE = {"fr": "Autres créneaux", "en": "More times"}
 WISHED_SLOTS = 6  # slots offered for a typed wish
+UNNAMED_DAYS = ("any_day", "earliest")  # wishes that said no day: the answer names none
 
 
 def choose_payload(slot: str, value: str) -> str:
@@ -71,6 +78,13 @@ def is_wish(text: str, now: datetime, tz: str) -> bool:
 class WishedSlots:
     starts: list[datetime]
     matching: bool  # False: none matches, these are the nearest free ones
+    days: tuple[date, date] | None = None  # the local days the wish settled on, if it named any
+
+    def days_text(self, today: date, language: str) -> str:
+        """ " le ven. 11 déc." / " on Fri 11 Dec" for the answer, "" when no day was named."""
+        if self.days is None:
+            return ""
+        return " " + format_day_span(*self.days, today, language)
 
 
 def wished_slots(
@@ -94,8 +108,10 @@ def wished_slots(
     except (NotFound, InvalidValue):
         return None
     starts = [offer.start_utc for offer in offers if offer.start_utc not in exclude]
+    settled = resolve_preference(starts, preference, tz)
+    days = None if settled.kind in UNNAMED_DAYS else (settled.first_day, settled.last_day)
     matching = match_slots(starts, preference, tz)[:WISHED_SLOTS]
     if matching:
-        return WishedSlots(matching, True)
+        return WishedSlots(matching, True, days)
     nearest = nearest_slots(starts, preference, tz, n=WISHED_SLOTS)
-    return WishedSlots(nearest, False) if nearest else None
+    return WishedSlots(nearest, False, days) if nearest else None

@@ -31,6 +31,20 @@ _MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 _WEEK_OF = {"fr": "semaine du {day}", "en": "week of {day}"}
+_DAY_SPAN = {
+    "fr": {
+        "today": "aujourd'hui ({day})",
+        "tomorrow": "demain ({day})",
+        "day": "le {day}",
+        "span": "du {first} au {last}",
+    },
+    "en": {
+        "today": "today ({day})",
+        "tomorrow": "tomorrow ({day})",
+        "day": "on {day}",
+        "span": "from {first} to {last}",
+    },
+}
 
 
 def _lang(language: str | None) -> str:
@@ -54,6 +68,19 @@ def format_slot(start_utc: datetime, tz: str, language: str | None) -> str:
     """'mar. 24 nov. 09:00' (fr) / 'Tue 24 Nov 09:00' (en), in local time."""
     local = local_time(start_utc, tz)
     return f"{format_day(local.date(), language)} {local:%H:%M}"
+
+
+def format_day_span(first: date, last: date, today: date, language: str | None) -> str:
+    """The days a wish settled on, as the answer names them: "aujourd'hui (ven. 4 déc.)",
+    "le ven. 11 déc.", "du lun. 7 déc. au dim. 13 déc." / "today (Fri 4 Dec)", "on Fri 11
+    Dec", "from Mon 7 Dec to Sun 13 Dec"."""
+    texts = _DAY_SPAN[_lang(language)]
+    if first != last:
+        return texts["span"].format(
+            first=format_day(first, language), last=format_day(last, language)
+        )
+    key = {today: "today", date.fromordinal(today.toordinal() + 1): "tomorrow"}.get(first, "day")
+    return texts[key].format(day=format_day(first, language))
 
 
 def format_week_label(monday: date, language: str | None) -> str:

@@ -529,6 +529,10 @@ async def test_the_offer_follows_a_typed_wish(
     tracker = message_tracker("", slots={**MAINTENANCE_AT_PARIS, "slot_wish": wish})
     events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
     assert [m["response"] for m in messages] == ["utter_offer_wish"]
+    # the day is named: the clock's tomorrow is Thursday 20
+    named = {20: " demain (jeu. 20 nov.)", 21: " le ven. 21 nov.", 22: " le sam. 22 nov."}
+    assert messages[0]["days"] == named[day]
+    assert messages[0]["agency"] == "Pitlane Paris Nord"
     starts = offered_starts(messages)
     assert starts
     for start in starts:
@@ -546,6 +550,7 @@ async def test_a_wish_with_nothing_free_offers_the_nearest_slots(ctx: ActionCont
     )
     events, messages = await run(ActionAskSlotChoice(context=ctx), tracker)
     assert [m["response"] for m in messages] == ["utter_offer_wish_nearest"]
+    assert messages[0]["days"] == " le ven. 21 nov."  # the Friday said, nothing free then
     starts = offered_starts(messages)
     free = [
         o.start_utc for o in offer_slots(ctx.uow(), "lyon-gerland", "track_test", ctx.now()).slots

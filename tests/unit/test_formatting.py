@@ -6,7 +6,13 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from core.formatting import format_age, format_day, format_slot, format_week_label
+from core.formatting import (
+    format_age,
+    format_day,
+    format_day_span,
+    format_slot,
+    format_week_label,
+)
 
 UTC = timezone.utc
 
@@ -67,3 +73,19 @@ def test_format_week_label() -> None:
 )
 def test_a_vehicle_age_is_said_as_people_say_it(days, language, text) -> None:
     assert format_age(days, language) == text
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "language", "expected"),
+    [
+        (date(2026, 12, 4), date(2026, 12, 4), "fr", "aujourd'hui (ven. 4 déc.)"),
+        (date(2026, 12, 5), date(2026, 12, 5), "en", "tomorrow (Sat 5 Dec)"),
+        (date(2026, 12, 11), date(2026, 12, 11), "fr", "le ven. 11 déc."),
+        (date(2026, 12, 31), date(2027, 1, 1), "en", "from Thu 31 Dec to Fri 1 Jan"),
+        (date(2026, 12, 7), date(2026, 12, 13), "fr", "du lun. 7 déc. au dim. 13 déc."),
+    ],
+)
+def test_the_days_of_a_wish_are_named_as_customers_read_them(
+    first: date, last: date, language: str, expected: str
+) -> None:
+    assert format_day_span(first, last, date(2026, 12, 4), language) == expected
