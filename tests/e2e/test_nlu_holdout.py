@@ -27,10 +27,10 @@ from tests.e2e.conftest import require_model
 
 pytestmark = pytest.mark.e2e
 
-MIN_ACCURACY_PER_LANGUAGE = 0.88  # latest (1311 messages): en 0.903, fr 0.934 (target 0.92)
-MIN_ENTITY_F1 = 0.95  # micro-averaged over every annotated entity, both languages (0.987)
-MIN_RECALL_PER_INTENT = 0.75  # both languages together; latest weakest: ask_question 0.796,
-# my_bookings 0.808, feedback 0.821 (target 0.80)
+MIN_ACCURACY_PER_LANGUAGE = 0.91  # latest (1466 messages): en 0.927, fr 0.945 (target 0.92)
+MIN_ENTITY_F1 = 0.95  # micro-averaged over every annotated entity, both languages (0.986)
+MIN_RECALL_PER_INTENT = 0.77  # both languages together; latest weakest: no_quote_number 0.793,
+# feedback 0.830, my_bookings 0.875, repair 0.875 (target 0.80)
 
 RASA_PYTHON = RASA_BIN.parent / "python"
 
