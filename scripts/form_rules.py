@@ -269,8 +269,9 @@ FORMS = [
     Form(
         "callback_form",
         _form_start("request_callback", "callback_form", "callback_phone"),
-        # "demain matin" answers "when / which number" better than it says goodbye
-        answers=frozenset({"request_callback", "goodbye"}),
+        # "demain matin" answers "when / which number" better than it says goodbye; the
+        # advisor is what this form arranges: "a question for an advisor" is its note
+        answers=frozenset({"request_callback", "goodbye", "ask_advisor"}),
         old_buttons=("choose", "choose_service", "rate", "cancel_my_booking", "move_my_booking"),
         free_text=True,
         # "et votre mail ?" while the number or the note is asked

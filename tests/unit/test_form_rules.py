@@ -35,4 +35,6 @@ def test_a_form_ignores_its_digressions_and_never_its_answers(form) -> None:
 
 @pytest.mark.parametrize("form", FORMS, ids=FORM_NAMES)
 def test_menu_stop_and_an_advisor_work_inside_every_form(form) -> None:
-    assert {"show_menu", "stop", "ask_advisor"} <= set(form.ignored_intents())
+    # the callback form arranges the advisor: asking for one there is its answer
+    advisor = set() if "ask_advisor" in form.answers else {"ask_advisor"}
+    assert {"show_menu", "stop", *advisor} <= set(form.ignored_intents())
