@@ -64,9 +64,3 @@ class ValidateSlotMappings(ValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"language": value if value in LANGUAGES else None}
-
-    async def extract_language_chosen(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Set with the language by extract_language."""
-        return {}

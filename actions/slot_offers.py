@@ -110,7 +110,7 @@ def wished_slots(
     starts = [offer.start_utc for offer in offers if offer.start_utc not in exclude]
     settled = resolve_preference(starts, preference, tz)
     days = None if settled.kind in UNNAMED_DAYS else (settled.first_day, settled.last_day)
-    matching = match_slots(starts, preference, tz)[:WISHED_SLOTS]
+    matching = match_slots(starts, settled, tz)[:WISHED_SLOTS]
     if matching:
         return WishedSlots(matching, True, days)
     nearest = nearest_slots(starts, preference, tz, n=WISHED_SLOTS)

@@ -450,9 +450,8 @@ def rules_for(form: Form, starts: dict[str, list[dict]]) -> list[dict]:
     return rules
 
 
-def _switch_question(form: Form) -> list[dict]:
-    # only the booking asks: the action itself says which form is left (no slot needed)
-    return [{"action": "action_confirm_switch"}]
+# Only the booking asks: the previous action is enough to know which form was left.
+SWITCH_QUESTION = [{"action": "action_confirm_switch"}]
 
 
 def _resumed(form: Form, question: list[dict]) -> list[dict]:
@@ -481,23 +480,23 @@ def _confirm_switch_rules(
         {
             "rule": f"a new request during the {label} asks whether to leave it",
             "condition": [{"active_loop": form.name}],
-            "steps": [_intent_step(switches), *_leave(form), *_switch_question(form)],
+            "steps": [_intent_step(switches), *_leave(form), *SWITCH_QUESTION],
         },
         *(
             {
                 "rule": f"{intent} after leaving the {label} starts it",
-                "steps": [*_switch_question(form), *_switched(form, intent, starts)],
+                "steps": [*SWITCH_QUESTION, *_switched(form, intent, starts)],
             }
             for intent in switches
         ),
         {
             "rule": f"the {label} resumed after a new request",
-            "steps": _resumed(form, _switch_question(form)),
+            "steps": _resumed(form, SWITCH_QUESTION),
         },
         {
             "rule": f"the {label} left after a new request, by a typed yes",
             "steps": [
-                *_switch_question(form),
+                *SWITCH_QUESTION,
                 {"or": [{"intent": "affirm"}, {"intent": "stop"}]},
                 {"action": "action_stop_workflow"},
             ],
@@ -508,7 +507,7 @@ def _confirm_switch_rules(
 def _confirm_switch_stories(
     form: Form, label: str, switches: list[str], starts: dict[str, list[dict]]
 ) -> list[dict]:
-    ask = [*_leave(form), *_switch_question(form)]
+    ask = [*_leave(form), *SWITCH_QUESTION]
     stories = [
         {
             "story": f"{intent} during the {label} asks whether to leave it",
