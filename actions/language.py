@@ -12,23 +12,59 @@ from rasa_sdk.types import DomainDict
 from actions.base import LANGUAGES, channel_identity
 from core.parsing import detect_language
 
-# A language named in a message: "in English", "vous parlez anglais ?", "en français svp".
+# A language named in a message: "in English", "vous parlez anglais ?", "en français svp",
+# with the usual typos ("englsh", "francias").
 NAMED_LANGUAGES = {
-    "en": re.compile(r"\b(english|anglais|eng)\b", re.IGNORECASE),
-    "fr": re.compile(r"\b(french|fran[cç]ais)\b", re.IGNORECASE),
+    "en": re.compile(
+        r"\b(english|englsh|englich|inglish|ingl[eé]s|anglai[sx]?e?|eng)\b", re.IGNORECASE
+    ),
+    "fr": re.compile(r"\b(french|frnech|fren?ch|fran[cç]ai[sx]e?|francias)\b", re.IGNORECASE),
 }
+OTHER = {"en": "fr", "fr": "en"}
+# Within the clause of a language word, what says it is the one the customer does NOT want:
+# "I don't speak French", "je comprends pas le français", "rather than French" before it;
+# "my French is bad", "mon anglais est nul" after it.
+NOT_BEFORE = re.compile(
+    r"\b(not|don'?t|do not|doesn'?t|can'?t|cannot|no|no more|pas|ne|n'|rien|aucun|mal|"
+    r"plus d'|plus de|rather than|instead of|plut[oô]t qu'?e?|au lieu de?)\b|\bn'|\bd'$",
+    re.IGNORECASE,
+)
+NOT_AFTER = re.compile(
+    r"^\W*((is|isn'?t|est|n'est)\s+(\w+\s+)?(bad|terrible|poor|rusty|basic|limited|"
+    r"rubbish|not|great|nul|pas|mauvais|limit[eé]|basique|rouill[eé])|badly|poorly)\b",
+    re.IGNORECASE,
+)
+# What marks the language asked for: "in English", "en français", "to French" before it;
+# "English please", "français svp" after it.
+ASKED_BEFORE = re.compile(r"\b(in|into|to|en|vers)\s*$", re.IGNORECASE)
+ASKED_AFTER = re.compile(r"^\W*(please|pls|plz|svp|stp|s'il)\b", re.IGNORECASE)
+CLAUSE = re.compile(r"[,.;!?]|\b(but|mais|so|donc|alors)\b", re.IGNORECASE)
 
 
 def chosen_language(entities: list[dict[str, Any]], text: str) -> str | None:
     """The language asked for: the control's `language_choice` entity, else the one the text
-    names ("vous parlez anglais ?" -> "en", a bare "EN"); None when it names none or both."""
+    asks for ("vous parlez anglais ?" -> "en") or the other of one it refuses ("I don't
+    understand French" -> "en"). When a message names both, a language asked for in so many
+    words ("in French", "English please") outweighs one only mentioned; None when it names
+    none or the readings weigh the same."""
     for entity in entities:
         if entity.get("entity") == "language_choice" and entity.get("value") in LANGUAGES:
             return str(entity["value"])
     if text.strip().lower() in LANGUAGES:
         return text.strip().lower()
-    named = [language for language, words in NAMED_LANGUAGES.items() if words.search(text)]
-    return named[0] if len(named) == 1 else None
+    weight = {"en": 0, "fr": 0}
+    for language, words in NAMED_LANGUAGES.items():
+        for match in words.finditer(text):
+            before = CLAUSE.split(text[: match.start()])[-1]
+            after = CLAUSE.split(text[match.end() :])[0]
+            if NOT_BEFORE.search(before) or NOT_AFTER.search(after):
+                weight[OTHER[language]] += 1
+            else:
+                asked = bool(ASKED_BEFORE.search(before)) + bool(ASKED_AFTER.search(after))
+                weight[language] += 1 + asked
+    if weight["en"] == weight["fr"]:
+        return None
+    return "en" if weight["en"] > weight["fr"] else "fr"
 
 
 class ValidateSlotMappings(ValidationAction):

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.language import ValidateSlotMappings
+from actions.language import ValidateSlotMappings, chosen_language
 from actions.workflow import WORKFLOW_SLOTS, ActionClearWorkflow, ActionResetWorkflow
 from tests.integration.actions_kit import context, message_tracker, run, said
 
@@ -133,6 +133,34 @@ async def test_a_language_chosen_is_set_and_recorded(
     got, _ = await run(ValidateSlotMappings(), tracker)
     expected = [] if events is None else [SlotSet("language", events)]
     assert got == [*expected, SlotSet("language_chosen", True)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("parlez vous anglais", "en"),
+        ("englsh pls", "en"),
+        ("en francias stp", "fr"),
+        ("version anglaise svp", "en"),
+        # a language refused asks for the other one
+        ("i don't understand french", "en"),
+        ("je ne parle pas anglais", "fr"),
+        ("i'm not french", "en"),
+        ("my french is terrible, reply in english", "en"),
+        ("mon anglais est nul, en français svp", "fr"),
+        ("je suis anglais, je parle pas bien francais", "en"),
+        ("can you write in french please, not english", "fr"),
+        ("vous parlez francais ou pas", "fr"),
+        # named twice: the one asked for in so many words wins
+        ("back to french please, i hit english by mistake", "fr"),
+        ("on est passé en anglais, remettez en français svp", "fr"),
+        # both asked for, or none named: no choice
+        ("english or french?", None),
+        ("je comprends pas", None),
+    ],
+)
+def test_the_language_asked_for_is_read_from_the_words(text: str, language: str | None) -> None:
+    assert chosen_language([], text) == language
 
 
 async def test_a_chosen_language_holds_over_the_language_typed() -> None:
