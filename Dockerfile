@@ -19,6 +19,7 @@ COPY core ./core
 COPY actions ./actions
 COPY channels ./channels
 COPY backoffice ./backoffice
+COPY transports ./transports
 COPY data ./data
 COPY rasa_project/domain ./rasa_project/domain
 COPY --from=vendor /build/node_modules/leaflet/dist ./node_modules/leaflet/dist

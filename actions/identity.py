@@ -37,6 +37,7 @@ from core.errors import (
     ResendTooSoon,
     WrongCode,
 )
+from transports import transports_from_settings
 
 INVALID_RESPONSES = {
     "invalid_plate": "utter_invalid_plate",
@@ -82,7 +83,7 @@ class WithTransports:
     @property
     def transports(self) -> Transports:
         if self._transports is None:
-            self._transports = notify.transports_from_settings(CoreSettings(), self.context.uow)
+            self._transports = transports_from_settings(CoreSettings(), self.context.uow)
         return self._transports
 
     def send_new_code(

@@ -35,8 +35,8 @@ from channels.deps import HubDeps
 from channels.notify_dispatch import dispatch_due
 from channels.reminders import ReminderDeps, send_due_reminder
 from core.db import make_engine
-from core.notify import transports_from_settings
 from core.reminders import pending_reminders
+from transports import transports_from_settings
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 A reminder goes through the customer's conversation on the booking's channel (stored in
 the transcript like the hub's other proactive messages, delivered by the channel's sender
 or pushed live to an open widget) AND by SMS, or e-mail when there is no phone, through
-core/notify.py's transports (Twilio, SMTP, or the development outbox). A survey (its five
-rating buttons) goes through the channel only. Opted-out conversations get nothing.
+the transports given (transports/: Twilio, SMTP, or core's development outbox). A survey
+(its five rating buttons) goes through the channel only. Opted-out conversations get nothing.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ class CoreSettings(BaseSettings):
 
     database_url: str = "sqlite:///var/pitlane.db"
     timezone: str = "Europe/Paris"
-    # E-mail of one-time codes (core/notify.py): no host = codes go to the development
+    # E-mail of one-time codes (transports/smtp.py): no host = codes go to the development
     # outbox (/staff/outbox). STARTTLS upgrades the connection before logging in.
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -1,13 +1,12 @@
-"""How one-time codes leave: SMS through Twilio, e-mail through SMTP, or the development
-outbox when a provider is not configured. The code is never logged: only that a code went
-to a masked destination."""
+"""How one-time codes and notices leave: their texts, the `Transport` port they go through
+and the development outbox. The real transports (Twilio SMS, SMTP e-mail) live outside
+core/, in transports/. The code is never logged: only that a code went to a masked
+destination."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Callable
-from email.message import EmailMessage
 from typing import Any, Protocol
 
 from core.models import OutboxMessage, utcnow
@@ -24,6 +23,9 @@ BODIES = {
 
 
 class Transport(Protocol):
+    """Sends one message to a destination (a phone number or an e-mail address); the
+    subject is None for SMS."""
+
     def send(self, destination: str, subject: str | None, body: str) -> None: ...
 
 
@@ -46,84 +48,6 @@ class OutboxTransport:
                 )
             )
             uow.commit()
-
-
-class TwilioSmsTransport:
-    """SMS through the Twilio REST API (a twilio `Client`, its HTTP client injectable)."""
-
-    def __init__(self, client: Any, from_number: str) -> None:
-        self._client = client
-        self._from = from_number
-
-    def send(self, destination: str, subject: str | None, body: str) -> None:
-        self._client.messages.create(to=destination, from_=self._from, body=body)
-
-
-class SmtpEmailTransport:
-    """E-mail through SMTP; STARTTLS before the login when `starttls`."""
-
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        sender: str,
-        *,
-        user: str | None = None,
-        password: str | None = None,
-        starttls: bool = True,
-        timeout: float = 10.0,
-    ) -> None:
-        self.host, self.port, self.sender = host, port, sender
-        self._user, self._password = user, password
-        self.starttls, self.timeout = starttls, timeout
-
-    def send(self, destination: str, subject: str | None, body: str) -> None:
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = destination
-        message["Subject"] = subject or ""
-        message.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            if self._user and self._password:
-                smtp.login(self._user, self._password)
-            smtp.send_message(message)
-
-
-def transports_from_settings(
-    settings: Any, uow_factory: Callable[[], UnitOfWork], http_client: Any = None
-) -> dict[str, Transport]:
-    """ "sms" and "email": the real transport when configured, else the outbox.
-
-    Works with any settings object: Twilio fields (PITLANE_TWILIO_*) are read when present.
-    """
-    transports: dict[str, Transport] = {
-        "sms": OutboxTransport("sms", uow_factory),
-        "email": OutboxTransport("email", uow_factory),
-    }
-    sid = getattr(settings, "twilio_account_sid", None)
-    token = getattr(settings, "twilio_auth_token", None)
-    sms_from = getattr(settings, "twilio_sms_from", None)
-    if sid and token and sms_from:
-        from twilio.rest import Client  # the SDK is only loaded when SMS is configured
-
-        client = Client(sid, token.get_secret_value(), http_client=http_client)
-        api_url = getattr(settings, "twilio_api_url", None)
-        if api_url:
-            client.api.base_url = api_url
-        transports["sms"] = TwilioSmsTransport(client, sms_from)
-    if getattr(settings, "smtp_host", None):
-        password = settings.smtp_password
-        transports["email"] = SmtpEmailTransport(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.smtp_from,
-            user=settings.smtp_user,
-            password=password.get_secret_value() if password else None,
-            starttls=settings.smtp_starttls,
-        )
-    return transports
 
 
 def code_message(code: str, language: str) -> tuple[str, str]:

@@ -18,15 +18,9 @@ from twilio.http.response import Response as TwilioResponse
 
 from core.config import CoreSettings
 from core.models import OutboxMessage
-from core.notify import (
-    OutboxTransport,
-    SmtpEmailTransport,
-    TwilioSmsTransport,
-    send_code,
-    send_confirmation,
-    transports_from_settings,
-)
+from core.notify import OutboxTransport, send_code, send_confirmation
 from core.otp import ChallengeView
+from transports import SmtpEmailTransport, TwilioSmsTransport, transports_from_settings
 
 SID = "AC" + "0" * 32
 CODE = "493817"

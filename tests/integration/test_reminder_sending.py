@@ -28,6 +28,7 @@ from tests.integration.telegram_support import TOKEN, FakeBotApi, fake_bot_api
 from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
 from tests.integration.test_whatsapp import SID, FakeTwilio
 from tests.integration.test_whatsapp import TOKEN as TWILIO_TOKEN
+from transports import transports_from_settings
 
 PHONE = "+33612345678"
 
@@ -172,7 +173,7 @@ async def test_whatsapp_and_twilio_sms_both_go_through_the_twilio_rest_api(
     )
     channel = whatsapp_from_settings(settings, http_client=twilio)
     assert channel is not None
-    transports = notify.transports_from_settings(settings, uow_factory, http_client=twilio)
+    transports = transports_from_settings(settings, uow_factory, http_client=twilio)
     deps = reminder_deps(uow_factory, senders=channel.senders, transports=transports)
 
     assert await send_due_reminder(
