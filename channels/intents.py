@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -43,6 +44,11 @@ def load_intents(project_dir: Path) -> frozenset[str] | None:
         log.warning("no Rasa domain under %s: button payloads are not checked", project_dir)
         return None
     return frozenset(names | RASA_DEFAULT_INTENTS)
+
+
+def intent_payload(intent: str, entities: Mapping[str, str]) -> str:
+    """A button payload that triggers `intent` with those entities: `/intent{"k": "v"}`."""
+    return f"/{intent}{json.dumps(dict(entities))}"
 
 
 def is_payload(text: str) -> bool:

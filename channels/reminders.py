@@ -17,9 +17,11 @@ from datetime import datetime
 from channels import store
 from channels.bus import conversation_topic
 from channels.deps import HubDeps, in_thread
+from channels.intents import intent_payload
 from channels.messages import Button, OutgoingMessage
 from channels.outbound import deliver
 from core import conversations, feedback, reminders
+from core.feedback import SurveyPrompt
 from core.notify import Transport
 from core.otp import mask_destination
 from core.reminders import ChannelRecipient, ReminderTask
@@ -85,14 +87,27 @@ async def _send(deps: ReminderDeps, task: ReminderTask) -> bool:
 async def _send_survey(deps: ReminderDeps, task: ReminderTask, now: datetime) -> bool:
     hub = deps.hub
     await in_thread(lambda: feedback.open_survey(hub.uow_factory(), task.booking_id, now))
-    text, buttons = feedback.survey_prompt(
+    prompt = feedback.survey_prompt(
         task.language,
         task.booking.reference,
         reminders.when_text(task, deps.timezone),
         task.booking.agency_name,
     )
-    message = OutgoingMessage(text=text, buttons=[Button(t, p) for t, p in buttons])
+    message = OutgoingMessage(text=prompt.text, buttons=survey_buttons(prompt))
     return bool(await _through_channel(deps, task, message))
+
+
+def survey_buttons(prompt: SurveyPrompt) -> list[Button]:
+    """One button per rating ("4 ★★★★"), each sending the `rate` intent for the booking."""
+    return [
+        Button(
+            f"{rating} {'★' * rating}",
+            intent_payload(
+                "rate", {"survey_booking": prompt.booking_reference, "rating": str(rating)}
+            ),
+        )
+        for rating in prompt.ratings
+    ]
 
 
 async def _through_channel(

@@ -11,7 +11,6 @@ the answer is kept as it is (SurveyClosed).
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -73,6 +72,16 @@ class SurveyView:
     rating: int | None
     comment: str | None
     answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SurveyPrompt:
+    """What a survey asks: its text and the ratings offered for that booking (the channel
+    turns each rating into a button)."""
+
+    text: str
+    booking_reference: str
+    ratings: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -439,8 +448,8 @@ def survey_comments(uow: UnitOfWork, limit: int = 50) -> list[SurveyView]:
 
 def survey_prompt(
     language: str, booking_reference: str, when_text: str, agency_name: str
-) -> tuple[str, list[tuple[str, str]]]:
-    """The survey message and its five rating buttons (payloads for the `rate` intent)."""
+) -> SurveyPrompt:
+    """The survey message and the ratings the customer chooses from, for that booking."""
     if language == "en":
         text = (
             f"How did your appointment of {when_text} at {agency_name} go? "
@@ -451,11 +460,7 @@ def survey_prompt(
             f"Comment s'est passé votre rendez-vous du {when_text} chez {agency_name} ? "
             "Notez de 1 (très déçu) à 5 (ravi)."
         )
-    buttons = []
-    for rating in RATINGS:
-        entities = json.dumps({"survey_booking": booking_reference, "rating": str(rating)})
-        buttons.append((f"{rating} {'★' * rating}", f"/rate{entities}"))
-    return text, buttons
+    return SurveyPrompt(text=text, booking_reference=booking_reference, ratings=RATINGS)
 
 
 def _answer(

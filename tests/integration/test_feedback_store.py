@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 import core.feedback as feedback
+from channels.reminders import survey_buttons
 from core.bookings import REFERENCE_ALPHABET, book_slot
 from core.errors import InvalidTransition, InvalidValue, NotFound, SurveyClosed
 from core.feedback import (
@@ -396,8 +397,10 @@ def test_survey_results_count_average_and_histogram_per_agency_and_service(
     ("language", "words"), [("fr", "Comment s'est passé"), ("en", "How did your appointment")]
 )
 def test_the_survey_prompt_has_five_rating_buttons_naming_the_booking(language, words) -> None:
-    text, buttons = survey_prompt(language, "PL-ABCDEF", "jeu. 20 nov. 09:00", "Paris Nord")
+    prompt = survey_prompt(language, "PL-ABCDEF", "jeu. 20 nov. 09:00", "Paris Nord")
+    text, buttons = prompt.text, [(b.title, b.payload) for b in survey_buttons(prompt)]
 
+    assert prompt.booking_reference == "PL-ABCDEF" and prompt.ratings == (1, 2, 3, 4, 5)
     assert text.startswith(words) and "jeu. 20 nov. 09:00" in text and "Paris Nord" in text
     assert len(buttons) == 5
     for rating, (title, payload) in enumerate(buttons, start=1):
