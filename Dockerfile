@@ -22,6 +22,10 @@ COPY backoffice ./backoffice
 COPY transports ./transports
 COPY data ./data
 COPY rasa_project/domain ./rasa_project/domain
+# The texts: gettext catalogues compiled here, as `make locale` does (.mo files are not committed).
+COPY locale ./locale
+COPY scripts/i18n.py ./scripts/i18n.py
+RUN python scripts/i18n.py compile --force
 COPY --from=vendor /build/node_modules/leaflet/dist ./node_modules/leaflet/dist
 
 RUN useradd --create-home --uid 10001 pitlane && mkdir -p /app/var && chown pitlane /app/var

@@ -7,15 +7,15 @@ VENV_RASA := .venv-rasa
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help run test model db venvs lint format bench browser clean eval-nlu bench-nlu
+.PHONY: help run test model db venvs locale i18n lint format bench browser clean eval-nlu bench-nlu
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-run: venvs model db ## Start Rasa, the action server and the web app (Ctrl-C stops them)
+run: venvs locale model db ## Start Rasa, the action server and the web app (Ctrl-C stops them)
 	@$(PYTHON) scripts/run.py
 
-test: venvs model browser ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser)
+test: venvs locale model browser ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 venvs: $(VENV)/.installed $(VENV_RASA)/.installed node_modules/.installed
@@ -40,8 +40,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-model: venvs ## Train the Rasa model if rasa_project/ changed since the last training
+model: venvs locale ## Train the Rasa model if rasa_project/ changed since the last training
 	@$(PYTHON) scripts/train_model.py
+
+locale: venvs ## Compile the gettext catalogues (locale/*/LC_MESSAGES/pitlane.po -> .mo)
+	@$(PYTHON) scripts/i18n.py compile
+
+i18n: venvs ## Extract the catalogues' template, check fr and en have the same keys, compile
+	$(PYTHON) scripts/i18n.py extract
+	$(PYTHON) scripts/i18n.py check
+	$(PYTHON) scripts/i18n.py compile
 
 db: venvs ## Create the database, run the migrations, load the demo data when empty
 	@$(PYTHON) -m core.manage init

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import i18n
 from core.answers_facts import (
     CLOSURE_HORIZON_DAYS,
     AgencyFacts,
@@ -178,7 +179,7 @@ def find_answer(
     else:  # only agencies' own entries: each one asked about (or all), under its name
         codes = {a.code for a in chosen}
         own = [e for e in of_topic if not codes or e.agency_code in codes] or of_topic
-        colon = " : " if lang == "fr" else ": "
+        colon = i18n.text("facts", "colon", lang)
         body = "\n".join(f"• {e.agency_name}{colon}{e.text(lang)}" for e in own)
     return Answer(
         topic=topic,

@@ -14,49 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel.dates import get_day_names
+
+from core import i18n
 from core.calendars import WEEKDAYS
-from core.formatting import format_age, format_day
+from core.formatting import format_age, format_day, format_number
 
 CLOSURE_HORIZON_DAYS = 14
-
-_DAY_NAMES = {
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-_TEXTS = {
-    "fr": {
-        "and": " et ",
-        "days": " ; ",
-        "workshop": "Atelier",
-        "closed": "fermé",
-        "closed_on": " (fermé exceptionnellement le {days})",
-        "hours_of": "Horaires de {agency} ({address}) :",
-        "hours_all": "Horaires de l'atelier :",
-        "tests_hint": "Les essais ont leurs propres horaires dans chaque agence : demandez par "
-        "exemple « horaires des essais à {city} ».",
-        "contact": "Vous pouvez nous joindre au {phone} ou par e-mail à {email}.",
-        "colon": " : ",
-        "visit_1000": "La visite des 1000 km se fait entre {min_km} et {max_km} km, sur une moto "
-        "de moins {age}.",
-        "one_year": "d'un an",
-    },
-    "en": {
-        "and": " and ",
-        "days": "; ",
-        "workshop": "Workshop",
-        "closed": "closed",
-        "closed_on": " (exceptionally closed on {days})",
-        "hours_of": "Opening hours of {agency} ({address}):",
-        "hours_all": "Workshop opening hours:",
-        "tests_hint": "Test rides have their own hours at each agency: ask for instance "
-        "“test ride hours in {city}”.",
-        "contact": "You can reach us on {phone} or by e-mail at {email}.",
-        "colon": ": ",
-        "visit_1000": "The 1000 km visit is done between {min_km} and {max_km} km, on a bike "
-        "less than {age} old.",
-        "one_year": "a year",
-    },
-}
 
 Hours = Mapping[str, Sequence[Sequence[str]]]  # {"mon": [["09:00", "12:00"], ...]}
 
@@ -93,6 +57,17 @@ def lang_of(language: str | None) -> str:
     return "en" if language == "en" else "fr"
 
 
+def _texts(language: str | None) -> dict[str, str]:
+    """The words around the facts: the `facts` context of the catalogues (core/i18n.py)."""
+    return i18n.messages("facts", language)
+
+
+def _day_names(language: str) -> tuple[str, ...]:
+    """'lun.' ... 'dim.' / 'Mon' ... 'Sun' (CLDR's abbreviated names, Monday first)."""
+    names = get_day_names("abbreviated", locale=language)  # 0 is Monday
+    return tuple(names[day] for day in range(7))
+
+
 def merge_hours(all_hours: Iterable[Hours]) -> dict[str, list[list[str]]]:
     """The union of several calendars' hours: overlapping or touching intervals joined."""
     merged: dict[str, list[list[str]]] = {}
@@ -124,7 +99,7 @@ def format_week(hours: Hours, language: str | None) -> str:
     """ "lun.–ven. 9h–12h et 14h–18h ; sam. 9h–12h"; days in a row with the same hours are
     one range (three days or more), "fermé" / "closed" without any open day."""
     lang = lang_of(language)
-    texts, names = _TEXTS[lang], _DAY_NAMES[lang]
+    texts, names = _texts(lang), _day_names(lang)
     runs: list[tuple[int, int, str]] = []  # first day, last day, hours
     for index, day in enumerate(WEEKDAYS):
         intervals = hours.get(day) or []
@@ -164,7 +139,7 @@ def hours_groups(agency: AgencyFacts, language: str | None) -> list[HoursGroup]:
     if workshop:
         closed = frozenset.intersection(*(c.closed for c in workshop))
         hours = merge_hours(c.opening_hours for c in workshop)
-        groups.append(HoursGroup(_TEXTS[lang]["workshop"], hours, closed))
+        groups.append(HoursGroup(_texts(lang)["workshop"], hours, closed))
     for calendar in agency.calendars:
         if calendar.kind != "workshop":
             name = calendar.name_en if lang == "en" else calendar.name_fr
@@ -184,14 +159,14 @@ def group_line(group: HoursGroup, language: str | None, today: date | None) -> s
             if today <= day <= horizon and WEEKDAYS[day.weekday()] in group.hours
         )
         if days:
-            named = _TEXTS[lang]["and"].join(format_day(day, lang) for day in days)
-            line += _TEXTS[lang]["closed_on"].format(days=named)
+            named = _texts(lang)["and"].join(format_day(day, lang) for day in days)
+            line += _texts(lang)["closed_on"].format(days=named)
     return line
 
 
 def agency_hours(agency: AgencyFacts, language: str | None, today: date | None = None) -> str:
     """Every group's hours of one agency, a line each, under the agency's name and address."""
-    texts = _TEXTS[lang_of(language)]
+    texts = _texts(language)
     head = texts["hours_of"].format(agency=agency.name, address=agency.postal_address)
     lines = [
         f"• {group.label}{texts['colon']}{group_line(group, language, today)}"
@@ -204,7 +179,7 @@ def network_hours(
     agencies: Sequence[AgencyFacts], language: str | None, today: date | None = None
 ) -> str:
     """The workshop hours of every agency (a line each), then how to ask for test rides."""
-    texts = _TEXTS[lang_of(language)]
+    texts = _texts(language)
     lines = [texts["hours_all"]]
     for agency in agencies:
         groups = hours_groups(agency, language)
@@ -227,7 +202,7 @@ def hours_text(
 
 def address_text(agencies: Sequence[AgencyFacts], language: str | None) -> str:
     """ "• Pitlane Lyon Gerland : 15 avenue Tony Garnier, 69007 Lyon · +33 4 65 71 07 07"."""
-    colon = _TEXTS[lang_of(language)]["colon"]
+    colon = _texts(language)["colon"]
     return "\n".join(
         f"• {agency.name}{colon}{agency.postal_address} · {agency.phone}" for agency in agencies
     )
@@ -237,7 +212,7 @@ def contact_text(
     phone: str | None, email: str | None, agencies: Sequence[AgencyFacts], language: str | None
 ) -> str:
     """The group's phone and e-mail, then the agencies' own (when one or two are asked)."""
-    texts = _TEXTS[lang_of(language)]
+    texts = _texts(language)
     lines = []
     if phone and email:
         lines.append(texts["contact"].format(phone=phone, email=email))
@@ -249,12 +224,10 @@ def contact_text(
 
 def visit_1000_text(min_km: int, max_km: int, max_age_days: int, language: str | None) -> str:
     """Who may have the 1000 km visit, from the group's rule (/staff/admin/rules)."""
-    lang = lang_of(language)
-    separator = "\u202f" if lang == "fr" else ","
-    age = format_age(max_age_days, lang)
-    age = f"de {age}" if lang == "fr" else age
-    return _TEXTS[lang]["visit_1000"].format(
-        min_km=f"{min_km:,}".replace(",", separator),
-        max_km=f"{max_km:,}".replace(",", separator),
-        age=_TEXTS[lang]["one_year"] if max_age_days in (365, 366) else age,
+    texts = _texts(language)
+    age = texts["age_of"].format(age=format_age(max_age_days, language))
+    return texts["visit_1000"].format(
+        min_km=format_number(min_km, language),
+        max_km=format_number(max_km, language),
+        age=texts["one_year"] if max_age_days in (365, 366) else age,
     )

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Row, Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import i18n
 from core.bookings import REFERENCE_ALPHABET
 from core.errors import InvalidTransition, InvalidValue, NotFound, SurveyClosed
 from core.models import (
@@ -450,17 +451,8 @@ def survey_prompt(
     language: str, booking_reference: str, when_text: str, agency_name: str
 ) -> SurveyPrompt:
     """The survey message and the ratings the customer chooses from, for that booking."""
-    if language == "en":
-        text = (
-            f"How did your appointment of {when_text} at {agency_name} go? "
-            "Rate it from 1 (very disappointed) to 5 (delighted)."
-        )
-    else:
-        text = (
-            f"Comment s'est passé votre rendez-vous du {when_text} chez {agency_name} ? "
-            "Notez de 1 (très déçu) à 5 (ravi)."
-        )
-    return SurveyPrompt(text=text, booking_reference=booking_reference, ratings=RATINGS)
+    prompt = i18n.text("feedback", "survey_prompt", language, when=when_text, agency=agency_name)
+    return SurveyPrompt(text=prompt, booking_reference=booking_reference, ratings=RATINGS)
 
 
 def _answer(

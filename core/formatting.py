@@ -1,7 +1,8 @@
-"""Dates and times as the customer reads them, in French or English.
+"""Dates, times, numbers and ages as the customer reads them, in French or English.
 
-Own day and month names: the `locale` module depends on the machine's installed locales
-and is process-global, so it is not used.
+Day and month names, numbers and plural rules come from Babel (CLDR data, no dependency on
+the machine's locales, nothing process-global); the words around them from the `dates`
+context of the gettext catalogues (core/i18n.py).
 """
 
 from __future__ import annotations
@@ -9,46 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-_DAYS = {
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-_MONTHS = {
-    "fr": (
-        "janv.",
-        "févr.",
-        "mars",
-        "avr.",
-        "mai",
-        "juin",
-        "juil.",
-        "août",
-        "sept.",
-        "oct.",
-        "nov.",
-        "déc.",
-    ),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-_WEEK_OF = {"fr": "semaine du {day}", "en": "week of {day}"}
-_DAY_SPAN = {
-    "fr": {
-        "today": "aujourd'hui ({day})",
-        "tomorrow": "demain ({day})",
-        "day": "le {day}",
-        "span": "du {first} au {last}",
-    },
-    "en": {
-        "today": "today ({day})",
-        "tomorrow": "tomorrow ({day})",
-        "day": "on {day}",
-        "span": "from {first} to {last}",
-    },
-}
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
+from core import i18n
 
-def _lang(language: str | None) -> str:
-    return "en" if language == "en" else "fr"
+DAY_PATTERN = "EEE d MMM"  # CLDR pattern: 'mar. 24 nov.' / 'Tue 24 Nov'
 
 
 def local_time(start_utc: datetime, tz: str) -> datetime:
@@ -60,8 +28,7 @@ def local_time(start_utc: datetime, tz: str) -> datetime:
 
 def format_day(day: date, language: str | None) -> str:
     """'mar. 24 nov.' (fr) / 'Tue 24 Nov' (en)."""
-    lang = _lang(language)
-    return f"{_DAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]}"
+    return format_date(day, DAY_PATTERN, locale=i18n.language_of(language))
 
 
 def format_slot(start_utc: datetime, tz: str, language: str | None) -> str:
@@ -74,35 +41,43 @@ def format_day_span(first: date, last: date, today: date, language: str | None) 
     """The days a wish settled on, as the answer names them: "aujourd'hui (ven. 4 déc.)",
     "le ven. 11 déc.", "du lun. 7 déc. au dim. 13 déc." / "today (Fri 4 Dec)", "on Fri 11
     Dec", "from Mon 7 Dec to Sun 13 Dec"."""
-    texts = _DAY_SPAN[_lang(language)]
     if first != last:
-        return texts["span"].format(
-            first=format_day(first, language), last=format_day(last, language)
+        return i18n.text(
+            "dates",
+            "span",
+            language,
+            first=format_day(first, language),
+            last=format_day(last, language),
         )
     key = {today: "today", date.fromordinal(today.toordinal() + 1): "tomorrow"}.get(first, "day")
-    return texts[key].format(day=format_day(first, language))
+    return i18n.text("dates", key, language, day=format_day(first, language))
 
 
 def format_week_label(monday: date, language: str | None) -> str:
     """'semaine du lun. 23 nov.' / 'week of Mon 23 Nov'."""
-    lang = _lang(language)
-    return _WEEK_OF[lang].format(day=format_day(monday, lang))
+    return i18n.text("dates", "week_of", language, day=format_day(monday, language))
+
+
+def format_number(value: int | float, language: str | None) -> str:
+    """'12 000' (fr, narrow no-break space) / '12,000' (en)."""
+    return format_decimal(value, locale=i18n.language_of(language))
 
 
 def format_age(days: int, language: str | None) -> str:
     """A vehicle's age as people say it: 'plus de 7 ans' / 'more than 7 years', '1 an' /
     '1 year', '8 mois' / '8 months', '20 jours' / '20 days'."""
-    lang = _lang(language)
     years, rest = divmod(days, 365)
     if years:
-        unit = (
-            ("an" if years == 1 else "ans") if lang == "fr" else ("year" if years == 1 else "years")
-        )
-        if rest <= 7:
-            return f"{years} {unit}"
-        return f"plus de {years} {unit}" if lang == "fr" else f"more than {years} {unit}"
+        age = _count("years", years, language)
+        return age if rest <= 7 else i18n.text("dates", "more_than", language, age=age)
     if days >= 60:
-        months = days // 30
-        return f"{months} mois" if lang == "fr" else f"{months} months"
-    unit = ("jour" if days == 1 else "jours") if lang == "fr" else ("day" if days == 1 else "days")
-    return f"{days} {unit}"
+        return _count("months", days // 30, language)
+    return _count("days", days, language)
+
+
+def _count(unit: str, count: int, language: str | None) -> str:
+    """'{count} an' or '{count} ans': the plural form is the language's (CLDR), the key
+    `<unit>_one` or `<unit>_other`."""
+    lang = i18n.language_of(language)
+    form = "one" if Locale.parse(lang).plural_form(count) == "one" else "other"
+    return i18n.text("dates", f"{unit}_{form}", lang, count=count)

@@ -1,7 +1,7 @@
-"""How one-time codes and notices leave: their texts, the `Transport` port they go through
-and the development outbox. The real transports (Twilio SMS, SMTP e-mail) live outside
-core/, in transports/. The code is never logged: only that a code went to a masked
-destination."""
+"""How one-time codes and notices leave: their texts (the `notify` context of the gettext
+catalogues, core/i18n.py), the `Transport` port they go through and the development outbox.
+The real transports (Twilio SMS, SMTP e-mail) live outside core/, in transports/. The code is
+never logged: only that a code went to a masked destination."""
 
 from __future__ import annotations
 
@@ -9,17 +9,12 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from core import i18n
 from core.models import OutboxMessage, utcnow
 from core.otp import ChallengeView, mask_destination
 from core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-SUBJECTS = {"fr": "Votre code Pitlane", "en": "Your Pitlane code"}
-BODIES = {
-    "fr": "Votre code Pitlane : {code} (valable {minutes} minutes). Ne le communiquez à personne.",
-    "en": "Your Pitlane code: {code} (valid for {minutes} minutes). Do not share it.",
-}
 
 
 class Transport(Protocol):
@@ -52,8 +47,10 @@ class OutboxTransport:
 
 def code_message(code: str, language: str) -> tuple[str, str]:
     """(subject, body) of a code message in "fr" (default) or "en"."""
-    lang = language if language in BODIES else "fr"
-    return SUBJECTS[lang], BODIES[lang].format(code=code, minutes=5)
+    return (
+        i18n.text("notify", "code_subject", language),
+        i18n.text("notify", "code_body", language, code=code, minutes=5),
+    )
 
 
 def send_code(
@@ -75,21 +72,12 @@ def send_code(
     )
 
 
-CONFIRMATIONS = {
-    "fr": "Pitlane : votre véhicule est identifié. Si vous n'êtes pas à l'origine de cette "
-    "demande, contactez votre concession.",
-    "en": "Pitlane: your vehicle is identified. If you did not ask for this, contact your "
-    "dealership.",
-}
-
-
 def send_confirmation(
     transports: dict[str, Transport], transport: str, destination: str, language: str
 ) -> None:
     """The "vehicle identified" notice, by the same means as the code."""
-    lang = language if language in CONFIRMATIONS else "fr"
     subject = "Pitlane" if transport == "email" else None
-    transports[transport].send(destination, subject, CONFIRMATIONS[lang])
+    transports[transport].send(destination, subject, i18n.text("notify", "identified", language))
     log.info("confirmation sent to %s", mask_destination(transport, destination))
 
 

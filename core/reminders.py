@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from core import i18n
 from core.bookings import BookingView, get_booking
 from core.formatting import format_slot
 from core.models import (
@@ -242,27 +243,8 @@ def _language(
     return "fr"
 
 
-_SUBJECTS = {
-    "fr": "Rappel : votre rendez-vous {service} — {agency}",
-    "en": "Reminder: your {service} appointment — {agency}",
-}
-_BODIES = {
-    "fr": (
-        "Bonjour{name}, nous vous rappelons votre rendez-vous {service} le {when} "
-        "chez {agency}, {address} (référence {reference}). "
-        "Pour le déplacer ou l'annuler, écrivez-nous dans le chat ou appelez le {phone}."
-    ),
-    "en": (
-        "Hello{name}, this is a reminder of your {service} appointment on {when} "
-        "at {agency}, {address} (reference {reference}). "
-        "To move or cancel it, write to us in the chat or call {phone}."
-    ),
-}
-
-
 def reminder_message(task: ReminderTask, tz: str) -> tuple[str, str]:
     """(subject, body) of the reminder in the customer's language, the time in `tz`."""
-    lang = "en" if task.language == "en" else "fr"
     name = f" {task.customer_name}" if task.customer_name else ""
     values = {
         "name": name,
@@ -273,7 +255,10 @@ def reminder_message(task: ReminderTask, tz: str) -> tuple[str, str]:
         "reference": task.booking.reference,
         "phone": task.agency_phone,
     }
-    return _SUBJECTS[lang].format(**values), _BODIES[lang].format(**values)
+    return (
+        i18n.text("reminders", "subject", task.language, **values),
+        i18n.text("reminders", "body", task.language, **values),
+    )
 
 
 def when_text(task: ReminderTask, tz: str) -> str:

@@ -47,6 +47,7 @@ from core.models import (
 from core.seed import DEMO_DATA, load_demo_data
 from core.uow import UnitOfWork
 from core.uow import uow_factory as make_uow_factory
+from scripts.i18n import compile_catalogues
 
 TIMEZONE = "Europe/Paris"
 FIXED_NOW = datetime(2025, 11, 19, 9, 30, tzinfo=timezone.utc)  # Wednesday, 10:30 in Paris
@@ -56,6 +57,12 @@ WORKSHOP_HOURS = {
 }
 
 UowFactory = Callable[[], UnitOfWork]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The gettext catalogues compiled, as `make locale` does, when missing or out of date:
+    the texts of core/, channels/ and backoffice/ are read from them (core/i18n.py)."""
+    compile_catalogues()
 
 
 def _postgres_url() -> URL | None:
