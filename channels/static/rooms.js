@@ -314,7 +314,8 @@
   }
 
   function addRoomMessage(message) {
-    var row = el("div", "pl-msg " + (message.mine ? "pl-user" : "pl-peer"), {
+    var row = el("div", {
+      class: "pl-msg " + (message.mine ? "pl-user" : "pl-peer"),
       "data-pitlane": "room-message",
       "data-message-id": String(message.id),
     });
