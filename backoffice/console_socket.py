@@ -1,4 +1,4 @@
-"""`WS /ws/console`: the advisor console's live feed.
+"""`WS /ws/console`: the advisor console's live feed (and `GET /assets/console.js`, its script).
 
 The socket needs the staff session cookie (and, from a browser, an Origin on this host);
 otherwise it is closed with 1008. It then sends snapshots read from the store, never the
@@ -16,22 +16,26 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
 from fastapi import APIRouter, WebSocket
+from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from backoffice.api.deps import Core, core_of
 from backoffice.auth import read_session
 from backoffice.handoff_views import load_mine, load_queue, load_request
 from channels.bus import Subscription, advisor_topic, queue_topic
+from channels.script_bundle import CONSOLE_SECTIONS, bundle
 from core import staff as staff_core
 from core.errors import NotFound
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+CONSOLE_SCRIPT = Path(__file__).parent / "static" / "console.js"
 
 SILENCE_LIMIT = 120.0  # seconds without any frame from the console
 POLICY_VIOLATION = 1008
@@ -45,6 +49,14 @@ def _same_origin(websocket: WebSocket) -> bool:
     if origin is None:
         return True
     return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
+
+
+@router.get("/assets/console.js", include_in_schema=False)  # before the /assets mount's file
+async def get_console_script() -> Response:
+    """The console with the shared helpers and its texts (channels/script_bundle.py)."""
+    script = bundle(CONSOLE_SCRIPT, CONSOLE_SECTIONS)
+    headers = {"Cache-Control": "no-cache"}
+    return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
 @router.websocket("/ws/console")

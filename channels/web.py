@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -33,6 +33,7 @@ from channels.hub import (
     valid_external_id,
 )
 from channels.messages import OutgoingMessage
+from channels.script_bundle import WIDGET_SECTIONS, bundle
 from channels.texts import normalise_language, say
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,12 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/widget.js", include_in_schema=False)
-async def get_widget_script() -> FileResponse:
-    return _asset("widget.js", "text/javascript; charset=utf-8")
+@router.get("/static/widget.js", include_in_schema=False)  # before the /static mount's raw file
+async def get_widget_script() -> Response:
+    """The widget with the shared helpers and its texts (script_bundle.py), one classic script."""
+    script = bundle(STATIC_DIR / "widget.js", WIDGET_SECTIONS)
+    headers = {"Cache-Control": "no-cache"}
+    return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
 @router.get("/widget.css", include_in_schema=False)

@@ -3,6 +3,8 @@
  * eval). The page is rendered by the server; this script fills the queue and the
  * conversations from /ws/console snapshots and acts through the JSON API with the session's
  * CSRF token. Text from customers, the bot or advisors is only ever set with textContent.
+ * Served after the shared helpers `dom` and `i18n` (channels/static/shared/) and the texts of
+ * both languages (channels/static/i18n/), in one function scope (channels/script_bundle.py).
  */
 (function () {
   "use strict";
@@ -11,116 +13,23 @@
   if (!root) return;
 
   var LANG = document.documentElement.lang === "en" ? "en" : "fr";
-  var LOCALE = LANG === "en" ? "en-GB" : "fr-FR";
   var CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var ROLE = root.getAttribute("data-role");
   var HEARTBEAT_MS = 30000;
   var MAX_CHARS = 2000;
   var PREVIEW = 3;
 
-  var T = {
-    fr: {
-      online: "En ligne",
-      connecting: "Connexion…",
-      offline: "Connexion perdue, nouvelle tentative…",
-      accept: "Accepter",
-      refuse: "Refuser",
-      refuseReason: "Motif du refus (facultatif)",
-      refuseConfirm: "Confirmer le refus",
-      cancel: "Annuler",
-      fullTranscript: "Toute la conversation",
-      noMessage: "Pas encore de message.",
-      waiting: "Attend depuis",
-      customer: "Client",
-      bot: "Assistant",
-      advisor: "Conseiller",
-      system: "Pitlane",
-      anonymous: "Client anonyme",
-      reply: "Votre réponse",
-      replyPlaceholder: "Écrivez au client… (Entrée pour envoyer, Maj+Entrée pour un retour à la ligne)",
-      send: "Envoyer",
-      close: "Clore et rendre au bot",
-      closeConfirm: "Clore cette conversation ? Le bot reprendra la main.",
-      acceptedAt: "acceptée à",
-      endedAt: "terminée le",
-      takenBy: "avec",
-      options: "Choix proposés : ",
-      alreadyTaken: "Cette demande a déjà été prise par un autre conseiller.",
-      advisorFull: "Vous avez déjà votre maximum de conversations en cours.",
-      notPending: "Cette demande n'est plus en attente.",
-      closed: "Conversation avec {name} close : le bot reprend la main.",
-      ended: "La conversation avec {name} est terminée.",
-      refused: "Demande de {name} refusée.",
-      error: "L'action a échoué. Réessayez.",
-      tooLong: "2 000 caractères maximum.",
-      noResult: "Aucune conversation terminée ne correspond.",
-      pickOne: "Choisissez une conversation pour lire sa transcription.",
-      unread: "nouveau message",
-      channels: { web: "Site web", rest: "API", telegram: "Telegram", whatsapp: "WhatsApp" },
-    },
-    en: {
-      online: "Online",
-      connecting: "Connecting…",
-      offline: "Connection lost, retrying…",
-      accept: "Accept",
-      refuse: "Refuse",
-      refuseReason: "Reason (optional)",
-      refuseConfirm: "Confirm refusal",
-      cancel: "Cancel",
-      fullTranscript: "Whole conversation",
-      noMessage: "No message yet.",
-      waiting: "Waiting for",
-      customer: "Customer",
-      bot: "Assistant",
-      advisor: "Advisor",
-      system: "Pitlane",
-      anonymous: "Anonymous customer",
-      reply: "Your reply",
-      replyPlaceholder: "Write to the customer… (Enter to send, Shift+Enter for a new line)",
-      send: "Send",
-      close: "Close and hand back to the bot",
-      closeConfirm: "Close this conversation? The bot will take over again.",
-      acceptedAt: "accepted at",
-      endedAt: "ended on",
-      takenBy: "with",
-      options: "Options offered: ",
-      alreadyTaken: "This request was already taken by another advisor.",
-      advisorFull: "You already have your maximum of conversations.",
-      notPending: "This request is no longer pending.",
-      closed: "Conversation with {name} closed: the bot takes over again.",
-      ended: "The conversation with {name} has ended.",
-      refused: "Request from {name} refused.",
-      error: "That did not work. Please try again.",
-      tooLong: "2,000 characters at most.",
-      noResult: "No closed conversation matches.",
-      pickOne: "Pick a conversation to read its transcript.",
-      unread: "new message",
-      channels: { web: "Website", rest: "API", telegram: "Telegram", whatsapp: "WhatsApp" },
-    },
-  }[LANG];
+  var t = i18n.translator(LANG, "console"); // its texts (channels/static/i18n/)
+  var LOCALE = t.locale;
+  var el = dom.el;
 
-  // ---- small DOM helpers: text goes in as text, never parsed as markup ----
+  // ---- small helpers (the DOM helper `dom` is shared: text goes in as text) ----
   function hook(name, scope) {
     return (scope || document).querySelector('[data-console="' + name + '"]');
   }
 
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (attrs[key] !== null && attrs[key] !== undefined && attrs[key] !== false) {
-        node.setAttribute(key, attrs[key] === true ? "" : String(attrs[key]));
-      }
-    });
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function say(template, name) {
-    return template.replace("{name}", name);
-  }
-
   function customerName(request) {
-    return request.customer_name || T.anonymous;
+    return request.customer_name || t("anonymous");
   }
 
   function shortId(id) {
@@ -137,7 +46,7 @@
   }
 
   function channelName(channel) {
-    return T.channels[channel] || channel;
+    return t.has("channels." + channel) ? t("channels." + channel) : channel;
   }
 
   function clock(iso) {
@@ -203,21 +112,21 @@
 
   function failed(error) {
     var known = {
-      already_taken: T.alreadyTaken,
-      advisor_full: T.advisorFull,
-      invalid_transition: T.notPending,
+      already_taken: t("alreadyTaken"),
+      advisor_full: t("advisorFull"),
+      invalid_transition: t("notPending"),
     };
-    notice(known[error && error.code] || (error && error.message) || T.error);
+    notice(known[error && error.code] || (error && error.message) || t("error"));
   }
 
   // ---- messages (queue previews, conversations, closed transcripts) ----
   function messageItem(message, request) {
     var who = {
       customer: customerName(request),
-      bot: T.bot,
-      advisor: message.author || T.advisor,
-      system: T.system,
-    }[message.role] || T.system;
+      bot: t("bot"),
+      advisor: message.author || t("advisor"),
+      system: t("system"),
+    }[message.role] || t("system");
     var item = el("li", {
       class: "msg msg-" + message.role,
       "data-console": "message",
@@ -230,17 +139,17 @@
     item.appendChild(head);
     item.appendChild(el("p", { class: "msg-text", "data-console": "message-text" }, message.text));
     if (message.buttons && message.buttons.length) {
-      item.appendChild(el("p", { class: "msg-buttons" }, T.options + message.buttons.join(" · ")));
+      item.appendChild(el("p", { class: "msg-buttons" }, t("options", { options: message.buttons.join(" · ") })));
     }
     return item;
   }
 
   function fillTranscript(list, request, messages) {
-    list.replaceChildren();
+    dom.clear(list);
     messages.forEach(function (message) {
       list.appendChild(messageItem(message, request));
     });
-    if (!messages.length) list.appendChild(el("li", { class: "msg-none" }, T.noMessage));
+    if (!messages.length) list.appendChild(el("li", { class: "msg-none" }, t("noMessage")));
   }
 
   // ---- the queue ----
@@ -276,7 +185,7 @@
     var node = el("li", { class: "request", "data-console": "queue-item", "data-request-id": request.id });
     var head = el("div", { class: "request-head" });
     head.appendChild(el("strong", { class: "request-name", "data-console": "customer-name" }));
-    head.appendChild(el("span", { class: "wait", "data-console": "waiting", title: T.waiting }));
+    head.appendChild(el("span", { class: "wait", "data-console": "waiting", title: t("waiting") }));
     node.appendChild(head);
     var meta = el("p", { class: "chips" });
     meta.appendChild(el("span", { class: "chip", "data-console": "channel" }));
@@ -285,25 +194,25 @@
     node.appendChild(meta);
     node.appendChild(el("ol", { class: "preview", "data-console": "transcript-preview" }));
     var details = el("details", { class: "full" });
-    details.appendChild(el("summary", { "data-console": "transcript-toggle" }, T.fullTranscript));
+    details.appendChild(el("summary", { "data-console": "transcript-toggle" }, t("fullTranscript")));
     details.appendChild(el("ol", { class: "transcript", "data-console": "transcript" }));
     node.appendChild(details);
 
     var actions = el("div", { class: "actions" });
-    var accept = el("button", { type: "button", class: "btn", "data-console": "accept" }, T.accept);
-    var refuse = el("button", { type: "button", class: "btn btn-ghost", "data-console": "refuse" }, T.refuse);
+    var accept = el("button", { type: "button", class: "btn", "data-console": "accept" }, t("accept"));
+    var refuse = el("button", { type: "button", class: "btn btn-ghost", "data-console": "refuse" }, t("refuse"));
     actions.appendChild(accept);
     actions.appendChild(refuse);
     node.appendChild(actions);
 
     var form = el("form", { class: "refuse-form", "data-console": "refuse-form", hidden: true });
-    var label = el("label", { class: "field" }, T.refuseReason);
+    var label = el("label", { class: "field" }, t("refuseReason"));
     var reason = el("input", { type: "text", maxlength: 500, "data-console": "refuse-reason" });
     label.appendChild(reason);
     form.appendChild(label);
     var row = el("div", { class: "actions" });
-    row.appendChild(el("button", { type: "submit", class: "btn btn-danger", "data-console": "refuse-confirm" }, T.refuseConfirm));
-    var cancel = el("button", { type: "button", class: "btn btn-ghost", "data-console": "refuse-cancel" }, T.cancel);
+    row.appendChild(el("button", { type: "submit", class: "btn btn-danger", "data-console": "refuse-confirm" }, t("refuseConfirm")));
+    var cancel = el("button", { type: "button", class: "btn btn-ghost", "data-console": "refuse-cancel" }, t("cancel"));
     row.appendChild(cancel);
     form.appendChild(row);
     node.appendChild(form);
@@ -370,7 +279,7 @@
     api("POST", "/api/handoffs/" + id + "/refuse", { reason: reason || null })
       .then(function (request) {
         dropFromQueue(id);
-        notice(say(T.refused, customerName(request)), "info");
+        notice(t("refused", { name: customerName(request) }), "info");
       })
       .catch(failed);
   }
@@ -405,7 +314,7 @@
     hook("customer-name", conversation.panel).textContent = customerName(request);
     hook("conversation-meta", conversation.panel).textContent =
       origin(request) +
-      (request.accepted_at ? " · " + T.acceptedAt + " " + clock(request.accepted_at) : "");
+      (request.accepted_at ? " · " + t("acceptedAt", { time: clock(request.accepted_at) }) : "");
     var fresh = false;
     (request.transcript || []).forEach(function (message) {
       if (conversation.shown.has(message.id)) return;
@@ -432,7 +341,7 @@
       "data-tab": id,
     });
     tab.appendChild(el("span", { "data-console": "customer-name" }));
-    tab.appendChild(el("span", { class: "unread", "data-console": "unread", title: T.unread, hidden: true }, "●"));
+    tab.appendChild(el("span", { class: "unread", "data-console": "unread", title: t("unread"), hidden: true }, "●"));
     hook("tabs").insertBefore(tab, hook("tabs").lastElementChild);
 
     var panel = el("section", {
@@ -449,22 +358,22 @@
     title.appendChild(el("h2", { "data-console": "customer-name" }));
     title.appendChild(el("p", { class: "meta", "data-console": "conversation-meta" }));
     head.appendChild(title);
-    var closeButton = el("button", { type: "button", class: "btn btn-danger", "data-console": "close" }, T.close);
+    var closeButton = el("button", { type: "button", class: "btn btn-danger", "data-console": "close" }, t("close"));
     head.appendChild(closeButton);
     panel.appendChild(head);
     var log = el("ol", { class: "log", "data-console": "log", "aria-live": "polite" });
     panel.appendChild(log);
 
     var composer = el("form", { class: "composer", "data-console": "composer" });
-    var label = el("label", { class: "sr-only", for: "reply-" + id }, T.reply);
+    var label = el("label", { class: "sr-only", for: "reply-" + id }, t("reply"));
     var input = el("textarea", {
       id: "reply-" + id,
       rows: 2,
       maxlength: MAX_CHARS,
-      placeholder: T.replyPlaceholder,
+      placeholder: t("replyPlaceholder"),
       "data-console": "composer-input",
     });
-    var send = el("button", { type: "submit", class: "btn", "data-console": "send" }, T.send);
+    var send = el("button", { type: "submit", class: "btn", "data-console": "send" }, t("send"));
     composer.appendChild(label);
     composer.appendChild(input);
     composer.appendChild(send);
@@ -475,7 +384,7 @@
       select(id);
     });
     closeButton.addEventListener("click", function () {
-      if (!window.confirm(T.closeConfirm)) return;
+      if (!window.confirm(t("closeConfirm"))) return;
       closeButton.disabled = true;
       api("POST", "/api/handoffs/" + id + "/close")
         .then(endConversation)
@@ -494,7 +403,7 @@
       event.preventDefault();
       var text = input.value.trim();
       if (!text) return;
-      if (text.length > MAX_CHARS) return notice(T.tooLong);
+      if (text.length > MAX_CHARS) return notice(t("tooLong"));
       send.disabled = true;
       api("POST", "/api/handoffs/" + id + "/messages", { text: text })
         .then(function (request) {
@@ -519,7 +428,7 @@
     conversation.tab.remove();
     conversation.panel.remove();
     conversations.delete(request.id);
-    notice(say(request.status === "closed" ? T.closed : T.ended, customerName(request)), "info");
+    notice(t(request.status === "closed" ? "closed" : "ended", { name: customerName(request) }), "info");
     if (active === request.id) {
       var next = conversations.keys().next();
       active = null;
@@ -575,7 +484,7 @@
     api("GET", path)
       .then(function (requests) {
         var list = hook("closed-list");
-        list.replaceChildren();
+        dom.clear(list);
         requests.forEach(function (request) {
           var item = el("li");
           var button = el("button", {
@@ -591,10 +500,8 @@
               { class: "meta" },
               origin(request) +
                 " · " +
-                T.endedAt +
-                " " +
-                day(request.ended_at || request.created_at) +
-                (request.advisor_name ? " · " + T.takenBy + " " + request.advisor_name : "")
+                t("endedAt", { date: day(request.ended_at || request.created_at) }) +
+                (request.advisor_name ? " · " + t("takenBy", { name: request.advisor_name }) : "")
             )
           );
           button.addEventListener("click", function () {
@@ -603,9 +510,9 @@
           item.appendChild(button);
           list.appendChild(item);
         });
-        if (!requests.length) list.appendChild(el("li", { class: "empty" }, T.noResult));
+        if (!requests.length) list.appendChild(el("li", { class: "empty" }, t("noResult")));
         var view = hook("closed-view");
-        view.replaceChildren(el("p", { class: "empty" }, T.pickOne));
+        dom.clear(view).appendChild(el("p", { class: "empty" }, t("pickOne")));
       })
       .catch(failed);
   }
@@ -617,7 +524,7 @@
     api("GET", "/api/handoffs/" + id)
       .then(function (request) {
         var view = hook("closed-view");
-        view.replaceChildren();
+        dom.clear(view);
         view.appendChild(el("h3", {}, customerName(request)));
         view.appendChild(
           el(
@@ -625,10 +532,8 @@
             { class: "meta" },
             origin(request) +
               " · " +
-              T.endedAt +
-              " " +
-              day(request.ended_at || request.created_at) +
-              (request.advisor_name ? " · " + T.takenBy + " " + request.advisor_name : "")
+              t("endedAt", { date: day(request.ended_at || request.created_at) }) +
+              (request.advisor_name ? " · " + t("takenBy", { name: request.advisor_name }) : "")
           )
         );
         var log = el("ol", { class: "log", "data-console": "closed-transcript" });
@@ -670,7 +575,7 @@
   function connection(state) {
     var status = hook("connection");
     status.setAttribute("data-state", state);
-    status.textContent = T[state];
+    status.textContent = t(state);
   }
 
   function connect() {

@@ -5,6 +5,7 @@
  * id as the chat; notifications arrive on an EventSource
  * (/api/widget/notifications/stream), and the last one seen is remembered so a reopened page
  * gets what it missed (last_event_id). Every text from people is set with textContent only.
+ * The DOM and i18n helpers are the widget's (P.dom, P.i18n).
  */
 (function () {
   "use strict";
@@ -12,99 +13,17 @@
   var P = window.Pitlane && window.Pitlane._parts;
   if (!P || window.Pitlane.rooms) return;
 
-  var el = P.el;
+  var dom = P.dom;
+  var el = dom.el;
+  var text = dom.text;
   var LANG = P.LANG;
   var ORIGIN = P.ORIGIN;
   var NAME_KEY = "pitlane.roomName";
   var LAST_KEY = "pitlane.lastNotification";
   var MAX_CHARS = 500;
 
-  var TEXT = {
-    fr: {
-      assistant: "Assistant",
-      rooms: "Salons",
-      tabs: "Choisir la vue",
-      intro: "Discutez avec d'autres motards dans les salons ouverts par l'équipe Pitlane.",
-      yourName: "Votre pseudo",
-      namePlaceholder: "ex. Camille_R1250",
-      nameNeeded: "Choisissez un pseudo (2 à 40 caractères) pour rejoindre un salon.",
-      join: "Rejoindre",
-      openRoom: "Ouvrir",
-      full: "Complet",
-      banned: "Accès refusé",
-      members: " membres",
-      none: "Aucun salon ouvert pour le moment.",
-      back: "Salons",
-      leave: "Quitter",
-      input: "Écrire au salon",
-      placeholder: "Écrire dans le salon…",
-      send: "Envoyer",
-      report: "Signaler",
-      reported: "Signalé",
-      closed: "Ce salon a été supprimé par l'équipe : il est fermé.",
-      kickedBanned: "Vous avez été retiré de ce salon par l'équipe.",
-      kickedCapacity: "Le salon a été réduit : vous n'en faites plus partie.",
-      connecting: "Connexion aux salons…",
-      offers: "Recevoir les offres commerciales",
-      dismiss: "Fermer la notification",
-      seeOffer: "Voir l'offre",
-      news: "Nouveauté Pitlane",
-      errors: {
-        room_full: "Ce salon est complet.",
-        room_closed: "Ce salon est fermé.",
-        banned_from_room: "Vous ne pouvez pas rejoindre ce salon.",
-        not_room_member: "Rejoignez le salon pour y écrire.",
-        rate_limited: "Doucement ! Attendez quelques secondes avant le prochain message.",
-        message_too_long: "500 caractères maximum.",
-        empty_message: "Le message est vide.",
-        invalid_display_name: "Le pseudo doit faire 2 à 40 caractères.",
-        own_message: "Vous ne pouvez pas signaler votre propre message.",
-      },
-      error: "Une erreur est survenue, réessayez.",
-    },
-    en: {
-      assistant: "Assistant",
-      rooms: "Rooms",
-      tabs: "Choose the view",
-      intro: "Chat with other riders in the rooms opened by the Pitlane team.",
-      yourName: "Your nickname",
-      namePlaceholder: "e.g. Sam_R1250",
-      nameNeeded: "Choose a nickname (2 to 40 characters) to join a room.",
-      join: "Join",
-      openRoom: "Open",
-      full: "Full",
-      banned: "No access",
-      members: " members",
-      none: "No open room right now.",
-      back: "Rooms",
-      leave: "Leave",
-      input: "Write to the room",
-      placeholder: "Write in the room…",
-      send: "Send",
-      report: "Report",
-      reported: "Reported",
-      closed: "This room was deleted by the team: it is closed.",
-      kickedBanned: "The team removed you from this room.",
-      kickedCapacity: "The room was made smaller: you are no longer in it.",
-      connecting: "Connecting to the rooms…",
-      offers: "Receive commercial offers",
-      dismiss: "Dismiss the notification",
-      seeOffer: "See the offer",
-      news: "Pitlane news",
-      errors: {
-        room_full: "This room is full.",
-        room_closed: "This room is closed.",
-        banned_from_room: "You cannot join this room.",
-        not_room_member: "Join the room to write in it.",
-        rate_limited: "Easy! Wait a few seconds before the next message.",
-        message_too_long: "500 characters at most.",
-        empty_message: "The message is empty.",
-        invalid_display_name: "A nickname has 2 to 40 characters.",
-        own_message: "You cannot report your own message.",
-      },
-      error: "Something went wrong, please try again.",
-    },
-  }[LANG];
+  // Its texts in the language the widget started in (channels/static/i18n/, "rooms").
+  var t = P.i18n.translator(LANG, "rooms");
 
   function store() {
     try {
@@ -126,41 +45,39 @@
   function recall(key) {
     return local ? local.getItem(key) || "" : "";
   }
-  function text(node, value) {
-    node.textContent = value;
-    return node;
-  }
 
   // ---- styles (in the widget's shadow root) -------------------------------------------
-  var sheet = el("link", "", { rel: "stylesheet", href: ORIGIN + "/rooms.css" });
+  var sheet = el("link", { rel: "stylesheet", href: ORIGIN + "/rooms.css" });
   P.root.parentNode.insertBefore(sheet, P.root);
 
   // ---- tabs -----------------------------------------------------------------------------
-  var tabs = el("div", "pl-tabs", { role: "tablist", "aria-label": TEXT.tabs });
+  var tabs = el("div", { class: "pl-tabs", role: "tablist", "aria-label": t("tabs") });
   var tabChat = text(
-    el("button", "pl-tab", {
+    el("button", {
+      class: "pl-tab",
       type: "button",
       role: "tab",
       "aria-selected": "true",
       "data-pitlane": "tab-assistant",
     }),
-    TEXT.assistant
+    t("assistant")
   );
   var tabRooms = text(
-    el("button", "pl-tab", {
+    el("button", {
+      class: "pl-tab",
       type: "button",
       role: "tab",
       "aria-selected": "false",
       "data-pitlane": "tab-rooms",
     }),
-    TEXT.rooms
+    t("rooms")
   );
   tabs.appendChild(tabChat);
   tabs.appendChild(tabRooms);
 
-  var notes = el("div", "pl-notes", { "aria-live": "polite", "data-pitlane": "notifications" });
+  var notes = el("div", { class: "pl-notes", "aria-live": "polite", "data-pitlane": "notifications" });
 
-  var view = el("div", "pl-rooms", { role: "tabpanel", "data-pitlane": "rooms" });
+  var view = el("div", { class: "pl-rooms", role: "tabpanel", "data-pitlane": "rooms" });
   view.hidden = true;
   P.header.parentNode.insertBefore(notes, P.header.nextSibling);
   P.panel.insertBefore(tabs, notes.nextSibling);
@@ -186,70 +103,74 @@
   });
 
   // ---- the rooms view: list screen and room screen ---------------------------------------
-  var status = text(el("p", "pl-rooms-status", { role: "status" }), TEXT.connecting);
-  var listScreen = el("div", "pl-rooms-list");
-  var intro = text(el("p", "pl-rooms-intro"), TEXT.intro);
-  var nameLabel = text(el("label", "pl-rooms-label", { for: "pl-room-name" }), TEXT.yourName);
-  var nameInput = el("input", "pl-rooms-name", {
+  var status = text(el("p", { class: "pl-rooms-status", role: "status" }), t("connecting"));
+  var listScreen = el("div", { class: "pl-rooms-list" });
+  var intro = text(el("p", { class: "pl-rooms-intro" }), t("intro"));
+  var nameLabel = text(el("label", { class: "pl-rooms-label", for: "pl-room-name" }), t("yourName"));
+  var nameInput = el("input", {
+    class: "pl-rooms-name",
     id: "pl-room-name",
     maxlength: "40",
     autocomplete: "nickname",
-    placeholder: TEXT.namePlaceholder,
+    placeholder: t("namePlaceholder"),
     "data-pitlane": "room-name",
   });
   nameInput.value = recall(NAME_KEY);
   nameInput.addEventListener("change", function () {
     remember(NAME_KEY, nameInput.value.trim());
   });
-  var list = el("ul", "pl-rooms-items", { "data-pitlane": "room-list" });
-  var offers = el("label", "pl-offers");
-  var offersBox = el("input", "", { type: "checkbox", "data-pitlane": "offers" });
+  var list = el("ul", { class: "pl-rooms-items", "data-pitlane": "room-list" });
+  var offers = el("label", { class: "pl-offers" });
+  var offersBox = el("input", { type: "checkbox", "data-pitlane": "offers" });
   offersBox.checked = true;
   offers.appendChild(offersBox);
-  offers.appendChild(text(el("span"), TEXT.offers));
+  offers.appendChild(text(el("span"), t("offers")));
   listScreen.appendChild(intro);
   listScreen.appendChild(nameLabel);
   listScreen.appendChild(nameInput);
   listScreen.appendChild(list);
   listScreen.appendChild(offers);
 
-  var roomScreen = el("div", "pl-room");
+  var roomScreen = el("div", { class: "pl-room" });
   roomScreen.hidden = true;
-  var roomBar = el("div", "pl-room-bar");
-  var backButton = text(el("button", "pl-room-back", { type: "button" }), "← " + TEXT.back);
-  var roomTitle = el("div", "pl-room-title");
-  var roomName = el("strong", "", { "data-pitlane": "room-title" });
-  var roomCount = el("span", "pl-room-count");
+  var roomBar = el("div", { class: "pl-room-bar" });
+  var backButton = text(el("button", { class: "pl-room-back", type: "button" }), t("back"));
+  var roomTitle = el("div", { class: "pl-room-title" });
+  var roomName = el("strong", { "data-pitlane": "room-title" });
+  var roomCount = el("span", { class: "pl-room-count" });
   roomTitle.appendChild(roomName);
   roomTitle.appendChild(roomCount);
   var leaveButton = text(
-    el("button", "pl-room-leave", { type: "button", "data-pitlane": "room-leave" }),
-    TEXT.leave
+    el("button", { class: "pl-room-leave", type: "button", "data-pitlane": "room-leave" }),
+    t("leave")
   );
   roomBar.appendChild(backButton);
   roomBar.appendChild(roomTitle);
   roomBar.appendChild(leaveButton);
-  var roomLog = el("div", "pl-room-log", {
+  var roomLog = el("div", {
+    class: "pl-room-log",
     role: "log",
     "aria-live": "polite",
     tabindex: "0",
     "data-pitlane": "room-log",
   });
-  var roomForm = el("form", "pl-form pl-room-form", { "data-pitlane": "room-form" });
-  var roomLabel = text(el("label", "pl-sr", { for: "pl-room-input" }), TEXT.input);
-  var roomInput = el("input", "pl-input pl-room-input", {
+  var roomForm = el("form", { class: "pl-form pl-room-form", "data-pitlane": "room-form" });
+  var roomLabel = text(el("label", { class: "pl-sr", for: "pl-room-input" }), t("input"));
+  var roomInput = el("input", {
+    class: "pl-input pl-room-input",
     id: "pl-room-input",
     maxlength: String(MAX_CHARS),
-    placeholder: TEXT.placeholder,
+    placeholder: t("placeholder"),
     autocomplete: "off",
     "data-pitlane": "room-input",
   });
-  var roomSend = el("button", "pl-send", {
+  var roomSend = el("button", {
+    class: "pl-send",
     type: "submit",
-    "aria-label": TEXT.send,
+    "aria-label": t("send"),
     "data-pitlane": "room-send",
   });
-  roomSend.appendChild(P.icon(["M3 11.5L21 3l-8.5 18-2.2-7.3L3 11.5z"], 20));
+  roomSend.appendChild(dom.icon(["M3 11.5L21 3l-8.5 18-2.2-7.3L3 11.5z"], 20));
   roomForm.appendChild(roomLabel);
   roomForm.appendChild(roomInput);
   roomForm.appendChild(roomSend);
@@ -275,7 +196,7 @@
       LANG;
     socket = new WebSocket(url);
     status.hidden = false;
-    text(status, TEXT.connecting);
+    text(status, t("connecting"));
     socket.onopen = function () {
       attempt = 0;
       status.hidden = true;
@@ -294,7 +215,7 @@
       socket = null;
       attempt += 1;
       status.hidden = false;
-      text(status, TEXT.connecting);
+      text(status, t("connecting"));
       setTimeout(function () {
         if (!view.hidden) connect();
       }, Math.min(30000, 1000 * Math.pow(2, attempt - 1)));
@@ -312,49 +233,49 @@
   }
 
   function notice(message) {
-    var line = text(el("p", "pl-notice pl-room-notice", { role: "status" }), message);
+    var line = text(el("p", { class: "pl-notice pl-room-notice", role: "status" }), message);
     if (!roomScreen.hidden) {
       roomLog.appendChild(line);
       roomLog.scrollTop = roomLog.scrollHeight;
     } else {
       listScreen.insertBefore(line, list);
       setTimeout(function () {
-        if (line.parentNode) line.parentNode.removeChild(line);
+        dom.remove(line);
       }, 6000);
     }
   }
 
   function renderRooms(rooms) {
-    while (list.firstChild) list.removeChild(list.firstChild);
+    dom.clear(list);
     if (!rooms.length) {
-      list.appendChild(text(el("li", "pl-rooms-empty"), TEXT.none));
+      list.appendChild(text(el("li", { class: "pl-rooms-empty" }), t("none")));
       return;
     }
     rooms.forEach(function (room) {
-      var item = el("li", "pl-rooms-item", { "data-room-id": String(room.id) });
-      var info = el("div", "pl-rooms-info");
-      info.appendChild(text(el("strong", "pl-rooms-title"), room.name));
-      if (room.description) info.appendChild(text(el("span", "pl-rooms-desc"), room.description));
+      var item = el("li", { class: "pl-rooms-item", "data-room-id": String(room.id) });
+      var info = el("div", { class: "pl-rooms-info" });
+      info.appendChild(text(el("strong", { class: "pl-rooms-title" }), room.name));
+      if (room.description) info.appendChild(text(el("span", { class: "pl-rooms-desc" }), room.description));
       var count = text(
-        el("span", "pl-rooms-count", { "data-pitlane": "room-occupancy" }),
-        room.members + " / " + room.capacity + TEXT.members
+        el("span", { class: "pl-rooms-count", "data-pitlane": "room-occupancy" }),
+        t("occupancy", { members: room.members, capacity: room.capacity })
       );
       info.appendChild(count);
-      var action = el("button", "pl-rooms-join", { type: "button", "data-pitlane": "room-join" });
+      var action = el("button", { class: "pl-rooms-join", type: "button", "data-pitlane": "room-join" });
       if (room.banned) {
-        text(action, TEXT.banned);
+        text(action, t("banned"));
         action.disabled = true;
       } else if (room.joined) {
-        text(action, TEXT.openRoom);
+        text(action, t("openRoom"));
       } else if (room.full) {
-        text(action, TEXT.full);
+        text(action, t("full"));
         action.disabled = true;
       } else {
-        text(action, TEXT.join);
+        text(action, t("join"));
       }
       action.addEventListener("click", function () {
         if (nickname().length < 2) {
-          notice(TEXT.nameNeeded);
+          notice(t("nameNeeded"));
           nameInput.focus();
           return;
         }
@@ -376,7 +297,7 @@
     current = room;
     text(roomName, room.name);
     updateCount(room);
-    while (roomLog.firstChild) roomLog.removeChild(roomLog.firstChild);
+    dom.clear(roomLog);
     messages.forEach(addRoomMessage);
     listScreen.hidden = true;
     roomScreen.hidden = false;
@@ -393,24 +314,25 @@
   }
 
   function addRoomMessage(message) {
-    var row = el("div", "pl-msg " + (message.mine ? "pl-user" : "pl-peer"), {
+    var row = el("div", {
+      class: "pl-msg " + (message.mine ? "pl-user" : "pl-peer"),
       "data-pitlane": "room-message",
       "data-message-id": String(message.id),
     });
-    if (!message.mine) row.appendChild(text(el("p", "pl-author"), message.author));
-    var bubble = el("div", "pl-bubble");
+    if (!message.mine) row.appendChild(text(el("p", { class: "pl-author" }), message.author));
+    var bubble = el("div", { class: "pl-bubble" });
     bubble.appendChild(document.createTextNode(message.text)); // never HTML
     row.appendChild(bubble);
     var sent = new Date(message.at);
     if (typeof message.at === "string" && !isNaN(sent.getTime())) {
-      var stamp = el("time", "pl-time", { datetime: message.at, "data-pitlane": "room-time" });
+      var stamp = el("time", { class: "pl-time", datetime: message.at, "data-pitlane": "room-time" });
       row.appendChild(text(stamp, clock(sent)));
     }
     if (!message.mine) {
-      var flag = text(el("button", "pl-report", { type: "button" }), TEXT.report);
+      var flag = text(el("button", { class: "pl-report", type: "button" }), t("report"));
       flag.addEventListener("click", function () {
         if (sendFrame({ type: "report", message_id: message.id })) {
-          text(flag, TEXT.reported);
+          text(flag, t("reported"));
           flag.disabled = true;
         }
       });
@@ -441,20 +363,20 @@
       addRoomMessage(frame.message);
     } else if (frame.type === "removed" && current && frame.room_id === current.id) {
       var gone = roomLog.querySelector('[data-message-id="' + Number(frame.message_id) + '"]');
-      if (gone) gone.parentNode.removeChild(gone);
+      dom.remove(gone);
     } else if (frame.type === "room" && current && frame.room && frame.room.id === current.id) {
       text(roomName, frame.room.name);
       updateCount(frame.room);
     } else if (frame.type === "closed" && current && frame.room_id === current.id) {
-      closeRoom(TEXT.closed);
+      closeRoom(t("closed"));
     } else if (frame.type === "kicked" && current && frame.room_id === current.id) {
-      closeRoom(frame.reason === "banned" ? TEXT.kickedBanned : TEXT.kickedCapacity);
+      closeRoom(frame.reason === "banned" ? t("kickedBanned") : t("kickedCapacity"));
     } else if (frame.type === "left") {
       backToList();
     } else if (frame.type === "error") {
-      var known = TEXT.errors[frame.code];
-      notice(known || TEXT.error);
-      if (frame.code === "room_closed" && current) closeRoom(TEXT.closed);
+      var known = t.has("errors." + frame.code);
+      notice(known ? t("errors." + frame.code) : t("error"));
+      if (frame.code === "room_closed" && current) closeRoom(t("closed"));
     }
   }
 
@@ -467,7 +389,7 @@
     var value = roomInput.value.trim();
     if (!value || !current) return;
     if (value.length > MAX_CHARS) {
-      notice(TEXT.errors.message_too_long);
+      notice(t("errors.message_too_long"));
       return;
     }
     if (sendFrame({ type: "post", room_id: current.id, text: value })) roomInput.value = "";
@@ -511,21 +433,21 @@
   }
 
   function showNotification(data) {
-    var card = el("article", "pl-note", { "data-pitlane": "notification" });
-    var head = el("div", "pl-note-head");
-    head.appendChild(text(el("span", "pl-note-kicker"), TEXT.news));
-    var dismiss = el("button", "pl-note-close", { type: "button", "aria-label": TEXT.dismiss });
-    dismiss.appendChild(P.icon(["M6 6l12 12M18 6L6 18"], 16));
+    var card = el("article", { class: "pl-note", "data-pitlane": "notification" });
+    var head = el("div", { class: "pl-note-head" });
+    head.appendChild(text(el("span", { class: "pl-note-kicker" }), t("news")));
+    var dismiss = el("button", { class: "pl-note-close", type: "button", "aria-label": t("dismiss") });
+    dismiss.appendChild(dom.icon(["M6 6l12 12M18 6L6 18"], 16));
     dismiss.addEventListener("click", function () {
-      card.parentNode.removeChild(card);
+      dom.remove(card);
     });
     head.appendChild(dismiss);
     card.appendChild(head);
-    card.appendChild(text(el("h3", "pl-note-title", { "data-pitlane": "notification-title" }), data.title || ""));
-    card.appendChild(text(el("p", "pl-note-body"), data.body || ""));
+    card.appendChild(text(el("h3", { class: "pl-note-title", "data-pitlane": "notification-title" }), data.title || ""));
+    card.appendChild(text(el("p", { class: "pl-note-body" }), data.body || ""));
     if (typeof data.link === "string" && /^https?:\/\//i.test(data.link)) {
-      var link = el("a", "pl-note-link", { href: data.link, target: "_blank", rel: "noopener noreferrer" });
-      card.appendChild(text(link, TEXT.seeOffer));
+      var link = el("a", { class: "pl-note-link", href: data.link, target: "_blank", rel: "noopener noreferrer" });
+      card.appendChild(text(link, t("seeOffer")));
     }
     notes.insertBefore(card, notes.firstChild);
     while (notes.children.length > 3) notes.removeChild(notes.lastChild);

@@ -8,7 +8,8 @@
  *  - a "My location" button on that message (browser geolocation -> a message whose
  *    metadata carries the place);
  *  - a paperclip to send pictures (POST /api/chat/upload), shown as thumbnails.
- * Text from the bot is only ever set with textContent.
+ * Text from the bot is only ever set with textContent. The DOM and i18n helpers are the
+ * widget's (P.dom, P.i18n).
  */
 (function () {
   "use strict";
@@ -18,57 +19,23 @@
   P.mapExtras = true;
 
   var ORIGIN = P.ORIGIN;
-  var el = P.el;
+  var dom = P.dom;
+  var el = dom.el;
   var MAX_FILE_BYTES = 10 * 1024 * 1024;
   var MAX_FILES = 5;
   var IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif";
 
-  var TEXT = {
-    fr: {
-      locate: "📍 Ma position",
-      locating: "Localisation…",
-      shared: "📍 position partagée",
-      geoRefused:
-        "Position non disponible : choisissez une agence dans la liste, ou indiquez une ville ou un code postal.",
-      agencies: "Agences",
-      choose: "Choisir cette agence",
-      you: "Vous êtes ici",
-      attach: "Envoyer une photo",
-      notImage: "Seules les images (JPEG, PNG, WebP, GIF) sont acceptées.",
-      tooLarge: "Image trop lourde : 10 Mo au maximum.",
-      tooMany: "5 images au maximum à la fois.",
-      uploadFailed: "L'image n'a pas pu être envoyée, réessayez.",
-      offline: "Pas de connexion pour le moment : votre image n'est pas partie.",
-      photo: "Photo envoyée",
-      km: function (d) {
-        return (d < 10 ? d.toFixed(1) : String(Math.round(d))).replace(".", ",") + " km";
-      },
-    },
-    en: {
-      locate: "📍 My location",
-      locating: "Locating…",
-      shared: "📍 location shared",
-      geoRefused:
-        "Location not available: choose an agency from the list, or type a city or a postcode.",
-      agencies: "Agencies",
-      choose: "Choose this agency",
-      you: "You are here",
-      attach: "Send a picture",
-      notImage: "Only pictures (JPEG, PNG, WebP, GIF) are accepted.",
-      tooLarge: "Picture too large: 10 MB at most.",
-      tooMany: "5 pictures at most at once.",
-      uploadFailed: "The picture could not be sent, please try again.",
-      offline: "No connection right now: your picture was not sent.",
-      photo: "Picture sent",
-      km: function (d) {
-        return (d < 10 ? d.toFixed(1) : String(Math.round(d))) + " km";
-      },
-    },
-  }[P.LANG === "en" ? "en" : "fr"];
+  // Its texts in the language the widget started in (channels/static/i18n/, "map").
+  var t = P.i18n.translator(P.LANG === "en" ? "en" : "fr", "map");
+
+  // A distance: one decimal under 10 km, in the language's way ("2,5 km", "2.5 km").
+  function km(distance) {
+    return t("km", { distance: t.number(distance, distance < 10 ? 1 : 0) });
+  }
 
   // ---- styles and Leaflet ---------------------------------------------------------------
   function stylesheet(href) {
-    var link = el("link", "", { rel: "stylesheet", href: href });
+    var link = el("link", { rel: "stylesheet", href: href });
     P.shadow.insertBefore(link, P.shadow.firstChild.nextSibling); // after widget.css
     return link;
   }
@@ -87,7 +54,7 @@
     return new Promise(function (resolve) {
       stylesheet(ORIGIN + cfg.leaflet + "/leaflet.css");
       var hadL = Object.prototype.hasOwnProperty.call(window, "L");
-      var script = el("script", "", { src: ORIGIN + cfg.leaflet + "/leaflet.js" });
+      var script = el("script", { src: ORIGIN + cfg.leaflet + "/leaflet.js" });
       script.onload = function () {
         var L = window.L;
         if (!L || !L.map) return resolve(null);
@@ -129,12 +96,6 @@
     return [a.address, town.join(" ")].filter(function (x) { return typeof x === "string" && x; }).join(", ");
   }
 
-  function text(tag, className, value) {
-    var node = el(tag, className);
-    node.textContent = value;
-    return node;
-  }
-
   function renderAgencies(container, custom) {
     if (container.pitlaneDrawn || !custom || typeof custom.agencies !== "object") return;
     var agencies = validAgencies(custom.agencies);
@@ -147,19 +108,19 @@
       row.setAttribute("data-pitlane", "bot-message");
     }
 
-    var block = el("div", "pl-agencies", { "data-pitlane": "agencies" });
-    var head = el("div", "pl-agencies-head");
-    head.appendChild(text("p", "pl-agencies-title", TEXT.agencies));
-    var locate = el("button", "pl-choice pl-locate", { type: "button", "data-pitlane": "locate" });
-    locate.textContent = TEXT.locate;
+    var block = el("div", { class: "pl-agencies", "data-pitlane": "agencies" });
+    var head = el("div", { class: "pl-agencies-head" });
+    head.appendChild(el("p", { class: "pl-agencies-title" }, t("agencies")));
+    var locate = el("button", { class: "pl-choice pl-locate", type: "button", "data-pitlane": "locate" });
+    locate.textContent = t("locate");
     if (navigator.geolocation) head.appendChild(locate);
     block.appendChild(head);
 
-    var mapBox = el("div", "pl-map", { "data-pitlane": "map", role: "presentation" });
+    var mapBox = el("div", { class: "pl-map", "data-pitlane": "map", role: "presentation" });
     mapBox.hidden = true;
     block.appendChild(mapBox);
 
-    var list = el("ol", "pl-agency-list", { "data-pitlane": "agency-list" });
+    var list = el("ol", { class: "pl-agency-list", "data-pitlane": "agency-list" });
     var buttons = [];
     // With a service, each agency is a choice of the booking; without one (the answer to
     // "where are your agencies?") the list only informs.
@@ -167,17 +128,17 @@
     agencies.forEach(function (a, i) {
       var item = el("li");
       var choice = bookable
-        ? el("button", "pl-choice pl-agency", { type: "button", "data-pitlane": "agency", "data-code": a.code })
-        : el("div", "pl-agency pl-agency-info", { "data-pitlane": "agency", "data-code": a.code });
-      choice.appendChild(text("span", "pl-agency-num", String(i + 1)));
-      var body = el("span", "pl-agency-body");
-      var line = el("span", "pl-agency-line");
-      line.appendChild(text("span", "pl-agency-name", a.name));
-      if (isNumber(a.distance_km)) line.appendChild(text("span", "pl-agency-km", TEXT.km(a.distance_km)));
+        ? el("button", { class: "pl-choice pl-agency", type: "button", "data-pitlane": "agency", "data-code": a.code })
+        : el("div", { class: "pl-agency pl-agency-info", "data-pitlane": "agency", "data-code": a.code });
+      choice.appendChild(el("span", { class: "pl-agency-num" }, String(i + 1)));
+      var body = el("span", { class: "pl-agency-body" });
+      var line = el("span", { class: "pl-agency-line" });
+      line.appendChild(el("span", { class: "pl-agency-name" }, a.name));
+      if (isNumber(a.distance_km)) line.appendChild(el("span", { class: "pl-agency-km" }, km(a.distance_km)));
       body.appendChild(line);
       var where = addressOf(a);
-      if (where) body.appendChild(text("span", "pl-agency-addr", where));
-      if (typeof a.phone === "string" && a.phone) body.appendChild(text("span", "pl-agency-phone", a.phone));
+      if (where) body.appendChild(el("span", { class: "pl-agency-addr" }, where));
+      if (typeof a.phone === "string" && a.phone) body.appendChild(el("span", { class: "pl-agency-phone" }, a.phone));
       choice.appendChild(body);
       if (bookable) {
         choice.addEventListener("click", function () {
@@ -203,23 +164,23 @@
     locate.addEventListener("click", function () {
       if (!live()) return;
       locate.disabled = true;
-      locate.textContent = TEXT.locating;
+      locate.textContent = t("locating");
       navigator.geolocation.getCurrentPosition(
         function (position) {
           var where = {
             latitude: position.coords.latitude,
             longitude: position.coords.longitude,
           };
-          locate.textContent = TEXT.locate;
+          locate.textContent = t("locate");
           // in a booking the location answers the agency question; otherwise it asks again
           // for the agencies nearest to it
-          var payload = bookable ? TEXT.shared : "/find_agency";
-          if (!P.send(payload, TEXT.shared, { location: where })) locate.disabled = false;
+          var payload = bookable ? t("shared") : "/find_agency";
+          if (!P.send(payload, t("shared"), { location: where })) locate.disabled = false;
         },
         function () {
           locate.disabled = false;
-          locate.textContent = TEXT.locate;
-          P.addNotice(TEXT.geoRefused);
+          locate.textContent = t("locate");
+          P.addNotice(t("geoRefused"));
         },
         { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 }
       );
@@ -283,7 +244,7 @@
           fillColor: "#2563eb",
           fillOpacity: 1,
         })
-          .bindTooltip(TEXT.you)
+          .bindTooltip(t("you"))
           .addTo(map);
       }
       if (window.ResizeObserver) {
@@ -295,17 +256,17 @@
   }
 
   function popup(a, choose, live) {
-    var box = el("div", "pl-popup");
-    box.appendChild(text("strong", "pl-popup-name", a.name));
-    if (typeof a.city === "string" && a.city) box.appendChild(text("span", "pl-popup-line", a.city));
+    var box = el("div", { class: "pl-popup" });
+    box.appendChild(el("strong", { class: "pl-popup-name" }, a.name));
+    if (typeof a.city === "string" && a.city) box.appendChild(el("span", { class: "pl-popup-line" }, a.city));
     if (typeof a.phone === "string" && a.phone) {
-      var phone = text("a", "pl-popup-line", a.phone);
+      var phone = el("a", { class: "pl-popup-line" }, a.phone);
       phone.setAttribute("href", "tel:" + a.phone.replace(/[^+\d]/g, ""));
       box.appendChild(phone);
     }
-    if (isNumber(a.distance_km)) box.appendChild(text("span", "pl-popup-line pl-agency-km", TEXT.km(a.distance_km)));
+    if (isNumber(a.distance_km)) box.appendChild(el("span", { class: "pl-popup-line pl-agency-km" }, km(a.distance_km)));
     if (live()) {
-      var pick = text("button", "pl-popup-choose", TEXT.choose);
+      var pick = el("button", { class: "pl-popup-choose" }, t("choose"));
       pick.setAttribute("type", "button");
       pick.setAttribute("data-pitlane", "popup-choose");
       pick.addEventListener("click", function () {
@@ -325,21 +286,23 @@
   P.onCustom(renderAgencies);
 
   // ---- pictures ----------------------------------------------------------------------------
-  var picker = el("input", "pl-file", {
+  var picker = el("input", {
+    class: "pl-file",
     type: "file",
     accept: IMAGE_TYPES,
     multiple: "",
     hidden: "",
     "data-pitlane": "file",
   });
-  var attach = el("button", "pl-attach", {
+  var attach = el("button", {
+    class: "pl-attach",
     type: "button",
-    "aria-label": TEXT.attach,
-    title: TEXT.attach,
+    "aria-label": t("attach"),
+    title: t("attach"),
     "data-pitlane": "attach",
   });
   attach.appendChild(
-    P.icon([
+    dom.icon([
       "M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9",
     ], 20)
   );
@@ -355,10 +318,10 @@
   });
 
   function upload(files) {
-    if (files.length > MAX_FILES) return P.addNotice(TEXT.tooMany);
+    if (files.length > MAX_FILES) return P.addNotice(t("tooMany"));
     for (var i = 0; i < files.length; i++) {
-      if (!/^image\/(jpeg|png|webp|gif)$/.test(files[i].type)) return P.addNotice(TEXT.notImage);
-      if (files[i].size > MAX_FILE_BYTES) return P.addNotice(TEXT.tooLarge);
+      if (!/^image\/(jpeg|png|webp|gif)$/.test(files[i].type)) return P.addNotice(t("notImage"));
+      if (files[i].size > MAX_FILE_BYTES) return P.addNotice(t("tooLarge"));
     }
     var caption = P.input.value.trim();
     var form = new FormData();
@@ -387,7 +350,7 @@
         if (!result.ok) {
           drop(row); // refused: no thumbnail stays as if it had been sent
           var error = result.body && result.body.error;
-          P.addNotice(error && typeof error.message === "string" ? error.message : TEXT.uploadFailed);
+          P.addNotice(error && typeof error.message === "string" ? error.message : t("uploadFailed"));
           return;
         }
         if (caption && P.input.value.trim() === caption) {
@@ -401,7 +364,7 @@
       .catch(function () {
         P.setTyping(false);
         drop(row);
-        P.addNotice(TEXT.offline);
+        P.addNotice(t("offline"));
       })
       .then(function () {
         attach.disabled = false;
@@ -409,17 +372,17 @@
   }
 
   function drop(row) {
-    if (row.parentNode) row.parentNode.removeChild(row);
+    dom.remove(row);
   }
 
   function thumbnails(files, caption) {
     Array.prototype.forEach.call(P.log.querySelectorAll(".pl-choice"), function (b) {
       b.disabled = true; // answered: only the latest offer stays clickable
     });
-    var row = el("div", "pl-msg pl-user pl-upload", { "data-pitlane": "user-message" });
-    var strip = el("div", "pl-thumbs", { "data-pitlane": "thumbnails" });
+    var row = el("div", { class: "pl-msg pl-user pl-upload", "data-pitlane": "user-message" });
+    var strip = el("div", { class: "pl-thumbs", "data-pitlane": "thumbnails" });
     files.forEach(function (file) {
-      var img = el("img", "pl-thumb", { alt: file.name, "data-pitlane": "thumbnail" });
+      var img = el("img", { class: "pl-thumb", alt: file.name, "data-pitlane": "thumbnail" });
       var reader = new FileReader();
       reader.onload = function () {
         img.src = reader.result; // a data: URL (allowed by the page's img-src)
@@ -428,10 +391,10 @@
       strip.appendChild(img);
     });
     row.appendChild(strip);
-    var bubble = el("div", "pl-bubble");
-    bubble.textContent = caption || TEXT.photo;
+    var bubble = el("div", { class: "pl-bubble" });
+    bubble.textContent = caption || t("photo");
     if (caption) row.appendChild(bubble);
-    else row.appendChild(text("span", "pl-sr", TEXT.photo));
+    else row.appendChild(el("span", { class: "pl-sr" }, t("photo")));
     P.log.appendChild(row);
     P.log.scrollTop = P.log.scrollHeight;
     return row;

@@ -7,6 +7,9 @@
  * set with textContent. When a human advisor takes the conversation, their messages arrive
  * on the same socket at any time ({"type": "advisor", "text", "author"}) and are shown with
  * their name, in their own colour.
+ * The server serves this file after the shared helpers `dom` and `i18n` (channels/static/
+ * shared/) and the texts of both languages (channels/static/i18n/), in one function scope
+ * (channels/script_bundle.py); it hands them over to its extensions in its parts.
  */
 (function () {
   "use strict";
@@ -23,81 +26,9 @@
   var LANG_KEY = "pitlane.lang";
   var LANG = /^en\b/i.test(navigator.language || "") ? "en" : "fr";
 
-  var TEXTS = {
-    fr: {
-      launcher: "Ouvrir la discussion avec l'assistant Pitlane",
-      title: "Assistant Pitlane",
-      online: "En ligne",
-      connecting: "Connexion…",
-      reconnecting: "Connexion perdue, nouvelle tentative…",
-      close: "Fermer la discussion",
-      log: "Conversation",
-      input: "Votre message",
-      placeholder: "Écrivez votre message…",
-      send: "Envoyer",
-      typing: "L'assistant écrit…",
-      you: "Vous : ",
-      bot: "Assistant : ",
-      advisor: "Conseiller : ",
-      offline: "Pas de connexion pour le moment : votre message n'est pas parti.",
-      error: "Une erreur est survenue, réessayez.",
-      tooLong: "2 000 caractères maximum.",
-      footer: "Propulsé par Pitlane",
-      unread: "nouveau message",
-      switchTo: "EN",
-      switchLabel: "Continue in English",
-    },
-    en: {
-      launcher: "Open the chat with the Pitlane assistant",
-      title: "Pitlane assistant",
-      online: "Online",
-      connecting: "Connecting…",
-      reconnecting: "Connection lost, retrying…",
-      close: "Close the chat",
-      log: "Conversation",
-      input: "Your message",
-      placeholder: "Type your message…",
-      send: "Send",
-      typing: "The assistant is typing…",
-      you: "You: ",
-      bot: "Assistant: ",
-      advisor: "Advisor: ",
-      offline: "No connection right now: your message was not sent.",
-      error: "Something went wrong, please try again.",
-      tooLong: "2,000 characters at most.",
-      footer: "Powered by Pitlane",
-      unread: "new message",
-      switchTo: "FR",
-      switchLabel: "Continuer en français",
-    },
-  };
-  var TEXT = TEXTS[LANG];
-
-  // ---- small helpers -------------------------------------------------------------------
-  function el(tag, className, attrs) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    Object.keys(attrs || {}).forEach(function (name) {
-      node.setAttribute(name, attrs[name]);
-    });
-    return node;
-  }
-
-  function icon(paths, size) {
-    var ns = "http://www.w3.org/2000/svg";
-    var svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("width", String(size || 24));
-    svg.setAttribute("height", String(size || 24));
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("focusable", "false");
-    paths.forEach(function (d) {
-      var path = document.createElementNS(ns, "path");
-      path.setAttribute("d", d);
-      svg.appendChild(path);
-    });
-    return svg;
-  }
+  var t = i18n.translator(LANG, "widget"); // the panel's texts (channels/static/i18n/)
+  var el = dom.el;
+  var icon = dom.icon;
 
   var ICON_CHAT = [
     "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
@@ -126,7 +57,7 @@
   var chosenLang = local && local.getItem(LANG_KEY);
   if (chosenLang === "fr" || chosenLang === "en") {
     LANG = chosenLang;
-    TEXT = TEXTS[LANG];
+    t = i18n.translator(LANG, "widget");
   }
 
   function newId() {
@@ -155,15 +86,16 @@
   }
 
   // ---- the DOM ---------------------------------------------------------------------------
-  var host = el("div", "", { id: "pitlane-widget" });
+  var host = el("div", { id: "pitlane-widget" });
   var shadow = host.attachShadow({ mode: "open" });
-  var style = el("link", "", { rel: "stylesheet", href: ORIGIN + "/widget.css" });
-  var root = el("div", "pl-root", { "data-pitlane": "root", lang: LANG });
+  var style = el("link", { rel: "stylesheet", href: ORIGIN + "/widget.css" });
+  var root = el("div", { class: "pl-root", "data-pitlane": "root", lang: LANG });
   root.hidden = true; // shown once the stylesheet is there (no flash of unstyled widget)
 
-  var launcher = el("button", "pl-launcher", {
+  var launcher = el("button", {
+    class: "pl-launcher",
     type: "button",
-    "aria-label": TEXT.launcher,
+    "aria-label": t("launcher"),
     "aria-expanded": "false",
     "aria-controls": "pl-panel",
     "data-pitlane": "launcher",
@@ -174,11 +106,12 @@
   closeIcon.setAttribute("class", "pl-icon-close");
   launcher.appendChild(chatIcon);
   launcher.appendChild(closeIcon);
-  var badge = el("span", "pl-badge", { "aria-hidden": "true" });
+  var badge = el("span", { class: "pl-badge", "aria-hidden": "true" });
   badge.hidden = true;
   launcher.appendChild(badge);
 
-  var panel = el("section", "pl-panel", {
+  var panel = el("section", {
+    class: "pl-panel",
     id: "pl-panel",
     role: "dialog",
     "aria-labelledby": "pl-title",
@@ -186,87 +119,91 @@
   });
   panel.hidden = true;
 
-  var header = el("header", "pl-header");
-  var avatar = el("div", "pl-avatar");
+  var header = el("header", { class: "pl-header" });
+  var avatar = el("div", { class: "pl-avatar" });
   avatar.appendChild(icon(ICON_HELMET, 22));
-  var heading = el("div", "pl-heading");
-  var title = el("h2", "pl-title", { id: "pl-title" });
-  title.textContent = TEXT.title;
-  var status = el("p", "pl-status", { "aria-live": "polite", "data-pitlane": "status" });
-  status.textContent = TEXT.connecting;
+  var heading = el("div", { class: "pl-heading" });
+  var title = el("h2", { class: "pl-title", id: "pl-title" });
+  title.textContent = t("title");
+  var status = el("p", { class: "pl-status", "aria-live": "polite", "data-pitlane": "status" });
+  status.textContent = t("connecting");
   heading.appendChild(title);
   heading.appendChild(status);
-  var closeButton = el("button", "pl-close", {
+  var closeButton = el("button", {
+    class: "pl-close",
     type: "button",
-    "aria-label": TEXT.close,
+    "aria-label": t("close"),
     "data-pitlane": "close",
   });
   closeButton.appendChild(icon(ICON_CLOSE, 20));
-  var langButton = el("button", "pl-lang", { type: "button", "data-pitlane": "language" });
+  var langButton = el("button", { class: "pl-lang", type: "button", "data-pitlane": "language" });
   header.appendChild(avatar);
   header.appendChild(heading);
   header.appendChild(langButton);
   header.appendChild(closeButton);
 
-  var log = el("div", "pl-log", {
+  var log = el("div", {
+    class: "pl-log",
     role: "log",
     "aria-live": "polite",
-    "aria-label": TEXT.log,
+    "aria-label": t("log"),
     tabindex: "0",
     "data-pitlane": "log",
   });
 
-  var typing = el("div", "pl-msg pl-bot pl-typing", { "data-pitlane": "typing" });
-  var dots = el("div", "pl-bubble pl-dots", { "aria-hidden": "true" });
+  var typing = el("div", { class: "pl-msg pl-bot pl-typing", "data-pitlane": "typing" });
+  var dots = el("div", { class: "pl-bubble pl-dots", "aria-hidden": "true" });
   dots.appendChild(el("span"));
   dots.appendChild(el("span"));
   dots.appendChild(el("span"));
-  var typingLabel = el("span", "pl-sr");
-  typingLabel.textContent = TEXT.typing;
+  var typingLabel = el("span", { class: "pl-sr" });
+  typingLabel.textContent = t("typing");
   typing.appendChild(dots);
   typing.appendChild(typingLabel);
   typing.hidden = true;
 
-  var form = el("form", "pl-form", { "data-pitlane": "form" });
-  var label = el("label", "pl-sr", { for: "pl-input" });
-  label.textContent = TEXT.input;
-  var input = el("textarea", "pl-input", {
+  var form = el("form", { class: "pl-form", "data-pitlane": "form" });
+  var label = el("label", { class: "pl-sr", for: "pl-input" });
+  label.textContent = t("input");
+  var input = el("textarea", {
+    class: "pl-input",
     id: "pl-input",
     rows: "1",
     maxlength: String(MAX_CHARS),
-    placeholder: TEXT.placeholder,
+    placeholder: t("placeholder"),
     autocomplete: "off",
     "aria-describedby": "pl-counter",
     "data-pitlane": "input",
   });
-  var sendButton = el("button", "pl-send", {
+  var sendButton = el("button", {
+    class: "pl-send",
     type: "submit",
-    "aria-label": TEXT.send,
+    "aria-label": t("send"),
     "data-pitlane": "send",
   });
   sendButton.appendChild(icon(ICON_SEND, 20));
   form.appendChild(label);
   form.appendChild(input);
   form.appendChild(sendButton);
-  var counter = el("p", "pl-counter", { id: "pl-counter", "aria-live": "polite" });
-  var footer = el("p", "pl-footer");
-  footer.textContent = TEXT.footer;
+  var counter = el("p", { class: "pl-counter", id: "pl-counter", "aria-live": "polite" });
+  var footer = el("p", { class: "pl-footer" });
+  footer.textContent = t("footer");
 
   // Every label of the panel in the current language (again after a switch).
   function applyTexts() {
     root.setAttribute("lang", LANG);
-    launcher.setAttribute("aria-label", TEXT.launcher);
-    title.textContent = TEXT.title;
-    closeButton.setAttribute("aria-label", TEXT.close);
-    langButton.textContent = TEXT.switchTo;
-    langButton.setAttribute("aria-label", TEXT.switchLabel);
+    launcher.setAttribute("aria-label", t("launcher"));
+    title.textContent = t("title");
+    closeButton.setAttribute("aria-label", t("close"));
+    langButton.textContent = t("switchTo");
+    langButton.setAttribute("aria-label", t("switchLabel"));
     langButton.setAttribute("lang", LANG === "fr" ? "en" : "fr");
-    log.setAttribute("aria-label", TEXT.log);
-    typingLabel.textContent = TEXT.typing;
-    label.textContent = TEXT.input;
-    input.setAttribute("placeholder", TEXT.placeholder);
-    sendButton.setAttribute("aria-label", TEXT.send);
-    footer.textContent = TEXT.footer;
+    log.setAttribute("aria-label", t("log"));
+    typingLabel.textContent = t("typing");
+    label.textContent = t("input");
+    input.setAttribute("placeholder", t("placeholder"));
+    sendButton.setAttribute("aria-label", t("send"));
+    footer.textContent = t("footer");
   }
   applyTexts();
 
@@ -312,29 +249,29 @@
 
   function addMessage(role, message) {
     if (role === "user") freezeChoices(); // only the latest offer stays clickable
-    var row = el("div", "pl-msg pl-" + role, { "data-pitlane": role + "-message" });
+    var row = el("div", { class: "pl-msg pl-" + role, "data-pitlane": role + "-message" });
     var hasText = typeof message.text === "string" && message.text.length > 0;
     if (hasText && role === "advisor" && typeof message.author === "string" && message.author) {
-      var author = el("p", "pl-author", { "data-pitlane": "advisor-name" });
+      var author = el("p", { class: "pl-author", "data-pitlane": "advisor-name" });
       author.textContent = message.author;
       row.appendChild(author);
     }
     if (hasText) {
-      var bubble = el("div", "pl-bubble");
-      var who = el("span", "pl-sr");
-      who.textContent = role === "user" ? TEXT.you : role === "advisor" ? TEXT.advisor : TEXT.bot;
+      var bubble = el("div", { class: "pl-bubble" });
+      var who = el("span", { class: "pl-sr" });
+      who.textContent = role === "user" ? t("you") : role === "advisor" ? t("advisor") : t("bot");
       bubble.appendChild(who);
       bubble.appendChild(document.createTextNode(message.text));
       row.appendChild(bubble);
     }
     if (typeof message.image === "string" && /^https?:\/\//.test(message.image)) {
-      row.appendChild(el("img", "pl-image", { src: message.image, alt: "" }));
+      row.appendChild(el("img", { class: "pl-image", src: message.image, alt: "" }));
     }
     if (role === "bot" && Array.isArray(message.buttons) && message.buttons.length) {
-      var group = el("div", "pl-choices", { role: "group" });
+      var group = el("div", { class: "pl-choices", role: "group" });
       message.buttons.forEach(function (b) {
         if (!b || typeof b.title !== "string" || typeof b.payload !== "string") return;
-        var choice = el("button", "pl-choice", { type: "button", "data-pitlane": "choice" });
+        var choice = el("button", { class: "pl-choice", type: "button", "data-pitlane": "choice" });
         choice.textContent = b.title;
         choice.addEventListener("click", function () {
           send(b.payload, b.title);
@@ -345,7 +282,7 @@
     }
     if (role === "bot" && message.custom && typeof message.custom === "object") {
       // Drawn by an extension (widget-map.js: the agencies map), now or once it is loaded.
-      var custom = el("div", "pl-custom", { "data-pitlane": "custom" });
+      var custom = el("div", { class: "pl-custom", "data-pitlane": "custom" });
       custom.pitlaneCustom = message.custom;
       row.appendChild(custom);
       customRenderers.forEach(function (render) { render(custom, message.custom); });
@@ -360,12 +297,12 @@
     scrollToTurn();
     if (role !== "user" && panel.hidden) {
       badge.hidden = false;
-      launcher.setAttribute("aria-label", TEXT.launcher + " (" + TEXT.unread + ")");
+      launcher.setAttribute("aria-label", t("launcher") + " (" + t("unread") + ")");
     }
   }
 
   function addNotice(text) {
-    var notice = el("p", "pl-notice", { role: "status" });
+    var notice = el("p", { class: "pl-notice", role: "status" });
     notice.textContent = text;
     log.insertBefore(notice, typing.parentNode === log ? typing : null);
     scrollDown();
@@ -386,7 +323,7 @@
 
   function updateCounter() {
     var n = input.value.length;
-    counter.textContent = n >= COUNTER_FROM ? n + " / " + MAX_CHARS + (n >= MAX_CHARS ? " · " + TEXT.tooLong : "") : "";
+    counter.textContent = n >= COUNTER_FROM ? n + " / " + MAX_CHARS + (n >= MAX_CHARS ? " · " + t("tooLong") : "") : "";
     counter.classList.toggle("pl-counter-full", n >= MAX_CHARS);
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
@@ -402,7 +339,7 @@
   function setConnected(on) {
     connected = on;
     sendButton.disabled = !on;
-    status.textContent = on ? TEXT.online : attempt ? TEXT.reconnecting : TEXT.connecting;
+    status.textContent = on ? t("online") : attempt ? t("reconnecting") : t("connecting");
     root.classList.toggle("pl-offline", !on);
   }
 
@@ -450,7 +387,7 @@
   function receive(frame) {
     if (!frame || typeof frame !== "object") return;
     if (frame.type === "history") {
-      while (log.firstChild) log.removeChild(log.firstChild);
+      dom.clear(log);
       (frame.messages || []).forEach(function (m) {
         addMessage(m.type === "user" || m.type === "advisor" ? m.type : "bot", m);
       });
@@ -469,13 +406,13 @@
       var known = frame.code === "empty_message" || frame.code === "message_too_long" ||
         frame.code === "frame_too_large" || frame.code === "unavailable" ||
         frame.code === "internal_error";
-      addNotice(known && typeof frame.message === "string" ? frame.message : TEXT.error);
+      addNotice(known && typeof frame.message === "string" ? frame.message : t("error"));
     }
   }
 
   function send(text, shown, metadata) {
     if (!connected || !socket) {
-      addNotice(TEXT.offline);
+      addNotice(t("offline"));
       return false;
     }
     var frame = { type: "message", text: text };
@@ -491,7 +428,7 @@
     panel.hidden = false;
     root.classList.add("pl-open");
     launcher.setAttribute("aria-expanded", "true");
-    launcher.setAttribute("aria-label", TEXT.launcher);
+    launcher.setAttribute("aria-label", t("launcher"));
     badge.hidden = true;
     if (session) session.setItem(OPEN_KEY, "1");
     if (!socket && retryTimer === null) connect();
@@ -519,11 +456,11 @@
     var next = LANG === "fr" ? "en" : "fr";
     if (!send("/set_language" + JSON.stringify({ language_choice: next }), null)) return;
     LANG = next;
-    TEXT = TEXTS[LANG];
+    t = i18n.translator(LANG, "widget");
     if (local) local.setItem(LANG_KEY, LANG);
     window.Pitlane._parts.LANG = LANG;
     applyTexts();
-    status.textContent = connected ? TEXT.online : TEXT.connecting;
+    status.textContent = connected ? t("online") : t("connecting");
   });
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") close();
@@ -533,7 +470,7 @@
     var text = input.value.trim();
     if (!text) return;
     if (text.length > MAX_CHARS) {
-      addNotice(TEXT.tooLong);
+      addNotice(t("tooLong"));
       return;
     }
     if (send(text, text)) {
@@ -569,7 +506,7 @@
   window.Pitlane = { version: "1", open: open, close: close };
   // Extensions get the panel's parts: rooms.js adds the rooms tab and the notifications.
   window.Pitlane._parts = {
-    ORIGIN: ORIGIN, LANG: LANG, el: el, icon: icon, root: root, panel: panel,
+    ORIGIN: ORIGIN, LANG: LANG, dom: dom, i18n: i18n, root: root, panel: panel,
     header: header, log: log, form: form, counter: counter, badge: badge,
     clientId: function () { return id; },
   };
@@ -588,8 +525,8 @@
       render(c, c.pitlaneCustom);
     });
   };
-  var mapScript = el("script", "", { src: ORIGIN + "/widget-map.js", defer: "" });
+  var mapScript = el("script", { src: ORIGIN + "/widget-map.js", defer: "" });
   (document.head || document.documentElement).appendChild(mapScript);
-  var roomsScript = el("script", "", { src: ORIGIN + "/rooms.js", defer: "" });
+  var roomsScript = el("script", { src: ORIGIN + "/rooms.js", defer: "" });
   (document.head || document.documentElement).appendChild(roomsScript);
 })();

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.browser.support import BROWSER_MARKS
 from tests.integration.web_support import closed_port, served_app, web_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
 BOT = '[data-pitlane="bot-message"]'
 USER = '[data-pitlane="user-message"]'
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -25,15 +20,6 @@ def base_url(seeded_sqlite_url: str) -> Iterator[str]:
     """The web app served by uvicorn on a free local port, in a thread (Rasa unreachable)."""
     with served_app(web_settings(seeded_sqlite_url, f"http://127.0.0.1:{closed_port()}")) as url:
         yield url
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def test_opens_greets_and_keeps_the_conversation_across_a_reload(browser, base_url: str) -> None:

@@ -9,17 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.support import BROWSER_MARKS
 from tests.integration.staff_web_support import ADMIN
 from tests.integration.web_support import served_app, web_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path("/tmp/shots")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
-]
+pytestmark = BROWSER_MARKS
 
 # For each element: how many lines its text takes, and whether it lies inside the window.
 LAYOUT = """
@@ -35,15 +31,6 @@ selector => Array.from(document.querySelectorAll(selector)).map(node => {
   };
 })
 """
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser.support import BROWSER_MARKS
 from tests.integration.web_support import local_http_server, served_app, web_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path("/tmp/shots")
 
 
@@ -38,10 +37,7 @@ def orange_png(size: int = 48) -> bytes:
     )
 
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def agency(code: str, name: str, lat: float, lon: float, km: float | None) -> dict[str, Any]:
@@ -91,15 +87,6 @@ def base_url(seeded_sqlite_url: str, rasa, tmp_path: Path) -> Iterator[str]:
     settings = web_settings(seeded_sqlite_url, rasa[0], upload_dir=str(tmp_path / "uploads"))
     with served_app(settings) as url:
         yield url
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def offline_page(browser, base_url: str, blocked: list[str], **context: Any):

@@ -8,23 +8,15 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
+from tests.browser.support import BROWSER_MARKS
 from tests.integration.staff_web_support import ADMIN
 from tests.integration.test_service_pages import customer_with_booking, settings_now, status_of
 from tests.integration.test_workshop_pages import attachment, customer, diagnostic_booking
 from tests.integration.web_support import served_app, web_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def png(width: int = 40, height: int = 30) -> bytes:
@@ -86,15 +78,6 @@ def add_feedback(url: str, customer_id: int, conversation_id: int) -> None:
         if rating == 2:
             with units_of_work(url) as new_uow:
                 feedback.record_comment(new_uow(), booking.reference, "Attente trop longue.", now)
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def screenshot(page, name: str) -> None:

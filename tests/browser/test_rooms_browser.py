@@ -11,20 +11,16 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from tests.browser.support import BROWSER_MARKS
 from tests.integration.staff_web_support import ADMIN
 from tests.integration.web_support import closed_port, served_app, web_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path("/tmp/shots")
 ROOM_MESSAGE = '[data-pitlane="room-message"]'
 NOTIFICATION = '[data-pitlane="notification"]'
 HOSTILE = '<img src=x onerror="window.__pwned=1"><b>gras</b>'
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -33,15 +29,6 @@ def base_url(seeded_sqlite_url: str) -> Iterator[str]:
     settings = web_settings(seeded_sqlite_url, f"http://127.0.0.1:{closed_port()}")
     with served_app(settings) as url:
         yield url
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -14,19 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.browser.support import BROWSER_MARKS
 from tests.integration.staff_web_support import ADVISOR
 from tests.integration.web_support import local_http_server, served_app, web_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 HOSTILE = "<script>alert(1)</script><b>x</b>"
 # What the Rasa stub answers: the custom message of `action_request_advisor`.
 HANDOFF_REQUEST = [{"recipient_id": "x", "custom": {"handoff": "request"}}]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def hook(name: str) -> str:
@@ -41,15 +37,6 @@ def base_url(seeded_sqlite_url: str) -> Iterator[str]:
         served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
     ):
         yield url
-
-
-@pytest.fixture
-def browser() -> Iterator:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def screenshot(page, name: str) -> None:
