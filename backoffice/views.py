@@ -1,5 +1,6 @@
-"""The staff pages' Jinja2 environment: every staff page is a template of backoffice/templates/,
-rendered with autoescape on, so nothing a customer or a staff user typed becomes markup.
+"""The Jinja2 environment of the web pages: every staff page, and the demo page, is a
+template of backoffice/templates/ rendered with autoescape on, so nothing a customer or a
+staff user typed becomes markup.
 
 Values are escaped as `html.escape` does (`&quot;`, `&#x27;`), the entities the pages always
 had; a template that names a value it was not given is an error, never an empty string.
