@@ -22,7 +22,7 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 @router.get("/outbox")
 async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
     """The outbox, newest first (PITLANE_ENV=development only)."""
-    # The session first: anonymous callers get the sign-in redirect like on every page.
+    # CurrentStaff is checked first: anonymous callers get the sign-in redirect, never a 404.
     if request.app.state.settings.env != "development":
         raise HTTPException(status_code=404)
     messages = await core.run(outbox_messages)
