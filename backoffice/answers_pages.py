@@ -4,8 +4,10 @@ changes something carries the session's CSRF token; no script."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
@@ -14,13 +16,14 @@ from fastapi.responses import Response
 from backoffice.answers_texts import answers_texts, topic_label
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.staff_pages import page_lang, page_session
-from backoffice.templating import Safe, render, tag
-from backoffice.workshop_layout import alerts, element, hidden, staff_page, timezone_of
+from backoffice.page_auth import CurrentAdmin
+from backoffice.staff_pages import page_lang
+from backoffice.views import Alert
+from backoffice.workshop_layout import alerts, staff_page, timezone_of
 from backoffice.workshop_texts import code_text
 from core import answers_admin
 from core.agencies import AgencyView, list_agencies
-from core.answers import TOPICS, Answer, EntryView, find_answer, get_entry, list_entries
+from core.answers import TOPICS, EntryView, find_answer, get_entry, list_entries
 from core.answers_admin import EntryInput, parse_keywords
 from core.errors import PitlaneError
 
@@ -32,24 +35,19 @@ FORM_BYTES = 32 * 1024  # two answers of 1000 characters and the keywords, url-e
 PREVIEW_CHARS = 160
 KEYWORDS_SHOWN = 8
 QUESTION_MAX = 300
-STYLE = '<link rel="stylesheet" href="/assets/answers-admin.css">'
 
 
 @router.get("")
-async def get_answers_page(request: Request, core: CoreDep, q: str = "") -> Response:
+async def get_answers_page(
+    request: Request, core: CoreDep, session: CurrentAdmin, q: str = ""
+) -> Response:
     """Admins: the answers, the form to add one, and the answer to a question tried (`q`)."""
-    session = await page_session(request, core, admin=True)
-    if not isinstance(session, StaffSession):
-        return session
     return await _list_page(request, core, session, question=q[:QUESTION_MAX])
 
 
 @router.post("")
-async def post_answer_form(request: Request, core: CoreDep) -> Response:
+async def post_answer_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
     """Add an answer; a refused value shows the form again as typed, with the reason."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = answers_texts(page_lang(request))
     fields = await form_fields(request, FORM_BYTES)
     try:
@@ -61,21 +59,19 @@ async def post_answer_form(request: Request, core: CoreDep) -> Response:
 
 
 @router.get("/{entry_id}")
-async def get_answer_page(entry_id: EntryId, request: Request, core: CoreDep) -> Response:
+async def get_answer_page(
+    entry_id: EntryId, request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """One answer's form (404 page for an answer no longer there)."""
-    session = await page_session(request, core, admin=True)
-    if not isinstance(session, StaffSession):
-        return session
     view = await core.run(get_entry, entry_id)
     return await _edit_page(request, core, session, view, _as_form(view))
 
 
 @router.post("/{entry_id}")
-async def post_answer_edit_form(entry_id: EntryId, request: Request, core: CoreDep) -> Response:
+async def post_answer_edit_form(
+    entry_id: EntryId, request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """Save an answer, then back to the list."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = answers_texts(page_lang(request))
     fields = await form_fields(request, FORM_BYTES)
     try:
@@ -88,11 +84,10 @@ async def post_answer_edit_form(entry_id: EntryId, request: Request, core: CoreD
 
 
 @router.post("/{entry_id}/active")
-async def post_answer_active_form(entry_id: EntryId, request: Request, core: CoreDep) -> Response:
+async def post_answer_active_form(
+    entry_id: EntryId, request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """Deactivate (`active=0`) or reactivate (`active=1`) an answer."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = answers_texts(page_lang(request))
     active = (await form_fields(request)).get("active") == "1"
     view = await core.run(answers_admin.set_entry_active, entry_id, active)
@@ -102,11 +97,10 @@ async def post_answer_active_form(entry_id: EntryId, request: Request, core: Cor
 
 
 @router.post("/{entry_id}/delete")
-async def post_answer_delete_form(entry_id: EntryId, request: Request, core: CoreDep) -> Response:
+async def post_answer_delete_form(
+    entry_id: EntryId, request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """Delete an answer."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = answers_texts(page_lang(request))
     view = await core.run(answers_admin.delete_entry, entry_id)
     done = alerts((t["answer_deleted"].format(topic=topic_label(t, view.topic)), "success"))
@@ -138,18 +132,54 @@ def _as_form(view: EntryView) -> dict[str, str]:
     }
 
 
-def _problem(t: dict[str, str], exc: PitlaneError) -> Safe:
+def _problem(t: dict[str, str], exc: PitlaneError) -> list[Alert]:
     return alerts((t["error_answer"].format(message=code_text(t, exc.code, exc.message)), "error"))
 
 
-# ---- rendering ------------------------------------------------------------------------
+# ---- view models ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    id: int
+    topic: str
+    topic_label: str
+    agency: str
+    keywords: str
+    computed: bool
+    preview: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Tried:
+    """The answers found for a question tried, or `found` False."""
+
+    found: bool
+    topic: str = ""
+    about: str = ""
+    agency: str = ""
+    texts: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerForm:
+    action: str
+    form_name: str
+    topic: str
+    keywords: str
+    answer_fr: str
+    answer_en: str
+    agency: str
+    active: bool
+    keyword_rows: int
 
 
 async def _list_page(
     request: Request,
     core: Core,
     session: StaffSession,
-    alert: Safe | str = "",
+    alert: Sequence[Alert] = (),
     status: int = 200,
     typed: dict[str, str] | None = None,
     question: str = "",
@@ -157,103 +187,46 @@ async def _list_page(
     t = answers_texts(page_lang(request))
     entries = await core.run(list_entries)
     agencies = await core.run(list_agencies)
-    if entries:
-        head = "".join(
-            tag("th", t[f"answer_col_{key}"])
-            for key in ("topic", "agency", "keywords", "answer", "status", "actions")
-        )
-        rows = "".join(_row(view, session.csrf_token, t) for view in entries)
-        table = Safe(
-            f'<div class="table-scroll"><table class="data-table answer-table" '
-            f'data-answers="list"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
-        )
-    else:
-        table = tag("p", t["answers_empty"], class_="empty")
     blank = {"active": "1"}
-    form = _form(t, session.csrf_token, PATH, "create", typed or blank, agencies)
-    content = Safe(
-        tag("section", await _try_panel(core, t, question, agencies), class_="panel")
-        + tag("section", Safe(tag("h2", t["answers_list"]) + table), class_="panel")
-        + tag(
-            "section",
-            Safe(
-                tag("h2", t["answer_add_heading"], id="add-answer")
-                + tag("p", t["answer_computed_hint"], class_="hint")
-                + form
-            ),
-            class_="panel",
-        )
+    columns = ("topic", "agency", "keywords", "answer", "status", "actions")
+    return _page(
+        request,
+        session,
+        t,
+        "answers.html",
+        alert,
+        status,
+        agencies,
+        form=_form(PATH, "create", typed or blank),
+        question=question,
+        question_max=QUESTION_MAX,
+        tried=await _tried(core, t, question, agencies),
+        columns=[t[f"answer_col_{key}"] for key in columns],
+        rows=[_row(view, t) for view in entries],
     )
-    return _page(request, session, t, content, alert, status)
 
 
-async def _try_panel(
+async def _tried(
     core: Core, t: dict[str, str], question: str, agencies: list[AgencyView]
-) -> Safe:
-    """A GET form (it changes nothing) and, for a question, the answers in both languages."""
-    field = tag(
-        "label",
-        Safe(
-            t["answers_try_field"]
-            + element(
-                "input",
-                type="search",
-                name="q",
-                value=question,
-                maxlength=QUESTION_MAX,
-                placeholder="c'est quoi le contrôle 1000 km ?",
-                autocomplete="off",
-            )
-        ),
-        class_="field answer-try-field",
-    )
-    button = tag("button", t["answers_try_button"], class_="btn", type="submit")
-    form = tag(
-        "form",
-        Safe(field + button),
-        method="get",
-        action=PATH,
-        class_="answer-try",
-        data_answers="try",
-    )
-    result = Safe("")
-    if question.strip():
-        today = datetime.now(timezone.utc).astimezone(ZoneInfo(timezone_of(core))).date()
-        found = [
-            await core.run(find_answer, question, lang, None, today=today) for lang in ("fr", "en")
-        ]
-        names = {agency.code: agency.name for agency in agencies}
-        result = _tried(t, found[0], found[1], names)
-    return Safe(tag("h2", t["answers_try"]) + form + result)
-
-
-def _tried(
-    t: dict[str, str], french: Answer | None, english: Answer | None, names: dict[str, str]
-) -> Safe:
+) -> Tried | None:
+    """For a question tried (a GET form: it changes nothing), the answers in both languages."""
+    if not question.strip():
+        return None
+    today = datetime.now(timezone.utc).astimezone(ZoneInfo(timezone_of(core))).date()
+    french, english = [
+        await core.run(find_answer, question, lang, None, today=today) for lang in ("fr", "en")
+    ]
     if french is None or english is None:
-        return tag("p", t["answers_try_none"], class_="answer-result empty", data_tried="none")
+        return Tried(found=False)
+    names = {agency.code: agency.name for agency in agencies}
     about = t["answers_try_found"].format(
         topic=topic_label(t, french.topic), keywords=", ".join(french.keywords)
     )
-    lines = [tag("p", about, class_="hint")]
+    agency = ""
     if french.agency_code:
-        lines.append(
-            tag(
-                "p",
-                t["answers_try_agency"].format(agency=names.get(french.agency_code, "")),
-                class_="hint",
-            )
-        )
-    texts = "".join(
-        tag("div", Safe(tag("span", lang.upper(), class_="badge") + tag("p", answer.text)))
-        for lang, answer in (("fr", french), ("en", english))
-    )
-    return tag(
-        "div",
-        Safe("".join(lines) + tag("div", Safe(texts), class_="answer-texts-preview")),
-        class_="answer-result",
-        data_tried=french.topic,
-    )
+        agency = t["answers_try_agency"].format(agency=names.get(french.agency_code, ""))
+    texts = tuple((lang.upper(), answer.text) for lang, answer in (("fr", french), ("en", english)))
+    return Tried(True, french.topic, about, agency, texts)
 
 
 async def _edit_page(
@@ -262,44 +235,35 @@ async def _edit_page(
     session: StaffSession,
     view: EntryView,
     values: dict[str, str],
-    alert: Safe | str = "",
+    alert: Sequence[Alert] = (),
     status: int = 200,
 ) -> Response:
     t = answers_texts(page_lang(request))
     agencies = await core.run(list_agencies)
-    form = _form(t, session.csrf_token, f"{PATH}/{view.id}", "edit", values, agencies)
-    heading = tag("h2", t["answer_edit_heading"].format(topic=topic_label(t, view.topic)))
-    # deleting is final: apart from the form, beside the advice to deactivate instead
-    remove = _post_button(
-        f"{PATH}/{view.id}/delete", session.csrf_token, t["answer_delete"], "btn btn-danger"
+    return _page(
+        request,
+        session,
+        t,
+        "answer_edit.html",
+        alert,
+        status,
+        agencies,
+        form=_form(f"{PATH}/{view.id}", "edit", values),
+        entry_id=view.id,
+        heading=t["answer_edit_heading"].format(topic=topic_label(t, view.topic)),
+        computed=view.computed,
     )
-    delete_section = tag(
-        "section",
-        Safe(
-            tag("h2", t["answer_delete_heading"])
-            + tag(
-                "div",
-                Safe(remove + tag("p", t["answer_delete_hint"], class_="hint")),
-                class_="answer-delete",
-            )
-        ),
-        class_="panel",
-    )
-    hint = tag("p", t["answer_computed_hint"], class_="hint") if view.computed else Safe("")
-    content = Safe(
-        tag("section", Safe(heading + hint + form), class_="panel", data_entry_id=view.id)
-        + delete_section
-    )
-    return _page(request, session, t, content, alert, status)
 
 
 def _page(
     request: Request,
     session: StaffSession,
     t: dict[str, str],
-    content: Safe,
-    alert: Safe | str,
+    template: str,
+    alert: Sequence[Alert],
     status: int,
+    agencies: list[AgencyView],
+    **context: Any,
 ) -> Response:
     return staff_page(
         request,
@@ -307,52 +271,30 @@ def _page(
         page="answers",
         title_key="answers_title",
         lead_key="answers_lead",
-        content=content,
-        alert=alert,
+        template=template,
+        alerts=alert,
         status=status,
-        head=STYLE,
         texts=t,
+        csrf_token=session.csrf_token,
+        list_path=PATH,
+        agency_choices=[("", t["answer_group"])] + [(a.code, a.name) for a in agencies],
+        topic_choices=[(topic, topic_label(t, topic)) for topic in TOPICS],
+        **context,
     )
 
 
-def _row(view: EntryView, csrf: str, t: dict[str, str]) -> str:
-    topic = Safe(
-        tag("strong", topic_label(t, view.topic)) + tag("code", view.topic, class_="answer-code")
-    )
+def _row(view: EntryView, t: dict[str, str]) -> AnswerRow:
     text = view.answer_fr or ""
     preview = text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
-    answer = Safe(
-        (tag("span", t["answer_computed"], class_="badge badge-open") if view.computed else "")
-        + (tag("span", preview, class_="answer-preview") if preview else "")
-    )
-    status = (
-        tag("span", t["answer_active"], class_="badge badge-done")
-        if view.active
-        else tag("span", t["answer_inactive"], class_="badge badge-inactive")
-    )
-    edit = tag("a", t["answer_edit"], href=f"{PATH}/{view.id}", class_="btn btn-small btn-ghost")
-    toggle = _post_button(
-        f"{PATH}/{view.id}/active",
-        csrf,
-        t["answer_deactivate" if view.active else "answer_activate"],
-        "btn btn-small btn-ghost",
-        active="0" if view.active else "1",
-    )
-    cells = (
-        tag("td", topic),
-        tag("td", view.agency_name or t["answer_group"]),
-        tag("td", _keywords_preview(view.keywords, t), class_="answer-keywords"),
-        tag("td", answer),
-        tag("td", status),
-        tag("td", tag("div", Safe(edit + toggle), class_="answer-actions")),
-    )
-    return str(
-        tag(
-            "tr",
-            Safe("".join(cells)),
-            data_entry_id=view.id,
-            data_active="true" if view.active else "false",
-        )
+    return AnswerRow(
+        id=view.id,
+        topic=view.topic,
+        topic_label=topic_label(t, view.topic),
+        agency=view.agency_name or t["answer_group"],
+        keywords=_keywords_preview(view.keywords, t),
+        computed=view.computed,
+        preview=preview,
+        active=view.active,
     )
 
 
@@ -367,41 +309,15 @@ def _keywords_preview(keywords: tuple[str, ...], t: dict[str, str]) -> str:
     )
 
 
-def _post_button(action: str, csrf: str, label: str, classes: str, **fields: str) -> Safe:
-    inputs = hidden("csrf_token", csrf) + "".join(hidden(k, v) for k, v in fields.items())
-    button = tag("button", label, class_=classes, type="submit")
-    return tag("form", Safe(inputs + button), method="post", action=action, class_="inline-form")
-
-
-def _form(
-    t: dict[str, str],
-    csrf: str,
-    action: str,
-    form_name: str,
-    values: dict[str, str],
-    agencies: list[AgencyView],
-) -> Safe:
-    chosen = values.get("agency", "")
-    agency_options = tag("option", t["answer_group"], value="", selected=not chosen) + "".join(
-        tag("option", agency.name, value=agency.code, selected=chosen == agency.code)
-        for agency in agencies
+def _form(action: str, form_name: str, values: dict[str, str]) -> AnswerForm:
+    return AnswerForm(
+        action=action,
+        form_name=form_name,
+        topic=values.get("topic", ""),
+        keywords=values.get("keywords", ""),
+        answer_fr=values.get("answer_fr", ""),
+        answer_en=values.get("answer_en", ""),
+        agency=values.get("agency", ""),
+        active=values.get("active") == "1",
+        keyword_rows=min(14, max(4, values.get("keywords", "").count("\n") + 2)),
     )
-    topic_options = "".join(tag("option", topic_label(t, topic), value=topic) for topic in TOPICS)
-    create = form_name == "create"
-    buttons = tag(
-        "button", t["answer_create" if create else "answer_save"], class_="btn", type="submit"
-    )
-    if not create:
-        buttons = Safe(buttons + tag("a", t["answer_back"], href=PATH, class_="btn btn-ghost"))
-    form_values = {
-        **{name: values.get(name, "") for name in ("topic", "keywords", "answer_fr", "answer_en")},
-        "action": action,
-        "form_name": form_name,
-        "csrf": csrf,
-        "agency_options": Safe(agency_options),
-        "topic_options": Safe(topic_options),
-        "active_checked": Safe(" checked" if values.get("active") == "1" else ""),
-        "keyword_rows": min(14, max(4, values.get("keywords", "").count("\n") + 2)),
-        "buttons": buttons,
-    }
-    return Safe(render("staff_answer_form.html", form_values, t))

@@ -4,7 +4,9 @@ only; every form carries the session's CSRF token; no script."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -12,9 +14,10 @@ from fastapi.responses import Response
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.catalogue_texts import catalogue_texts
-from backoffice.staff_pages import page_lang, page_session
-from backoffice.templating import Safe, render, tag
-from backoffice.workshop_layout import alerts, element, hidden, staff_page
+from backoffice.page_auth import CurrentAdmin
+from backoffice.staff_pages import page_lang
+from backoffice.views import Alert
+from backoffice.workshop_layout import alerts, staff_page
 from backoffice.workshop_texts import code_text
 from core import catalogue_admin
 from core.agencies import AgencyView, list_agencies
@@ -29,24 +32,17 @@ PATH = "/staff/admin/models"
 ModelId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 TEXT_FIELDS = ("brand", "model", "usage", "licence", "engine_cc")
 TEXT_FIELDS += ("description_fr", "description_en")
-STYLE = '<link rel="stylesheet" href="/assets/catalogue-admin.css">'
 
 
 @router.get("")
-async def get_models_page(request: Request, core: CoreDep) -> Response:
+async def get_models_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
     """Admins: the catalogue and the form to add a model."""
-    session = await page_session(request, core, admin=True)
-    if not isinstance(session, StaffSession):
-        return session
     return await _list_page(request, core, session)
 
 
 @router.post("")
-async def post_model_form(request: Request, core: CoreDep) -> Response:
+async def post_model_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
     """Add a model; a refused value shows the form again as typed, with the reason."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = catalogue_texts(page_lang(request))
     fields = await form_fields(request)
     try:
@@ -58,21 +54,19 @@ async def post_model_form(request: Request, core: CoreDep) -> Response:
 
 
 @router.get("/{model_id}")
-async def get_model_page(model_id: ModelId, request: Request, core: CoreDep) -> Response:
+async def get_model_page(
+    model_id: ModelId, request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """One model's form (404 page for a model no longer in the catalogue)."""
-    session = await page_session(request, core, admin=True)
-    if not isinstance(session, StaffSession):
-        return session
     view = await core.run(get_model, model_id)
     return await _edit_page(request, core, session, view, _as_form(view))
 
 
 @router.post("/{model_id}")
-async def post_model_edit_form(model_id: ModelId, request: Request, core: CoreDep) -> Response:
+async def post_model_edit_form(
+    model_id: ModelId, request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """Save a model's values and agencies, then back to the catalogue."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = catalogue_texts(page_lang(request))
     fields = await form_fields(request)
     try:
@@ -85,11 +79,10 @@ async def post_model_edit_form(model_id: ModelId, request: Request, core: CoreDe
 
 
 @router.post("/{model_id}/active")
-async def post_model_active_form(model_id: ModelId, request: Request, core: CoreDep) -> Response:
+async def post_model_active_form(
+    model_id: ModelId, request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """Deactivate (`active=0`) or reactivate (`active=1`) a model."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = catalogue_texts(page_lang(request))
     active = (await form_fields(request)).get("active") == "1"
     view = await core.run(catalogue_admin.set_model_active, model_id, active)
@@ -100,11 +93,10 @@ async def post_model_active_form(model_id: ModelId, request: Request, core: Core
 
 
 @router.post("/{model_id}/delete")
-async def post_model_delete_form(model_id: ModelId, request: Request, core: CoreDep) -> Response:
+async def post_model_delete_form(
+    model_id: ModelId, request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """Delete a model from the catalogue."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = catalogue_texts(page_lang(request))
     view = await core.run(catalogue_admin.delete_model, model_id)
     done = alerts((t["model_deleted"].format(name=view.name), "success"))
@@ -151,47 +143,59 @@ def _as_form(view: ModelView) -> dict[str, str]:
     return values
 
 
-def _problem(t: dict[str, str], exc: PitlaneError) -> Safe:
+def _problem(t: dict[str, str], exc: PitlaneError) -> list[Alert]:
     return alerts((t["error_model"].format(message=code_text(t, exc.code, exc.message)), "error"))
 
 
-# ---- rendering ------------------------------------------------------------------------
+# ---- view models ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    id: int
+    name: str
+    description: str
+    usage: str
+    licence: str
+    engine: str
+    agencies: str
+    status: str
+    status_class: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class ModelForm:
+    action: str
+    form_name: str
+    values: dict[str, str]
 
 
 async def _list_page(
     request: Request,
     core: Core,
     session: StaffSession,
-    alert: Safe | str = "",
+    alert: Sequence[Alert] = (),
     status: int = 200,
     typed: dict[str, str] | None = None,
 ) -> Response:
     t = catalogue_texts(page_lang(request))
     models = await core.run(list_models)
     agencies = await core.run(list_agencies)
-    if models:
-        head = "".join(
-            tag("th", t[f"model_col_{key}"])
-            for key in ("model", "usage", "licence", "engine", "agencies", "status", "actions")
-        )
-        rows = "".join(_row(view, session.csrf_token, t) for view in models)
-        table = Safe(
-            f'<div class="table-scroll"><table class="data-table model-table" data-models="list">'
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
-        )
-    else:
-        table = tag("p", t["models_empty"], class_="empty")
     blank = {"usage": "road", "licence": "A2", "active": "1"}
-    form = _form(t, session.csrf_token, PATH, "create", typed or blank, agencies)
-    content = Safe(
-        tag("section", Safe(tag("h2", t["models_list"]) + table), class_="panel")
-        + tag(
-            "section",
-            Safe(tag("h2", t["model_add_heading"], id="add-model") + form),
-            class_="panel",
-        )
+    columns = ("model", "usage", "licence", "engine", "agencies", "status", "actions")
+    return _page(
+        request,
+        session,
+        t,
+        "models.html",
+        alert,
+        status,
+        agencies,
+        form=ModelForm(PATH, "create", typed or blank),
+        columns=[t[f"model_col_{key}"] for key in columns],
+        rows=[_row(view, t) for view in models],
     )
-    return _page(request, session, t, content, alert, status)
 
 
 async def _edit_page(
@@ -200,42 +204,34 @@ async def _edit_page(
     session: StaffSession,
     view: ModelView,
     values: dict[str, str],
-    alert: Safe | str = "",
+    alert: Sequence[Alert] = (),
     status: int = 200,
 ) -> Response:
     t = catalogue_texts(page_lang(request))
     agencies = await core.run(list_agencies)
-    form = _form(t, session.csrf_token, f"{PATH}/{view.id}", "edit", values, agencies)
-    heading = tag("h2", t["model_edit_heading"].format(name=view.name))
-    # deleting is final: apart from the list, beside the advice to deactivate instead
-    remove = _post_button(
-        f"{PATH}/{view.id}/delete", session.csrf_token, t["model_delete"], "btn btn-danger"
+    return _page(
+        request,
+        session,
+        t,
+        "model_edit.html",
+        alert,
+        status,
+        agencies,
+        form=ModelForm(f"{PATH}/{view.id}", "edit", values),
+        model_id=view.id,
+        heading=t["model_edit_heading"].format(name=view.name),
     )
-    delete_section = tag(
-        "section",
-        Safe(
-            tag("h2", t["model_delete_heading"])
-            + tag(
-                "div",
-                Safe(remove + tag("p", t["model_delete_hint"], class_="hint")),
-                class_="model-delete",
-            )
-        ),
-        class_="panel",
-    )
-    content = Safe(
-        tag("section", Safe(heading + form), class_="panel", data_model_id=view.id) + delete_section
-    )
-    return _page(request, session, t, content, alert, status)
 
 
 def _page(
     request: Request,
     session: StaffSession,
     t: dict[str, str],
-    content: Safe,
-    alert: Safe | str,
+    template: str,
+    alert: Sequence[Alert],
     status: int,
+    agencies: list[AgencyView],
+    **context: Any,
 ) -> Response:
     return staff_page(
         request,
@@ -243,119 +239,37 @@ def _page(
         page="models",
         title_key="models_title",
         lead_key="models_lead",
-        content=content,
-        alert=alert,
+        template=template,
+        alerts=alert,
         status=status,
-        head=STYLE,
         texts=t,
+        csrf_token=session.csrf_token,
+        list_path=PATH,
+        usage_choices=[(usage, t[f"usage_{usage}"]) for usage in USAGES],
+        licence_choices=[(licence, t[f"licence_{licence}"]) for licence in LICENCES],
+        agency_choices=[(agency.code, agency.name) for agency in agencies],
+        **context,
     )
 
 
-def _row(view: ModelView, csrf: str, t: dict[str, str]) -> str:
-    name = Safe(
-        tag("strong", view.name)
-        + (
-            tag("span", view.description_fr or "", class_="model-desc")
-            if view.description_fr
-            else ""
-        )
-    )
+def _row(view: ModelView, t: dict[str, str]) -> ModelRow:
     engine = t["model_electric"] if view.electric else t["model_engine"].format(cc=view.engine_cc)
     agencies = ", ".join(agency.name for agency in view.agencies)
     if not view.active:
-        status = tag("span", t["model_inactive"], class_="badge badge-inactive")
+        status, status_class = t["model_inactive"], "badge-inactive"
     elif not view.agencies:
-        status = tag("span", t["model_no_agency"], class_="badge badge-open")
+        status, status_class = t["model_no_agency"], "badge-open"
     else:
-        status = tag("span", t["model_offered"], class_="badge badge-done")
-    edit = tag("a", t["model_edit"], href=f"{PATH}/{view.id}", class_="btn btn-small btn-ghost")
-    toggle = _post_button(
-        f"{PATH}/{view.id}/active",
-        csrf,
-        t["model_deactivate" if view.active else "model_activate"],
-        "btn btn-small btn-ghost",
-        active="0" if view.active else "1",
+        status, status_class = t["model_offered"], "badge-done"
+    return ModelRow(
+        id=view.id,
+        name=view.name,
+        description=view.description_fr or "",
+        usage=t[f"usage_{view.usage}"],
+        licence=t[f"licence_{view.licence}"],
+        engine=engine,
+        agencies=agencies or "—",
+        status=status,
+        status_class=status_class,
+        active=view.active,
     )
-    cells = (
-        tag("td", name),
-        tag("td", t[f"usage_{view.usage}"]),
-        tag("td", t[f"licence_{view.licence}"], class_="nowrap"),
-        tag("td", engine, class_="nowrap"),
-        tag("td", agencies or "—"),
-        tag("td", status),
-        tag("td", tag("div", Safe(edit + toggle), class_="model-actions")),
-    )
-    return str(
-        tag(
-            "tr",
-            Safe("".join(cells)),
-            data_model_id=view.id,
-            data_active="true" if view.active else "false",
-        )
-    )
-
-
-def _post_button(action: str, csrf: str, label: str, classes: str, **fields: str) -> Safe:
-    inputs = hidden("csrf_token", csrf) + "".join(hidden(k, v) for k, v in fields.items())
-    button = tag("button", label, class_=classes, type="submit")
-    return tag("form", Safe(inputs + button), method="post", action=action, class_="inline-form")
-
-
-def _form(
-    t: dict[str, str],
-    csrf: str,
-    action: str,
-    form_name: str,
-    values: dict[str, str],
-    agencies: list[AgencyView],
-) -> Safe:
-    def options(name: str, choices: tuple[str, ...], label: str) -> Safe:
-        return Safe(
-            "".join(
-                tag(
-                    "option",
-                    t[f"{label}_{choice}"],
-                    value=choice,
-                    selected=values.get(name) == choice,
-                )
-                for choice in choices
-            )
-        )
-
-    boxes = "".join(
-        tag(
-            "label",
-            Safe(
-                element(
-                    "input",
-                    type="checkbox",
-                    name=f"agency:{agency.code}",
-                    value="1",
-                    checked=values.get(f"agency:{agency.code}") == "1",
-                )
-                + tag("span", agency.name)
-            ),
-            class_="check",
-        )
-        for agency in agencies
-    )
-    create = form_name == "create"
-    buttons = tag(
-        "button", t["model_create" if create else "model_save"], class_="btn", type="submit"
-    )
-    if not create:
-        buttons = Safe(buttons + tag("a", t["model_back"], href=PATH, class_="btn btn-ghost"))
-    fields = {name: values.get(name, "") for name in TEXT_FIELDS}
-    form_values = {
-        **fields,
-        "action": action,
-        "form_name": form_name,
-        "csrf": csrf,
-        "usage_options": options("usage", USAGES, "usage"),
-        "licence_options": options("licence", LICENCES, "licence"),
-        "electric_checked": Safe(" checked" if values.get("electric") == "1" else ""),
-        "active_checked": Safe(" checked" if values.get("active") == "1" else ""),
-        "agency_boxes": Safe(boxes),
-        "buttons": buttons,
-    }
-    return Safe(render("staff_model_form.html", form_values, t))

@@ -12,8 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backoffice.templating import render
 from backoffice.texts import page_language, texts
+from backoffice.views import PageDenied, html, page_denied_answer
 from channels.hub import StoreUnavailable
 from core.errors import (
     AdvisorFull,
@@ -103,8 +103,8 @@ def staff_error_page(
     lang = page_language(request.headers.get("accept-language"))
     t = texts(lang)
     kind = status if status in (403, 404, 405, 422, 429) else (500 if status >= 500 else 400)
-    values = {"lang": lang, "title": t[f"http_{kind}_title"], "message": t[f"http_{kind}"]}
-    return HTMLResponse(render("staff_error.html", values, t), status, headers=headers)
+    title, message = t[f"http_{kind}_title"], t[f"http_{kind}"]
+    return html("error.html", status, headers, lang=lang, t=t, title=title, message=message)
 
 
 def _answer(
@@ -120,6 +120,7 @@ def _answer(
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into JSON answers (never an HTML 500)."""
+    app.add_exception_handler(PageDenied, page_denied_answer)
 
     @app.exception_handler(PitlaneError)
     async def _domain_error(request: Request, exc: PitlaneError) -> Response:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from backoffice.auth import StaffSession
-from backoffice.templating import Safe, tag, void
 from backoffice.texts import page_language, texts
 
 
@@ -62,74 +61,51 @@ def first_admin_path() -> str:
     return next(item.path for item in NAV if item.admin_only)
 
 
-def nav_links(lang: str, role: str, env: str, current: str) -> Safe:
-    """The menu's links, the current page marked with aria-current."""
-    return Safe(
-        "".join(
-            tag(
-                "a",
-                item.en if lang == "en" else item.fr,
-                class_="bar-link",
-                href=item.path,
-                aria_current="page" if item.page == current else None,
-                data_nav=item.page,
-            )
-            for item in visible_items(role, env)
-        )
-    )
+@dataclass(frozen=True)
+class NavLink:
+    page: str
+    path: str
+    label: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class StaffBar:
+    """What the top bar (templates/partials/bar.html) shows; `connecting`: the console's
+    connection state, shown after the brand."""
+
+    title: str
+    staff_name: str
+    role_label: str
+    sign_out: str
+    csrf_token: str
+    nav_label: str
+    links: list[NavLink]
+    connecting: str = ""
+
+
+def nav_links(lang: str, role: str, env: str, current: str) -> list[NavLink]:
+    """The menu's links, the current page marked."""
+    return [
+        NavLink(item.page, item.path, item.en if lang == "en" else item.fr, item.page == current)
+        for item in visible_items(role, env)
+    ]
 
 
 def staff_bar(
-    request: Request, session: StaffSession, *, current: str, title: str, extra: str = ""
-) -> Safe:
-    """The top bar of every signed-in staff page; `extra`, markup, goes after the brand
-    (the console's connection state)."""
+    request: Request, session: StaffSession, *, current: str, title: str, connecting: str = ""
+) -> StaffBar:
+    """The top bar of every signed-in staff page."""
     lang = page_language(request.headers.get("accept-language"))
     t = texts(lang)
     staff = session.staff
-    env = request.app.state.settings.env
-    brand = tag(
-        "p",
-        Safe(
-            tag("span", "P", class_="brand-mark", aria_hidden="true")
-            + tag("span", Safe("Pitlane " + tag("strong", title)))
-        ),
-        class_="brand",
+    return StaffBar(
+        title=title,
+        staff_name=staff.name,
+        role_label=t[f"role_{staff.role}"],
+        sign_out=t["sign_out"],
+        csrf_token=session.csrf_token,
+        nav_label=NAV_LABEL[lang],
+        links=nav_links(lang, staff.role, request.app.state.settings.env, current),
+        connecting=connecting,
     )
-    who = tag(
-        "span",
-        Safe(
-            tag("span", staff.name, data_console="staff-name")
-            + " "
-            + tag("span", t[f"role_{staff.role}"], class_="role")
-        ),
-        class_="who",
-    )
-    logout = tag(
-        "form",
-        Safe(
-            void("input", type="hidden", name="csrf_token", value=session.csrf_token)
-            + tag(
-                "button",
-                t["sign_out"],
-                class_="btn btn-quiet",
-                type="submit",
-                data_console="logout",
-            )
-        ),
-        method="post",
-        action="/staff/logout",
-    )
-    top = tag(
-        "div",
-        Safe(brand + Safe(extra) + tag("div", Safe(who + logout), class_="bar-end")),
-        class_="bar-top",
-    )
-    nav = tag(
-        "nav",
-        nav_links(lang, staff.role, env, current),
-        class_="bar-nav",
-        aria_label=NAV_LABEL[lang],
-        data_staff_nav="",
-    )
-    return Safe(tag("header", Safe(top + nav), class_="bar"))

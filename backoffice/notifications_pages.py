@@ -5,6 +5,7 @@ customers received each. Role admin only; forms carry the session's CSRF token."
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -15,9 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.nav import staff_bar
+from backoffice.page_auth import CurrentAdmin
 from backoffice.rooms_texts import rooms_texts
-from backoffice.staff_pages import alert_box, html_page, page_lang, page_session
-from backoffice.templating import Safe, render, tag, void
+from backoffice.staff_pages import page_lang
+from backoffice.views import Alert, html
 from channels.notify_dispatch import send_in_background
 from core import notifications
 from core.errors import InvalidValue, PitlaneError
@@ -31,20 +33,18 @@ REFRESH_SECONDS = 3  # while a notification is sending, the page reloads itself
 
 
 @router.get("")
-async def get_notifications_page(request: Request, core: CoreDep) -> Response:
+async def get_notifications_page(
+    request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """The composer and the history."""
-    session = await page_session(request, core, admin=True)
-    if not isinstance(session, StaffSession):
-        return session
     return await _page(request, core, session, {})
 
 
 @router.post("")
-async def post_notification_form(request: Request, core: CoreDep) -> Response:
+async def post_notification_form(
+    request: Request, core: CoreDep, session: CurrentAdmin
+) -> Response:
     """`action=preview` shows it and its reach; `action=send` sends or schedules it."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = rooms_texts(page_lang(request))
     fields = await form_fields(request)
     form = {k: fields.get(k, "") for k in FIELDS}
@@ -77,7 +77,7 @@ async def post_notification_form(request: Request, core: CoreDep) -> Response:
             now=core.now(),
         )
     except PitlaneError as exc:
-        problem = alert_box(t["error_invalid"].format(message=exc.message))
+        problem = Alert(t["error_invalid"].format(message=exc.message))
         return await _page(request, core, session, form, alert=problem, status=422)
     if view.status == "sending":
         # the history then shows the outcome; a long fan-out goes on and the page refreshes
@@ -85,24 +85,43 @@ async def post_notification_form(request: Request, core: CoreDep) -> Response:
         done = t["notif_sent"].format(title=view.title)
     else:
         done = t["notif_scheduled"].format(title=view.title, when=_local(view.send_at, zone))
-    return await _page(request, core, session, {}, alert=alert_box(done, "success"))
+    return await _page(request, core, session, {}, alert=Alert(done, "success"))
 
 
 @router.post("/{notification_id}/cancel")
 async def post_cancel_form(
-    notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, core: CoreDep
+    notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    request: Request,
+    core: CoreDep,
+    session: CurrentAdmin,
 ) -> Response:
     """Cancel a scheduled notification."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = rooms_texts(page_lang(request))
     try:
         await core.run(notifications.cancel_notification, notification_id)
     except PitlaneError as exc:
-        problem = alert_box(t["error_invalid"].format(message=exc.message))
+        problem = Alert(t["error_invalid"].format(message=exc.message))
         return await _page(request, core, session, {}, alert=problem, status=409)
-    return await _page(request, core, session, {}, alert=alert_box(t["notif_cancelled"], "success"))
+    return await _page(request, core, session, {}, alert=Alert(t["notif_cancelled"], "success"))
+
+
+@dataclass(frozen=True)
+class Preview:
+    title: str
+    body: str
+    link: str
+    reach: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    id: int
+    when: str
+    title: str
+    audience: str
+    status: str
+    scheduled: bool
+    received: int
 
 
 async def _page(
@@ -111,101 +130,59 @@ async def _page(
     session: StaffSession,
     form: dict[str, str],
     *,
-    alert: Safe | str = "",
-    preview: Safe | None = None,
+    alert: Alert | None = None,
+    preview: Preview | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     lang = page_lang(request)
     t = rooms_texts(lang)
     zone = ZoneInfo(request.app.state.settings.timezone)
     history = await core.run(notifications.list_notifications)
-    audience = form.get("audience") or "all"
-    language = form.get("language") or "fr"
-    sending = any(view.status == "sending" for view in history)
-    refresh = void("meta", http_equiv="refresh", content=f"{REFRESH_SECONDS}; url={PAGE_PATH}")
-    values = {
-        "lang": lang,
-        "head": refresh if sending else Safe(""),
-        "csrf": session.csrf_token,
-        "bar": staff_bar(request, session, current="notifications", title=t["notif_title"]),
-        "alert": alert,
-        "f_title": form.get("title", ""),
-        "f_body": form.get("body", ""),
-        "f_link": form.get("link", ""),
-        "f_send_at": form.get("send_at", ""),
-        "audience_options": _options(
-            [(a, t[f"notif_audience_{a}"]) for a in notifications.AUDIENCES], audience
-        ),
-        "language_options": _options(
-            [(code, t[f"notif_lang_{code}"]) for code in notifications.LANGUAGES], language
-        ),
-        "preview": preview if preview is not None else tag("p", "—", class_="empty"),
-        "history": _history(history, session.csrf_token, t, zone),
-    }
-    return html_page(render("staff_notifications.html", values, t), status)
-
-
-def _preview(cleaned: dict[str, str | None], reach: dict[str, int], t: dict[str, str]) -> Safe:
-    link = Safe("")
-    if cleaned["link"]:
-        link = tag("a", t["notif_open_link"], href=cleaned["link"], rel="noopener", target="_blank")
-    card = tag(
-        "div",
-        Safe(tag("h3", cleaned["title"] or "") + tag("p", cleaned["body"] or "") + link),
-        class_="notif-card",
-        data_admin="preview",
-    )
-    counts = tag("p", t["notif_reach"].format(**reach), class_="hint", data_admin="reach")
-    return Safe(card + counts)
-
-
-def _history(history: list[NotificationView], csrf: str, t: dict[str, str], zone: ZoneInfo) -> Safe:
-    if not history:
-        return tag("p", t["notif_none"], class_="empty")
-    head = "".join(
-        tag("th", t[k])
-        for k in (
-            "notif_when",
-            "notif_field_title",
-            "notif_audience",
-            "notif_status",
-            "notif_received",
-        )
-    )
-    rows = []
-    for view in history:
-        audience = t[f"notif_audience_{view.audience}"]
-        if view.language:
-            audience += f" ({t[f'notif_lang_{view.language}']})"
-        status = Safe(tag("span", t[f"notif_status_{view.status}"]))
-        if view.status == "scheduled":
-            status = Safe(
-                status + f'<form class="inline-form" method="post" '
-                f'action="/staff/admin/notifications/{view.id}/cancel">'
-                f'<input type="hidden" name="csrf_token" value="{_attr(csrf)}">'
-                + tag("button", t["notif_cancel"], class_="btn btn-small btn-danger", type="submit")
-                + "</form>"
-            )
-        cells = (
-            tag("td", _local(view.sent_at or view.send_at, zone))
-            + tag("td", view.title)
-            + tag("td", audience)
-            + tag("td", status)
-            + tag("td", str(view.received), data_admin="received")
-        )
-        rows.append(str(tag("tr", Safe(cells), data_notification_id=view.id)))
-    return Safe(
-        f'<table class="room-table" data-admin="history"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+    return html(
+        "notifications.html",
+        status,
+        lang=lang,
+        t=t,
+        sending=any(view.status == "sending" for view in history),
+        refresh_seconds=REFRESH_SECONDS,
+        page_path=PAGE_PATH,
+        csrf=session.csrf_token,
+        bar=staff_bar(request, session, current="notifications", title=t["notif_title"]),
+        alerts=[alert] if alert else [],
+        f_title=form.get("title", ""),
+        f_body=form.get("body", ""),
+        f_link=form.get("link", ""),
+        f_send_at=form.get("send_at", ""),
+        audiences=[(a, t[f"notif_audience_{a}"]) for a in notifications.AUDIENCES],
+        audience=form.get("audience") or "all",
+        languages=[(code, t[f"notif_lang_{code}"]) for code in notifications.LANGUAGES],
+        language=form.get("language") or "fr",
+        preview=preview,
+        history=[_history_row(view, t, zone) for view in history],
     )
 
 
-def _options(choices: list[tuple[str, str]], selected: str) -> Safe:
-    return Safe(
-        "".join(
-            tag("option", label, value=value, selected=value == selected)
-            for value, label in choices
-        )
+def _preview(cleaned: dict[str, str | None], reach: dict[str, int], t: dict[str, str]) -> Preview:
+    return Preview(
+        title=cleaned["title"] or "",
+        body=cleaned["body"] or "",
+        link=cleaned["link"] or "",
+        reach=t["notif_reach"].format(**reach),
+    )
+
+
+def _history_row(view: NotificationView, t: dict[str, str], zone: ZoneInfo) -> HistoryRow:
+    audience = t[f"notif_audience_{view.audience}"]
+    if view.language:
+        audience += f" ({t[f'notif_lang_{view.language}']})"
+    return HistoryRow(
+        id=view.id,
+        when=_local(view.sent_at or view.send_at, zone),
+        title=view.title,
+        audience=audience,
+        status=t[f"notif_status_{view.status}"],
+        scheduled=view.status == "scheduled",
+        received=view.received,
     )
 
 
@@ -225,9 +202,3 @@ def _send_at(raw: str, zone: ZoneInfo) -> datetime | None:
 
 def _local(value: datetime, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
-
-
-def _attr(value: str) -> str:
-    from html import escape
-
-    return escape(value, quote=True)

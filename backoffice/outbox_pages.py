@@ -10,9 +10,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from backoffice.api.deps import CoreDep
-from backoffice.auth import StaffSession
-from backoffice.staff_pages import page_lang, page_session
-from backoffice.templating import Safe, tag
+from backoffice.page_auth import CurrentStaff
+from backoffice.staff_pages import page_lang
 from backoffice.workshop_layout import staff_page, timezone_of
 from backoffice.workshop_texts import workshop_texts
 from core.notify import outbox_messages
@@ -21,53 +20,31 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
 @router.get("/outbox")
-async def get_outbox(request: Request, core: CoreDep) -> Response:
+async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
     """The outbox, newest first (PITLANE_ENV=development only)."""
-    # The session first: anonymous callers get the sign-in redirect like on every page.
-    session = await page_session(request, core)
-    if not isinstance(session, StaffSession):
-        return session
+    # CurrentStaff is checked first: anonymous callers get the sign-in redirect, never a 404.
     if request.app.state.settings.env != "development":
         raise HTTPException(status_code=404)
     messages = await core.run(outbox_messages)
     t = workshop_texts(page_lang(request))
     zone = timezone_of(core)
-    head = "".join(
-        tag("th", text)
-        for text in (
-            t["outbox_date"].format(zone=zone),
-            t["outbox_transport"],
-            t["outbox_to"],
-            t["outbox_subject"],
-            t["outbox_message"],
-        )
-    )
-    rows = "".join(
-        tag(
-            "tr",
-            Safe(
-                tag("td", local_time(m["created_at"], zone), class_="when")
-                + tag("td", m["transport"])
-                + tag("td", m["destination"])
-                + tag("td", m["subject"])
-                + tag("td", m["body"], class_="outbox-body")
-            ),
-        )
-        for m in messages
-    ) or tag("tr", tag("td", t["outbox_empty"], colspan=5))
-    table = tag(
-        "table",
-        Safe(tag("thead", tag("tr", Safe(head))) + tag("tbody", Safe(rows))),
-        class_="data-table",
-        data_outbox="list",
-    )
+    columns = [
+        t["outbox_date"].format(zone=zone),
+        t["outbox_transport"],
+        t["outbox_to"],
+        t["outbox_subject"],
+        t["outbox_message"],
+    ]
+    rows = [{**m, "when": local_time(m["created_at"], zone)} for m in messages]
     return staff_page(
         request,
         session,
         page="outbox",
         title_key="outbox_title",
         lead_key="outbox_lead",
-        content=tag("section", tag("div", table, class_="table-scroll"), class_="panel"),
+        template="outbox.html",
+        columns=columns,
+        messages=rows,
     )
 
 

@@ -6,14 +6,13 @@ the page says what the assistant will offer."""
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache
-from html import escape
-from pathlib import Path
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from backoffice.api.deps import UowFactoryDep
+from backoffice.views import render
 from core.agencies import (
     AgencyView,
     ContactView,
@@ -24,13 +23,7 @@ from core.agencies import (
 )
 from core.errors import NotFound
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
-
-
-@lru_cache(maxsize=8)
-def _template(name: str) -> str:
-    return (TEMPLATES_DIR / name).read_text(encoding="utf-8")
 
 
 def display_phone(phone: str) -> str:
@@ -43,30 +36,45 @@ def display_phone(phone: str) -> str:
 
 
 def tel_uri(phone: str) -> str:
-    return escape("tel:" + phone.replace(" ", ""), quote=True)
+    return "tel:" + phone.replace(" ", "")
 
 
-def render_agency(agency: AgencyView, service_names: list[str]) -> str:
-    tags = "".join(f"<span>{escape(name)}</span>" for name in service_names)
-    return (
-        '          <article class="agency">\n'
-        f"            <h3>{escape(agency.name)}</h3>\n"
-        f'            <p class="agency-address">{escape(agency.address)}<br>'
-        f"{escape(agency.postcode)} {escape(agency.city)}</p>\n"
-        f'            <p class="tags">{tags}</p>\n'
-        f'            <p class="agency-phone"><a href="{tel_uri(agency.phone)}">'
-        f"{escape(display_phone(agency.phone))}</a></p>\n"
-        "          </article>"
+@dataclass(frozen=True)
+class AgencyCard:
+    """One agency as the demo page shows it."""
+
+    name: str
+    address: str
+    postcode: str
+    city: str
+    services: list[str]
+    phone: str
+    tel: str
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    email: str
+    phone: str
+    tel: str
+
+
+def agency_card(agency: AgencyView, service_names: list[str]) -> AgencyCard:
+    return AgencyCard(
+        name=agency.name,
+        address=agency.address,
+        postcode=agency.postcode,
+        city=agency.city,
+        services=service_names,
+        phone=display_phone(agency.phone),
+        tel=tel_uri(agency.phone),
     )
 
 
-def render_contact(contact: ContactView | None) -> str:
+def contact_line(contact: ContactView | None) -> ContactLine | None:
     if contact is None:
-        return ""
-    return (
-        f'<a href="mailto:{escape(contact.email)}">{escape(contact.email)}</a> · '
-        f'<a href="{tel_uri(contact.phone)}">{escape(display_phone(contact.phone))}</a>'
-    )
+        return None
+    return ContactLine(contact.email, display_phone(contact.phone), tel_uri(contact.phone))
 
 
 def load_page_data(
@@ -90,14 +98,11 @@ async def get_demo_page(request: Request, uow_factory: UowFactoryDep) -> HTMLRes
     """The demo page; the embed snippet shown on it points at this server."""
     agencies, offered, contact = await asyncio.to_thread(load_page_data, uow_factory)
     origin = str(request.base_url).rstrip("/")
-    page = (
-        _template("index.html")
-        .replace("{{ origin }}", escape(origin, quote=True))
-        .replace("{{ agency_count }}", str(len(agencies)))
-        .replace("{{ contact }}", render_contact(contact))
-        .replace(
-            "{{ agencies }}",
-            "\n".join(render_agency(a, offered.get(a.code, [])) for a in agencies),
-        )
+    page = render(
+        "index.html",
+        origin=origin,
+        agency_count=len(agencies),
+        contact=contact_line(contact),
+        agencies=[agency_card(a, offered.get(a.code, [])) for a in agencies],
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})

@@ -3,6 +3,7 @@ eligibility (core/group_rules.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields as dataclass_fields
 
 from fastapi import APIRouter, Request
@@ -10,9 +11,10 @@ from fastapi.responses import Response
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.staff_pages import page_lang, page_session
-from backoffice.templating import Safe, tag
-from backoffice.workshop_layout import alerts, element, hidden, staff_page
+from backoffice.page_auth import CurrentAdmin
+from backoffice.staff_pages import page_lang
+from backoffice.views import Alert
+from backoffice.workshop_layout import alerts, staff_page
 from backoffice.workshop_texts import code_text, workshop_texts
 from core.errors import InvalidValue
 from core.group_rules import GroupRules, get_rules, update_rules
@@ -41,21 +43,15 @@ FIELDSETS = (
 
 
 @router.get("/rules")
-async def get_rules_page(request: Request, core: CoreDep) -> Response:
+async def get_rules_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
     """Admins: the rules in force, in a form."""
-    session = await page_session(request, core, admin=True)
-    if not isinstance(session, StaffSession):
-        return session
     rules = await core.run(get_rules)
     return _page(request, session, _as_form(rules))
 
 
 @router.post("/rules")
-async def post_rules_form(request: Request, core: CoreDep) -> Response:
+async def post_rules_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
     """Save the rules; a value out of range is refused with the reason, nothing changes."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = workshop_texts(page_lang(request))
     typed = await form_fields(request)
     values = {f.name: typed.get(f.name, "").strip() for f in dataclass_fields(GroupRules)}
@@ -82,54 +78,20 @@ def _page(
     request: Request,
     session: StaffSession,
     values: dict[str, str],
-    alert: Safe | str = "",
+    alert: Sequence[Alert] = (),
     status: int = 200,
 ) -> Response:
-    t = workshop_texts(page_lang(request))
-    sets = "".join(
-        tag(
-            "fieldset",
-            Safe(
-                tag("legend", t[legend])
-                + "".join(
-                    tag(
-                        "label",
-                        Safe(
-                            t[label]
-                            + element(
-                                "input",
-                                type="number",
-                                name=name,
-                                value=values.get(name, ""),
-                                min=0,
-                                required=True,
-                            )
-                        ),
-                        class_="field",
-                    )
-                    for name, label in entries
-                )
-            ),
-            class_="settings-grid",
-        )
-        for legend, entries in FIELDSETS
-    )
-    form = (
-        f'<form class="stack-form" method="post" action="{PATH}" data-rules="form">'
-        + hidden("csrf_token", session.csrf_token)
-        + sets
-        + tag(
-            "div", tag("button", t["rules_save"], class_="btn", type="submit"), class_="button-row"
-        )
-        + "</form>"
-    )
     return staff_page(
         request,
         session,
         page="rules",
         title_key="rules_title",
         lead_key="rules_lead",
-        content=tag("section", Safe(form), class_="panel"),
-        alert=alert,
+        template="rules.html",
+        alerts=alert,
         status=status,
+        action=PATH,
+        csrf_token=session.csrf_token,
+        fieldsets=FIELDSETS,
+        values=values,
     )

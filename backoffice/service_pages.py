@@ -10,7 +10,7 @@ between sends the admin back to an updated list (core.service_settings `seen`).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,18 +20,20 @@ from fastapi.responses import Response
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.customer_notice import tell_conversation
-from backoffice.staff_pages import page_lang, page_session
-from backoffice.templating import Safe, tag
-from backoffice.workshop_layout import (
-    Catalogue,
-    alerts,
-    catalogue,
-    element,
-    hidden,
-    staff_page,
-    timezone_of,
-    when,
+from backoffice.page_auth import CurrentAdmin
+from backoffice.service_form import (
+    RANGES,
+    FormValues,
+    chosen_calendar,
+    pending_json,
+    pending_values,
+    typed_settings,
+    values_from_fields,
+    values_of,
 )
+from backoffice.staff_pages import page_lang
+from backoffice.views import Alert
+from backoffice.workshop_layout import Catalogue, alerts, catalogue, staff_page, timezone_of, when
 from backoffice.workshop_texts import WEEKDAY_NAMES, code_text, workshop_texts
 from core.bookings import BookingView
 from core.calendars import WEEKDAYS, local_day
@@ -39,7 +41,6 @@ from core.errors import InvalidValue, NotFound, SettingsConflict
 from core.formatting import format_day, format_slot
 from core.service_settings import (
     ApplyResult,
-    CalendarSettings,
     Conflict,
     apply_settings,
     customer_conversation,
@@ -49,60 +50,41 @@ from core.service_settings import (
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 
 PATH = "/staff/admin/services"
-RANGES = 2  # time ranges per weekday in the form
-MAX_CLOSED_FIELDS = 400
-
-
-@dataclass(frozen=True)
-class FormValues:
-    """The form as typed (strings), to show it again as it was."""
-
-    capacity: str
-    staff_count: str
-    slot_minutes: str
-    hours: dict[str, list[tuple[str, str]]]
-    closed: list[str]
 
 
 @router.get("/services")
-async def get_services_page(request: Request, core: CoreDep) -> Response:
+async def get_services_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
     """Admins: choose an agency's service and edit its settings."""
-    session = await page_session(request, core, admin=True)
-    if not isinstance(session, StaffSession):
-        return session
     known = await catalogue(core)
-    chosen = _chosen(request.query_params.get("calendar", ""), known)
+    chosen = chosen_calendar(request.query_params.get("calendar", ""), known)
     if chosen is None:
         return _page(request, session, known, None, None, alert=_error(request, "error_not_found"))
     agency, service = chosen
     current = await core.run(
         get_settings, agency, service, today=local_day(core.now(), timezone_of(core))
     )
-    return _page(request, session, known, chosen, _values_of(current))
+    return _page(request, session, known, chosen, values_of(current))
 
 
 @router.post("/services")
-async def post_services_form(request: Request, core: CoreDep) -> Response:
+async def post_services_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
     """Save (refused with the list of affected bookings), keep, cancel and notify, or back."""
-    session = await page_session(request, core, admin=True, write=True)
-    if not isinstance(session, StaffSession):
-        return session
     t = workshop_texts(page_lang(request))
     fields = await form_fields(request)
     known = await catalogue(core)
-    chosen = _chosen(f"{fields.get('agency', '')}:{fields.get('service', '')}", known)
+    chosen = chosen_calendar(f"{fields.get('agency', '')}:{fields.get('service', '')}", known)
     if chosen is None or fields.get("agency") is None:
         return _page(request, session, known, None, None, _error(request, "error_not_found"), 404)
     decision = fields.get("decision", "save")
     try:
         if decision in ("keep", "cancel", "back"):
-            values = _pending_values(fields.get("pending", ""))
+            values = pending_values(fields.get("pending", ""))
         else:
-            values = _values_from_fields(fields)
-        new = _settings(values)
+            values = values_from_fields(fields)
+        new = typed_settings(values)
     except InvalidValue as exc:
         problem = t["error_settings"].format(message=code_text(t, exc.code, exc.message))
-        return _page(request, session, known, chosen, _values_from_fields(fields), problem, 422)
+        return _page(request, session, known, chosen, values_from_fields(fields), problem, 422)
     if decision == "back":
         return _page(request, session, known, chosen, values)
     agency, service = chosen
@@ -129,7 +111,7 @@ async def post_services_form(request: Request, core: CoreDep) -> Response:
     saved = t["settings_saved"].format(
         agency=known.agency_name(agency), service=known.service_name(service, page_lang(request))
     )
-    shown = _values_of(result.settings)
+    shown = values_of(result.settings)
     return _page(request, session, known, chosen, shown, alerts((saved, "success"), *notes))
 
 
@@ -179,126 +161,52 @@ async def _tell_cancelled(
     return await tell_conversation(request.app.state.hub, conversation, text)
 
 
-# ------------------------------------------------------------------ parsing
+# ------------------------------------------------------------------ view models
 
 
-def _chosen(raw: str, known: Catalogue) -> tuple[str, str] | None:
-    """(agency, service) from "agency:service"; the first calendar when empty; None if unknown."""
-    if not raw or raw == ":":
-        for agency in sorted(known.offered, key=known.agency_name):
-            return agency, known.offered[agency][0]
-        return None
-    agency, _, service = raw.partition(":")
-    return (agency, service) if service in known.offered.get(agency, []) else None
+@dataclass(frozen=True)
+class CalendarGroup:
+    """One agency's calendars in the selector: (agency:service, label) choices."""
+
+    label: str
+    choices: list[tuple[str, str]]
 
 
-def _values_from_fields(fields: dict[str, str]) -> FormValues:
-    hours = {
-        day: [
-            (fields.get(f"{day}_{n}_start", "").strip(), fields.get(f"{day}_{n}_end", "").strip())
-            for n in range(1, RANGES + 1)
-        ]
-        for day in WEEKDAYS
-    }
-    closed = [
-        fields[f"closed_{i}"]
-        for i in range(MAX_CLOSED_FIELDS)
-        if f"closed_{i}" in fields and f"remove_{i}" not in fields
-    ]
-    added = fields.get("closed_new", "").strip()
-    if added:
-        closed.append(added)
-    return FormValues(
-        capacity=fields.get("capacity", "").strip(),
-        staff_count=fields.get("staff_count", "").strip(),
-        slot_minutes=fields.get("slot_minutes", "").strip(),
-        hours=hours,
-        closed=closed,
-    )
+@dataclass(frozen=True)
+class TimeRange:
+    number: int
+    label: str
+    start: str
+    end: str
 
 
-def _pending_values(raw: str) -> FormValues:
-    """The settings carried by the choice form (JSON written by `_conflict_page`)."""
-    try:
-        data = json.loads(raw)
-        hours = {day: [(str(s), str(e)) for s, e in data["hours"].get(day, [])] for day in WEEKDAYS}
-        return FormValues(
-            str(data["capacity"]),
-            str(data["staff_count"]),
-            str(data["slot_minutes"]),
-            hours,
-            [str(d) for d in data["closed"]],
-        )
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InvalidValue("invalid_opening_hours", "the pending settings are unreadable") from exc
+@dataclass(frozen=True)
+class DayRow:
+    code: str
+    name: str
+    ranges: list[TimeRange]
 
 
-def _settings(values: FormValues) -> CalendarSettings:
-    """The typed settings of the form; InvalidValue with the core's codes."""
-    hours: dict[str, list[list[str]]] = {}
-    for day, ranges in values.hours.items():
-        kept = []
-        for start, end in ranges:
-            if not start and not end:
-                continue
-            if not start or not end:
-                raise InvalidValue("invalid_time", f"{day}: a range needs a start and an end")
-            kept.append([start[:5], end[:5]])
-        if kept:
-            hours[day] = kept
-    closed = []
-    for text in values.closed:
-        try:
-            closed.append(date.fromisoformat(text.strip()))
-        except ValueError as exc:
-            raise InvalidValue("invalid_closed_date", f"not a date: {text!r}") from exc
-    return CalendarSettings(
-        capacity=_number(values.capacity, "invalid_capacity"),
-        staff_count=_number(values.staff_count, "invalid_staff_count"),
-        slot_minutes=_number(values.slot_minutes, "invalid_slot_minutes"),
-        opening_hours=hours,
-        closed_dates=closed,
-    )
+@dataclass(frozen=True)
+class SettingsForm:
+    agency: str
+    service: str
+    heading: str
+    numbers: list[tuple[str, str, int, int]]
+    days: list[DayRow]
+    closed: list[tuple[str, str]]
 
 
-def _number(text: str, code: str) -> int:
-    if not text.isdigit() or len(text) > 4:
-        raise InvalidValue(code, "a whole number is expected")
-    return int(text)
+@dataclass(frozen=True)
+class ConflictRow:
+    reference: str
+    when: str
+    customer: str
+    channel: str
+    reason: str
 
 
-def _values_of(settings: CalendarSettings) -> FormValues:
-    hours = {
-        day: [tuple(r) for r in settings.opening_hours.get(day, [])][:RANGES] for day in WEEKDAYS
-    }
-    return FormValues(
-        str(settings.capacity),
-        str(settings.staff_count),
-        str(settings.slot_minutes),
-        {day: [(s, e) for s, e in ranges] for day, ranges in hours.items()},
-        [d.isoformat() for d in settings.closed_dates],
-    )
-
-
-def _pending_json(values: FormValues) -> str:
-    return json.dumps(
-        {
-            "capacity": values.capacity,
-            "staff_count": values.staff_count,
-            "slot_minutes": values.slot_minutes,
-            "hours": {
-                day: [list(r) for r in ranges if any(r)] for day, ranges in values.hours.items()
-            },
-            "closed": values.closed,
-        },
-        separators=(",", ":"),
-    )
-
-
-# ------------------------------------------------------------------ rendering
-
-
-def _error(request: Request, key: str) -> Safe:
+def _error(request: Request, key: str) -> list[Alert]:
     return alerts((workshop_texts(page_lang(request))[key], "error"))
 
 
@@ -308,172 +216,78 @@ def _page(
     known: Catalogue,
     chosen: tuple[str, str] | None,
     values: FormValues | None,
-    alert: Safe | str = "",
+    alert: Sequence[Alert] | str = (),
     status: int = 200,
 ) -> Response:
     lang = page_lang(request)
     t = workshop_texts(lang)
-    if alert and not isinstance(alert, Safe):
+    if isinstance(alert, str):
         alert = alerts((alert, "error"))
-    parts = [_selector(known, chosen, t, lang)]
+    form = None
     if chosen is not None and values is not None:
-        parts.append(_settings_form(session, known, chosen, values, t, lang))
+        form = _settings_form(known, chosen, values, t, lang)
     return staff_page(
         request,
         session,
         page="services",
         title_key="services_title",
         lead_key="services_lead",
-        content=Safe("\n".join(parts)),
-        alert=alert,
+        template="services.html",
+        alerts=alert,
         status=status,
+        path=PATH,
+        csrf_token=session.csrf_token,
+        calendars=_calendars(known, lang),
+        chosen=f"{chosen[0]}:{chosen[1]}" if chosen else None,
+        form=form,
     )
 
 
-def _selector(
-    known: Catalogue, chosen: tuple[str, str] | None, t: dict[str, str], lang: str
-) -> Safe:
-    groups = []
-    for agency in sorted(known.offered, key=known.agency_name):
-        options = "".join(
-            tag(
-                "option",
-                f"{known.agency_name(agency)} · {known.service_name(service, lang)}",
-                value=f"{agency}:{service}",
-                selected=chosen == (agency, service),
-            )
-            for service in known.offered[agency]
+def _calendars(known: Catalogue, lang: str) -> list[CalendarGroup]:
+    return [
+        CalendarGroup(
+            known.agency_name(agency),
+            [
+                (
+                    f"{agency}:{service}",
+                    f"{known.agency_name(agency)} · {known.service_name(service, lang)}",
+                )
+                for service in known.offered[agency]
+            ],
         )
-        groups.append(tag("optgroup", Safe(options), label=known.agency_name(agency)))
-    select = tag("select", Safe("".join(groups)), id="calendar", name_="calendar")
-    return Safe(
-        '<section class="panel"><form class="filters" method="get" action="'
-        + PATH
-        + '" data-services="selector">'
-        + tag("label", Safe(t["choose_calendar"] + select), for_="calendar")
-        + tag("button", t["open"], class_="btn btn-small", type="submit")
-        + "</form></section>"
-    )
+        for agency in sorted(known.offered, key=known.agency_name)
+    ]
 
 
 def _settings_form(
-    session: StaffSession,
     known: Catalogue,
     chosen: tuple[str, str],
     values: FormValues,
     t: dict[str, str],
     lang: str,
-) -> Safe:
+) -> SettingsForm:
     agency, service = chosen
-    heading = f"{known.agency_name(agency)} · {known.service_name(service, lang)}"
-    numbers = "".join(
-        tag(
-            "label",
-            Safe(
-                t[name]
-                + element(
-                    "input",
-                    type="number",
-                    name=name,
-                    value=getattr(values, name),
-                    min=low,
-                    max=high,
-                    required=True,
-                )
-            ),
-            class_="field",
-        )
-        for name, low, high in (
-            ("capacity", 1, 50),
-            ("staff_count", 1, 50),
-            ("slot_minutes", 5, 480),
-        )
-    )
-    rows = []
+    numbers = [
+        ("capacity", values.capacity, 1, 50),
+        ("staff_count", values.staff_count, 1, 50),
+        ("slot_minutes", values.slot_minutes, 5, 480),
+    ]
+    days = []
     for index, day in enumerate(WEEKDAYS):
         ranges = list(values.hours.get(day, [])) + [("", "")] * RANGES
-        cells = [tag("th", WEEKDAY_NAMES[lang][index], scope="row")]
-        for n in range(1, RANGES + 1):
-            start, end = ranges[n - 1]
-            label = t["morning" if n == 1 else "afternoon"]
-            cells.append(
-                tag(
-                    "td",
-                    Safe(
-                        element(
-                            "input",
-                            type="time",
-                            name=f"{day}_{n}_start",
-                            value=start,
-                            aria_label=f"{WEEKDAY_NAMES[lang][index]} {label} {t['from']}",
-                        )
-                        + f" {t['to']} "
-                        + element(
-                            "input",
-                            type="time",
-                            name=f"{day}_{n}_end",
-                            value=end,
-                            aria_label=f"{WEEKDAY_NAMES[lang][index]} {label} {t['to']}",
-                        )
-                    ),
-                )
-            )
-        rows.append(tag("tr", Safe("".join(cells)), data_day=day))
-    head = tag("tr", Safe(tag("th", "") + tag("th", t["morning"]) + tag("th", t["afternoon"])))
-    hours_table = tag(
-        "table",
-        Safe(tag("thead", head) + tag("tbody", Safe("".join(rows)))),
-        class_="data-table hours-table",
+        cells = [
+            TimeRange(n, t["morning" if n == 1 else "afternoon"], *ranges[n - 1])
+            for n in range(1, RANGES + 1)
+        ]
+        days.append(DayRow(day, WEEKDAY_NAMES[lang][index], cells))
+    return SettingsForm(
+        agency=agency,
+        service=service,
+        heading=f"{known.agency_name(agency)} · {known.service_name(service, lang)}",
+        numbers=numbers,
+        days=days,
+        closed=[(day, _day_label(day, lang)) for day in values.closed],
     )
-    closed_items = "".join(
-        tag(
-            "li",
-            Safe(
-                tag("span", _day_label(day, lang))
-                + hidden(f"closed_{i}", day)
-                + tag(
-                    "label",
-                    Safe(
-                        element("input", type="checkbox", name=f"remove_{i}", value="1")
-                        + t["remove"]
-                    ),
-                )
-            ),
-            data_closed=day,
-        )
-        for i, day in enumerate(values.closed)
-    )
-    closed = (
-        tag("ul", Safe(closed_items), class_="closed-list")
-        if closed_items
-        else tag("p", t["closed_none"], class_="empty")
-    )
-    body = (
-        f'<form class="stack-form" method="post" action="{PATH}" data-services="settings">'
-        + hidden("csrf_token", session.csrf_token)
-        + hidden("agency", agency)
-        + hidden("service", service)
-        + tag("h2", heading)
-        + tag("div", Safe(numbers), class_="settings-grid")
-        + tag("p", t["effective_hint"], class_="hint")
-        + tag("h3", t["opening_hours"])
-        + tag("p", t["day_closed_hint"], class_="hint")
-        + hours_table
-        + tag("h3", t["closed_dates"])
-        + closed
-        + tag(
-            "label",
-            Safe(t["closed_add"] + element("input", type="date", name="closed_new")),
-            class_="field",
-        )
-        + tag(
-            "div",
-            tag("button", t["save"], class_="btn", type="submit", name_="decision", value="save"),
-            class_="button-row",
-        )
-        + "</form>"
-    )
-    return tag("section", Safe(body), class_="panel")
 
 
 def _day_label(text: str, lang: str) -> str:
@@ -498,78 +312,35 @@ def _conflict_page(
     t = workshop_texts(lang)
     tz = timezone_of(core)
     agency, service = chosen
-    rows = "".join(
-        tag(
-            "tr",
-            Safe(
-                tag("td", c.booking.reference, class_="ref")
-                + tag("td", when(c.booking.start_utc, tz, lang))
-                + tag("td", c.booking.customer_name or t["anonymous_customer"])
-                + tag("td", c.booking.channel)
-                + tag("td", t[f"reason_{c.reason}"])
-            ),
-            data_conflict=c.booking.reference,
+    rows = [
+        ConflictRow(
+            reference=c.booking.reference,
+            when=when(c.booking.start_utc, tz, lang),
+            customer=c.booking.customer_name or t["anonymous_customer"],
+            channel=c.booking.channel,
+            reason=t[f"reason_{c.reason}"],
         )
         for c in conflicts
-    )
-    head = "".join(
-        tag("th", t[key])
-        for key in ("col_reference", "col_when", "col_customer", "col_channel", "col_reason")
-    )
-    table = tag(
-        "table",
-        Safe(tag("thead", tag("tr", Safe(head))) + tag("tbody", Safe(rows))),
-        class_="data-table",
-    )
-    buttons = (
-        tag(
-            "button",
-            t["keep_bookings"],
-            class_="btn",
-            type="submit",
-            name_="decision",
-            value="keep",
-        )
-        + tag(
-            "button",
-            t["cancel_bookings"],
-            class_="btn btn-danger",
-            type="submit",
-            name_="decision",
-            value="cancel",
-        )
-        + tag(
-            "button",
-            t["back_to_form"],
-            class_="btn btn-ghost",
-            type="submit",
-            name_="decision",
-            value="back",
-        )
-    )
+    ]
+    columns = ("col_reference", "col_when", "col_customer", "col_channel", "col_reason")
     names = f"{known.agency_name(agency)} · {known.service_name(service, lang)}"
-    heading = f"{t['conflicts_title']} — {names}"
-    body = (
-        tag("h2", heading)
-        + tag("p", t["conflicts_lead"].format(count=len(conflicts)), class_="hint")
-        + table
-        + f'<form class="stack-form" method="post" action="{PATH}" data-services="decision">'
-        + hidden("csrf_token", session.csrf_token)
-        + hidden("agency", agency)
-        + hidden("service", service)
-        + hidden("pending", _pending_json(values))
-        + hidden("seen", ",".join(c.booking.reference for c in conflicts))
-        + tag("div", Safe(buttons), class_="button-row")
-        + "</form>"
-    )
-    alert = alerts((t["conflicts_changed"], "error")) if changed else ""
     return staff_page(
         request,
         session,
         page="services",
         title_key="services_title",
         lead_key="services_lead",
-        content=tag("section", Safe(body), class_="panel", data_services="conflicts"),
-        alert=alert,
+        template="service_conflicts.html",
+        alerts=alerts((t["conflicts_changed"], "error")) if changed else [],
         status=409,
+        path=PATH,
+        csrf_token=session.csrf_token,
+        heading=f"{t['conflicts_title']} — {names}",
+        lead_text=t["conflicts_lead"].format(count=len(conflicts)),
+        columns=[t[key] for key in columns],
+        conflicts=rows,
+        agency=agency,
+        service=service,
+        pending=pending_json(values),
+        seen=",".join(c.booking.reference for c in conflicts),
     )

@@ -3,8 +3,10 @@ agencies and services, dates in Paris time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -12,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from backoffice.api.deps import Core
 from backoffice.auth import StaffSession
 from backoffice.nav import staff_bar
-from backoffice.staff_pages import alert_box, html_page, page_lang
-from backoffice.templating import Safe, render, void
+from backoffice.staff_pages import page_lang
+from backoffice.views import Alert, html
 from backoffice.workshop_texts import workshop_texts
 from core import agencies
 from core.agencies import ServiceView
@@ -68,39 +70,31 @@ def staff_page(
     page: str,
     title_key: str,
     lead_key: str,
-    content: Safe,
-    alert: Safe | str = "",
+    template: str,
+    alerts: Sequence[Alert] = (),
     status: int = 200,
-    head: str = "",
     texts: dict[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
-    """One staff page in the staff frame (navigation, who is signed in, sign out); `head`,
-    markup, goes into the document's head; `texts`: the page's strings when they are not
-    the workshop pages' (title_key and lead_key are looked up there)."""
+    """One staff page, its `template` extending staff_layout.html (navigation, who is
+    signed in, sign out); `texts`: the page's strings when they are not the workshop pages'
+    (title_key and lead_key are looked up there); `context`: what the template shows."""
     lang = page_lang(request)
     t = texts or workshop_texts(lang)
-    values = {
-        "lang": lang,
-        "page": page,
-        "title": t[title_key],
-        "lead": t[lead_key],
-        "bar": staff_bar(request, session, current=page, title=t[title_key]),
-        "head": Safe(head),
-        "alert": alert,
-        "content": content,
-    }
-    return html_page(render("staff_layout.html", values, t), status)
+    return html(
+        template,
+        status,
+        lang=lang,
+        t=t,
+        page=page,
+        title=t[title_key],
+        lead=t[lead_key],
+        bar=staff_bar(request, session, current=page, title=t[title_key]),
+        alerts=list(alerts),
+        **context,
+    )
 
 
-def alerts(*items: tuple[str, str]) -> Safe:
+def alerts(*items: tuple[str, str]) -> list[Alert]:
     """Several alert boxes: (text, kind) pairs, empty texts left out."""
-    return Safe("".join(alert_box(text, kind) for text, kind in items if text))
-
-
-def hidden(name: str, value: object) -> Safe:
-    return element("input", type="hidden", name=name, value=value)
-
-
-def element(element_name: str, /, **attributes: object) -> Safe:
-    """A void element (input) with escaped attributes; True renders a bare attribute."""
-    return void(element_name, **attributes)
+    return [Alert(text, kind) for text, kind in items if text]

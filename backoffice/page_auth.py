@@ -1,0 +1,41 @@
+"""Who may see a staff page: `CurrentStaff` and `CurrentAdmin`, dependencies that raise.
+
+They are the pages' counterparts of the JSON API's checks in backoffice/auth.py: a page asked
+without a session redirects to the sign-in form; a form posted without the session's CSRF
+token, or an admin page asked by an advisor, gets the 403 staff error page. The route never
+sees a request it must turn away: `PageDenied` is answered by `views.page_denied_answer`,
+the handler the app registers (backoffice/errors.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from backoffice.api.deps import CoreDep
+from backoffice.auth import SAFE_METHODS, StaffSession, csrf_valid, read_session
+from backoffice.views import PageDenied
+
+
+async def staff_page_session(request: Request, core: CoreDep) -> StaffSession:
+    """The signed-in staff user; a form (any unsafe method) must carry the CSRF token."""
+    session = await read_session(request, core)
+    if session is None:
+        raise PageDenied("login")
+    if request.method not in SAFE_METHODS and not await csrf_valid(request, session):
+        raise PageDenied("error_csrf")
+    return session
+
+
+def admin_page_session(
+    session: Annotated[StaffSession, Depends(staff_page_session)],
+) -> StaffSession:
+    """The signed-in admin; an advisor gets the 403 page."""
+    if session.staff.role != "admin":
+        raise PageDenied("error_forbidden")
+    return session
+
+
+CurrentStaff = Annotated[StaffSession, Depends(staff_page_session)]
+CurrentAdmin = Annotated[StaffSession, Depends(admin_page_session)]
