@@ -29,6 +29,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from channels.deps import HubDeps, in_thread
+from channels.http import form_fields
 from channels.web import _client_id
 from core import notifications
 from core.notifications import AudienceProfile, NotificationView
@@ -142,8 +143,6 @@ async def get_subscription(request: Request, client_id: str = Query(max_length=4
 @router.post("/subscription")
 async def set_subscription(request: Request) -> Response:
     """The widget's switch, form-encoded: `client_id`, `subscribed` ("1" yes, "0" opt out)."""
-    from backoffice.auth import form_fields  # the form parser shared by the web app
-
     fields = await form_fields(request)
     visitor = _visitor(fields.get("client_id", ""))
     if fields.get("subscribed") not in ("0", "1"):

@@ -22,10 +22,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from channels.deps import HubDeps, in_thread
+from channels.http import http_error, read_capped
 from channels.hub import check_text, clean_text, handle_customer_message
 from channels.store import NewAttachment
 from channels.texts import normalise_language
-from channels.web import CORS, _client_id, _frame, _read_capped
+from channels.web import CORS, _client_id, _frame
 from core import conversations
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
@@ -95,7 +96,7 @@ async def post_chat_upload(request: Request) -> JSONResponse:
     if not content_type.lower().startswith("multipart/form-data") or boundary is None:
         raise _reject(415, "multipart_expected", "send multipart/form-data with a boundary")
     try:
-        body = await _read_capped(request, MAX_BODY_BYTES + MAX_FIELD_BYTES)
+        body = await read_capped(request, MAX_BODY_BYTES + MAX_FIELD_BYTES)
     except HTTPException as exc:  # too large: said in the visitor's language
         if exc.status_code == 413:
             raise _reject(413, "file_too_large", _text("too_large", language)) from None
@@ -140,7 +141,7 @@ async def post_chat_upload(request: Request) -> JSONResponse:
 
 def _reject(status: int, code: str, message: str) -> HTTPException:
     """A refused upload the widget can read from another site (CORS)."""
-    return HTTPException(status, detail={"code": code, "message": message}, headers=CORS)
+    return http_error(status, code, message, headers=CORS)
 
 
 def _check_image(part: Part, language: str | None) -> None:

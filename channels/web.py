@@ -17,12 +17,13 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from channels.bus import Subscription, conversation_topic
+from channels.http import http_error, read_capped
 from channels.hub import (
     HubDeps,
     StoreUnavailable,
@@ -83,23 +84,23 @@ _API_TEXT = {
 )
 async def post_rest_message(request: Request) -> list[dict[str, Any]]:
     """Store and answer one message in Rasa's REST format (channel 'rest', id = sender)."""
-    body = await _read_capped(request, MAX_BODY_BYTES)
+    body = await read_capped(request, MAX_BODY_BYTES)
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        raise _reject(400, "invalid_json", "the body is not valid JSON") from None
+        raise http_error(400, "invalid_json", "the body is not valid JSON") from None
     try:
         incoming = RestMessageIn.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise _reject(422, "invalid_request", f"invalid {field}: {first['msg']}") from None
+        raise http_error(422, "invalid_request", f"invalid {field}: {first['msg']}") from None
     if not valid_external_id(incoming.sender):
         message = "sender must be 1-128 letters, digits or . _ : @ + -"
-        raise _reject(422, "invalid_sender", message)
+        raise http_error(422, "invalid_sender", message)
     problem = check_text(clean_text(incoming.message))
     if problem is not None:
-        raise _reject(422, problem, _API_TEXT[problem])
+        raise http_error(422, problem, _API_TEXT[problem])
     metadata = {
         "language": (incoming.metadata or {}).get("language"),
         "location": (incoming.metadata or {}).get("location"),  # checked by the hub
@@ -287,21 +288,3 @@ def _asset(name: str, media_type: str) -> FileResponse:
     return FileResponse(
         STATIC_DIR / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
     )
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it grows past `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _reject(413, "payload_too_large", f"the body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise _reject(413, "payload_too_large", f"the body is larger than {limit} bytes")
-    return bytes(body)
-
-
-def _reject(status: int, code: str, message: str) -> HTTPException:
-    """A refused request; the app renders it as {"error": {"code", "message"}}."""
-    return HTTPException(status, detail={"code": code, "message": message})

@@ -36,12 +36,12 @@ from twilio.rest import Client
 
 from channels import store
 from channels.deps import HubDeps, StoreUnavailable, in_thread
+from channels.http import http_error, read_capped
 from channels.hub import clean_text, valid_external_id
 from channels.messages import Button, OutgoingMessage
 from channels.outbound import ChannelSender, PermanentSendError, TransientSendError
 from channels.provider_turn import converse, send_new
 from channels.texts import offers_text
-from channels.web import _read_capped, _reject
 from core import conversations, files, notifications
 from core.errors import InvalidValue
 from core.parsing import match_choice, normalize
@@ -192,18 +192,18 @@ async def _signed_form(request: Request) -> tuple[WhatsAppChannel, dict[str, str
     """The form Twilio posted, once its signature is checked (else 403, nothing read)."""
     channel: WhatsAppChannel | None = getattr(request.app.state, "whatsapp", None)
     if channel is None:
-        raise _reject(404, "channel_disabled", "the WhatsApp/SMS channel is not configured")
-    body = await _read_capped(request, MAX_FORM_BYTES)
+        raise http_error(404, "channel_disabled", "the WhatsApp/SMS channel is not configured")
+    body = await read_capped(request, MAX_FORM_BYTES)
     try:
         params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
-        raise _reject(400, "invalid_form", "the body is not a UTF-8 form") from None
+        raise http_error(400, "invalid_form", "the body is not a UTF-8 form") from None
     signature = request.headers.get("x-twilio-signature", "")
     if not signature or not channel.validator.validate(
         channel.signed_url(request), params, signature
     ):
         log.warning("Twilio webhook refused: invalid signature")
-        raise _reject(403, "invalid_signature", "the X-Twilio-Signature header is not valid")
+        raise http_error(403, "invalid_signature", "the X-Twilio-Signature header is not valid")
     return channel, params
 
 
@@ -216,7 +216,7 @@ async def post_whatsapp_message(request: Request, background: BackgroundTasks) -
     whatsapp = sender.startswith("whatsapp:")
     kind, external_id = ("whatsapp", sender[9:]) if whatsapp else ("sms", sender)
     if not sid or not valid_external_id(sid) or not valid_external_id(external_id):
-        raise _reject(422, "invalid_request", "MessageSid and From are required")
+        raise http_error(422, "invalid_request", "MessageSid and From are required")
     if kind not in channel.senders:
         log.warning("inbound %s message ignored: no %s sender configured", kind, kind)
         return _twiml()

@@ -12,13 +12,14 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from starlette.requests import HTTPConnection
 
-from backoffice.settings import WebSettings
+from core.config import CoreSettings
 from core.uow import UnitOfWork
 
 T = TypeVar("T")
 
 
-def get_settings(request: Request) -> WebSettings:
+def get_settings(request: Request) -> CoreSettings:
+    """The app's settings (webapp.settings.WebSettings, a CoreSettings)."""
     return request.app.state.settings
 
 
@@ -60,6 +61,6 @@ def get_core(connection: HTTPConnection) -> Core:
     return core_of(connection.app)
 
 
-SettingsDep = Annotated[WebSettings, Depends(get_settings)]
+SettingsDep = Annotated[CoreSettings, Depends(get_settings)]
 UowFactoryDep = Annotated[Callable[[], UnitOfWork], Depends(get_uow_factory)]
 CoreDep = Annotated[Core, Depends(get_core)]

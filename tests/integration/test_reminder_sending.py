@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from backoffice.settings import WebSettings
 from channels.bus import Bus, conversation_topic
 from channels.deps import HubDeps
 from channels.reminders import ReminderDeps, send_due_reminder
@@ -29,6 +28,7 @@ from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
 from tests.integration.test_whatsapp import SID, FakeTwilio
 from tests.integration.test_whatsapp import TOKEN as TWILIO_TOKEN
 from transports import transports_from_settings
+from webapp.settings import WebSettings
 
 PHONE = "+33612345678"
 

@@ -16,7 +16,6 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 from telegram import Bot
 
-from backoffice.settings import WebSettings
 from channels.bus import Bus
 from channels.hub import HubDeps, accept_request, advisor_send
 from channels.messages import OutgoingMessage
@@ -39,6 +38,7 @@ from tests.integration.telegram_support import (
 )
 from tests.integration.test_hub_handoff import FakeRasa, fake_rasa, new_advisor
 from tests.integration.web_support import stored_messages, web_client
+from webapp.settings import WebSettings
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
 MENU = [{"title": "Entretien", "payload": "/check_maintenance"}]

@@ -10,7 +10,7 @@ conditional claim in core/reminders.py decides who sends. Jobs run however late 
 (misfire_grace_time None, coalesced): whether a late reminder is still worth sending
 (booking not started) is the claim's business.
 
-Job functions are referenced by text ("backoffice.scheduler:run_reminder") so the store can
+Job functions are referenced by text ("webapp.scheduler:run_reminder") so the store can
 persist them; they find the app's dependencies in this module's registry (`current_context`),
 set when the scheduler starts. Other features add periodic work with `register_interval_job`.
 """
@@ -43,11 +43,11 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
 REMINDER_PREFIX = "reminder:"
 SYNC_JOB_ID = "reminders:sync"
-REMINDER_FUNC = "backoffice.scheduler:run_reminder"
-SYNC_FUNC = "backoffice.scheduler:run_sync"
+REMINDER_FUNC = "webapp.scheduler:run_reminder"
+SYNC_FUNC = "webapp.scheduler:run_sync"
 # Scheduled commercial notifications (docs/rooms.md): every replica looks, one claims each.
 NOTIFICATIONS_JOB_ID = "notifications:due"
-NOTIFICATIONS_FUNC = "backoffice.scheduler:run_due_notifications"
+NOTIFICATIONS_FUNC = "webapp.scheduler:run_due_notifications"
 NOTIFICATIONS_SECONDS = 15
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 

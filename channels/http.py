@@ -1,0 +1,51 @@
+"""HTTP helpers shared by every web route (channels' webhooks, the widget's REST side, the
+backoffice): the error answer and capped body reads, written once."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from fastapi import HTTPException, Request
+
+MAX_FORM_BYTES = 8 * 1024  # a staff or widget form, unless a form of long texts says more
+
+
+def http_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> HTTPException:
+    """A refused request; the app renders it as {"error": {"code", "message"}}."""
+    return HTTPException(status, detail={"code": code, "message": message}, headers=headers)
+
+
+def _too_large(limit: int, what: str) -> HTTPException:
+    return http_error(413, "payload_too_large", f"the {what} is larger than {limit} bytes")
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it grows past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit, "body")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(limit, "body")
+    return bytes(body)
+
+
+async def form_fields(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:
+    """The fields of an urlencoded form body (first value of each), capped at 8 KiB unless a
+    form of long texts says otherwise (`max_bytes`). The body is kept by the request, so a
+    second call (the CSRF check, then the route) reads the same fields."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return {}
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes, "form")
+    body = await request.body()
+    if len(body) > max_bytes:
+        raise _too_large(max_bytes, "form")
+    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in parsed.items() if values}
