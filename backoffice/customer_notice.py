@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 
-from channels import store
-from channels.bus import conversation_topic
-from channels.deps import HubDeps, StoreUnavailable, in_thread
-from channels.messages import OutgoingMessage
-from channels.outbound import deliver
 from core.conversations import ConversationView, get_conversation
 from core.errors import NotFound
+from hub import store
+from hub.deps import HubDeps, StoreUnavailable
+from hub.messages import OutgoingMessage
+from hub.outbound import deliver
+from hub.topics import conversation_topic
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ async def tell_conversation(hub: HubDeps, conversation: ConversationView, text: 
     push channel refused it (staff should then contact the customer another way)."""
     message = OutgoingMessage(text=text)
     try:
-        message_id = await in_thread(
+        message_id = await off_loop(
             store.store_out_of_turn, hub.uow_factory, conversation.id, store.HUB, message
         )
     except StoreUnavailable:
@@ -47,7 +48,7 @@ async def conversation_by_id(hub: HubDeps, conversation_id: int | None) -> Conve
     if conversation_id is None:
         return None
     try:
-        return await in_thread(get_conversation, hub.uow_factory(), conversation_id)
+        return await off_loop(get_conversation, hub.uow_factory(), conversation_id)
     except (NotFound, StoreUnavailable):
         log.warning("conversation %s not found to tell the customer", conversation_id)
         return None

@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backoffice.templating import render
 from backoffice.texts import page_language, texts
-from channels.hub import StoreUnavailable
 from core.errors import (
     AdvisorFull,
     AlreadyOpen,
@@ -37,6 +36,7 @@ from core.errors import (
     SlotUnavailable,
     TooManyAttempts,
 )
+from hub.inbound import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

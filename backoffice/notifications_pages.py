@@ -18,10 +18,10 @@ from backoffice.nav import staff_bar
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import alert_box, html_page, page_lang, page_session
 from backoffice.templating import Safe, render, tag, void
-from channels.notify_dispatch import send_in_background
 from core import notifications
 from core.errors import InvalidValue, PitlaneError
 from core.notifications import NotificationView
+from hub.offers import send_in_background
 
 PAGE_PATH = "/staff/admin/notifications"
 router = APIRouter(prefix=PAGE_PATH, include_in_schema=False)

@@ -17,10 +17,10 @@ from backoffice.nav import staff_bar
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import alert_box, html_page, page_lang, page_session
 from backoffice.templating import Safe, render, tag
-from channels import rooms_hub
 from core import rooms
 from core.errors import CapacityBelowMembers, PitlaneError
 from core.rooms import MemberView, RoomMessageView, RoomView
+from hub import rooms as rooms_hub
 
 router = APIRouter(prefix="/staff/admin/rooms", include_in_schema=False)
 RoomId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -25,13 +25,14 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import FileResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels import rooms_hub
-from channels.deps import HubDeps, StoreUnavailable, in_thread
 from channels.web import STATIC_DIR, _client_id
 from core import rooms
 from core.conversations import get_or_create_conversation
 from core.errors import PitlaneError, RateLimited
 from core.rooms import RoomMessageView
+from hub import rooms as rooms_hub
+from hub.deps import HubDeps, StoreUnavailable
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["rooms"])
@@ -65,7 +66,7 @@ async def rooms_socket(websocket: WebSocket) -> None:
         return
     hub: HubDeps = websocket.app.state.hub
     try:
-        conversation = await in_thread(
+        conversation = await off_loop(
             lambda: get_or_create_conversation(hub.uow_factory(), "web", client_id)
         )
     except StoreUnavailable:
@@ -150,7 +151,7 @@ class _RoomsSession:
         self._tasks.clear()
 
     async def send_rooms(self) -> None:
-        found = await rooms_hub.call(self.hub, rooms.rooms_for_customer, self.conversation_id)
+        found = await self.hub.core(rooms.rooms_for_customer, self.conversation_id)
         listed = [
             {
                 **rooms_hub.room_json(item.room),

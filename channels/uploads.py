@@ -21,15 +21,16 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from channels.deps import HubDeps, in_thread
 from channels.http import http_error, read_capped
-from channels.hub import check_text, clean_text, handle_customer_message
-from channels.store import NewAttachment
-from channels.texts import normalise_language
 from channels.web import CORS, _client_id, _frame
 from core import conversations
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
+from hub.deps import HubDeps
+from hub.inbound import check_text, clean_text, handle_customer_message
+from hub.store import NewAttachment
+from hub.texts import normalise_language
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +121,13 @@ async def post_chat_upload(request: Request) -> JSONResponse:
         _check_image(part, language)
 
     hub: HubDeps = request.app.state.hub
-    known = await in_thread(
+    known = await off_loop(
         lambda: conversations.find_conversation(hub.uow_factory(), CHANNEL, client_id)
     )
     if known is None:  # the widget opens its conversation over the socket first
         raise _reject(404, "unknown_visitor", _text("unknown_visitor", language))
     root = Path(request.app.state.settings.upload_dir)
-    stored = await in_thread(_store_all, files, root)
+    stored = await off_loop(_store_all, files, root)
     try:
         answers = await handle_customer_message(
             hub, CHANNEL, client_id, text, {"language": language}, attachments=stored

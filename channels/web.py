@@ -22,9 +22,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.bus import Subscription, conversation_topic
 from channels.http import http_error, read_capped
-from channels.hub import (
+from hub.inbound import (
     HubDeps,
     StoreUnavailable,
     check_text,
@@ -33,8 +32,10 @@ from channels.hub import (
     open_conversation,
     valid_external_id,
 )
-from channels.messages import OutgoingMessage
-from channels.texts import normalise_language, say
+from hub.messages import OutgoingMessage
+from hub.ports import Subscription
+from hub.texts import normalise_language, say
+from hub.topics import conversation_topic
 
 log = logging.getLogger(__name__)
 

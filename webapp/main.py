@@ -33,16 +33,17 @@ from backoffice.api import rooms as rooms_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
 from channels import rooms_socket, sse, uploads, web
-from channels.handoff import handoff_tasks
-from channels.hub import HubDeps
-from channels.intents import load_intents
-from channels.outbound import ChannelSender
+from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
 from core.uow import uow_from_settings
+from hub.handoff import handoff_tasks
+from hub.inbound import HubDeps
+from hub.intents import load_intents
+from hub.ports import ChannelSender
 from webapp import health
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
@@ -93,6 +94,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         uow_factory=app.state.uow_factory,
         senders=senders,
         brain=rasa,
+        bus=Bus(),
         intents=load_intents(RASA_PROJECT),
         handoff_wait=timedelta(seconds=settings.handoff_wait_seconds),
     )

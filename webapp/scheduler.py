@@ -31,11 +31,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from channels.deps import HubDeps
-from channels.notify_dispatch import dispatch_due
-from channels.reminders import ReminderDeps, send_due_reminder
 from core.db import make_engine
 from core.reminders import pending_reminders
+from hub.deps import HubDeps
+from hub.offers import dispatch_due
+from hub.reminders import ReminderDeps, send_due_reminder
 from transports import transports_from_settings
 
 log = logging.getLogger(__name__)

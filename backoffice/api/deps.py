@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from starlette.requests import HTTPConnection
 
 from core.config import CoreSettings
+from core.models import utcnow
 from core.uow import UnitOfWork
+from hub.work import off_loop
 
 T = TypeVar("T")
 
@@ -27,10 +27,6 @@ def get_uow_factory(request: Request) -> Callable[[], UnitOfWork]:
     return request.app.state.uow_factory
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass(frozen=True)
 class Core:
     """Calls core service functions from async code: a fresh unit of work, a worker thread."""
@@ -39,13 +35,12 @@ class Core:
     clock: Callable[[], datetime]
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`function(uow, *args, **kwargs)` in a worker thread, so the event loop never waits."""
-        call = functools.partial(function, self.uow_factory(), *args, **kwargs)
-        return await anyio.to_thread.run_sync(call)
+        """`function(uow, *args, **kwargs)` with a fresh unit of work, off the event loop."""
+        return await off_loop(function, self.uow_factory(), *args, **kwargs)
 
     async def read(self, function: Callable[..., T], *args: Any) -> T:
-        """`function(uow_factory, *args)` in a worker thread (several reads, one function)."""
-        return await anyio.to_thread.run_sync(functools.partial(function, self.uow_factory, *args))
+        """`function(uow_factory, *args)` off the event loop (several reads, one function)."""
+        return await off_loop(function, self.uow_factory, *args)
 
     def now(self) -> datetime:
         return self.clock()
@@ -54,7 +49,7 @@ class Core:
 def core_of(app: FastAPI) -> Core:
     """The app's core access, on the hub's clock (tests set it) when there is a hub."""
     hub = getattr(app.state, "hub", None)
-    return Core(app.state.uow_factory, hub.now if hub is not None else utc_now)
+    return Core(app.state.uow_factory, hub.now if hub is not None else utcnow)
 
 
 def get_core(connection: HTTPConnection) -> Core:

@@ -11,11 +11,11 @@ from pathlib import Path
 from telegram.error import TelegramError
 from telegram.ext import Application, SimpleUpdateProcessor
 
-from channels.deps import HubDeps
 from channels.telegram.handlers import TelegramHandlers
 from channels.telegram.send import TelegramSender
 from channels.telegram.settings import TelegramSettings
 from core.files import DEFAULT_UPLOAD_DIR
+from hub.deps import HubDeps
 
 log = logging.getLogger(__name__)
 

@@ -14,15 +14,16 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from channels.bus import Bus, conversation_topic
-from channels.deps import HubDeps
-from channels.reminders import ReminderDeps, send_due_reminder
-from channels.store import history
+from channels.bus import Bus
 from channels.telegram import TelegramSender
 from channels.whatsapp import whatsapp_from_settings
 from core import bookings, conversations, notify
 from core.models import SurveyResponse
 from core.reminders import reminder_status
+from hub.deps import HubDeps
+from hub.reminders import ReminderDeps, send_due_reminder
+from hub.store import history
+from hub.topics import conversation_topic
 from tests.integration.telegram_support import TOKEN, FakeBotApi, fake_bot_api
 from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
 from tests.integration.test_whatsapp import SID, FakeTwilio

@@ -19,10 +19,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from channels import store
-from channels.advisor import accept_request, advisor_send, close_request, refuse_request
-from channels.deps import HubDeps, StoreUnavailable, in_thread
-from channels.handoff import (
+from core.parsing import detect_language
+from hub import store
+from hub.advisor import accept_request, advisor_send, close_request, refuse_request
+from hub.deps import HubDeps, StoreUnavailable
+from hub.handoff import (
     ASK_PAYLOAD,
     ask_for_advisor,
     bot_request,
@@ -32,11 +33,11 @@ from channels.handoff import (
     forward_to_advisor,
     run_expiry_sweeper,
 )
-from channels.intents import is_payload, payload_is_known
-from channels.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text, clean_text
-from channels.rasa_client import RasaUnavailable
-from channels.texts import menu, normalise_language, say
-from core.parsing import detect_language
+from hub.intents import is_payload, payload_is_known
+from hub.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text, clean_text
+from hub.ports import RasaUnavailable
+from hub.texts import menu, normalise_language, say
+from hub.work import off_loop
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -91,7 +92,7 @@ async def handle_customer_message(
     if problem is not None:
         return [OutgoingMessage(text=say(problem, language))]
 
-    inbound = await in_thread(
+    inbound = await off_loop(
         store.store_inbound,
         deps.uow_factory,
         channel,
@@ -185,7 +186,7 @@ async def open_conversation(
     if not valid_external_id(channel) or not valid_external_id(external_id):
         raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
     language = normalise_language(language)
-    return await in_thread(store.history, deps.uow_factory, channel, external_id, language)
+    return await off_loop(store.history, deps.uow_factory, channel, external_id, language)
 
 
 async def conversation_history(
@@ -199,5 +200,5 @@ async def conversation_history(
 async def _finish(
     deps: HubDeps, inbound: store.Inbound, status: str, answers: list[OutgoingMessage]
 ) -> list[OutgoingMessage]:
-    await in_thread(store.store_outbound, deps.uow_factory, inbound, status, answers)
+    await off_loop(store.store_outbound, deps.uow_factory, inbound, status, answers)
     return answers

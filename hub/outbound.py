@@ -13,35 +13,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
 
-from channels.deps import HubDeps, StoreUnavailable, in_thread
-from channels.messages import OutgoingMessage
 from core import conversations
+from hub.deps import HubDeps, StoreUnavailable
+from hub.messages import OutgoingMessage
+from hub.ports import PermanentSendError, TransientSendError
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
 OPTED_OUT = "opted_out"
-
-
-class ChannelSender(Protocol):
-    """Sends one message to one customer of a channel; returns the provider's message id."""
-
-    channel: str
-
-    async def send(self, external_id: str, message: OutgoingMessage) -> str | None: ...
-
-
-class SendError(Exception):
-    """A message the provider did not take."""
-
-
-class TransientSendError(SendError):
-    """Rate limit, provider error, network: worth retrying."""
-
-
-class PermanentSendError(SendError):
-    """Bad number, blocked bot, refused content: retrying will not help."""
 
 
 async def deliver(
@@ -102,7 +83,7 @@ async def deliver(
 
 async def _opted_out(deps: HubDeps, channel: str, external_id: str) -> bool:
     uow = deps.uow_factory()
-    return bool(await in_thread(conversations.is_opted_out, uow, channel, external_id))
+    return bool(await off_loop(conversations.is_opted_out, uow, channel, external_id))
 
 
 async def _mark(
@@ -113,5 +94,5 @@ async def _mark(
             deps.uow_factory(), message_id, status=status, external_id=provider_id, error=error
         )
 
-    with contextlib.suppress(StoreUnavailable):  # already logged by in_thread
-        await in_thread(mark)
+    with contextlib.suppress(StoreUnavailable):  # already logged by off_loop
+        await off_loop(mark)

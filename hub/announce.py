@@ -12,23 +12,16 @@ Event shapes (docs/handoff.md), every one with `at` (ISO 8601, UTC):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from channels import store
-from channels.bus import advisor_topic, conversation_topic, queue_topic
-from channels.deps import HubDeps, in_thread
-from channels.messages import Button, OutgoingMessage
-from channels.outbound import deliver
-from channels.texts import menu, say
 from core.handoff import HandoffView
+from hub import store
+from hub.deps import HubDeps
+from hub.messages import Button, OutgoingMessage
+from hub.outbound import deliver
+from hub.texts import menu, say
+from hub.topics import advisor_topic, conversation_topic, queue_topic
+from hub.work import off_loop
 
 _CARRY_ON = ("/contact_info", "/check_maintenance", "/vehicle_info")
-
-
-async def core_call(deps: HubDeps, function: Callable[..., Any], *args: Any) -> Any:
-    """Call a core service function with a fresh unit of work, in a worker thread."""
-    return await in_thread(lambda: function(deps.uow_factory(), *args))
 
 
 async def tell_customer(
@@ -36,7 +29,7 @@ async def tell_customer(
 ) -> int:
     """Store a message sent out of turn, then push it to the customer's open widgets, and
     deliver it through the conversation's channel when that channel has a sender."""
-    message_id = await in_thread(
+    message_id = await off_loop(
         store.store_out_of_turn, deps.uow_factory, view.conversation_id, sender, message
     )
     if view.channel in deps.senders:

@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from channels.intents import is_payload
-from channels.messages import Button, OutgoingMessage
 from core import conversations
 from core.handoff import HandoffView, open_request_for
 from core.otp import awaiting_code
 from core.uow import UnitOfWork
+from hub.intents import is_payload
+from hub.messages import Button, OutgoingMessage
 
 # Message senders: the customer, the bot (Rasa, or the hub answering a message), the hub's
 # own notices sent out of turn (handoff accepted, refused, expired, closed), an advisor.

@@ -8,14 +8,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from channels import store
-from channels.deps import HubDeps, in_thread
-from channels.hub import check_text, handle_customer_message
-from channels.messages import OutgoingMessage
-from channels.outbound import deliver
-from channels.texts import say
 from core import conversations
 from core.parsing import detect_language
+from hub import store
+from hub.deps import HubDeps
+from hub.inbound import check_text, handle_customer_message
+from hub.messages import OutgoingMessage
+from hub.outbound import deliver
+from hub.texts import say
+from hub.work import off_loop
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ async def converse(
     """Pass `text` (and its `attachments`, stored with it before the bot sees it) to the hub
     and deliver each answer it stored; `with_inbound` runs on the stored customer message
     before anything is sent."""
-    conversation = await in_thread(
+    conversation = await off_loop(
         conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id
     )
     problem = check_text(text)
@@ -45,9 +46,9 @@ async def converse(
         refusal = OutgoingMessage(text=say(problem, language))
         await send_new(hub, channel, external_id, conversation.id, refusal)
         return Turn(conversation.id, None)
-    marker = await in_thread(conversations.last_message_id, hub.uow_factory(), conversation.id)
+    marker = await off_loop(conversations.last_message_id, hub.uow_factory(), conversation.id)
     await handle_customer_message(hub, channel, external_id, text, metadata, attachments)
-    stored = await in_thread(
+    stored = await off_loop(
         conversations.messages_after, hub.uow_factory(), conversation.id, marker
     )
     inbound = next((m.id for m in stored if m.direction == "in"), None)
@@ -64,7 +65,7 @@ async def send_new(
     hub: HubDeps, channel: str, external_id: str, conversation_id: int, message: OutgoingMessage
 ) -> None:
     """Store an answer the hub did not store itself, then deliver it."""
-    message_id = await in_thread(
+    message_id = await off_loop(
         store.store_out_of_turn, hub.uow_factory, conversation_id, store.BOT, message
     )
     await deliver(hub, channel, external_id, message_id, message)
