@@ -16,10 +16,9 @@ from core.handoff import HandoffView
 from hub import store
 from hub.deps import HubDeps
 from hub.messages import Button, OutgoingMessage
-from hub.outbound import deliver
+from hub.outbound import Destination, send_out
 from hub.texts import menu, say
-from hub.topics import advisor_topic, conversation_topic, queue_topic
-from hub.work import off_loop
+from hub.topics import advisor_topic, queue_topic
 
 _CARRY_ON = ("/contact_info", "/check_maintenance", "/vehicle_info")
 
@@ -27,19 +26,10 @@ _CARRY_ON = ("/contact_info", "/check_maintenance", "/vehicle_info")
 async def tell_customer(
     deps: HubDeps, view: HandoffView, message: OutgoingMessage, sender: str = store.HUB
 ) -> int:
-    """Store a message sent out of turn, then push it to the customer's open widgets, and
-    deliver it through the conversation's channel when that channel has a sender."""
-    message_id = await off_loop(
-        store.store_out_of_turn, deps.uow_factory, view.conversation_id, sender, message
-    )
-    if view.channel in deps.senders:
-        await deliver(deps, view.channel, view.external_id, message_id, message)
-    frame = message.to_rest("")
-    del frame["recipient_id"]
-    kind = "advisor" if message.author is not None else "bot"
-    event = {"type": kind, **frame, "at": deps.now().isoformat()}
-    await deps.bus.publish(conversation_topic(view.conversation_id), event)
-    return message_id
+    """A handoff notice or an advisor's message, out through the one way out (stored,
+    delivered through the channel's sender, published to the open widgets); its id."""
+    to = Destination(view.conversation_id, view.channel, view.external_id)
+    return (await send_out(deps, to, message, sender=sender)).message_id
 
 
 async def queue_changed(deps: HubDeps, view: HandoffView) -> None:

@@ -17,6 +17,7 @@ import logging
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.parsing import detect_language
@@ -40,6 +41,8 @@ from hub.texts import menu, normalise_language, say
 from hub.work import off_loop
 
 __all__ = [
+    "Reply",
+    "StoredAnswer",
     "MAX_MESSAGE_CHARS",
     "PULL_CHANNELS",
     "HubDeps",
@@ -53,6 +56,7 @@ __all__ = [
     "expire_requests",
     "handle_customer_message",
     "open_conversation",
+    "receive",
     "refuse_request",
     "run_expiry_sweeper",
     "shared_location",
@@ -71,6 +75,30 @@ def valid_external_id(value: object) -> bool:
     return isinstance(value, str) and _EXTERNAL_ID.fullmatch(value) is not None
 
 
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer to the customer's message and its stored id (None: refused unstored)."""
+
+    message_id: int | None
+    message: OutgoingMessage
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the hub did with one customer message: where it was stored, what was sent out of
+    turn since the previous one (pull channels only) and the answers it stored."""
+
+    conversation_id: int | None  # None: the text was refused before anything was stored
+    message_id: int | None  # the stored customer message
+    earlier: list[OutgoingMessage] = field(default_factory=list)
+    answers: list[StoredAnswer] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[OutgoingMessage]:
+        """Everything to show the customer now, oldest first."""
+        return self.earlier + [answer.message for answer in self.answers]
+
+
 async def handle_customer_message(
     deps: HubDeps,
     channel: str,
@@ -79,8 +107,22 @@ async def handle_customer_message(
     metadata: dict[str, Any] | None = None,
     attachments: Sequence[store.NewAttachment] = (),
 ) -> list[OutgoingMessage]:
-    """Store one customer message (with its `attachments`: files already written by
-    core/files.py, places), route it, store the answers, return them to send.
+    """`receive`, for a channel that shows the answers itself (widget, REST webhook)."""
+    reply = await receive(deps, channel, external_id, text, metadata, attachments)
+    return reply.messages
+
+
+async def receive(
+    deps: HubDeps,
+    channel: str,
+    external_id: str,
+    text: str,
+    metadata: dict[str, Any] | None = None,
+    attachments: Sequence[store.NewAttachment] = (),
+) -> Reply:
+    """The hub's one way in. Store one customer message (with its `attachments`: files
+    already written by core/files.py, places), route it to the advisor who holds the
+    conversation or to the bot, store the answers, return them to send.
 
     `metadata["location"]` (a shared place: `{"latitude", "longitude"}`) and the message's
     files reach the bot as `location` and `attachments` metadata (docs/workshop.md)."""
@@ -90,7 +132,8 @@ async def handle_customer_message(
     text = clean_text(text)
     problem = check_text(text)
     if problem is not None:
-        return [OutgoingMessage(text=say(problem, language))]
+        refusal = OutgoingMessage(text=say(problem, language))
+        return Reply(None, None, answers=[StoredAnswer(None, refusal)])
 
     inbound = await off_loop(
         store.store_inbound,
@@ -102,26 +145,25 @@ async def handle_customer_message(
         channel in PULL_CHANNELS,
         attachments,
     )
-    earlier = inbound.undelivered
     reply_language = inbound.language or detect_language(text)
     request = inbound.handoff
 
     if request is not None and request.status == "accepted":
         await forward_to_advisor(deps, inbound, request)
-        return earlier
+        return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered)
     if request is not None and cancels_request(text):
         answers = await cancel_for_customer(
             deps, inbound.conversation_id, reply_language, with_menu=True
         )
-        return earlier + await _finish(deps, inbound, "answered", answers)
+        return await _finish(deps, inbound, "answered", answers)
     if request is not None and text == ASK_PAYLOAD:
         answers = await ask_for_advisor(deps, inbound.conversation_id, reply_language)
-        return earlier + await _finish(deps, inbound, "answered", answers)
+        return await _finish(deps, inbound, "answered", answers)
 
     if is_payload(text) and not payload_is_known(text, deps.intents):
         offer = inbound.offered or [Button(t, p) for t, p in menu(reply_language)]
         answers = [OutgoingMessage(text=say("unknown_choice", reply_language), buttons=offer)]
-        return earlier + await _finish(deps, inbound, "answered", answers)
+        return await _finish(deps, inbound, "answered", answers)
 
     rasa_metadata = _bot_metadata(channel, external_id, inbound, metadata)
     await deps.tracker_events.settled(inbound.sender_id)  # a resume lands before the message
@@ -129,7 +171,7 @@ async def handle_customer_message(
         raw = await deps.brain.send(inbound.sender_id, text, rasa_metadata)
     except RasaUnavailable:
         answers = [OutgoingMessage(text=say("assistant_unavailable", reply_language))]
-        return earlier + await _finish(deps, inbound, "failed", answers)
+        return await _finish(deps, inbound, "failed", answers)
     answers = []
     for answer in (OutgoingMessage.from_rasa(a) for a in raw):
         kind = bot_request(answer)
@@ -139,7 +181,7 @@ async def handle_customer_message(
             answers += await cancel_for_customer(deps, inbound.conversation_id, reply_language)
         else:
             answers.append(answer)
-    return earlier + await _finish(deps, inbound, "answered", answers)
+    return await _finish(deps, inbound, "answered", answers)
 
 
 def shared_location(value: object) -> dict[str, float] | None:
@@ -199,6 +241,7 @@ async def conversation_history(
 
 async def _finish(
     deps: HubDeps, inbound: store.Inbound, status: str, answers: list[OutgoingMessage]
-) -> list[OutgoingMessage]:
-    await off_loop(store.store_outbound, deps.uow_factory, inbound, status, answers)
-    return answers
+) -> Reply:
+    ids = await off_loop(store.store_outbound, deps.uow_factory, inbound, status, answers)
+    stored = [StoredAnswer(i, answer) for i, answer in zip(ids, answers, strict=True)]
+    return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered, stored)

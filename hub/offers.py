@@ -16,10 +16,9 @@ from typing import Any
 
 from core import notifications
 from core.notifications import NotificationView, Recipient
-from hub import store
 from hub.deps import HubDeps
 from hub.messages import Button, OutgoingMessage
-from hub.outbound import deliver
+from hub.outbound import Destination, send_out
 from hub.texts import OFFERS_UNSUBSCRIBE_PAYLOAD, offers_text, say
 from hub.topics import NOTIFICATIONS_TOPIC, notification_event
 from hub.work import off_loop
@@ -61,21 +60,8 @@ async def fan_out(deps: HubDeps, view: NotificationView) -> int:
     async def send(recipient: Recipient) -> bool:
         message = channel_message(view, recipient)
         async with gate:
-            message_id = await off_loop(
-                store.store_out_of_turn,
-                deps.uow_factory,
-                recipient.conversation_id,
-                SENDER,
-                message,
-            )
-            sent = await deliver(
-                deps,
-                recipient.channel,
-                recipient.external_id,
-                message_id,
-                message,
-                proactive=True,
-            )
+            to = Destination(recipient.conversation_id, recipient.channel, recipient.external_id)
+            sent = (await send_out(deps, to, message, sender=SENDER, proactive=True)).delivered
             if sent:
                 await off_loop(
                     lambda: notifications.record_receipts(

@@ -14,22 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from core import conversations, feedback, reminders
+from core import feedback, reminders
 from core.feedback import SurveyPrompt
 from core.otp import mask_destination
 from core.reminders import ChannelRecipient, ReminderTask
-from hub import store
 from hub.deps import HubDeps
 from hub.intents import intent_payload
 from hub.messages import Button, OutgoingMessage
-from hub.outbound import deliver
+from hub.outbound import Destination, send_out
 from hub.ports import MessageTransport
-from hub.topics import conversation_topic
 from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
-CHANNEL_OFF = "channel_off"
 _MY_BOOKINGS = {"fr": "Mes rendez-vous", "en": "My bookings"}
 
 
@@ -129,25 +126,8 @@ async def _through_channel(
 async def _to_conversation(
     hub: HubDeps, recipient: ChannelRecipient, message: OutgoingMessage
 ) -> bool:
-    message_id = await off_loop(
-        store.store_out_of_turn, hub.uow_factory, recipient.conversation_id, store.HUB, message
-    )
-    if recipient.channel in hub.senders:
-        return await deliver(
-            hub, recipient.channel, recipient.external_id, message_id, message, proactive=True
-        )
-    if recipient.channel in ("telegram", "whatsapp", "sms"):  # a push channel switched off
-        await off_loop(
-            lambda: conversations.mark_delivery(
-                hub.uow_factory(), message_id, status="failed", error=CHANNEL_OFF
-            )
-        )
-        return False
-    frame = message.to_rest("")
-    del frame["recipient_id"]
-    event = {"type": "bot", **frame, "at": hub.now().isoformat()}
-    await hub.bus.publish(conversation_topic(recipient.conversation_id), event)
-    return True
+    to = Destination(recipient.conversation_id, recipient.channel, recipient.external_id)
+    return (await send_out(hub, to, message, proactive=True)).delivered
 
 
 async def _by_sms_or_email(
