@@ -1,13 +1,18 @@
 """HTTP helpers shared by every web route (channels' webhooks, the widget's REST side, the
-backoffice): the error answer and capped body reads, written once."""
+backoffice): the error answer, capped body reads, the widget's client id and static assets,
+written once."""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from fastapi import HTTPException, Request
+from fastapi.responses import FileResponse
 
 MAX_FORM_BYTES = 8 * 1024  # a staff or widget form, unless a form of long texts says more
+CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
 
 
 def http_error(
@@ -49,3 +54,20 @@ async def form_fields(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict
         raise _too_large(max_bytes, "form")
     parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
     return {name: values[0] for name, values in parsed.items() if values}
+
+
+def widget_client_id(value: str | None) -> str | None:
+    """The widget's client id as a canonical UUID string, or None when it is not one."""
+    if not value or len(value) > 40:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+def static_asset(directory: Path, name: str, media_type: str) -> FileResponse:
+    """A script or style sheet of the widget, revalidated on every load."""
+    return FileResponse(
+        directory / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
+    )

@@ -25,7 +25,8 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import FileResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.web import STATIC_DIR, _client_id
+from channels.http import static_asset, widget_client_id
+from channels.web import STATIC_DIR
 from core import rooms
 from core.conversations import get_or_create_conversation
 from core.errors import PitlaneError, RateLimited
@@ -50,16 +51,14 @@ async def get_rooms_style() -> FileResponse:
 
 
 def _asset(name: str, media_type: str) -> FileResponse:
-    return FileResponse(
-        STATIC_DIR / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
-    )
+    return static_asset(STATIC_DIR, name, media_type)
 
 
 @router.websocket("/ws/rooms")
 async def rooms_socket(websocket: WebSocket) -> None:
     """The customer's rooms: list, join, leave, post, report; live messages of the room open."""
     await websocket.accept()
-    client_id = _client_id(websocket.query_params.get("client_id"))
+    client_id = widget_client_id(websocket.query_params.get("client_id"))
     if client_id is None:
         await websocket.send_json(_error("invalid_client_id", "client_id must be a UUID"))
         await websocket.close(code=1008)

@@ -25,11 +25,10 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from channels.http import form_fields
-from channels.web import _client_id
+from channels.http import CORS, form_fields, http_error, widget_client_id
 from core import notifications
 from core.notifications import AudienceProfile
 from hub.deps import HubDeps
@@ -41,7 +40,6 @@ router = APIRouter(prefix="/api/widget/notifications", tags=["notifications"])
 
 DEFAULT_HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 5000
-CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
 
 
 def sse_frame(event: dict[str, Any]) -> str:
@@ -134,9 +132,7 @@ async def set_subscription(request: Request) -> Response:
     fields = await form_fields(request)
     visitor = _visitor(fields.get("client_id", ""))
     if fields.get("subscribed") not in ("0", "1"):
-        raise HTTPException(
-            422, detail={"code": "invalid_request", "message": "subscribed is 0 or 1"}
-        )
+        raise http_error(422, "invalid_request", "subscribed is 0 or 1")
     wanted = fields["subscribed"] == "1"
     hub: HubDeps = request.app.state.hub
     profile = await off_loop(
@@ -151,11 +147,9 @@ def _subscription(profile: AudienceProfile) -> JSONResponse:
 
 
 def _visitor(client_id: str) -> str:
-    visitor = _client_id(client_id)
+    visitor = widget_client_id(client_id)
     if visitor is None:
-        raise HTTPException(
-            422, detail={"code": "invalid_client_id", "message": "client_id must be a UUID"}
-        )
+        raise http_error(422, "invalid_client_id", "client_id must be a UUID")
     return visitor
 
 

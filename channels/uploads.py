@@ -21,8 +21,8 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from channels.http import http_error, read_capped
-from channels.web import CORS, _client_id, _frame
+from channels.http import CORS, http_error, read_capped, widget_client_id
+from channels.web import widget_frame
 from core import conversations
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
@@ -105,7 +105,7 @@ async def post_chat_upload(request: Request) -> JSONResponse:
     parts = parse_multipart(body, boundary.group(1).encode("latin-1"))
     fields = {p.name: p.data for p in parts if p.filename is None}
     language = normalise_language(_field(fields, "lang")) or language
-    client_id = _client_id(_field(fields, "client_id"))
+    client_id = widget_client_id(_field(fields, "client_id"))
     if client_id is None:
         raise _reject(422, "invalid_client_id", "client_id must be the widget's UUID")
     files = [p for p in parts if p.name == "file" and p.filename is not None]
@@ -136,7 +136,7 @@ async def post_chat_upload(request: Request) -> JSONResponse:
         _remove(stored)  # not recorded: nothing stays on disk for it
         raise
     log.info("web upload from %s: %d picture(s)", client_id, len(stored))
-    frames = [_frame("advisor" if a.author else "bot", a) for a in answers]
+    frames = [widget_frame("advisor" if a.author else "bot", a) for a in answers]
     return JSONResponse({"messages": frames}, headers=CORS)
 
 

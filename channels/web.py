@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.http import http_error, read_capped
+from channels.http import CORS, http_error, read_capped, static_asset, widget_client_id
 from hub.inbound import (
     HubDeps,
     StoreUnavailable,
@@ -44,7 +43,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 # serves it at LEAFLET_URL when it is there, the widget shows a plain list otherwise.
 LEAFLET_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "leaflet" / "dist"
 LEAFLET_URL = "/vendor/leaflet"
-CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
 MAX_BODY_BYTES = 16 * 1024  # a REST request, read before parsing
 MAX_FRAME_CHARS = 16 * 1024  # a WebSocket text frame
 
@@ -115,17 +113,17 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/widget.js", include_in_schema=False)
 async def get_widget_script() -> FileResponse:
-    return _asset("widget.js", "text/javascript; charset=utf-8")
+    return _widget_asset("widget.js", "text/javascript; charset=utf-8")
 
 
 @router.get("/widget.css", include_in_schema=False)
 async def get_widget_style() -> FileResponse:
-    return _asset("widget.css", "text/css; charset=utf-8")
+    return _widget_asset("widget.css", "text/css; charset=utf-8")
 
 
 @router.get("/widget-map.js", include_in_schema=False)
 async def get_widget_map_script() -> FileResponse:
-    return _asset("widget-map.js", "text/javascript; charset=utf-8")
+    return _widget_asset("widget-map.js", "text/javascript; charset=utf-8")
 
 
 @router.get("/widget/map-config", include_in_schema=False)
@@ -146,7 +144,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     and, while connected, what is sent out of turn (advisor messages, handoff notices)."""
     await websocket.accept()
     socket = _Socket(websocket)
-    client_id = _client_id(websocket.query_params.get("client_id"))
+    client_id = widget_client_id(websocket.query_params.get("client_id"))
     if client_id is None:
         await socket.error("invalid_client_id", "client_id must be a UUID")
         await websocket.close(code=1008)
@@ -157,7 +155,7 @@ async def chat_socket(websocket: WebSocket) -> None:
         conversation_id, history = await open_conversation(hub, "web", client_id, language)
         async with hub.bus.subscribe(conversation_topic(conversation_id)) as events:
             await socket.send(
-                {"type": "history", "messages": [_frame(e.role, e.message) for e in history]}
+                {"type": "history", "messages": [widget_frame(e.role, e.message) for e in history]}
             )
             pushing = asyncio.create_task(_push(events, socket))
             try:
@@ -216,7 +214,7 @@ async def _answer(
         await socket.error("internal_error", say("assistant_unavailable", language))
         return
     for answer in answers:
-        await socket.send(_frame("advisor" if answer.author else "bot", answer))
+        await socket.send(widget_frame("advisor" if answer.author else "bot", answer))
     await socket.send({"type": "done"})
 
 
@@ -264,7 +262,7 @@ def _frame_location(event: dict[str, Any]) -> object:
     return metadata.get("location") if isinstance(metadata, dict) else None
 
 
-def _frame(role: str, message: OutgoingMessage) -> dict[str, Any]:
+def widget_frame(role: str, message: OutgoingMessage) -> dict[str, Any]:
     """A widget frame: type 'bot', 'advisor' (with `author`) or 'user'."""
     frame = message.to_rest("")
     del frame["recipient_id"]
@@ -275,17 +273,5 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
-def _client_id(value: str | None) -> str | None:
-    """The widget's client id as a canonical UUID string, or None when it is not one."""
-    if not value or len(value) > 40:
-        return None
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
-
-
-def _asset(name: str, media_type: str) -> FileResponse:
-    return FileResponse(
-        STATIC_DIR / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
-    )
+def _widget_asset(name: str, media_type: str) -> FileResponse:
+    return static_asset(STATIC_DIR, name, media_type)
