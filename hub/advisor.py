@@ -1,5 +1,5 @@
 """The advisor console's side of the handoff: accept, refuse, close, send. Each calls core,
-stores what the customer is told, then publishes it (channels/announce.py)."""
+stores what the customer is told, then publishes it (hub/announce.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The advisor handoff in the hub (docs/handoff.md): the customer's side of the requests
-and their expiry. The console's side is in channels/advisor.py; the events both publish are
-described in channels/announce.py. Rasa's tracker gets `pause` on accept and `resume` on
-close, in the background (channels/tracker_events.py).
+and their expiry. The console's side is in hub/advisor.py; the events both publish are
+described in hub/announce.py. Rasa's tracker gets `pause` on accept and `resume` on
+close, in the background (hub/tracker_events.py).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ sends back the returned messages; messages sent out of turn (advisor replies, ha
 notices) reach it through the bus (`conversation:{id}`), or, for a channel that only gets
 replies (`PULL_CHANNELS`: the REST webhook), at the start of the reply to the customer's next
 message. Database work is synchronous SQLAlchemy run in a worker thread so a slow disk never
-blocks the event loop. The advisor console's side lives in channels/advisor.py and is
+blocks the event loop. The advisor console's side lives in hub/advisor.py and is
 re-exported here.
 """
 

@@ -2,7 +2,7 @@
 database (SQLAlchemyJobStore, table `apscheduler_jobs`), so they survive restarts.
 
 Jobs only wake the app up; the `reminders` rows are the truth. One `date` job per pending
-row (id `reminder:<id>`, at its due time) claims and sends it (channels/reminders.py); the
+row (id `reminder:<id>`, at its due time) claims and sends it (hub/reminders.py); the
 sync job (`reminders:sync`, every `PITLANE_SCHEDULER_SYNC_SECONDS`, and once at start)
 adds the missing jobs, moves those whose row moved and removes those whose row is no longer
 pending. Several replicas share the job store: each may wake up for the same job, and the

@@ -1,5 +1,5 @@
 """Hub messages out to Telegram: text with an inline keyboard, a venue for a place, and the
-`TelegramSender` the hub delivers proactive messages through (channels/outbound.py)."""
+`TelegramSender` the hub delivers proactive messages through (hub/outbound.py)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The real python-telegram-bot `Application` (our handlers installed) talks to the fake Bot
 API on 127.0.0.1; the real twilio `Client` talks to Twilio's REST API through the recording
 fake HTTP client. Customers opt in and out with the channels' own commands and keywords,
-then the fan-out (channels/notify_dispatch.py) is run and what each fake received is read.
+then the fan-out (hub/offers.py) is run and what each fake received is read.
 """
 
 from __future__ import annotations

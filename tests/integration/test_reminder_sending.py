@@ -1,4 +1,4 @@
-"""Sending due reminders and surveys (channels/reminders.py) with a controlled clock: through
+"""Sending due reminders and surveys (hub/reminders.py) with a controlled clock: through
 the customer's channel (the real python-telegram-bot against a fake Bot API, the real twilio
 client against a fake REST API, the widget's live bus) and by SMS or e-mail (the development
 outbox, or Twilio)."""
