@@ -47,7 +47,11 @@ async def converse(
         await send_new(hub, channel, external_id, conversation.id, refusal)
         return Turn(conversation.id, None)
     reply = await receive(hub, channel, external_id, text, metadata, attachments)
-    assert reply.conversation_id is not None  # the text passed check_text: it was stored
+    if reply.conversation_id is None:  # nothing left once cleaned: nothing stored or sent
+        conversation = await off_loop(
+            conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id
+        )
+        return Turn(conversation.id, None)
     if reply.message_id is not None and with_inbound is not None:
         await with_inbound(reply.message_id)
     for answer in reply.answers:
