@@ -36,7 +36,7 @@ from core.errors import (
     SlotUnavailable,
     TooManyAttempts,
 )
-from hub.inbound import StoreUnavailable
+from hub.work import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
