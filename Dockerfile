@@ -19,6 +19,7 @@ COPY core ./core
 COPY actions ./actions
 COPY channels ./channels
 COPY backoffice ./backoffice
+COPY webapp ./webapp
 COPY transports ./transports
 COPY data ./data
 COPY rasa_project/domain ./rasa_project/domain

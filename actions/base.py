@@ -24,6 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from core.config import CoreSettings
 from core.errors import InvalidValue
+from core.models import utcnow
 from core.uow import UnitOfWork, uow_from_settings
 
 # The one place where a core InvalidValue code becomes a bot response.
@@ -50,17 +51,13 @@ DEFAULT_LANGUAGE = "fr"
 LANGUAGES = ("fr", "en")
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass(frozen=True)
 class ActionContext:
     """What actions need from outside: units of work, the customers' time zone, a clock."""
 
     uow: Callable[[], UnitOfWork]
     timezone: str = "Europe/Paris"
-    clock: Callable[[], datetime] = field(default=utc_now)
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
     def from_settings(cls, settings: CoreSettings | None = None) -> ActionContext:

@@ -13,13 +13,13 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import parse_qs
 
 from fastapi import Depends, Request, Response
 from starlette.requests import HTTPConnection
 
 from backoffice.api.deps import Core, CoreDep
-from backoffice.errors import api_error
+from channels.http import form_fields
+from channels.http import http_error as api_error
 from core import staff as staff_core
 from core.staff import SESSION_TTL, StaffView
 
@@ -28,7 +28,6 @@ LOGIN_CSRF_COOKIE = "pitlane_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_FORM_BYTES = 8 * 1024
 
 
 @dataclass(frozen=True)
@@ -101,22 +100,6 @@ def clear_login_csrf(response: Response, request: Request) -> None:
 def client_ip(connection: HTTPConnection) -> str:
     """The caller's address (uvicorn applies X-Forwarded-For from trusted proxies only)."""
     return connection.client.host if connection.client else "unknown"
-
-
-async def form_fields(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:
-    """The fields of an urlencoded form body (first value of each), capped at 8 KiB unless a
-    form of long texts says otherwise (`max_bytes`)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        return {}
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise api_error(413, "payload_too_large", f"the form is larger than {max_bytes} bytes")
-    body = await request.body()
-    if len(body) > max_bytes:
-        raise api_error(413, "payload_too_large", f"the form is larger than {max_bytes} bytes")
-    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in parsed.items() if values}
 
 
 async def read_session(connection: HTTPConnection, core: Core) -> StaffSession | None:

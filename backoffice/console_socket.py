@@ -28,10 +28,11 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from backoffice.api.deps import Core, core_of
 from backoffice.auth import read_session
 from backoffice.handoff_views import load_mine, load_queue, load_request
-from channels.bus import Subscription, advisor_topic, queue_topic
 from channels.script_bundle import CONSOLE_SECTIONS, bundle
 from core import staff as staff_core
 from core.errors import NotFound
+from hub.ports import Subscription
+from hub.topics import advisor_topic, queue_topic
 
 log = logging.getLogger(__name__)
 router = APIRouter()

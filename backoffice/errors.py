@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backoffice.texts import page_language, texts
 from backoffice.views import PageDenied, html, page_denied_answer
-from channels.hub import StoreUnavailable
 from core.errors import (
     AdvisorFull,
     AlreadyOpen,
@@ -37,6 +36,7 @@ from core.errors import (
     SlotUnavailable,
     TooManyAttempts,
 )
+from hub.work import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +65,6 @@ _DOMAIN_STATUS: list[tuple[type[PitlaneError], int]] = [
 ]
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-
-
-def api_error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> HTTPException:
-    """An HTTP answer decided by a route, with a stable `code` and a human `message`."""
-    return HTTPException(status, detail={"code": code, "message": message}, headers=headers)
 
 
 def domain_status(exc: PitlaneError) -> int:

@@ -20,10 +20,10 @@ from backoffice.page_auth import CurrentAdmin
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert, html
-from channels.notify_dispatch import send_in_background
 from core import notifications
 from core.errors import InvalidValue, PitlaneError
 from core.notifications import NotificationView
+from hub.offers import send_in_background
 
 PAGE_PATH = "/staff/admin/notifications"
 router = APIRouter(prefix=PAGE_PATH, include_in_schema=False)

@@ -19,10 +19,10 @@ from backoffice.page_auth import CurrentAdmin
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert, html
-from channels import rooms_hub
 from core import rooms
 from core.errors import CapacityBelowMembers, PitlaneError
 from core.rooms import RoomMessageView
+from hub import rooms as rooms_hub
 
 router = APIRouter(prefix="/staff/admin/rooms", include_in_schema=False)
 RoomId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -1,8 +1,7 @@
-"""In-process publish/subscribe between the hub, the widget sockets and the advisor console.
+"""In-process publish/subscribe between the hub, the widget sockets and the advisor console:
+the embedded implementation of the hub's `Bus` port (hub/ports.py).
 
-Topics (docs/handoff.md): `queue` (the pending queue changed), `advisor:{staff_id}` (a
-customer message or a status change for that advisor), `conversation:{conversation_id}`
-(something to deliver to the customer live). Events are JSON objects: each subscriber gets
+Topics: hub/topics.py (docs/handoff.md). Events are JSON objects: each subscriber gets
 its own copy, as it would through Redis between replicas.
 
 Every subscriber has a bounded queue. Publishing never waits: when a subscriber is too slow
@@ -22,18 +21,6 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 100
-
-
-def queue_topic() -> str:
-    return "queue"
-
-
-def advisor_topic(staff_id: int) -> str:
-    return f"advisor:{staff_id}"
-
-
-def conversation_topic(conversation_id: int) -> str:
-    return f"conversation:{conversation_id}"
 
 
 class Subscription:

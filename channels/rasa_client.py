@@ -6,30 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from hub.ports import RasaUnavailable
+
 log = logging.getLogger(__name__)
 
 
-class RasaUnavailable(Exception):
-    """Rasa did not answer usably: down, too slow, an error status or a malformed body."""
-
-
-class BotBrain(Protocol):
-    """What the hub needs from Rasa (a protocol so other brains or fakes can stand in)."""
-
-    async def send(
-        self, sender: str, message: str, metadata: dict[str, Any]
-    ) -> list[dict[str, Any]]: ...
-
-    async def record_event(self, sender: str, event: dict[str, Any]) -> None: ...
-
-
 class RasaClient:
-    """Sends one customer message to Rasa and returns its answers, within a timeout."""
+    """The hub's brain (hub.ports.BotBrain) over HTTP: sends one customer message to Rasa
+    and returns its answers, within a timeout."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
         self.base_url = base_url.rstrip("/")

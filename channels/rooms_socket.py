@@ -25,13 +25,15 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import FileResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels import rooms_hub
-from channels.deps import HubDeps, StoreUnavailable, in_thread
-from channels.web import STATIC_DIR, _client_id
+from channels.http import static_asset, widget_client_id
+from channels.web import STATIC_DIR
 from core import rooms
 from core.conversations import get_or_create_conversation
 from core.errors import PitlaneError, RateLimited
 from core.rooms import RoomMessageView
+from hub import rooms as rooms_hub
+from hub.deps import HubDeps, StoreUnavailable
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["rooms"])
@@ -49,23 +51,21 @@ async def get_rooms_style() -> FileResponse:
 
 
 def _asset(name: str, media_type: str) -> FileResponse:
-    return FileResponse(
-        STATIC_DIR / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
-    )
+    return static_asset(STATIC_DIR, name, media_type)
 
 
 @router.websocket("/ws/rooms")
 async def rooms_socket(websocket: WebSocket) -> None:
     """The customer's rooms: list, join, leave, post, report; live messages of the room open."""
     await websocket.accept()
-    client_id = _client_id(websocket.query_params.get("client_id"))
+    client_id = widget_client_id(websocket.query_params.get("client_id"))
     if client_id is None:
         await websocket.send_json(_error("invalid_client_id", "client_id must be a UUID"))
         await websocket.close(code=1008)
         return
     hub: HubDeps = websocket.app.state.hub
     try:
-        conversation = await in_thread(
+        conversation = await off_loop(
             lambda: get_or_create_conversation(hub.uow_factory(), "web", client_id)
         )
     except StoreUnavailable:
@@ -150,7 +150,7 @@ class _RoomsSession:
         self._tasks.clear()
 
     async def send_rooms(self) -> None:
-        found = await rooms_hub.call(self.hub, rooms.rooms_for_customer, self.conversation_id)
+        found = await self.hub.core(rooms.rooms_for_customer, self.conversation_id)
         listed = [
             {
                 **rooms_hub.room_json(item.room),

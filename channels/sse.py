@@ -25,34 +25,21 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from channels.deps import HubDeps, in_thread
-from channels.web import _client_id
+from channels.http import CORS, form_fields, http_error, widget_client_id
 from core import notifications
-from core.notifications import AudienceProfile, NotificationView
+from core.notifications import AudienceProfile
+from hub.deps import HubDeps
+from hub.topics import NOTIFICATIONS_TOPIC, notification_event
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/widget/notifications", tags=["notifications"])
 
-NOTIFICATIONS_TOPIC = "notifications"
 DEFAULT_HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 5000
-CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
-
-
-def notification_event(view: NotificationView) -> dict[str, Any]:
-    """What is published on the bus and sent to the browser."""
-    return {
-        "id": view.id,
-        "title": view.title,
-        "body": view.body,
-        "link": view.link,
-        "audience": view.audience,
-        "language": view.language,
-        "sent_at": view.sent_at.isoformat() if view.sent_at else None,
-    }
 
 
 def sse_frame(event: dict[str, Any]) -> str:
@@ -71,7 +58,7 @@ async def notification_stream(
     header = request.headers.get("last-event-id", "").strip()
     cursor = int(header) if header.isdigit() and len(header) < 11 else last_event_id
     hub: HubDeps = request.app.state.hub
-    profile: AudienceProfile = await in_thread(
+    profile: AudienceProfile = await off_loop(
         lambda: notifications.customer_profile(hub.uow_factory(), "web", visitor)
     )
     if profile.opted_out:
@@ -103,7 +90,7 @@ async def _events(
     # Subscribe before reading what was missed: nothing falls between the two.
     async with hub.bus.subscribe(NOTIFICATIONS_TOPIC) as live:
         yield f"retry: {RETRY_MS}\n: connected\n\n"
-        missed = await in_thread(
+        missed = await off_loop(
             lambda: notifications.missed_notifications(hub.uow_factory(), profile, cursor)
         )
         shown: set[int] = set()
@@ -133,7 +120,7 @@ async def get_subscription(request: Request, client_id: str = Query(max_length=4
     """Whether the customer receives notifications (`subscribed`: explicitly opted in)."""
     visitor = _visitor(client_id)
     hub: HubDeps = request.app.state.hub
-    profile = await in_thread(
+    profile = await off_loop(
         lambda: notifications.customer_profile(hub.uow_factory(), "web", visitor)
     )
     return _subscription(profile)
@@ -142,17 +129,13 @@ async def get_subscription(request: Request, client_id: str = Query(max_length=4
 @router.post("/subscription")
 async def set_subscription(request: Request) -> Response:
     """The widget's switch, form-encoded: `client_id`, `subscribed` ("1" yes, "0" opt out)."""
-    from backoffice.auth import form_fields  # the form parser shared by the web app
-
     fields = await form_fields(request)
     visitor = _visitor(fields.get("client_id", ""))
     if fields.get("subscribed") not in ("0", "1"):
-        raise HTTPException(
-            422, detail={"code": "invalid_request", "message": "subscribed is 0 or 1"}
-        )
+        raise http_error(422, "invalid_request", "subscribed is 0 or 1")
     wanted = fields["subscribed"] == "1"
     hub: HubDeps = request.app.state.hub
-    profile = await in_thread(
+    profile = await off_loop(
         lambda: notifications.set_subscription(hub.uow_factory(), "web", visitor, wanted, hub.now())
     )
     return _subscription(profile)
@@ -164,11 +147,9 @@ def _subscription(profile: AudienceProfile) -> JSONResponse:
 
 
 def _visitor(client_id: str) -> str:
-    visitor = _client_id(client_id)
+    visitor = widget_client_id(client_id)
     if visitor is None:
-        raise HTTPException(
-            422, detail={"code": "invalid_client_id", "message": "client_id must be a UUID"}
-        )
+        raise http_error(422, "invalid_client_id", "client_id must be a UUID")
     return visitor
 
 
@@ -195,7 +176,7 @@ class ReceiptRecorder:
         while self._pending:
             batch, self._pending = self._pending[:500], self._pending[500:]
             try:
-                await in_thread(
+                await off_loop(
                     lambda b=batch: notifications.record_receipts(
                         self.hub.uow_factory(), b, self.hub.now()
                     )

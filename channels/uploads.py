@@ -21,14 +21,16 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from channels.deps import HubDeps, in_thread
-from channels.hub import check_text, clean_text, handle_customer_message
-from channels.store import NewAttachment
-from channels.texts import normalise_language
-from channels.web import CORS, _client_id, _frame, _read_capped
+from channels.http import CORS, http_error, read_capped, widget_client_id
+from channels.web import widget_frame
 from core import conversations
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
+from hub.deps import HubDeps
+from hub.inbound import check_text, clean_text, handle_customer_message
+from hub.store import NewAttachment
+from hub.texts import normalise_language
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,7 @@ async def post_chat_upload(request: Request) -> JSONResponse:
     if not content_type.lower().startswith("multipart/form-data") or boundary is None:
         raise _reject(415, "multipart_expected", "send multipart/form-data with a boundary")
     try:
-        body = await _read_capped(request, MAX_BODY_BYTES + MAX_FIELD_BYTES)
+        body = await read_capped(request, MAX_BODY_BYTES + MAX_FIELD_BYTES)
     except HTTPException as exc:  # too large: said in the visitor's language
         if exc.status_code == 413:
             raise _reject(413, "file_too_large", _text("too_large", language)) from None
@@ -103,7 +105,7 @@ async def post_chat_upload(request: Request) -> JSONResponse:
     parts = parse_multipart(body, boundary.group(1).encode("latin-1"))
     fields = {p.name: p.data for p in parts if p.filename is None}
     language = normalise_language(_field(fields, "lang")) or language
-    client_id = _client_id(_field(fields, "client_id"))
+    client_id = widget_client_id(_field(fields, "client_id"))
     if client_id is None:
         raise _reject(422, "invalid_client_id", "client_id must be the widget's UUID")
     files = [p for p in parts if p.name == "file" and p.filename is not None]
@@ -119,13 +121,13 @@ async def post_chat_upload(request: Request) -> JSONResponse:
         _check_image(part, language)
 
     hub: HubDeps = request.app.state.hub
-    known = await in_thread(
+    known = await off_loop(
         lambda: conversations.find_conversation(hub.uow_factory(), CHANNEL, client_id)
     )
     if known is None:  # the widget opens its conversation over the socket first
         raise _reject(404, "unknown_visitor", _text("unknown_visitor", language))
     root = Path(request.app.state.settings.upload_dir)
-    stored = await in_thread(_store_all, files, root)
+    stored = await off_loop(_store_all, files, root)
     try:
         answers = await handle_customer_message(
             hub, CHANNEL, client_id, text, {"language": language}, attachments=stored
@@ -134,13 +136,13 @@ async def post_chat_upload(request: Request) -> JSONResponse:
         _remove(stored)  # not recorded: nothing stays on disk for it
         raise
     log.info("web upload from %s: %d picture(s)", client_id, len(stored))
-    frames = [_frame("advisor" if a.author else "bot", a) for a in answers]
+    frames = [widget_frame("advisor" if a.author else "bot", a) for a in answers]
     return JSONResponse({"messages": frames}, headers=CORS)
 
 
 def _reject(status: int, code: str, message: str) -> HTTPException:
     """A refused upload the widget can read from another site (CORS)."""
-    return HTTPException(status, detail={"code": code, "message": message}, headers=CORS)
+    return http_error(status, code, message, headers=CORS)
 
 
 def _check_image(part: Part, language: str | None) -> None:

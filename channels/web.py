@@ -12,18 +12,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.bus import Subscription, conversation_topic
-from channels.hub import (
+from channels.http import CORS, http_error, read_capped, static_asset, widget_client_id
+from hub.inbound import (
     HubDeps,
     StoreUnavailable,
     check_text,
@@ -32,9 +31,11 @@ from channels.hub import (
     open_conversation,
     valid_external_id,
 )
-from channels.messages import OutgoingMessage
 from channels.script_bundle import WIDGET_SECTIONS, bundle
-from channels.texts import normalise_language, say
+from hub.messages import OutgoingMessage
+from hub.ports import Subscription
+from hub.texts import normalise_language, say
+from hub.topics import conversation_topic
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 # serves it at LEAFLET_URL when it is there, the widget shows a plain list otherwise.
 LEAFLET_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "leaflet" / "dist"
 LEAFLET_URL = "/vendor/leaflet"
-CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
 MAX_BODY_BYTES = 16 * 1024  # a REST request, read before parsing
 MAX_FRAME_CHARS = 16 * 1024  # a WebSocket text frame
 
@@ -84,23 +84,23 @@ _API_TEXT = {
 )
 async def post_rest_message(request: Request) -> list[dict[str, Any]]:
     """Store and answer one message in Rasa's REST format (channel 'rest', id = sender)."""
-    body = await _read_capped(request, MAX_BODY_BYTES)
+    body = await read_capped(request, MAX_BODY_BYTES)
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        raise _reject(400, "invalid_json", "the body is not valid JSON") from None
+        raise http_error(400, "invalid_json", "the body is not valid JSON") from None
     try:
         incoming = RestMessageIn.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise _reject(422, "invalid_request", f"invalid {field}: {first['msg']}") from None
+        raise http_error(422, "invalid_request", f"invalid {field}: {first['msg']}") from None
     if not valid_external_id(incoming.sender):
         message = "sender must be 1-128 letters, digits or . _ : @ + -"
-        raise _reject(422, "invalid_sender", message)
+        raise http_error(422, "invalid_sender", message)
     problem = check_text(clean_text(incoming.message))
     if problem is not None:
-        raise _reject(422, problem, _API_TEXT[problem])
+        raise http_error(422, problem, _API_TEXT[problem])
     metadata = {
         "language": (incoming.metadata or {}).get("language"),
         "location": (incoming.metadata or {}).get("location"),  # checked by the hub
@@ -123,12 +123,12 @@ async def get_widget_script() -> Response:
 
 @router.get("/widget.css", include_in_schema=False)
 async def get_widget_style() -> FileResponse:
-    return _asset("widget.css", "text/css; charset=utf-8")
+    return _widget_asset("widget.css", "text/css; charset=utf-8")
 
 
 @router.get("/widget-map.js", include_in_schema=False)
 async def get_widget_map_script() -> FileResponse:
-    return _asset("widget-map.js", "text/javascript; charset=utf-8")
+    return _widget_asset("widget-map.js", "text/javascript; charset=utf-8")
 
 
 @router.get("/widget/map-config", include_in_schema=False)
@@ -149,7 +149,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     and, while connected, what is sent out of turn (advisor messages, handoff notices)."""
     await websocket.accept()
     socket = _Socket(websocket)
-    client_id = _client_id(websocket.query_params.get("client_id"))
+    client_id = widget_client_id(websocket.query_params.get("client_id"))
     if client_id is None:
         await socket.error("invalid_client_id", "client_id must be a UUID")
         await websocket.close(code=1008)
@@ -160,7 +160,7 @@ async def chat_socket(websocket: WebSocket) -> None:
         conversation_id, history = await open_conversation(hub, "web", client_id, language)
         async with hub.bus.subscribe(conversation_topic(conversation_id)) as events:
             await socket.send(
-                {"type": "history", "messages": [_frame(e.role, e.message) for e in history]}
+                {"type": "history", "messages": [widget_frame(e.role, e.message) for e in history]}
             )
             pushing = asyncio.create_task(_push(events, socket))
             try:
@@ -219,7 +219,7 @@ async def _answer(
         await socket.error("internal_error", say("assistant_unavailable", language))
         return
     for answer in answers:
-        await socket.send(_frame("advisor" if answer.author else "bot", answer))
+        await socket.send(widget_frame("advisor" if answer.author else "bot", answer))
     await socket.send({"type": "done"})
 
 
@@ -267,7 +267,7 @@ def _frame_location(event: dict[str, Any]) -> object:
     return metadata.get("location") if isinstance(metadata, dict) else None
 
 
-def _frame(role: str, message: OutgoingMessage) -> dict[str, Any]:
+def widget_frame(role: str, message: OutgoingMessage) -> dict[str, Any]:
     """A widget frame: type 'bot', 'advisor' (with `author`) or 'user'."""
     frame = message.to_rest("")
     del frame["recipient_id"]
@@ -278,35 +278,5 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
-def _client_id(value: str | None) -> str | None:
-    """The widget's client id as a canonical UUID string, or None when it is not one."""
-    if not value or len(value) > 40:
-        return None
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
-
-
-def _asset(name: str, media_type: str) -> FileResponse:
-    return FileResponse(
-        STATIC_DIR / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
-    )
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it grows past `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _reject(413, "payload_too_large", f"the body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise _reject(413, "payload_too_large", f"the body is larger than {limit} bytes")
-    return bytes(body)
-
-
-def _reject(status: int, code: str, message: str) -> HTTPException:
-    """A refused request; the app renders it as {"error": {"code", "message"}}."""
-    return HTTPException(status, detail={"code": code, "message": message})
+def _widget_asset(name: str, media_type: str) -> FileResponse:
+    return static_asset(STATIC_DIR, name, media_type)

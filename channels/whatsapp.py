@@ -34,17 +34,18 @@ from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from channels import store
-from channels.deps import HubDeps, StoreUnavailable, in_thread
-from channels.hub import clean_text, valid_external_id
-from channels.messages import Button, OutgoingMessage
-from channels.outbound import ChannelSender, PermanentSendError, TransientSendError
-from channels.provider_turn import converse, send_new
-from channels.texts import offers_text
-from channels.web import _read_capped, _reject
+from channels.http import http_error, read_capped
 from core import conversations, files, notifications
 from core.errors import InvalidValue
 from core.parsing import match_choice, normalize
+from hub import store
+from hub.deps import HubDeps, StoreUnavailable
+from hub.inbound import clean_text, valid_external_id
+from hub.messages import Button, OutgoingMessage
+from hub.ports import ChannelSender, PermanentSendError, TransientSendError
+from hub.provider_turn import converse, send_new
+from hub.texts import offers_text
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -192,18 +193,18 @@ async def _signed_form(request: Request) -> tuple[WhatsAppChannel, dict[str, str
     """The form Twilio posted, once its signature is checked (else 403, nothing read)."""
     channel: WhatsAppChannel | None = getattr(request.app.state, "whatsapp", None)
     if channel is None:
-        raise _reject(404, "channel_disabled", "the WhatsApp/SMS channel is not configured")
-    body = await _read_capped(request, MAX_FORM_BYTES)
+        raise http_error(404, "channel_disabled", "the WhatsApp/SMS channel is not configured")
+    body = await read_capped(request, MAX_FORM_BYTES)
     try:
         params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
-        raise _reject(400, "invalid_form", "the body is not a UTF-8 form") from None
+        raise http_error(400, "invalid_form", "the body is not a UTF-8 form") from None
     signature = request.headers.get("x-twilio-signature", "")
     if not signature or not channel.validator.validate(
         channel.signed_url(request), params, signature
     ):
         log.warning("Twilio webhook refused: invalid signature")
-        raise _reject(403, "invalid_signature", "the X-Twilio-Signature header is not valid")
+        raise http_error(403, "invalid_signature", "the X-Twilio-Signature header is not valid")
     return channel, params
 
 
@@ -216,12 +217,12 @@ async def post_whatsapp_message(request: Request, background: BackgroundTasks) -
     whatsapp = sender.startswith("whatsapp:")
     kind, external_id = ("whatsapp", sender[9:]) if whatsapp else ("sms", sender)
     if not sid or not valid_external_id(sid) or not valid_external_id(external_id):
-        raise _reject(422, "invalid_request", "MessageSid and From are required")
+        raise http_error(422, "invalid_request", "MessageSid and From are required")
     if kind not in channel.senders:
         log.warning("inbound %s message ignored: no %s sender configured", kind, kind)
         return _twiml()
     hub: HubDeps = request.app.state.hub
-    claimed = await in_thread(
+    claimed = await off_loop(
         lambda: conversations.claim_inbound(hub.uow_factory(), kind, sid, hub.now())
     )
     if claimed:
@@ -250,7 +251,7 @@ async def post_twilio_status(request: Request) -> Response:
             for c in channels
         )
 
-    if not await in_thread(record):
+    if not await off_loop(record):
         log.info("status %s for unknown message %s", status, sid)
     return _twiml()
 
@@ -291,10 +292,10 @@ async def _process(
     text = body or _placeholder(location, media)
     if not text:
         return
-    conversation = await in_thread(
+    conversation = await off_loop(
         conversations.get_or_create_conversation, hub.uow_factory(), kind, external_id
     )
-    offer = await in_thread(store.pending_offer, hub.uow_factory, conversation.id)
+    offer = await off_loop(store.pending_offer, hub.uow_factory, conversation.id)
     text = chosen_payload(text, offer) or text
     metadata: dict[str, Any] = {"language": None}
     if location is not None:
@@ -319,12 +320,12 @@ def chosen_payload(text: str, offer: list[Button]) -> str | None:
 
 
 async def _opt(hub: HubDeps, kind: str, external_id: str, text: str, *, opted_out: bool) -> None:
-    await in_thread(
+    await off_loop(
         lambda: conversations.set_opt_out(
             hub.uow_factory(), kind, external_id, opted_out, hub.now()
         )
     )
-    conversation = await in_thread(
+    conversation = await off_loop(
         conversations.get_or_create_conversation, hub.uow_factory(), kind, external_id
     )
     language = "en" if (conversation.language or "").startswith("en") else "fr"
@@ -336,7 +337,7 @@ async def _offers(
     hub: HubDeps, kind: str, external_id: str, text: str, subscribed: bool, language: str
 ) -> None:
     """OFFRES / OFFRES STOP: the offers subscription, recorded in core; STOP stays in force."""
-    profile = await in_thread(
+    profile = await off_loop(
         lambda: notifications.set_offers(
             hub.uow_factory(), kind, external_id, subscribed, hub.now(), language
         )
@@ -352,7 +353,7 @@ async def _answer_keyword(
     hub: HubDeps, kind: str, external_id: str, conversation_id: int, text: str, reply: str
 ) -> None:
     """Store the customer's keyword as answered, then send the reply (not via the bot)."""
-    await in_thread(
+    await off_loop(
         lambda: conversations.record_message(
             hub.uow_factory(),
             conversation_id,

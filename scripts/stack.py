@@ -137,7 +137,7 @@ class Stack:
             ),
             Managed(
                 "web",
-                [str(APP_PYTHON), "-m", "backoffice"],  # uvicorn on PITLANE_HOST:PITLANE_PORT
+                [str(APP_PYTHON), "-m", "webapp"],  # uvicorn on PITLANE_HOST:PITLANE_PORT
                 ROOT,
                 f"{c.web_url}/healthz",
                 60,

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from backoffice.api.deps import SettingsDep, UowFactoryDep
 from backoffice.auth import bookings_reader
-from backoffice.errors import api_error
+from channels.http import http_error as api_error
 from core.bookings import BookingView, list_bookings
 
 router = APIRouter(prefix="/api", tags=["bookings"], dependencies=[Depends(bookings_reader)])

@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from starlette.requests import HTTPConnection
 
-from backoffice.settings import WebSettings
+from core.config import CoreSettings
+from core.models import utcnow
 from core.uow import UnitOfWork
+from hub.work import off_loop
 
 T = TypeVar("T")
 
 
-def get_settings(request: Request) -> WebSettings:
+def get_settings(request: Request) -> CoreSettings:
+    """The app's settings (webapp.settings.WebSettings, a CoreSettings)."""
     return request.app.state.settings
 
 
 def get_uow_factory(request: Request) -> Callable[[], UnitOfWork]:
     return request.app.state.uow_factory
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -38,13 +35,12 @@ class Core:
     clock: Callable[[], datetime]
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`function(uow, *args, **kwargs)` in a worker thread, so the event loop never waits."""
-        call = functools.partial(function, self.uow_factory(), *args, **kwargs)
-        return await anyio.to_thread.run_sync(call)
+        """`function(uow, *args, **kwargs)` with a fresh unit of work, off the event loop."""
+        return await off_loop(function, self.uow_factory(), *args, **kwargs)
 
     async def read(self, function: Callable[..., T], *args: Any) -> T:
-        """`function(uow_factory, *args)` in a worker thread (several reads, one function)."""
-        return await anyio.to_thread.run_sync(functools.partial(function, self.uow_factory, *args))
+        """`function(uow_factory, *args)` off the event loop (several reads, one function)."""
+        return await off_loop(function, self.uow_factory, *args)
 
     def now(self) -> datetime:
         return self.clock()
@@ -53,13 +49,13 @@ class Core:
 def core_of(app: FastAPI) -> Core:
     """The app's core access, on the hub's clock (tests set it) when there is a hub."""
     hub = getattr(app.state, "hub", None)
-    return Core(app.state.uow_factory, hub.now if hub is not None else utc_now)
+    return Core(app.state.uow_factory, hub.now if hub is not None else utcnow)
 
 
 def get_core(connection: HTTPConnection) -> Core:
     return core_of(connection.app)
 
 
-SettingsDep = Annotated[WebSettings, Depends(get_settings)]
+SettingsDep = Annotated[CoreSettings, Depends(get_settings)]
 UowFactoryDep = Annotated[Callable[[], UnitOfWork], Depends(get_uow_factory)]
 CoreDep = Annotated[Core, Depends(get_core)]

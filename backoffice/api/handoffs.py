@@ -20,8 +20,8 @@ from backoffice.handoff_views import (
     load_queue,
     load_request,
 )
-from channels import hub
-from channels.hub import HubDeps
+from hub import inbound as hub
+from hub.inbound import HubDeps
 
 router = APIRouter(prefix="/api/handoffs", tags=["handoffs"])
 

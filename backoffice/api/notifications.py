@@ -12,9 +12,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import CurrentAdmin
-from channels.notify_dispatch import send_in_background
 from core import notifications
 from core.notifications import NotificationView
+from hub.offers import send_in_background
 
 router = APIRouter(prefix="/api/admin/notifications", tags=["notifications"])
 

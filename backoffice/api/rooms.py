@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import CurrentAdmin
-from channels import rooms_hub
-from channels.deps import HubDeps
 from core import rooms
 from core.rooms import MemberView, RoomMessageView, RoomView
+from hub import rooms as rooms_hub
+from hub.deps import HubDeps
 
 router = APIRouter(prefix="/api/admin/rooms", tags=["rooms"])
 RoomId = Annotated[int, Path(ge=1, le=2**31 - 1)]

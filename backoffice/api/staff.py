@@ -14,8 +14,8 @@ from backoffice.auth import (
     client_ip,
     set_session_cookie,
 )
-from backoffice.errors import api_error
 from backoffice.handoff_views import StaffOut, staff_out
+from channels.http import http_error as api_error
 from core import staff as staff_core
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])

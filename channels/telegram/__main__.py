@@ -9,10 +9,10 @@ import sys
 
 from telegram import Bot
 
-from backoffice.settings import WebSettings
+from channels.telegram.settings import TelegramSettings
 
 
-async def _run(command: str, url: str | None, settings: WebSettings) -> str:
+async def _run(command: str, url: str | None, settings: TelegramSettings) -> str:
     if settings.telegram_token is None:
         return "PITLANE_TELEGRAM_TOKEN is not set"
     bot = Bot(
@@ -34,7 +34,7 @@ async def _run(command: str, url: str | None, settings: WebSettings) -> str:
         return f"webhook set to {url}"
 
 
-def main(argv: list[str] | None = None, settings: WebSettings | None = None) -> int:
+def main(argv: list[str] | None = None, settings: TelegramSettings | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m channels.telegram")
     commands = parser.add_subparsers(dest="command", required=True)
     set_webhook = commands.add_parser("set-webhook", help="register the webhook URL")
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None, settings: WebSettings | None = None) -> 
     if url is not None and not url.startswith("https://"):
         print("Telegram only posts to https:// URLs", file=sys.stderr)
         return 2
-    result = asyncio.run(_run(args.command, url, settings or WebSettings()))
+    result = asyncio.run(_run(args.command, url, settings or TelegramSettings()))
     print(result)
     return 0 if result.startswith("webhook") else 1
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from channels.messages import Button, OutgoingMessage
 from core import conversations
 from core.uow import UnitOfWork
+from hub.messages import Button, OutgoingMessage
 
 MAX_CALLBACK_BYTES = 64
 TOKEN_PREFIX = "#"

@@ -11,11 +11,11 @@ from pathlib import Path
 from telegram.error import TelegramError
 from telegram.ext import Application, SimpleUpdateProcessor
 
-from backoffice.settings import WebSettings
-from channels.deps import HubDeps
 from channels.telegram.handlers import TelegramHandlers
 from channels.telegram.send import TelegramSender
+from channels.telegram.settings import TelegramSettings
 from core.files import DEFAULT_UPLOAD_DIR
+from hub.deps import HubDeps
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class TelegramChannel:
 
 
 def telegram_channel(
-    settings: WebSettings, hub: HubDeps, upload_dir: Path = DEFAULT_UPLOAD_DIR
+    settings: TelegramSettings, hub: HubDeps, upload_dir: Path = DEFAULT_UPLOAD_DIR
 ) -> TelegramChannel | None:
     """The channel configured by `settings`, or None (logged) when it is off or refused:
     no token, or webhook mode without a valid secret (never an open webhook)."""

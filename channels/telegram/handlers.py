@@ -29,17 +29,18 @@ from telegram.ext import (
     filters,
 )
 
-from channels.deps import HubDeps, in_thread
-from channels.hub import clean_text
-from channels.provider_turn import converse
-from channels.store import NewAttachment
 from channels.telegram.buttons import resolve_payload
 from channels.telegram.offers import OFFERS_COMMANDS, UNSUBSCRIBE_PATTERN, answer_offers
 from channels.telegram.send import CHANNEL
-from channels.texts import say
 from core import conversations
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
+from hub.deps import HubDeps
+from hub.inbound import clean_text
+from hub.provider_turn import converse
+from hub.store import NewAttachment
+from hub.texts import say
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class TelegramHandlers:
 
     async def skip_duplicate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop an update already taken in (Telegram retried its delivery)."""
-        claimed = await in_thread(
+        claimed = await off_loop(
             conversations.claim_inbound,
             self.hub.uow_factory(),
             CHANNEL,
@@ -128,7 +129,7 @@ class TelegramHandlers:
             return
         await query.answer()
         data = query.data if isinstance(query.data, str) else ""
-        payload = await in_thread(resolve_payload, self.hub.uow_factory, str(user.id), data)
+        payload = await off_loop(resolve_payload, self.hub.uow_factory, str(user.id), data)
         if payload is None:
             await context.bot.send_message(
                 user.id, _text("choice_expired", telegram_language(user))
@@ -180,7 +181,7 @@ class TelegramHandlers:
             return
         data = bytes(await (await source.get_file()).download_as_bytearray())
         try:
-            path, size = await in_thread(store_upload, data, content_type, self.upload_dir)
+            path, size = await off_loop(store_upload, data, content_type, self.upload_dir)
         except InvalidValue as exc:
             log.info("telegram file from %s refused: %s", user.id, exc.code)
             await self._refuse_file(context, user)

@@ -4,13 +4,14 @@ the widget's switch records it) before the dialogue, never passed to the bot."""
 
 from __future__ import annotations
 
-from channels import store
-from channels.deps import HubDeps, in_thread
-from channels.messages import Button, OutgoingMessage
-from channels.provider_turn import send_new
 from channels.telegram.send import CHANNEL
-from channels.texts import OFFERS_UNSUBSCRIBE_PAYLOAD, offers_text, say
 from core import conversations, notifications
+from hub import store
+from hub.deps import HubDeps
+from hub.messages import Button, OutgoingMessage
+from hub.provider_turn import send_new
+from hub.texts import OFFERS_UNSUBSCRIBE_PAYLOAD, offers_text, say
+from hub.work import off_loop
 
 # command (without "/") -> (subscribed, the language to answer in)
 OFFERS_COMMANDS = {
@@ -34,12 +35,12 @@ async def answer_offers(
     """Record the customer's yes or no to offers, store what they sent, and tell them what
     happened and how to undo it (a yes comes with the unsubscribe button). The reply is in
     `reply_language` (a command's), else the conversation's."""
-    profile = await in_thread(
+    profile = await off_loop(
         lambda: notifications.set_offers(
             hub.uow_factory(), CHANNEL, external_id, subscribed, hub.now(), language
         )
     )
-    await in_thread(
+    await off_loop(
         lambda: conversations.record_message(
             hub.uow_factory(),
             profile.conversation_id,

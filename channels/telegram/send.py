@@ -1,14 +1,14 @@
 """Hub messages out to Telegram: text with an inline keyboard, a venue for a place, and the
-`TelegramSender` the hub delivers proactive messages through (channels/outbound.py)."""
+`TelegramSender` the hub delivers proactive messages through (hub/outbound.py)."""
 
 from __future__ import annotations
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from channels.messages import OutgoingMessage, Venue
-from channels.outbound import PermanentSendError, TransientSendError
 from channels.telegram.buttons import keyboard
+from hub.messages import OutgoingMessage, Venue
+from hub.ports import PermanentSendError, TransientSendError
 
 CHANNEL = "telegram"
 MAX_TEXT_CHARS = 4096  # Telegram's limit for one message

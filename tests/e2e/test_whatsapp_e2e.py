@@ -20,10 +20,10 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from channels import store
 from core import conversations
 from core.config import CoreSettings
 from core.uow import uow_from_settings
+from hub import store
 from scripts.stack import ROOT, Stack, StackConfig
 from tests.e2e.chat import REFERENCE, booking
 from tests.e2e.conftest import API_TOKEN, free_port, require_model

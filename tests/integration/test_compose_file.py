@@ -9,9 +9,9 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from backoffice.settings import WebSettings
 from core.config import CoreSettings
 from scripts.stack import StackConfig
+from webapp.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
@@ -59,7 +59,7 @@ def test_the_web_app_is_published_on_its_default_port(compose):
     web = compose["services"]["web"]
     assert web["ports"] == [f"{StackConfig().web_port}:{web['environment']['PITLANE_PORT']}"]
     assert WebSettings().port == StackConfig().web_port
-    assert "python -m backoffice" in web["command"][-1]
+    assert "python -m webapp" in web["command"][-1]
 
 
 def test_rasa_image_is_the_version_pinned_for_the_local_environment(compose):

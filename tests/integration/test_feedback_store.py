@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 import core.feedback as feedback
-from channels.reminders import survey_buttons
 from core.bookings import REFERENCE_ALPHABET, book_slot
 from core.errors import InvalidTransition, InvalidValue, NotFound, SurveyClosed
 from core.feedback import (
@@ -27,6 +26,7 @@ from core.feedback import (
     survey_results,
 )
 from core.models import Booking, ChannelIdentity, Complaint, Conversation, SurveyResponse
+from hub.reminders import survey_buttons
 
 TEXT = "Ma moto est revenue avec une rayure sur le réservoir."
 

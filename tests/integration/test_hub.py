@@ -6,13 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from channels.hub import HubDeps, conversation_history, handle_customer_message
-from channels.intents import RASA_DEFAULT_INTENTS
-from channels.messages import Button
+from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from core import conversations
 from core.db import make_engine, make_session_factory
 from core.uow import UnitOfWork, uow_factory
+from hub.inbound import HubDeps, conversation_history, handle_customer_message
+from hub.intents import RASA_DEFAULT_INTENTS
+from hub.messages import Button
 from tests.integration.web_support import closed_port, local_http_server, stored_messages
 
 INTENTS = frozenset({"greet", "choose", "check_maintenance", "contact_info", "stop"})
@@ -28,7 +29,9 @@ def uows(seeded_sqlite_url: str) -> Iterator:
 
 
 def hub_on(uows, rasa_url: str, timeout: float = 1.0) -> HubDeps:
-    return HubDeps(uow_factory=uows, brain=RasaClient(rasa_url, timeout), intents=INTENTS)
+    return HubDeps(
+        uow_factory=uows, brain=RasaClient(rasa_url, timeout), bus=Bus(), intents=INTENTS
+    )
 
 
 @pytest.fixture

@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from channels.bus import Bus
-from channels.handoff import CALLBACK_PAYLOAD
-from channels.hub import HubDeps, handle_customer_message
-from channels.intents import load_intents
-from channels.messages import Button
 from channels.rasa_client import RasaClient
-from channels.tracker_events import TrackerEvents
 from core.db import make_engine, make_session_factory
 from core.uow import UnitOfWork, uow_factory
+from hub.handoff import CALLBACK_PAYLOAD
+from hub.inbound import HubDeps, handle_customer_message
+from hub.intents import load_intents
+from hub.messages import Button
+from hub.tracker_events import TrackerEvents
 from tests.dialogue_files import PROJECT, load_domain
 from tests.integration.test_hub_handoff import REQUEST, T0, Clock, FakeRasa, fake_rasa
 from tests.integration.web_support import stored_messages

@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from channels.store import MASKED_CODE, store_inbound
 from core.conversations import get_or_create_conversation
 from core.models import Message
 from core.otp import start_challenge
 from core.uow import UnitOfWork
+from hub.store import MASKED_CODE, store_inbound
 
 
 def stored_texts(uow_factory: Callable[[], UnitOfWork], conversation_id: int) -> list[str]:

@@ -22,8 +22,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
-from channels.bus import Bus, Subscription, advisor_topic, conversation_topic, queue_topic
-from channels.hub import (
+from channels.bus import Bus, Subscription
+from channels.rasa_client import RasaClient
+from core import conversations, handoff, staff
+from core.db import make_engine, make_session_factory
+from core.errors import AlreadyTaken, Conflict, Forbidden, InvalidValue
+from core.models import HandoffRequest
+from core.uow import UnitOfWork, uow_factory
+from hub.inbound import (
     HubDeps,
     accept_request,
     advisor_send,
@@ -34,14 +40,9 @@ from channels.hub import (
     refuse_request,
     run_expiry_sweeper,
 )
-from channels.messages import Button
-from channels.rasa_client import RasaClient
-from channels.tracker_events import TrackerEvents
-from core import conversations, handoff, staff
-from core.db import make_engine, make_session_factory
-from core.errors import AlreadyTaken, Conflict, Forbidden, InvalidValue
-from core.models import HandoffRequest
-from core.uow import UnitOfWork, uow_factory
+from hub.messages import Button
+from hub.topics import advisor_topic, conversation_topic, queue_topic
+from hub.tracker_events import TrackerEvents
 from tests.integration.web_support import stored_messages, web_client
 
 INTENTS = frozenset({"greet", "ask_advisor", "cancel_advisor", "contact_info", "stop"})

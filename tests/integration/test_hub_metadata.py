@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from channels.hub import HubDeps, handle_customer_message, shared_location
+from channels.bus import Bus
 from channels.rasa_client import RasaClient
-from channels.store import NewAttachment
 from core import conversations
+from hub.inbound import HubDeps, handle_customer_message, shared_location
+from hub.store import NewAttachment
 from tests.integration.web_support import local_http_server, web_client
 
 ANSWER = [{"recipient_id": "x", "text": "Bien reçu"}]
@@ -31,7 +32,9 @@ def rasa() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 @pytest.fixture
 def hub(uow_factory, rasa) -> HubDeps:
     intents = frozenset({"greet", "choose"})
-    return HubDeps(uow_factory=uow_factory, brain=RasaClient(rasa[0], 2.0), intents=intents)
+    return HubDeps(
+        uow_factory=uow_factory, brain=RasaClient(rasa[0], 2.0), bus=Bus(), intents=intents
+    )
 
 
 def sent_metadata(rasa) -> dict[str, Any]:

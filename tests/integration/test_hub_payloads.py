@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.intents import load_intents, payload_is_known
-from channels.texts import normalise_language
+from hub.intents import load_intents, payload_is_known
+from hub.texts import normalise_language
 
 ROOT = Path(__file__).resolve().parents[2]
 INTENTS = frozenset({"greet", "choose", "stop"})

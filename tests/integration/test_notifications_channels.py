@@ -3,7 +3,7 @@
 The real python-telegram-bot `Application` (our handlers installed) talks to the fake Bot
 API on 127.0.0.1; the real twilio `Client` talks to Twilio's REST API through the recording
 fake HTTP client. Customers opt in and out with the channels' own commands and keywords,
-then the fan-out (channels/notify_dispatch.py) is run and what each fake received is read.
+then the fan-out (hub/offers.py) is run and what each fake received is read.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application
 
-from channels.deps import HubDeps
-from channels.notify_dispatch import dispatch_due, fan_out
+from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from channels.telegram import TelegramSender
 from channels.telegram.handlers import TelegramHandlers
 from channels.whatsapp import WhatsAppChannel, process_inbound, whatsapp_from_settings
 from core import conversations, notifications
 from core.notifications import NotificationView
+from hub.deps import HubDeps
+from hub.offers import dispatch_due, fan_out
 from tests.integration.telegram_support import TOKEN, FakeBotApi, Updates, fake_bot_api
 from tests.integration.test_whatsapp import SID, FakeTwilio
 from tests.integration.test_whatsapp import TOKEN as TWILIO_TOKEN
@@ -110,6 +111,7 @@ async def chat(uow_factory, bot_api: FakeBotApi, tmp_path: Path) -> AsyncIterato
     hub = HubDeps(
         uow_factory=uow_factory,
         brain=RasaClient(f"http://127.0.0.1:{closed_port()}", 1.0),  # never asked here
+        bus=Bus(),
         senders={"telegram": TelegramSender(application.bot), **whatsapp.senders},
         delivery_delays=(0.0, 0.0, 0.0),
     )

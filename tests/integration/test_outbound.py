@@ -6,11 +6,13 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from channels.announce import tell_customer
-from channels.deps import HubDeps
-from channels.messages import OutgoingMessage
-from channels.outbound import PermanentSendError, TransientSendError, deliver
+from channels.bus import Bus
 from core import conversations, handoff
+from hub.announce import tell_customer
+from hub.deps import HubDeps
+from hub.messages import OutgoingMessage
+from hub.outbound import deliver
+from hub.ports import PermanentSendError, TransientSendError
 from tests.integration.staff_web_support import login, units_of_work
 from tests.integration.web_support import web_client
 
@@ -47,7 +49,9 @@ class Sleeps:
 
 
 def _deps(uow_factory, sender: ScriptedSender) -> HubDeps:
-    return HubDeps(uow_factory=uow_factory, brain=NoBrain(), senders={sender.channel: sender})
+    return HubDeps(
+        uow_factory=uow_factory, brain=NoBrain(), bus=Bus(), senders={sender.channel: sender}
+    )
 
 
 def _stored(uow_factory, add_conversation, text: str = "Votre moto est prête"):

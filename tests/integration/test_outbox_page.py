@@ -6,10 +6,10 @@ from html import unescape
 
 from fastapi.testclient import TestClient
 
-from backoffice.main import create_app
 from core.notify import OutboxTransport
 from tests.integration.staff_web_support import login, units_of_work
 from tests.integration.web_support import web_settings
+from webapp.main import create_app
 
 
 def client_for(url: str, env: str) -> TestClient:

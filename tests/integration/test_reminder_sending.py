@@ -1,4 +1,4 @@
-"""Sending due reminders and surveys (channels/reminders.py) with a controlled clock: through
+"""Sending due reminders and surveys (hub/reminders.py) with a controlled clock: through
 the customer's channel (the real python-telegram-bot against a fake Bot API, the real twilio
 client against a fake REST API, the widget's live bus) and by SMS or e-mail (the development
 outbox, or Twilio)."""
@@ -14,21 +14,22 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from backoffice.settings import WebSettings
-from channels.bus import Bus, conversation_topic
-from channels.deps import HubDeps
-from channels.reminders import ReminderDeps, send_due_reminder
-from channels.store import history
+from channels.bus import Bus
 from channels.telegram import TelegramSender
 from channels.whatsapp import whatsapp_from_settings
 from core import bookings, conversations, notify
 from core.models import SurveyResponse
 from core.reminders import reminder_status
+from hub.deps import HubDeps
+from hub.reminders import ReminderDeps, send_due_reminder
+from hub.store import history
+from hub.topics import conversation_topic
 from tests.integration.telegram_support import TOKEN, FakeBotApi, fake_bot_api
 from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
 from tests.integration.test_whatsapp import SID, FakeTwilio
 from tests.integration.test_whatsapp import TOKEN as TWILIO_TOKEN
 from transports import transports_from_settings
+from webapp.settings import WebSettings
 
 PHONE = "+33612345678"
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from channels.notify_dispatch import dispatch_due_notifications
 from core import notifications
+from hub.offers import dispatch_due_notifications
 from tests.integration.staff_web_support import ADMIN, ADVISOR, login, units_of_work
 from tests.integration.web_support import web_client
 

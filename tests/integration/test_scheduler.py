@@ -1,4 +1,4 @@
-"""The APScheduler side (backoffice/scheduler.py) on SQLite and PostgreSQL: one persisted
+"""The APScheduler side (webapp/scheduler.py) on SQLite and PostgreSQL: one persisted
 `date` job per pending reminder, kept in step with the rows (moved, cancelled), found again
 after a restart, run by the real scheduler once due, once across two replicas."""
 
@@ -14,7 +14,13 @@ import pytest
 from sqlalchemy import create_engine, func, select, table
 from sqlalchemy.pool import NullPool
 
-from backoffice.scheduler import (
+from core import bookings
+from core.notifications import create_notification, get_notification
+from core.reminders import reminder_status
+from tests.integration.test_reminder_sending import PHONE, outbox, reminder_deps
+from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
+from tests.integration.web_support import web_client
+from webapp.scheduler import (
     JOBS_TABLE,
     NOTIFICATIONS_JOB_ID,
     REMINDER_FUNC,
@@ -29,13 +35,7 @@ from backoffice.scheduler import (
     stop_scheduler,
     sync_once,
 )
-from backoffice.settings import WebSettings
-from core import bookings
-from core.notifications import create_notification, get_notification
-from core.reminders import reminder_status
-from tests.integration.test_reminder_sending import PHONE, outbox, reminder_deps
-from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
-from tests.integration.web_support import web_client
+from webapp.settings import WebSettings
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ async def test_an_interval_job_is_registered_once_under_its_id(migrated_url) -> 
     scheduler.start(paused=True)
     try:
         for _ in range(2):  # every replica registers it at start
-            register_interval_job(scheduler, "backoffice.scheduler:run_sync", 30, "rooms:dispatch")
+            register_interval_job(scheduler, "webapp.scheduler:run_sync", 30, "rooms:dispatch")
         jobs = [job for job in scheduler.get_jobs() if job.id == "rooms:dispatch"]
     finally:
         await stop_scheduler(scheduler)

@@ -16,19 +16,18 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 from telegram import Bot
 
-from backoffice.settings import WebSettings
 from channels.bus import Bus
-from channels.hub import HubDeps, accept_request, advisor_send
-from channels.messages import OutgoingMessage
 from channels.rasa_client import RasaClient
 from channels.telegram import TelegramSender, telegram_channel
 from channels.telegram.__main__ import main as telegram_cli
 from channels.telegram.buttons import MAX_CALLBACK_BYTES
-from channels.tracker_events import TrackerEvents
 from core import conversations, handoff
 from core.db import make_engine, make_session_factory
 from core.models import Attachment, Message
 from core.uow import uow_factory
+from hub.inbound import HubDeps, accept_request, advisor_send
+from hub.messages import OutgoingMessage
+from hub.tracker_events import TrackerEvents
 from tests.integration.telegram_support import (
     SECRET,
     TOKEN,
@@ -39,6 +38,7 @@ from tests.integration.telegram_support import (
 )
 from tests.integration.test_hub_handoff import FakeRasa, fake_rasa, new_advisor
 from tests.integration.web_support import stored_messages, web_client
+from webapp.settings import WebSettings
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
 MENU = [{"title": "Entretien", "payload": "/check_maintenance"}]
@@ -432,7 +432,7 @@ def settings_for(api: FakeBotApi, tmp_path: Path, **values: Any) -> WebSettings:
 def test_without_a_token_the_channel_is_off_and_says_so(
     api: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    hub = HubDeps(uow_factory=lambda: None, brain=None)  # type: ignore[arg-type]
+    hub = HubDeps(uow_factory=lambda: None, brain=None, bus=Bus())  # type: ignore[arg-type]
     with caplog.at_level(logging.INFO, logger="channels.telegram"):
         assert telegram_channel(settings_for(api, tmp_path, telegram_token=None), hub) is None
     assert "Telegram channel off" in caplog.text
@@ -441,7 +441,7 @@ def test_without_a_token_the_channel_is_off_and_says_so(
 def test_webhook_mode_without_a_secret_refuses_to_start(
     api: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    hub = HubDeps(uow_factory=lambda: None, brain=None)  # type: ignore[arg-type]
+    hub = HubDeps(uow_factory=lambda: None, brain=None, bus=Bus())  # type: ignore[arg-type]
     settings = settings_for(api, tmp_path, telegram_webhook_secret=None)
     with caplog.at_level(logging.ERROR, logger="channels.telegram"):
         assert telegram_channel(settings, hub) is None

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from channels.messages import OutgoingMessage
 from channels.telegram import TelegramSender
 from channels.whatsapp import TwilioSender, numbered
+from hub.messages import OutgoingMessage
 from tests.integration.telegram_support import TOKEN, FakeBotApi, Updates, fake_bot_api, post_update
 from tests.integration.test_hub_handoff import FakeRasa, fake_rasa
 from tests.integration.test_telegram import attachments, rasa_metadata, telegram_overrides

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount, WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
-from backoffice.main import create_app
 from core import staff
 from tests.integration.staff_web_support import (
     ADMIN,
@@ -22,6 +21,7 @@ from tests.integration.staff_web_support import (
     units_of_work,
 )
 from tests.integration.web_support import closed_port, web_client, web_settings
+from webapp.main import create_app
 
 # Paths under these prefixes are staff-only; the sign-in routes are the only exceptions.
 STAFF_PREFIXES = ("/api/staff", "/api/handoffs", "/api/admin", "/staff", "/api/bookings")

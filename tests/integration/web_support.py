@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
-from backoffice.settings import WebSettings
 from core.models import Conversation, Message
+from webapp.settings import WebSettings
 
 API_TOKEN = "test-token-0123456789abcdef"
 
@@ -122,7 +122,7 @@ def web_client(database_url: str, rasa_url: str | None = None, **overrides: Any)
     """A TestClient on the real app (lifespan run); Rasa on a closed port unless given."""
     from fastapi.testclient import TestClient
 
-    from backoffice.main import create_app
+    from webapp.main import create_app
 
     rasa_url = rasa_url or f"http://127.0.0.1:{closed_port()}"
     app = create_app(web_settings(database_url, rasa_url, **overrides))
@@ -135,7 +135,7 @@ def served_app(settings: WebSettings) -> Iterator[str]:
     """The web app served by uvicorn on a free local port, in a thread; yields its base URL."""
     import uvicorn
 
-    from backoffice.main import create_app
+    from webapp.main import create_app
 
     port = closed_port()
     server = uvicorn.Server(

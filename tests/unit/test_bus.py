@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from channels.bus import Bus, advisor_topic, conversation_topic, queue_topic
+from channels.bus import Bus
+from hub.topics import advisor_topic, conversation_topic, queue_topic
 
 
 async def test_a_subscriber_receives_the_events_of_its_topic_in_order() -> None:

@@ -67,7 +67,7 @@ def test_every_file_gets_a_fresh_random_name(tmp_path) -> None:
 
 
 def test_the_default_upload_directory_is_outside_the_served_directories() -> None:
-    from backoffice.settings import WebSettings
+    from webapp.settings import WebSettings
 
     uploads = (ROOT / WebSettings().upload_dir).resolve()
     for served in (ROOT / "channels" / "static", ROOT / "backoffice" / "static"):

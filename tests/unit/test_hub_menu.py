@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from channels.texts import load_menu, menu
+from hub.texts import load_menu, menu
 from tests.dialogue_files import load_domain
 
 DOMAIN_MENU = load_domain()["responses"]["utter_menu"]

@@ -122,7 +122,7 @@ def test_core_writes_no_rasa_button_payload(path) -> None:
         ("rasa_sdk", False),
         ("httpx", False),
         ("channels.store", False),
-        ("backoffice.settings", False),
+        ("webapp.settings", False),
         ("actions.base", False),
         ("transports", False),
         ("hub", False),

@@ -2,7 +2,7 @@
 database (SQLAlchemyJobStore, table `apscheduler_jobs`), so they survive restarts.
 
 Jobs only wake the app up; the `reminders` rows are the truth. One `date` job per pending
-row (id `reminder:<id>`, at its due time) claims and sends it (channels/reminders.py); the
+row (id `reminder:<id>`, at its due time) claims and sends it (hub/reminders.py); the
 sync job (`reminders:sync`, every `PITLANE_SCHEDULER_SYNC_SECONDS`, and once at start)
 adds the missing jobs, moves those whose row moved and removes those whose row is no longer
 pending. Several replicas share the job store: each may wake up for the same job, and the
@@ -10,7 +10,7 @@ conditional claim in core/reminders.py decides who sends. Jobs run however late 
 (misfire_grace_time None, coalesced): whether a late reminder is still worth sending
 (booking not started) is the claim's business.
 
-Job functions are referenced by text ("backoffice.scheduler:run_reminder") so the store can
+Job functions are referenced by text ("webapp.scheduler:run_reminder") so the store can
 persist them; they find the app's dependencies in this module's registry (`current_context`),
 set when the scheduler starts. Other features add periodic work with `register_interval_job`.
 """
@@ -31,11 +31,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from channels.deps import HubDeps
-from channels.notify_dispatch import dispatch_due
-from channels.reminders import ReminderDeps, send_due_reminder
 from core.db import make_engine
 from core.reminders import pending_reminders
+from hub.deps import HubDeps
+from hub.offers import dispatch_due
+from hub.reminders import ReminderDeps, send_due_reminder
 from transports import transports_from_settings
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,11 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
 REMINDER_PREFIX = "reminder:"
 SYNC_JOB_ID = "reminders:sync"
-REMINDER_FUNC = "backoffice.scheduler:run_reminder"
-SYNC_FUNC = "backoffice.scheduler:run_sync"
+REMINDER_FUNC = "webapp.scheduler:run_reminder"
+SYNC_FUNC = "webapp.scheduler:run_sync"
 # Scheduled commercial notifications (docs/rooms.md): every replica looks, one claims each.
 NOTIFICATIONS_JOB_ID = "notifications:due"
-NOTIFICATIONS_FUNC = "backoffice.scheduler:run_due_notifications"
+NOTIFICATIONS_FUNC = "webapp.scheduler:run_due_notifications"
 NOTIFICATIONS_SECONDS = 15
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 

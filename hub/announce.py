@@ -12,41 +12,24 @@ Event shapes (docs/handoff.md), every one with `at` (ISO 8601, UTC):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from channels import store
-from channels.bus import advisor_topic, conversation_topic, queue_topic
-from channels.deps import HubDeps, in_thread
-from channels.messages import Button, OutgoingMessage
-from channels.outbound import deliver
-from channels.texts import menu, say
 from core.handoff import HandoffView
+from hub import store
+from hub.deps import HubDeps
+from hub.messages import Button, OutgoingMessage
+from hub.outbound import Destination, send_out
+from hub.texts import menu, say
+from hub.topics import advisor_topic, queue_topic
 
 _CARRY_ON = ("/contact_info", "/check_maintenance", "/vehicle_info")
-
-
-async def core_call(deps: HubDeps, function: Callable[..., Any], *args: Any) -> Any:
-    """Call a core service function with a fresh unit of work, in a worker thread."""
-    return await in_thread(lambda: function(deps.uow_factory(), *args))
 
 
 async def tell_customer(
     deps: HubDeps, view: HandoffView, message: OutgoingMessage, sender: str = store.HUB
 ) -> int:
-    """Store a message sent out of turn, then push it to the customer's open widgets, and
-    deliver it through the conversation's channel when that channel has a sender."""
-    message_id = await in_thread(
-        store.store_out_of_turn, deps.uow_factory, view.conversation_id, sender, message
-    )
-    if view.channel in deps.senders:
-        await deliver(deps, view.channel, view.external_id, message_id, message)
-    frame = message.to_rest("")
-    del frame["recipient_id"]
-    kind = "advisor" if message.author is not None else "bot"
-    event = {"type": kind, **frame, "at": deps.now().isoformat()}
-    await deps.bus.publish(conversation_topic(view.conversation_id), event)
-    return message_id
+    """A handoff notice or an advisor's message, out through the one way out (stored,
+    delivered through the channel's sender, published to the open widgets); its id."""
+    to = Destination(view.conversation_id, view.channel, view.external_id)
+    return (await send_out(deps, to, message, sender=sender)).message_id
 
 
 async def queue_changed(deps: HubDeps, view: HandoffView) -> None:

@@ -1,10 +1,10 @@
-"""`python -m backoffice`: serve the web app with uvicorn on PITLANE_HOST:PITLANE_PORT."""
+"""`python -m webapp`: serve the web app with uvicorn on PITLANE_HOST:PITLANE_PORT."""
 
 from __future__ import annotations
 
 import uvicorn
 
-from backoffice.settings import WebSettings
+from webapp.settings import WebSettings
 
 # A widget frame is at most 16 KiB; refuse much larger ones at the protocol level.
 WS_MAX_SIZE = 64 * 1024
@@ -13,7 +13,7 @@ WS_MAX_SIZE = 64 * 1024
 def main() -> None:
     settings = WebSettings()
     uvicorn.run(
-        "backoffice.main:create_app",
+        "webapp.main:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,

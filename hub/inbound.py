@@ -7,7 +7,7 @@ sends back the returned messages; messages sent out of turn (advisor replies, ha
 notices) reach it through the bus (`conversation:{id}`), or, for a channel that only gets
 replies (`PULL_CHANNELS`: the REST webhook), at the start of the reply to the customer's next
 message. Database work is synchronous SQLAlchemy run in a worker thread so a slow disk never
-blocks the event loop. The advisor console's side lives in channels/advisor.py and is
+blocks the event loop. The advisor console's side lives in hub/advisor.py and is
 re-exported here.
 """
 
@@ -17,12 +17,14 @@ import logging
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from channels import store
-from channels.advisor import accept_request, advisor_send, close_request, refuse_request
-from channels.deps import HubDeps, StoreUnavailable, in_thread
-from channels.handoff import (
+from core.parsing import detect_language
+from hub import store
+from hub.advisor import accept_request, advisor_send, close_request, refuse_request
+from hub.deps import HubDeps, StoreUnavailable
+from hub.handoff import (
     ASK_PAYLOAD,
     ask_for_advisor,
     bot_request,
@@ -32,13 +34,15 @@ from channels.handoff import (
     forward_to_advisor,
     run_expiry_sweeper,
 )
-from channels.intents import is_payload, payload_is_known
-from channels.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text, clean_text
-from channels.rasa_client import RasaUnavailable
-from channels.texts import menu, normalise_language, say
-from core.parsing import detect_language
+from hub.intents import is_payload, payload_is_known
+from hub.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text, clean_text
+from hub.ports import RasaUnavailable
+from hub.texts import menu, normalise_language, say
+from hub.work import off_loop
 
 __all__ = [
+    "Reply",
+    "StoredAnswer",
     "MAX_MESSAGE_CHARS",
     "PULL_CHANNELS",
     "HubDeps",
@@ -52,6 +56,7 @@ __all__ = [
     "expire_requests",
     "handle_customer_message",
     "open_conversation",
+    "receive",
     "refuse_request",
     "run_expiry_sweeper",
     "shared_location",
@@ -70,6 +75,30 @@ def valid_external_id(value: object) -> bool:
     return isinstance(value, str) and _EXTERNAL_ID.fullmatch(value) is not None
 
 
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer to the customer's message and its stored id (None: refused unstored)."""
+
+    message_id: int | None
+    message: OutgoingMessage
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the hub did with one customer message: where it was stored, what was sent out of
+    turn since the previous one (pull channels only) and the answers it stored."""
+
+    conversation_id: int | None  # None: the text was refused before anything was stored
+    message_id: int | None  # the stored customer message
+    earlier: list[OutgoingMessage] = field(default_factory=list)
+    answers: list[StoredAnswer] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[OutgoingMessage]:
+        """Everything to show the customer now, oldest first."""
+        return self.earlier + [answer.message for answer in self.answers]
+
+
 async def handle_customer_message(
     deps: HubDeps,
     channel: str,
@@ -78,8 +107,22 @@ async def handle_customer_message(
     metadata: dict[str, Any] | None = None,
     attachments: Sequence[store.NewAttachment] = (),
 ) -> list[OutgoingMessage]:
-    """Store one customer message (with its `attachments`: files already written by
-    core/files.py, places), route it, store the answers, return them to send.
+    """`receive`, for a channel that shows the answers itself (widget, REST webhook)."""
+    reply = await receive(deps, channel, external_id, text, metadata, attachments)
+    return reply.messages
+
+
+async def receive(
+    deps: HubDeps,
+    channel: str,
+    external_id: str,
+    text: str,
+    metadata: dict[str, Any] | None = None,
+    attachments: Sequence[store.NewAttachment] = (),
+) -> Reply:
+    """The hub's one way in. Store one customer message (with its `attachments`: files
+    already written by core/files.py, places), route it to the advisor who holds the
+    conversation or to the bot, store the answers, return them to send.
 
     `metadata["location"]` (a shared place: `{"latitude", "longitude"}`) and the message's
     files reach the bot as `location` and `attachments` metadata (docs/workshop.md)."""
@@ -89,9 +132,10 @@ async def handle_customer_message(
     text = clean_text(text)
     problem = check_text(text)
     if problem is not None:
-        return [OutgoingMessage(text=say(problem, language))]
+        refusal = OutgoingMessage(text=say(problem, language))
+        return Reply(None, None, answers=[StoredAnswer(None, refusal)])
 
-    inbound = await in_thread(
+    inbound = await off_loop(
         store.store_inbound,
         deps.uow_factory,
         channel,
@@ -101,26 +145,25 @@ async def handle_customer_message(
         channel in PULL_CHANNELS,
         attachments,
     )
-    earlier = inbound.undelivered
     reply_language = inbound.language or detect_language(text)
     request = inbound.handoff
 
     if request is not None and request.status == "accepted":
         await forward_to_advisor(deps, inbound, request)
-        return earlier
+        return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered)
     if request is not None and cancels_request(text):
         answers = await cancel_for_customer(
             deps, inbound.conversation_id, reply_language, with_menu=True
         )
-        return earlier + await _finish(deps, inbound, "answered", answers)
+        return await _finish(deps, inbound, "answered", answers)
     if request is not None and text == ASK_PAYLOAD:
         answers = await ask_for_advisor(deps, inbound.conversation_id, reply_language)
-        return earlier + await _finish(deps, inbound, "answered", answers)
+        return await _finish(deps, inbound, "answered", answers)
 
     if is_payload(text) and not payload_is_known(text, deps.intents):
         offer = inbound.offered or [Button(t, p) for t, p in menu(reply_language)]
         answers = [OutgoingMessage(text=say("unknown_choice", reply_language), buttons=offer)]
-        return earlier + await _finish(deps, inbound, "answered", answers)
+        return await _finish(deps, inbound, "answered", answers)
 
     rasa_metadata = _bot_metadata(channel, external_id, inbound, metadata)
     await deps.tracker_events.settled(inbound.sender_id)  # a resume lands before the message
@@ -128,7 +171,7 @@ async def handle_customer_message(
         raw = await deps.brain.send(inbound.sender_id, text, rasa_metadata)
     except RasaUnavailable:
         answers = [OutgoingMessage(text=say("assistant_unavailable", reply_language))]
-        return earlier + await _finish(deps, inbound, "failed", answers)
+        return await _finish(deps, inbound, "failed", answers)
     answers = []
     for answer in (OutgoingMessage.from_rasa(a) for a in raw):
         kind = bot_request(answer)
@@ -138,7 +181,7 @@ async def handle_customer_message(
             answers += await cancel_for_customer(deps, inbound.conversation_id, reply_language)
         else:
             answers.append(answer)
-    return earlier + await _finish(deps, inbound, "answered", answers)
+    return await _finish(deps, inbound, "answered", answers)
 
 
 def shared_location(value: object) -> dict[str, float] | None:
@@ -185,7 +228,7 @@ async def open_conversation(
     if not valid_external_id(channel) or not valid_external_id(external_id):
         raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
     language = normalise_language(language)
-    return await in_thread(store.history, deps.uow_factory, channel, external_id, language)
+    return await off_loop(store.history, deps.uow_factory, channel, external_id, language)
 
 
 async def conversation_history(
@@ -198,6 +241,7 @@ async def conversation_history(
 
 async def _finish(
     deps: HubDeps, inbound: store.Inbound, status: str, answers: list[OutgoingMessage]
-) -> list[OutgoingMessage]:
-    await in_thread(store.store_outbound, deps.uow_factory, inbound, status, answers)
-    return answers
+) -> Reply:
+    ids = await off_loop(store.store_outbound, deps.uow_factory, inbound, status, answers)
+    stored = [StoredAnswer(i, answer) for i, answer in zip(ids, answers, strict=True)]
+    return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered, stored)

@@ -14,21 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from channels import store
-from channels.bus import conversation_topic
-from channels.deps import HubDeps, in_thread
-from channels.intents import intent_payload
-from channels.messages import Button, OutgoingMessage
-from channels.outbound import deliver
-from core import conversations, feedback, reminders
+from core import feedback, reminders
 from core.feedback import SurveyPrompt
-from core.notify import Transport
 from core.otp import mask_destination
 from core.reminders import ChannelRecipient, ReminderTask
+from hub.deps import HubDeps
+from hub.intents import intent_payload
+from hub.messages import Button, OutgoingMessage
+from hub.outbound import Destination, send_out
+from hub.ports import MessageTransport
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
-CHANNEL_OFF = "channel_off"
 _MY_BOOKINGS = {"fr": "Mes rendez-vous", "en": "My bookings"}
 
 
@@ -38,7 +36,7 @@ class ReminderDeps:
     SMS/e-mail transports by name ("sms", "email") and the customers' time zone."""
 
     hub: HubDeps
-    transports: Mapping[str, Transport]
+    transports: Mapping[str, MessageTransport]
     timezone: str = "Europe/Paris"
 
 
@@ -46,7 +44,7 @@ async def send_due_reminder(deps: ReminderDeps, reminder_id: int, now: datetime)
     """Claim the row and send it; None when there was nothing to send (not due, cancelled,
     already sent elsewhere), else whether it reached the customer by at least one means."""
     hub = deps.hub
-    task: ReminderTask | None = await in_thread(
+    task: ReminderTask | None = await off_loop(
         lambda: reminders.claim_reminder(hub.uow_factory(), reminder_id, now)
     )
     if task is None:
@@ -56,7 +54,7 @@ async def send_due_reminder(deps: ReminderDeps, reminder_id: int, now: datetime)
     except Exception:  # the row must be finished whatever happened
         log.exception("reminder %s (%s) failed", task.reminder_id, task.kind)
         sent = False
-    await in_thread(
+    await off_loop(
         lambda: reminders.finish_reminder(
             hub.uow_factory(),
             task.reminder_id,
@@ -86,7 +84,7 @@ async def _send(deps: ReminderDeps, task: ReminderTask) -> bool:
 
 async def _send_survey(deps: ReminderDeps, task: ReminderTask, now: datetime) -> bool:
     hub = deps.hub
-    await in_thread(lambda: feedback.open_survey(hub.uow_factory(), task.booking_id, now))
+    await off_loop(lambda: feedback.open_survey(hub.uow_factory(), task.booking_id, now))
     prompt = feedback.survey_prompt(
         task.language,
         task.booking.reference,
@@ -128,25 +126,8 @@ async def _through_channel(
 async def _to_conversation(
     hub: HubDeps, recipient: ChannelRecipient, message: OutgoingMessage
 ) -> bool:
-    message_id = await in_thread(
-        store.store_out_of_turn, hub.uow_factory, recipient.conversation_id, store.HUB, message
-    )
-    if recipient.channel in hub.senders:
-        return await deliver(
-            hub, recipient.channel, recipient.external_id, message_id, message, proactive=True
-        )
-    if recipient.channel in ("telegram", "whatsapp", "sms"):  # a push channel switched off
-        await in_thread(
-            lambda: conversations.mark_delivery(
-                hub.uow_factory(), message_id, status="failed", error=CHANNEL_OFF
-            )
-        )
-        return False
-    frame = message.to_rest("")
-    del frame["recipient_id"]
-    event = {"type": "bot", **frame, "at": hub.now().isoformat()}
-    await hub.bus.publish(conversation_topic(recipient.conversation_id), event)
-    return True
+    to = Destination(recipient.conversation_id, recipient.channel, recipient.external_id)
+    return (await send_out(hub, to, message, proactive=True)).delivered
 
 
 async def _by_sms_or_email(
@@ -169,7 +150,7 @@ async def _by_sms_or_email(
     if transport is None:
         return False
     try:
-        await in_thread(transport.send, destination, subject if kind == "email" else None, body)
+        await off_loop(transport.send, destination, subject if kind == "email" else None, body)
     except Exception:  # a provider failure: the channel may still have reached them
         log.exception("%s reminder to %s failed", kind, mask_destination(kind, destination))
         return False

@@ -1,7 +1,7 @@
 """The advisor handoff in the hub (docs/handoff.md): the customer's side of the requests
-and their expiry. The console's side is in channels/advisor.py; the events both publish are
-described in channels/announce.py. Rasa's tracker gets `pause` on accept and `resume` on
-close, in the background (channels/tracker_events.py).
+and their expiry. The console's side is in hub/advisor.py; the events both publish are
+described in hub/announce.py. Rasa's tracker gets `pause` on accept and `resume` on
+close, in the background (hub/tracker_events.py).
 """
 
 from __future__ import annotations
@@ -15,22 +15,22 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from channels import store
-from channels.announce import (
-    author_of,
-    carry_on_buttons,
-    core_call,
-    queue_changed,
-    tell_customer,
-)
-from channels.bus import advisor_topic
-from channels.deps import HubDeps, in_thread
-from channels.messages import Button, OutgoingMessage
-from channels.texts import menu, say, wait_text
 from core import handoff
 from core.errors import AlreadyOpen, InvalidTransition, NoAdvisorAvailable
 from core.handoff import HandoffView
 from core.uow import UnitOfWork
+from hub import store
+from hub.announce import (
+    author_of,
+    carry_on_buttons,
+    queue_changed,
+    tell_customer,
+)
+from hub.deps import HubDeps
+from hub.messages import Button, OutgoingMessage
+from hub.texts import menu, say, wait_text
+from hub.topics import advisor_topic
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def ask_for_advisor(
     deps: HubDeps, conversation_id: int, language: str | None
 ) -> list[OutgoingMessage]:
     """Queue a request (or find the open one) and say the place and the wait."""
-    queued = await in_thread(
+    queued = await off_loop(
         _queue_request, deps.uow_factory, conversation_id, deps.now(), deps.handoff_wait
     )
     if queued is None:
@@ -89,7 +89,7 @@ async def cancel_for_customer(
     deps: HubDeps, conversation_id: int, language: str | None, with_menu: bool = False
 ) -> list[OutgoingMessage]:
     """Withdraw the conversation's pending request, if it has one, and say so."""
-    view = await in_thread(_cancel_pending, deps.uow_factory, conversation_id, deps.now())
+    view = await off_loop(_cancel_pending, deps.uow_factory, conversation_id, deps.now())
     if view is None:
         return [OutgoingMessage(text=say("no_pending_request", language))]
     await queue_changed(deps, view)
@@ -99,7 +99,7 @@ async def cancel_for_customer(
 
 async def forward_to_advisor(deps: HubDeps, inbound: store.Inbound, view: HandoffView) -> None:
     """A customer message of an accepted conversation goes to its advisor, not to Rasa."""
-    await in_thread(store.store_outbound, deps.uow_factory, inbound, "answered", [])
+    await off_loop(store.store_outbound, deps.uow_factory, inbound, "answered", [])
     event = {
         "type": "message",
         "request_id": view.id,
@@ -116,7 +116,7 @@ async def forward_to_advisor(deps: HubDeps, inbound: store.Inbound, view: Handof
 
 async def expire_requests(deps: HubDeps) -> list[HandoffView]:
     """Expire the pending requests past their time and tell their customers."""
-    expired = await core_call(deps, handoff.expire_due, deps.now())
+    expired = await deps.core(handoff.expire_due, deps.now())
     for view in expired:
         language = view.language
         message = OutgoingMessage(

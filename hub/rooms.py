@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from channels.deps import HubDeps, in_thread
 from core import rooms
 from core.rooms import JoinResult, RoomMessageView, RoomView
+from hub.deps import HubDeps
 
 LOBBY_TOPIC = "rooms"
 
@@ -49,11 +49,6 @@ def message_json(view: RoomMessageView) -> dict[str, Any]:
     }
 
 
-async def call(deps: HubDeps, function: Any, *args: Any, **kwargs: Any) -> Any:
-    """`function(uow, *args, **kwargs)` with a fresh unit of work, in a worker thread."""
-    return await in_thread(lambda: function(deps.uow_factory(), *args, **kwargs))
-
-
 async def room_changed(deps: HubDeps, view: RoomView) -> None:
     await deps.bus.publish(room_topic(view.id), {"type": "room", "room": room_json(view)})
     await deps.bus.publish(LOBBY_TOPIC, {"type": "rooms_changed"})
@@ -63,8 +58,8 @@ async def room_changed(deps: HubDeps, view: RoomView) -> None:
 
 
 async def join(deps: HubDeps, room_id: int, conversation_id: int, display_name: str) -> JoinResult:
-    result: JoinResult = await call(
-        deps, rooms.join_room, room_id, conversation_id, display_name, deps.now()
+    result: JoinResult = await deps.core(
+        rooms.join_room, room_id, conversation_id, display_name, deps.now()
     )
     if result.joined_now:
         await room_changed(deps, result.room)
@@ -72,21 +67,21 @@ async def join(deps: HubDeps, room_id: int, conversation_id: int, display_name: 
 
 
 async def leave(deps: HubDeps, room_id: int, conversation_id: int) -> RoomView:
-    view: RoomView = await call(deps, rooms.leave_room, room_id, conversation_id)
+    view: RoomView = await deps.core(rooms.leave_room, room_id, conversation_id)
     await room_changed(deps, view)
     return view
 
 
 async def post(deps: HubDeps, room_id: int, conversation_id: int, text: str) -> RoomMessageView:
-    view: RoomMessageView = await call(
-        deps, rooms.post_message, room_id, conversation_id, text, deps.now()
+    view: RoomMessageView = await deps.core(
+        rooms.post_message, room_id, conversation_id, text, deps.now()
     )
     await deps.bus.publish(room_topic(room_id), {"type": "message", "message": message_json(view)})
     return view
 
 
 async def report(deps: HubDeps, message_id: int, conversation_id: int) -> int:
-    return int(await call(deps, rooms.report_message, message_id, conversation_id, deps.now()))
+    return int(await deps.core(rooms.report_message, message_id, conversation_id, deps.now()))
 
 
 # ---- admins ---------------------------------------------------------------------------
@@ -95,8 +90,7 @@ async def report(deps: HubDeps, message_id: int, conversation_id: int) -> int:
 async def create(
     deps: HubDeps, *, name: str, capacity: int, description: str | None, created_by: int
 ) -> RoomView:
-    view: RoomView = await call(
-        deps,
+    view: RoomView = await deps.core(
         rooms.create_room,
         name=name,
         capacity=capacity,
@@ -120,30 +114,30 @@ async def update(
     """Rename and/or resize; returns the room and how many members were evicted."""
     view: RoomView | None = None
     if name is not None or description is not None:
-        view = await call(deps, rooms.update_room, room_id, name=name, description=description)
+        view = await deps.core(rooms.update_room, room_id, name=name, description=description)
     evicted = 0
     if capacity is not None:
-        change = await call(deps, rooms.set_capacity, room_id, capacity, evict=evict)
+        change = await deps.core(rooms.set_capacity, room_id, capacity, evict=evict)
         view = change.room
         evicted = len(change.evicted)
         for member in change.evicted:
             await _kick(deps, room_id, member.conversation_id, "capacity")
     if view is None:
-        view = await call(deps, rooms.get_room, room_id)
+        view = await deps.core(rooms.get_room, room_id)
     await room_changed(deps, view)
     return view, evicted
 
 
 async def delete(deps: HubDeps, room_id: int) -> RoomView:
     """Close the room: its members' sockets are told and can no longer post."""
-    view: RoomView = await call(deps, rooms.delete_room, room_id, deps.now())
+    view: RoomView = await deps.core(rooms.delete_room, room_id, deps.now())
     await deps.bus.publish(room_topic(room_id), {"type": "closed", "room_id": room_id})
     await deps.bus.publish(LOBBY_TOPIC, {"type": "rooms_changed"})
     return view
 
 
 async def remove_message(deps: HubDeps, message_id: int, staff_id: int) -> RoomMessageView:
-    view: RoomMessageView = await call(deps, rooms.remove_message, message_id, staff_id, deps.now())
+    view: RoomMessageView = await deps.core(rooms.remove_message, message_id, staff_id, deps.now())
     await deps.bus.publish(
         room_topic(view.room_id),
         {"type": "removed", "room_id": view.room_id, "message_id": view.id},
@@ -159,8 +153,7 @@ async def ban(
     message_id: int | None = None,
     staff_id: int,
 ) -> rooms.BanResult:
-    result: rooms.BanResult = await call(
-        deps,
+    result: rooms.BanResult = await deps.core(
         rooms.ban_from_room,
         room_id,
         member_id=member_id,

@@ -1,30 +1,29 @@
 """The advisor console's side of the handoff: accept, refuse, close, send. Each calls core,
-stores what the customer is told, then publishes it (channels/announce.py)."""
+stores what the customer is told, then publishes it (hub/announce.py)."""
 
 from __future__ import annotations
 
-from channels import store
-from channels.announce import (
+from core import handoff
+from core.errors import Conflict, Forbidden, InvalidValue
+from core.handoff import HandoffView
+from hub import store
+from hub.announce import (
     author_of,
     carry_on_buttons,
-    core_call,
     queue_changed,
     sender_id,
     status_changed,
     tell_customer,
 )
-from channels.deps import HubDeps
-from channels.messages import Button, OutgoingMessage, check_text, clean_text
-from channels.texts import menu, say
-from channels.tracker_events import PAUSE, RESUME
-from core import handoff
-from core.errors import Conflict, Forbidden, InvalidValue
-from core.handoff import HandoffView
+from hub.deps import HubDeps
+from hub.messages import Button, OutgoingMessage, check_text, clean_text
+from hub.texts import menu, say
+from hub.tracker_events import PAUSE, RESUME
 
 
 async def accept_request(deps: HubDeps, request_id: int, advisor_id: int) -> HandoffView:
     """Take a pending request (AlreadyTaken, AdvisorFull); the customer is told who it is."""
-    view = await core_call(deps, handoff.accept, request_id, advisor_id, deps.now())
+    view = await deps.core(handoff.accept, request_id, advisor_id, deps.now())
     language = view.language
     text = say("advisor_joined", language, advisor=author_of(view))
     await tell_customer(deps, view, OutgoingMessage(text=text))
@@ -37,7 +36,7 @@ async def refuse_request(
     deps: HubDeps, request_id: int, advisor_id: int, reason: str | None = None
 ) -> HandoffView:
     """Decline a pending request; the customer is told (with the reason) and the bot goes on."""
-    view = await core_call(deps, handoff.refuse, request_id, advisor_id, deps.now(), reason)
+    view = await deps.core(handoff.refuse, request_id, advisor_id, deps.now(), reason)
     language = view.language
     if view.reason:
         text = say("handoff_refused_reason", language, reason=view.reason)
@@ -50,7 +49,7 @@ async def refuse_request(
 
 async def close_request(deps: HubDeps, request_id: int, advisor_id: int) -> HandoffView:
     """End an accepted conversation: the customer is told and the bot answers again."""
-    view = await core_call(deps, handoff.close, request_id, advisor_id, deps.now())
+    view = await deps.core(handoff.close, request_id, advisor_id, deps.now())
     language = view.language
     text = say("handoff_closed", language, advisor=author_of(view))
     buttons = [Button(t, p) for t, p in menu(language)]
@@ -70,7 +69,7 @@ async def advisor_send(deps: HubDeps, request_id: int, advisor_id: int, text: st
     problem = check_text(text)
     if problem is not None:
         raise InvalidValue(problem, "the message is empty or longer than 2000 characters")
-    view = await core_call(deps, handoff.get_request, request_id)
+    view = await deps.core(handoff.get_request, request_id)
     if view.status != "accepted":
         raise Conflict("handoff_not_accepted", f"request {request_id} is {view.status}")
     if view.advisor_id != advisor_id:

@@ -6,12 +6,13 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from channels.telegram.settings import TelegramSettings
 from core.config import CoreSettings
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "secret", "token", "xxx", "test"}
 
 
-class WebSettings(CoreSettings):
+class WebSettings(CoreSettings, TelegramSettings):
     """PITLANE_ENV, PITLANE_RASA_URL, PITLANE_RASA_TIMEOUT, PITLANE_API_TOKEN, PITLANE_PORT..."""
 
     env: Literal["development", "test", "production"] = "development"
@@ -24,14 +25,7 @@ class WebSettings(CoreSettings):
     # often the web app looks for expired requests (seconds).
     handoff_wait_seconds: int = Field(default=600, ge=30, le=86_400)
     handoff_sweep_seconds: float = Field(default=5.0, gt=0, le=300)
-    # Telegram (channels/telegram): no token = the channel is off. Webhook mode needs the
-    # secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token; polling is for
-    # development without a public URL. The URLs change only for tests (a fake Bot API).
-    telegram_token: SecretStr | None = None
-    telegram_mode: Literal["webhook", "polling"] = "webhook"
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_api_url: str = "https://api.telegram.org/bot"
-    telegram_file_url: str = "https://api.telegram.org/file/bot"
+    # Telegram: channels/telegram/settings.py (PITLANE_TELEGRAM_*).
     # WhatsApp and SMS through Twilio (channels/whatsapp.py): no account sid, auth token and
     # WhatsApp sender = the channel is off. Twilio signs its webhooks over the public URL
     # (`public_base_url` + path; the request's own URL when unset). `twilio_api_url`
@@ -47,7 +41,7 @@ class WebSettings(CoreSettings):
     # The widget's agency map (Leaflet): the tile server's URL template and its credit line.
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_tiles_attribution: str = "© OpenStreetMap contributors"
-    # Reminders and surveys (backoffice/scheduler.py): APScheduler in this process, its jobs
+    # Reminders and surveys (webapp/scheduler.py): APScheduler in this process, its jobs
     # in the database; off for processes that must not send (workers, most tests). The sync
     # job aligns the jobs with the `reminders` rows every so many seconds.
     scheduler: bool = True
@@ -62,8 +56,6 @@ class WebSettings(CoreSettings):
 
     @field_validator(
         "api_token",
-        "telegram_token",
-        "telegram_webhook_secret",
         "twilio_account_sid",
         "twilio_auth_token",
         "twilio_whatsapp_from",

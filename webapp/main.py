@@ -16,7 +16,6 @@ from backoffice import (
     answers_pages,
     catalogue_pages,
     console_socket,
-    health,
     notifications_pages,
     outbox_pages,
     pages,
@@ -33,24 +32,27 @@ from backoffice.api import notifications as notifications_api
 from backoffice.api import rooms as rooms_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
-from backoffice.scheduler import scheduler_running
-from backoffice.security import SecurityHeaders, tile_sources
-from backoffice.settings import WebSettings
 from channels import rooms_socket, sse, uploads, web
-from channels.handoff import handoff_tasks
-from channels.hub import HubDeps
-from channels.intents import load_intents
-from channels.outbound import ChannelSender
+from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
 from core.uow import uow_from_settings
+from hub.handoff import handoff_tasks
+from hub.inbound import HubDeps
+from hub.intents import load_intents
+from hub.ports import ChannelSender
+from webapp import health
+from webapp.scheduler import scheduler_running
+from webapp.security import SecurityHeaders, tile_sources
+from webapp.settings import WebSettings
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 RASA_PROJECT = ROOT / "rasa_project"
+BACKOFFICE_STATIC = ROOT / "backoffice" / "static"
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -85,13 +87,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
-    app.state.scheduler = None  # backoffice/scheduler.py, set while the app runs
+    app.state.scheduler = None  # webapp/scheduler.py, set while the app runs
     app.state.uow_factory = uow_from_settings(settings)
     senders: dict[str, ChannelSender] = {}  # push channels' senders, filled below
     app.state.hub = HubDeps(
         uow_factory=app.state.uow_factory,
         senders=senders,
         brain=rasa,
+        bus=Bus(),
         intents=load_intents(RASA_PROJECT),
         handoff_wait=timedelta(seconds=settings.handoff_wait_seconds),
     )
@@ -142,5 +145,5 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")
-    app.mount("/assets", StaticFiles(directory=Path(__file__).parent / "static"), name="assets")
+    app.mount("/assets", StaticFiles(directory=BACKOFFICE_STATIC), name="assets")
     return app

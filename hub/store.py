@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from channels.intents import is_payload
-from channels.messages import Button, OutgoingMessage
 from core import conversations
 from core.handoff import HandoffView, open_request_for
 from core.otp import awaiting_code
 from core.uow import UnitOfWork
+from hub.intents import is_payload
+from hub.messages import Button, OutgoingMessage
 
 # Message senders: the customer, the bot (Rasa, or the hub answering a message), the hub's
 # own notices sent out of turn (handoff accepted, refused, expired, closed), an advisor.
@@ -149,11 +149,13 @@ def store_outbound(
     inbound: Inbound,
     status: str,
     answers: list[OutgoingMessage],
-) -> None:
-    """Record the answers (status 'sent') and the inbound message's final status."""
+) -> list[int]:
+    """Record the answers (status 'sent') and the inbound message's final status; returns
+    the answers' ids."""
+    ids = []
     with uow_factory() as uow:
         for answer in answers:
-            conversations.record_message(
+            message_id = conversations.record_message(
                 uow,
                 inbound.conversation_id,
                 direction="out",
@@ -162,8 +164,10 @@ def store_outbound(
                 payload=answer.stored_payload(),
                 status="sent",
             )
+            ids.append(message_id)
         conversations.set_message_status(uow, inbound.message_id, status)
         uow.commit()
+    return ids
 
 
 def store_out_of_turn(

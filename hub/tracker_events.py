@@ -13,7 +13,7 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.rasa_client import BotBrain
+from hub.ports import BotBrain
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ import asyncio
 import logging
 from typing import Any
 
-from channels import store
-from channels.deps import HubDeps, in_thread
-from channels.messages import Button, OutgoingMessage
-from channels.outbound import deliver
-from channels.sse import NOTIFICATIONS_TOPIC, notification_event
-from channels.texts import OFFERS_UNSUBSCRIBE_PAYLOAD, offers_text, say
 from core import notifications
 from core.notifications import NotificationView, Recipient
+from hub.deps import HubDeps
+from hub.messages import Button, OutgoingMessage
+from hub.outbound import Destination, send_out
+from hub.texts import OFFERS_UNSUBSCRIBE_PAYLOAD, offers_text, say
+from hub.topics import NOTIFICATIONS_TOPIC, notification_event
+from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 SENDER = "notification"
@@ -52,7 +52,7 @@ async def fan_out(deps: HubDeps, view: NotificationView) -> int:
     """Publish to the open widgets, deliver to channel customers, mark it sent; returns how
     many channel messages were delivered."""
     await deps.bus.publish(NOTIFICATIONS_TOPIC, notification_event(view))
-    recipients: list[Recipient] = await in_thread(
+    recipients: list[Recipient] = await off_loop(
         lambda: notifications.channel_recipients(deps.uow_factory(), view.id, list(deps.senders))
     )
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
@@ -60,23 +60,10 @@ async def fan_out(deps: HubDeps, view: NotificationView) -> int:
     async def send(recipient: Recipient) -> bool:
         message = channel_message(view, recipient)
         async with gate:
-            message_id = await in_thread(
-                store.store_out_of_turn,
-                deps.uow_factory,
-                recipient.conversation_id,
-                SENDER,
-                message,
-            )
-            sent = await deliver(
-                deps,
-                recipient.channel,
-                recipient.external_id,
-                message_id,
-                message,
-                proactive=True,
-            )
+            to = Destination(recipient.conversation_id, recipient.channel, recipient.external_id)
+            sent = (await send_out(deps, to, message, sender=SENDER, proactive=True)).delivered
             if sent:
-                await in_thread(
+                await off_loop(
                     lambda: notifications.record_receipts(
                         deps.uow_factory(),
                         [(view.id, recipient.conversation_id, recipient.channel)],
@@ -88,7 +75,7 @@ async def fan_out(deps: HubDeps, view: NotificationView) -> int:
     results = await asyncio.gather(*(send(r) for r in recipients), return_exceptions=True)
     for failure in (r for r in results if isinstance(r, BaseException)):
         log.error("notification %s: a delivery failed: %r", view.id, failure)
-    await in_thread(lambda: notifications.mark_sent(deps.uow_factory(), view.id))
+    await off_loop(lambda: notifications.mark_sent(deps.uow_factory(), view.id))
     return sum(1 for r in results if r is True)
 
 
@@ -103,7 +90,7 @@ async def dispatch_due_notifications(app: Any, now: Any) -> list[int]:
 async def dispatch_due(deps: HubDeps, now: Any) -> list[int]:
     """`dispatch_due_notifications` for a caller holding the hub's dependencies (a
     scheduler job: `await dispatch_due(current_context().deps.hub, utc_now())`)."""
-    claimed: list[NotificationView] = await in_thread(
+    claimed: list[NotificationView] = await off_loop(
         lambda: notifications.claim_due_notifications(deps.uow_factory(), now)
     )
     for view in claimed:

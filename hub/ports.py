@@ -1,0 +1,79 @@
+"""What the hub needs from the outside, as protocols: the brain (Rasa), the bus between the
+hub, widgets and consoles, the channels' senders and the message transports (SMS, e-mail).
+The implementations live outside the hub: channels/rasa_client.py, channels/bus.py,
+channels/telegram/send.py, channels/whatsapp.py, transports/."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from hub.messages import OutgoingMessage
+
+
+class RasaUnavailable(Exception):
+    """The brain did not answer usably: down, too slow, an error status or a bad body."""
+
+
+class BotBrain(Protocol):
+    """What the hub needs from Rasa (a protocol so other brains or fakes can stand in)."""
+
+    async def send(
+        self, sender: str, message: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]: ...
+
+    async def record_event(self, sender: str, event: dict[str, Any]) -> None: ...
+
+
+class Subscription(Protocol):
+    """The events of one topic for one subscriber, oldest first (an async iterator)."""
+
+    topic: str
+    dropped: int
+
+    async def get(self) -> dict[str, Any]: ...
+
+    def pending(self) -> int: ...
+
+    def take_waiting(self) -> list[dict[str, Any]]: ...
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]: ...
+
+
+class Bus(Protocol):
+    """Publish/subscribe of JSON events by topic (hub.topics): in-process or across replicas."""
+
+    async def publish(self, topic: str, event: dict[str, Any]) -> int: ...
+
+    def subscribe(self, topic: str) -> AbstractAsyncContextManager[Subscription]: ...
+
+    def subscriber_count(self, topic: str) -> int: ...
+
+
+class ChannelSender(Protocol):
+    """Sends one message to one customer of a channel; returns the provider's message id."""
+
+    channel: str
+
+    async def send(self, external_id: str, message: OutgoingMessage) -> str | None: ...
+
+
+class SendError(Exception):
+    """A message the provider did not take."""
+
+
+class TransientSendError(SendError):
+    """Rate limit, provider error, network: worth retrying."""
+
+
+class PermanentSendError(SendError):
+    """Bad number, blocked bot, refused content: retrying will not help."""
+
+
+class MessageTransport(Protocol):
+    """Sends one message to a destination (a phone number or an e-mail address); the
+    subject is None for SMS. Blocking: the hub calls it off the event loop."""
+
+    def send(self, destination: str, subject: str | None, body: str) -> None: ...

@@ -1,0 +1,68 @@
+"""One customer message from a provider channel (Telegram, WhatsApp, SMS): the hub's one
+way in answers it, then every answer it returns goes out through the channel's sender and is
+marked sent or failed, so an answer that could not be sent is visible to staff."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core import conversations
+from core.parsing import detect_language
+from hub import store
+from hub.deps import HubDeps
+from hub.inbound import check_text, receive
+from hub.messages import OutgoingMessage
+from hub.outbound import Destination, deliver, send_out
+from hub.texts import say
+from hub.work import off_loop
+
+
+@dataclass(frozen=True)
+class Turn:
+    conversation_id: int
+    inbound_id: int | None  # the stored customer message, None when it was refused
+
+
+async def converse(
+    hub: HubDeps,
+    channel: str,
+    external_id: str,
+    text: str,
+    metadata: dict[str, Any],
+    with_inbound: Callable[[int], Awaitable[None]] | None = None,
+    attachments: Sequence[store.NewAttachment] = (),
+) -> Turn:
+    """Pass `text` (and its `attachments`, stored with it before the bot sees it) to the hub
+    and deliver each answer it returns; `with_inbound` runs on the stored customer message
+    before anything is sent."""
+    problem = check_text(text)
+    if problem is not None:  # refused before anything is stored: say why, stored as ours
+        conversation = await off_loop(
+            conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id
+        )
+        language = conversation.language or detect_language(text)
+        refusal = OutgoingMessage(text=say(problem, language))
+        await send_new(hub, channel, external_id, conversation.id, refusal)
+        return Turn(conversation.id, None)
+    reply = await receive(hub, channel, external_id, text, metadata, attachments)
+    if reply.conversation_id is None:  # nothing left once cleaned: nothing stored or sent
+        conversation = await off_loop(
+            conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id
+        )
+        return Turn(conversation.id, None)
+    if reply.message_id is not None and with_inbound is not None:
+        await with_inbound(reply.message_id)
+    for answer in reply.answers:
+        if answer.message_id is not None:
+            await deliver(hub, channel, external_id, answer.message_id, answer.message)
+    return Turn(reply.conversation_id, reply.message_id)
+
+
+async def send_new(
+    hub: HubDeps, channel: str, external_id: str, conversation_id: int, message: OutgoingMessage
+) -> None:
+    """An answer the hub did not store itself, through the one way out."""
+    to = Destination(conversation_id, channel, external_id)
+    await send_out(hub, to, message, sender=store.BOT)
