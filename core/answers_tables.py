@@ -1,6 +1,6 @@
 """The table of the knowledge base: the answers the bot gives to customers' questions (opening
-hours, prices, what a service includes...). Registered on `core.models.Base` (core/models.py
-imports this module last, so Alembic and every reader of the metadata see it)."""
+hours, prices, what a service includes...). Registered on `core.models.Base` (the package
+core/models/ imports this module last, so Alembic and every reader of the metadata see it)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base, UTCDateTime, utcnow
+from core.models.base import Base, UTCDateTime, utcnow
 
 GENERAL_ENTRY = "agency_id IS NULL"
 

@@ -1,6 +1,6 @@
 """Tables of the test-ride catalogue: the motorcycle models customers can try, and the
-agencies that have each one. Registered on `core.models.Base` (core/models.py imports this
-module last, so Alembic and every reader of the metadata see these tables)."""
+agencies that have each one. Registered on `core.models.Base` (the package core/models/ imports
+this module last, so Alembic and every reader of the metadata see these tables)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base, UTCDateTime, utcnow
+from core.models.base import Base, UTCDateTime, utcnow
 
 USAGES = ("road", "offroad", "sport")  # "sport" is the track, as in the services' usage
 LICENCES = ("A", "A2")
