@@ -3,6 +3,7 @@ queue and the wait it can expect (the state machine: core/handoff.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,7 +79,13 @@ def estimated_wait(uow: UnitOfWork, request_id: int, now: datetime) -> timedelta
             .order_by(HandoffRequest.ended_at.desc(), HandoffRequest.id.desc())
             .limit(RECENT_CLOSED)
         ).all()
-    lengths = [ended - accepted for accepted, ended in rows if ended and ended > accepted]
+    return wait_for_place(position, rows)
+
+
+def wait_for_place(position: int, recent: Sequence[tuple[datetime, datetime | None]]) -> timedelta:
+    """`position` x the average length of the `recent` (accepted, ended) conversations, whole
+    seconds; DEFAULT_PER_PLACE a place when none of them has a length."""
+    lengths = [ended - accepted for accepted, ended in recent if ended and ended > accepted]
     per_place = sum(lengths, timedelta(0)) / len(lengths) if lengths else DEFAULT_PER_PLACE
     return timedelta(seconds=round((per_place * position).total_seconds()))
 

@@ -5,8 +5,10 @@ was sent. After that the answer is kept as it is (SurveyClosed)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -158,20 +160,28 @@ def survey_results(uow: UnitOfWork) -> list[SurveyStats]:
             SurveyResponse.rating,
         )
     )
-    groups: dict[tuple[str, str], dict] = {}
     with uow:
-        for agency, agency_name, service, name_fr, name_en, rating, n in uow.session.execute(stmt):
-            group = groups.setdefault(
-                (agency, service),
-                {
-                    "names": (agency_name, name_fr, name_en),
-                    "sent": 0,
-                    "hist": dict.fromkeys(RATINGS, 0),
-                },
-            )
-            group["sent"] += n
-            if rating is not None:
-                group["hist"][rating] += n
+        rows = [tuple(row) for row in uow.session.execute(stmt)]
+    return survey_stats(rows)
+
+
+def survey_stats(rows: Iterable[tuple[Any, ...]]) -> list[SurveyStats]:
+    """The statistics of survey_results from its rows (agency code, agency name, service code,
+    service name fr, service name en, rating or None, number of surveys), sorted by agency
+    then service: sent, rated count, average rounded to 2 places, histogram 1..5."""
+    groups: dict[tuple[str, str], dict] = {}
+    for agency, agency_name, service, name_fr, name_en, rating, n in rows:
+        group = groups.setdefault(
+            (agency, service),
+            {
+                "names": (agency_name, name_fr, name_en),
+                "sent": 0,
+                "hist": dict.fromkeys(RATINGS, 0),
+            },
+        )
+        group["sent"] += n
+        if rating is not None:
+            group["hist"][rating] += n
     results = []
     for (agency, service), group in sorted(groups.items()):
         hist = group["hist"]
