@@ -5,8 +5,10 @@ Times are aware UTC in Python, naive UTC in SQL (core/models/base.py)."""
 from __future__ import annotations
 
 from core.models.agencies import Agency, Service, Setting
+from core.models.answers import GENERAL_ENTRY, AnswerEntry
 from core.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from core.models.bookings import Booking, Calendar, CalendarClosure, SlotCounter
+from core.models.catalogue import LICENCES, USAGES, RideModel, RideModelAgency
 from core.models.conversations import (
     ATTACHMENT_KINDS,
     Attachment,
@@ -42,13 +44,13 @@ from core.models.workshop import (
     Quote,
 )
 
-# isort: split
-# The test-ride catalogue's and the knowledge base's tables are declared in their own modules;
-# importing them here registers them on Base.metadata for everyone who imports the models
-# (Alembic included).
-from core import answers_tables, catalogue_tables  # noqa: E402
-
 __all__ = [
+    "GENERAL_ENTRY",
+    "LICENCES",
+    "USAGES",
+    "AnswerEntry",
+    "RideModel",
+    "RideModelAgency",
     "ATTACHMENT_KINDS",
     "HANDOFF_STATUSES",
     "NAMING_CONVENTION",
@@ -97,7 +99,5 @@ __all__ = [
     "SurveyResponse",
     "UTCDateTime",
     "Vehicle",
-    "answers_tables",
-    "catalogue_tables",
     "utcnow",
 ]
