@@ -91,9 +91,6 @@ class ComplaintView:
     updated_at: datetime
 
 
-# ---- complaints ----------------------------------------------------------------------------
-
-
 def file_complaint(
     uow: UnitOfWork,
     *,

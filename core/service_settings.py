@@ -80,9 +80,6 @@ class ApplyResult:
     kept: list[Conflict]  # conflicting bookings the admin chose to keep
 
 
-# ------------------------------------------------------------------ the store
-
-
 def get_settings(
     uow: UnitOfWork, agency_code: str, service_code: str, today: date | None = None
 ) -> CalendarSettings:

@@ -65,12 +65,8 @@ __all__ = [
     "visit_1000_rule",
 ]
 
-
 VEHICLE_REQUIRED: frozenset[str] = frozenset({"repair", "visit_1000"})
 WORKSHOP_SERVICES: tuple[str, ...] = ("quick_service", "diagnostic", "repair", "visit_1000")
-
-
-# --------------------------------------------------------------------------- services
 
 # Words that name a workshop service in a request ("je voudrais un diagnostic", "my bike
 # needs a repair"); checked in this order, on the text without accents, in lower case.
