@@ -30,9 +30,8 @@ from core.answers_facts import (
     visit_1000_text,
 )
 from core.answers_match import TopicKeywords, rank_topics, well_enough, words
-from core.answers_tables import AnswerEntry
 from core.errors import NotFound
-from core.models import Agency, Calendar, CalendarClosure, Service, Setting
+from core.models import Agency, AnswerEntry, Calendar, CalendarClosure, Service, Setting
 from core.uow import UnitOfWork
 from core.workshop import Visit1000Rule, visit_1000_rule
 

@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from core.answers import COMPUTED_TOPICS, TOPIC_PATTERN, EntryView, get_entry
 from core.answers_match import keyword_is_generic, words
-from core.answers_tables import AnswerEntry
 from core.errors import Conflict, InvalidValue, NotFound
-from core.models import Agency
+from core.models import Agency, AnswerEntry
 from core.uow import UnitOfWork
 
 KEYWORD_MAX = 60

@@ -1,23 +1,30 @@
-"""Booking store: offers of free slots and bookings, one calendar per (agency, service)."""
+"""Booking store: offers of free slots and bookings, one calendar per (agency, service).
+
+The capacity guard and the calendar lookup live in core/slot_places.py, the reading of
+bookings in core/booking_views.py; both are re-exported here."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.booking_reminders import cancel_reminders, move_reminders, schedule_reminders
+from core.booking_views import (
+    BookingView,
+    find_booking,
+    get_booking,
+    list_bookings,
+    one_booking_view,
+    upcoming_bookings,
+)
 from core.calendars import (
     Slot,
     day_slots,
-    effective_capacity,
     find_slot,
     local_day,
     parse_opening_hours,
@@ -25,19 +32,43 @@ from core.calendars import (
     week_slots,
     without_closed_days,
 )
-from core.errors import BookingNotMovable, InvalidValue, NotFound, SlotTaken, SlotUnavailable
-from core.models import (
-    Agency,
-    Booking,
-    Calendar,
-    CalendarClosure,
-    Customer,
-    Service,
-    SlotCounter,
+from core.errors import BookingNotMovable, InvalidValue, NotFound, SlotUnavailable
+from core.models import Booking, Calendar, Customer
+from core.slot_places import (
+    REFERENCE_ALPHABET,
+    closed_days,
+    free_places,
+    get_calendar,
+    give_place_back,
+    new_reference,
+    reserve_place,
+    take_place,
 )
 from core.uow import UnitOfWork
 
-REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read over the phone
+__all__ = [
+    "BookingView",
+    "MAX_RANGE_DAYS",
+    "REFERENCE_ALPHABET",
+    "SlotOffer",
+    "WeekOffer",
+    "book_slot",
+    "bookable_slot",
+    "cancel_booking",
+    "closed_days",
+    "free_slots",
+    "get_booking",
+    "get_calendar",
+    "list_bookings",
+    "move_booking",
+    "new_reference",
+    "offer_slots",
+    "reserve_place",
+    "slot_minutes",
+    "upcoming_bookings",
+]
+
+
 MAX_RANGE_DAYS = 366  # free_slots over at most a year
 
 
@@ -52,22 +83,6 @@ class SlotOffer:
 class WeekOffer:
     week: str  # "this_week" | "next_week" | "none"
     slots: list[SlotOffer]
-
-
-@dataclass(frozen=True)
-class BookingView:
-    reference: str
-    service: str
-    agency: str
-    agency_name: str
-    start_utc: datetime
-    end_utc: datetime
-    customer_id: int | None
-    customer_name: str | None
-    channel: str
-    status: str
-    # what the customer told for this service (mileage, description, attachment_ids, ...)
-    details: dict[str, Any] | None = None
 
 
 def offer_slots(
@@ -137,7 +152,7 @@ def _free_offers(
     with a free place."""
     slots = [slot for slot in slots if slot.start_utc > now and slot.start_utc not in exclude]
     slots = without_closed_days(slots, closed_days(session, calendar.id, slots, tz), tz)
-    free = _free_places(session, calendar, slots)
+    free = free_places(session, calendar, slots)
     return [
         SlotOffer(s.start_utc, s.end_utc, free[s.start_utc]) for s in slots if s.start_utc in free
     ]
@@ -172,7 +187,7 @@ def book_slot(
             uow.session, calendar, slot, customer_id=customer_id, channel=channel, details=details
         )
         schedule_reminders(uow.session, booking, now)
-        view = _one_view(uow.session, Booking.id == booking.id)
+        view = one_booking_view(uow.session, Booking.id == booking.id)
         uow.commit()
         return view
 
@@ -200,7 +215,7 @@ def cancel_booking(
     twice changes nothing. With `customer_id`, only that customer's booking is found."""
     with uow:
         session = uow.session
-        booking = _find_booking(session, reference, customer_id)
+        booking = find_booking(session, reference, customer_id)
         # RETURNING gives the start as it is when cancelled (a concurrent move may have
         # changed it since the booking was read): that slot's place is given back.
         cancelled = session.execute(
@@ -211,10 +226,10 @@ def cancel_booking(
             .execution_options(synchronize_session=False)
         ).first()
         if cancelled is not None:
-            _give_place_back(session, cancelled.calendar_id, cancelled.start_utc)
+            give_place_back(session, cancelled.calendar_id, cancelled.start_utc)
             cancel_reminders(session, booking.id)
         session.expire(booking)
-        view = _one_view(session, Booking.id == booking.id)
+        view = one_booking_view(session, Booking.id == booking.id)
         uow.commit()
         return view
 
@@ -241,7 +256,7 @@ def move_booking(
     _require_aware(new_start_utc, now)
     with uow:
         session = uow.session
-        booking = _find_booking(session, reference, customer_id)
+        booking = find_booking(session, reference, customer_id)
         if booking.status != "confirmed":
             raise BookingNotMovable("booking_cancelled", "a cancelled booking cannot be moved")
         if booking.start_utc <= now:
@@ -268,71 +283,14 @@ def move_booking(
             raise BookingNotMovable(code, "the booking changed meanwhile: look at it again")
         for slot in sorted((new_slot, old_slot), key=lambda s: s.start_utc):
             if slot is new_slot:
-                _take_place(session, calendar, slot)
+                take_place(session, calendar, slot)
             else:
-                _give_place_back(session, calendar.id, slot.start_utc)
+                give_place_back(session, calendar.id, slot.start_utc)
         session.expire(booking)
         move_reminders(session, booking, now)
-        view = _one_view(session, Booking.id == booking.id)
+        view = one_booking_view(session, Booking.id == booking.id)
         uow.commit()
         return view
-
-
-def upcoming_bookings(uow: UnitOfWork, customer_id: int, now: datetime) -> list[BookingView]:
-    """The customer's confirmed bookings not ended yet, soonest first."""
-    stmt = _view_query().where(
-        Booking.customer_id == customer_id,
-        Booking.status == "confirmed",
-        Booking.end_utc > now,
-    )
-    with uow:
-        return [_view(row) for row in uow.session.execute(stmt)]
-
-
-def closed_days(session: Session, calendar_id: int, slots: list[Slot], tz: str) -> set[date]:
-    """The calendar's closed local dates between the first and the last of `slots`."""
-    if not slots:
-        return set()
-    first, last = local_day(slots[0].start_utc, tz), local_day(slots[-1].start_utc, tz)
-    return set(
-        session.scalars(
-            select(CalendarClosure.day).where(
-                CalendarClosure.calendar_id == calendar_id,
-                CalendarClosure.day >= min(first, last),
-                CalendarClosure.day <= max(first, last),
-            )
-        )
-    )
-
-
-def get_booking(uow: UnitOfWork, reference: str) -> BookingView:
-    with uow:
-        return _one_view(uow.session, Booking.reference == _clean(reference))
-
-
-def list_bookings(
-    uow: UnitOfWork,
-    *,
-    service: str | None = None,
-    agency: str | None = None,
-    start_from: datetime | None = None,
-    start_to: datetime | None = None,
-    status: str | None = None,
-) -> list[BookingView]:
-    """Bookings by start time; `start_from` inclusive, `start_to` exclusive."""
-    stmt = _view_query()
-    if service is not None:
-        stmt = stmt.where(Calendar.service_code == service)
-    if agency is not None:
-        stmt = stmt.where(Agency.code == agency)
-    if start_from is not None:
-        stmt = stmt.where(Booking.start_utc >= start_from)
-    if start_to is not None:
-        stmt = stmt.where(Booking.start_utc < start_to)
-    if status is not None:
-        stmt = stmt.where(Booking.status == status)
-    with uow:
-        return [_view(row) for row in uow.session.execute(stmt)]
 
 
 def slot_minutes(uow: UnitOfWork, agency_code: str, service_code: str) -> int:
@@ -341,173 +299,6 @@ def slot_minutes(uow: UnitOfWork, agency_code: str, service_code: str) -> int:
         return get_calendar(uow.session, agency_code, service_code).slot_minutes
 
 
-def get_calendar(
-    session: Session, agency_code: str, service_code: str, *, lock: bool = False
-) -> Calendar:
-    """The calendar of `service_code` at `agency_code`; NotFound says which part is unknown.
-    `lock` takes a shared row lock (PostgreSQL; SQLite has one writer at a time anyway)."""
-    query = (
-        select(Calendar)
-        .join(Agency, Agency.id == Calendar.agency_id)
-        .where(Agency.code == agency_code, Calendar.service_code == service_code)
-    )
-    if lock:
-        query = query.with_for_update(read=True, of=Calendar)
-    calendar = session.scalar(query)
-    if calendar is not None:
-        return calendar
-    if session.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:
-        raise NotFound("unknown_agency", f"no agency {agency_code!r}")
-    if session.get(Service, service_code) is None:
-        raise NotFound("unknown_service", f"no service {service_code!r}")
-    raise NotFound("no_calendar", f"agency {agency_code!r} does not offer {service_code!r}")
-
-
-def reserve_place(
-    session: Session,
-    calendar: Calendar,
-    slot: Slot,
-    *,
-    customer_id: int | None,
-    channel: str,
-    details: dict[str, Any] | None = None,
-) -> Booking:
-    """Take one place of `slot` and insert the booking, in the caller's transaction."""
-    _take_place(session, calendar, slot)
-    for _ in range(5):  # a reference collision is rare (32**6 values): retry in a savepoint
-        booking = Booking(
-            reference=new_reference(),
-            calendar_id=calendar.id,
-            start_utc=slot.start_utc,
-            end_utc=slot.end_utc,
-            customer_id=customer_id,
-            channel=channel,
-            status="confirmed",
-            details=details,
-        )
-        try:
-            with session.begin_nested():
-                session.add(booking)
-            return booking
-        except IntegrityError:
-            session.expunge(booking)
-    raise RuntimeError("could not find a free booking reference")
-
-
-def _take_place(session: Session, calendar: Calendar, slot: Slot) -> None:
-    """One place of `slot`, or SlotTaken.
-
-    The guard is one conditional upsert: it inserts the counter at 1 or raises it by one
-    only while below min(capacity, staff_count), read by the database from the calendar row
-    (a settings change is seen at once); no row affected means full. Never check-then-insert.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    limit = (
-        select(
-            case(
-                (Calendar.staff_count < Calendar.capacity, Calendar.staff_count),
-                else_=Calendar.capacity,
-            )
-        )
-        .where(Calendar.id == calendar.id)
-        .scalar_subquery()
-    )
-    stmt = (
-        insert(SlotCounter.__table__)
-        .values(calendar_id=calendar.id, start_utc=slot.start_utc, taken=1)
-        .on_conflict_do_update(
-            index_elements=["calendar_id", "start_utc"],
-            set_={"taken": SlotCounter.taken + 1},
-            where=SlotCounter.taken < limit,
-        )
-        # SQLAlchemy keeps an INSERT's rowcount only when asked to
-        .execution_options(preserve_rowcount=True)
-    )
-    if session.execute(stmt).rowcount != 1:
-        raise SlotTaken("slot_taken", "this slot was just taken")
-
-
-def _give_place_back(session: Session, calendar_id: int, start_utc: datetime) -> None:
-    session.execute(
-        update(SlotCounter)
-        .where(
-            SlotCounter.calendar_id == calendar_id,
-            SlotCounter.start_utc == start_utc,
-            SlotCounter.taken > 0,
-        )
-        .values(taken=SlotCounter.taken - 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _find_booking(session: Session, reference: str, customer_id: int | None) -> Booking:
-    """The booking `reference`; with `customer_id`, only when it is that customer's (another
-    customer's booking is reported unknown, never as someone else's)."""
-    booking = session.scalar(select(Booking).where(Booking.reference == _clean(reference)))
-    if booking is None or (customer_id is not None and booking.customer_id != customer_id):
-        raise NotFound("unknown_booking", f"no booking {reference!r}")
-    return booking
-
-
 def _require_aware(*moments: datetime) -> None:
     if any(moment.tzinfo is None for moment in moments):
         raise ValueError("start_utc and now must be timezone-aware")
-
-
-def new_reference() -> str:
-    return "PL-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-
-
-def _free_places(session: Session, calendar: Calendar, slots: list[Slot]) -> dict[datetime, int]:
-    if not slots:
-        return {}
-    rows = session.execute(
-        select(SlotCounter.start_utc, SlotCounter.taken).where(
-            SlotCounter.calendar_id == calendar.id,
-            SlotCounter.start_utc >= slots[0].start_utc,
-            SlotCounter.start_utc <= slots[-1].start_utc,
-        )
-    )
-    taken = {start: count for start, count in rows}
-    places = effective_capacity(calendar.capacity, calendar.staff_count)
-    free = {slot.start_utc: places - taken.get(slot.start_utc, 0) for slot in slots}
-    return {start: places for start, places in free.items() if places > 0}
-
-
-def _view_query() -> Select:
-    return (
-        select(Booking, Calendar.service_code, Agency.code, Agency.name, Customer.name)
-        .join(Calendar, Calendar.id == Booking.calendar_id)
-        .join(Agency, Agency.id == Calendar.agency_id)
-        .outerjoin(Customer, Customer.id == Booking.customer_id)
-        .order_by(Booking.start_utc, Booking.reference)
-    )
-
-
-def _one_view(session: Session, condition: ColumnElement[bool]) -> BookingView:
-    row = session.execute(_view_query().where(condition)).first()
-    if row is None:
-        raise NotFound("unknown_booking", "no such booking")
-    return _view(row)
-
-
-def _view(row: Row) -> BookingView:
-    booking, service_code, agency_code, agency_name, customer_name = row
-    return BookingView(
-        reference=booking.reference,
-        service=service_code,
-        agency=agency_code,
-        agency_name=agency_name,
-        start_utc=booking.start_utc,
-        end_utc=booking.end_utc,
-        customer_id=booking.customer_id,
-        customer_name=customer_name,
-        channel=booking.channel,
-        status=booking.status,
-        details=booking.details,
-    )
-
-
-def _clean(reference: str) -> str:
-    return reference.strip().upper()

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from core.catalogue_tables import RideModel, RideModelAgency
 from core.errors import NotFound
-from core.models import Agency
+from core.models import Agency, RideModel, RideModelAgency
 from core.parsing import normalize
 from core.uow import UnitOfWork
 

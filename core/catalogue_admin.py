@@ -15,9 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.catalogue import ModelView, get_model, name_key
-from core.catalogue_tables import LICENCES, USAGES, RideModel, RideModelAgency
 from core.errors import Conflict, InvalidValue, NotFound
-from core.models import Agency
+from core.models import LICENCES, USAGES, Agency, RideModel, RideModelAgency
 from core.uow import UnitOfWork
 
 BRAND_MAX = 60

@@ -1,0 +1,103 @@
+"""Database tables (SQLAlchemy 2 typed models), one module per aggregate. Every table and
+constant is re-exported here: `from core.models import Booking` is the way to import them.
+Times are aware UTC in Python, naive UTC in SQL (core/models/base.py)."""
+
+from __future__ import annotations
+
+from core.models.agencies import Agency, Service, Setting
+from core.models.answers import GENERAL_ENTRY, AnswerEntry
+from core.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
+from core.models.bookings import Booking, Calendar, CalendarClosure, SlotCounter
+from core.models.catalogue import LICENCES, USAGES, RideModel, RideModelAgency
+from core.models.conversations import (
+    ATTACHMENT_KINDS,
+    Attachment,
+    Conversation,
+    InboundReceipt,
+    Message,
+)
+from core.models.customers import ChannelIdentity, Customer, Vehicle
+from core.models.feedback import Complaint, Reminder, SurveyResponse
+from core.models.handoff import HANDOFF_STATUSES, OPEN_HANDOFF, HandoffRequest
+from core.models.identity import OTP_PURPOSES, OTP_TRANSPORTS, OtpChallenge, OutboxMessage
+from core.models.notifications import (
+    NOTIFICATION_AUDIENCES,
+    NOTIFICATION_STATUSES,
+    Notification,
+    NotificationReceipt,
+    NotificationSubscription,
+)
+from core.models.rooms import (
+    OPEN_ROOM,
+    ROOM_STATUSES,
+    Room,
+    RoomBan,
+    RoomMember,
+    RoomMessage,
+    RoomMessageReport,
+)
+from core.models.staff import ApiToken, LoginAttempt, StaffSession, StaffUser
+from core.models.workshop import (
+    OPEN_CALLBACK,
+    OPEN_CONVERSATION_CALLBACK,
+    CallbackTask,
+    Quote,
+)
+
+__all__ = [
+    "GENERAL_ENTRY",
+    "LICENCES",
+    "USAGES",
+    "AnswerEntry",
+    "RideModel",
+    "RideModelAgency",
+    "ATTACHMENT_KINDS",
+    "HANDOFF_STATUSES",
+    "NAMING_CONVENTION",
+    "NOTIFICATION_AUDIENCES",
+    "NOTIFICATION_STATUSES",
+    "OPEN_CALLBACK",
+    "OPEN_CONVERSATION_CALLBACK",
+    "OPEN_HANDOFF",
+    "OPEN_ROOM",
+    "OTP_PURPOSES",
+    "OTP_TRANSPORTS",
+    "ROOM_STATUSES",
+    "Agency",
+    "ApiToken",
+    "Attachment",
+    "Base",
+    "Booking",
+    "Calendar",
+    "CalendarClosure",
+    "CallbackTask",
+    "ChannelIdentity",
+    "Complaint",
+    "Conversation",
+    "Customer",
+    "HandoffRequest",
+    "InboundReceipt",
+    "LoginAttempt",
+    "Message",
+    "Notification",
+    "NotificationReceipt",
+    "NotificationSubscription",
+    "OtpChallenge",
+    "OutboxMessage",
+    "Quote",
+    "Reminder",
+    "Room",
+    "RoomBan",
+    "RoomMember",
+    "RoomMessage",
+    "RoomMessageReport",
+    "Service",
+    "Setting",
+    "SlotCounter",
+    "StaffSession",
+    "StaffUser",
+    "SurveyResponse",
+    "UTCDateTime",
+    "Vehicle",
+    "utcnow",
+]
