@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from channels.http import CORS, http_error, read_capped, static_asset, widget_client_id
+from channels.script_bundle import WIDGET_SECTIONS, bundle
 from hub.inbound import (
     HubDeps,
     StoreUnavailable,
@@ -31,7 +32,6 @@ from hub.inbound import (
     open_conversation,
     valid_external_id,
 )
-from channels.script_bundle import WIDGET_SECTIONS, bundle
 from hub.messages import OutgoingMessage
 from hub.ports import Subscription
 from hub.texts import normalise_language, say
