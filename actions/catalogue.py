@@ -10,24 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import PitlaneAction, language_of
+from core import i18n
 from core.catalogue import ModelQuery, ModelView, search_catalogue
 
 MAX_LINES = 6
-USAGES = {
-    "fr": {"road": "route", "offroad": "tout-terrain", "sport": "piste"},
-    "en": {"road": "road", "offroad": "off-road", "sport": "track"},
-}
-LICENCES = {
-    "fr": {"A2": "permis A2", "A": "permis A"},
-    "en": {"A2": "A2 licence", "A": "A licence"},
-}
-ENERGY = {
-    "fr": {True: "électrique", False: "thermique"},
-    "en": {True: "electric", False: "petrol"},
-}
-ENGINE = {"fr": "{cc} cm³", "en": "{cc} cc"}
-SEARCH = {"fr": " pour votre recherche « {criteria} »", "en": " for your search “{criteria}”"}
-MORE = {"fr": "… et {count} autres", "en": "… and {count} more"}
+USAGES = ("road", "offroad", "sport")  # in the order a search names them
+# The words of the answers are in the catalogues (actions context): `catalogue_usage_<usage>`,
+# `catalogue_licence_<licence>`, `catalogue_electric` / `catalogue_petrol`...
 
 
 class ActionVehicleInfo(PitlaneAction):
@@ -45,7 +34,9 @@ class ActionVehicleInfo(PitlaneAction):
         if found.empty:
             dispatcher.utter_message(response="utter_vehicle_catalogue_empty")
         elif found.models:
-            searched = SEARCH[lang].format(criteria=criteria(found.query, lang))
+            searched = " " + i18n.text(
+                "actions", "catalogue_search", lang, criteria=criteria(found.query, lang)
+            )
             dispatcher.utter_message(
                 response="utter_vehicle_models",
                 models=model_lines(found.models, lang),
@@ -62,22 +53,33 @@ class ActionVehicleInfo(PitlaneAction):
 
 def criteria(query: ModelQuery, lang: str) -> str:
     """What was searched, in words: "tout-terrain, permis A2, électrique, Zero"."""
-    parts = [USAGES[lang][usage] for usage in ("road", "offroad", "sport") if usage in query.usages]
+    words = i18n.messages("actions", lang)
+    parts = [words[f"catalogue_usage_{usage}"] for usage in USAGES if usage in query.usages]
     if query.licence:
-        parts.append(LICENCES[lang][query.licence])
+        parts.append(words[f"catalogue_licence_{query.licence}"])
     if query.electric is not None:
-        parts.append(ENERGY[lang][query.electric])
+        parts.append(words["catalogue_electric" if query.electric else "catalogue_petrol"])
     parts += sorted(query.brands) + sorted(query.models)
     return ", ".join(parts)
 
 
 def model_line(view: ModelView, lang: str) -> str:
     """ "Yamaha MT-07 · route · permis A2 · 689 cm³ · Bordeaux, Lyon, Paris"."""
-    engine = ENERGY[lang][True] if view.electric else ENGINE[lang].format(cc=view.engine_cc)
+    words = i18n.messages("actions", lang)
+    if view.electric:
+        engine = words["catalogue_electric"]
+    else:
+        engine = i18n.text("actions", "catalogue_engine", lang, cc=view.engine_cc)
     # cities are shorter than agency names in a chat bubble; two agencies of one city are
     # shown once (the booking then lists the agencies by name)
     cities = ", ".join(dict.fromkeys(agency.city for agency in view.agencies))
-    parts = [view.name, USAGES[lang][view.usage], LICENCES[lang][view.licence], engine, cities]
+    parts = [
+        view.name,
+        words[f"catalogue_usage_{view.usage}"],
+        words[f"catalogue_licence_{view.licence}"],
+        engine,
+        cities,
+    ]
     return " · ".join(part for part in parts if part)
 
 
@@ -85,5 +87,5 @@ def model_lines(views: list[ModelView], lang: str) -> str:
     """At most MAX_LINES lines, then how many more there are."""
     lines = [f"• {model_line(view, lang)}" for view in views[:MAX_LINES]]
     if len(views) > MAX_LINES:
-        lines.append(MORE[lang].format(count=len(views) - MAX_LINES))
+        lines.append(i18n.text("actions", "catalogue_more", lang, count=len(views) - MAX_LINES))
     return "\n".join(lines)
