@@ -17,37 +17,39 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import PitlaneAction, language_of
+from core import i18n
 
-# The readings worth offering, with their button titles. Intents that only answer a
-# question (inform, affirm, deny...) or close a conversation are never offered.
-READINGS: dict[str, tuple[str, str]] = {
-    "check_maintenance": ("Vérifier l'entretien, une révision", "Check my maintenance"),
-    "quick_service": ("Un service rapide (pneus, vidange…)", "A quick service (tyres, oil…)"),
-    "diagnostic": ("Un diagnostic (panne, voyant…)", "A diagnostic (fault, warning light…)"),
-    "repair": ("Une réparation sur devis", "A repair from a quote"),
-    "visit_1000": ("La visite des 1000 km", "The 1000 km visit"),
-    "workshop_services": ("Les services de l'atelier", "The workshop services"),
-    "find_agency": ("Trouver une agence", "Find an agency"),
-    "vehicle_info": ("Nos modèles et les essais", "Our models and test rides"),
-    "usage_road": ("Essayer une moto sur route", "Test ride a road bike"),
-    "usage_offroad": ("Essayer une moto tout-terrain", "Test ride an off-road bike"),
-    "usage_sport": ("Essayer une moto sur circuit", "Test ride a track bike"),
-    "contact_info": ("Vos coordonnées", "Your contact details"),
-    "ask_phone": ("Votre numéro de téléphone", "Your phone number"),
-    "ask_email": ("Votre adresse e-mail", "Your e-mail address"),
-    "ask_advisor": ("Parler à un conseiller", "Talk to an advisor"),
-    "request_callback": ("Être rappelé(e)", "Be called back"),
-    "identify_vehicle": ("Identifier mon véhicule", "Identify my vehicle"),
-    "my_bookings": ("Mes rendez-vous", "My appointments"),
-    "feedback": ("Donner mon avis", "Give feedback"),
-    "complain": ("Faire une réclamation", "Make a complaint"),
-    "complaint_status": ("Suivre ma réclamation", "Follow my complaint"),
-    "show_profile": ("Voir mon profil", "See my profile"),
-    "edit_profile": ("Modifier mon profil", "Change my profile"),
-    "my_data": ("Mes données", "My data"),
-    "delete_account": ("Supprimer mon compte", "Delete my account"),
-}
-OTHER = {"fr": ("Autre chose", "/show_menu"), "en": ("Something else", "/show_menu")}
+# The readings worth offering, each with its button title (`reading_<intent>`, actions context
+# of the catalogues). Intents that only answer a question (inform, affirm, deny...) or close a
+# conversation are never offered.
+READINGS = (
+    "check_maintenance",
+    "quick_service",
+    "diagnostic",
+    "repair",
+    "visit_1000",
+    "workshop_services",
+    "find_agency",
+    "vehicle_info",
+    "usage_road",
+    "usage_offroad",
+    "usage_sport",
+    "contact_info",
+    "ask_phone",
+    "ask_email",
+    "ask_advisor",
+    "request_callback",
+    "identify_vehicle",
+    "my_bookings",
+    "feedback",
+    "complain",
+    "complaint_status",
+    "show_profile",
+    "edit_profile",
+    "my_data",
+    "delete_account",
+)
+OTHER_PAYLOAD = "/show_menu"  # the last button, "something else": the menu
 MAX_READINGS = 3
 MIN_CONFIDENCE = 0.08  # a reading less likely than this is noise, not an option
 MIN_TOP_CONFIDENCE = 0.25  # under this, the likeliest reading is a guess: "not understood"
@@ -101,14 +103,12 @@ class ActionClarify(PitlaneAction):
             dispatcher.utter_message(response="utter_default")
             dispatcher.utter_message(response="utter_menu")
             return []
-        language = language_of(tracker)
-        index = 1 if language == "en" else 0
+        titles = i18n.messages("actions", language_of(tracker))
         entities = latest.get("entities") or []
         buttons = [
-            {"title": READINGS[intent][index], "payload": reading_payload(intent, entities)}
+            {"title": titles[f"reading_{intent}"], "payload": reading_payload(intent, entities)}
             for intent in readings
         ]
-        title, payload = OTHER[language]
-        buttons.append({"title": title, "payload": payload})
+        buttons.append({"title": titles["reading_other"], "payload": OTHER_PAYLOAD})
         dispatcher.utter_message(response="utter_clarify", buttons=buttons)
         return []
