@@ -22,21 +22,16 @@ from actions.booking import (
     location_events,
     location_text,
 )
+from core import i18n
 from core.geo import locate, nearest_agencies
 
-# What to do next, as buttons (plain intents: Rasa reads no braces here).
-NEXT_STEPS = {
-    "fr": [
-        ("Prendre rendez-vous à l'atelier", "/workshop_services"),
-        ("Essayer une moto", "/vehicle_info"),
-        ("Menu", "/show_menu"),
-    ],
-    "en": [
-        ("Book the workshop", "/workshop_services"),
-        ("Try a motorbike", "/vehicle_info"),
-        ("Menu", "/show_menu"),
-    ],
-}
+# What to do next, as buttons: the key of each title (actions context of the catalogues),
+# its payload (plain intents: Rasa reads no braces here).
+NEXT_STEPS = (
+    ("agencies_next_workshop", "/workshop_services"),
+    ("agencies_next_test_ride", "/vehicle_info"),
+    ("agencies_next_menu", "/show_menu"),
+)
 LISTED = 3  # agencies written out in the text (the map shows them all)
 
 
@@ -69,7 +64,8 @@ class ActionFindAgency(PitlaneAction):
             + f" — {agency.address}, {agency.postcode} {agency.city} · {agency.phone}"
             for agency, km in agencies[:LISTED]
         )
-        buttons = [{"title": t, "payload": p} for t, p in NEXT_STEPS[language]]
+        titles = i18n.messages("actions", language)
+        buttons = [{"title": titles[key], "payload": payload} for key, payload in NEXT_STEPS]
         if place is not None:
             response, extra = "utter_agencies_near_place", {"place": place.name}
         elif origin is not None:

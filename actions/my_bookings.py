@@ -28,16 +28,13 @@ from actions.slot_offers import (
     slot_buttons,
     wished_slots,
 )
+from core import i18n
 from core.agencies import service_names
 from core.bookings import BookingView, cancel_booking, free_slots, move_booking
 from core.bookings import upcoming_bookings as core_upcoming_bookings
 from core.errors import BookingNotMovable, NotFound, SlotTaken, SlotUnavailable
 from core.formatting import format_slot
 
-BUTTON_TITLES = {
-    "fr": {"cancel": "Annuler", "move": "Déplacer", "menu": "Menu principal"},
-    "en": {"cancel": "Cancel", "move": "Move", "menu": "Main menu"},
-}
 MENU_PAYLOAD = "/show_menu"
 
 MOVE_WEEKS = 4  # a booking moves within the next four weeks
@@ -87,21 +84,21 @@ class ActionMyBookings(BookingLookup, PitlaneAction):
             return []
         language = language_of(tracker)
         names = service_names(self.context.uow(), language)
-        titles = BUTTON_TITLES[language]
+        titles = i18n.messages("actions", language)
         dispatcher.utter_message(response="utter_my_bookings_intro")
         for index, booking in enumerate(bookings, start=1):
             buttons = [
                 {
-                    "title": titles["cancel"],
+                    "title": titles["my_bookings_cancel"],
                     "payload": booking_payload("cancel_my_booking", booking.reference),
                 },
                 {
-                    "title": titles["move"],
+                    "title": titles["my_bookings_move"],
                     "payload": booking_payload("move_my_booking", booking.reference),
                 },
             ]
             if index == len(bookings):  # a way out under the last one
-                buttons.append({"title": titles["menu"], "payload": MENU_PAYLOAD})
+                buttons.append({"title": titles["my_bookings_menu"], "payload": MENU_PAYLOAD})
             dispatcher.utter_message(
                 response="utter_my_booking",
                 buttons=buttons,

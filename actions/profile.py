@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import PitlaneAction, PitlaneFormValidator, as_text, channel_identity, language_of
 from actions.identity import WithTransports, code_of, conversation_id
 from actions.slot_offers import choose_payload
-from core import notify, otp, profile
+from core import i18n, notify, otp, profile
 from core.customers import find_customer
 from core.errors import (
     ChallengeExpired,
@@ -25,12 +25,8 @@ from core.errors import (
 )
 from core.parsing import parse_person_name
 
-FIELDS = ("name", "email", "phone", "language")
+FIELDS = ("name", "email", "phone", "language")  # button titles: `profile_field_<field>`
 TRANSPORT_OF_FIELD = {"email": "email", "phone": "sms"}
-FIELD_TITLES = {
-    "fr": {"name": "Nom", "email": "E-mail", "phone": "Téléphone", "language": "Langue"},
-    "en": {"name": "Name", "email": "E-mail", "phone": "Phone", "language": "Language"},
-}
 LANGUAGE_WORDS = {
     "fr": "fr",
     "francais": "fr",
@@ -140,9 +136,12 @@ class ActionAskProfileField(PitlaneAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        titles = FIELD_TITLES[language_of(tracker)]
+        titles = i18n.messages("actions", language_of(tracker))
         buttons = [
-            {"title": titles[field], "payload": choose_payload("profile_field", field)}
+            {
+                "title": titles[f"profile_field_{field}"],
+                "payload": choose_payload("profile_field", field),
+            }
             for field in FIELDS
         ]
         dispatcher.utter_message(response="utter_ask_profile_field", buttons=buttons)
