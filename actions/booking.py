@@ -35,7 +35,6 @@ from actions.base import (
 )
 from actions.slot_offers import (
     MORE_SLOTS,
-    MORE_SLOTS_TITLE,
     choose_payload,
     is_wish,
     iso_utc,
@@ -43,11 +42,12 @@ from actions.slot_offers import (
     slot_buttons,
     wished_slots,
 )
+from core import i18n
 from core.agencies import AgencyView, agencies_offering, get_agency, service_names
 from core.bookings import WeekOffer, book_slot, offer_slots, slot_minutes
 from core.customers import find_customer, parse_contact, register_customer
 from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
-from core.formatting import format_slot
+from core.formatting import format_number, format_slot
 from core.geo import agencies_near, locate
 from core.parsing import match_choice, parse_person_name
 
@@ -137,8 +137,9 @@ def rounded_km(km: float) -> float:
 
 def distance_text(km: float, language: str = "fr") -> str:
     """'4,2 km' / '4.2 km', '37 km': the same number as `rounded_km`."""
-    value = f"{rounded_km(km):g}"
-    return f"{value.replace('.', ',') if language == 'fr' else value} km"
+    return i18n.text(
+        "actions", "distance_km", language, distance=format_number(rounded_km(km), language)
+    )
 
 
 def parse_iso_utc(value: Any) -> datetime | None:
@@ -489,24 +490,12 @@ class ActionAskSlotChoice(PitlaneAction):
         if not offer.slots:
             dispatcher.utter_message(response="utter_no_slots")
             return [*events, SlotSet(REQUESTED_SLOT, None)]
-        language = language_of(tracker)
-        buttons = [
-            {
-                "title": format_slot(slot.start_utc, self.context.timezone, language),
-                "payload": choose_payload("slot_choice", iso_utc(slot.start_utc)),
-            }
-            for slot in offer.slots
-        ]
-        buttons.append(
-            {
-                "title": MORE_SLOTS_TITLE[language],
-                "payload": choose_payload("slot_choice", MORE_SLOTS),
-            }
-        )
+        starts = [slot.start_utc for slot in offer.slots]
+        buttons = slot_buttons(starts, self.context.timezone, language_of(tracker))
         dispatcher.utter_message(
             response=responses[offer.week], buttons=buttons, agency=self._agency_name(agency)
         )
-        offered = [iso_utc(start) for start in shown] + [iso_utc(s.start_utc) for s in offer.slots]
+        offered = [iso_utc(start) for start in [*shown, *starts]]
         return [*events, SlotSet("slots_shown", offered)]
 
     def _wished(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from core import i18n
 from core.bookings import free_slots
 from core.errors import InvalidValue, NotFound
 from core.formatting import format_day_span, format_slot
@@ -25,7 +26,6 @@ from core.when import (
 )
 
 MORE_SLOTS = "more"  # slot_choice value of the "more times" button
-MORE_SLOTS_TITLE = {"fr": "Autres créneaux", "en": "More times"}
 WISHED_SLOTS = 6  # slots offered for a typed wish
 UNNAMED_DAYS = ("any_day", "earliest")  # wishes that said no day: the answer names none
 
@@ -54,7 +54,7 @@ def slot_buttons(
     if more:
         buttons.append(
             {
-                "title": MORE_SLOTS_TITLE.get(language, MORE_SLOTS_TITLE["fr"]),
+                "title": i18n.text("actions", "more_slots", language),
                 "payload": choose_payload("slot_choice", MORE_SLOTS),
             }
         )
@@ -63,7 +63,9 @@ def slot_buttons(
 
 def near_wish(start: datetime | None, tz: str) -> str | None:
     """A wish for the time of `start` ("25/11/2025 14:00"), so that the next offer shows the
-    free slots nearest to a slot that was just taken."""
+    free slots nearest to a slot that was just taken. The customer never reads it: it goes
+    back to core.when's parser as typed text, so it is one fixed, numeric form, not a
+    language's way of writing a date (Babel's)."""
     if start is None:
         return None
     return start.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
