@@ -26,7 +26,7 @@ from actions.base import (
     language_of,
 )
 from actions.slot_offers import choose_payload
-from core import identity, notify, otp
+from core import i18n, identity, notify, otp
 from core.config import CoreSettings
 from core.conversations import get_or_create_conversation
 from core.errors import (
@@ -64,7 +64,6 @@ TRANSPORT_WORDS = {
     "mail": "email",
     "courriel": "email",
 }
-TRANSPORT_TITLES = {"sms": "SMS", "email": "E-mail"}
 CODE = re.compile(r"^\s*(\d[\s-]?){6}\s*$")
 Transports = dict[str, Any]
 
@@ -149,10 +148,16 @@ def transport_buttons(
     options: list[identity.ContactOption], language: str = "fr"
 ) -> list[dict[str, str]]:
     """One button per way to send the code: "SMS : 06 •• …" (French spacing) / "SMS: …"."""
-    colon = " :" if language == "fr" else ":"
+    texts = i18n.messages("actions", language)
     return [
         {
-            "title": f"{TRANSPORT_TITLES.get(o.transport, o.transport)}{colon} {o.masked}",
+            "title": i18n.text(
+                "actions",
+                "transport_button",
+                language,
+                transport=texts.get(f"transport_{o.transport}", o.transport),
+                masked=o.masked,
+            ),
             "payload": choose_payload("otp_transport", o.transport),
         }
         for o in options
