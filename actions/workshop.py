@@ -25,10 +25,11 @@ from rasa_sdk.types import DomainDict
 from actions.base import PitlaneAction, as_text, channel_identity, language_of
 from actions.booking import location_events
 from actions.identity import ValidateIdentificationForm, conversation_id
+from core import i18n
 from core.agencies import service_names
 from core.customers import find_customer
 from core.errors import InvalidValue, NotFound
-from core.formatting import format_age
+from core.formatting import format_age, format_number
 from core.parsing import parse_mileage
 from core.workshop import (
     VEHICLE_REQUIRED,
@@ -73,13 +74,6 @@ SERVICE_ANSWERS = (
     "quote_number",
     "workshop_outcome",
 )
-# The button offering a regular service after a refused 1000 km visit. Built here, not in
-# the domain: Rasa 3.6 reads braces in a response's payload as slot templates (and logs an
-# error), so buttons whose payload carries JSON are made by the actions.
-BOOK_SERVICE_TITLE = {
-    "fr": "Prendre rendez-vous pour une révision",
-    "en": "Book a maintenance service",
-}
 NOT_ELIGIBLE_RESPONSES = {
     "mileage_too_low": "utter_visit_1000_mileage_too_low",
     "mileage_too_high": "utter_visit_1000_mileage_too_high",
@@ -148,9 +142,12 @@ def request_values(latest_message: dict[str, Any], service: str) -> dict[str, st
 
 
 def shown_value(value: Any) -> str:
-    """A noted value as the customer reads it: 12000.0 -> "12 000" (narrow no-break space)."""
+    """A noted value as the customer reads it: 12000.0 -> "12 000" (narrow no-break space).
+
+    The mileage is grouped the French way (CLDR's) whatever the conversation's language,
+    as it always was: no language reaches this function."""
     if isinstance(value, float):
-        return f"{value:,.0f}".replace(",", "\u202f")
+        return format_number(round(value), "fr")
     return as_text(value)
 
 
@@ -255,7 +252,10 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
         if reason in ("mileage_too_high", "vehicle_too_old"):
             buttons = [
                 {
-                    "title": BOOK_SERVICE_TITLE[language],
+                    # built here, not in the domain: Rasa 3.6 reads braces in a response's
+                    # payload as slot templates (and logs an error), so buttons whose
+                    # payload carries JSON are made by the actions
+                    "title": i18n.text("actions", "workshop_book_service", language),
                     "payload": service_payload("quick_service"),
                 }
             ]
@@ -522,7 +522,7 @@ class ActionWorkshopOutcome(PitlaneAction):
 class ActionAskServiceCode(PitlaneAction):
     """`action_ask_service_code`: the service question with one button per workshop service
     (names from the services table); the buttons are built here because their payloads
-    carry JSON (see BOOK_SERVICE_TITLE)."""
+    carry JSON (see _say_not_eligible)."""
 
     def name(self) -> str:
         return "action_ask_service_code"
