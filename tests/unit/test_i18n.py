@@ -191,7 +191,7 @@ def named_keys(path: Path) -> list[tuple[int, str, str]]:
 
 SOURCES = sorted(
     path
-    for folder in ("core", "channels", "backoffice", "transports", "hub")
+    for folder in ("core", "channels", "backoffice", "transports", "hub", "actions")
     for path in (ROOT / folder).rglob("*.py")
 )
 
