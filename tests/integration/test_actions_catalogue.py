@@ -9,8 +9,10 @@ from datetime import datetime
 import pytest
 
 from actions.catalogue import ActionVehicleInfo, model_line
+from core import i18n
 from core.catalogue import ModelView
 from core.catalogue_admin import ModelInput, create_model
+from core.models import LICENCES, USAGES
 from core.uow import UnitOfWork
 from tests.integration.actions_kit import DOMAIN, context, message_tracker, run, said
 
@@ -147,3 +149,10 @@ def test_every_response_has_a_french_default_and_an_english_variation() -> None:
         english = [v for v in variations if v.get("condition")]
         assert [c["value"] for v in english for c in v["condition"]] == ["en"], name
         assert len(variations) == 2 and "condition" not in variations[-1], name
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_usage_and_licence_of_the_catalogue_has_its_words(lang: str) -> None:
+    words = i18n.messages("actions", lang)
+    keys = [f"catalogue_usage_{u}" for u in USAGES] + [f"catalogue_licence_{lc}" for lc in LICENCES]
+    assert [key for key in keys if key not in words] == []

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.profile import ActionDeleteAccount, ActionMyData, ActionShowProfile
+from actions.profile import (
+    FIELDS,
+    ActionAskProfileField,
+    ActionDeleteAccount,
+    ActionMyData,
+    ActionShowProfile,
+)
 from core import identity, otp
 from core.conversations import get_or_create_conversation
 from core.customers import find_customer
@@ -81,3 +88,20 @@ async def test_the_account_is_erased_after_yes_and_kept_after_no(
     assert messages == [said("utter_account_deleted")]
     customer = find_customer(seeded_uow_factory(), "web", "demo-camille")
     assert customer is None or customer.email is None
+
+
+@pytest.mark.parametrize(
+    ("language", "titles"),
+    [
+        ("fr", ["Nom", "E-mail", "Téléphone", "Langue"]),
+        ("en", ["Name", "E-mail", "Phone", "Language"]),
+    ],
+)
+async def test_each_profile_field_is_a_button_in_the_conversation_language(
+    seeded_uow_factory: Callable[[], UnitOfWork], now: datetime, language: str, titles: list[str]
+) -> None:
+    action = ActionAskProfileField(context=context(seeded_uow_factory, now))
+    tracker = message_tracker("modifier mon profil", slots={"language": language})
+    _, messages = await run(action, tracker)
+    assert [button["title"] for button in messages[0]["buttons"]] == titles
+    assert len(titles) == len(FIELDS)

@@ -13,8 +13,9 @@ from rasa_sdk.events import SlotSet
 from actions.agencies import ActionFindAgency
 from actions.base import ActionContext
 from actions.identity import ValidateIdentificationForm
-from actions.understanding import ActionClarify
+from actions.understanding import READINGS, ActionClarify
 from actions.workshop import ValidateWorkshopForm
+from core import i18n
 from core.uow import UnitOfWork
 from core.workshop import list_callbacks
 from tests.integration.actions_kit import (
@@ -282,3 +283,10 @@ async def test_a_likeliest_reading_that_is_itself_unlikely_is_not_offered(ctx) -
     tracker = unsure("xkzq wpt", [("complaint_status", 0.19), ("cancel_advisor", 0.15)])
     _, messages = await run(ActionClarify(context=ctx), tracker)
     assert responses(messages) == ["utter_default", "utter_menu"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_reading_has_a_button_title_in_both_languages(language: str) -> None:
+    titles = i18n.messages("actions", language)
+    assert [f"reading_{intent}" for intent in READINGS if f"reading_{intent}" not in titles] == []
+    assert titles["reading_other"]
