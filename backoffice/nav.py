@@ -1,5 +1,6 @@
-"""The one navigation of the staff pages: which links each role sees, in French or English,
-and the top bar that carries them (brand, links, who is signed in, sign out)."""
+"""The one navigation of the staff pages: which links each role sees, in French or English
+(the `nav` context of the catalogues, by page), and the top bar that carries them (brand,
+links, who is signed in, sign out)."""
 
 from __future__ import annotations
 
@@ -9,41 +10,35 @@ from fastapi import Request
 
 from backoffice.auth import StaffSession
 from backoffice.texts import page_language, texts
+from core import i18n
 
 
 @dataclass(frozen=True)
 class NavItem:
+    """A link of the menu; its label is the `nav` text named after its page."""
+
     page: str
     path: str
-    fr: str
-    en: str
     admin_only: bool = False
     development_only: bool = False
 
 
 NAV = (
-    NavItem("console", "/staff/console", "Console", "Console"),
-    NavItem("bookings", "/staff/bookings", "Réservations", "Bookings"),
-    NavItem("callbacks", "/staff/callbacks", "Rappels", "Callbacks"),
-    NavItem("complaints", "/staff/complaints", "Réclamations", "Complaints"),
-    NavItem("surveys", "/staff/surveys", "Satisfaction", "Satisfaction"),
-    NavItem("services", "/staff/admin/services", "Services", "Services", admin_only=True),
-    NavItem("rules", "/staff/admin/rules", "Règles", "Rules", admin_only=True),
-    NavItem("models", "/staff/admin/models", "Modèles", "Models", admin_only=True),
-    NavItem("answers", "/staff/admin/answers", "Réponses", "Answers", admin_only=True),
-    NavItem("rooms", "/staff/admin/rooms", "Salons", "Rooms", admin_only=True),
-    NavItem(
-        "notifications",
-        "/staff/admin/notifications",
-        "Notifications",
-        "Notifications",
-        admin_only=True,
-    ),
-    NavItem("admin", "/staff/admin/tokens", "Administration", "Administration", admin_only=True),
+    NavItem("console", "/staff/console"),
+    NavItem("bookings", "/staff/bookings"),
+    NavItem("callbacks", "/staff/callbacks"),
+    NavItem("complaints", "/staff/complaints"),
+    NavItem("surveys", "/staff/surveys"),
+    NavItem("services", "/staff/admin/services", admin_only=True),
+    NavItem("rules", "/staff/admin/rules", admin_only=True),
+    NavItem("models", "/staff/admin/models", admin_only=True),
+    NavItem("answers", "/staff/admin/answers", admin_only=True),
+    NavItem("rooms", "/staff/admin/rooms", admin_only=True),
+    NavItem("notifications", "/staff/admin/notifications", admin_only=True),
+    NavItem("admin", "/staff/admin/tokens", admin_only=True),
     # the outbox serves every staff user (one-time codes), so advisors see it too
-    NavItem("outbox", "/staff/outbox", "Boîte d'envoi", "Outbox", development_only=True),
+    NavItem("outbox", "/staff/outbox", development_only=True),
 )
-NAV_LABEL = {"fr": "Navigation du personnel", "en": "Staff navigation"}
 
 
 def visible_items(role: str, env: str) -> list[NavItem]:
@@ -87,7 +82,7 @@ class StaffBar:
 def nav_links(lang: str, role: str, env: str, current: str) -> list[NavLink]:
     """The menu's links, the current page marked."""
     return [
-        NavLink(item.page, item.path, item.en if lang == "en" else item.fr, item.page == current)
+        NavLink(item.page, item.path, i18n.text("nav", item.page, lang), item.page == current)
         for item in visible_items(role, env)
     ]
 
@@ -105,7 +100,7 @@ def staff_bar(
         role_label=t[f"role_{staff.role}"],
         sign_out=t["sign_out"],
         csrf_token=session.csrf_token,
-        nav_label=NAV_LABEL[lang],
+        nav_label=i18n.text("nav", "label", lang),
         links=nav_links(lang, staff.role, request.app.state.settings.env, current),
         connecting=connecting,
     )

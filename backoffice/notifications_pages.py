@@ -22,6 +22,7 @@ from backoffice.staff_pages import page_lang
 from backoffice.views import Alert, html
 from core import notifications
 from core.errors import InvalidValue, PitlaneError
+from core.formatting import format_datetime
 from core.notifications import NotificationView
 from hub.offers import send_in_background
 
@@ -45,7 +46,8 @@ async def post_notification_form(
     request: Request, core: CoreDep, session: CurrentAdmin
 ) -> Response:
     """`action=preview` shows it and its reach; `action=send` sends or schedules it."""
-    t = rooms_texts(page_lang(request))
+    lang = page_lang(request)
+    t = rooms_texts(lang)
     fields = await form_fields(request)
     form = {k: fields.get(k, "") for k in FIELDS}
     zone = ZoneInfo(request.app.state.settings.timezone)
@@ -84,7 +86,9 @@ async def post_notification_form(
         await asyncio.wait({send_in_background(request.app, view)}, timeout=SEND_WAIT_SECONDS)
         done = t["notif_sent"].format(title=view.title)
     else:
-        done = t["notif_scheduled"].format(title=view.title, when=_local(view.send_at, zone))
+        done = t["notif_scheduled"].format(
+            title=view.title, when=format_datetime(view.send_at, zone.key, lang)
+        )
     return await _page(request, core, session, {}, alert=Alert(done, "success"))
 
 
@@ -158,7 +162,7 @@ async def _page(
         languages=[(code, t[f"notif_lang_{code}"]) for code in notifications.LANGUAGES],
         language=form.get("language") or "fr",
         preview=preview,
-        history=[_history_row(view, t, zone) for view in history],
+        history=[_history_row(view, t, zone, lang) for view in history],
     )
 
 
@@ -171,13 +175,15 @@ def _preview(cleaned: dict[str, str | None], reach: dict[str, int], t: dict[str,
     )
 
 
-def _history_row(view: NotificationView, t: dict[str, str], zone: ZoneInfo) -> HistoryRow:
+def _history_row(
+    view: NotificationView, t: dict[str, str], zone: ZoneInfo, lang: str
+) -> HistoryRow:
     audience = t[f"notif_audience_{view.audience}"]
     if view.language:
         audience += f" ({t[f'notif_lang_{view.language}']})"
     return HistoryRow(
         id=view.id,
-        when=_local(view.sent_at or view.send_at, zone),
+        when=format_datetime(view.sent_at or view.send_at, zone.key, lang),
         title=view.title,
         audience=audience,
         status=t[f"notif_status_{view.status}"],
@@ -198,7 +204,3 @@ def _send_at(raw: str, zone: ZoneInfo) -> datetime | None:
     if local.tzinfo is None:
         local = local.replace(tzinfo=zone)
     return local
-
-
-def _local(value: datetime, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")

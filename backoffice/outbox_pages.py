@@ -3,8 +3,7 @@ staff so the whole flow works without a provider. Not found outside development.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -14,6 +13,7 @@ from backoffice.page_auth import CurrentStaff
 from backoffice.staff_pages import page_lang
 from backoffice.workshop_layout import staff_page, timezone_of
 from backoffice.workshop_texts import workshop_texts
+from core.formatting import format_datetime
 from core.notify import outbox_messages
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -26,7 +26,8 @@ async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> 
     if request.app.state.settings.env != "development":
         raise HTTPException(status_code=404)
     messages = await core.run(outbox_messages)
-    t = workshop_texts(page_lang(request))
+    lang = page_lang(request)
+    t = workshop_texts(lang)
     zone = timezone_of(core)
     columns = [
         t["outbox_date"].format(zone=zone),
@@ -35,7 +36,7 @@ async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> 
         t["outbox_subject"],
         t["outbox_message"],
     ]
-    rows = [{**m, "when": local_time(m["created_at"], zone)} for m in messages]
+    rows = [{**m, "when": local_time(m["created_at"], zone, lang)} for m in messages]
     return staff_page(
         request,
         session,
@@ -48,8 +49,6 @@ async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> 
     )
 
 
-def local_time(moment: datetime, zone: str) -> str:
+def local_time(moment: datetime, zone: str, language: str | None = None) -> str:
     """'19/11/2025 10:30:05' in `zone` (a naive time is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(ZoneInfo(zone)).strftime("%d/%m/%Y %H:%M:%S")
+    return format_datetime(moment, zone, language, seconds=True)

@@ -5,9 +5,7 @@ the session's CSRF token; no script (the pages work with forms alone)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
@@ -21,6 +19,7 @@ from backoffice.staff_pages import page_lang
 from backoffice.views import Alert, html
 from core import rooms
 from core.errors import CapacityBelowMembers, PitlaneError
+from core.formatting import format_datetime
 from core.rooms import RoomMessageView
 from hub import rooms as rooms_hub
 
@@ -210,7 +209,7 @@ async def _room_page(
 ) -> HTMLResponse:
     lang = page_lang(request)
     t = rooms_texts(lang)
-    zone = ZoneInfo(request.app.state.settings.timezone)
+    zone: str = request.app.state.settings.timezone
     view = await core.run(rooms.get_room, room_id)
     members = await core.run(rooms.room_members, room_id)
     history = await core.run(rooms.room_history, room_id)
@@ -230,14 +229,17 @@ async def _room_page(
         room_status_label=t["room_open" if is_open else "room_deleted"],
         room_summary=summary + (f" · {view.description}" if view.description else ""),
         is_open=is_open,
-        members=[MemberRow(m.id, m.display_name, _local(m.joined_at, zone)) for m in members],
-        messages=[_message_row(message, zone) for message in history],
+        members=[
+            MemberRow(m.id, m.display_name, format_datetime(m.joined_at, zone, lang))
+            for m in members
+        ],
+        messages=[_message_row(message, zone, lang) for message in history],
     )
 
 
-def _message_row(message: RoomMessageView, zone: ZoneInfo) -> MessageRow:
+def _message_row(message: RoomMessageView, zone: str, lang: str) -> MessageRow:
     removed = message.removed_at is not None
-    when = _local(message.created_at, zone)
+    when = format_datetime(message.created_at, zone, lang)
     return MessageRow(message.id, when, message.author, message.text, removed, message.reports)
 
 
@@ -252,7 +254,3 @@ def _whole(raw: str) -> int:
     if not raw.isdigit() or len(raw) > 6:
         raise InvalidValue("invalid_number", "a whole number is expected")
     return int(raw)
-
-
-def _local(value: datetime, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")

@@ -10,6 +10,7 @@ from backoffice.workshop_layout import Catalogue, when
 from core.bookings import BookingView
 from core.customers import Contacts
 from core.feedback import ComplaintView, SurveyStats
+from core.formatting import format_number
 from core.workshop import CallbackView
 
 
@@ -67,16 +68,16 @@ def booking_row(
         phone_number="".join(c for c in phone or "" if c.isdigit() or c == "+"),
         email=email or "",
         channel=t.get(f"channel_{booking.channel}", booking.channel),
-        details=_details(booking, t),
+        details=_details(booking, t, lang),
     )
 
 
-def _details(booking: BookingView, t: dict[str, str]) -> Details:
+def _details(booking: BookingView, t: dict[str, str], lang: str) -> Details:
     details: dict[str, Any] = booking.details or {}
     mileage = details.get("mileage")
     km = ""
     if isinstance(mileage, int) and not isinstance(mileage, bool):
-        km = t["mileage"].format(km=f"{mileage:,}".replace(",", " "))
+        km = t["mileage"].format(km=format_number(mileage, lang))
     quote = details.get("quote_number")
     description = details.get("description")
     ids = [i for i in details.get("attachment_ids") or [] if isinstance(i, int)]
@@ -193,11 +194,7 @@ class StatsCard:
 
 def stats_card(stats: SurveyStats, t: dict[str, str], lang: str) -> StatsCard:
     service = stats.service_name_en if lang == "en" else stats.service_name_fr
-    average = (
-        "—"
-        if stats.average is None
-        else f"{stats.average:.1f}".replace(".", "," if lang == "fr" else ".")
-    )
+    average = "—" if stats.average is None else format_number(stats.average, lang, decimals=1)
     return StatsCard(
         key=f"{stats.agency_code}:{stats.service}",
         heading=f"{stats.agency_name} · {service}",

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 
 from channels.http import CORS, http_error, read_capped, widget_client_id
 from channels.web import widget_frame
-from core import conversations
+from core import conversations, i18n
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
 from hub.deps import HubDeps
@@ -45,30 +45,12 @@ PLACEHOLDER = "[photo]"  # the text the bot gets for pictures sent without a cap
 _BOUNDARY = re.compile(r'boundary="?([0-9A-Za-z\'()+_,\-./:=? ]{1,70})"?', re.I)
 _PARAM = re.compile(r';\s*([a-z*]+)="((?:[^"\\]|\\.)*)"', re.I)
 
-_TEXTS = {
-    "not_an_image": {
-        "fr": "Ce fichier n'est pas une image : seules les photos JPEG, PNG, WebP ou GIF "
-        "sont acceptées.",
-        "en": "This file is not a picture: only JPEG, PNG, WebP or GIF images are accepted.",
-    },
-    "too_large": {
-        "fr": "Ce fichier est trop lourd : 10 Mo au maximum.",
-        "en": "This file is too large: 10 MB at most.",
-    },
-    "empty_file": {"fr": "Ce fichier est vide.", "en": "This file is empty."},
-    "too_many_files": {
-        "fr": f"{MAX_FILES} images au maximum à la fois.",
-        "en": f"{MAX_FILES} pictures at most at once.",
-    },
-    "unknown_visitor": {
-        "fr": "Conversation inconnue : rechargez la page.",
-        "en": "Unknown conversation: please reload the page.",
-    },
-}
 
-
+# The refusals a visitor can meet are said in their language (the widget shows them); those
+# of a request no widget sends (no multipart, no client_id) stay English, for developers.
 def _text(key: str, language: str | None) -> str:
-    return _TEXTS[key]["en" if language == "en" else "fr"]
+    """A refusal the widget shows the visitor (the `uploads` context of the catalogues)."""
+    return i18n.text("uploads", key, language, count=MAX_FILES)
 
 
 @dataclass(frozen=True)

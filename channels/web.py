@@ -59,6 +59,8 @@ class RestMessageIn(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
+# English, for the developers of REST clients: the widget talks over the WebSocket, whose
+# refusals are the hub's texts in the visitor's language (say).
 _API_TEXT = {
     "empty_message": "message is empty",
     "message_too_long": "message is longer than 2000 characters",

@@ -35,7 +35,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels.http import http_error, read_capped
-from core import conversations, files, notifications
+from core import conversations, files, i18n, notifications
 from core.errors import InvalidValue
 from core.parsing import match_choice, normalize
 from hub import store
@@ -67,17 +67,6 @@ OFFERS_WORDS = {
     "OFFERS STOP": (False, "en"),
     "OFFER STOP": (False, "en"),
     "STOP OFFERS": (False, "en"),
-}
-_TEXTS = {
-    "opted_out": {
-        "fr": "C'est noté : vous ne recevrez plus de messages de notre part. "
-        "Envoyez START pour les recevoir à nouveau.",
-        "en": "Done: you will not get any more messages from us. Send START to get them again.",
-    },
-    "opted_in": {
-        "fr": "C'est noté : vous recevrez à nouveau nos messages.",
-        "en": "Done: you will get our messages again.",
-    },
 }
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
@@ -329,7 +318,7 @@ async def _opt(hub: HubDeps, kind: str, external_id: str, text: str, *, opted_ou
         conversations.get_or_create_conversation, hub.uow_factory(), kind, external_id
     )
     language = "en" if (conversation.language or "").startswith("en") else "fr"
-    reply = _TEXTS["opted_out" if opted_out else "opted_in"][language]
+    reply = i18n.text("whatsapp", "opted_out" if opted_out else "opted_in", language)
     await _answer_keyword(hub, kind, external_id, conversation.id, text, reply)
 
 

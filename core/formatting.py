@@ -11,12 +11,15 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from core import i18n
 
 DAY_PATTERN = "EEE d MMM"  # CLDR pattern: 'mar. 24 nov.' / 'Tue 24 Nov'
+# The locale whose short numeric date and time staff pages show: day first and a 24-hour
+# clock in English too (the dealers' staff are in Europe), hence British English.
+NUMERIC_LOCALES = {"fr": "fr", "en": "en_GB"}
 
 
 def local_time(start_utc: datetime, tz: str) -> datetime:
@@ -35,6 +38,18 @@ def format_slot(start_utc: datetime, tz: str, language: str | None) -> str:
     """'mar. 24 nov. 09:00' (fr) / 'Tue 24 Nov 09:00' (en), in local time."""
     local = local_time(start_utc, tz)
     return f"{format_day(local.date(), language)} {local:%H:%M}"
+
+
+def format_datetime(
+    value: datetime, tz: str, language: str | None, *, seconds: bool = False
+) -> str:
+    """'14/07/2025 10:05' (fr and en), '14/07/2025 10:05:09' with `seconds`, in local time
+    (a naive value is taken as UTC): CLDR's short date and time (NUMERIC_LOCALES)."""
+    local = local_time(value, tz)
+    locale = NUMERIC_LOCALES[i18n.language_of(language)]
+    day = format_date(local.date(), "short", locale=locale)
+    time = format_time(local.time(), "medium" if seconds else "short", locale=locale)
+    return f"{day} {time}"
 
 
 def format_day_span(first: date, last: date, today: date, language: str | None) -> str:
@@ -58,9 +73,11 @@ def format_week_label(monday: date, language: str | None) -> str:
     return i18n.text("dates", "week_of", language, day=format_day(monday, language))
 
 
-def format_number(value: int | float, language: str | None) -> str:
-    """'12 000' (fr, narrow no-break space) / '12,000' (en)."""
-    return format_decimal(value, locale=i18n.language_of(language))
+def format_number(value: int | float, language: str | None, *, decimals: int | None = None) -> str:
+    """'12 000' (fr, narrow no-break space) / '12,000' (en); with `decimals`, exactly that
+    many digits after the separator: '4,3' / '4.3' for one."""
+    pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=i18n.language_of(language))
 
 
 def format_age(days: int, language: str | None) -> str:

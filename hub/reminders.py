@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from core import feedback, reminders
+from core import feedback, i18n, reminders
 from core.feedback import SurveyPrompt
 from core.otp import mask_destination
 from core.reminders import ChannelRecipient, ReminderTask
@@ -26,8 +26,6 @@ from hub.ports import MessageTransport
 from hub.work import off_loop
 
 log = logging.getLogger(__name__)
-
-_MY_BOOKINGS = {"fr": "Mes rendez-vous", "en": "My bookings"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ async def send_due_reminder(deps: ReminderDeps, reminder_id: int, now: datetime)
 
 async def _send(deps: ReminderDeps, task: ReminderTask) -> bool:
     subject, body = reminders.reminder_message(task, deps.timezone)
-    button = Button(_MY_BOOKINGS.get(task.language, _MY_BOOKINGS["fr"]), "/my_bookings")
+    button = Button(i18n.text("reminders", "my_bookings_button", task.language), "/my_bookings")
     message = OutgoingMessage(text=body, buttons=[button])
     reached = await _through_channel(deps, task, message)
     by_contact = await _by_sms_or_email(deps, task, subject, body, reached)

@@ -32,7 +32,7 @@ from telegram.ext import (
 from channels.telegram.buttons import resolve_payload
 from channels.telegram.offers import OFFERS_COMMANDS, UNSUBSCRIBE_PATTERN, answer_offers
 from channels.telegram.send import CHANNEL
-from core import conversations
+from core import conversations, i18n
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
 from hub.deps import HubDeps
@@ -44,16 +44,6 @@ from hub.work import off_loop
 
 log = logging.getLogger(__name__)
 
-_TEXTS = {
-    "file_refused": {
-        "fr": "Désolé, je ne peux recevoir que des photos et des PDF de moins de 10 Mo.",
-        "en": "Sorry, I can only take photos and PDF files under 10 MB.",
-    },
-    "choice_expired": {
-        "fr": "Ce choix n'est plus disponible, merci d'utiliser les derniers boutons.",
-        "en": "That choice is no longer available, please use the latest buttons.",
-    },
-}
 START_COMMAND = "/start"  # what Telegram sends when a user opens the bot
 GREET_PAYLOAD = "/greet"
 # The text given to the hub for a file or a place sent without a caption.
@@ -67,7 +57,8 @@ def telegram_language(user: User | None) -> str | None:
 
 
 def _text(key: str, language: str | None) -> str:
-    return _TEXTS[key]["en" if language == "en" else "fr"]
+    """What the bot says itself (the `telegram` context of the catalogues), French by default."""
+    return i18n.text("telegram", key, language)
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def test_staff_see_upcoming_bookings_with_details_and_thumbnails(
         image = client.get(f"/staff/attachments/{picture}")
     assert page.status_code == 200
     assert f'data-booking="{booking.reference}"' in page.text
-    assert "12 500 km" in page.text
+    assert "12\u202f500 km" in page.text  # Babel: a narrow no-break space
     assert "&lt;script&gt;alert(1)&lt;/script&gt; bruit au freinage" in page.text
     assert "<script>alert" not in page.text
     assert f'src="/staff/attachments/{picture}"' in page.text

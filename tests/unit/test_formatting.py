@@ -8,8 +8,10 @@ import pytest
 
 from core.formatting import (
     format_age,
+    format_datetime,
     format_day,
     format_day_span,
+    format_number,
     format_slot,
     format_week_label,
 )
@@ -89,3 +91,32 @@ def test_the_days_of_a_wish_are_named_as_customers_read_them(
     first: date, last: date, language: str, expected: str
 ) -> None:
     assert format_day_span(first, last, date(2026, 12, 4), language) == expected
+
+
+@pytest.mark.parametrize("language", ["fr", "en", None])
+def test_format_datetime_is_day_first_on_a_24_hour_clock_in_local_time(
+    language: str | None,
+) -> None:
+    sent = datetime(2025, 7, 14, 8, 5, 9, tzinfo=UTC)  # 10:05 in Paris (summer)
+    assert format_datetime(sent, "Europe/Paris", language) == "14/07/2025 10:05"
+    assert format_datetime(sent, "Europe/Paris", language, seconds=True) == "14/07/2025 10:05:09"
+
+
+def test_format_datetime_takes_a_naive_value_as_utc() -> None:
+    assert format_datetime(datetime(2025, 1, 2, 23, 30), "Europe/Paris", "fr") == "03/01/2025 00:30"
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "decimals", "expected"),
+    [
+        (12500, "fr", None, "12\u202f500"),
+        (12500, "en", None, "12,500"),
+        (13 / 3, "fr", 1, "4,3"),
+        (13 / 3, "en", 1, "4.3"),
+        (5, "fr", 1, "5,0"),
+    ],
+)
+def test_format_number_groups_digits_and_fixes_decimals_in_the_language(
+    value: float, language: str, decimals: int | None, expected: str
+) -> None:
+    assert format_number(value, language, decimals=decimals) == expected
