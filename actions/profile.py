@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -23,6 +24,7 @@ from core.errors import (
     ResendTooSoon,
     WrongCode,
 )
+from core.formatting import format_short_date
 from core.parsing import parse_person_name
 
 FIELDS = ("name", "email", "phone", "language")  # button titles: `profile_field_<field>`
@@ -51,16 +53,27 @@ def identified_profile(action: Any, tracker: Tracker) -> profile.ProfileView | N
     return view if view.identified_vehicle_id is not None else None
 
 
-def data_summary(data: dict[str, Any]) -> str:
-    """A short text of export_customer_data's answer."""
+def data_summary(data: dict[str, Any], language: str) -> str:
+    """A short text of export_customer_data's answer, labelled in the customer's language."""
+
+    def phrase(key: str, **values: object) -> str:
+        return i18n.text("actions", key, language, **values)
+
     customer = data.get("customer") or {}
-    lines = [f"{key}: {value}" for key, value in customer.items() if value]
+    lines = [
+        phrase("my_data_field", label=phrase(f"profile_field_{key}"), value=customer[key])
+        for key in FIELDS
+        if customer.get(key)
+    ]
+    if customer.get("created_at"):
+        since = datetime.fromisoformat(customer["created_at"]).date()
+        lines.append(phrase("my_data_since", day=format_short_date(since, language)))
     lines += [
         f"{v['brand']} {v['model']} {v['plate'] or ''} {v['vin'] or ''}".strip()
         for v in data.get("vehicles", [])
     ]
-    lines.append(f"bookings: {len(data.get('bookings', []))}")
-    lines.append(f"conversations: {len(data.get('conversations', []))}")
+    lines.append(phrase("my_data_bookings", count=len(data.get("bookings", []))))
+    lines.append(phrase("my_data_conversations", count=len(data.get("conversations", []))))
     return "\n".join(lines)
 
 
@@ -103,7 +116,9 @@ class ActionMyData(PitlaneAction):
             dispatcher.utter_message(response="utter_identify_first")
             return []
         data = profile.export_customer_data(self.context.uow(), view.id)
-        dispatcher.utter_message(response="utter_my_data", summary=data_summary(data))
+        dispatcher.utter_message(
+            response="utter_my_data", summary=data_summary(data, language_of(tracker))
+        )
         return []
 
 

@@ -52,6 +52,11 @@ def format_datetime(
     return f"{day} {time}"
 
 
+def format_short_date(day: date, language: str | None) -> str:
+    """'14/07/2025' (fr and en): CLDR's short date with the year in full (NUMERIC_LOCALES)."""
+    return format_date(day, "dd/MM/yyyy", locale=NUMERIC_LOCALES[i18n.language_of(language)])
+
+
 def format_day_span(first: date, last: date, today: date, language: str | None) -> str:
     """The days a wish settled on, as the answer names them: "aujourd'hui (ven. 4 déc.)",
     "le ven. 11 déc.", "du lun. 7 déc. au dim. 13 déc." / "today (Fri 4 Dec)", "on Fri 11

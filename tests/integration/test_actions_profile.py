@@ -68,7 +68,24 @@ async def test_my_data_summarises_what_is_stored(
     tracker = message_tracker("mes donnees", intent="my_data", metadata=WEB_VISITOR)
     _, messages = await run(action, tracker)
     assert messages[0]["response"] == "utter_my_data"
-    assert "camille.martin@example.fr" in messages[0]["summary"]
+    summary = messages[0]["summary"]
+    assert "E-mail : camille.martin@example.fr" in summary
+    assert "Nom : Camille Martin" in summary
+    assert "Rendez-vous : " in summary and "bookings" not in summary
+
+
+async def test_my_data_is_labelled_in_the_customers_language(
+    seeded_uow_factory: Callable[[], UnitOfWork], now: datetime
+) -> None:
+    identify_visitor(seeded_uow_factory, now)
+    action = ActionMyData(context=context(seeded_uow_factory, now))
+    tracker = message_tracker("what do you keep about me", intent="my_data", metadata=WEB_VISITOR)
+    tracker.slots["language"] = "en"
+    _, messages = await run(action, tracker)
+    summary = messages[0]["summary"]
+    assert "Name: Camille Martin" in summary
+    assert "Bookings: " in summary and "Conversations: " in summary
+    assert "Rendez-vous" not in summary
 
 
 async def test_the_account_is_erased_after_yes_and_kept_after_no(
