@@ -114,7 +114,7 @@ async def get_attachment(
     return FileResponse(
         found.path,
         media_type=found.content_type,
-        # X-Content-Type-Options: nosniff is added to every answer (backoffice/security.py)
+        # X-Content-Type-Options: nosniff is added to every answer (webapp/security.py)
         headers={"Content-Disposition": disposition},
     )
 

@@ -22,7 +22,7 @@ target_metadata = Base.metadata
 
 
 # Tables other libraries own in the same database: APScheduler's job store
-# (backoffice/scheduler.py) creates and migrates its own table.
+# (webapp/scheduler.py) creates and migrates its own table.
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 
 

@@ -1,5 +1,5 @@
 """The main menu is defined once, as Rasa's `utter_menu`: the hub offers the same buttons
-when it answers without Rasa (channels/texts.py reads them from the domain)."""
+when it answers without Rasa (hub/texts.py reads them from the domain)."""
 
 from __future__ import annotations
 
