@@ -75,6 +75,12 @@ class CapacityChange:
 
 
 @dataclass(frozen=True)
+class RoomClosure:
+    room: RoomView
+    members: list[int]  # the conversations in the room as it closed; none if already closed
+
+
+@dataclass(frozen=True)
 class BanResult:
     room: RoomView
     conversation_id: int

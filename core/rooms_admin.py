@@ -15,6 +15,7 @@ from core.room_rules import (
     BanResult,
     CapacityChange,
     MemberView,
+    RoomClosure,
     RoomMessageView,
     RoomView,
     member_view,
@@ -115,20 +116,31 @@ def set_capacity(
         return CapacityChange(room=view, evicted=evicted)
 
 
-def delete_room(uow: UnitOfWork, room_id: int, now: datetime) -> RoomView:
-    """Close the room for good: no join, no message; its history stays for admins.
+def delete_room(uow: UnitOfWork, room_id: int, now: datetime) -> RoomClosure:
+    """Close the room for good: no join, no message; its history stays for admins. The
+    result names the members at that moment (read under the room's lock, so no join slips
+    in between), to be told.
 
-    Idempotent: deleting a deleted room returns it unchanged.
+    Idempotent: deleting a deleted room returns it unchanged, with no members to tell.
     """
     with uow:
-        room = locked_room(uow.session, room_id)
+        session = uow.session
+        room = locked_room(session, room_id)
+        members: list[int] = []
         if room.status == "open":
+            members = list(
+                session.scalars(
+                    select(RoomMember.conversation_id)
+                    .where(RoomMember.room_id == room_id)
+                    .order_by(RoomMember.joined_at, RoomMember.id)
+                )
+            )
             room.status = "deleted"
             room.deleted_at = now
-            uow.session.flush()
+            session.flush()
         view = room_view(room)
         uow.commit()
-        return view
+        return RoomClosure(room=view, members=members)
 
 
 def list_rooms(uow: UnitOfWork, *, include_deleted: bool = True) -> list[RoomView]:

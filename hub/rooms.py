@@ -130,10 +130,10 @@ async def update(
 
 async def delete(deps: HubDeps, room_id: int) -> RoomView:
     """Close the room: its members' sockets are told and can no longer post."""
-    view: RoomView = await deps.core(rooms.delete_room, room_id, deps.now())
+    closure: rooms.RoomClosure = await deps.core(rooms.delete_room, room_id, deps.now())
     await deps.bus.publish(room_topic(room_id), {"type": "closed", "room_id": room_id})
     await deps.bus.publish(LOBBY_TOPIC, {"type": "rooms_changed"})
-    return view
+    return closure.room
 
 
 async def remove_message(deps: HubDeps, message_id: int, staff_id: int) -> RoomMessageView:

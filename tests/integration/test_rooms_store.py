@@ -150,6 +150,22 @@ def test_a_message_on_its_way_while_the_room_is_deleted_is_refused(
     assert rooms.room_history(uow_factory(), room_id) == []
 
 
+def test_deleting_a_room_names_its_members_once(uow_factory, add_conversation, now) -> None:
+    room_id = new_room(uow_factory, now)
+    alice, bob, carol = add_conversation(), add_conversation(), add_conversation()
+    for conversation_id, name in ((alice, "Alice"), (bob, "Bob"), (carol, "Carol")):
+        rooms.join_room(uow_factory(), room_id, conversation_id, name, now)
+    rooms.leave_room(uow_factory(), room_id, carol)
+
+    closed = rooms.delete_room(uow_factory(), room_id, now)
+    again = rooms.delete_room(uow_factory(), room_id, now)
+
+    assert closed.room.status == "deleted"
+    assert closed.members == [alice, bob]
+    assert again.members == []  # already closed: nobody to tell twice
+    assert again.room == closed.room
+
+
 def test_history_stays_visible_to_admins_after_deletion(uow_factory, add_conversation, now) -> None:
     room_id = new_room(uow_factory, now)
     alice = add_conversation()
