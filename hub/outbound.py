@@ -1,7 +1,8 @@
 """The hub's one way out: `send_out` stores a message in the customer's conversation,
 delivers it through the channel's sender (push channels: Telegram, WhatsApp, SMS) and
 publishes it on the conversation's topic (open widgets). Every proactive message takes it:
-advisor replies, handoff notices, reminders, surveys, complaint answers, commercial offers.
+advisor replies, handoff notices, reminders, surveys, complaint answers, commercial offers,
+room notices.
 
 Delivery (`deliver`) sends through the channel's sender, retries what may pass later and
 records the outcome on the stored message. A message is stored first (status 'sent', as

@@ -2,7 +2,9 @@
 
 Used by the customers' socket (channels/rooms_socket.py) and by the admin routes
 (backoffice/api/rooms.py, backoffice/rooms_pages.py): every change is stored first, then
-published. Topics and events (docs/rooms.md):
+published. A member banned, moved out by a capacity cut, or in a room being deleted is also
+told in their own conversation (hub/room_notices.py, the hub's one way out), so a customer
+not connected at that moment learns it. Topics and events (docs/rooms.md):
 - `rooms` (the lobby): `{"type": "rooms_changed"}`: a room was created, renamed, resized,
   deleted, or its occupancy changed: sockets send their customer a fresh list;
 - `room:{id}`: `{"type": "message", "message": {...}}`, `{"type": "removed", "message_id"}`,
@@ -18,6 +20,7 @@ from typing import Any
 from core import rooms
 from core.rooms import JoinResult, RoomMessageView, RoomView
 from hub.deps import HubDeps
+from hub.room_notices import BANNED, CLOSED, EVICTED, tell_members
 
 LOBBY_TOPIC = "rooms"
 
@@ -122,6 +125,7 @@ async def update(
         evicted = len(change.evicted)
         for member in change.evicted:
             await _kick(deps, room_id, member.conversation_id, "capacity")
+        await tell_members(deps, view, [m.conversation_id for m in change.evicted], EVICTED)
     if view is None:
         view = await deps.core(rooms.get_room, room_id)
     await room_changed(deps, view)
@@ -129,10 +133,12 @@ async def update(
 
 
 async def delete(deps: HubDeps, room_id: int) -> RoomView:
-    """Close the room: its members' sockets are told and can no longer post."""
+    """Close the room: its members' sockets are told and can no longer post; each member
+    at that moment is also told in their conversation (none when it was already closed)."""
     closure: rooms.RoomClosure = await deps.core(rooms.delete_room, room_id, deps.now())
     await deps.bus.publish(room_topic(room_id), {"type": "closed", "room_id": room_id})
     await deps.bus.publish(LOBBY_TOPIC, {"type": "rooms_changed"})
+    await tell_members(deps, closure.room, closure.members, CLOSED)
     return closure.room
 
 
@@ -163,6 +169,8 @@ async def ban(
     )
     await _kick(deps, room_id, result.conversation_id, "banned")
     await room_changed(deps, result.room)
+    if result.removed is not None:  # banning someone not in the room (or twice) removes no one
+        await tell_members(deps, result.room, [result.conversation_id], BANNED)
     return result
 
 

@@ -14,13 +14,14 @@ import pytest
 
 from backoffice.customer_notice import tell_conversation
 from channels.bus import Bus
-from core import conversations, handoff, notifications
+from core import conversations, handoff, notifications, rooms
 from hub.advisor import accept_request, advisor_send, close_request, refuse_request
 from hub.deps import HubDeps
 from hub.handoff import expire_requests
 from hub.messages import OutgoingMessage
 from hub.offers import fan_out
 from hub.reminders import ReminderDeps, send_due_reminder
+from hub.rooms import ban, delete, update
 from hub.topics import conversation_topic
 from tests.integration.test_hub_handoff import new_advisor
 from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
@@ -81,9 +82,14 @@ def stored_out(uow_factory, conversation_id: int) -> list:
 
 
 async def goes_out_once(
-    edge: Edge, uow_factory, conversation_id: int, act: Callable[[], Awaitable[Any]]
+    edge: Edge,
+    uow_factory,
+    conversation_id: int,
+    act: Callable[[], Awaitable[Any]],
+    delivered_to: str | None = CUSTOMER,
 ) -> str:
-    """Run `act`; exactly one message was stored, delivered and published. Its text."""
+    """Run `act`; exactly one message was stored, delivered (to `delivered_to`; None: a
+    widget conversation, with no sender) and published. Its text."""
     before = len(stored_out(uow_factory, conversation_id))
     sent_before = len(edge.sender.sent)
     async with edge.hub.bus.subscribe(conversation_topic(conversation_id)) as events:
@@ -94,7 +100,8 @@ async def goes_out_once(
 
     assert len(stored) == 1, [m.text for m in stored]
     assert stored[0].status == "sent"
-    assert [(external_id, m.text) for external_id, m in delivered] == [(CUSTOMER, stored[0].text)]
+    expected = [] if delivered_to is None else [(delivered_to, stored[0].text)]
+    assert [(external_id, m.text) for external_id, m in delivered] == expected
     assert [event["text"] for event in published] == [stored[0].text]
     return stored[0].text
 
@@ -196,3 +203,84 @@ async def test_a_commercial_offer_goes_out_once_to_each_channel_customer(
 
     text = await goes_out_once(edge, uow_factory, conversation_id, offer)
     assert text.startswith("Offre d'hiver")
+
+
+def room_with(uow_factory, now: datetime, name: str, *members: int) -> int:
+    """A room of two seats with `members` joined in that order (the last is the latest)."""
+    room_id = rooms.create_room(uow_factory(), name=name, capacity=2, now=now).id
+    for number, conversation_id in enumerate(members):
+        rooms.join_room(uow_factory(), room_id, conversation_id, f"Membre {number}", now)
+    return room_id
+
+
+FRENCH_ROOM_NOTICES = (
+    "Vous avez été retiré du salon « Balades » par la modération.",
+    "Le salon « Circuit » a été réduit et vous n'en faites plus partie.",
+    "Le salon « Atelier » a été fermé.",
+)
+ENGLISH_ROOM_NOTICES = (
+    "You were removed from the room “Balades” by the moderators.",
+    "The room “Circuit” got smaller and you were moved out.",
+    "The room “Atelier” was closed.",
+)
+
+
+@pytest.mark.parametrize(
+    ("channel", "language", "delivered_to", "expected"),
+    [
+        (CHANNEL, "fr", CUSTOMER, FRENCH_ROOM_NOTICES),  # a push channel: delivered too
+        ("web", "en", None, ENGLISH_ROOM_NOTICES),  # a widget: stored and published
+    ],
+    ids=["telegram-fr", "widget-en"],
+)
+async def test_room_notices_go_out_once_to_the_member(
+    edge: Edge,
+    uow_factory,
+    add_conversation,
+    now: datetime,
+    channel: str,
+    language: str,
+    delivered_to: str | None,
+    expected: tuple[str, str, str],
+) -> None:
+    member = add_conversation(channel, CUSTOMER, language=language)
+    other = add_conversation()
+    hub = edge.hub
+    banned_from = room_with(uow_factory, now, "Balades", other, member)
+    shrunk = room_with(uow_factory, now, "Circuit", other, member)
+    closing = room_with(uow_factory, now, "Atelier", member, other)
+    membership = rooms.room_members(uow_factory(), banned_from)[-1]
+
+    async def ban_member() -> None:
+        await ban(hub, banned_from, member_id=membership.id, staff_id=1)
+
+    async def shrink() -> None:
+        assert (await update(hub, shrunk, capacity=1, evict=True))[1] == 1
+
+    async def close() -> None:
+        await delete(hub, closing)
+
+    told = [
+        await goes_out_once(edge, uow_factory, member, act, delivered_to)
+        for act in (ban_member, shrink, close)
+    ]
+
+    assert tuple(told) == expected
+
+
+async def test_a_closed_room_tells_each_member_once_and_a_second_deletion_no_one(
+    edge: Edge, uow_factory, add_conversation, now: datetime
+) -> None:
+    first, second = add_conversation(), add_conversation()
+    room_id = room_with(uow_factory, now, "Balades", first, second)
+    hub = edge.hub
+
+    await delete(hub, room_id)
+    after_first = [len(stored_out(uow_factory, c)) for c in (first, second)]
+    async with hub.bus.subscribe(conversation_topic(first)) as events:
+        await delete(hub, room_id)
+        published = events.take_waiting()
+
+    assert after_first == [1, 1]
+    assert [len(stored_out(uow_factory, c)) for c in (first, second)] == [1, 1]
+    assert published == []
