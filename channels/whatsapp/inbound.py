@@ -1,0 +1,165 @@
+"""One inbound WhatsApp/SMS form as one customer message: the keywords first (STOP / START
+for every proactive message, STOP winning over everything; then, on WhatsApp, OFFRES /
+OFFERS and OFFRES STOP / OFFERS STOP for commercial offers, answered in the keyword's
+language), else the shared place, the files and a numbered choice, then the hub."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from channels.whatsapp.channel import WhatsAppChannel
+from channels.whatsapp.media import Media, attachments, download_media
+from core import conversations, files, i18n, notifications
+from core.errors import InvalidValue
+from core.parsing import match_choice, normalize
+from hub import store
+from hub.deps import HubDeps, StoreUnavailable
+from hub.inbound import clean_text
+from hub.messages import Button, OutgoingMessage
+from hub.provider_turn import converse, send_new
+from hub.texts import offers_text
+from hub.work import off_loop
+
+log = logging.getLogger(__name__)
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "ARRET", "UNSUBSCRIBE"})
+START_WORDS = frozenset({"START", "UNSTOP"})
+# commercial offers: the keyword -> (subscribed, the language to answer in)
+OFFERS_WORDS = {
+    "OFFRES": (True, "fr"),
+    "OFFRE": (True, "fr"),
+    "OFFERS": (True, "en"),
+    "OFFER": (True, "en"),
+    "OFFRES STOP": (False, "fr"),
+    "OFFRE STOP": (False, "fr"),
+    "STOP OFFRES": (False, "fr"),
+    "OFFERS STOP": (False, "en"),
+    "OFFER STOP": (False, "en"),
+    "STOP OFFERS": (False, "en"),
+}
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+async def process_inbound(
+    hub: HubDeps, channel: WhatsAppChannel, kind: str, external_id: str, params: dict[str, str]
+) -> None:
+    """Opt-out words, media and location, numbered choices; then the hub and delivery."""
+    try:
+        await _process(hub, channel, kind, external_id, params)
+    except StoreUnavailable:
+        log.error("inbound %s message from %s lost: store unavailable", kind, external_id)
+    except Exception:
+        log.exception("inbound %s message from %s failed", kind, external_id)
+
+
+async def _process(
+    hub: HubDeps, channel: WhatsAppChannel, kind: str, external_id: str, params: dict[str, str]
+) -> None:
+    body = clean_text(params.get("Body", ""))
+    word = normalize(body).upper()
+    if word in STOP_WORDS or word in START_WORDS:
+        await _opt(hub, kind, external_id, body, opted_out=word in STOP_WORDS)
+        return
+    offers = OFFERS_WORDS.get(word.strip(" .!")) if kind == "whatsapp" else None
+    if offers is not None:
+        await _offers(hub, kind, external_id, body, *offers)
+        return
+    location = _location(params)
+    media = await download_media(channel, params)
+    text = body or _placeholder(location, media)
+    if not text:
+        return
+    conversation = await off_loop(
+        conversations.get_or_create_conversation, hub.uow_factory(), kind, external_id
+    )
+    offer = await off_loop(store.pending_offer, hub.uow_factory, conversation.id)
+    text = chosen_payload(text, offer) or text
+    metadata: dict[str, Any] = {"language": None}
+    if location is not None:
+        metadata["location"] = location
+
+    found = attachments(location, media)
+    await converse(hub, kind, external_id, text, metadata, attachments=found)
+
+
+def chosen_payload(text: str, offer: list[Button]) -> str | None:
+    """The payload of the offered choice a customer named by its number or its words."""
+    if not offer:
+        return None
+    number = _NUMBER.match(text)
+    if number is not None:
+        index = int(number.group(1))
+        return offer[index - 1].payload if 1 <= index <= len(offer) else None
+    try:
+        return match_choice(text, {b.payload: [b.title] for b in offer})
+    except InvalidValue:
+        return None
+
+
+async def _opt(hub: HubDeps, kind: str, external_id: str, text: str, *, opted_out: bool) -> None:
+    await off_loop(
+        lambda: conversations.set_opt_out(
+            hub.uow_factory(), kind, external_id, opted_out, hub.now()
+        )
+    )
+    conversation = await off_loop(
+        conversations.get_or_create_conversation, hub.uow_factory(), kind, external_id
+    )
+    language = "en" if (conversation.language or "").startswith("en") else "fr"
+    reply = i18n.text("whatsapp", "opted_out" if opted_out else "opted_in", language)
+    await _answer_keyword(hub, kind, external_id, conversation.id, text, reply)
+
+
+async def _offers(
+    hub: HubDeps, kind: str, external_id: str, text: str, subscribed: bool, language: str
+) -> None:
+    """OFFRES / OFFRES STOP: the offers subscription, recorded in core; STOP stays in force."""
+    profile = await off_loop(
+        lambda: notifications.set_offers(
+            hub.uow_factory(), kind, external_id, subscribed, hub.now(), language
+        )
+    )
+    key = "offers_on" if subscribed else "offers_off"
+    if subscribed and profile.opted_out:
+        key = "offers_held_by_stop"
+    reply = offers_text(key, kind, language) or ""
+    await _answer_keyword(hub, kind, external_id, profile.conversation_id, text, reply)
+
+
+async def _answer_keyword(
+    hub: HubDeps, kind: str, external_id: str, conversation_id: int, text: str, reply: str
+) -> None:
+    """Store the customer's keyword as answered, then send the reply (not via the bot)."""
+    await off_loop(
+        lambda: conversations.record_message(
+            hub.uow_factory(),
+            conversation_id,
+            direction="in",
+            sender=store.CUSTOMER,
+            text=text,
+            status="answered",
+        )
+    )
+    await send_new(hub, kind, external_id, conversation_id, OutgoingMessage(text=reply))
+
+
+def _location(params: dict[str, str]) -> dict[str, Any] | None:
+    try:
+        latitude, longitude = float(params["Latitude"]), float(params["Longitude"])
+    except (KeyError, ValueError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    label = (params.get("Address") or params.get("Label") or "").strip()[:255] or None
+    return {"latitude": latitude, "longitude": longitude, "label": label}
+
+
+def _placeholder(location: dict[str, Any] | None, media: list[Media]) -> str:
+    """The text standing for a message without one (a location, a picture)."""
+    if location is not None:
+        return location["label"] or f"{location['latitude']}, {location['longitude']}"
+    if media:
+        return " ".join(f"[{files.kind_of(m.content_type)}]" for m in media)
+    return ""
