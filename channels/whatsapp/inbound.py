@@ -17,7 +17,7 @@ from core.parsing import match_choice, normalize
 from hub import store
 from hub.deps import HubDeps, StoreUnavailable
 from hub.inbound import clean_text
-from hub.messages import Button, OutgoingMessage
+from hub.messages import Button, CustomerMessage, OutgoingMessage
 from hub.provider_turn import converse, send_new
 from hub.texts import offers_text
 from hub.work import off_loop
@@ -66,11 +66,27 @@ async def _process(
     if offers is not None:
         await _offers(hub, kind, external_id, body, *offers)
         return
+    message = await customer_message(hub, channel, kind, external_id, body, params)
+    if message is not None:
+        await converse(hub, message)
+
+
+async def customer_message(
+    hub: HubDeps,
+    channel: WhatsAppChannel,
+    kind: str,
+    external_id: str,
+    body: str,
+    params: dict[str, str],
+) -> CustomerMessage | None:
+    """The form as the hub's customer message: its text (or what stands for a place or a
+    file), a numbered choice turned into its payload, the place and the files; None when it
+    carries nothing."""
     location = _location(params)
     media = await download_media(channel, params)
     text = body or _placeholder(location, media)
     if not text:
-        return
+        return None
     conversation = await off_loop(
         conversations.get_or_create_conversation, hub.uow_factory(), kind, external_id
     )
@@ -79,9 +95,8 @@ async def _process(
     metadata: dict[str, Any] = {"language": None}
     if location is not None:
         metadata["location"] = location
-
-    found = attachments(location, media)
-    await converse(hub, kind, external_id, text, metadata, attachments=found)
+    found = tuple(attachments(location, media))
+    return CustomerMessage(kind, external_id, text, metadata, found)
 
 
 def chosen_payload(text: str, offer: list[Button]) -> str | None:

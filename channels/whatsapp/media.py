@@ -14,7 +14,7 @@ import httpx
 from channels.whatsapp.channel import WhatsAppChannel
 from core import files
 from core.errors import InvalidValue
-from hub.store import NewAttachment
+from hub.messages import NewAttachment
 
 log = logging.getLogger(__name__)
 
