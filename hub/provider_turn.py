@@ -55,3 +55,26 @@ async def send_new(
     """An answer the hub did not store itself, through the one way out."""
     to = Destination(conversation_id, channel, external_id)
     await send_out(hub, to, message, sender=store.BOT)
+
+
+async def answer_directly(
+    hub: HubDeps,
+    channel: str,
+    external_id: str,
+    conversation_id: int,
+    text: str,
+    reply: OutgoingMessage,
+) -> None:
+    """Answer a keyword before the bot (STOP, OFFRES, /offres...): the customer's `text` is
+    stored as answered, then `reply` goes out through the one way out."""
+    await off_loop(
+        lambda: conversations.record_message(
+            hub.uow_factory(),
+            conversation_id,
+            direction="in",
+            sender=store.CUSTOMER,
+            text=text,
+            status="answered",
+        )
+    )
+    await send_new(hub, channel, external_id, conversation_id, reply)

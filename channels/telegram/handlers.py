@@ -37,11 +37,12 @@ from channels.telegram.inbound import (
     stored_file,
     telegram_language,
 )
-from channels.telegram.offers import OFFERS_COMMANDS, UNSUBSCRIBE_PATTERN, answer_offers
+from channels.telegram.offers import OFFERS_COMMANDS, UNSUBSCRIBE_PATTERN
 from channels.telegram.send import CHANNEL
 from core import conversations, i18n
 from hub.deps import HubDeps
 from hub.messages import CustomerMessage
+from hub.offers import answer_offers
 from hub.provider_turn import converse
 from hub.texts import say
 from hub.work import off_loop
@@ -125,7 +126,13 @@ class TelegramHandlers:
         subscribed, language = OFFERS_COMMANDS[command]
         async with self._lock(str(user.id)):
             await answer_offers(
-                self.hub, str(user.id), message.text, subscribed, language, reply_language=language
+                self.hub,
+                CHANNEL,
+                str(user.id),
+                message.text,
+                subscribed,
+                language,
+                reply_language=language,
             )
 
     async def on_unsubscribe_button(
@@ -138,7 +145,7 @@ class TelegramHandlers:
         await query.answer()
         async with self._lock(str(user.id)):
             await answer_offers(
-                self.hub, str(user.id), str(query.data), False, telegram_language(user)
+                self.hub, CHANNEL, str(user.id), str(query.data), False, telegram_language(user)
             )
 
     async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,15 +11,15 @@ from typing import Any
 
 from channels.whatsapp.channel import WhatsAppChannel
 from channels.whatsapp.media import Media, attachments, download_media
-from core import conversations, files, i18n, notifications
+from core import conversations, files, i18n
 from core.errors import InvalidValue
 from core.parsing import match_choice, normalize
 from hub import store
 from hub.deps import HubDeps, StoreUnavailable
 from hub.inbound import clean_text
 from hub.messages import Button, CustomerMessage, OutgoingMessage
-from hub.provider_turn import converse, send_new
-from hub.texts import offers_text
+from hub.offers import answer_offers
+from hub.provider_turn import answer_directly, converse
 from hub.work import off_loop
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,10 @@ async def _process(
         return
     offers = OFFERS_WORDS.get(word.strip(" .!")) if kind == "whatsapp" else None
     if offers is not None:
-        await _offers(hub, kind, external_id, body, *offers)
+        subscribed, language = offers
+        await answer_offers(
+            hub, kind, external_id, body, subscribed, language, reply_language=language
+        )
         return
     message = await customer_message(hub, channel, kind, external_id, body, params)
     if message is not None:
@@ -124,40 +127,8 @@ async def _opt(hub: HubDeps, kind: str, external_id: str, text: str, *, opted_ou
     )
     language = "en" if (conversation.language or "").startswith("en") else "fr"
     reply = i18n.text("whatsapp", "opted_out" if opted_out else "opted_in", language)
-    await _answer_keyword(hub, kind, external_id, conversation.id, text, reply)
-
-
-async def _offers(
-    hub: HubDeps, kind: str, external_id: str, text: str, subscribed: bool, language: str
-) -> None:
-    """OFFRES / OFFRES STOP: the offers subscription, recorded in core; STOP stays in force."""
-    profile = await off_loop(
-        lambda: notifications.set_offers(
-            hub.uow_factory(), kind, external_id, subscribed, hub.now(), language
-        )
-    )
-    key = "offers_on" if subscribed else "offers_off"
-    if subscribed and profile.opted_out:
-        key = "offers_held_by_stop"
-    reply = offers_text(key, kind, language) or ""
-    await _answer_keyword(hub, kind, external_id, profile.conversation_id, text, reply)
-
-
-async def _answer_keyword(
-    hub: HubDeps, kind: str, external_id: str, conversation_id: int, text: str, reply: str
-) -> None:
-    """Store the customer's keyword as answered, then send the reply (not via the bot)."""
-    await off_loop(
-        lambda: conversations.record_message(
-            hub.uow_factory(),
-            conversation_id,
-            direction="in",
-            sender=store.CUSTOMER,
-            text=text,
-            status="answered",
-        )
-    )
-    await send_new(hub, kind, external_id, conversation_id, OutgoingMessage(text=reply))
+    message = OutgoingMessage(text=reply)
+    await answer_directly(hub, kind, external_id, conversation.id, text, message)
 
 
 def _location(params: dict[str, str]) -> dict[str, Any] | None:
