@@ -1,4 +1,6 @@
-"""The hub's message shapes: what a channel adapter sends to the customer."""
+"""The hub's message shapes: what a provider adapter parses from its envelope
+(`CustomerMessage`, with its `NewAttachment`s) and what it sends to the customer
+(`OutgoingMessage`)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,32 @@ def check_text(text: str) -> str | None:
     if len(text) > MAX_MESSAGE_CHARS:
         return "message_too_long"
     return None
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file (already stored by core/files.py) or a place the customer's message carries;
+    stored with the message, before the bot sees it."""
+
+    kind: str  # core.models.ATTACHMENT_KINDS
+    content_type: str | None = None
+    filename: str | None = None
+    storage_path: str | None = None
+    size: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    """One customer message as a provider channel's adapter parsed it from its envelope:
+    what it gives the hub (`hub.provider_turn.converse`)."""
+
+    channel: str
+    external_id: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[NewAttachment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ and an inline button on Telegram).
 
 `dispatch_due_notifications(app, now)` is what a scheduler calls every few seconds: it claims
 the due ones with a conditional UPDATE (one replica wins each) and fans each one out.
+
+`answer_offers` is a chat customer's yes or no to offers (OFFRES / OFFRES STOP on WhatsApp,
+/offres, /stopoffres and the unsubscribe button on Telegram), answered before the bot.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from core.notifications import NotificationView, Recipient
 from hub.deps import HubDeps
 from hub.messages import Button, OutgoingMessage
 from hub.outbound import Destination, send_out
+from hub.provider_turn import answer_directly
 from hub.texts import OFFERS_UNSUBSCRIBE_PAYLOAD, offers_text, say
 from hub.topics import NOTIFICATIONS_TOPIC, notification_event
 from hub.work import off_loop
@@ -41,11 +45,49 @@ def channel_message(view: NotificationView, recipient: Recipient) -> OutgoingMes
     unsubscribe (and, on Telegram, an unsubscribe button)."""
     footer = offers_text("offers_footer", recipient.channel, recipient.language)
     text = channel_text(view) if footer is None else f"{channel_text(view)}\n\n{footer}"
+    return OutgoingMessage(
+        text=text, buttons=unsubscribe_buttons(recipient.channel, recipient.language)
+    )
+
+
+def unsubscribe_buttons(channel: str, language: str | None) -> list[Button]:
+    """The button that says no to offers (callback data /stopoffres), on the channel that
+    shows buttons as such (Telegram); none where they would become a numbered list."""
+    if channel != "telegram":
+        return []
+    return [Button(say("offers_unsubscribe_button", language), OFFERS_UNSUBSCRIBE_PAYLOAD)]
+
+
+async def answer_offers(
+    deps: HubDeps,
+    channel: str,
+    external_id: str,
+    text: str,
+    subscribed: bool,
+    language: str | None,
+    *,
+    reply_language: str | None = None,
+) -> None:
+    """Record the customer's yes or no to offers in core (`set_offers`, where the widget's
+    switch records it; STOP stays in force), store what they sent and tell them what happened
+    and how to undo it: a yes held by STOP says so where the channel has that text, a yes
+    comes with the unsubscribe button where the channel has buttons. `language` is the
+    keyword's (kept when the conversation has none); the reply is in `reply_language`, else
+    the conversation's."""
+    profile = await off_loop(
+        lambda: notifications.set_offers(
+            deps.uow_factory(), channel, external_id, subscribed, deps.now(), language
+        )
+    )
+    speak = reply_language or profile.language
+    held = subscribed and profile.opted_out
+    reply = offers_text("offers_held_by_stop", channel, speak) if held else None
     buttons: list[Button] = []
-    if recipient.channel == "telegram":
-        title = say("offers_unsubscribe_button", recipient.language)
-        buttons = [Button(title, OFFERS_UNSUBSCRIBE_PAYLOAD)]
-    return OutgoingMessage(text=text, buttons=buttons)
+    if reply is None:
+        reply = offers_text("offers_on" if subscribed else "offers_off", channel, speak)
+        buttons = unsubscribe_buttons(channel, speak) if subscribed else []
+    message = OutgoingMessage(text=reply or "", buttons=buttons)
+    await answer_directly(deps, channel, external_id, profile.conversation_id, text, message)
 
 
 async def fan_out(deps: HubDeps, view: NotificationView) -> int:

@@ -1,7 +1,7 @@
 """What the hub needs from the outside, as protocols: the brain (Rasa), the bus between the
 hub, widgets and consoles, the channels' senders and the message transports (SMS, e-mail).
 The implementations live outside the hub: channels/rasa_client.py, channels/bus.py,
-channels/telegram/send.py, channels/whatsapp.py, transports/."""
+channels/telegram/send.py, channels/whatsapp/send.py, transports/."""
 
 from __future__ import annotations
 

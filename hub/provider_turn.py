@@ -1,19 +1,18 @@
-"""One customer message from a provider channel (Telegram, WhatsApp, SMS): the hub's one
-way in answers it, then every answer it returns goes out through the channel's sender and is
-marked sent or failed, so an answer that could not be sent is visible to staff."""
+"""One customer message from a provider channel (Telegram, WhatsApp, SMS), as its adapter
+parsed it (`CustomerMessage`): the hub's one way in answers it, then every answer it returns
+goes out through the channel's sender and is marked sent or failed, so an answer that could
+not be sent is visible to staff."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core import conversations
 from core.parsing import detect_language
 from hub import store
 from hub.deps import HubDeps
 from hub.inbound import check_text, receive
-from hub.messages import OutgoingMessage
+from hub.messages import CustomerMessage, OutgoingMessage
 from hub.outbound import Destination, deliver, send_out
 from hub.texts import say
 from hub.work import off_loop
@@ -25,18 +24,10 @@ class Turn:
     inbound_id: int | None  # the stored customer message, None when it was refused
 
 
-async def converse(
-    hub: HubDeps,
-    channel: str,
-    external_id: str,
-    text: str,
-    metadata: dict[str, Any],
-    with_inbound: Callable[[int], Awaitable[None]] | None = None,
-    attachments: Sequence[store.NewAttachment] = (),
-) -> Turn:
-    """Pass `text` (and its `attachments`, stored with it before the bot sees it) to the hub
-    and deliver each answer it returns; `with_inbound` runs on the stored customer message
-    before anything is sent."""
+async def converse(hub: HubDeps, message: CustomerMessage) -> Turn:
+    """Pass the customer's message (and its attachments, stored with it before the bot sees
+    them) to the hub and deliver each answer it returns."""
+    channel, external_id, text = message.channel, message.external_id, message.text
     problem = check_text(text)
     if problem is not None:  # refused before anything is stored: say why, stored as ours
         conversation = await off_loop(
@@ -46,14 +37,12 @@ async def converse(
         refusal = OutgoingMessage(text=say(problem, language))
         await send_new(hub, channel, external_id, conversation.id, refusal)
         return Turn(conversation.id, None)
-    reply = await receive(hub, channel, external_id, text, metadata, attachments)
+    reply = await receive(hub, channel, external_id, text, message.metadata, message.attachments)
     if reply.conversation_id is None:  # nothing left once cleaned: nothing stored or sent
         conversation = await off_loop(
             conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id
         )
         return Turn(conversation.id, None)
-    if reply.message_id is not None and with_inbound is not None:
-        await with_inbound(reply.message_id)
     for answer in reply.answers:
         if answer.message_id is not None:
             await deliver(hub, channel, external_id, answer.message_id, answer.message)
@@ -66,3 +55,26 @@ async def send_new(
     """An answer the hub did not store itself, through the one way out."""
     to = Destination(conversation_id, channel, external_id)
     await send_out(hub, to, message, sender=store.BOT)
+
+
+async def answer_directly(
+    hub: HubDeps,
+    channel: str,
+    external_id: str,
+    conversation_id: int,
+    text: str,
+    reply: OutgoingMessage,
+) -> None:
+    """Answer a keyword before the bot (STOP, OFFRES, /offres...): the customer's `text` is
+    stored as answered, then `reply` goes out through the one way out."""
+    await off_loop(
+        lambda: conversations.record_message(
+            hub.uow_factory(),
+            conversation_id,
+            direction="in",
+            sender=store.CUSTOMER,
+            text=text,
+            status="answered",
+        )
+    )
+    await send_new(hub, channel, external_id, conversation_id, reply)

@@ -13,7 +13,7 @@ from core.handoff import HandoffView, open_request_for
 from core.otp import awaiting_code
 from core.uow import UnitOfWork
 from hub.intents import is_payload
-from hub.messages import Button, OutgoingMessage
+from hub.messages import Button, NewAttachment, OutgoingMessage
 
 # Message senders: the customer, the bot (Rasa, or the hub answering a message), the hub's
 # own notices sent out of turn (handoff accepted, refused, expired, closed), an advisor.
@@ -29,20 +29,6 @@ _CODE = re.compile(r"^\s*(?:\d\s*){6}$")
 
 def advisor_sender(staff_id: int) -> str:
     return f"{ADVISOR_PREFIX}{staff_id}"
-
-
-@dataclass(frozen=True)
-class NewAttachment:
-    """A file (already stored by core/files.py) or a place the customer's message carries;
-    stored with the message, before the bot sees it."""
-
-    kind: str  # core.models.ATTACHMENT_KINDS
-    content_type: str | None = None
-    filename: str | None = None
-    storage_path: str | None = None
-    size: int | None = None
-    latitude: float | None = None
-    longitude: float | None = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ class WebSettings(CoreSettings, TelegramSettings):
     handoff_wait_seconds: int = Field(default=600, ge=30, le=86_400)
     handoff_sweep_seconds: float = Field(default=5.0, gt=0, le=300)
     # Telegram: channels/telegram/settings.py (PITLANE_TELEGRAM_*).
-    # WhatsApp and SMS through Twilio (channels/whatsapp.py): no account sid, auth token and
+    # WhatsApp and SMS through Twilio (channels/whatsapp/): no account sid, auth token and
     # WhatsApp sender = the channel is off. Twilio signs its webhooks over the public URL
     # (`public_base_url` + path; the request's own URL when unset). `twilio_api_url`
     # changes only for tests (a fake Twilio REST API).

@@ -1,5 +1,6 @@
 """What the bot does with each kind of Telegram update: every customer message goes through
-the hub (`handle_customer_message`), whose answers are sent back to the chat.
+the hub as one `CustomerMessage` (built in channels/telegram/inbound.py) through
+`hub.provider_turn.converse`, whose answers are sent back to the chat.
 
 Telegram external id = the user's id (also their private chat's id). Updates of one user are
 handled one at a time (a lock per user) while different users are served concurrently.
@@ -13,11 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from telegram import Message, Update, User
+from telegram import Update, User
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -30,15 +29,21 @@ from telegram.ext import (
 )
 
 from channels.telegram.buttons import resolve_payload
-from channels.telegram.offers import OFFERS_COMMANDS, UNSUBSCRIBE_PATTERN, answer_offers
+from channels.telegram.inbound import (
+    PLACEHOLDERS,
+    customer_message,
+    file_of,
+    place_of,
+    stored_file,
+    telegram_language,
+)
+from channels.telegram.offers import OFFERS_COMMANDS, UNSUBSCRIBE_PATTERN
 from channels.telegram.send import CHANNEL
 from core import conversations, i18n
-from core.errors import InvalidValue
-from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
 from hub.deps import HubDeps
-from hub.inbound import clean_text
+from hub.messages import CustomerMessage
+from hub.offers import answer_offers
 from hub.provider_turn import converse
-from hub.store import NewAttachment
 from hub.texts import say
 from hub.work import off_loop
 
@@ -46,27 +51,11 @@ log = logging.getLogger(__name__)
 
 START_COMMAND = "/start"  # what Telegram sends when a user opens the bot
 GREET_PAYLOAD = "/greet"
-# The text given to the hub for a file or a place sent without a caption.
-_PLACEHOLDERS = {"photo": "[photo]", "document": "[document]", "location": "[location]"}
-
-
-def telegram_language(user: User | None) -> str | None:
-    """'fr' or 'en' from the user's Telegram `language_code` ('fr-FR', 'en-GB'...), else None."""
-    code = ((user.language_code if user else None) or "").lower()
-    return next((lang for lang in ("fr", "en") if code.startswith(lang)), None)
 
 
 def _text(key: str, language: str | None) -> str:
     """What the bot says itself (the `telegram` context of the catalogues), French by default."""
     return i18n.text("telegram", key, language)
-
-
-@dataclass(frozen=True)
-class Attached:
-    """What to attach to the inbound message once the hub has stored it."""
-
-    kind: str
-    fields: dict[str, Any]
 
 
 class TelegramHandlers:
@@ -75,7 +64,7 @@ class TelegramHandlers:
     def __init__(self, hub: HubDeps, upload_dir: Path) -> None:
         self.hub = hub
         self.upload_dir = upload_dir
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def install(self, application: Application) -> None:
         """Register the callbacks and the error handler on `application`."""
@@ -111,7 +100,7 @@ class TelegramHandlers:
         text = message.text
         if text == START_COMMAND or text.startswith(START_COMMAND + " "):
             text = GREET_PAYLOAD
-        await self._converse(context, message, user, text)
+        await self._converse(customer_message(user, text))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed inline button: answered at once, then its payload acts as the message."""
@@ -126,8 +115,7 @@ class TelegramHandlers:
                 user.id, _text("choice_expired", telegram_language(user))
             )
             return
-        async with self._lock(user.id):
-            await self._hub_turn(context, user, payload)
+        await self._converse(customer_message(user, payload))
 
     async def on_offers_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/offres or /offers: commercial offers on; /stopoffres or /stopoffers: off."""
@@ -136,9 +124,15 @@ class TelegramHandlers:
             return
         command = message.text.split()[0][1:].split("@")[0].lower()
         subscribed, language = OFFERS_COMMANDS[command]
-        async with self._lock(user.id):
+        async with self._lock(str(user.id)):
             await answer_offers(
-                self.hub, str(user.id), message.text, subscribed, language, reply_language=language
+                self.hub,
+                CHANNEL,
+                str(user.id),
+                message.text,
+                subscribed,
+                language,
+                reply_language=language,
             )
 
     async def on_unsubscribe_button(
@@ -149,9 +143,9 @@ class TelegramHandlers:
         if query is None or user is None:
             return
         await query.answer()
-        async with self._lock(user.id):
+        async with self._lock(str(user.id)):
             await answer_offers(
-                self.hub, str(user.id), str(query.data), False, telegram_language(user)
+                self.hub, CHANNEL, str(user.id), str(query.data), False, telegram_language(user)
             )
 
     async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -159,38 +153,24 @@ class TelegramHandlers:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
-        if message.photo:
-            kind, source = "photo", message.photo[-1]
-            content_type, filename = "image/jpeg", None
-        elif message.document is not None:
-            kind, source = "document", message.document
-            content_type, filename = source.mime_type, source.file_name
-        else:
+        found = file_of(message)
+        if found is None:
             return
-        if (source.file_size or 0) > MAX_UPLOAD_BYTES:
+        attachment = await stored_file(found, self.upload_dir)
+        if attachment is None:
             await self._refuse_file(context, user)
             return
-        data = bytes(await (await source.get_file()).download_as_bytearray())
-        try:
-            path, size = await off_loop(store_upload, data, content_type, self.upload_dir)
-        except InvalidValue as exc:
-            log.info("telegram file from %s refused: %s", user.id, exc.code)
-            await self._refuse_file(context, user)
-            return
-        actual = sniff_type(data) or "application/octet-stream"  # store_upload checked it
-        fields = {"content_type": actual, "filename": filename, "storage_path": path, "size": size}
-        attached = Attached(kind_of(actual), fields)
-        text = message.caption or _PLACEHOLDERS[kind]
-        await self._converse(context, message, user, text, attached)
+        text = message.caption or PLACEHOLDERS[found.kind]
+        await self._converse(customer_message(user, text, attachment))
 
     async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A shared place: stored as a location attachment and given to the hub as metadata."""
         message, user = update.effective_message, update.effective_user
-        if message is None or user is None or message.location is None:
+        place = place_of(message) if message is not None else None
+        if user is None or place is None:
             return
-        where = {"latitude": message.location.latitude, "longitude": message.location.longitude}
-        attached = Attached("location", where)
-        await self._converse(context, message, user, _PLACEHOLDERS["location"], attached, where)
+        where, attachment = place
+        await self._converse(customer_message(user, PLACEHOLDERS["location"], attachment, where))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the exception first, then tell the customer, if any, that it did not work."""
@@ -204,45 +184,17 @@ class TelegramHandlers:
         except Exception:  # the apology is best effort
             log.warning("could not tell telegram user about the failure", exc_info=True)
 
-    async def _converse(
-        self,
-        context: ContextTypes.DEFAULT_TYPE,
-        message: Message,
-        user: User,
-        text: str,
-        attached: Attached | None = None,
-        location: dict[str, float] | None = None,
-    ) -> None:
-        async with self._lock(user.id):
-            await self._hub_turn(context, user, text, attached, location)
-
-    async def _hub_turn(
-        self,
-        context: ContextTypes.DEFAULT_TYPE,
-        user: User,
-        text: str,
-        attached: Attached | None = None,
-        location: dict[str, float] | None = None,
-    ) -> None:
-        external_id = str(user.id)
-        metadata: dict[str, Any] = {
-            "channel": CHANNEL,
-            "external_id": external_id,
-            "language": telegram_language(user),
-        }
-        if location is not None:
-            metadata["location"] = location
-        files = [NewAttachment(attached.kind, **attached.fields)] if attached else []
-        await converse(
-            self.hub, CHANNEL, external_id, clean_text(text), metadata, attachments=files
-        )
+    async def _converse(self, message: CustomerMessage) -> None:
+        """Give the message to the hub, one message of a user at a time."""
+        async with self._lock(message.external_id):
+            await converse(self.hub, message)
 
     async def _refuse_file(self, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:
         await context.bot.send_message(user.id, _text("file_refused", telegram_language(user)))
 
-    def _lock(self, user_id: int) -> asyncio.Lock:
-        lock = self._locks.get(user_id)
+    def _lock(self, external_id: str) -> asyncio.Lock:
+        lock = self._locks.get(external_id)
         if lock is None:
             lock = asyncio.Lock()
-            self._locks[user_id] = lock
+            self._locks[external_id] = lock
         return lock

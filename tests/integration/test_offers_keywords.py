@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from channels.whatsapp import whatsapp_from_settings
-from core import notifications
+from core import conversations, notifications
+from core.models import utcnow
 from tests.integration.staff_web_support import units_of_work
 from tests.integration.telegram_support import FakeBotApi, Updates, fake_bot_api, post_update
 from tests.integration.test_hub_handoff import FakeRasa, fake_rasa
@@ -110,4 +111,25 @@ def test_telegram_offres_command_and_button_through_the_webhook(web: Web) -> Non
     ]
     assert len(web.bot_api.sent("answerCallbackQuery")) == 1
     assert "/offres" in web.bot_api.sent()[-1]["text"]
+    assert web.rasa.requests == []
+
+
+def test_a_yes_held_by_stop_says_so_on_whatsapp_and_comes_with_the_button_on_telegram(
+    web: Web,
+) -> None:
+    web.twilio.message("STOP", "SM-h1")
+    web.twilio.message("OFFRES", "SM-h2")
+    held = web.twilio.api.sent[-1]["Body"]
+    with units_of_work(web.url) as new_uow:
+        conversations.set_opt_out(new_uow(), "telegram", "4243", True, utcnow())
+    updates = Updates(4243, "fr")
+    post_update(web.twilio.client.post, command(updates, "/offres"))
+    [reply] = web.bot_api.wait_for("sendMessage")
+
+    assert held.startswith("C'est noté, mais vous avez envoyé STOP") and "START" in held
+    assert web.profile("whatsapp", CUSTOMER).opted_out
+    assert reply["text"].startswith("C'est noté : vous recevrez nos offres")
+    assert reply["reply_markup"]["inline_keyboard"] == [
+        [{"text": "Ne plus recevoir", "callback_data": "/stopoffres"}]
+    ]
     assert web.rasa.requests == []
