@@ -19,7 +19,7 @@ from backoffice.auth import StaffSession, form_fields
 from backoffice.page_auth import CurrentAdmin
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import alerts, staff_page, timezone_of
+from backoffice.workshop_layout import alerts, timezone_of, workshop_page
 from backoffice.workshop_texts import code_text
 from core import answers_admin
 from core.agencies import AgencyView, list_agencies
@@ -265,17 +265,16 @@ def _page(
     agencies: list[AgencyView],
     **context: Any,
 ) -> Response:
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        template,
         page="answers",
         title_key="answers_title",
         lead_key="answers_lead",
-        template=template,
         alerts=alert,
         status=status,
         texts=t,
-        csrf_token=session.csrf_token,
         list_path=PATH,
         agency_choices=[("", t["answer_group"])] + [(a.code, a.name) for a in agencies],
         topic_choices=[(topic, topic_label(t, topic)) for topic in TOPICS],

@@ -17,7 +17,7 @@ from backoffice.catalogue_texts import catalogue_texts
 from backoffice.page_auth import CurrentAdmin
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import alerts, staff_page
+from backoffice.workshop_layout import alerts, workshop_page
 from backoffice.workshop_texts import code_text
 from core import catalogue_admin
 from core.agencies import AgencyView, list_agencies
@@ -233,17 +233,16 @@ def _page(
     agencies: list[AgencyView],
     **context: Any,
 ) -> Response:
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        template,
         page="models",
         title_key="models_title",
         lead_key="models_lead",
-        template=template,
         alerts=alert,
         status=status,
         texts=t,
-        csrf_token=session.csrf_token,
         list_path=PATH,
         usage_choices=[(usage, t[f"usage_{usage}"]) for usage in USAGES],
         licence_choices=[(licence, t[f"licence_{licence}"]) for licence in LICENCES],

@@ -15,11 +15,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.nav import staff_bar
 from backoffice.page_auth import CurrentAdmin
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import page_lang
-from backoffice.views import Alert, html
+from backoffice.views import Alert, staff_page
 from core import notifications
 from core.errors import InvalidValue, PitlaneError
 from core.formatting import format_datetime
@@ -142,17 +141,18 @@ async def _page(
     t = rooms_texts(lang)
     zone = ZoneInfo(request.app.state.settings.timezone)
     history = await core.run(notifications.list_notifications)
-    return html(
+    return staff_page(
+        request,
+        session,
         "notifications.html",
-        status,
-        lang=lang,
+        current="notifications",
+        title=t["notif_title"],
         t=t,
+        alerts=[alert],
+        status=status,
         sending=any(view.status == "sending" for view in history),
         refresh_seconds=REFRESH_SECONDS,
         page_path=PAGE_PATH,
-        csrf=session.csrf_token,
-        bar=staff_bar(request, session, current="notifications", title=t["notif_title"]),
-        alerts=[alert] if alert else [],
         f_title=form.get("title", ""),
         f_body=form.get("body", ""),
         f_link=form.get("link", ""),

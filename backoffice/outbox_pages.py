@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from backoffice.api.deps import CoreDep
 from backoffice.page_auth import CurrentStaff
 from backoffice.staff_pages import page_lang
-from backoffice.workshop_layout import staff_page, timezone_of
+from backoffice.workshop_layout import timezone_of, workshop_page
 from backoffice.workshop_texts import workshop_texts
 from core.formatting import format_datetime
 from core.notify import outbox_messages
@@ -37,13 +37,13 @@ async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> 
         t["outbox_message"],
     ]
     rows = [{**m, "when": local_time(m["created_at"], zone, lang)} for m in messages]
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "outbox.html",
         page="outbox",
         title_key="outbox_title",
         lead_key="outbox_lead",
-        template="outbox.html",
         columns=columns,
         messages=rows,
     )

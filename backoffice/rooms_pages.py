@@ -12,11 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.nav import staff_bar
 from backoffice.page_auth import CurrentAdmin
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import page_lang
-from backoffice.views import Alert, html
+from backoffice.views import Alert, staff_page
 from core import rooms
 from core.errors import CapacityBelowMembers, PitlaneError
 from core.formatting import format_datetime
@@ -167,16 +166,16 @@ async def _rooms_page(
     alert: Alert | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    lang = page_lang(request)
-    t = rooms_texts(lang)
-    return html(
+    t = rooms_texts(page_lang(request))
+    return staff_page(
+        request,
+        session,
         "rooms.html",
-        status,
-        lang=lang,
+        current="rooms",
+        title=t["rooms_title"],
         t=t,
-        csrf=session.csrf_token,
-        bar=staff_bar(request, session, current="rooms", title=t["rooms_title"]),
-        alerts=[alert] if alert else [],
+        alerts=[alert],
+        status=status,
         rooms=await core.run(rooms.list_rooms),
         max_capacity=rooms.MAX_CAPACITY,
     )
@@ -215,14 +214,15 @@ async def _room_page(
     history = await core.run(rooms.room_history, room_id)
     is_open = view.status == "open"
     summary = f"{view.members} / {view.capacity}"
-    return html(
+    return staff_page(
+        request,
+        session,
         "room.html",
-        status,
-        lang=lang,
+        current="rooms",
+        title=t["rooms_title"],
         t=t,
-        csrf=session.csrf_token,
-        bar=staff_bar(request, session, current="rooms", title=t["rooms_title"]),
-        alerts=[alert] if alert else [],
+        alerts=[alert],
+        status=status,
         room_id=room_id,
         room_name=view.name,
         room_status=view.status,

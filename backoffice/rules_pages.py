@@ -14,7 +14,7 @@ from backoffice.auth import StaffSession, form_fields
 from backoffice.page_auth import CurrentAdmin
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import alerts, staff_page
+from backoffice.workshop_layout import alerts, workshop_page
 from backoffice.workshop_texts import code_text, workshop_texts
 from core.errors import InvalidValue
 from core.group_rules import GroupRules, get_rules, update_rules
@@ -81,17 +81,16 @@ def _page(
     alert: Sequence[Alert] = (),
     status: int = 200,
 ) -> Response:
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "rules.html",
         page="rules",
         title_key="rules_title",
         lead_key="rules_lead",
-        template="rules.html",
         alerts=alert,
         status=status,
         action=PATH,
-        csrf_token=session.csrf_token,
         fieldsets=FIELDSETS,
         values=values,
     )

@@ -33,7 +33,14 @@ from backoffice.service_form import (
 )
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import Catalogue, alerts, catalogue, staff_page, timezone_of, when
+from backoffice.workshop_layout import (
+    Catalogue,
+    alerts,
+    catalogue,
+    timezone_of,
+    when,
+    workshop_page,
+)
 from backoffice.workshop_texts import WEEKDAY_NAMES, code_text, workshop_texts
 from core.bookings import BookingView
 from core.calendars import WEEKDAYS, local_day
@@ -226,17 +233,16 @@ def _page(
     form = None
     if chosen is not None and values is not None:
         form = _settings_form(known, chosen, values, t, lang)
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "services.html",
         page="services",
         title_key="services_title",
         lead_key="services_lead",
-        template="services.html",
         alerts=alert,
         status=status,
         path=PATH,
-        csrf_token=session.csrf_token,
         calendars=_calendars(known, lang),
         chosen=f"{chosen[0]}:{chosen[1]}" if chosen else None,
         form=form,
@@ -324,17 +330,16 @@ def _conflict_page(
     ]
     columns = ("col_reference", "col_when", "col_customer", "col_channel", "col_reason")
     names = f"{known.agency_name(agency)} · {known.service_name(service, lang)}"
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "service_conflicts.html",
         page="services",
         title_key="services_title",
         lead_key="services_lead",
-        template="service_conflicts.html",
         alerts=alerts((t["conflicts_changed"], "error")) if changed else [],
         status=409,
         path=PATH,
-        csrf_token=session.csrf_token,
         heading=f"{t['conflicts_title']} — {names}",
         lead_text=t["conflicts_lead"].format(count=len(conflicts)),
         columns=[t[key] for key in columns],

@@ -23,7 +23,7 @@ from backoffice.customer_notice import conversation_by_id, tell_conversation
 from backoffice.page_auth import CurrentStaff
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import alerts, catalogue, staff_page, timezone_of, when
+from backoffice.workshop_layout import alerts, catalogue, timezone_of, when, workshop_page
 from backoffice.workshop_texts import workshop_texts
 from backoffice.workshop_views import (
     Comment,
@@ -80,13 +80,13 @@ async def get_bookings_page(request: Request, core: CoreDep, session: CurrentSta
     columns += ("col_channel", "col_details")
     agencies = sorted(known.agency_names.items(), key=lambda item: item[1])
     services = [(code, known.service_name(code, lang)) for code in sorted(known.services)]
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "bookings.html",
         page="bookings",
         title_key="bookings_title",
         lead_key="bookings_lead",
-        template="bookings.html",
         agency_choices=[("", t["filter_all"]), *agencies],
         agency=agency,
         service_choices=[("", t["filter_all_services"]), *services],
@@ -164,16 +164,15 @@ async def _callbacks_page(
     t = workshop_texts(lang)
     tz = timezone_of(core)
     tasks = await core.run(workshop.list_callbacks, "open")
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "callbacks.html",
         page="callbacks",
         title_key="callbacks_title",
         lead_key="callbacks_lead",
-        template="callbacks.html",
         alerts=alert,
         status=status,
-        csrf_token=session.csrf_token,
         cards=[callback_card(task, t, lang, tz) for task in tasks],
     )
 
@@ -258,16 +257,15 @@ async def _complaints_page(
     chosen = wanted if wanted in COMPLAINT_STATUSES else None
     found = await core.run(feedback.list_complaints, chosen)
     statuses = [(s, t[f"status_{s}"]) for s in COMPLAINT_STATUSES]
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "complaints.html",
         page="complaints",
         title_key="complaints_title",
         lead_key="complaints_lead",
-        template="complaints.html",
         alerts=alert,
         status=status,
-        csrf_token=session.csrf_token,
         status_choices=[("all", t["status_all"]), *statuses],
         shown=chosen or "all",
         answer_max=feedback.ANSWER_MAX_CHARS,
@@ -294,13 +292,13 @@ async def get_surveys_page(request: Request, core: CoreDep, session: CurrentStaf
         )
         for c in comments
     ]
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "surveys.html",
         page="surveys",
         title_key="surveys_title",
         lead_key="surveys_lead",
-        template="surveys.html",
         cards=[stats_card(stats, t, lang) for stats in results],
         comments=stars,
     )
