@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.staff_pages import page_lang
 from backoffice.texts import texts
 from backoffice.views import Alert, staff_page
@@ -41,13 +41,13 @@ class StaffRow:
 
 
 @router.get("/tokens")
-async def get_admin_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def get_admin_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Admins: create API tokens; set each staff user's maximum of conversations."""
     return await _admin_page(request, core, session)
 
 
 @router.post("/tokens")
-async def post_token_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_token_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Create an API token; the page shows it this once."""
     t = texts(page_lang(request))
     name = (await form_fields(request)).get("name", "")
@@ -66,7 +66,7 @@ async def post_staff_limit_form(
     staff_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     request: Request,
     core: CoreDep,
-    session: CurrentAdmin,
+    session: AdminPage,
 ) -> Response:
     """Set a staff user's maximum of conversations at once."""
     t = texts(page_lang(request))

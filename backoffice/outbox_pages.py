@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from backoffice.api.deps import CoreDep
-from backoffice.page_auth import CurrentStaff
+from backoffice.page_auth import StaffPage
 from backoffice.staff_pages import page_lang
 from backoffice.workshop_layout import timezone_of, workshop_page
 from backoffice.workshop_texts import workshop_texts
@@ -20,9 +20,9 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
 @router.get("/outbox")
-async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
+async def get_outbox(request: Request, core: CoreDep, session: StaffPage) -> Response:
     """The outbox, newest first (PITLANE_ENV=development only)."""
-    # CurrentStaff is checked first: anonymous callers get the sign-in redirect, never a 404.
+    # StaffPage is checked first: anonymous callers get the sign-in redirect, never a 404.
     if request.app.state.settings.env != "development":
         raise HTTPException(status_code=404)
     messages = await core.run(outbox_messages)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
 from backoffice.workshop_layout import alerts, workshop_page
@@ -43,14 +43,14 @@ FIELDSETS = (
 
 
 @router.get("/rules")
-async def get_rules_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def get_rules_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Admins: the rules in force, in a form."""
     rules = await core.run(get_rules)
     return _page(request, session, _as_form(rules))
 
 
 @router.post("/rules")
-async def post_rules_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_rules_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Save the rules; a value out of range is refused with the reason, nothing changes."""
     t = workshop_texts(page_lang(request))
     typed = await form_fields(request)

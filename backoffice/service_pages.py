@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.customer_notice import tell_conversation
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.service_form import (
     RANGES,
     FormValues,
@@ -60,7 +60,7 @@ PATH = "/staff/admin/services"
 
 
 @router.get("/services")
-async def get_services_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def get_services_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Admins: choose an agency's service and edit its settings."""
     known = await catalogue(core)
     chosen = chosen_calendar(request.query_params.get("calendar", ""), known)
@@ -74,7 +74,7 @@ async def get_services_page(request: Request, core: CoreDep, session: CurrentAdm
 
 
 @router.post("/services")
-async def post_services_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_services_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Save (refused with the list of affected bookings), keep, cancel and notify, or back."""
     t = workshop_texts(page_lang(request))
     fields = await form_fields(request)

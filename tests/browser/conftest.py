@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import ARGS, CHROMIUM, AdminPage, console_errors, sign_in_as_admin
+from tests.browser.support import ARGS, CHROMIUM, SignedInPage, console_errors, sign_in_as_admin
 from tests.integration.web_support import served_app, web_settings
 
 
@@ -23,7 +23,7 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def admin_page(browser: Any, seeded_sqlite_url: str) -> Iterator[AdminPage]:
+def admin_page(browser: Any, seeded_sqlite_url: str) -> Iterator[SignedInPage]:
     """The app served on the seeded database (Rasa on a closed port) and a French page
     signed in as the demo admin; the page is closed before the server stops, so no open
     stream makes the server wait."""
@@ -33,6 +33,6 @@ def admin_page(browser: Any, seeded_sqlite_url: str) -> Iterator[AdminPage]:
         try:
             problems = console_errors(page)
             sign_in_as_admin(page, base_url)
-            yield AdminPage(page, base_url, problems)
+            yield SignedInPage(page, base_url, problems)
         finally:
             page.close()

@@ -23,7 +23,7 @@ BROWSER_MARKS = [
 
 
 @dataclass(frozen=True)
-class AdminPage:
+class SignedInPage:
     """A desktop-sized page signed in as the demo admin; `problems`: the console errors."""
 
     page: Any

@@ -4,12 +4,12 @@ rule of the content security policy. Set PITLANE_SCREENSHOTS=<dir> to keep scree
 
 from __future__ import annotations
 
-from tests.browser.support import BROWSER_MARKS, AdminPage, screenshot
+from tests.browser.support import BROWSER_MARKS, SignedInPage, screenshot
 
 pytestmark = BROWSER_MARKS
 
 
-def test_an_admin_edits_the_answers_by_clicks(admin_page: AdminPage) -> None:
+def test_an_admin_edits_the_answers_by_clicks(admin_page: SignedInPage) -> None:
     page, base_url, problems = admin_page.page, admin_page.base_url, admin_page.problems
 
     page.locator('[data-nav="answers"]').click()
