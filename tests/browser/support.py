@@ -53,3 +53,20 @@ def screenshot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+def success_after(page, button) -> str:
+    """Click `button` and wait for the page's success alert; its text."""
+    button.click()
+    alert = page.locator(".alert-success")
+    alert.wait_for()
+    return alert.inner_text()
+
+
+def width_on_a_phone(page, url: str, shot: str) -> int:
+    """How wide `url` is drawn on a 390 px wide phone (screenshot `shot`)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(url)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    screenshot(page, shot)
+    return width

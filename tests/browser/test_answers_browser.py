@@ -4,7 +4,13 @@ rule of the content security policy. Set PITLANE_SCREENSHOTS=<dir> to keep scree
 
 from __future__ import annotations
 
-from tests.browser.support import BROWSER_MARKS, SignedInPage, screenshot
+from tests.browser.support import (
+    BROWSER_MARKS,
+    SignedInPage,
+    screenshot,
+    success_after,
+    width_on_a_phone,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -29,9 +35,9 @@ def test_an_admin_edits_the_answers_by_clicks(admin_page: SignedInPage) -> None:
     form.get_by_label("Mots-clés (un par ligne)").fill("parking\nse garer\nwhere to park")
     form.get_by_label("Réponse en français").fill("Parking souterrain, 2 h offertes.")
     form.get_by_label("Réponse en anglais").fill("Underground car park, 2 hours free.")
-    form.get_by_role("button", name="Ajouter la réponse").click()
-    page.locator(".alert-success").wait_for()
-    assert "« parking » ajoutée" in page.locator(".alert-success").inner_text()
+    assert "« parking » ajoutée" in success_after(
+        page, form.get_by_role("button", name="Ajouter la réponse")
+    )
     row = page.locator("tr", has_text="parking")
     assert "Pitlane Lyon Gerland" in row.inner_text()
 
@@ -39,24 +45,20 @@ def test_an_admin_edits_the_answers_by_clicks(admin_page: SignedInPage) -> None:
     page.locator('[data-answers="edit"]').wait_for()
     screenshot(page, "answers-edit.png")
     page.get_by_label("Pour").select_option("")
-    page.get_by_role("button", name="Enregistrer").click()
-    page.locator(".alert-success").wait_for()
+    success_after(page, page.get_by_role("button", name="Enregistrer"))
     row = page.locator("tr", has_text="parking")
     assert "Tout le réseau" in row.inner_text()
 
-    row.get_by_role("button", name="Désactiver").click()
-    page.locator(".alert-success").wait_for()
+    success_after(page, row.get_by_role("button", name="Désactiver"))
     row = page.locator("tr", has_text="parking")
     assert row.get_attribute("data-active") == "false"
 
     row.get_by_role("link", name="Modifier").click()
-    page.get_by_role("button", name="Supprimer cette réponse").click()
-    page.locator(".alert-success").wait_for()
+    success_after(page, page.get_by_role("button", name="Supprimer cette réponse"))
     assert page.locator("tr", has_text="parking").count() == 0
 
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{base_url}/staff/admin/answers?q=horaires+de+Lyon")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    screenshot(page, "answers-narrow.png")
+    width = width_on_a_phone(
+        page, f"{base_url}/staff/admin/answers?q=horaires+de+Lyon", "answers-narrow.png"
+    )
     assert width <= 390, "the page scrolls sideways on a phone"
     assert problems == []

@@ -4,7 +4,13 @@ of the content security policy. Set PITLANE_SCREENSHOTS=<dir> to keep screenshot
 
 from __future__ import annotations
 
-from tests.browser.support import BROWSER_MARKS, SignedInPage, screenshot
+from tests.browser.support import (
+    BROWSER_MARKS,
+    SignedInPage,
+    screenshot,
+    success_after,
+    width_on_a_phone,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -24,9 +30,9 @@ def test_an_admin_edits_the_catalogue_by_clicks(admin_page: SignedInPage) -> Non
     form.get_by_label("Cylindrée (cm³)", exact=False).fill("452")
     form.get_by_label("Pitlane Bordeaux Lac").check()
     form.get_by_label("Description en français").fill("Trail simple et robuste.")
-    form.get_by_role("button", name="Ajouter au catalogue").click()
-    page.locator(".alert-success").wait_for()
-    assert "Himalayan 450 ajouté" in page.locator(".alert-success").inner_text()
+    assert "Himalayan 450 ajouté" in success_after(
+        page, form.get_by_role("button", name="Ajouter au catalogue")
+    )
     row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
     assert "Pitlane Bordeaux Lac" in row.inner_text()
 
@@ -34,25 +40,19 @@ def test_an_admin_edits_the_catalogue_by_clicks(admin_page: SignedInPage) -> Non
     page.locator('[data-models="edit"]').wait_for()
     screenshot(page, "catalogue-edit.png")
     page.get_by_label("Pitlane Lyon Gerland").check()
-    page.get_by_role("button", name="Enregistrer").click()
-    page.locator(".alert-success").wait_for()
+    success_after(page, page.get_by_role("button", name="Enregistrer"))
     row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
     assert "Pitlane Bordeaux Lac, Pitlane Lyon Gerland" in row.inner_text()
 
-    row.get_by_role("button", name="Désactiver").click()
-    page.locator(".alert-success").wait_for()
+    success_after(page, row.get_by_role("button", name="Désactiver"))
     row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
     assert row.get_attribute("data-active") == "false"
     screenshot(page, "catalogue-after.png")
 
     row.get_by_role("link", name="Modifier").click()
-    page.get_by_role("button", name="Supprimer ce modèle").click()
-    page.locator(".alert-success").wait_for()
+    success_after(page, page.get_by_role("button", name="Supprimer ce modèle"))
     assert page.locator("tr", has_text="Royal Enfield Himalayan 450").count() == 0
 
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{base_url}/staff/admin/models")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    screenshot(page, "catalogue-narrow.png")
+    width = width_on_a_phone(page, f"{base_url}/staff/admin/models", "catalogue-narrow.png")
     assert width <= 390, "the page scrolls sideways on a phone"
     assert problems == []
