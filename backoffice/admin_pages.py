@@ -11,11 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.nav import staff_bar
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.staff_pages import page_lang
 from backoffice.texts import texts
-from backoffice.views import Alert, html
+from backoffice.views import Alert, staff_page
 from core import staff as staff_core
 from core.errors import InvalidValue, NotFound
 from core.staff import StaffView
@@ -42,13 +41,13 @@ class StaffRow:
 
 
 @router.get("/tokens")
-async def get_admin_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def get_admin_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Admins: create API tokens; set each staff user's maximum of conversations."""
     return await _admin_page(request, core, session)
 
 
 @router.post("/tokens")
-async def post_token_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_token_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Create an API token; the page shows it this once."""
     t = texts(page_lang(request))
     name = (await form_fields(request)).get("name", "")
@@ -67,7 +66,7 @@ async def post_staff_limit_form(
     staff_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     request: Request,
     core: CoreDep,
-    session: CurrentAdmin,
+    session: AdminPage,
 ) -> Response:
     """Set a staff user's maximum of conversations at once."""
     t = texts(page_lang(request))
@@ -92,18 +91,18 @@ async def _admin_page(
     new_token: NewToken | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    lang = page_lang(request)
-    t = texts(lang)
+    t = texts(page_lang(request))
     people = await core.run(staff_core.list_staff)
     seen_since = core.now() - staff_core.STALE_AFTER
-    return html(
+    return staff_page(
+        request,
+        session,
         "admin_tokens.html",
-        status,
-        lang=lang,
+        current="admin",
+        title=t["admin_title"],
         t=t,
-        csrf=session.csrf_token,
-        bar=staff_bar(request, session, current="admin", title=t["admin_title"]),
-        alerts=[alert] if alert else [],
+        alerts=[alert],
+        status=status,
         new_token=new_token,
         people=[_staff_row(person, t, seen_since) for person in people],
         max_limit=staff_core.MAX_CONVERSATIONS_LIMIT,

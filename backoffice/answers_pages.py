@@ -16,10 +16,10 @@ from fastapi.responses import Response
 from backoffice.answers_texts import answers_texts, topic_label
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import alerts, staff_page, timezone_of
+from backoffice.workshop_layout import alerts, timezone_of, workshop_page
 from backoffice.workshop_texts import code_text
 from core import answers_admin
 from core.agencies import AgencyView, list_agencies
@@ -39,14 +39,14 @@ QUESTION_MAX = 300
 
 @router.get("")
 async def get_answers_page(
-    request: Request, core: CoreDep, session: CurrentAdmin, q: str = ""
+    request: Request, core: CoreDep, session: AdminPage, q: str = ""
 ) -> Response:
     """Admins: the answers, the form to add one, and the answer to a question tried (`q`)."""
     return await _list_page(request, core, session, question=q[:QUESTION_MAX])
 
 
 @router.post("")
-async def post_answer_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_answer_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Add an answer; a refused value shows the form again as typed, with the reason."""
     t = answers_texts(page_lang(request))
     fields = await form_fields(request, FORM_BYTES)
@@ -60,7 +60,7 @@ async def post_answer_form(request: Request, core: CoreDep, session: CurrentAdmi
 
 @router.get("/{entry_id}")
 async def get_answer_page(
-    entry_id: EntryId, request: Request, core: CoreDep, session: CurrentAdmin
+    entry_id: EntryId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """One answer's form (404 page for an answer no longer there)."""
     view = await core.run(get_entry, entry_id)
@@ -69,7 +69,7 @@ async def get_answer_page(
 
 @router.post("/{entry_id}")
 async def post_answer_edit_form(
-    entry_id: EntryId, request: Request, core: CoreDep, session: CurrentAdmin
+    entry_id: EntryId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Save an answer, then back to the list."""
     t = answers_texts(page_lang(request))
@@ -85,7 +85,7 @@ async def post_answer_edit_form(
 
 @router.post("/{entry_id}/active")
 async def post_answer_active_form(
-    entry_id: EntryId, request: Request, core: CoreDep, session: CurrentAdmin
+    entry_id: EntryId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Deactivate (`active=0`) or reactivate (`active=1`) an answer."""
     t = answers_texts(page_lang(request))
@@ -98,7 +98,7 @@ async def post_answer_active_form(
 
 @router.post("/{entry_id}/delete")
 async def post_answer_delete_form(
-    entry_id: EntryId, request: Request, core: CoreDep, session: CurrentAdmin
+    entry_id: EntryId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Delete an answer."""
     t = answers_texts(page_lang(request))
@@ -265,17 +265,16 @@ def _page(
     agencies: list[AgencyView],
     **context: Any,
 ) -> Response:
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        template,
         page="answers",
         title_key="answers_title",
         lead_key="answers_lead",
-        template=template,
         alerts=alert,
         status=status,
         texts=t,
-        csrf_token=session.csrf_token,
         list_path=PATH,
         agency_choices=[("", t["answer_group"])] + [(a.code, a.name) for a in agencies],
         topic_choices=[(topic, topic_label(t, topic)) for topic in TOPICS],

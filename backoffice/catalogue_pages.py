@@ -14,10 +14,10 @@ from fastapi.responses import Response
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.catalogue_texts import catalogue_texts
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import alerts, staff_page
+from backoffice.workshop_layout import alerts, workshop_page
 from backoffice.workshop_texts import code_text
 from core import catalogue_admin
 from core.agencies import AgencyView, list_agencies
@@ -35,13 +35,13 @@ TEXT_FIELDS += ("description_fr", "description_en")
 
 
 @router.get("")
-async def get_models_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def get_models_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Admins: the catalogue and the form to add a model."""
     return await _list_page(request, core, session)
 
 
 @router.post("")
-async def post_model_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_model_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Add a model; a refused value shows the form again as typed, with the reason."""
     t = catalogue_texts(page_lang(request))
     fields = await form_fields(request)
@@ -55,7 +55,7 @@ async def post_model_form(request: Request, core: CoreDep, session: CurrentAdmin
 
 @router.get("/{model_id}")
 async def get_model_page(
-    model_id: ModelId, request: Request, core: CoreDep, session: CurrentAdmin
+    model_id: ModelId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """One model's form (404 page for a model no longer in the catalogue)."""
     view = await core.run(get_model, model_id)
@@ -64,7 +64,7 @@ async def get_model_page(
 
 @router.post("/{model_id}")
 async def post_model_edit_form(
-    model_id: ModelId, request: Request, core: CoreDep, session: CurrentAdmin
+    model_id: ModelId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Save a model's values and agencies, then back to the catalogue."""
     t = catalogue_texts(page_lang(request))
@@ -80,7 +80,7 @@ async def post_model_edit_form(
 
 @router.post("/{model_id}/active")
 async def post_model_active_form(
-    model_id: ModelId, request: Request, core: CoreDep, session: CurrentAdmin
+    model_id: ModelId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Deactivate (`active=0`) or reactivate (`active=1`) a model."""
     t = catalogue_texts(page_lang(request))
@@ -94,7 +94,7 @@ async def post_model_active_form(
 
 @router.post("/{model_id}/delete")
 async def post_model_delete_form(
-    model_id: ModelId, request: Request, core: CoreDep, session: CurrentAdmin
+    model_id: ModelId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Delete a model from the catalogue."""
     t = catalogue_texts(page_lang(request))
@@ -233,17 +233,16 @@ def _page(
     agencies: list[AgencyView],
     **context: Any,
 ) -> Response:
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        template,
         page="models",
         title_key="models_title",
         lead_key="models_lead",
-        template=template,
         alerts=alert,
         status=status,
         texts=t,
-        csrf_token=session.csrf_token,
         list_path=PATH,
         usage_choices=[(usage, t[f"usage_{usage}"]) for usage in USAGES],
         licence_choices=[(licence, t[f"licence_{licence}"]) for licence in LICENCES],

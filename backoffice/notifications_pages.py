@@ -15,11 +15,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.nav import staff_bar
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import page_lang
-from backoffice.views import Alert, html
+from backoffice.views import Alert, staff_page
 from core import notifications
 from core.errors import InvalidValue, PitlaneError
 from core.formatting import format_datetime
@@ -34,17 +33,13 @@ REFRESH_SECONDS = 3  # while a notification is sending, the page reloads itself
 
 
 @router.get("")
-async def get_notifications_page(
-    request: Request, core: CoreDep, session: CurrentAdmin
-) -> Response:
+async def get_notifications_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """The composer and the history."""
     return await _page(request, core, session, {})
 
 
 @router.post("")
-async def post_notification_form(
-    request: Request, core: CoreDep, session: CurrentAdmin
-) -> Response:
+async def post_notification_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """`action=preview` shows it and its reach; `action=send` sends or schedules it."""
     lang = page_lang(request)
     t = rooms_texts(lang)
@@ -97,7 +92,7 @@ async def post_cancel_form(
     notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     request: Request,
     core: CoreDep,
-    session: CurrentAdmin,
+    session: AdminPage,
 ) -> Response:
     """Cancel a scheduled notification."""
     t = rooms_texts(page_lang(request))
@@ -142,17 +137,18 @@ async def _page(
     t = rooms_texts(lang)
     zone = ZoneInfo(request.app.state.settings.timezone)
     history = await core.run(notifications.list_notifications)
-    return html(
+    return staff_page(
+        request,
+        session,
         "notifications.html",
-        status,
-        lang=lang,
+        current="notifications",
+        title=t["notif_title"],
         t=t,
+        alerts=[alert],
+        status=status,
         sending=any(view.status == "sending" for view in history),
         refresh_seconds=REFRESH_SECONDS,
         page_path=PAGE_PATH,
-        csrf=session.csrf_token,
-        bar=staff_bar(request, session, current="notifications", title=t["notif_title"]),
-        alerts=[alert] if alert else [],
         f_title=form.get("title", ""),
         f_body=form.get("body", ""),
         f_link=form.get("link", ""),

@@ -9,9 +9,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from backoffice.api.deps import CoreDep
-from backoffice.page_auth import CurrentStaff
+from backoffice.page_auth import StaffPage
 from backoffice.staff_pages import page_lang
-from backoffice.workshop_layout import staff_page, timezone_of
+from backoffice.workshop_layout import timezone_of, workshop_page
 from backoffice.workshop_texts import workshop_texts
 from core.formatting import format_datetime
 from core.notify import outbox_messages
@@ -20,9 +20,9 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
 @router.get("/outbox")
-async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
+async def get_outbox(request: Request, core: CoreDep, session: StaffPage) -> Response:
     """The outbox, newest first (PITLANE_ENV=development only)."""
-    # CurrentStaff is checked first: anonymous callers get the sign-in redirect, never a 404.
+    # StaffPage is checked first: anonymous callers get the sign-in redirect, never a 404.
     if request.app.state.settings.env != "development":
         raise HTTPException(status_code=404)
     messages = await core.run(outbox_messages)
@@ -37,13 +37,13 @@ async def get_outbox(request: Request, core: CoreDep, session: CurrentStaff) -> 
         t["outbox_message"],
     ]
     rows = [{**m, "when": local_time(m["created_at"], zone, lang)} for m in messages]
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "outbox.html",
         page="outbox",
         title_key="outbox_title",
         lead_key="outbox_lead",
-        template="outbox.html",
         columns=columns,
         messages=rows,
     )

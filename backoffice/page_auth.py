@@ -1,6 +1,7 @@
-"""Who may see a staff page: `CurrentStaff` and `CurrentAdmin`, dependencies that raise.
+"""Who may see a staff page: `StaffPage` and `AdminPage`, dependencies that raise.
 
-They are the pages' counterparts of the JSON API's checks in backoffice/auth.py: a page asked
+They are the pages' counterparts of the JSON API's `CurrentStaff` and `CurrentAdmin`
+(backoffice/auth.py, which answer 401/403 in JSON and give a StaffView): a page asked
 without a session redirects to the sign-in form; a form posted without the session's CSRF
 token, or an admin page asked by an advisor, gets the 403 staff error page. The route never
 sees a request it must turn away: `PageDenied` is answered by `views.page_denied_answer`,
@@ -37,5 +38,5 @@ def admin_page_session(
     return session
 
 
-CurrentStaff = Annotated[StaffSession, Depends(staff_page_session)]
-CurrentAdmin = Annotated[StaffSession, Depends(admin_page_session)]
+StaffPage = Annotated[StaffSession, Depends(staff_page_session)]
+AdminPage = Annotated[StaffSession, Depends(admin_page_session)]

@@ -12,11 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.nav import staff_bar
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.rooms_texts import rooms_texts
 from backoffice.staff_pages import page_lang
-from backoffice.views import Alert, html
+from backoffice.views import Alert, staff_page
 from core import rooms
 from core.errors import CapacityBelowMembers, PitlaneError
 from core.formatting import format_datetime
@@ -29,13 +28,13 @@ ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("")
-async def get_rooms_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def get_rooms_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Every room with its occupancy, and the forms to change them."""
     return await _rooms_page(request, core, session)
 
 
 @router.post("")
-async def post_room_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_room_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Create a room."""
     t = rooms_texts(page_lang(request))
     fields = await form_fields(request)
@@ -55,7 +54,7 @@ async def post_room_form(request: Request, core: CoreDep, session: CurrentAdmin)
 
 @router.post("/{room_id}/rename")
 async def post_rename_form(
-    room_id: RoomId, request: Request, core: CoreDep, session: CurrentAdmin
+    room_id: RoomId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Rename a room (and change its description)."""
     t = rooms_texts(page_lang(request))
@@ -75,7 +74,7 @@ async def post_rename_form(
 
 @router.post("/{room_id}/capacity")
 async def post_capacity_form(
-    room_id: RoomId, request: Request, core: CoreDep, session: CurrentAdmin
+    room_id: RoomId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Change a room's capacity; below its members, only with the eviction box ticked."""
     t = rooms_texts(page_lang(request))
@@ -100,7 +99,7 @@ async def post_capacity_form(
 
 @router.post("/{room_id}/delete")
 async def post_delete_form(
-    room_id: RoomId, request: Request, core: CoreDep, session: CurrentAdmin
+    room_id: RoomId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Delete (close) a room."""
     t = rooms_texts(page_lang(request))
@@ -114,7 +113,7 @@ async def post_delete_form(
 
 @router.get("/{room_id}")
 async def get_room_page(
-    room_id: RoomId, request: Request, core: CoreDep, session: CurrentAdmin
+    room_id: RoomId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """One room: its members (ban) and history (remove, ban the author)."""
     return await _room_page(request, core, session, room_id)
@@ -122,7 +121,7 @@ async def get_room_page(
 
 @router.post("/{room_id}/messages/{message_id}/remove")
 async def post_remove_form(
-    room_id: RoomId, message_id: ItemId, request: Request, core: CoreDep, session: CurrentAdmin
+    room_id: RoomId, message_id: ItemId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Remove a message from the customers' view."""
     t = rooms_texts(page_lang(request))
@@ -136,7 +135,7 @@ async def post_remove_form(
 
 @router.post("/{room_id}/bans")
 async def post_ban_form(
-    room_id: RoomId, request: Request, core: CoreDep, session: CurrentAdmin
+    room_id: RoomId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
     """Ban a member (`member_id`) or a message's author (`message_id`)."""
     t = rooms_texts(page_lang(request))
@@ -167,16 +166,16 @@ async def _rooms_page(
     alert: Alert | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    lang = page_lang(request)
-    t = rooms_texts(lang)
-    return html(
+    t = rooms_texts(page_lang(request))
+    return staff_page(
+        request,
+        session,
         "rooms.html",
-        status,
-        lang=lang,
+        current="rooms",
+        title=t["rooms_title"],
         t=t,
-        csrf=session.csrf_token,
-        bar=staff_bar(request, session, current="rooms", title=t["rooms_title"]),
-        alerts=[alert] if alert else [],
+        alerts=[alert],
+        status=status,
         rooms=await core.run(rooms.list_rooms),
         max_capacity=rooms.MAX_CAPACITY,
     )
@@ -215,14 +214,15 @@ async def _room_page(
     history = await core.run(rooms.room_history, room_id)
     is_open = view.status == "open"
     summary = f"{view.members} / {view.capacity}"
-    return html(
+    return staff_page(
+        request,
+        session,
         "room.html",
-        status,
-        lang=lang,
+        current="rooms",
+        title=t["rooms_title"],
         t=t,
-        csrf=session.csrf_token,
-        bar=staff_bar(request, session, current="rooms", title=t["rooms_title"]),
-        alerts=[alert] if alert else [],
+        alerts=[alert],
+        status=status,
         room_id=room_id,
         room_name=view.name,
         room_status=view.status,

@@ -11,10 +11,10 @@ from fastapi.responses import Response
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import StaffSession, form_fields
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import alerts, staff_page
+from backoffice.workshop_layout import alerts, workshop_page
 from backoffice.workshop_texts import code_text, workshop_texts
 from core.errors import InvalidValue
 from core.group_rules import GroupRules, get_rules, update_rules
@@ -43,14 +43,14 @@ FIELDSETS = (
 
 
 @router.get("/rules")
-async def get_rules_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def get_rules_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Admins: the rules in force, in a form."""
     rules = await core.run(get_rules)
     return _page(request, session, _as_form(rules))
 
 
 @router.post("/rules")
-async def post_rules_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_rules_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Save the rules; a value out of range is refused with the reason, nothing changes."""
     t = workshop_texts(page_lang(request))
     typed = await form_fields(request)
@@ -81,17 +81,16 @@ def _page(
     alert: Sequence[Alert] = (),
     status: int = 200,
 ) -> Response:
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "rules.html",
         page="rules",
         title_key="rules_title",
         lead_key="rules_lead",
-        template="rules.html",
         alerts=alert,
         status=status,
         action=PATH,
-        csrf_token=session.csrf_token,
         fieldsets=FIELDSETS,
         values=values,
     )

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.customer_notice import tell_conversation
-from backoffice.page_auth import CurrentAdmin
+from backoffice.page_auth import AdminPage
 from backoffice.service_form import (
     RANGES,
     FormValues,
@@ -33,7 +33,14 @@ from backoffice.service_form import (
 )
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import Catalogue, alerts, catalogue, staff_page, timezone_of, when
+from backoffice.workshop_layout import (
+    Catalogue,
+    alerts,
+    catalogue,
+    timezone_of,
+    when,
+    workshop_page,
+)
 from backoffice.workshop_texts import WEEKDAY_NAMES, code_text, workshop_texts
 from core.bookings import BookingView
 from core.calendars import WEEKDAYS, local_day
@@ -53,7 +60,7 @@ PATH = "/staff/admin/services"
 
 
 @router.get("/services")
-async def get_services_page(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def get_services_page(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Admins: choose an agency's service and edit its settings."""
     known = await catalogue(core)
     chosen = chosen_calendar(request.query_params.get("calendar", ""), known)
@@ -67,7 +74,7 @@ async def get_services_page(request: Request, core: CoreDep, session: CurrentAdm
 
 
 @router.post("/services")
-async def post_services_form(request: Request, core: CoreDep, session: CurrentAdmin) -> Response:
+async def post_services_form(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """Save (refused with the list of affected bookings), keep, cancel and notify, or back."""
     t = workshop_texts(page_lang(request))
     fields = await form_fields(request)
@@ -226,17 +233,16 @@ def _page(
     form = None
     if chosen is not None and values is not None:
         form = _settings_form(known, chosen, values, t, lang)
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "services.html",
         page="services",
         title_key="services_title",
         lead_key="services_lead",
-        template="services.html",
         alerts=alert,
         status=status,
         path=PATH,
-        csrf_token=session.csrf_token,
         calendars=_calendars(known, lang),
         chosen=f"{chosen[0]}:{chosen[1]}" if chosen else None,
         form=form,
@@ -324,17 +330,16 @@ def _conflict_page(
     ]
     columns = ("col_reference", "col_when", "col_customer", "col_channel", "col_reason")
     names = f"{known.agency_name(agency)} · {known.service_name(service, lang)}"
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "service_conflicts.html",
         page="services",
         title_key="services_title",
         lead_key="services_lead",
-        template="service_conflicts.html",
         alerts=alerts((t["conflicts_changed"], "error")) if changed else [],
         status=409,
         path=PATH,
-        csrf_token=session.csrf_token,
         heading=f"{t['conflicts_title']} — {names}",
         lead_text=t["conflicts_lead"].format(count=len(conflicts)),
         columns=[t[key] for key in columns],

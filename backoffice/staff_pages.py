@@ -26,10 +26,10 @@ from backoffice.auth import (
     set_login_csrf,
     set_session_cookie,
 )
-from backoffice.nav import first_admin_path, staff_bar
-from backoffice.page_auth import CurrentAdmin, CurrentStaff
+from backoffice.nav import first_admin_path
+from backoffice.page_auth import AdminPage, StaffPage
 from backoffice.texts import page_language, texts
-from backoffice.views import LOGIN_PATH, Alert, html
+from backoffice.views import LOGIN_PATH, Alert, html, staff_page
 from core import staff as staff_core
 from core.errors import InvalidCredentials, TooManyAttempts
 
@@ -57,7 +57,7 @@ def _login_page(
     lang = page_lang(request)
     csrf = new_secret()
     alerts = [alert] if alert else []
-    context = {"lang": lang, "t": texts(lang), "alerts": alerts, "csrf": csrf, "email": email}
+    context = {"lang": lang, "t": texts(lang), "alerts": alerts, "csrf_token": csrf, "email": email}
     answer = html("login.html", status, headers, **context)
     set_login_csrf(answer, request, csrf)
     return answer
@@ -109,7 +109,7 @@ async def post_login_form(request: Request, core: CoreDep) -> Response:
 
 
 @router.post("/logout")
-async def post_logout_form(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
+async def post_logout_form(request: Request, core: CoreDep, session: StaffPage) -> Response:
     """Sign out (CSRF-checked) and go back to the sign-in form."""
     await core.run(staff_core.close_session, session.token)
     answer = see_other(LOGIN_PATH)
@@ -118,21 +118,20 @@ async def post_logout_form(request: Request, core: CoreDep, session: CurrentStaf
 
 
 @router.get("/console")
-async def get_console_page(request: Request, session: CurrentStaff) -> Response:
+async def get_console_page(request: Request, session: StaffPage) -> Response:
     """The advisor console; its script does the rest over the JSON API and /ws/console."""
     staff = session.staff
     lang = page_lang(request)
     t = texts(lang)
     admin = staff.role == "admin"
-    bar = staff_bar(
-        request, session, current="console", title=t["brand"], connecting=t["connecting"]
-    )
-    return html(
+    return staff_page(
+        request,
+        session,
         "console.html",
-        lang=lang,
+        current="console",
+        title=t["brand"],
         t=t,
-        bar=bar,
-        csrf=session.csrf_token,
+        connecting=t["connecting"],
         staff_id=staff.id,
         staff_name=staff.name,
         role=staff.role,
@@ -144,6 +143,6 @@ async def get_console_page(request: Request, session: CurrentStaff) -> Response:
 
 
 @router.get("/admin")
-async def get_admin_index(session: CurrentAdmin) -> Response:
+async def get_admin_index(session: AdminPage) -> Response:
     """Admins: the first admin page of the menu."""
     return see_other(first_admin_path())

@@ -8,6 +8,7 @@ had; a template that names a value it was not given is an error, never an empty 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -19,6 +20,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from backoffice.auth import StaffSession
+from backoffice.nav import staff_bar
 from backoffice.texts import page_language, texts
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -64,6 +67,35 @@ def html(
 ) -> HTMLResponse:
     """The template `name` as an HTML answer."""
     return HTMLResponse(render(name, **context), status, headers=headers)
+
+
+def staff_page(
+    request: Request,
+    session: StaffSession,
+    template: str,
+    *,
+    current: str,
+    title: str,
+    t: dict[str, str],
+    alerts: Iterable[Alert | None] = (),
+    status: int = 200,
+    connecting: str = "",
+    **values: Any,
+) -> HTMLResponse:
+    """A signed-in staff page: `template` with the frame every such page shares (`lang`,
+    the texts `t`, `title`, `csrf_token`, the top bar showing `title` with `current` marked
+    in the menu, the `alerts` that are not None), then the page's own `values`."""
+    return html(
+        template,
+        status,
+        lang=page_language(request.headers.get("accept-language")),
+        t=t,
+        title=title,
+        csrf_token=session.csrf_token,
+        bar=staff_bar(request, session, current=current, title=title, connecting=connecting),
+        alerts=[alert for alert in alerts if alert is not None],
+        **values,
+    )
 
 
 class PageDenied(Exception):

@@ -3,7 +3,6 @@ agencies and services, dates in Paris time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,9 +12,8 @@ from fastapi.responses import HTMLResponse
 
 from backoffice.api.deps import Core
 from backoffice.auth import StaffSession
-from backoffice.nav import staff_bar
 from backoffice.staff_pages import page_lang
-from backoffice.views import Alert, html
+from backoffice.views import Alert, staff_page
 from backoffice.workshop_texts import workshop_texts
 from core import agencies
 from core.agencies import ServiceView
@@ -63,35 +61,32 @@ def timezone_of(core: Core) -> str:
     return uow.timezone
 
 
-def staff_page(
+def workshop_page(
     request: Request,
     session: StaffSession,
+    template: str,
     *,
     page: str,
     title_key: str,
     lead_key: str,
-    template: str,
-    alerts: Sequence[Alert] = (),
-    status: int = 200,
     texts: dict[str, str] | None = None,
-    **context: Any,
+    **values: Any,
 ) -> HTMLResponse:
-    """One staff page, its `template` extending staff_layout.html (navigation, who is
-    signed in, sign out); `texts`: the page's strings when they are not the workshop pages'
-    (title_key and lead_key are looked up there); `context`: what the template shows."""
-    lang = page_lang(request)
-    t = texts or workshop_texts(lang)
-    return html(
+    """A staff page whose `template` extends staff_layout.html (a title and a lead above
+    the content); `texts`: the page's strings when they are not the workshop pages' (title_key
+    and lead_key are looked up there); `values`: the frame's options (alerts, status) and what
+    the template shows."""
+    t = texts or workshop_texts(page_lang(request))
+    return staff_page(
+        request,
+        session,
         template,
-        status,
-        lang=lang,
+        current=page,
+        title=t[title_key],
         t=t,
         page=page,
-        title=t[title_key],
         lead=t[lead_key],
-        bar=staff_bar(request, session, current=page, title=t[title_key]),
-        alerts=list(alerts),
-        **context,
+        **values,
     )
 
 

@@ -20,10 +20,10 @@ from fastapi.responses import FileResponse, Response
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.customer_notice import conversation_by_id, tell_conversation
-from backoffice.page_auth import CurrentStaff
+from backoffice.page_auth import StaffPage
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
-from backoffice.workshop_layout import alerts, catalogue, staff_page, timezone_of, when
+from backoffice.workshop_layout import alerts, catalogue, timezone_of, when, workshop_page
 from backoffice.workshop_texts import workshop_texts
 from backoffice.workshop_views import (
     Comment,
@@ -51,7 +51,7 @@ Reference = Annotated[str, Path(max_length=40)]
 
 
 @router.get("/bookings")
-async def get_bookings_page(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
+async def get_bookings_page(request: Request, core: CoreDep, session: StaffPage) -> Response:
     """Upcoming confirmed bookings, by agency, service and from a date, with their details."""
     lang = page_lang(request)
     t = workshop_texts(lang)
@@ -80,13 +80,13 @@ async def get_bookings_page(request: Request, core: CoreDep, session: CurrentSta
     columns += ("col_channel", "col_details")
     agencies = sorted(known.agency_names.items(), key=lambda item: item[1])
     services = [(code, known.service_name(code, lang)) for code in sorted(known.services)]
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "bookings.html",
         page="bookings",
         title_key="bookings_title",
         lead_key="bookings_lead",
-        template="bookings.html",
         agency_choices=[("", t["filter_all"]), *agencies],
         agency=agency,
         service_choices=[("", t["filter_all_services"]), *services],
@@ -102,7 +102,7 @@ async def get_attachment(
     attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     request: Request,
     core: CoreDep,
-    session: CurrentStaff,
+    session: StaffPage,
 ) -> Response:
     """A file a customer sent (staff only), streamed from the upload directory."""
     root = request.app.state.settings.upload_dir
@@ -123,14 +123,14 @@ async def get_attachment(
 
 
 @router.get("/callbacks")
-async def get_callbacks_page(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
+async def get_callbacks_page(request: Request, core: CoreDep, session: StaffPage) -> Response:
     """Open callback tasks (repair quotes) with the customer's contacts."""
     return await _callbacks_page(request, core, session)
 
 
 @router.post("/callbacks/{reference}/close")
 async def post_callback_close(
-    reference: Reference, request: Request, core: CoreDep, session: CurrentStaff
+    reference: Reference, request: Request, core: CoreDep, session: StaffPage
 ) -> Response:
     """Close a callback task with the outcome of the call."""
     t = workshop_texts(page_lang(request))
@@ -164,16 +164,15 @@ async def _callbacks_page(
     t = workshop_texts(lang)
     tz = timezone_of(core)
     tasks = await core.run(workshop.list_callbacks, "open")
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "callbacks.html",
         page="callbacks",
         title_key="callbacks_title",
         lead_key="callbacks_lead",
-        template="callbacks.html",
         alerts=alert,
         status=status,
-        csrf_token=session.csrf_token,
         cards=[callback_card(task, t, lang, tz) for task in tasks],
     )
 
@@ -182,14 +181,14 @@ async def _callbacks_page(
 
 
 @router.get("/complaints")
-async def get_complaints_page(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
+async def get_complaints_page(request: Request, core: CoreDep, session: StaffPage) -> Response:
     """Complaints by status (open by default), with the answer form."""
     return await _complaints_page(request, core, session, request.query_params.get("status"))
 
 
 @router.post("/complaints/{reference}")
 async def post_complaint_answer(
-    reference: Reference, request: Request, core: CoreDep, session: CurrentStaff
+    reference: Reference, request: Request, core: CoreDep, session: StaffPage
 ) -> Response:
     """Answer and/or close a complaint; the customer is told in their conversation."""
     t = workshop_texts(page_lang(request))
@@ -258,16 +257,15 @@ async def _complaints_page(
     chosen = wanted if wanted in COMPLAINT_STATUSES else None
     found = await core.run(feedback.list_complaints, chosen)
     statuses = [(s, t[f"status_{s}"]) for s in COMPLAINT_STATUSES]
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "complaints.html",
         page="complaints",
         title_key="complaints_title",
         lead_key="complaints_lead",
-        template="complaints.html",
         alerts=alert,
         status=status,
-        csrf_token=session.csrf_token,
         status_choices=[("all", t["status_all"]), *statuses],
         shown=chosen or "all",
         answer_max=feedback.ANSWER_MAX_CHARS,
@@ -279,7 +277,7 @@ async def _complaints_page(
 
 
 @router.get("/surveys")
-async def get_surveys_page(request: Request, core: CoreDep, session: CurrentStaff) -> Response:
+async def get_surveys_page(request: Request, core: CoreDep, session: StaffPage) -> Response:
     """Satisfaction per agency and service: counts, average, a bar chart; latest comments."""
     lang = page_lang(request)
     t = workshop_texts(lang)
@@ -294,13 +292,13 @@ async def get_surveys_page(request: Request, core: CoreDep, session: CurrentStaf
         )
         for c in comments
     ]
-    return staff_page(
+    return workshop_page(
         request,
         session,
+        "surveys.html",
         page="surveys",
         title_key="surveys_title",
         lead_key="surveys_lead",
-        template="surveys.html",
         cards=[stats_card(stats, t, lang) for stats in results],
         comments=stars,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -124,8 +125,8 @@ def _open_task_id(session: Session, quote_id: int) -> int | None:
 def _insert_task(
     session: Session, quote: Quote, customer_id: int, conversation_id: int | None, now: datetime
 ) -> int:
-    for _ in range(5):
-        task = CallbackTask(
+    def build() -> CallbackTask:
+        return CallbackTask(
             reference=new_callback_reference(),
             kind="repair_quote",
             customer_id=customer_id,
@@ -136,18 +137,8 @@ def _insert_task(
             status="open",
             created_at=now,
         )
-        try:
-            with session.begin_nested():
-                session.add(task)
-            return task.id
-        except IntegrityError:
-            if task in session:  # the savepoint's rollback usually expunged it already
-                session.expunge(task)
-            # another request opened a task for this quote meanwhile: that one is the answer
-            existing = _open_task_id(session, quote.id)
-            if existing is not None:
-                return existing
-    raise RuntimeError("could not find a free callback reference")
+
+    return _insert_or_open_one(session, build, lambda: _open_task_id(session, quote.id))
 
 
 # --------------------------------------------------------------------------- callback requests
@@ -234,8 +225,8 @@ def _insert_callback(
     note: str | None,
     now: datetime,
 ) -> int:
-    for _ in range(5):
-        task = CallbackTask(
+    def build() -> CallbackTask:
+        return CallbackTask(
             reference=new_callback_reference(),
             kind="callback",
             customer_id=customer_id,
@@ -245,6 +236,18 @@ def _insert_callback(
             status="open",
             created_at=now,
         )
+
+    return _insert_or_open_one(session, build, lambda: _open_callback_id(session, conversation_id))
+
+
+def _insert_or_open_one(
+    session: Session, build: Callable[[], CallbackTask], open_one: Callable[[], int | None]
+) -> int:
+    """The id of a task from `build` inserted in a savepoint, or of the open one `open_one`
+    reads when the insert clashes with it (a partial unique index: another request opened
+    it meanwhile); a clash on the reference alone tries again with a fresh one."""
+    for _ in range(5):
+        task = build()
         try:
             with session.begin_nested():
                 session.add(task)
@@ -252,8 +255,7 @@ def _insert_callback(
         except IntegrityError:
             if task in session:  # the savepoint's rollback usually expunged it already
                 session.expunge(task)
-            # the same conversation opened one meanwhile: that one is the answer
-            existing = _open_callback_id(session, conversation_id)
+            existing = open_one()
             if existing is not None:
                 return existing
     raise RuntimeError("could not find a free callback reference")

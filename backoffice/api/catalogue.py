@@ -40,12 +40,16 @@ class ModelIn(BaseModel):
 
 
 class AgencyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from core's AgencyRef
+
     code: str
     name: str
     city: str
 
 
 class ModelOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from core's ModelView
+
     id: int
     brand: str
     model: str
@@ -60,8 +64,7 @@ class ModelOut(BaseModel):
 
 
 def model_out(view: ModelView) -> ModelOut:
-    fields = {**view.__dict__, "agencies": [AgencyOut(**a.__dict__) for a in view.agencies]}
-    return ModelOut(**fields)
+    return ModelOut.model_validate(view)
 
 
 @router.get("", response_model=list[ModelOut])

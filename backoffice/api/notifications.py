@@ -30,6 +30,8 @@ class NotificationIn(BaseModel):
 
 
 class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from core's NotificationView
+
     id: int
     title: str
     body: str
@@ -53,7 +55,7 @@ class PreviewOut(BaseModel):
 
 
 def notification_out(view: NotificationView) -> NotificationOut:
-    return NotificationOut(**view.__dict__)
+    return NotificationOut.model_validate(view)
 
 
 @router.get("", response_model=list[NotificationOut])

@@ -52,6 +52,8 @@ class BanIn(BaseModel):
 
 
 class RoomOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from core's RoomView
+
     id: int
     name: str
     description: str | None
@@ -64,12 +66,16 @@ class RoomOut(BaseModel):
 
 
 class MemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from core's MemberView
+
     id: int
     display_name: str
     joined_at: datetime
 
 
 class RoomMessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from core's RoomMessageView
+
     id: int
     author: str
     text: str
@@ -79,22 +85,15 @@ class RoomMessageOut(BaseModel):
 
 
 def room_out(view: RoomView, evicted: int = 0) -> RoomOut:
-    return RoomOut(**view.__dict__, evicted=evicted)
+    return RoomOut.model_validate(view).model_copy(update={"evicted": evicted})
 
 
 def member_out(view: MemberView) -> MemberOut:
-    return MemberOut(id=view.id, display_name=view.display_name, joined_at=view.joined_at)
+    return MemberOut.model_validate(view)
 
 
 def message_out(view: RoomMessageView) -> RoomMessageOut:
-    return RoomMessageOut(
-        id=view.id,
-        author=view.author,
-        text=view.text,
-        created_at=view.created_at,
-        removed_at=view.removed_at,
-        reports=view.reports,
-    )
+    return RoomMessageOut.model_validate(view)
 
 
 def _hub(request: Request) -> HubDeps:

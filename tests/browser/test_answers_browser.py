@@ -4,81 +4,61 @@ rule of the content security policy. Set PITLANE_SCREENSHOTS=<dir> to keep scree
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from tests.browser.support import BROWSER_MARKS
-from tests.integration.staff_web_support import ADMIN
-from tests.integration.web_support import served_app, web_settings
+from tests.browser.support import (
+    BROWSER_MARKS,
+    SignedInPage,
+    screenshot,
+    success_after,
+    width_on_a_phone,
+)
 
 pytestmark = BROWSER_MARKS
 
 
-def screenshot(page, name: str) -> None:
-    folder = os.environ.get("PITLANE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
+def test_an_admin_edits_the_answers_by_clicks(admin_page: SignedInPage) -> None:
+    page, base_url, problems = admin_page.page, admin_page.base_url, admin_page.problems
 
+    page.locator('[data-nav="answers"]').click()
+    page.wait_for_url(f"{base_url}/staff/admin/answers")
+    assert page.locator('[data-answers="list"] tbody tr').count() == 14
 
-def test_an_admin_edits_the_answers_by_clicks(browser, seeded_sqlite_url: str) -> None:
-    settings = web_settings(seeded_sqlite_url, "http://127.0.0.1:9")
-    with served_app(settings) as base_url:
-        page = browser.new_page(locale="fr-FR", viewport={"width": 1280, "height": 900})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.goto(f"{base_url}/staff/login")
-        page.get_by_label("Adresse e-mail").fill(ADMIN[0])
-        page.get_by_label("Mot de passe").fill(ADMIN[1])
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_url(f"{base_url}/staff/console")
+    page.get_by_label("Question d'un client").fill("c'est quoi le contrôle 1000 km ?")
+    page.get_by_role("button", name="Voir la réponse").click()
+    page.locator(".answer-result").wait_for()
+    assert page.locator(".answer-result").get_attribute("data-tried") == "visit_1000"
+    assert "entre 500 et 1" in page.locator(".answer-result").inner_text()
+    screenshot(page, "answers-list.png")
 
-        page.locator('[data-nav="answers"]').click()
-        page.wait_for_url(f"{base_url}/staff/admin/answers")
-        assert page.locator('[data-answers="list"] tbody tr').count() == 14
+    form = page.locator('[data-answers="create"]')
+    form.get_by_label("Sujet").fill("parking")
+    form.get_by_label("Pour").select_option("lyon-gerland")
+    form.get_by_label("Mots-clés (un par ligne)").fill("parking\nse garer\nwhere to park")
+    form.get_by_label("Réponse en français").fill("Parking souterrain, 2 h offertes.")
+    form.get_by_label("Réponse en anglais").fill("Underground car park, 2 hours free.")
+    assert "« parking » ajoutée" in success_after(
+        page, form.get_by_role("button", name="Ajouter la réponse")
+    )
+    row = page.locator("tr", has_text="parking")
+    assert "Pitlane Lyon Gerland" in row.inner_text()
 
-        page.get_by_label("Question d'un client").fill("c'est quoi le contrôle 1000 km ?")
-        page.get_by_role("button", name="Voir la réponse").click()
-        page.locator(".answer-result").wait_for()
-        assert page.locator(".answer-result").get_attribute("data-tried") == "visit_1000"
-        assert "entre 500 et 1" in page.locator(".answer-result").inner_text()
-        screenshot(page, "answers-list.png")
+    row.get_by_role("link", name="Modifier").click()
+    page.locator('[data-answers="edit"]').wait_for()
+    screenshot(page, "answers-edit.png")
+    page.get_by_label("Pour").select_option("")
+    success_after(page, page.get_by_role("button", name="Enregistrer"))
+    row = page.locator("tr", has_text="parking")
+    assert "Tout le réseau" in row.inner_text()
 
-        form = page.locator('[data-answers="create"]')
-        form.get_by_label("Sujet").fill("parking")
-        form.get_by_label("Pour").select_option("lyon-gerland")
-        form.get_by_label("Mots-clés (un par ligne)").fill("parking\nse garer\nwhere to park")
-        form.get_by_label("Réponse en français").fill("Parking souterrain, 2 h offertes.")
-        form.get_by_label("Réponse en anglais").fill("Underground car park, 2 hours free.")
-        form.get_by_role("button", name="Ajouter la réponse").click()
-        page.locator(".alert-success").wait_for()
-        assert "« parking » ajoutée" in page.locator(".alert-success").inner_text()
-        row = page.locator("tr", has_text="parking")
-        assert "Pitlane Lyon Gerland" in row.inner_text()
+    success_after(page, row.get_by_role("button", name="Désactiver"))
+    row = page.locator("tr", has_text="parking")
+    assert row.get_attribute("data-active") == "false"
 
-        row.get_by_role("link", name="Modifier").click()
-        page.locator('[data-answers="edit"]').wait_for()
-        screenshot(page, "answers-edit.png")
-        page.get_by_label("Pour").select_option("")
-        page.get_by_role("button", name="Enregistrer").click()
-        page.locator(".alert-success").wait_for()
-        row = page.locator("tr", has_text="parking")
-        assert "Tout le réseau" in row.inner_text()
+    row.get_by_role("link", name="Modifier").click()
+    success_after(page, page.get_by_role("button", name="Supprimer cette réponse"))
+    assert page.locator("tr", has_text="parking").count() == 0
 
-        row.get_by_role("button", name="Désactiver").click()
-        page.locator(".alert-success").wait_for()
-        row = page.locator("tr", has_text="parking")
-        assert row.get_attribute("data-active") == "false"
-
-        row.get_by_role("link", name="Modifier").click()
-        page.get_by_role("button", name="Supprimer cette réponse").click()
-        page.locator(".alert-success").wait_for()
-        assert page.locator("tr", has_text="parking").count() == 0
-
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(f"{base_url}/staff/admin/answers?q=horaires+de+Lyon")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        screenshot(page, "answers-narrow.png")
-        page.close()
+    width = width_on_a_phone(
+        page, f"{base_url}/staff/admin/answers?q=horaires+de+Lyon", "answers-narrow.png"
+    )
     assert width <= 390, "the page scrolls sideways on a phone"
     assert problems == []

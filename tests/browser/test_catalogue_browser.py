@@ -4,77 +4,55 @@ of the content security policy. Set PITLANE_SCREENSHOTS=<dir> to keep screenshot
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from tests.browser.support import BROWSER_MARKS
-from tests.integration.staff_web_support import ADMIN
-from tests.integration.web_support import served_app, web_settings
+from tests.browser.support import (
+    BROWSER_MARKS,
+    SignedInPage,
+    screenshot,
+    success_after,
+    width_on_a_phone,
+)
 
 pytestmark = BROWSER_MARKS
 
 
-def screenshot(page, name: str) -> None:
-    folder = os.environ.get("PITLANE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
+def test_an_admin_edits_the_catalogue_by_clicks(admin_page: SignedInPage) -> None:
+    page, base_url, problems = admin_page.page, admin_page.base_url, admin_page.problems
 
+    page.locator('[data-nav="models"]').click()
+    page.wait_for_url(f"{base_url}/staff/admin/models")
+    assert page.locator('[data-models="list"] tbody tr').count() == 14
+    screenshot(page, "catalogue-list.png")
 
-def test_an_admin_edits_the_catalogue_by_clicks(browser, seeded_sqlite_url: str) -> None:
-    settings = web_settings(seeded_sqlite_url, "http://127.0.0.1:9")
-    with served_app(settings) as base_url:
-        page = browser.new_page(locale="fr-FR", viewport={"width": 1280, "height": 900})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.goto(f"{base_url}/staff/login")
-        page.get_by_label("Adresse e-mail").fill(ADMIN[0])
-        page.get_by_label("Mot de passe").fill(ADMIN[1])
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_url(f"{base_url}/staff/console")
+    form = page.locator('[data-models="create"]')
+    form.get_by_label("Marque").fill("Royal Enfield")
+    form.get_by_label("Modèle", exact=True).fill("Himalayan 450")
+    form.get_by_label("Usage").select_option("offroad")
+    form.get_by_label("Cylindrée (cm³)", exact=False).fill("452")
+    form.get_by_label("Pitlane Bordeaux Lac").check()
+    form.get_by_label("Description en français").fill("Trail simple et robuste.")
+    assert "Himalayan 450 ajouté" in success_after(
+        page, form.get_by_role("button", name="Ajouter au catalogue")
+    )
+    row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
+    assert "Pitlane Bordeaux Lac" in row.inner_text()
 
-        page.locator('[data-nav="models"]').click()
-        page.wait_for_url(f"{base_url}/staff/admin/models")
-        assert page.locator('[data-models="list"] tbody tr').count() == 14
-        screenshot(page, "catalogue-list.png")
+    row.get_by_role("link", name="Modifier").click()
+    page.locator('[data-models="edit"]').wait_for()
+    screenshot(page, "catalogue-edit.png")
+    page.get_by_label("Pitlane Lyon Gerland").check()
+    success_after(page, page.get_by_role("button", name="Enregistrer"))
+    row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
+    assert "Pitlane Bordeaux Lac, Pitlane Lyon Gerland" in row.inner_text()
 
-        form = page.locator('[data-models="create"]')
-        form.get_by_label("Marque").fill("Royal Enfield")
-        form.get_by_label("Modèle", exact=True).fill("Himalayan 450")
-        form.get_by_label("Usage").select_option("offroad")
-        form.get_by_label("Cylindrée (cm³)", exact=False).fill("452")
-        form.get_by_label("Pitlane Bordeaux Lac").check()
-        form.get_by_label("Description en français").fill("Trail simple et robuste.")
-        form.get_by_role("button", name="Ajouter au catalogue").click()
-        page.locator(".alert-success").wait_for()
-        assert "Himalayan 450 ajouté" in page.locator(".alert-success").inner_text()
-        row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
-        assert "Pitlane Bordeaux Lac" in row.inner_text()
+    success_after(page, row.get_by_role("button", name="Désactiver"))
+    row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
+    assert row.get_attribute("data-active") == "false"
+    screenshot(page, "catalogue-after.png")
 
-        row.get_by_role("link", name="Modifier").click()
-        page.locator('[data-models="edit"]').wait_for()
-        screenshot(page, "catalogue-edit.png")
-        page.get_by_label("Pitlane Lyon Gerland").check()
-        page.get_by_role("button", name="Enregistrer").click()
-        page.locator(".alert-success").wait_for()
-        row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
-        assert "Pitlane Bordeaux Lac, Pitlane Lyon Gerland" in row.inner_text()
+    row.get_by_role("link", name="Modifier").click()
+    success_after(page, page.get_by_role("button", name="Supprimer ce modèle"))
+    assert page.locator("tr", has_text="Royal Enfield Himalayan 450").count() == 0
 
-        row.get_by_role("button", name="Désactiver").click()
-        page.locator(".alert-success").wait_for()
-        row = page.locator("tr", has_text="Royal Enfield Himalayan 450")
-        assert row.get_attribute("data-active") == "false"
-        screenshot(page, "catalogue-after.png")
-
-        row.get_by_role("link", name="Modifier").click()
-        page.get_by_role("button", name="Supprimer ce modèle").click()
-        page.locator(".alert-success").wait_for()
-        assert page.locator("tr", has_text="Royal Enfield Himalayan 450").count() == 0
-
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(f"{base_url}/staff/admin/models")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        screenshot(page, "catalogue-narrow.png")
-        page.close()
+    width = width_on_a_phone(page, f"{base_url}/staff/admin/models", "catalogue-narrow.png")
     assert width <= 390, "the page scrolls sideways on a phone"
     assert problems == []

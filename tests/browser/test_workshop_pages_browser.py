@@ -5,13 +5,11 @@ keep screenshots."""
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from pathlib import Path
 
-from tests.browser.support import BROWSER_MARKS
-from tests.integration.staff_web_support import ADMIN
+from tests.browser.support import BROWSER_MARKS, console_errors, screenshot, sign_in_as_admin
 from tests.integration.test_service_pages import customer_with_booking, settings_now, status_of
 from tests.integration.test_workshop_pages import attachment, customer, diagnostic_booking
 from tests.integration.web_support import served_app, web_settings
@@ -80,13 +78,6 @@ def add_feedback(url: str, customer_id: int, conversation_id: int) -> None:
                 feedback.record_comment(new_uow(), booking.reference, "Attente trop longue.", now)
 
 
-def screenshot(page, name: str) -> None:
-    folder = os.environ.get("PITLANE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
-
-
 def test_the_workshop_pages_work_in_a_browser(
     browser, seeded_sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -117,13 +108,8 @@ def test_the_workshop_pages_work_in_a_browser(
     settings = web_settings(seeded_sqlite_url, "http://127.0.0.1:9", upload_dir=str(uploads))
     with served_app(settings) as base_url:
         page = browser.new_page(locale="fr-FR")
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.goto(f"{base_url}/staff/login")
-        page.get_by_label("Adresse e-mail").fill(ADMIN[0])
-        page.get_by_label("Mot de passe").fill(ADMIN[1])
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_url(f"{base_url}/staff/console")
+        problems = console_errors(page)
+        sign_in_as_admin(page, base_url)
 
         page.goto(f"{base_url}/staff/bookings")
         thumbnail = page.locator(f'img[src="/staff/attachments/{picture}"]')

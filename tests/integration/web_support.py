@@ -19,6 +19,8 @@ from core.models import Conversation, Message
 from webapp.settings import WebSettings
 
 API_TOKEN = "test-token-0123456789abcdef"
+# How long a served app waits for open streams when it stops (see served_app).
+SHUTDOWN_GRACE_SECONDS = 1
 
 
 def closed_port() -> int:
@@ -138,9 +140,17 @@ def served_app(settings: WebSettings) -> Iterator[str]:
     from webapp.main import create_app
 
     port = closed_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    # A page left open keeps an SSE stream (or a WebSocket) that never ends by itself:
+    # without a graceful-shutdown timeout uvicorn waits for it until the join below gives up
+    # (10 s a test). One second, then its tasks are cancelled and the lifespan stops cleanly.
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
