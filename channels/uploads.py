@@ -29,7 +29,7 @@ from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
 from hub.deps import HubDeps
 from hub.inbound import check_text, clean_text, handle_customer_message
 from hub.store import NewAttachment
-from hub.texts import normalise_language
+from hub.texts import normalise_language, say
 from hub.work import off_loop
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ async def post_chat_upload(request: Request) -> JSONResponse:
     text = clean_text(_field(fields, "text") or "") or PLACEHOLDER
     problem = check_text(text)
     if problem is not None:
-        raise _reject(422, problem, "text is longer than 2000 characters")
+        raise _reject(422, problem, say(problem, language))
     for part in files:  # every file is checked before any is stored
         _check_image(part, language)
 

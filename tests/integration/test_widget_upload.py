@@ -166,6 +166,23 @@ def test_a_file_over_10_mib_is_refused_and_nothing_is_stored(
     assert files_in(uploads) == [] and stored_messages(seeded_sqlite_url) == []
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"), [("fr", "trop long"), ("en", "too long")], ids=["fr", "en"]
+)
+def test_a_caption_over_2000_characters_is_refused_in_the_visitors_language(
+    client: TestClient, uploads: Path, seeded_sqlite_url: str, lang: str, words: str
+) -> None:
+    visit(client)
+
+    response = upload(client, ("a.png", PNG, "image/png"), text="a" * 2001, lang=lang)
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "message_too_long"
+    assert words in error["message"].lower()
+    assert files_in(uploads) == [] and stored_messages(seeded_sqlite_url) == []
+
+
 def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_sent(
     seeded_sqlite_url: str, rasa, uploads: Path
 ) -> None:
