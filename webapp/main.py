@@ -45,6 +45,7 @@ from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from webapp import health
+from webapp.json_text import JsonTextGuard
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
@@ -108,6 +109,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     if app.state.whatsapp is not None:
         senders.update(app.state.whatsapp.senders)
     install_error_handlers(app)
+    app.add_middleware(JsonTextGuard)
     app.add_middleware(SecurityHeaders, img_sources=tile_sources(settings.map_tiles_url))
     app.include_router(pages.router)
     app.include_router(health.router)

@@ -234,6 +234,47 @@ def test_the_preview_counts_the_audience_without_opted_out_customers(
     assert sum(answer["reach"].values()) == expected
 
 
+def test_a_lone_surrogate_in_a_room_is_refused_as_invalid_text_and_not_stored(
+    seeded_sqlite_url,
+) -> None:
+    with web_client(seeded_sqlite_url) as client:
+        headers = {"X-CSRF-Token": login(client, ADMIN)}
+        room_id = client.post(
+            "/api/admin/rooms", json={"name": "Unicode", "capacity": 3}, headers=headers
+        ).json()["id"]
+        with client.websocket_connect(f"/ws/rooms?client_id={visitor()}") as alice:
+            alice.receive_json()
+            alice.send_text(f'{{"type": "join", "room_id": {room_id}, "name": "A\\ud800"}}')
+            bad_name = _next(alice, "error")
+            alice.send_json({"type": "join", "room_id": room_id, "name": "Alice"})
+            _next(alice, "joined")
+            alice.send_text(f'{{"type": "post", "room_id": {room_id}, "text": "a\\ud800b"}}')
+            bad_text = _next(alice, "error")
+        history = client.get(f"/api/admin/rooms/{room_id}/messages").json()
+        members = client.get(f"/api/admin/rooms/{room_id}/members").json()
+
+    assert (bad_name["code"], bad_text["code"]) == ("invalid_text", "invalid_text")
+    assert history == []
+    assert [m["display_name"] for m in members] == ["Alice"]
+
+
+def test_a_lone_surrogate_in_a_notification_title_is_refused_and_not_stored(
+    seeded_sqlite_url,
+) -> None:
+    with web_client(seeded_sqlite_url) as client:
+        headers = {"X-CSRF-Token": login(client, ADMIN), "content-type": "application/json"}
+        answer = client.post(
+            "/api/admin/notifications",
+            content=b'{"title": "Promo \\ud83d", "body": "-10 %"}',
+            headers=headers,
+        )
+        listed = client.get("/api/admin/notifications").json()
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_text"
+    assert listed == []
+
+
 def _next(socket, kind: str) -> dict:
     """The next frame of type `kind` (room lists and other frames in between are skipped)."""
     for _ in range(20):
