@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backoffice import (
     admin_pages,
@@ -110,6 +111,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         senders.update(app.state.whatsapp.senders)
     install_error_handlers(app)
     app.add_middleware(JsonTextGuard)
+    if settings.trusted_proxy_list:  # else X-Forwarded-* are ignored: the peer is the client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     app.add_middleware(SecurityHeaders, img_sources=tile_sources(settings.map_tiles_url))
     app.include_router(pages.router)
     app.include_router(health.router)
