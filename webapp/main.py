@@ -86,6 +86,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         summary="Chat hub, widget and JSON API of the Pitlane assistant",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url="/docs" if settings.docs_served else None,
+        redoc_url="/redoc" if settings.docs_served else None,
     )
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
@@ -113,7 +115,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_middleware(JsonTextGuard)
     if settings.trusted_proxy_list:  # else X-Forwarded-* are ignored: the peer is the client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
-    app.add_middleware(SecurityHeaders, img_sources=tile_sources(settings.map_tiles_url))
+    app.add_middleware(
+        SecurityHeaders,
+        img_sources=tile_sources(settings.map_tiles_url),
+        hsts=settings.env == "production",
+    )
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(web.router)
