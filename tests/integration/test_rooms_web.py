@@ -275,6 +275,23 @@ def test_a_lone_surrogate_in_a_notification_title_is_refused_and_not_stored(
     assert listed == []
 
 
+def test_a_percent_encoded_surrogate_in_a_staff_form_arrives_replaced_not_as_a_surrogate(
+    seeded_sqlite_url,
+) -> None:
+    with web_client(seeded_sqlite_url) as client:
+        headers = {
+            "X-CSRF-Token": login(client, ADMIN),
+            "content-type": "application/x-www-form-urlencoded",
+        }
+        answer = client.post(
+            "/staff/admin/rooms", content=b"name=Salon%ED%A0%80&capacity=3", headers=headers
+        )
+        listed = client.get("/api/admin/rooms").json()
+
+    assert answer.status_code == 200
+    assert [room["name"] for room in listed] == ["Salon\ufffd\ufffd\ufffd"]
+
+
 def _next(socket, kind: str) -> dict:
     """The next frame of type `kind` (room lists and other frames in between are skipped)."""
     for _ in range(20):
