@@ -35,6 +35,7 @@ from channels.telegram.send import CHANNEL
 from core import conversations, i18n
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
+from core.unicode_text import encodable
 from hub.deps import HubDeps
 from hub.inbound import clean_text
 from hub.provider_turn import converse
@@ -169,6 +170,10 @@ class TelegramHandlers:
             return
         if (source.file_size or 0) > MAX_UPLOAD_BYTES:
             await self._refuse_file(context, user)
+            return
+        if message.caption is not None and not encodable(message.caption):
+            # the hub refuses the caption (invalid_text): the file is not even downloaded
+            await self._converse(context, message, user, message.caption)
             return
         data = bytes(await (await source.get_file()).download_as_bytearray())
         try:
