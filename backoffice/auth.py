@@ -98,7 +98,8 @@ def clear_login_csrf(response: Response, request: Request) -> None:
 
 
 def client_ip(connection: HTTPConnection) -> str:
-    """The caller's address (uvicorn applies X-Forwarded-For from trusted proxies only)."""
+    """The caller's address: the TCP peer, or X-Forwarded-For when the peer is one of
+    PITLANE_TRUSTED_PROXIES (webapp/main.py)."""
     return connection.client.host if connection.client else "unknown"
 
 

@@ -36,8 +36,8 @@ NAV = (
     NavItem("rooms", "/staff/admin/rooms", admin_only=True),
     NavItem("notifications", "/staff/admin/notifications", admin_only=True),
     NavItem("admin", "/staff/admin/tokens", admin_only=True),
-    # the outbox serves every staff user (one-time codes), so advisors see it too
-    NavItem("outbox", "/staff/outbox", development_only=True),
+    # the outbox shows customers' one-time codes: admins only (issue 14)
+    NavItem("outbox", "/staff/outbox", admin_only=True, development_only=True),
 )
 
 

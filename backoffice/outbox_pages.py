@@ -1,5 +1,6 @@
 """The development outbox: SMS and e-mails (one-time codes) kept instead of sent, shown to
-staff so the whole flow works without a provider. Not found outside development."""
+admins so the whole flow works without a provider (advisors may not read customers' codes).
+Not found outside development."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from backoffice.api.deps import CoreDep
-from backoffice.page_auth import StaffPage
+from backoffice.page_auth import AdminPage
 from backoffice.staff_pages import page_lang
 from backoffice.workshop_layout import timezone_of, workshop_page
 from backoffice.workshop_texts import workshop_texts
@@ -20,9 +21,9 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
 @router.get("/outbox")
-async def get_outbox(request: Request, core: CoreDep, session: StaffPage) -> Response:
+async def get_outbox(request: Request, core: CoreDep, session: AdminPage) -> Response:
     """The outbox, newest first (PITLANE_ENV=development only)."""
-    # StaffPage is checked first: anonymous callers get the sign-in redirect, never a 404.
+    # AdminPage is checked first: anonymous callers get the sign-in redirect, never a 404.
     if request.app.state.settings.env != "development":
         raise HTTPException(status_code=404)
     messages = await core.run(outbox_messages)

@@ -62,6 +62,7 @@ class RestMessageIn(BaseModel):
 # English, for the developers of REST clients: the widget talks over the WebSocket, whose
 # refusals are the hub's texts in the visitor's language (say).
 _API_TEXT = {
+    "invalid_text": "message holds invalid Unicode (a lone surrogate)",
     "empty_message": "message is empty",
     "message_too_long": "message is longer than 2000 characters",
 }

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from core.errors import Conflict, InvalidValue
 from core.models import Room, RoomMember, RoomMessage
+from core.unicode_text import INVALID_TEXT, encodable
 
 MAX_CAPACITY = 500
 NAME_LENGTH = (2, 60)
@@ -88,6 +89,8 @@ class BanResult:
 
 
 def clean_text(text: str, *, keep_newlines: bool) -> str:
+    if not encodable(text):
+        raise InvalidValue(INVALID_TEXT, "the text holds invalid Unicode (a lone surrogate)")
     kept = "".join(
         c
         for c in text

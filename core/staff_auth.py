@@ -17,8 +17,10 @@ from core.models import ApiToken, LoginAttempt, StaffSession, StaffUser
 from core.staff_accounts import StaffView, dummy_hash, password_hasher, staff_view
 from core.uow import UnitOfWork
 
-LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
+LOGIN_MAX_FAILURES = 5  # failures without delay, per key
+LOGIN_FIRST_DELAY = timedelta(seconds=30)  # after that, doubled at each failure...
+LOGIN_MAX_DELAY = LOGIN_WINDOW  # ...up to this
 SESSION_TTL = timedelta(hours=12)
 
 
@@ -27,21 +29,36 @@ def authenticate(
 ) -> StaffView:
     """The staff user with that e-mail and password.
 
-    Rate limit, checked before the password: at most 5 failures in 15 minutes per e-mail and
-    per client IP, else TooManyAttempts(retry_after_seconds). A failure counts for both keys;
-    a success is recorded for the e-mail only and resets that e-mail's count, never the IP's
-    (otherwise one valid account would reset the IP limit between guesses). An unknown e-mail
-    costs one hash verification too, so timing does not reveal which e-mails exist.
+    Throttle, checked before the password, per client IP and per (e-mail, IP): after 5
+    failures in 15 minutes each further attempt waits 30 s, then 60 s, 120 s... (at most
+    15 minutes) after the last failure, else TooManyAttempts(retry_after_seconds). There is
+    no limit per e-mail alone: an attacker hammering an account slows down themselves, never
+    the rightful staff member signing in from another address. Each attempt is written (as a
+    failure) and committed before its password is checked and before the count, so concurrent
+    attempts always count each other. A success resets its (e-mail, IP) count, never the
+    IP's (otherwise one valid account would reset the IP limit between guesses). An unknown
+    e-mail costs one hash verification too, so timing does not reveal which e-mails exist.
     """
     address = str(email).strip().lower()
-    email_key, ip_key = f"email:{address}"[:300], f"ip:{client_ip}"[:300]
+    ip_key = f"ip:{client_ip}"[:300]
+    pair_key = f"email-ip:{address}|{client_ip}"[:300]
     with uow:
         session = uow.session
+        _forget_old_attempts(session, (ip_key, pair_key), now)
+        mine = [
+            LoginAttempt(key=key, attempted_at=now, succeeded=False) for key in (ip_key, pair_key)
+        ]
+        session.add_all(mine)
+        uow.commit()  # counted before anything else happens
+        others = [attempt.id for attempt in mine]
         retry_after = max(
-            _retry_after(session, email_key, now, reset_by_success=True),
-            _retry_after(session, ip_key, now, reset_by_success=False),
+            _retry_after(session, ip_key, others, now, reset_by_success=False),
+            _retry_after(session, pair_key, others, now, reset_by_success=True),
         )
-        if retry_after > 0:
+        if retry_after > 0:  # not tried: the attempt does not count as a failure
+            for attempt in mine:
+                session.delete(attempt)
+            uow.commit()
             raise TooManyAttempts(retry_after)
         user = session.scalar(select(StaffUser).where(StaffUser.email == address))
         hasher = password_hasher()
@@ -51,22 +68,28 @@ def authenticate(
         except (VerificationError, InvalidHashError):
             valid = False
         if not valid:
-            _forget_old_attempts(session, (email_key, ip_key), now)
-            session.add(LoginAttempt(key=email_key, attempted_at=now, succeeded=False))
-            session.add(LoginAttempt(key=ip_key, attempted_at=now, succeeded=False))
-            uow.commit()
             raise InvalidCredentials("invalid_credentials", "wrong e-mail or password")
         assert user is not None
         if hasher.check_needs_rehash(user.password_hash):  # parameters changed since
             user.password_hash = hasher.hash(str(password))
-        session.add(LoginAttempt(key=email_key, attempted_at=now, succeeded=True))
+        mine[1].succeeded = True  # resets this (e-mail, IP) count
+        session.delete(mine[0])  # a success is no failure of the IP (and resets nothing there)
         view = staff_view(user)
         uow.commit()
         return view
 
 
-def _retry_after(session: Session, key: str, now: datetime, *, reset_by_success: bool) -> int:
-    """Seconds until `key` has fewer than the maximum of failures in the window; 0 if it has."""
+def login_delay(failures: int) -> timedelta:
+    """How long after the last failure the next attempt waits, given the failures so far."""
+    if failures < LOGIN_MAX_FAILURES:
+        return timedelta(0)
+    return min(LOGIN_FIRST_DELAY * 2 ** min(failures - LOGIN_MAX_FAILURES, 16), LOGIN_MAX_DELAY)
+
+
+def _retry_after(
+    session: Session, key: str, mine: list[int], now: datetime, *, reset_by_success: bool
+) -> int:
+    """Seconds the attempt must still wait given the other failures of `key`; 0 if none."""
     since = now - LOGIN_WINDOW
     if reset_by_success:
         last_success = session.scalar(
@@ -74,25 +97,23 @@ def _retry_after(session: Session, key: str, now: datetime, *, reset_by_success:
                 LoginAttempt.key == key, LoginAttempt.succeeded.is_(True)
             )
         )
-        if last_success is not None and last_success > since:
+        if last_success is not None and last_success >= since:
             since = last_success
     failures = list(
         session.scalars(
-            select(LoginAttempt.attempted_at)
-            .where(
+            select(LoginAttempt.attempted_at).where(
                 LoginAttempt.key == key,
                 LoginAttempt.succeeded.is_(False),
                 LoginAttempt.attempted_at > since,
                 LoginAttempt.attempted_at <= now,
+                LoginAttempt.id.not_in(mine),
             )
-            .order_by(LoginAttempt.attempted_at.desc())
-            .limit(LOGIN_MAX_FAILURES)
         )
     )
-    if len(failures) < LOGIN_MAX_FAILURES:
+    if not failures:
         return 0
-    # blocked until the oldest of the last five failures leaves the window
-    return max(1, math.ceil((failures[-1] + LOGIN_WINDOW - now).total_seconds()))
+    wait_until = max(failures) + login_delay(len(failures))
+    return max(0, math.ceil((wait_until - now).total_seconds()))
 
 
 def _forget_old_attempts(session: Session, keys: tuple[str, str], now: datetime) -> None:

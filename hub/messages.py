@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.unicode_text import INVALID_TEXT, encodable
+
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -18,7 +20,10 @@ def clean_text(text: str) -> str:
 
 
 def check_text(text: str) -> str | None:
-    """Why a cleaned text cannot be processed ('empty_message', 'message_too_long') or None."""
+    """Why a cleaned text cannot be processed ('invalid_text': a lone surrogate or other
+    text UTF-8 cannot hold; 'empty_message', 'message_too_long') or None."""
+    if not encodable(text):
+        return INVALID_TEXT
     if not text:
         return "empty_message"
     if len(text) > MAX_MESSAGE_CHARS:

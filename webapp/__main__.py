@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import uvicorn
 
 from webapp.settings import WebSettings
@@ -10,16 +12,20 @@ from webapp.settings import WebSettings
 WS_MAX_SIZE = 64 * 1024
 
 
+def uvicorn_options(settings: WebSettings) -> dict[str, Any]:
+    """uvicorn's options. Its own proxy headers stay off: it would trust X-Forwarded-For from
+    127.0.0.1 (or FORWARDED_ALLOW_IPS); create_app trusts PITLANE_TRUSTED_PROXIES only."""
+    return {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "ws_max_size": WS_MAX_SIZE,
+        "proxy_headers": False,
+    }
+
+
 def main() -> None:
-    settings = WebSettings()
-    uvicorn.run(
-        "webapp.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        ws_max_size=WS_MAX_SIZE,
-        proxy_headers=True,
-    )
+    uvicorn.run("webapp.main:create_app", **uvicorn_options(WebSettings()))
 
 
 if __name__ == "__main__":

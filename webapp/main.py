@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backoffice import (
     admin_pages,
@@ -45,6 +46,7 @@ from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from webapp import health
+from webapp.json_text import JsonTextGuard
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
@@ -84,6 +86,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         summary="Chat hub, widget and JSON API of the Pitlane assistant",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url="/docs" if settings.docs_served else None,
+        redoc_url="/redoc" if settings.docs_served else None,
     )
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
@@ -108,7 +112,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     if app.state.whatsapp is not None:
         senders.update(app.state.whatsapp.senders)
     install_error_handlers(app)
-    app.add_middleware(SecurityHeaders, img_sources=tile_sources(settings.map_tiles_url))
+    app.add_middleware(JsonTextGuard)
+    if settings.trusted_proxy_list:  # else X-Forwarded-* are ignored: the peer is the client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
+    app.add_middleware(
+        SecurityHeaders,
+        img_sources=tile_sources(settings.map_tiles_url),
+        hsts=settings.env == "production",
+    )
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(web.router)

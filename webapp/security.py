@@ -1,4 +1,5 @@
-"""Security headers on every answer; staff pages are never framed nor cached."""
+"""Security headers on every answer; staff pages and the API docs are never framed; staff
+answers never cached; HSTS in production."""
 
 from __future__ import annotations
 
@@ -7,10 +8,27 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Swagger UI and ReDoc load their script from a CDN and run an inline one.
+# Swagger UI and ReDoc (served only when PITLANE_API_DOCS=1, never in production) load their
+# scripts from a CDN and run an inline one: their own policy allows that CDN, nothing else.
 _DOCS_PATHS = ("/docs", "/redoc")
-# Staff pages (console, login, admin) may not be framed by anyone (clickjacking).
-_UNFRAMED_PATHS = ("/staff",)
+_DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        f"script-src 'self' 'unsafe-inline' {_DOCS_CDN}",
+        f"style-src 'self' 'unsafe-inline' {_DOCS_CDN} https://fonts.googleapis.com",
+        "font-src https://fonts.gstatic.com",
+        "img-src 'self' data: https://fastapi.tiangolo.com",
+        "connect-src 'self'",
+        "worker-src blob:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+HSTS = b"max-age=31536000; includeSubDomains"
+# Staff pages (console, login, admin) and the API docs may not be framed (clickjacking).
+_UNFRAMED_PATHS = ("/staff", *_DOCS_PATHS)
 # Answers that carry staff data or secrets: never stored by a browser or a proxy.
 _PRIVATE_PATHS = ("/staff", "/api/")
 
@@ -51,11 +69,12 @@ def content_security_policy(
 
 
 class SecurityHeaders:
-    """ASGI middleware adding CSP, nosniff, referrer and permissions policies."""
+    """ASGI middleware adding CSP, nosniff, referrer and permissions policies (and HSTS)."""
 
-    def __init__(self, app: ASGIApp, img_sources: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, img_sources: tuple[str, ...] = (), hsts: bool = False) -> None:
         self.app = app
         self.img_sources = img_sources
+        self.hsts = hsts  # production: browsers keep to HTTPS for a year
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,10 +94,14 @@ class SecurityHeaders:
                     (b"referrer-policy", b"strict-origin-when-cross-origin"),
                     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
                 ]
-                if not docs:
+                if docs:
+                    csp = DOCS_POLICY
+                else:
                     ancestors = "'none'" if unframed else "'self'"
                     csp = content_security_policy(host, ancestors, self.img_sources)
-                    headers.append((b"content-security-policy", csp.encode("latin-1")))
+                headers.append((b"content-security-policy", csp.encode("latin-1")))
+                if self.hsts:
+                    headers.append((b"strict-transport-security", HSTS))
                 if unframed:
                     headers.append((b"x-frame-options", b"DENY"))
                 if private and not any(name == b"cache-control" for name, _ in headers):

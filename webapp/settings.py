@@ -19,7 +19,14 @@ class WebSettings(CoreSettings, TelegramSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = Field(default=10.0, gt=0, le=120)
     api_token: SecretStr | None = None
+    # Swagger UI (/docs) and ReDoc (/redoc) load their scripts from a CDN: off unless
+    # PITLANE_API_DOCS=1, and never in production (docs/security.md). /openapi.json stays.
+    api_docs: bool = False
     host: str = "127.0.0.1"
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated
+    # IPs or networks ("10.0.0.5,172.18.0.0/16"). Empty (the default): the headers are ignored
+    # and the client address is the TCP peer's (docs/security.md, "Proxy headers").
+    trusted_proxies: str = ""
     port: int = Field(default=8000, ge=1, le=65535)
     # Advisor handoff: how long a request waits for an advisor before it expires, and how
     # often the web app looks for expired requests (seconds).
@@ -46,6 +53,14 @@ class WebSettings(CoreSettings, TelegramSettings):
     # job aligns the jobs with the `reminders` rows every so many seconds.
     scheduler: bool = True
     scheduler_sync_seconds: int = Field(default=60, ge=5, le=3600)
+
+    @property
+    def docs_served(self) -> bool:
+        return self.api_docs and self.env != "production"
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     @field_validator("rasa_url")
     @classmethod

@@ -40,6 +40,7 @@ from channels.telegram.inbound import (
 from channels.telegram.offers import OFFERS_COMMANDS, UNSUBSCRIBE_PATTERN
 from channels.telegram.send import CHANNEL
 from core import conversations, i18n
+from core.unicode_text import encodable
 from hub.deps import HubDeps
 from hub.messages import CustomerMessage
 from hub.offers import answer_offers
@@ -155,6 +156,10 @@ class TelegramHandlers:
             return
         found = file_of(message)
         if found is None:
+            return
+        if message.caption is not None and not encodable(message.caption):
+            # the hub refuses the caption (invalid_text): the file is not even downloaded
+            await self._converse(customer_message(user, message.caption))
             return
         attachment = await stored_file(found, self.upload_dir)
         if attachment is None:

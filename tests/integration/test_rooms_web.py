@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -33,6 +35,23 @@ ADMIN_PAGES = ["/staff/admin/rooms", "/staff/admin/rooms/1", "/staff/admin/notif
 
 def visitor() -> str:
     return str(uuid.uuid4())
+
+
+@contextmanager
+def rooms_socket(client) -> Iterator:
+    """A new visitor's rooms socket, past its first room list."""
+    with client.websocket_connect(f"/ws/rooms?client_id={visitor()}") as socket:
+        socket.receive_json()
+        yield socket
+
+
+def admin_room(client, name: str, capacity: int = 3) -> tuple[dict[str, str], int]:
+    """Sign in as the admin and create a room: (the CSRF headers, the room's id)."""
+    headers = {"X-CSRF-Token": login(client, ADMIN)}
+    answer = client.post(
+        "/api/admin/rooms", json={"name": name, "capacity": capacity}, headers=headers
+    )
+    return headers, answer.json()["id"]
 
 
 def test_admin_routes_refuse_customers_and_advisors(seeded_sqlite_url) -> None:
@@ -128,18 +147,11 @@ def test_lowering_a_capacity_below_the_members_is_refused_unless_evicting(
     seeded_sqlite_url,
 ) -> None:
     with web_client(seeded_sqlite_url) as client:
-        headers = {"X-CSRF-Token": login(client, ADMIN)}
-        room_id = client.post(
-            "/api/admin/rooms", json={"name": "Serré", "capacity": 3}, headers=headers
-        ).json()["id"]
-        with client.websocket_connect(f"/ws/rooms?client_id={visitor()}") as alice:
-            alice.receive_json()
-            alice.send_json({"type": "join", "room_id": room_id, "name": "Alice"})
-            _next(alice, "joined")
-            with client.websocket_connect(f"/ws/rooms?client_id={visitor()}") as bob:
-                bob.receive_json()
-                bob.send_json({"type": "join", "room_id": room_id, "name": "Bob"})
-                _next(bob, "joined")
+        headers, room_id = admin_room(client, "Serré")
+        with rooms_socket(client) as alice:
+            _join(alice, room_id, "Alice")
+            with rooms_socket(client) as bob:
+                _join(bob, room_id, "Bob")
                 refused = client.patch(
                     f"/api/admin/rooms/{room_id}", json={"capacity": 1}, headers=headers
                 )
@@ -232,6 +244,65 @@ def test_the_preview_counts_the_audience_without_opted_out_customers(
         ).json()
 
     assert sum(answer["reach"].values()) == expected
+
+
+def test_a_lone_surrogate_in_a_room_is_refused_as_invalid_text_and_not_stored(
+    seeded_sqlite_url,
+) -> None:
+    with web_client(seeded_sqlite_url) as client:
+        _, room_id = admin_room(client, "Unicode")
+        with rooms_socket(client) as alice:
+            alice.send_text(f'{{"type": "join", "room_id": {room_id}, "name": "A\\ud800"}}')
+            bad_name = _next(alice, "error")
+            _join(alice, room_id, "Alice")
+            alice.send_text(f'{{"type": "post", "room_id": {room_id}, "text": "a\\ud800b"}}')
+            bad_text = _next(alice, "error")
+        history = client.get(f"/api/admin/rooms/{room_id}/messages").json()
+        members = client.get(f"/api/admin/rooms/{room_id}/members").json()
+
+    assert (bad_name["code"], bad_text["code"]) == ("invalid_text", "invalid_text")
+    assert history == []
+    assert [m["display_name"] for m in members] == ["Alice"]
+
+
+def test_a_lone_surrogate_in_a_notification_title_is_refused_and_not_stored(
+    seeded_sqlite_url,
+) -> None:
+    with web_client(seeded_sqlite_url) as client:
+        headers = {"X-CSRF-Token": login(client, ADMIN), "content-type": "application/json"}
+        answer = client.post(
+            "/api/admin/notifications",
+            content=b'{"title": "Promo \\ud83d", "body": "-10 %"}',
+            headers=headers,
+        )
+        listed = client.get("/api/admin/notifications").json()
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_text"
+    assert listed == []
+
+
+def test_a_percent_encoded_surrogate_in_a_staff_form_arrives_replaced_not_as_a_surrogate(
+    seeded_sqlite_url,
+) -> None:
+    with web_client(seeded_sqlite_url) as client:
+        headers = {
+            "X-CSRF-Token": login(client, ADMIN),
+            "content-type": "application/x-www-form-urlencoded",
+        }
+        answer = client.post(
+            "/staff/admin/rooms", content=b"name=Salon%ED%A0%80&capacity=3", headers=headers
+        )
+        listed = client.get("/api/admin/rooms").json()
+
+    assert answer.status_code == 200
+    assert [room["name"] for room in listed] == ["Salon\ufffd\ufffd\ufffd"]
+
+
+def _join(socket, room_id: int, name: str) -> dict:
+    """Join `room_id` as `name` over a rooms socket; the 'joined' frame."""
+    socket.send_json({"type": "join", "room_id": room_id, "name": name})
+    return _next(socket, "joined")
 
 
 def _next(socket, kind: str) -> dict:

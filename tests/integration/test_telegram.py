@@ -4,6 +4,7 @@ Rasa. Nothing reaches the internet."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -154,6 +155,36 @@ def test_a_text_goes_through_the_hub_and_the_answer_has_an_inline_keyboard(
         ("telegram", "4242", "in", "bonjour"),
         ("telegram", "4242", "out", "Bonjour !"),
     ]
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        Updates().text("a\ud800b"),
+        Updates().photo("photo-1", len(JPEG), caption="ma moto \udfff"),
+    ],
+    ids=["text", "caption"],
+)
+def test_a_lone_surrogate_is_refused_in_the_chat_and_the_text_is_not_stored(
+    client,
+    api: FakeBotApi,
+    rasa: FakeRasa,
+    seeded_sqlite_url: str,
+    tmp_path: Path,
+    update: dict[str, Any],
+) -> None:
+    body = json.dumps(update).encode()  # ASCII: "\\ud800" as Telegram would write it
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "content-type": "application/json"}
+    response = client.post("/webhooks/telegram", content=body, headers=headers)
+
+    assert response.status_code == 200  # accepted: Telegram would retry a refused update
+    [sent] = api.wait_for("sendMessage")
+    assert "n'a pas été enregistré" in sent["text"]
+    assert rasa.requests == []
+    stored = stored_messages(seeded_sqlite_url)
+    assert [(m.direction, m.text) for m in stored] == [("out", sent["text"])]
+    assert attachments(seeded_sqlite_url) == []
+    assert api.downloads == [] and not list(tmp_path.glob("uploads/**/*.*"))
 
 
 def test_an_answer_telegram_refuses_is_marked_failed_for_staff(

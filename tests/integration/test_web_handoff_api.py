@@ -194,6 +194,23 @@ def test_an_empty_or_too_long_message_is_refused_with_422(
     assert response.status_code == 422
 
 
+def test_an_advisors_reply_with_a_lone_surrogate_is_refused_and_not_stored(
+    client: TestClient, advisor: dict[str, str], request_id: int
+) -> None:
+    accepted(client, advisor, request_id)
+    before = client.get(f"/api/handoffs/{request_id}").json()["transcript"]
+
+    response = client.post(
+        f"/api/handoffs/{request_id}/messages",
+        content=b'{"text": "Bonjour \\ud800"}',
+        headers={**advisor, "content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_text"
+    assert client.get(f"/api/handoffs/{request_id}").json()["transcript"] == before
+
+
 def test_only_the_advisor_holding_the_conversation_writes_in_it(
     seeded_sqlite_url: str, client: TestClient, advisor: dict[str, str], request_id: int
 ) -> None:

@@ -63,11 +63,39 @@ def test_sets_security_headers(client: TestClient) -> None:
     assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
 
-def test_publishes_the_openapi_docs(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+def test_publishes_the_openapi_document_but_no_docs_pages_by_default(client: TestClient) -> None:
+    assert (client.get("/docs").status_code, client.get("/redoc").status_code) == (404, 404)
     paths = client.get("/openapi.json").json()["paths"]
 
     assert {"/api/bookings", "/webhooks/rest/webhook", "/healthz"} <= set(paths)
+
+
+def test_the_docs_pages_when_asked_have_their_own_csp_and_are_never_framed(
+    seeded_sqlite_url: str,
+) -> None:
+    with web_client(seeded_sqlite_url, env="development", api_docs=True) as client:
+        answers = [client.get("/docs"), client.get("/redoc")]
+
+    for answer in answers:
+        assert answer.status_code == 200
+        csp = answer.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert answer.headers["x-frame-options"] == "DENY"
+
+
+def test_production_serves_no_docs_pages_even_when_asked_and_sends_hsts(
+    seeded_sqlite_url: str,
+) -> None:
+    settings = {"env": "production", "api_docs": True, "api_token": "p" * 32}
+    with web_client(seeded_sqlite_url, **settings) as client:
+        docs, home = client.get("/docs"), client.get("/")
+
+    assert docs.status_code == 404
+    assert home.headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+def test_no_hsts_outside_production(client: TestClient) -> None:
+    assert "strict-transport-security" not in client.get("/").headers
 
 
 def test_answers_an_unknown_path_with_a_json_404(client: TestClient) -> None:

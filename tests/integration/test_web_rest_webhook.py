@@ -75,6 +75,14 @@ def test_stores_an_unknown_payload_and_answers_unknown_choice(
         (b'{"sender": "abc", "message": ""}', 422, "empty_message"),
         (b'{"sender": "abc", "message": "  \\n\\t "}', 422, "empty_message"),
         (b'{"sender": "abc", "message": "' + b"x" * 2001 + b'"}', 422, "message_too_long"),
+        # a lone surrogate (issue 14, item 5): was a 500 and a reset connection
+        (b'{"sender": "abc", "message": "a\\ud800b"}', 400, "invalid_text"),
+        (b'{"sender": "abc", "message": "\\udfff"}', 400, "invalid_text"),
+        (
+            b'{"sender": "abc", "message": "hi", "metadata": {"language": "\\ud800"}}',
+            400,
+            "invalid_text",
+        ),
     ],
 )
 def test_refuses_a_bad_request_clearly_and_stores_nothing(

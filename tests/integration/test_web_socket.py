@@ -109,6 +109,7 @@ def test_keeps_conversations_of_different_visitors_apart(client: TestClient) -> 
         ('{"type": "message", "text": "   "}', "empty_message"),
         (json.dumps({"type": "message", "text": "x" * 2001}), "message_too_long"),
         (json.dumps({"type": "message", "text": "x" * 20000}), "frame_too_large"),
+        ('{"type": "message", "text": "a\\ud800b"}', "invalid_text"),  # a lone surrogate
     ],
 )
 def test_answers_a_bad_frame_with_an_error_and_stays_open(
@@ -144,4 +145,18 @@ def test_closes_with_a_policy_error_when_the_client_id_is_not_a_uuid(
             socket.receive_json()
 
     assert closed.value.code == 1008
+    assert stored_messages(seeded_sqlite_url) == []
+
+
+def test_a_lone_surrogate_is_refused_with_a_frame_that_says_it_was_not_saved(
+    client: TestClient, seeded_sqlite_url: str
+) -> None:
+    with client.websocket_connect(chat_url()) as socket:
+        socket.receive_json()
+        socket.send_text('{"type": "message", "text": "a\\ud800b"}')
+        error = socket.receive_json()
+
+    assert error["code"] == "invalid_text"
+    assert "n'a pas été enregistré" in error["message"]
+    assert "enregistré :" not in error["message"].replace("n'a pas été enregistré :", "")
     assert stored_messages(seeded_sqlite_url) == []

@@ -539,3 +539,39 @@ def test_the_console_socket_closes_when_the_session_ends(client: TestClient) -> 
             socket.receive_json()
 
     assert closed.value.code == 1008
+
+
+def test_a_spoofed_forwarded_for_from_an_untrusted_peer_does_not_reset_the_ip_count(
+    client: TestClient,
+) -> None:
+    statuses = []
+    for index in range(6):  # a new e-mail and a new "address" each time
+        answer = client.post(
+            "/api/staff/login",
+            json={"email": f"guess{index}@pitlane.example", "password": "wrong-password"},
+            headers={"X-Forwarded-For": f"198.51.100.{index}"},
+        )
+        statuses.append(answer.status_code)
+
+    assert statuses == [401] * 5 + [429]  # counted on the real peer: the header is ignored
+
+
+def test_a_trusted_proxys_forwarded_for_is_the_client_and_the_owner_signs_in_meanwhile(
+    seeded_sqlite_url: str,
+) -> None:
+    wrong = {"email": ADVISOR[0], "password": "wrong-password"}
+    right = {"email": ADVISOR[0], "password": ADVISOR[1]}
+    attacker = {"X-Forwarded-For": "203.0.113.66"}
+    with web_client(seeded_sqlite_url, trusted_proxies="testclient") as client:
+        hammering = [
+            client.post("/api/staff/login", json=wrong, headers=attacker).status_code
+            for _ in range(7)
+        ]
+        attacker_right = client.post("/api/staff/login", json=right, headers=attacker)
+        owner = client.post(
+            "/api/staff/login", json=right, headers={"X-Forwarded-For": "198.51.100.7"}
+        )
+
+    assert hammering == [401] * 5 + [429, 429]
+    assert attacker_right.status_code == 429 and int(attacker_right.headers["retry-after"]) > 0
+    assert owner.status_code == 200

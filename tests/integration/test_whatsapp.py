@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -233,6 +234,36 @@ def test_an_oversized_body_is_refused(twilio: Twilio) -> None:
     response = twilio.message("x" * 70_000, "SM-big")
     assert response.status_code == 413
     assert stored_messages(twilio.url) == []
+
+
+def test_a_percent_encoded_surrogate_arrives_replaced_never_as_a_lone_surrogate(
+    twilio: Twilio,
+) -> None:
+    params = {
+        "MessageSid": "SM-surrogate",
+        "AccountSid": SID,
+        "From": f"whatsapp:{CUSTOMER}",
+        "To": "whatsapp:+14155238886",
+        "Body": "a\ufffd\ufffd\ufffdb",  # what the form's %ED%A0%80 decodes to
+        "NumMedia": "0",
+    }
+    path = "/webhooks/whatsapp"
+    signature = RequestValidator(TOKEN).compute_signature(f"{PUBLIC}{path}", params)
+    content = urlencode(params).replace("%EF%BF%BD%EF%BF%BD%EF%BF%BD", "%ED%A0%80")
+    assert "%ED%A0%80" in content
+    response = twilio.client.post(
+        path,
+        content=content.encode(),
+        headers={
+            "X-Twilio-Signature": signature,
+            "content-type": "application/x-www-form-urlencoded",
+        },
+    )
+
+    assert response.status_code == 200
+    inbound = [m for m in stored_messages(twilio.url) if m.direction == "in"]
+    assert [m.text for m in inbound] == ["a\ufffd\ufffd\ufffdb"]
+    assert all(m.text.encode("utf-8") for m in stored_messages(twilio.url))
 
 
 def test_a_retried_message_is_processed_once(twilio: Twilio) -> None:
