@@ -82,7 +82,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: list[Managed] = []
-        self.generated = {name: secrets.token_urlsafe(32) for name in SECRETS}
+        self.generated = {name: secrets.token_hex(32) for name in SECRETS}
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -128,8 +128,7 @@ class Stack:
                     str(RASA_BIN),
                     "run",
                     "--enable-api",
-                    "--auth-token",
-                    rasa_token,
+                    f"--auth-token={rasa_token}",  # one argument: a token may start with "-"
                     "--interface",
                     "127.0.0.1",
                     "--port",

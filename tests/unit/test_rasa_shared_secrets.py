@@ -139,7 +139,7 @@ def test_the_stack_generates_the_secrets_once_and_gives_them_to_every_process(
     assert all(len(env[name]) >= 32 for name in SECRETS)
     assert env == stack.environment()  # the same values for all three processes
     assert env["PITLANE_RASA_TOKEN"] != env["PITLANE_ACTION_SERVER_TOKEN"]
-    assert rasa.command[rasa.command.index("--auth-token") + 1] == env["PITLANE_RASA_TOKEN"]
+    assert f"--auth-token={env['PITLANE_RASA_TOKEN']}" in rasa.command
     assert rasa.health_url.endswith("/version")  # the one API route without the token
     assert actions.command[1:3] == ["-m", "actions.serve"]
     assert actions.command[actions.command.index("--host") + 1] == "127.0.0.1"
@@ -147,12 +147,14 @@ def test_the_stack_generates_the_secrets_once_and_gives_them_to_every_process(
 
 
 def test_the_stack_keeps_configured_secrets(monkeypatch) -> None:
-    monkeypatch.setenv("PITLANE_RASA_TOKEN", "configured-rasa-token-0123456789")
+    monkeypatch.setenv("PITLANE_RASA_TOKEN", "-configured-rasa-token-0123456789")
     stack = Stack(StackConfig(env={"PITLANE_ACTION_SERVER_TOKEN": "given-action-token-0123456789"}))
 
     env = stack.environment()
 
-    assert env["PITLANE_RASA_TOKEN"] == "configured-rasa-token-0123456789"
+    assert env["PITLANE_RASA_TOKEN"] == "-configured-rasa-token-0123456789"
+    rasa = next(m for m in stack.definitions() if m.name == "rasa")
+    assert "--auth-token=-configured-rasa-token-0123456789" in rasa.command  # not an option
     assert env["PITLANE_ACTION_SERVER_TOKEN"] == "given-action-token-0123456789"
 
 
