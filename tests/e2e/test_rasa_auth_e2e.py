@@ -3,9 +3,12 @@ docs/security.md, "Rasa and the action server"), on the real stack of `make run`
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
+from channels.rasa_client import RasaClient
 from tests.e2e.chat import Chat, last_code_sent_to
 
 pytestmark = pytest.mark.e2e
@@ -138,3 +141,16 @@ def test_the_action_server_takes_the_customer_from_the_sender_id(stack, secrets,
 
     assert forged_call == ["utter_identify_first"]
     assert hers == ["utter_my_data"]  # the same call from her own conversation
+
+
+def test_the_hubs_client_pauses_and_resumes_a_tracker_with_the_token(stack, secrets) -> None:
+    rasa = stack.config.rasa_url
+    client = RasaClient(rasa, 30.0, secrets["rasa"])
+    tracker = f"{rasa}/conversations/web:e2e-paused/tracker"
+
+    asyncio.run(client.record_event("web:e2e-paused", {"event": "pause"}))
+    paused = httpx.get(tracker, params={"token": secrets["rasa"]}, timeout=30).json()["paused"]
+    asyncio.run(client.record_event("web:e2e-paused", {"event": "resume"}))
+    resumed = httpx.get(tracker, params={"token": secrets["rasa"]}, timeout=30).json()["paused"]
+
+    assert (paused, resumed) == (True, False)
