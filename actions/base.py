@@ -89,20 +89,31 @@ class WithContext:
 
 @dataclass(frozen=True)
 class ChannelIdentity:
-    """Who is talking, as the hub says in the message metadata."""
+    """Who is talking: the channel and id from the Rasa sender id, the language as a hint."""
 
     channel: str
     external_id: str
     language: str | None
 
 
+def sender_identity(sender_id: str) -> tuple[str, str]:
+    """(channel, external id) from a Rasa sender id "<channel>:<external id>", which only the
+    hub sets (core/conversations.py); a sender id without a channel is a "rest" one."""
+    channel, colon, external_id = sender_id.partition(":")
+    if not colon or not channel or not external_id:
+        return "rest", sender_id
+    return channel, external_id
+
+
 def channel_identity(tracker: Tracker) -> ChannelIdentity:
-    """From `metadata` {channel, external_id, language}; "rest" and the sender id otherwise."""
+    """The customer from the tracker's sender id, never from the message metadata (anyone who
+    reaches Rasa could write any metadata): metadata only hints at the language."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     language = metadata.get("language")
+    channel, external_id = sender_identity(str(tracker.sender_id))
     return ChannelIdentity(
-        channel=str(metadata.get("channel") or "rest"),
-        external_id=str(metadata.get("external_id") or tracker.sender_id),
+        channel=channel,
+        external_id=external_id,
         language=language if language in LANGUAGES else None,
     )
 

@@ -1,6 +1,8 @@
 """Async client for Rasa: its REST channel (`POST /webhooks/rest/webhook`) and, for the
 advisor handoff, its HTTP API (`POST /conversations/{sender}/tracker/events`, which needs
-`rasa run --enable-api`)."""
+`rasa run --enable-api`). Both carry the shared secret PITLANE_RASA_TOKEN: the channel in the
+X-Pitlane-Rasa-Token header (rasa_project/pitlane_channel.py), the API as `?token=` (Rasa
+3.6's `--auth-token` reads it from the query string only)."""
 
 from __future__ import annotations
 
@@ -14,16 +16,18 @@ import httpx
 from hub.ports import RasaUnavailable
 
 log = logging.getLogger(__name__)
+TOKEN_HEADER = "X-Pitlane-Rasa-Token"
 
 
 class RasaClient:
     """The hub's brain (hub.ports.BotBrain) over HTTP: sends one customer message to Rasa
     and returns its answers, within a timeout."""
 
-    def __init__(self, base_url: str, timeout: float) -> None:
+    def __init__(self, base_url: str, timeout: float, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/webhooks/rest/webhook"
         self.timeout = timeout
+        self.token = token
         self._client: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
@@ -57,9 +61,10 @@ class RasaClient:
         """Append one event (`{"event": "pause"}`, `{"event": "resume"}`) to a tracker."""
         url = f"{self.base_url}/conversations/{quote(sender, safe=':@+')}/tracker/events"
         try:
-            response = await asyncio.wait_for(
-                self._post(url, event, {"include_events": "NONE"}), self.timeout
-            )
+            params = {"include_events": "NONE"}
+            if self.token:
+                params["token"] = self.token
+            response = await asyncio.wait_for(self._post(url, event, params), self.timeout)
             response.raise_for_status()
         except (httpx.HTTPError, asyncio.TimeoutError) as exc:
             log.warning("Rasa at %s refused %s for %s: %r", url, event.get("event"), sender, exc)
@@ -68,8 +73,9 @@ class RasaClient:
     async def _post(
         self, url: str, body: dict[str, Any], params: dict[str, str] | None = None
     ) -> httpx.Response:
+        headers = {TOKEN_HEADER: self.token} if self.token else None
         if self._client is not None:
-            return await self._client.post(url, json=body, params=params)
+            return await self._client.post(url, json=body, params=params, headers=headers)
         # Outside a lifespan (a script, a test): one short-lived client.
         async with httpx.AsyncClient(timeout=self.timeout) as client:
-            return await client.post(url, json=body, params=params)
+            return await client.post(url, json=body, params=params, headers=headers)

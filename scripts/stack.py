@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -20,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL_FILE = ROOT / "rasa_project" / "models" / "pitlane.tar.gz"
+# Shared secrets hub -> Rasa and Rasa -> action server (docs/security.md): from the
+# environment, else one random value per run, so a fresh clone runs with no configuration.
+SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN")
 
 
 class StackError(RuntimeError):
@@ -78,6 +82,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: list[Managed] = []
+        self.generated = {name: secrets.token_hex(32) for name in SECRETS}
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -94,19 +99,22 @@ class Stack:
             }
         )
         env.update(self.config.env)
+        for name in SECRETS:  # set for all three processes: they beat any .env value
+            env[name] = env.get(name, "").strip() or self.generated[name]
         return env
 
     def definitions(self) -> list[Managed]:
         c = self.config
+        rasa_token = self.environment()["PITLANE_RASA_TOKEN"]
         return [
             Managed(
-                "actions",
+                "actions",  # rasa-sdk behind our token check (actions/serve.py), on loopback
                 [
                     str(APP_PYTHON),
                     "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
+                    "actions.serve",
+                    "--host",
+                    "127.0.0.1",
                     "--port",
                     str(c.actions_port),
                 ],
@@ -120,6 +128,7 @@ class Stack:
                     str(RASA_BIN),
                     "run",
                     "--enable-api",
+                    f"--auth-token={rasa_token}",  # one argument: a token may start with "-"
                     "--interface",
                     "127.0.0.1",
                     "--port",
@@ -132,7 +141,7 @@ class Stack:
                     "credentials.yml",
                 ],
                 ROOT / "rasa_project",
-                f"{c.rasa_url}/status",
+                f"{c.rasa_url}/version",  # the one API route without the token
                 240,
             ),
             Managed(

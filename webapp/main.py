@@ -60,7 +60,8 @@ BACKOFFICE_STATIC = ROOT / "backoffice" / "static"
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the app from `settings` (from the environment when None); no I/O happens here."""
     settings = settings or WebSettings()
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout)
+    rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, rasa_token)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

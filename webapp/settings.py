@@ -18,6 +18,9 @@ class WebSettings(CoreSettings, TelegramSettings):
     env: Literal["development", "test", "production"] = "development"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = Field(default=10.0, gt=0, le=120)
+    # Shared secret with Rasa: its --auth-token and the hub channel's header
+    # (docs/security.md); `make run` generates one per run when unset; required in production.
+    rasa_token: SecretStr | None = None
     api_token: SecretStr | None = None
     # Swagger UI (/docs) and ReDoc (/redoc) load their scripts from a CDN: off unless
     # PITLANE_API_DOCS=1, and never in production (docs/security.md). /openapi.json stays.
@@ -71,6 +74,7 @@ class WebSettings(CoreSettings, TelegramSettings):
 
     @field_validator(
         "api_token",
+        "rasa_token",
         "twilio_account_sid",
         "twilio_auth_token",
         "twilio_whatsapp_from",
@@ -95,4 +99,6 @@ class WebSettings(CoreSettings, TelegramSettings):
         placeholder = token is not None and (token.lower() in _PLACEHOLDERS or len(token) < 16)
         if self.env == "production" and placeholder:
             raise ValueError("PITLANE_API_TOKEN is a placeholder: set a random token")
+        if self.env == "production" and self.rasa_token is None:
+            raise ValueError("PITLANE_RASA_TOKEN is not set: set a random token (Rasa's too)")
         return self

@@ -46,6 +46,15 @@ def initial_slots() -> dict[str, Any]:
     return slots
 
 
+def sender_of(metadata: dict[str, Any] | None) -> str:
+    """The Rasa sender id the hub gives a conversation whose metadata is `metadata`
+    ("<channel>:<external id>", core/conversations.py); the web visitor's by default."""
+    metadata = metadata or {}
+    if metadata.get("channel") and metadata.get("external_id"):
+        return f"{metadata['channel']}:{metadata['external_id']}"
+    return "web:visitor-1"
+
+
 def latest_message(
     text: str, intent: str, metadata: dict[str, Any] | None, entities: list[dict] | None = None
 ) -> dict[str, Any]:
@@ -64,9 +73,10 @@ def message_tracker(
     intent: str = "inform",
     metadata: dict[str, Any] | None = None,
     slots: dict[str, Any] | None = None,
-    sender_id: str = "web:visitor-1",
+    sender_id: str | None = None,
 ) -> Tracker:
     """The tracker of a plain action run right after a user message."""
+    sender_id = sender_id or sender_of(metadata)
     latest = latest_message(text, intent, metadata)
     events = [{"event": "user", "timestamp": None, "text": text, "parse_data": latest}]
     values = {**initial_slots(), **(slots or {})}
@@ -83,9 +93,10 @@ def form_tracker(
     intent: str = "inform",
     metadata: dict[str, Any] | None = None,
     activation: bool = False,
-    sender_id: str = "web:visitor-1",
+    sender_id: str | None = None,
 ) -> Tracker:
     """The tracker a form's validation action receives for one turn (or at activation)."""
+    sender_id = sender_id or sender_of(metadata)
     candidates = candidates or {}
     latest = latest_message(text, intent, metadata)
     events = [

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from actions.serve import ActionServerSettings
 from core.config import CoreSettings
 from scripts.stack import StackConfig
 from webapp.settings import WebSettings
@@ -32,7 +33,10 @@ def option(command: list[str], flag: str) -> str:
 
 
 def test_every_pitlane_variable_of_a_service_is_a_setting_the_code_reads(compose):
-    readers = {"web": env_names(WebSettings), "actions": env_names(CoreSettings)}
+    readers = {
+        "web": env_names(WebSettings),
+        "actions": env_names(CoreSettings) | env_names(ActionServerSettings),
+    }
     for service, known in readers.items():
         variables = {
             k for k in compose["services"][service]["environment"] if k.startswith("PITLANE_")
@@ -77,6 +81,20 @@ def test_every_variable_in_rasa_endpoints_is_given_to_the_rasa_service(compose):
         used = set(VARIABLE.findall(endpoints.read_text()))
         assert used, f"{endpoints.name} reads no variable"
         assert used <= set(rasa_env), f"{endpoints.name}: {used - set(rasa_env)} not set"
+
+
+def test_rasa_and_the_action_server_require_the_shared_secrets(compose):
+    rasa, actions, web = (compose["services"][name] for name in ("rasa", "actions", "web"))
+    credentials = (ROOT / "rasa_project" / "credentials.yml").read_text()
+    assert set(VARIABLE.findall(credentials)) == {"PITLANE_RASA_TOKEN"} <= set(rasa["environment"])
+    assert f"--auth-token={rasa['environment']['PITLANE_RASA_TOKEN']}" in rasa["command"]
+    assert web["environment"]["PITLANE_RASA_TOKEN"] == rasa["environment"]["PITLANE_RASA_TOKEN"]
+    assert (
+        actions["environment"]["PITLANE_ACTION_SERVER_TOKEN"]
+        == rasa["environment"]["PITLANE_ACTION_SERVER_TOKEN"]
+    )
+    assert "--enable-api" in rasa["command"] and "ports" not in rasa and "ports" not in actions
+    assert actions["command"][:3] == ["python", "-m", "actions.serve"]
 
 
 def test_env_example_lists_every_setting_and_every_compose_variable(compose):

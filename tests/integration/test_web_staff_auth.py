@@ -105,7 +105,7 @@ def test_the_cookie_is_secure_behind_https_and_in_production(seeded_sqlite_url: 
         over_https = client.post(
             "/api/staff/login", json={"email": ADVISOR[0], "password": ADVISOR[1]}
         )
-    with web_client(seeded_sqlite_url, env="production") as client:
+    with web_client(seeded_sqlite_url, env="production", rasa_token="r" * 32) as client:
         in_production = client.post(
             "/api/staff/login", json={"email": ADVISOR[0], "password": ADVISOR[1]}
         )

@@ -1,0 +1,96 @@
+"""The action server as Pitlane starts it: rasa-sdk's app, on loopback unless told otherwise,
+refusing every call that lacks the secret Rasa sends (rasa_project/endpoints.yml).
+
+    PITLANE_ACTION_SERVER_TOKEN=... python -m actions.serve --port 5055
+
+rasa-sdk 3.6 has no authentication of its own (and listens on 0.0.0.0 by default): this
+module builds its app with `create_app` and adds a request middleware. GET /health stays
+open for health checks; every other route answers 401 without the header and 403 with a
+wrong one (docs/security.md, "Rasa and the action server").
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TOKEN_HEADER = "X-Pitlane-Action-Token"
+OPEN_PATHS = frozenset({"/health"})
+
+log = logging.getLogger(__name__)
+
+
+class ActionServerSettings(BaseSettings):
+    """PITLANE_ACTION_SERVER_TOKEN (required), PITLANE_ACTIONS_HOST, PITLANE_ACTIONS_PORT."""
+
+    model_config = SettingsConfigDict(env_prefix="PITLANE_", env_file=".env", extra="ignore")
+
+    action_server_token: SecretStr | None = None
+    actions_host: str = "127.0.0.1"
+    actions_port: int = Field(default=5055, ge=1, le=65535)
+
+    @field_validator("action_server_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def refusal(path: str, given: str | None, token: str) -> tuple[int, str] | None:
+    """(status, error) when a request to `path` carrying `given` in TOKEN_HEADER is refused."""
+    if path in OPEN_PATHS:
+        return None
+    if not given:
+        return 401, "missing_action_token"
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return 403, "wrong_action_token"
+    return None
+
+
+def token_guard(token: str) -> Callable[[object], Awaitable[object | None]]:
+    """The Sanic request middleware: a JSON refusal, or None to let the request through."""
+    from sanic import response
+
+    async def guard(request):  # noqa: ANN001, ANN202 (Sanic's request type)
+        refused = refusal(request.path, request.headers.get(TOKEN_HEADER), token)
+        if refused is None:
+            return None
+        status, error = refused
+        log.warning("refused %s %s: %s", request.method, request.path, error)
+        return response.json({"error": error}, status=status)
+
+    return guard
+
+
+def secured_app(token: str, package: str = "actions"):  # noqa: ANN201 (a Sanic app)
+    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed."""
+    from rasa_sdk.endpoint import create_app
+
+    app = create_app(package, cors_origins=None)
+    app.register_middleware(token_guard(token), "request")
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = ActionServerSettings()
+    parser = argparse.ArgumentParser(description="Pitlane's action server (rasa-sdk)")
+    parser.add_argument("--host", default=settings.actions_host)
+    parser.add_argument("--port", type=int, default=settings.actions_port)
+    args = parser.parse_args(argv)
+    if settings.action_server_token is None:
+        raise SystemExit(
+            "PITLANE_ACTION_SERVER_TOKEN is not set: the action server refuses to start open "
+            "(make run generates one; see .env.example)"
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = secured_app(settings.action_server_token.get_secret_value())
+    log.info("action server on http://%s:%d (token required)", args.host, args.port)
+    app.run(args.host, args.port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Rasa and the action server reachable only by Pitlane (docs/security.md): the customer comes
+from the Rasa sender id, never from metadata; the action server's token guard; the hub's Rasa
+client sends its secret; the stack gives every process the same secrets."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from rasa_sdk import Tracker
+
+from actions.base import channel_identity, sender_identity
+from actions.serve import TOKEN_HEADER, refusal, token_guard
+from channels.rasa_client import TOKEN_HEADER as RASA_TOKEN_HEADER
+from channels.rasa_client import RasaClient
+from scripts.stack import SECRETS, Stack, StackConfig
+
+
+@pytest.mark.parametrize(
+    ("sender_id", "expected"),
+    [
+        ("web:3f2a-visitor", ("web", "3f2a-visitor")),
+        ("telegram:100200301", ("telegram", "100200301")),
+        ("whatsapp:+33612345678", ("whatsapp", "+33612345678")),
+        ("rest:web:demo-camille", ("rest", "web:demo-camille")),  # first colon only
+        ("no-channel", ("rest", "no-channel")),
+        (":nothing-before", ("rest", ":nothing-before")),
+        ("web:", ("rest", "web:")),
+    ],
+)
+def test_the_sender_id_names_the_channel_and_the_customer(sender_id, expected) -> None:
+    assert sender_identity(sender_id) == expected
+
+
+def tracker(sender_id: str, metadata: dict) -> Tracker:
+    latest = {"intent": {"name": "my_data"}, "entities": [], "text": "x", "metadata": metadata}
+    return Tracker(sender_id, {}, latest, [], False, None, {}, "action_listen")
+
+
+def test_forged_metadata_does_not_change_who_is_talking() -> None:
+    forged = {"channel": "web", "external_id": "demo-camille", "language": "en"}
+
+    who = channel_identity(tracker("rest:attacker", forged))
+
+    assert (who.channel, who.external_id) == ("rest", "attacker")
+    assert who.language == "en"  # a hint only
+
+
+def test_an_unknown_language_hint_is_dropped() -> None:
+    assert channel_identity(tracker("web:v1", {"language": "xx"})).language is None
+
+
+@pytest.mark.parametrize(
+    ("path", "given", "expected"),
+    [
+        ("/health", None, None),
+        ("/webhook", None, (401, "missing_action_token")),
+        ("/webhook", "", (401, "missing_action_token")),
+        ("/webhook", "wrong-secret", (403, "wrong_action_token")),
+        ("/actions", None, (401, "missing_action_token")),
+        ("/webhook", "s3cret-token", None),
+    ],
+)
+def test_the_action_server_needs_the_token_except_for_health(path, given, expected) -> None:
+    assert refusal(path, given, "s3cret-token") == expected
+
+
+@dataclass
+class FakeRequest:
+    path: str
+    method: str = "POST"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def test_the_guard_answers_json_refusals_and_lets_the_right_token_through() -> None:
+    guard = token_guard("s3cret-token")
+
+    missing = asyncio.run(guard(FakeRequest("/webhook")))
+    wrong = asyncio.run(guard(FakeRequest("/webhook", headers={TOKEN_HEADER: "nope"})))
+    right = asyncio.run(guard(FakeRequest("/webhook", headers={TOKEN_HEADER: "s3cret-token"})))
+    health = asyncio.run(guard(FakeRequest("/health", "GET")))
+
+    assert (missing.status, missing.body) == (401, b'{"error":"missing_action_token"}')
+    assert (wrong.status, wrong.body) == (403, b'{"error":"wrong_action_token"}')
+    assert missing.content_type == "application/json"
+    assert right is None and health is None
+
+
+def recorded_client(token: str | None) -> tuple[RasaClient, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    client = RasaClient("http://rasa.test", 2.0, token)
+    client._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    return client, seen
+
+
+def test_the_hub_sends_its_rasa_token_to_the_channel_and_the_api() -> None:
+    client, seen = recorded_client("hub-secret")
+
+    async def talk() -> None:
+        await client.send("web:v1", "bonjour", {"language": "fr"})
+        await client.record_event("web:v1", {"event": "pause"})
+        await client.aclose()
+
+    asyncio.run(talk())
+
+    webhook, events = seen
+    assert webhook.url.path == "/webhooks/rest/webhook"
+    assert webhook.headers[RASA_TOKEN_HEADER] == "hub-secret"
+    assert "token" not in webhook.url.params  # the channel reads the header only
+    assert events.url.path == "/conversations/web:v1/tracker/events"
+    assert events.url.params["token"] == "hub-secret"  # Rasa's --auth-token: query string
+
+
+def test_without_a_token_the_hub_sends_none() -> None:
+    client, seen = recorded_client(None)
+    asyncio.run(client.record_event("web:v1", {"event": "resume"}))
+
+    assert RASA_TOKEN_HEADER not in seen[0].headers and "token" not in seen[0].url.params
+
+
+def test_the_stack_generates_the_secrets_once_and_gives_them_to_every_process(
+    monkeypatch,
+) -> None:
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    stack = Stack(StackConfig())
+
+    env = stack.environment()
+    rasa = next(m for m in stack.definitions() if m.name == "rasa")
+    actions = next(m for m in stack.definitions() if m.name == "actions")
+
+    assert all(len(env[name]) >= 32 for name in SECRETS)
+    assert env == stack.environment()  # the same values for all three processes
+    assert env["PITLANE_RASA_TOKEN"] != env["PITLANE_ACTION_SERVER_TOKEN"]
+    assert f"--auth-token={env['PITLANE_RASA_TOKEN']}" in rasa.command
+    assert rasa.health_url.endswith("/version")  # the one API route without the token
+    assert actions.command[1:3] == ["-m", "actions.serve"]
+    assert actions.command[actions.command.index("--host") + 1] == "127.0.0.1"
+    assert Stack(StackConfig()).environment()["PITLANE_RASA_TOKEN"] != env["PITLANE_RASA_TOKEN"]
+
+
+def test_the_stack_keeps_configured_secrets(monkeypatch) -> None:
+    monkeypatch.setenv("PITLANE_RASA_TOKEN", "-configured-rasa-token-0123456789")
+    stack = Stack(StackConfig(env={"PITLANE_ACTION_SERVER_TOKEN": "given-action-token-0123456789"}))
+
+    env = stack.environment()
+
+    assert env["PITLANE_RASA_TOKEN"] == "-configured-rasa-token-0123456789"
+    rasa = next(m for m in stack.definitions() if m.name == "rasa")
+    assert "--auth-token=-configured-rasa-token-0123456789" in rasa.command  # not an option
+    assert env["PITLANE_ACTION_SERVER_TOKEN"] == "given-action-token-0123456789"
+
+
+def test_production_refuses_to_start_without_the_rasa_token() -> None:
+    from pydantic import ValidationError
+
+    from webapp.settings import WebSettings
+
+    token = "a-real-random-api-token-0123456789"
+    with pytest.raises(ValidationError, match="PITLANE_RASA_TOKEN"):
+        WebSettings(_env_file=None, env="production", api_token=token, rasa_token=" ")
+    configured = WebSettings(_env_file=None, env="production", api_token=token, rasa_token="r" * 32)
+    assert configured.rasa_token.get_secret_value() == "r" * 32
