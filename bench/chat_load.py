@@ -3,7 +3,8 @@ run, against Rasa's own REST channel; prints messages/s and p50/p95 latency for 
 hub/Rasa ratio (the cost of storing every message and routing it).
 
     .venv/bin/python bench/chat_load.py [--conversations 20] [--rounds 2]
-    .venv/bin/python bench/chat_load.py --hub-url http://127.0.0.1:8000 --rasa-url http://127.0.0.1:5005
+    PITLANE_RASA_TOKEN=... .venv/bin/python bench/chat_load.py --hub-url http://127.0.0.1:8000 \
+        --rasa-url http://127.0.0.1:5005
 
 Without URLs it starts its own stack (Rasa, actions, web) on spare ports with a throwaway
 SQLite database, so a running `make run` and the demo data are left alone. The script does
@@ -29,6 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from channels.rasa_client import TOKEN_HEADER  # noqa: E402
 from scripts.stack import Stack, StackConfig  # noqa: E402
 
 # One conversation: the contact branch, then the maintenance check up to the slot offer.
@@ -80,10 +82,12 @@ async def converse(client: httpx.AsyncClient, url: str, sender: str, run: Run) -
         run.latencies.append(time.perf_counter() - started)
 
 
-async def play(name: str, base_url: str, conversations: int, rounds: int) -> Run:
+async def play(
+    name: str, base_url: str, conversations: int, rounds: int, headers: dict[str, str]
+) -> Run:
     run = Run(name)
     url = f"{base_url}/webhooks/rest/webhook"
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with httpx.AsyncClient(timeout=60, headers=headers) as client:
         started = time.perf_counter()
         for _ in range(rounds):
             senders = [f"bench-{name}-{uuid.uuid4().hex[:12]}" for _ in range(conversations)]
@@ -111,10 +115,12 @@ def start_own_stack(workdir: Path) -> Stack:
 
 async def main_async(args: argparse.Namespace) -> None:
     # Warm both paths once so model loading and first-request costs stay out of the numbers.
-    await play("warm", args.hub_url, 2, 1)
-    await play("warm", args.rasa_url, 2, 1)
-    hub = await play("hub", args.hub_url, args.conversations, args.rounds)
-    rasa = await play("rasa", args.rasa_url, args.conversations, args.rounds)
+    # Rasa answers only the hub: its channel wants the hub's shared secret (docs/security.md).
+    as_hub = {TOKEN_HEADER: args.rasa_token}
+    await play("warm", args.hub_url, 2, 1, {})
+    await play("warm", args.rasa_url, 2, 1, as_hub)
+    hub = await play("hub", args.hub_url, args.conversations, args.rounds, {})
+    rasa = await play("rasa", args.rasa_url, args.conversations, args.rounds, as_hub)
     print(
         f"\n{args.conversations} concurrent conversations x {args.rounds} rounds, "
         f"{len(SCRIPT)} messages each"
@@ -135,6 +141,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--hub-url")
     parser.add_argument("--rasa-url")
+    parser.add_argument(
+        "--rasa-token",
+        default=os.environ.get("PITLANE_RASA_TOKEN", ""),
+        help="the hub's Rasa secret, with --rasa-url (default: $PITLANE_RASA_TOKEN)",
+    )
     args = parser.parse_args()
     stack = None
     with tempfile.TemporaryDirectory(prefix="pitlane-bench-") as workdir:
@@ -142,6 +153,7 @@ def main() -> int:
             print("==> Starting a private stack for the benchmark...")
             stack = start_own_stack(Path(workdir))
             args.hub_url, args.rasa_url = stack.config.web_url, stack.config.rasa_url
+            args.rasa_token = stack.environment()["PITLANE_RASA_TOKEN"]
         try:
             asyncio.run(main_async(args))
         finally:

@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -116,13 +117,16 @@ def time_parses(parse: Callable[[], object], count: int, warmup: int = 10) -> li
     return latencies
 
 
-def server_parse(port: int) -> Callable[[], object]:
+def server_parse(port: int, token: str) -> Callable[[], object]:
+    """One parse through the server's API, authenticated as the hub is (Rasa 3.6 reads its
+    --auth-token from the query string)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    path = f"/model/parse?{urlencode({'token': token})}"
     body = json.dumps({"text": MESSAGE})
     headers = {"Content-Type": "application/json"}
 
     def parse() -> object:
-        connection.request("POST", "/model/parse", body=body, headers=headers)
+        connection.request("POST", path, body=body, headers=headers)
         answer = connection.getresponse()
         payload = answer.read()
         if answer.status != 200:
@@ -154,7 +158,8 @@ def measure_server(workdir: Path, model: Path, parses: int) -> list[Row]:
     server.start()
     ready = time.perf_counter() - started
     try:
-        p50, p95 = percentiles(time_parses(server_parse(ports["rasa_port"]), parses))
+        token = server.environment()["PITLANE_RASA_TOKEN"]
+        p50, p95 = percentiles(time_parses(server_parse(ports["rasa_port"], token), parses))
         pid = server.processes[0].process.pid
         rss, processes = peak_rss_mb(pid), len(process_tree(pid))
     finally:
