@@ -86,7 +86,12 @@ def test_the_docs_pages_when_asked_have_their_own_csp_and_are_never_framed(
 def test_production_serves_no_docs_pages_even_when_asked_and_sends_hsts(
     seeded_sqlite_url: str,
 ) -> None:
-    settings = {"env": "production", "api_docs": True, "api_token": "p" * 32}
+    settings = {
+        "env": "production",
+        "api_docs": True,
+        "api_token": "p" * 32,
+        "rasa_token": "r" * 32,
+    }
     with web_client(seeded_sqlite_url, **settings) as client:
         docs, home = client.get("/docs"), client.get("/")
 
