@@ -5,11 +5,15 @@ every other JSON route. The WebSocket frames are checked by their sockets (same 
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.unicode_text import INVALID_TEXT, all_encodable
 
+# UTF-8 cannot hold a surrogate, so in a JSON body one can only be written as an escape
+# (\uD800-\uDFFF): a body without such an escape is not parsed here at all.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 MAX_CHECKED_BYTES = 1024 * 1024  # larger bodies pass unchecked: every route caps far lower
 # Telegram retries an update answered 4xx: its handler refuses the text in the chat instead.
 _UNCHECKED_PATHS = ("/webhooks/telegram",)
@@ -57,6 +61,8 @@ def _is_json(scope: Scope) -> bool:
 def _valid(body: bytes) -> bool:
     """False only for well-formed JSON holding an unencodable string; malformed JSON is
     left to the route, which answers it in its own words."""
+    if _SURROGATE_ESCAPE.search(body) is None:  # most bodies: no escape, nothing to parse
+        return True
     try:
         return all_encodable(json.loads(body))
     except (ValueError, RecursionError):
