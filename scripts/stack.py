@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = RASA_BIN.parent / "python"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL_FILE = ROOT / "rasa_project" / "models" / "pitlane.tar.gz"
 # Shared secrets hub -> Rasa and Rasa -> action server (docs/security.md): from the
@@ -105,7 +106,6 @@ class Stack:
 
     def definitions(self) -> list[Managed]:
         c = self.config
-        rasa_token = self.environment()["PITLANE_RASA_TOKEN"]
         return [
             Managed(
                 "actions",  # rasa-sdk behind our token check (actions/serve.py), on loopback
@@ -125,10 +125,8 @@ class Stack:
             Managed(
                 "rasa",
                 [
-                    str(RASA_BIN),
-                    "run",
-                    "--enable-api",
-                    f"--auth-token={rasa_token}",  # one argument: a token may start with "-"
+                    str(RASA_PYTHON),
+                    "serve_rasa.py",  # `rasa run --enable-api`, the token from the environment
                     "--interface",
                     "127.0.0.1",
                     "--port",

@@ -4,6 +4,7 @@ docs/security.md, "Rasa and the action server"), on the real stack of `make run`
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -36,6 +37,16 @@ def test_rasa_api_refuses_calls_without_the_token(stack, secrets) -> None:
     assert httpx.post(f"{rasa}/model/parse", json={"text": "x"}, timeout=30).status_code == 401
     read = httpx.get(tracker, params={"token": secrets["rasa"]}, timeout=30)
     assert read.status_code == 200 and read.json()["sender_id"] == "web:demo-camille"
+
+
+def test_no_process_of_the_stack_shows_a_secret_on_its_command_line(stack, secrets) -> None:
+    started = {managed.name: managed.process for managed in stack.processes}
+    assert set(started) == {"actions", "rasa", "web"}
+    for name, process in started.items():
+        command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode()
+        assert secrets["rasa"] not in command_line and secrets["actions"] not in command_line
+        if name == "rasa":
+            assert "serve_rasa.py" in command_line  # `rasa run`, the token from the environment
 
 
 def rest_webhook(stack, headers: dict[str, str]) -> httpx.Response:

@@ -5,6 +5,7 @@ client sends its secret; the stack gives every process the same secrets."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from dataclasses import dataclass, field
 
 import httpx
@@ -15,7 +16,7 @@ from actions.base import channel_identity, sender_identity
 from actions.serve import TOKEN_HEADER, refusal, token_guard
 from channels.rasa_client import TOKEN_HEADER as RASA_TOKEN_HEADER
 from channels.rasa_client import RasaClient
-from scripts.stack import SECRETS, Stack, StackConfig
+from scripts.stack import ROOT, SECRETS, Stack, StackConfig
 
 
 @pytest.mark.parametrize(
@@ -139,7 +140,8 @@ def test_the_stack_generates_the_secrets_once_and_gives_them_to_every_process(
     assert all(len(env[name]) >= 32 for name in SECRETS)
     assert env == stack.environment()  # the same values for all three processes
     assert env["PITLANE_RASA_TOKEN"] != env["PITLANE_ACTION_SERVER_TOKEN"]
-    assert f"--auth-token={env['PITLANE_RASA_TOKEN']}" in rasa.command
+    assert rasa.command[1] == "serve_rasa.py"  # `rasa run --enable-api`, token from the env
+    assert not any(env["PITLANE_RASA_TOKEN"] in part for part in rasa.command)
     assert rasa.health_url.endswith("/version")  # the one API route without the token
     assert actions.command[1:3] == ["-m", "actions.serve"]
     assert actions.command[actions.command.index("--host") + 1] == "127.0.0.1"
@@ -154,7 +156,7 @@ def test_the_stack_keeps_configured_secrets(monkeypatch) -> None:
 
     assert env["PITLANE_RASA_TOKEN"] == "-configured-rasa-token-0123456789"
     rasa = next(m for m in stack.definitions() if m.name == "rasa")
-    assert "--auth-token=-configured-rasa-token-0123456789" in rasa.command  # not an option
+    assert not any("configured-rasa-token" in part for part in rasa.command)
     assert env["PITLANE_ACTION_SERVER_TOKEN"] == "given-action-token-0123456789"
 
 
@@ -168,3 +170,24 @@ def test_production_refuses_to_start_without_the_rasa_token() -> None:
         WebSettings(_env_file=None, env="production", api_token=token, rasa_token=" ")
     configured = WebSettings(_env_file=None, env="production", api_token=token, rasa_token="r" * 32)
     assert configured.rasa_token.get_secret_value() == "r" * 32
+
+
+def launcher():
+    spec = importlib.util.spec_from_file_location(
+        "serve_rasa", ROOT / "rasa_project" / "serve_rasa.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # imports rasa only when it runs
+    return module
+
+
+def test_the_rasa_launcher_takes_the_token_from_the_environment_only() -> None:
+    serve_rasa = launcher()
+
+    argv = serve_rasa.rasa_arguments(["--port", "5005"], {"PITLANE_RASA_TOKEN": "-tok-0123"})
+
+    assert argv == ["rasa", "run", "--enable-api", "--auth-token=-tok-0123", "--port", "5005"]
+    with pytest.raises(SystemExit, match="PITLANE_RASA_TOKEN is not set"):
+        serve_rasa.rasa_arguments(["--port", "5005"], {"PITLANE_RASA_TOKEN": "  "})
+    with pytest.raises(SystemExit, match="not on the command line"):
+        serve_rasa.rasa_arguments(["--auth-token=x"], {"PITLANE_RASA_TOKEN": "tok"})
