@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import getpass
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from core.config import CoreSettings
@@ -23,6 +26,8 @@ from core.staff import ROLES, create_staff_user
 from core.uow import dispose_engines, uow_from_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# pg_advisory_lock key of `init`/`migrate`/`seed` (any constant unique to Pitlane: "PITLANE1")
+INIT_LOCK_KEY = 0x5049544C414E4531
 
 
 def alembic_config(url: str, configure_logger: bool = False) -> Config:
@@ -68,10 +73,46 @@ def create_database(url: str) -> bool:
             if exists:
                 return False
             quoted = connection.dialect.identifier_preparer.quote(name)
-            connection.execute(text(f"CREATE DATABASE {quoted}"))
+            try:
+                connection.execute(text(f"CREATE DATABASE {quoted}"))
+            except ProgrammingError as exc:  # a replica starting alongside created it first
+                if getattr(exc.orig, "sqlstate", None) != "42P04":  # duplicate_database
+                    raise
+                return False
             return True
     finally:
         admin.dispose()
+
+
+@contextmanager
+def init_lock(url: str) -> Iterator[None]:
+    """One process at a time migrates and seeds a database: replicas started together (each
+    runs `init` before serving) wait for the first instead of racing on alembic_version.
+
+    PostgreSQL: a session advisory lock, released when its connection ends (even if the
+    process dies). SQLite: an exclusive flock on a file beside the database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            yield
+            return
+        path = Path(database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.with_name(path.name + ".init-lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+            yield
+        return
+    engine = make_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": INIT_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": INIT_LOCK_KEY})
+    finally:
+        engine.dispose()
 
 
 def seed(settings: CoreSettings, path: Path = DEMO_DATA) -> bool:
@@ -119,6 +160,23 @@ def create_staff(settings: CoreSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def prepare(command: str, settings: CoreSettings, data: Path, configure_logger: bool) -> None:
+    """`migrate`, `seed` or both (`init`), under the database's init lock."""
+    url = settings.database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    if command in ("migrate", "init"):
+        migrate(url, configure_logger=configure_logger)
+        print(f"database {shown}: migrated to head")
+    if command in ("seed", "init"):
+        loaded = seed(settings, data)
+        print(f"demo data: {'loaded' if loaded else 'not loaded, the database has agencies'}")
+        added = seed_staff(settings, data)
+        print(f"demo staff: {added} added")
+        answers = seed_answers(settings, data)
+        if answers:
+            print(f"demo knowledge base: {answers} answers added")
+
+
 def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.manage", description=__doc__)
     parser.add_argument("command", choices=["migrate", "seed", "init", "create-db", "create-staff"])
@@ -142,18 +200,9 @@ def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> i
     if args.command in ("create-db", "init"):
         created = create_database(url)
         print(f"database {shown}: {'created' if created else 'already there'}")
-    if args.command in ("migrate", "init"):
-        migrate(url, configure_logger=configure_logger)
-        print(f"database {shown}: migrated to head")
-    if args.command in ("seed", "init"):
-        loaded = seed(settings, args.data)
-        print(f"demo data: {'loaded' if loaded else 'not loaded, the database has agencies'}")
-    if args.command in ("seed", "init"):
-        added = seed_staff(settings, args.data)
-        print(f"demo staff: {added} added")
-        answers = seed_answers(settings, args.data)
-        if answers:
-            print(f"demo knowledge base: {answers} answers added")
+    if args.command in ("migrate", "seed", "init"):
+        with init_lock(url):
+            prepare(args.command, settings, args.data, configure_logger)
     if args.command == "create-staff":
         return create_staff(settings, args)
     return 0

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.pool import NullPool
 
 from core import manage
 from core.db import make_engine
-from core.models import Base
+from core.models import Agency, Base
+from core.seed import DEMO_DATA
 
 TABLES = {
     "services",
@@ -90,3 +96,29 @@ def test_the_cli_creates_migrates_and_seeds_the_configured_database(tmp_path, mo
 
     assert (tmp_path / "var" / "cli.db").exists()
     assert table_names(url) >= TABLES
+
+
+def test_replicas_starting_together_migrate_and_seed_the_database_once(db_url) -> None:
+    """Three web replicas run `init` at the same moment on a fresh database (compose's web
+    command): the first migrates and seeds while the others wait, then find it done."""
+    env = {**os.environ, "PITLANE_DATABASE_URL": db_url}
+    command = [sys.executable, "-m", "core.manage", "init"]
+    starts = [
+        subprocess.Popen(
+            command, cwd=manage.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        for _ in range(3)
+    ]
+    outputs = [start.communicate(timeout=300)[0].decode() for start in starts]
+
+    assert [start.returncode for start in starts] == [0, 0, 0], "\n".join(outputs)
+    assert sum("demo data: loaded" in output for output in outputs) == 1
+    engine = make_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            versions = connection.scalars(text("SELECT version_num FROM alembic_version")).all()
+            agencies = connection.scalar(select(func.count()).select_from(Agency))
+    finally:
+        engine.dispose()
+    assert len(versions) == 1
+    assert agencies == len(yaml.safe_load(DEMO_DATA.read_text())["agencies"])
