@@ -10,6 +10,7 @@ advisor.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 from contextlib import suppress
@@ -24,6 +25,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from channels.http import CORS, http_error, read_capped, static_asset, widget_client_id
 from channels.script_bundle import WIDGET_SECTIONS, bundle
 from hub.inbound import (
+    MAX_EXTERNAL_ID,
     HubDeps,
     StoreUnavailable,
     check_text,
@@ -86,7 +88,9 @@ _API_TEXT = {
     },
 )
 async def post_rest_message(request: Request) -> list[dict[str, Any]]:
-    """Store and answer one message in Rasa's REST format (channel 'rest', id = sender)."""
+    """Store and answer one message in Rasa's REST format (channel 'rest', id = the caller's
+    name and its sender: "<name>:<sender>")."""
+    client = rest_client(request)
     body = await read_capped(request, MAX_BODY_BYTES)
     try:
         data = json.loads(body)
@@ -98,8 +102,10 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
         raise http_error(422, "invalid_request", f"invalid {field}: {first['msg']}") from None
-    if not valid_external_id(incoming.sender):
-        message = "sender must be 1-128 letters, digits or . _ : @ + -"
+    external_id = f"{client}:{incoming.sender}"
+    if not valid_external_id(incoming.sender) or not valid_external_id(external_id):
+        longest = MAX_EXTERNAL_ID - len(client) - 1
+        message = f"sender must be 1-{longest} letters, digits or . _ : @ + -"
         raise http_error(422, "invalid_sender", message)
     problem = check_text(clean_text(incoming.message))
     if problem is not None:
@@ -109,10 +115,26 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
         "location": (incoming.metadata or {}).get("location"),  # checked by the hub
     }
     hub: HubDeps = request.app.state.hub
-    answers = await handle_customer_message(
-        hub, "rest", incoming.sender, incoming.message, metadata
-    )
+    answers = await handle_customer_message(hub, "rest", external_id, incoming.message, metadata)
     return [answer.to_rest(incoming.sender) for answer in answers]
+
+
+def rest_client(request: Request) -> str:
+    """The integration calling the REST webhook, by its bearer token (constant-time match);
+    403 when the webhook is off, 401 without a known token."""
+    clients: dict[str, str] = request.app.state.settings.rest_webhook_clients
+    if not clients:
+        message = "the REST webhook is off (no PITLANE_REST_WEBHOOK_TOKENS)"
+        raise http_error(403, "rest_webhook_off", message)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    found = None
+    for token, name in clients.items():  # every token compared: no early exit to time
+        if hmac.compare_digest(given.strip().encode(), token.encode()):
+            found = name
+    if scheme.lower() != "bearer" or found is None:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        raise http_error(401, "unauthorized", "a REST webhook token is required", challenge)
+    return found
 
 
 @router.get("/widget.js", include_in_schema=False)

@@ -43,6 +43,7 @@ from hub.work import off_loop
 __all__ = [
     "Reply",
     "StoredAnswer",
+    "MAX_EXTERNAL_ID",
     "MAX_MESSAGE_CHARS",
     "PULL_CHANNELS",
     "HubDeps",
@@ -65,7 +66,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:@+\-]{1,128}$")
+MAX_EXTERNAL_ID = 128
+_EXTERNAL_ID = re.compile(rf"^[A-Za-z0-9._:@+\-]{{1,{MAX_EXTERNAL_ID}}}$")
 # Channels whose customers only receive messages in the reply to their own.
 PULL_CHANNELS = frozenset({"rest"})
 

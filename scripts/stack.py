@@ -24,7 +24,7 @@ APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL_FILE = ROOT / "rasa_project" / "models" / "pitlane.tar.gz"
 # Shared secrets hub -> Rasa and Rasa -> action server (docs/security.md): from the
 # environment, else one random value per run, so a fresh clone runs with no configuration.
-SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN")
+SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN", "PITLANE_REST_WEBHOOK_TOKENS")
 
 
 class StackError(RuntimeError):
@@ -84,6 +84,8 @@ class Stack:
         self.config = config
         self.processes: list[Managed] = []
         self.generated = {name: secrets.token_hex(32) for name in SECRETS}
+        # The hub's REST webhook: one integration named "dev" (docs/security.md).
+        self.generated["PITLANE_REST_WEBHOOK_TOKENS"] = f"dev:{secrets.token_hex(24)}"
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -9,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from channels.telegram.settings import TelegramSettings
 from core.config import CoreSettings
 
+_CLIENT_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 _PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "secret", "token", "xxx", "test"}
 
 
@@ -22,6 +24,12 @@ class WebSettings(CoreSettings, TelegramSettings):
     # (docs/security.md); `make run` generates one per run when unset; required in production.
     rasa_token: SecretStr | None = None
     api_token: SecretStr | None = None
+    # The hub's own REST webhook (POST /webhooks/rest/webhook) is for server-side
+    # integrations, each with its credential: "name:token,name2:token2". A caller sends
+    # `Authorization: Bearer <token>` and its senders live in its own namespace
+    # ("<name>:<sender>"), so one integration cannot continue another's conversations. Unset:
+    # the webhook is off (403). `make run` and the e2e stack generate one ("dev:<random>").
+    rest_webhook_tokens: SecretStr | None = None
     # Swagger UI (/docs) and ReDoc (/redoc) load their scripts from a CDN: off unless
     # PITLANE_API_DOCS=1, and never in production (docs/security.md). /openapi.json stays.
     api_docs: bool = False
@@ -65,6 +73,31 @@ class WebSettings(CoreSettings, TelegramSettings):
     def trusted_proxy_list(self) -> list[str]:
         return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
+    @property
+    def rest_webhook_clients(self) -> dict[str, str]:
+        """token -> integration name, from PITLANE_REST_WEBHOOK_TOKENS (checked at load)."""
+        raw = self.rest_webhook_tokens.get_secret_value() if self.rest_webhook_tokens else ""
+        pairs = (item.strip().partition(":") for item in raw.split(",") if item.strip())
+        return {token: name for name, _, token in pairs}
+
+    @field_validator("rest_webhook_tokens")
+    @classmethod
+    def _rest_clients(cls, value: SecretStr | None) -> SecretStr | None:
+        raw = value.get_secret_value() if value else ""
+        names: set[str] = set()
+        for item in (item.strip() for item in raw.split(",") if item.strip()):
+            name, colon, token = item.partition(":")
+            if not colon or not _CLIENT_NAME.fullmatch(name):
+                raise ValueError(
+                    "PITLANE_REST_WEBHOOK_TOKENS: name:token pairs, names of 1-32 a-z 0-9 _ -"
+                )
+            if len(token) < 16 or token.lower() in _PLACEHOLDERS:
+                raise ValueError(f"PITLANE_REST_WEBHOOK_TOKENS: {name}'s token is too short")
+            if name in names:
+                raise ValueError(f"PITLANE_REST_WEBHOOK_TOKENS: {name} is given twice")
+            names.add(name)
+        return value
+
     @field_validator("rasa_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -75,6 +108,7 @@ class WebSettings(CoreSettings, TelegramSettings):
     @field_validator(
         "api_token",
         "rasa_token",
+        "rest_webhook_tokens",
         "twilio_account_sid",
         "twilio_auth_token",
         "twilio_whatsapp_from",

@@ -16,7 +16,7 @@ import pytest
 
 from tests.browser.support import BROWSER_MARKS
 from tests.integration.staff_web_support import ADVISOR
-from tests.integration.web_support import local_http_server, served_app, web_settings
+from tests.integration.web_support import REST_AUTH, local_http_server, served_app, web_settings
 
 HOSTILE = "<script>alert(1)</script><b>x</b>"
 # What the Rasa stub answers: the custom message of `action_request_advisor`.
@@ -48,7 +48,10 @@ def screenshot(page, name: str) -> None:
 
 def customer_says(base_url: str, sender: str, text: str) -> list[dict]:
     response = httpx.post(
-        f"{base_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=10
+        f"{base_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        headers=REST_AUTH,
+        timeout=10,
     )
     assert response.status_code == 200, response.text
     return response.json()

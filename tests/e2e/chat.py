@@ -4,6 +4,7 @@ REST client, clicks buttons by payload, and reads the bookings API."""
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from dataclasses import dataclass, field
 
@@ -15,6 +16,11 @@ from core.models import OutboxMessage
 
 REFERENCE = re.compile(r"\bPL-[A-Z2-9]{6}\b")
 CODE = re.compile(r"\b\d{6}\b")
+
+
+# The e2e stack's REST webhook credential (tests/e2e/conftest.py gives it to the stack):
+# the hub stores this caller's senders as "e2e:<sender>".
+REST_CLIENT, REST_TOKEN = "e2e", secrets.token_hex(24)
 
 
 @dataclass
@@ -29,13 +35,24 @@ class Chat:
         body = {"sender": self.sender, "message": text}
         if self.language:
             body["metadata"] = {"language": self.language}
-        response = httpx.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=60)
+        response = httpx.post(
+            f"{self.base_url}/webhooks/rest/webhook", json=body, headers=self.auth, timeout=60
+        )
         assert response.status_code == 200, response.text
         self.replies = response.json()
         assert self.replies, f"no answer to {text!r}"
         for reply in self.replies:
             assert reply["recipient_id"] == self.sender
         return self.replies
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {REST_TOKEN}"}
+
+    @property
+    def external_id(self) -> str:
+        """The id the hub stores; Rasa's sender id is "rest:" + this."""
+        return f"{REST_CLIENT}:{self.sender}"
 
     @property
     def text(self) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from scripts.stack import MODEL_FILE, RASA_BIN, ROOT, Stack, StackConfig
+from tests.e2e.chat import REST_CLIENT, REST_TOKEN
 
 API_TOKEN = "e2e-test-token"
 
@@ -41,6 +42,7 @@ def stack(tmp_path_factory) -> Stack:
         "PITLANE_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
         "PITLANE_API_TOKEN": API_TOKEN,
         "PITLANE_ENV": "development",
+        "PITLANE_REST_WEBHOOK_TOKENS": f"{REST_CLIENT}:{REST_TOKEN}",
     }
     subprocess.run(
         [sys.executable, "-m", "core.manage", "init"],

@@ -86,7 +86,7 @@ def victim(stack, database_url) -> Chat:
 def test_even_with_the_hub_secret_forged_metadata_reads_no_one_else(stack, secrets, victim) -> None:
     """Whoever holds the hub's secret still cannot be the victim by saying so in metadata:
     the actions take the customer from the sender id."""
-    forged = {"channel": "rest", "external_id": victim.sender, "language": "fr"}
+    forged = {"channel": "rest", "external_id": victim.external_id, "language": "fr"}
     body = {"sender": "rest:attacker", "message": "/my_data", "metadata": forged}
     answer = httpx.post(
         f"{stack.config.rasa_url}/webhooks/rest/webhook",
@@ -146,9 +146,9 @@ def run_my_data(stack, secrets, sender_id: str, metadata: dict) -> list[str]:
 
 
 def test_the_action_server_takes_the_customer_from_the_sender_id(stack, secrets, victim) -> None:
-    forged = {"channel": "rest", "external_id": victim.sender, "language": "fr"}
+    forged = {"channel": "rest", "external_id": victim.external_id, "language": "fr"}
     forged_call = run_my_data(stack, secrets, "rest:attacker", forged)
-    hers = run_my_data(stack, secrets, f"rest:{victim.sender}", {"language": "fr"})
+    hers = run_my_data(stack, secrets, f"rest:{victim.external_id}", {"language": "fr"})
 
     assert forged_call == ["utter_identify_first"]
     assert hers == ["utter_my_data"]  # the same call from her own conversation

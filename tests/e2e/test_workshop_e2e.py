@@ -152,7 +152,9 @@ def test_a_shared_location_puts_the_nearest_agency_first(chat: Chat) -> None:
         "message": "ma position",
         "metadata": {"language": "fr", "location": {"latitude": 45.75, "longitude": 4.85}},
     }
-    response = httpx.post(f"{chat.base_url}/webhooks/rest/webhook", json=body, timeout=60)
+    response = httpx.post(
+        f"{chat.base_url}/webhooks/rest/webhook", json=body, headers=chat.auth, timeout=60
+    )
     assert response.status_code == 200, response.text
     chat.replies = response.json()
     agencies = [p for p in chat.payloads if p.startswith('/choose{"agency"')]

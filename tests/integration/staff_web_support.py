@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from core import conversations, customers, handoff, staff
 from core.db import make_engine, make_session_factory
 from core.uow import UnitOfWork, uow_factory
+from tests.integration.web_support import REST_CLIENT
 
 ADVISOR = ("conseiller@pitlane.example", "advisor-demo-2026")
 ADMIN = ("admin@pitlane.example", "admin-demo-2026")
@@ -61,7 +62,9 @@ def pending_request(
     An advisor is made available first: a request needs one.
     """
     make_available(database_url)
-    external_id = str(uuid.uuid4())
+    key = str(uuid.uuid4())
+    # The REST webhook's senders live in its caller's namespace.
+    external_id = f"{REST_CLIENT}:{key}" if channel == "rest" else key
     with units_of_work(database_url) as new_uow:
         uow: UnitOfWork = new_uow()
         conversation = conversations.get_or_create_conversation(uow, channel, external_id, "fr")
@@ -71,7 +74,7 @@ def pending_request(
                 channel=channel,
                 external_id=external_id,
                 name=name,
-                contact=f"{external_id[:8]}@example.com",
+                contact=f"{key[:8]}@example.com",
                 language="fr",
             )
         for text in messages:

@@ -15,7 +15,7 @@ from channels.rasa_client import RasaClient
 from core import conversations
 from hub.inbound import HubDeps, handle_customer_message, shared_location
 from hub.store import NewAttachment
-from tests.integration.web_support import local_http_server, web_client
+from tests.integration.web_support import REST_AUTH, local_http_server, web_client
 
 ANSWER = [{"recipient_id": "x", "text": "Bien reçu"}]
 PHOTO = NewAttachment(
@@ -118,7 +118,7 @@ def test_a_rest_client_can_share_a_place_in_its_metadata(seeded_sqlite_url: str,
     where = {"latitude": 44.84, "longitude": -0.58}
     with web_client(seeded_sqlite_url, rasa[0]) as client:
         body = {"sender": "rest-1", "message": "ici", "metadata": {"location": where}}
-        response = client.post("/webhooks/rest/webhook", json=body)
+        response = client.post("/webhooks/rest/webhook", json=body, headers=REST_AUTH)
 
     assert response.status_code == 200
     assert sent_metadata(rasa)["location"] == where

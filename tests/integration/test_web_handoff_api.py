@@ -16,7 +16,7 @@ from tests.integration.staff_web_support import (
     request_status,
     staff_id,
 )
-from tests.integration.web_support import web_client
+from tests.integration.web_support import REST_AUTH, REST_CLIENT, web_client
 
 
 @pytest.fixture
@@ -314,10 +314,11 @@ def test_the_console_socket_follows_the_queue_and_the_conversation_live(
             lambda mine: [(r["id"], r["status"]) for r in mine] == [(request_id, "accepted")],
         )
 
-        sender = _sender_of(client, request_id)
+        sender = _sender_of(client, request_id).removeprefix(f"{REST_CLIENT}:")
         reply = client.post(
             "/webhooks/rest/webhook",
             json={"sender": sender, "message": "<script>alert(1)</script><b>x</b>"},
+            headers=REST_AUTH,
         )
         assert reply.status_code == 200
         frame = receive_until(

@@ -19,6 +19,9 @@ from core.models import Conversation, Message
 from webapp.settings import WebSettings
 
 API_TOKEN = "test-token-0123456789abcdef"
+# The REST webhook's integration in tests: senders are stored as "test:<sender>".
+REST_CLIENT, REST_TOKEN = "test", "rest-token-0123456789abcdef"
+REST_AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
 # How long a served app waits for open streams when it stops (see served_app).
 SHUTDOWN_GRACE_SECONDS = 1
 
@@ -36,6 +39,7 @@ def web_settings(database_url: str, rasa_url: str, **overrides: Any) -> WebSetti
         "rasa_url": rasa_url,
         "rasa_timeout": 1.0,
         "api_token": API_TOKEN,
+        "rest_webhook_tokens": f"{REST_CLIENT}:{REST_TOKEN}",
         "env": "test",
         "timezone": "Europe/Paris",
         "scheduler": False,  # reminders: tests/integration/test_scheduler.py starts one
