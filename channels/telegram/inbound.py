@@ -64,8 +64,16 @@ def file_of(message: Message) -> TelegramFile | None:
         return TelegramFile("photo", message.photo[-1], "image/jpeg", None)
     if message.document is not None:
         document = message.document
-        return TelegramFile("document", document, document.mime_type, document.file_name)
+        return TelegramFile("document", document, document.mime_type, _readable(document.file_name))
     return None
+
+
+def _readable(name: str | None) -> str | None:
+    """A file name with any lone surrogate replaced (U+FFFD), as forms decode one: the file is
+    kept, and the database can store its name (docs/security.md, "Bad text")."""
+    if name is None:
+        return None
+    return name.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 async def stored_file(file: TelegramFile, upload_dir: Path) -> NewAttachment | None:

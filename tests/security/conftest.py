@@ -1,0 +1,92 @@
+"""Fixtures of the security suite: one app on a seeded SQLite file per module, the four
+callers of the route matrix (anonymous, customer, advisor, admin) and the widget visitor.
+
+- `security_url`: a migrated, seeded SQLite file shared by a module's tests.
+- `security_client`: a TestClient on the real app (lifespan run) on that file; Rasa on a
+  closed port (the hub answers "unavailable": these tests are about who may call what).
+- `widget_visitor`: a new widget visitor (tests/security/visitor.py) on that client.
+- `callers`: the four roles; staff sign in once per module through the JSON API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import _sqlite_database
+from tests.integration.staff_web_support import ADMIN, ADVISOR
+from tests.integration.web_support import web_client
+from tests.security.visitor import Visitor
+
+
+@dataclass
+class Caller:
+    """Who calls: a role, its staff session cookies and CSRF token, its widget visitor."""
+
+    role: str
+    visitor: Visitor
+    cookies: dict[str, str] = field(default_factory=dict)
+    csrf: str | None = None
+    credentials: tuple[str, str] | None = None
+
+    def act(self, client: TestClient) -> None:
+        """Make the client's next requests this caller's (its cookies only)."""
+        client.cookies.clear()
+        for name, value in self.cookies.items():
+            client.cookies.set(name, value)
+
+    def sign_in(self, client: TestClient) -> None:
+        """A fresh staff session (after a route that ended it, such as a logout)."""
+        assert self.credentials is not None
+        client.cookies.clear()
+        response = client.post(
+            "/api/staff/login", json={"email": self.credentials[0], "password": self.credentials[1]}
+        )
+        assert response.status_code == 200, response.text
+        self.csrf = response.json()["csrf_token"]
+        self.cookies = dict(client.cookies.items())
+        client.cookies.clear()
+
+
+@pytest.fixture(scope="module")
+def security_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _sqlite_database(tmp_path_factory.mktemp("security"), "db", seeded=True)
+
+
+@pytest.fixture(scope="module")
+def security_client(security_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    uploads = tmp_path_factory.mktemp("uploads")
+    with web_client(security_url, upload_dir=str(uploads)) as client:
+        yield client
+
+
+@pytest.fixture
+def widget_visitor(security_client: TestClient) -> Visitor:
+    """A new visitor of the widget, with its own credential."""
+    return Visitor(security_client)
+
+
+@pytest.fixture(scope="module")
+def callers(security_client: TestClient) -> dict[str, Caller]:
+    advisor = Caller("advisor", Visitor(security_client, None), credentials=ADVISOR)
+    admin = Caller("admin", Visitor(security_client, None), credentials=ADMIN)
+    advisor.sign_in(security_client)
+    admin.sign_in(security_client)
+    customer = Visitor(security_client)
+    with customer.chat():  # the widget opens its conversation first
+        pass
+    return {
+        "anonymous": Caller("anonymous", Visitor(security_client, None)),
+        "customer": Caller("customer", customer),
+        "advisor": advisor,
+        "admin": admin,
+    }
+
+
+def concrete(path: str, values: dict[str, Any]) -> str:
+    """`path` with its {placeholders} filled from `values`."""
+    return path.format(**values)

@@ -1,0 +1,229 @@
+"""How the route matrix calls each route: real path ids, valid bodies, CSRF for staff.
+
+`Targets` makes what a route acts on (a pending handoff request, a room with a message, a
+notification, a model...) through the app or core, fresh for routes that destroy or change
+their target, so that the admin's call, the last of the four, meets a valid request and
+answers what an admin gets. A route with no entry in `BODIES` is called with no body.
+Widget routes are called by the caller's `Visitor` (tests/security/visitor.py): the
+customer holds the widget's credential, the other roles hold none.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.pool import NullPool
+
+from core.models import Attachment
+from tests.integration.staff_web_support import ADVISOR, pending_request, staff_id
+from tests.security.conftest import Caller
+
+_serial = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_serial)}{uuid.uuid4().hex[:4]}"
+
+
+class Targets:
+    """Makes the objects the routes' paths name; the admin creates them through the API."""
+
+    def __init__(self, client: TestClient, database_url: str, admin: Caller) -> None:
+        self.client = client
+        self.database_url = database_url
+        self.admin = admin
+
+    def _as_admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        self.admin.act(self.client)
+        response = self.client.request(
+            method, path, headers={"X-CSRF-Token": self.admin.csrf or ""}, **kwargs
+        )
+        assert response.status_code < 300, (method, path, response.status_code, response.text)
+        return response.json()
+
+    def request_id(self) -> int:
+        return pending_request(self.database_url)
+
+    def staff_id(self) -> int:
+        return staff_id(self.database_url, ADVISOR[0])
+
+    def room_id(self) -> int:
+        body = {"name": unique("Room "), "capacity": 10}
+        return self._as_admin("POST", "/api/admin/rooms", json=body)["id"]
+
+    def room_message(self, visitor_factory: Callable[[], Any]) -> tuple[int, int]:
+        """A room and a message a visitor posted there."""
+        room = self.room_id()
+        visitor = visitor_factory()
+        with visitor.rooms() as socket:
+            socket.send_json({"type": "join", "room_id": room, "name": "Alex"})
+            while socket.receive_json().get("type") != "joined":
+                pass
+            socket.send_json({"type": "post", "room_id": room, "text": "hello"})
+            while True:
+                frame = socket.receive_json()
+                if frame.get("type") == "message":
+                    return room, frame["message"]["id"]
+
+    def notification_id(self) -> int:
+        later = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+        body = {"title": "Offre", "body": "Texte", "audience": "all", "send_at": later}
+        return self._as_admin("POST", "/api/admin/notifications", json=body)["id"]
+
+    def model_id(self) -> int:
+        return self._as_admin("POST", "/api/admin/models", json=model_body())["id"]
+
+    def entry_id(self) -> int:
+        return self._as_admin("POST", "/api/admin/answers", json=answer_body())["id"]
+
+    def attachment_id(self, visitor_factory: Callable[[], Any]) -> int:
+        visitor = visitor_factory()
+        with visitor.chat():
+            pass
+        assert visitor.upload().status_code == 200
+        engine = create_engine(self.database_url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                return connection.scalar(select(func.max(Attachment.id)))
+        finally:
+            engine.dispose()
+
+    def service_settings(self) -> dict[str, Any]:
+        current = self._as_admin("GET", "/api/admin/services/paris-nord/maintenance")
+        keys = ("capacity", "staff_count", "slot_minutes", "opening_hours", "closed_dates")
+        return {key: current[key] for key in keys}
+
+
+def model_body() -> dict[str, Any]:
+    return {
+        "brand": "Testa",
+        "model": unique("M"),
+        "usage": "road",
+        "licence": "A2",
+        "engine_cc": 500,
+    }
+
+
+def answer_body() -> dict[str, Any]:
+    return {
+        "topic": unique("topic_").lower(),
+        "keywords": [unique("kw")],
+        "answer_fr": "Réponse",
+        "answer_en": "Answer",
+    }
+
+
+def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any]) -> dict[str, Any]:
+    """The values of `path`'s placeholders, made fresh for this call."""
+    values: dict[str, Any] = {}
+    if "{room_id}" in path and "{message_id}" in path:
+        values["room_id"], values["message_id"] = targets.room_message(visitor_factory)
+    elif "{room_id}" in path:
+        values["room_id"] = targets.room_id()
+    makers: dict[str, Callable[[], Any]] = {
+        "request_id": targets.request_id,
+        "staff_id": targets.staff_id,
+        "notification_id": targets.notification_id,
+        "model_id": targets.model_id,
+        "entry_id": targets.entry_id,
+        "attachment_id": lambda: targets.attachment_id(visitor_factory),
+        "agency": lambda: "paris-nord",
+        "service": lambda: "maintenance",
+        "reference": lambda: "NOPE-0000",  # no callback or complaint: the staff get 404
+    }
+    for name, make in makers.items():
+        if "{" + name + "}" in path:
+            values[name] = make()
+    return values
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request's body: JSON, form fields (a staff form gets its CSRF field) or a builder."""
+
+    json: Any = None
+    form: Callable[[], dict[str, str]] | None = None  # fresh values for each call
+    build: Callable[[Targets], Any] | None = None  # JSON made from the targets
+
+
+BODIES: dict[str, Body] = {
+    "POST /webhooks/rest/webhook": Body(json={"sender": "matrix-visitor", "message": "bonjour"}),
+    "POST /api/staff/login": Body(json={"email": ADVISOR[0], "password": ADVISOR[1]}),
+    "PUT /api/staff/me/availability": Body(json={"available": False}),
+    "POST /api/handoffs/{request_id}/refuse": Body(json={}),
+    "POST /api/handoffs/{request_id}/messages": Body(json={"text": "Bonjour"}),
+    "POST /api/admin/tokens": Body(json={"name": "matrix"}),
+    "PUT /api/admin/staff/{staff_id}": Body(json={"max_conversations": 3}),
+    "POST /api/admin/rooms": Body(json={"name": "Matrix room", "capacity": 5}),
+    "PATCH /api/admin/rooms/{room_id}": Body(json={"capacity": 20}),
+    "POST /api/admin/rooms/{room_id}/bans": Body(json={}),
+    "POST /api/admin/notifications": Body(
+        json={"title": "Offre", "body": "Texte", "audience": "all"}
+    ),
+    "POST /api/admin/notifications/preview": Body(
+        json={"title": "Offre", "body": "Texte", "audience": "all"}
+    ),
+    "PUT /api/admin/services/{agency}/{service}": Body(build=Targets.service_settings),
+    "POST /api/admin/services/{agency}/{service}/conflicts": Body(build=Targets.service_settings),
+    "POST /api/staff/callbacks/{reference}/close": Body(json={"outcome": "done"}),
+    "POST /api/staff/complaints/{reference}/answer": Body(json={"answer": "Merci", "close": True}),
+    "POST /api/admin/models": Body(build=lambda _: model_body()),
+    "PUT /api/admin/models/{model_id}": Body(build=lambda _: model_body()),
+    "POST /api/admin/answers": Body(build=lambda _: answer_body()),
+    "PUT /api/admin/answers/{entry_id}": Body(build=lambda _: answer_body()),
+    "POST /staff/login": Body(form=lambda: {"email": ADVISOR[0], "password": ADVISOR[1]}),
+    "POST /staff/admin/answers": Body(form=lambda: answer_form()),
+    "POST /staff/admin/answers/{entry_id}": Body(form=lambda: answer_form()),
+    "POST /staff/admin/models": Body(form=lambda: model_form()),
+    "POST /staff/admin/models/{model_id}": Body(form=lambda: model_form()),
+    "POST /staff/admin/notifications": Body(
+        form=lambda: {"title": "Offre", "body": "Texte", "audience": "all", "action": "preview"}
+    ),
+    "POST /staff/admin/rooms": Body(form=lambda: {"name": unique("Room "), "capacity": "8"}),
+    "POST /staff/admin/rooms/{room_id}/capacity": Body(form=lambda: {"capacity": "12"}),
+    "POST /staff/admin/rooms/{room_id}/rename": Body(form=lambda: {"name": unique("Room ")}),
+    "POST /staff/admin/services": Body(form=lambda: {"agency": "paris-nord", "service": "x"}),
+    "POST /staff/admin/staff/{staff_id}": Body(form=lambda: {"max_conversations": "3"}),
+    "POST /staff/admin/tokens": Body(form=lambda: {"name": unique("matrix-")}),
+}
+
+
+def answer_form() -> dict[str, str]:
+    body = answer_body()
+    return {**body, "keywords": ",".join(body["keywords"]), "active": "1"}
+
+
+def model_form() -> dict[str, str]:
+    return {**{k: str(v) for k, v in model_body().items()}, "active": "1"}
+
+
+# Routes that end the caller's session: the caller signs in again afterwards.
+ENDS_SESSION = {
+    "POST /api/staff/logout",
+    "POST /staff/logout",
+    "POST /api/staff/login",
+    "POST /staff/login",
+}
+
+
+def widget_call(key: str, visitor: Any) -> int | str | None:
+    """The widget routes, called the widget's way; None for any other route."""
+    calls: dict[str, Callable[[], Any]] = {
+        "WS /ws/chat": lambda: visitor.socket_outcome("/ws/chat"),
+        "WS /ws/rooms": lambda: visitor.socket_outcome("/ws/rooms"),
+        "POST /api/chat/upload": lambda: visitor.upload().status_code,
+        "GET /api/widget/notifications/stream": lambda: visitor.stream_start()[0],
+        "GET /api/widget/notifications/subscription": lambda: visitor.subscription().status_code,
+        "POST /api/widget/notifications/subscription": lambda: (
+            visitor.set_subscription(True).status_code
+        ),
+    }
+    call = calls.get(key)
+    return None if call is None else call()
