@@ -17,7 +17,6 @@ from core import i18n
 from core.otp import mask_destination
 from core.staff_reset import RESET_TTL, ResetLink
 from hub.work import off_loop
-from transports import transports_from_settings
 
 log = logging.getLogger(__name__)
 RESET_PATH = "/staff/login/reset"
@@ -44,8 +43,7 @@ async def send_reset_mail(request: Request, link: ResetLink, language: str) -> N
     minutes = int(RESET_TTL.total_seconds() // 60)
     subject = i18n.text("staff", "reset_mail_subject", language)
     body = i18n.text("staff", "reset_mail_body", language, name=link.name, url=url, minutes=minutes)
-    app = request.app
-    transport = transports_from_settings(app.state.settings, app.state.uow_factory)["email"]
+    transport = request.app.state.staff_email  # wired by webapp/main.py (SMTP or outbox)
     try:
         await off_loop(transport.send, link.email, subject, body)
     except Exception:  # the answer stays the same; the admin sees the log

@@ -49,6 +49,7 @@ from hub.handoff import handoff_tasks
 from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
+from transports import transports_from_settings
 from webapp import health
 from webapp.json_text import JsonTextGuard
 from webapp.log_filters import hide_reset_tokens_in_access_log
@@ -147,6 +148,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(password_pages.router)
     app.include_router(totp_pages.router)
     hide_reset_tokens_in_access_log()
+    app.state.staff_email = transports_from_settings(settings, app.state.uow_factory)["email"]
     # chat rooms and commercial notifications (docs/rooms.md)
     app.include_router(rooms_api.router)
     app.include_router(notifications_api.router)
