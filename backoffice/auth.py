@@ -115,6 +115,14 @@ async def read_session(connection: HTTPConnection, core: Core) -> StaffSession |
     return StaffSession(staff=staff, token=token, csrf_token=csrf)
 
 
+def needs_totp_enrolment(connection: HTTPConnection, staff: StaffView) -> bool:
+    """An admin without TOTP while it is required (PITLANE_STAFF_TOTP_REQUIRED, production):
+    sent to /staff/account/totp before anything else."""
+    settings = connection.app.state.settings
+    required = getattr(settings, "totp_required_for_admins", settings.env == "production")
+    return required and staff.role == "admin" and not staff.totp_enabled
+
+
 async def csrf_valid(request: Request, session: StaffSession) -> bool:
     """The request carries the session's CSRF token (header, else form field)."""
     given = request.headers.get(CSRF_HEADER)
@@ -130,6 +138,12 @@ async def current_session(request: Request, core: CoreDep) -> StaffSession:
         raise api_error(401, "not_authenticated", "sign in to the staff console first")
     if request.method not in SAFE_METHODS and not await csrf_valid(request, session):
         raise api_error(403, "csrf_failed", "missing or wrong CSRF token")
+    if needs_totp_enrolment(request, session.staff) and request.url.path != "/api/staff/logout":
+        raise api_error(
+            403,
+            "totp_enrolment_required",
+            "enrol two-factor authentication first: /staff/account/totp",
+        )
     return session
 
 
@@ -160,7 +174,8 @@ async def bookings_reader(request: Request, core: CoreDep) -> None:
     """
     header = request.headers.get("authorization")
     if header is None:
-        if await read_session(request, core) is not None:
+        session = await read_session(request, core)
+        if session is not None and not needs_totp_enrolment(request, session.staff):
             return
         raise _unauthorized()
     scheme, _, given = header.partition(" ")

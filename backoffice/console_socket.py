@@ -26,7 +26,7 @@ from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from backoffice.api.deps import Core, core_of
-from backoffice.auth import read_session
+from backoffice.auth import needs_totp_enrolment, read_session
 from backoffice.handoff_views import load_mine, load_queue, load_request
 from channels.script_bundle import CONSOLE_SECTIONS, bundle
 from core import staff as staff_core
@@ -66,7 +66,7 @@ async def console_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     core = core_of(websocket.app)
     session = await read_session(websocket, core) if _same_origin(websocket) else None
-    if session is None:
+    if session is None or needs_totp_enrolment(websocket, session.staff):
         await websocket.close(code=POLICY_VIOLATION, reason="staff session required")
         return
     feed = _Feed(websocket, core, session.staff.id)

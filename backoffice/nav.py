@@ -29,6 +29,7 @@ NAV = (
     NavItem("callbacks", "/staff/callbacks"),
     NavItem("complaints", "/staff/complaints"),
     NavItem("surveys", "/staff/surveys"),
+    NavItem("account", "/staff/account/totp"),  # two-factor authentication (issue 14)
     NavItem("services", "/staff/admin/services", admin_only=True),
     NavItem("rules", "/staff/admin/rules", admin_only=True),
     NavItem("models", "/staff/admin/models", admin_only=True),
@@ -36,6 +37,7 @@ NAV = (
     NavItem("rooms", "/staff/admin/rooms", admin_only=True),
     NavItem("notifications", "/staff/admin/notifications", admin_only=True),
     NavItem("admin", "/staff/admin/tokens", admin_only=True),
+    NavItem("team", "/staff/admin/team", admin_only=True),  # staff accounts (issue 14)
     # the outbox shows customers' one-time codes: admins only (issue 14)
     NavItem("outbox", "/staff/outbox", admin_only=True, development_only=True),
 )

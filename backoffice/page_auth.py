@@ -15,17 +15,33 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from backoffice.api.deps import CoreDep
-from backoffice.auth import SAFE_METHODS, StaffSession, csrf_valid, read_session
+from backoffice.auth import (
+    SAFE_METHODS,
+    StaffSession,
+    csrf_valid,
+    needs_totp_enrolment,
+    read_session,
+)
 from backoffice.views import PageDenied
 
 
-async def staff_page_session(request: Request, core: CoreDep) -> StaffSession:
-    """The signed-in staff user; a form (any unsafe method) must carry the CSRF token."""
+async def signed_in_page_session(request: Request, core: CoreDep) -> StaffSession:
+    """The signed-in staff user, two-factor enrolment done or not (the enrolment pages and
+    signing out); a form (any unsafe method) must carry the CSRF token."""
     session = await read_session(request, core)
     if session is None:
         raise PageDenied("login")
     if request.method not in SAFE_METHODS and not await csrf_valid(request, session):
         raise PageDenied("error_csrf")
+    return session
+
+
+def staff_page_session(
+    request: Request, session: Annotated[StaffSession, Depends(signed_in_page_session)]
+) -> StaffSession:
+    """The signed-in staff user; an admin who must enrol TOTP is sent to enrolment first."""
+    if needs_totp_enrolment(request, session.staff):
+        raise PageDenied("totp_enrolment")
     return session
 
 
@@ -38,5 +54,6 @@ def admin_page_session(
     return session
 
 
+SignedInPage = Annotated[StaffSession, Depends(signed_in_page_session)]
 StaffPage = Annotated[StaffSession, Depends(staff_page_session)]
 AdminPage = Annotated[StaffSession, Depends(admin_page_session)]

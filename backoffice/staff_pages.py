@@ -13,10 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import (
-    COOKIE,
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
-    clear_login_csrf,
     clear_session_cookie,
     client_ip,
     form_fields,
@@ -24,18 +22,16 @@ from backoffice.auth import (
     read_session,
     same_secret,
     set_login_csrf,
-    set_session_cookie,
 )
+from backoffice.login_steps import CONSOLE_PATH, ask_for_code, signed_in
 from backoffice.nav import first_admin_path
-from backoffice.page_auth import AdminPage, StaffPage
+from backoffice.page_auth import AdminPage, SignedInPage, StaffPage
 from backoffice.texts import page_language, texts
 from backoffice.views import LOGIN_PATH, Alert, html, staff_page
 from core import staff as staff_core
 from core.errors import InvalidCredentials, TooManyAttempts
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-
-CONSOLE_PATH = "/staff/console"
 
 
 def page_lang(request: Request) -> str:
@@ -98,18 +94,13 @@ async def post_login_form(request: Request, core: CoreDep) -> Response:
         blocked = Alert(t["login_blocked"].format(minutes=minutes))
         retry = {"Retry-After": str(exc.retry_after_seconds)}
         return _login_page(request, 429, blocked, email, retry)
-    previous = request.cookies.get(COOKIE)
-    if previous:  # never keep a session across a sign-in
-        await core.run(staff_core.close_session, previous)
-    token, _csrf = await core.run(staff_core.open_session, staff.id, now)
-    answer = see_other(CONSOLE_PATH)
-    set_session_cookie(answer, request, token)
-    clear_login_csrf(answer, request)
-    return answer
+    if staff.totp_enabled:  # two-factor: the code step (backoffice/totp_pages.py)
+        return await ask_for_code(request, core, staff)
+    return await signed_in(request, core, staff)
 
 
 @router.post("/logout")
-async def post_logout_form(request: Request, core: CoreDep, session: StaffPage) -> Response:
+async def post_logout_form(request: Request, core: CoreDep, session: SignedInPage) -> Response:
     """Sign out (CSRF-checked) and go back to the sign-in form."""
     await core.run(staff_core.close_session, session.token)
     answer = see_other(LOGIN_PATH)

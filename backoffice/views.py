@@ -26,6 +26,7 @@ from backoffice.texts import page_language, texts
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOGIN_PATH = "/staff/login"
+TOTP_PATH = "/staff/account/totp"
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def staff_page(
 
 
 class PageDenied(Exception):
-    """A staff page refused: `reason` is "login", "error_csrf" or "error_forbidden"."""
+    """A staff page refused: `reason` is "login", "totp_enrolment", "error_csrf" or
+    "error_forbidden"."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -119,4 +121,6 @@ async def page_denied_answer(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageDenied)
     if exc.reason == "login":
         return RedirectResponse(LOGIN_PATH, status_code=303)
+    if exc.reason == "totp_enrolment":
+        return RedirectResponse(TOTP_PATH, status_code=303)
     return error_page(request, 403, exc.reason)

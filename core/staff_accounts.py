@@ -36,6 +36,8 @@ class StaffView:
     max_conversations: int
     available: bool
     last_seen_at: datetime | None
+    active: bool = True
+    totp_enabled: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -162,6 +164,7 @@ def advisor_available(uow: UnitOfWork, now: datetime, stale_after: timedelta = S
         found = uow.session.scalar(
             select(StaffUser.id)
             .where(
+                StaffUser.active.is_(True),
                 StaffUser.available.is_(True),
                 StaffUser.last_seen_at >= now - stale_after,
                 accepted < StaffUser.max_conversations,
@@ -206,4 +209,6 @@ def staff_view(user: StaffUser) -> StaffView:
         max_conversations=user.max_conversations,
         available=user.available,
         last_seen_at=user.last_seen_at,
+        active=bool(user.active),
+        totp_enabled=user.totp_confirmed_at is not None,
     )

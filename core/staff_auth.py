@@ -64,7 +64,7 @@ def authenticate(
         hasher = password_hasher()
         try:
             hasher.verify(user.password_hash if user else dummy_hash(), str(password))
-            valid = user is not None
+            valid = user is not None and bool(user.active)  # deactivated: like a wrong password
         except (VerificationError, InvalidHashError):
             valid = False
         if not valid:
@@ -159,7 +159,11 @@ def session_staff(uow: UnitOfWork, token: str, now: datetime) -> tuple[StaffView
         row = uow.session.execute(
             select(StaffUser, StaffSession.csrf_token)
             .join(StaffSession, StaffSession.staff_id == StaffUser.id)
-            .where(StaffSession.token_hash == token_hash(token), StaffSession.expires_at > now)
+            .where(
+                StaffSession.token_hash == token_hash(token),
+                StaffSession.expires_at > now,
+                StaffUser.active.is_(True),
+            )
         ).first()
         return None if row is None else (staff_view(row[0]), row[1])
 
@@ -200,7 +204,11 @@ def api_token_staff(uow: UnitOfWork, token: str) -> StaffView | None:
         user = uow.session.scalar(
             select(StaffUser)
             .join(ApiToken, ApiToken.created_by == StaffUser.id)
-            .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+            .where(
+                ApiToken.token_hash == token_hash(token),
+                ApiToken.revoked_at.is_(None),
+                StaffUser.active.is_(True),
+            )
         )
         return None if user is None else staff_view(user)
 

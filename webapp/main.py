@@ -20,12 +20,16 @@ from backoffice import (
     notifications_pages,
     outbox_pages,
     pages,
+    password_pages,
     rooms_pages,
     rules_pages,
     service_pages,
     staff_pages,
+    team_pages,
+    totp_pages,
     workshop_pages,
 )
+from backoffice.api import accounts as accounts_api
 from backoffice.api import admin, bookings, handoffs, messages, staff
 from backoffice.api import answers as answers_api
 from backoffice.api import catalogue as catalogue_api
@@ -45,8 +49,10 @@ from hub.handoff import handoff_tasks
 from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
+from transports import transports_from_settings
 from webapp import health
 from webapp.json_text import JsonTextGuard
+from webapp.log_filters import hide_reset_tokens_in_access_log
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
@@ -136,6 +142,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(outbox_pages.router)
     app.include_router(console_socket.router)
+    # staff accounts: team, password reset, two-factor authentication (docs/security.md)
+    app.include_router(accounts_api.router)
+    app.include_router(team_pages.router)
+    app.include_router(password_pages.router)
+    app.include_router(totp_pages.router)
+    hide_reset_tokens_in_access_log()
+    app.state.staff_email = transports_from_settings(settings, app.state.uow_factory)["email"]
     # chat rooms and commercial notifications (docs/rooms.md)
     app.include_router(rooms_api.router)
     app.include_router(notifications_api.router)

@@ -89,9 +89,10 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if not any(name == b"referrer-policy" for name, _ in headers):  # a page's own
+                    headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
                     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
                 ]
                 if docs:

@@ -64,10 +64,18 @@ class WebSettings(CoreSettings, TelegramSettings):
     # job aligns the jobs with the `reminders` rows every so many seconds.
     scheduler: bool = True
     scheduler_sync_seconds: int = Field(default=60, ge=5, le=3600)
+    # Staff accounts (issue 14, item 8; docs/security.md, "Staff accounts"): admins must
+    # enrol TOTP two-factor authentication before anything else. Always on in production;
+    # off by default in development and test.
+    staff_totp_required: bool = False
 
     @property
     def docs_served(self) -> bool:
         return self.api_docs and self.env != "production"
+
+    @property
+    def totp_required_for_admins(self) -> bool:
+        return self.staff_totp_required or self.env == "production"
 
     @property
     def trusted_proxy_list(self) -> list[str]:

@@ -17,6 +17,7 @@ from backoffice.auth import (
 from backoffice.handoff_views import StaffOut, staff_out
 from channels.http import http_error as api_error
 from core import staff as staff_core
+from core import staff_totp
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 
@@ -25,6 +26,9 @@ class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
+    code: str | None = Field(
+        default=None, max_length=40, description="TOTP or recovery code, when two-factor is on"
+    )
 
 
 class LoginOut(BaseModel):
@@ -52,7 +56,9 @@ async def login_staff(
     """Sign in with e-mail and password: sets the session cookie, returns the CSRF token.
 
     401 `invalid_credentials`; 429 `too_many_attempts` with Retry-After after 5 failures in
-    15 minutes for the e-mail or the client address.
+    15 minutes for the e-mail or the client address. With two-factor authentication on,
+    `code` is required: 401 `second_factor_required` without it, 401 `invalid_code` when
+    wrong or replayed.
     """
     now = core.now()
     staff = await core.run(
@@ -62,6 +68,10 @@ async def login_staff(
         client_ip=client_ip(request),
         now=now,
     )
+    if staff.totp_enabled:
+        if not body.code:
+            raise api_error(401, "second_factor_required", "send the TOTP or a recovery code")
+        await core.run(staff_totp.check_second_factor, staff.id, body.code, now)
     previous = request.cookies.get(COOKIE)
     if previous:  # a new sign-in never reuses a session (no fixation)
         await core.run(staff_core.close_session, previous)

@@ -37,6 +37,7 @@ from core.models.rooms import (
     RoomMessageReport,
 )
 from core.models.staff import ApiToken, LoginAttempt, StaffSession, StaffUser
+from core.models.staff_security import LoginChallenge, PasswordReset, RecoveryCode
 from core.models.workshop import (
     OPEN_CALLBACK,
     OPEN_CONVERSATION_CALLBACK,
@@ -78,6 +79,9 @@ __all__ = [
     "HandoffRequest",
     "InboundReceipt",
     "LoginAttempt",
+    "LoginChallenge",
+    "PasswordReset",
+    "RecoveryCode",
     "Message",
     "Notification",
     "NotificationReceipt",

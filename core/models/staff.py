@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime, utcnow
@@ -28,6 +28,13 @@ class StaffUser(Base):
     available: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Lifecycle and two-factor authentication (issue 14, item 8; core/staff_lifecycle.py,
+    # core/staff_totp.py): a deactivated account has no session and cannot sign in; TOTP is
+    # on once `totp_confirmed_at` is set; `totp_last_counter` refuses a replayed code.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
 
 
 class StaffSession(Base):

@@ -21,14 +21,15 @@ from tests.integration.test_workshop_pages import customer, diagnostic_booking
 from tests.integration.web_support import web_client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys"]
-ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin"]
+EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys", "account"]
+ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
 PAGES = {
     "console": "/staff/console",
     "bookings": "/staff/bookings",
     "callbacks": "/staff/callbacks",
     "complaints": "/staff/complaints",
     "surveys": "/staff/surveys",
+    "account": "/staff/account/totp",
     "services": "/staff/admin/services",
     "rules": "/staff/admin/rules",
     "models": "/staff/admin/models",
@@ -36,13 +37,15 @@ PAGES = {
     "rooms": "/staff/admin/rooms",
     "notifications": "/staff/admin/notifications",
     "admin": "/staff/admin/tokens",
+    "team": "/staff/admin/team",
     "outbox": "/staff/outbox",
 }
-FRENCH = ["Console", "Réservations", "Rappels", "Réclamations", "Satisfaction", "Services"]
-FRENCH += ["Règles", "Modèles", "Réponses", "Salons", "Notifications", "Administration"]
-FRENCH += ["Boîte d'envoi"]
-ENGLISH = ["Console", "Bookings", "Callbacks", "Complaints", "Satisfaction", "Services"]
-ENGLISH += ["Rules", "Models", "Answers", "Rooms", "Notifications", "Administration", "Outbox"]
+FRENCH = ["Console", "Réservations", "Rappels", "Réclamations", "Satisfaction", "Mon compte"]
+FRENCH += ["Services", "Règles", "Modèles", "Réponses", "Salons", "Notifications"]
+FRENCH += ["Administration", "Équipe", "Boîte d'envoi"]
+ENGLISH = ["Console", "Bookings", "Callbacks", "Complaints", "Satisfaction", "My account"]
+ENGLISH += ["Services", "Rules", "Models", "Answers", "Rooms", "Notifications"]
+ENGLISH += ["Administration", "Team", "Outbox"]
 
 
 def menu(page: str) -> tuple[list[str], list[str], list[str]]:

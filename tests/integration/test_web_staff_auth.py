@@ -26,6 +26,10 @@ from webapp.main import create_app
 # Paths under these prefixes are staff-only; the sign-in routes are the only exceptions.
 STAFF_PREFIXES = ("/api/staff", "/api/handoffs", "/api/admin", "/staff", "/api/bookings")
 PUBLIC = {("POST", "/api/staff/login"), ("GET", "/staff/login"), ("POST", "/staff/login")}
+# the rest of signing in: the TOTP code step and the password reset (issue 14, item 8)
+PUBLIC |= {("POST", "/staff/login/code"), ("GET", "/staff/login/forgot")}
+PUBLIC |= {("POST", "/staff/login/forgot"), ("GET", "/staff/login/reset")}
+PUBLIC |= {("POST", "/staff/login/reset")}
 ADMIN_PREFIXES = ("/api/admin", "/staff/admin")
 
 
