@@ -56,6 +56,9 @@ class WebSettings(CoreSettings, TelegramSettings):
     # job aligns the jobs with the `reminders` rows every so many seconds.
     scheduler: bool = True
     scheduler_sync_seconds: int = Field(default=60, ge=5, le=3600)
+    # Erasure (issue 14, item 9): how often the scheduler asks Rasa to erase the trackers
+    # of erased customers, in seconds; a failure waits 30 s, 60 s... (at most an hour).
+    tracker_erasure_seconds: int = Field(default=30, ge=1, le=3600)
 
     @property
     def docs_served(self) -> bool:
