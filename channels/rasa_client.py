@@ -1,8 +1,9 @@
 """Async client for Rasa: its REST channel (`POST /webhooks/rest/webhook`) and, for the
 advisor handoff and erasures, its HTTP API (`POST` and `PUT
-/conversations/{sender}/tracker/events`, which need `rasa run --enable-api`). Both carry the shared secret PITLANE_RASA_TOKEN: the channel in the
-X-Pitlane-Rasa-Token header (rasa_project/pitlane_channel.py), the API as `?token=` (Rasa
-3.6's `--auth-token` reads it from the query string only)."""
+/conversations/{sender}/tracker/events`, which need `rasa run --enable-api`). Both carry the
+shared secret PITLANE_RASA_TOKEN: the channel in the X-Pitlane-Rasa-Token header
+(rasa_project/pitlane_channel.py), the API as `?token=` (Rasa 3.6's `--auth-token` reads it
+from the query string only)."""
 
 from __future__ import annotations
 
