@@ -41,6 +41,10 @@ def stack(tmp_path_factory) -> Stack:
         "PITLANE_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
         "PITLANE_API_TOKEN": API_TOKEN,
         "PITLANE_ENV": "development",
+        # Rasa's trackers for this stack only; owed erasures retried every 2 s
+        # (tests/e2e/test_erasure_e2e.py).
+        "PITLANE_RASA_TRACKER_DB": str(workdir / "rasa-trackers.db"),
+        "PITLANE_TRACKER_ERASURE_SECONDS": "2",
     }
     subprocess.run(
         [sys.executable, "-m", "core.manage", "init"],
