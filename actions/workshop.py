@@ -27,6 +27,7 @@ from actions.booking import location_events
 from actions.identity import ValidateIdentificationForm, conversation_id
 from core import i18n
 from core.agencies import service_names
+from core.attachments import images_sent_in
 from core.customers import find_customer
 from core.errors import InvalidValue, NotFound
 from core.formatting import format_age, format_number
@@ -423,7 +424,7 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
         if not text or text.startswith("/"):
             return {"problem_description": None}
         result: dict[str, Any] = {"problem_description": text[:2000]}
-        received = image_ids(tracker)
+        received = self._own_images(tracker, dispatcher)
         if received:
             result["problem_image_ids"] = self._with_images(tracker, received, dispatcher)
         return result
@@ -448,8 +449,25 @@ class ValidateWorkshopForm(ValidateIdentificationForm):
             return {"problem_images": None}
         if value == "done":
             return {"problem_images": "done"}
-        ids = self._with_images(tracker, image_ids(tracker), dispatcher)
+        received = self._own_images(tracker, dispatcher)
+        if not received:  # none of them sent in this chat: still asking for photos
+            return {"problem_images": None}
+        ids = self._with_images(tracker, received, dispatcher)
         return {"problem_images": None, "problem_image_ids": ids}
+
+    def _own_images(self, tracker: Tracker, dispatcher: CollectingDispatcher) -> list[int]:
+        """The message's images that were sent in this conversation (sender id); the others
+        are said to be left out. Metadata is a hint, never proof of ownership."""
+        received = image_ids(tracker)
+        if not received:
+            return []
+        who = channel_identity(tracker)
+        own = images_sent_in(self.context.uow(), who.channel, who.external_id, received)
+        if len(own) < len(set(received)):
+            dispatcher.utter_message(
+                text=i18n.text("actions", "images_not_linked", language_of(tracker))
+            )
+        return own
 
     @staticmethod
     def _with_images(

@@ -1,8 +1,9 @@
 """Async client for Rasa: its REST channel (`POST /webhooks/rest/webhook`) and, for the
-advisor handoff, its HTTP API (`POST /conversations/{sender}/tracker/events`, which needs
-`rasa run --enable-api`). Both carry the shared secret PITLANE_RASA_TOKEN: the channel in the
-X-Pitlane-Rasa-Token header (rasa_project/pitlane_channel.py), the API as `?token=` (Rasa
-3.6's `--auth-token` reads it from the query string only)."""
+advisor handoff and erasures, its HTTP API (`POST` and `PUT
+/conversations/{sender}/tracker/events`, which need `rasa run --enable-api`). Both carry the
+shared secret PITLANE_RASA_TOKEN: the channel in the X-Pitlane-Rasa-Token header
+(rasa_project/pitlane_channel.py), the API as `?token=` (Rasa 3.6's `--auth-token` reads it
+from the query string only)."""
 
 from __future__ import annotations
 
@@ -70,12 +71,34 @@ class RasaClient:
             log.warning("Rasa at %s refused %s for %s: %r", url, event.get("event"), sender, exc)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
+    async def erase_tracker(self, sender: str) -> None:
+        """Replace the sender's tracker by an empty one (`PUT .../tracker/events` with `[]`):
+        rasa_project/pitlane_tracker_store.py turns that into a deletion of every stored
+        event of the sender (docs/security.md, "Erasure")."""
+        url = f"{self.base_url}/conversations/{quote(sender, safe=':@+')}/tracker/events"
+        try:
+            params = {"include_events": "NONE"}
+            if self.token:
+                params["token"] = self.token
+            response = await asyncio.wait_for(self._send("PUT", url, [], params), self.timeout)
+            response.raise_for_status()
+        except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+            log.warning("Rasa at %s did not erase a tracker: %r", self.base_url, exc)
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
     async def _post(
         self, url: str, body: dict[str, Any], params: dict[str, str] | None = None
     ) -> httpx.Response:
+        return await self._send("POST", url, body, params)
+
+    async def _send(
+        self, method: str, url: str, body: Any, params: dict[str, str] | None = None
+    ) -> httpx.Response:
         headers = {TOKEN_HEADER: self.token} if self.token else None
         if self._client is not None:
-            return await self._client.post(url, json=body, params=params, headers=headers)
+            return await self._client.request(
+                method, url, json=body, params=params, headers=headers
+            )
         # Outside a lifespan (a script, a test): one short-lived client.
         async with httpx.AsyncClient(timeout=self.timeout) as client:
-            return await client.post(url, json=body, params=params, headers=headers)
+            return await client.request(method, url, json=body, params=params, headers=headers)

@@ -1,4 +1,5 @@
-"""Reading a stored attachment for staff: the file a customer sent, found by its id only.
+"""Reading a stored attachment for staff: the file a customer sent, found by its id only;
+and which attachment ids really are images a conversation's customer sent.
 
 The path comes from the database (written by core/files.py under the upload directory),
 never from a request; it is still checked to lie inside the upload directory before it is
@@ -10,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from core.errors import NotFound
 from core.files import ALLOWED_TYPES
-from core.models import Attachment
+from core.models import Attachment, Conversation, Message
 from core.uow import UnitOfWork
 
 
@@ -38,3 +41,29 @@ def stored_file(uow: UnitOfWork, attachment_id: int, upload_root: Path | str) ->
     known = declared in ALLOWED_TYPES
     inline = known and (declared.startswith("image/") or declared == "application/pdf")
     return StoredFile(path, declared if known else "application/octet-stream", inline)
+
+
+def images_sent_in(
+    uow: UnitOfWork, channel: str, external_id: str, attachment_ids: list[int]
+) -> list[int]:
+    """The ids among `attachment_ids` that are images the customer sent in the conversation
+    (`channel`, `external_id`), in the order given: an id from another conversation, or not
+    an image, is left out (the actions get ids from message metadata: docs/security.md)."""
+    if not attachment_ids:
+        return []
+    with uow:
+        owned = set(
+            uow.session.scalars(
+                select(Attachment.id)
+                .join(Message, Message.id == Attachment.message_id)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(
+                    Attachment.id.in_(set(attachment_ids)),
+                    Attachment.kind == "image",
+                    Message.direction == "in",
+                    Conversation.channel == channel,
+                    Conversation.external_id == external_id,
+                )
+            )
+        )
+    return [i for i in dict.fromkeys(attachment_ids) if i in owned]

@@ -5,7 +5,9 @@ Erasure (right to be forgotten) keeps the agencies' planning intact: the custome
 stays as an anonymous label ("Client supprimé") so bookings keep their customer_id;
 name, e-mail, phone, vehicles, channel identities and one-time code challenges go;
 the messages of their conversations are replaced by "[effacé]", their attachments
-rows removed and the files deleted from the upload directory.
+rows removed and the files deleted from the upload directory. The Rasa trackers of their
+conversations (events, slots) are owed in the same transaction (core/tracker_erasure.py) and
+erased by the web app's scheduler, even when Rasa is down at the time.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from core.models import (
     Vehicle,
 )
 from core.otp import ChallengeView, consumed_challenge, start_challenge
+from core.tracker_erasure import record_tracker_erasures
 from core.uow import UnitOfWork
 
 LANGUAGES = ("fr", "en")
@@ -224,6 +227,8 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
                 delete(OtpChallenge).where(OtpChallenge.conversation_id.in_(conversation_ids))
             )
         session.execute(delete(OtpChallenge).where(OtpChallenge.customer_id == customer_id))
+        # Rasa's sender id of each of their chats: "<channel>:<external id>".
+        record_tracker_erasures(session, (f"{i.channel}:{i.external_id}" for i in identities), now)
         customer.identified_vehicle_id = None
         session.flush()
         session.execute(delete(Vehicle).where(Vehicle.customer_id == customer_id))

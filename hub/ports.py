@@ -26,6 +26,8 @@ class BotBrain(Protocol):
 
     async def record_event(self, sender: str, event: dict[str, Any]) -> None: ...
 
+    async def erase_tracker(self, sender: str) -> None: ...
+
 
 class Subscription(Protocol):
     """The events of one topic for one subscriber, oldest first (an async iterator)."""

@@ -25,6 +25,9 @@ MODEL_FILE = ROOT / "rasa_project" / "models" / "pitlane.tar.gz"
 # Shared secrets hub -> Rasa and Rasa -> action server (docs/security.md): from the
 # environment, else one random value per run, so a fresh clone runs with no configuration.
 SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN", "PITLANE_REST_WEBHOOK_TOKENS")
+# Rasa's trackers (rasa_project/endpoints.yml: an SQLite file, relative paths from ROOT).
+TRACKER_DB = "PITLANE_RASA_TRACKER_DB"
+DEFAULT_TRACKER_DB = ROOT / "var" / "rasa-trackers.db"
 
 
 class StackError(RuntimeError):
@@ -104,6 +107,7 @@ class Stack:
         env.update(self.config.env)
         for name in SECRETS:  # set for all three processes: they beat any .env value
             env[name] = env.get(name, "").strip() or self.generated[name]
+        env[TRACKER_DB] = str(ROOT / (env.get(TRACKER_DB, "").strip() or DEFAULT_TRACKER_DB))
         return env
 
     def definitions(self) -> list[Managed]:
@@ -162,6 +166,7 @@ class Stack:
             raise StackError(f"no Rasa model at {MODEL_FILE}: run `make model` first")
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         env = self.environment()
+        Path(env[TRACKER_DB]).parent.mkdir(parents=True, exist_ok=True)
         pending = self.definitions()
         for managed in pending:
             log = self.log_file(managed.name).open("ab")

@@ -36,6 +36,7 @@ from core.reminders import pending_reminders
 from hub.deps import HubDeps
 from hub.offers import dispatch_due
 from hub.reminders import ReminderDeps, send_due_reminder
+from hub.tracker_erasure import erase_owed_trackers
 from transports import transports_from_settings
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ SYNC_FUNC = "webapp.scheduler:run_sync"
 NOTIFICATIONS_JOB_ID = "notifications:due"
 NOTIFICATIONS_FUNC = "webapp.scheduler:run_due_notifications"
 NOTIFICATIONS_SECONDS = 15
+# Rasa trackers of erased customers (core/tracker_erasure.py): retried until Rasa erased them.
+TRACKER_ERASURE_JOB_ID = "trackers:erase"
+TRACKER_ERASURE_FUNC = "webapp.scheduler:run_tracker_erasures"
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
 
@@ -197,6 +201,11 @@ async def run_due_notifications() -> None:
     await dispatch_due(hub, hub.now())
 
 
+async def run_tracker_erasures() -> None:
+    """Job: ask Rasa to erase the trackers erased customers still owe."""
+    await erase_owed_trackers(current_context().deps.hub)
+
+
 def start_scheduler(
     settings: Any, hub: HubDeps, transports: dict[str, Any] | None = None
 ) -> AsyncIOScheduler:
@@ -212,6 +221,13 @@ def start_scheduler(
     )
     register_interval_job(
         scheduler, NOTIFICATIONS_FUNC, NOTIFICATIONS_SECONDS, NOTIFICATIONS_JOB_ID, run_now=True
+    )
+    register_interval_job(
+        scheduler,
+        TRACKER_ERASURE_FUNC,
+        settings.tracker_erasure_seconds,
+        TRACKER_ERASURE_JOB_ID,
+        run_now=True,
     )
     scheduler.start()
     return scheduler

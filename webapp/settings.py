@@ -68,6 +68,9 @@ class WebSettings(CoreSettings, TelegramSettings):
     # enrol TOTP two-factor authentication before anything else. Always on in production;
     # off by default in development and test.
     staff_totp_required: bool = False
+    # Erasure (issue 14, item 9): how often the scheduler asks Rasa to erase the trackers
+    # of erased customers, in seconds; a failure waits 30 s, 60 s... (at most an hour).
+    tracker_erasure_seconds: int = Field(default=30, ge=1, le=3600)
 
     @property
     def docs_served(self) -> bool:

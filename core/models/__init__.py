@@ -17,6 +17,7 @@ from core.models.conversations import (
     Message,
 )
 from core.models.customers import ChannelIdentity, Customer, Vehicle
+from core.models.erasure import TrackerErasure
 from core.models.feedback import Complaint, Reminder, SurveyResponse
 from core.models.handoff import HANDOFF_STATUSES, OPEN_HANDOFF, HandoffRequest
 from core.models.identity import OTP_PURPOSES, OTP_TRANSPORTS, OtpChallenge, OutboxMessage
@@ -101,6 +102,7 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "SurveyResponse",
+    "TrackerErasure",
     "UTCDateTime",
     "Vehicle",
     "utcnow",

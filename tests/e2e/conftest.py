@@ -43,6 +43,10 @@ def stack(tmp_path_factory) -> Stack:
         "PITLANE_API_TOKEN": API_TOKEN,
         "PITLANE_ENV": "development",
         "PITLANE_REST_WEBHOOK_TOKENS": f"{REST_CLIENT}:{REST_TOKEN}",
+        # Rasa's trackers for this stack only; owed erasures retried every 2 s
+        # (tests/e2e/test_erasure_e2e.py).
+        "PITLANE_RASA_TRACKER_DB": str(workdir / "rasa-trackers.db"),
+        "PITLANE_TRACKER_ERASURE_SECONDS": "2",
     }
     subprocess.run(
         [sys.executable, "-m", "core.manage", "init"],

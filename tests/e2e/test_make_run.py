@@ -28,6 +28,7 @@ def test_run_starts_the_three_processes_and_ctrl_c_stops_them(tmp_path):
         **{name: str(port) for name, port in ports.items()},
         "PITLANE_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
         "PITLANE_LOG_DIR": str(tmp_path / "log"),
+        "PITLANE_RASA_TRACKER_DB": str(tmp_path / "rasa-trackers.db"),
     }
     subprocess.run([sys.executable, "-m", "core.manage", "init"], cwd=ROOT, env=env, check=True)
     runner = subprocess.Popen(

@@ -17,6 +17,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ActionContext
+from core.conversations import get_or_create_conversation
+from core.models import Attachment, Message
 from core.uow import UnitOfWork
 from tests.dialogue_files import load_domain
 
@@ -32,6 +34,32 @@ HELPER_SLOTS = (
 FIRST_REFUSAL = SlotSet("unusable_count", 1.0)
 WEB_VISITOR = {"channel": "web", "external_id": "visitor-1", "language": None}
 CAMILLE = {"channel": "web", "external_id": "demo-camille", "language": None}  # known
+
+
+def images_sent(
+    uow: Callable[[], UnitOfWork], who: dict[str, Any], count: int = 1, kind: str = "image"
+) -> list[int]:
+    """Attachment ids of `count` files (images by default) the customer `who` ({"channel",
+    "external_id"}) sent in their conversation, as the hub stores them."""
+    conversation_id = get_or_create_conversation(uow(), who["channel"], who["external_id"]).id
+    with uow() as work:
+        ids = []
+        for _ in range(count):
+            message = Message(
+                conversation_id=conversation_id,
+                direction="in",
+                sender="customer",
+                text="",
+                status="received",
+            )
+            work.session.add(message)
+            work.session.flush()
+            attachment = Attachment(message_id=message.id, kind=kind, content_type="image/png")
+            work.session.add(attachment)
+            work.session.flush()
+            ids.append(attachment.id)
+        work.commit()
+    return ids
 
 
 def context(uow: Callable[[], UnitOfWork], now: datetime) -> ActionContext:

@@ -15,6 +15,7 @@ from actions.base import ActionContext
 from actions.booking import ActionAskAgency, ValidateBookingForm
 from actions.identity import ValidateIdentificationForm
 from actions.workshop import ActionAskServiceCode, ActionWorkshopOutcome, ValidateWorkshopForm
+from core import i18n
 from core.bookings import get_booking, offer_slots
 from core.models import Customer, Vehicle
 from core.uow import UnitOfWork
@@ -24,6 +25,7 @@ from tests.integration.actions_kit import (
     WEB_VISITOR,
     context,
     form_tracker,
+    images_sent,
     message_tracker,
     responses,
     run,
@@ -343,32 +345,37 @@ async def test_an_old_bike_is_not_eligible(ctx, seeded_uow_factory) -> None:
 # ------------------------------------------------------------------ diagnostic
 
 
-async def test_photos_are_collected_until_the_customer_is_done(ctx) -> None:
+async def test_photos_are_collected_until_the_customer_is_done(ctx, seeded_uow_factory) -> None:
+    first, second = images_sent(seeded_uow_factory, WEB_VISITOR, 2)
+    (document,) = images_sent(seeded_uow_factory, WEB_VISITOR, kind="document")
     slots = {"service_code": "diagnostic", "workshop_identify": False, "problem_description": "x"}
     photo = {
         **WEB_VISITOR,
-        "attachments": [{"id": 7, "kind": "image", "content_type": "image/png"}],
+        "attachments": [{"id": first, "kind": "image", "content_type": "image/png"}],
     }
     tracker = form_tracker(FORM, slots=slots, requested="problem_images", metadata=photo)
     events, messages = await run(validator(ctx), tracker)
-    assert SlotSet("problem_image_ids", [7]) in events
+    assert SlotSet("problem_image_ids", [first]) in events
     assert requested(events) == "problem_images"
     assert messages == [said("utter_image_received", count=1)]
 
     two = {
         **WEB_VISITOR,
-        "attachments": [{"id": 8, "kind": "image"}, {"id": 9, "kind": "document"}],
+        "attachments": [{"id": second, "kind": "image"}, {"id": document, "kind": "document"}],
     }
     tracker = form_tracker(
-        FORM, slots={**slots, "problem_image_ids": [7]}, requested="problem_images", metadata=two
+        FORM,
+        slots={**slots, "problem_image_ids": [first]},
+        requested="problem_images",
+        metadata=two,
     )
     events, messages = await run(validator(ctx), tracker)
-    assert SlotSet("problem_image_ids", [7, 8]) in events
+    assert SlotSet("problem_image_ids", [first, second]) in events
     assert messages == [said("utter_image_received", count=2)]
 
     tracker = form_tracker(
         FORM,
-        slots={**slots, "problem_image_ids": [7, 8]},
+        slots={**slots, "problem_image_ids": [first, second]},
         requested="problem_images",
         text="c'est tout",
         intent="deny",
@@ -379,8 +386,9 @@ async def test_photos_are_collected_until_the_customer_is_done(ctx) -> None:
     assert requested(events) is None
 
 
-async def test_a_photo_sent_with_the_description_is_kept(ctx) -> None:
-    photo = {**WEB_VISITOR, "attachments": [{"id": 4, "kind": "image"}]}
+async def test_a_photo_sent_with_the_description_is_kept(ctx, seeded_uow_factory) -> None:
+    (image,) = images_sent(seeded_uow_factory, WEB_VISITOR)
+    photo = {**WEB_VISITOR, "attachments": [{"id": image, "kind": "image"}]}
     tracker = form_tracker(
         FORM,
         slots={"service_code": "diagnostic", "workshop_identify": False},
@@ -390,8 +398,39 @@ async def test_a_photo_sent_with_the_description_is_kept(ctx) -> None:
     )
     events, _ = await run(validator(ctx), tracker)
     assert SlotSet("problem_description", "fuite d'huile sous le moteur") in events
-    assert SlotSet("problem_image_ids", [4]) in events
+    assert SlotSet("problem_image_ids", [image]) in events
     assert requested(events) == "problem_images"
+
+
+async def test_a_photo_of_another_conversation_is_not_attached_and_the_customer_is_told(
+    ctx, seeded_uow_factory
+) -> None:
+    """Metadata names attachment ids; only those sent in the sender's own chat count."""
+    (theirs,) = images_sent(seeded_uow_factory, CAMILLE)  # Camille's photo, another chat
+    (own,) = images_sent(seeded_uow_factory, WEB_VISITOR)
+    slots = {"service_code": "diagnostic", "workshop_identify": False, "problem_description": "x"}
+    forged = {**WEB_VISITOR, "attachments": [{"id": theirs, "kind": "image"}]}
+    tracker = form_tracker(FORM, slots=slots, requested="problem_images", metadata=forged)
+    events, messages = await run(validator(ctx), tracker)
+    assert not [e for e in events if e.get("name") == "problem_image_ids"]
+    assert requested(events) == "problem_images"
+    assert [m["text"] for m in messages] == [i18n.text("actions", "images_not_linked", "fr")]
+
+    mixed = {
+        **WEB_VISITOR,
+        "attachments": [{"id": theirs, "kind": "image"}, {"id": own, "kind": "image"}],
+    }
+    tracker = form_tracker(
+        FORM,
+        slots={"service_code": "diagnostic", "workshop_identify": False},
+        candidates={"problem_description": "bruit au freinage"},
+        requested="problem_description",
+        metadata=mixed,
+    )
+    events, messages = await run(validator(ctx), tracker)
+    assert SlotSet("problem_image_ids", [own]) in events
+    assert messages[0]["text"] == i18n.text("actions", "images_not_linked", "fr")
+    assert said("utter_image_received", count=1) in messages
 
 
 # ------------------------------------------------------------------ booking with details

@@ -51,6 +51,7 @@ TABLES = {
     "room_members",
     "room_messages",
     "room_message_reports",
+    "tracker_erasures",
     "room_bans",
     "notifications",
     "notification_receipts",
