@@ -20,6 +20,7 @@ from core.models.customers import ChannelIdentity, Customer, Vehicle
 from core.models.feedback import Complaint, Reminder, SurveyResponse
 from core.models.handoff import HANDOFF_STATUSES, OPEN_HANDOFF, HandoffRequest
 from core.models.identity import OTP_PURPOSES, OTP_TRANSPORTS, OtpChallenge, OutboxMessage
+from core.models.limits import CustomerRateWindow
 from core.models.notifications import (
     NOTIFICATION_AUDIENCES,
     NOTIFICATION_STATUSES,
@@ -45,6 +46,7 @@ from core.models.workshop import (
 )
 
 __all__ = [
+    "CustomerRateWindow",
     "GENERAL_ENTRY",
     "LICENCES",
     "USAGES",
