@@ -41,6 +41,14 @@ def stack(tmp_path_factory) -> Stack:
         "PITLANE_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
         "PITLANE_API_TOKEN": API_TOKEN,
         "PITLANE_ENV": "development",
+        # the whole suite talks from 127.0.0.1, often as one sender: never throttled here
+        # (the limits' own tests: tests/integration/test_customer_limits_*.py)
+        "PITLANE_LIMIT_MESSAGES_PER_SENDER": "100000",
+        "PITLANE_LIMIT_MESSAGES_PER_IP": "1000000",
+        "PITLANE_LIMIT_UPLOADS_PER_SENDER": "100000",
+        "PITLANE_LIMIT_UPLOADS_PER_IP": "1000000",
+        "PITLANE_LIMIT_SUBSCRIPTION_CHANGES_PER_SENDER": "100000",
+        "PITLANE_LIMIT_SUBSCRIPTION_CHANGES_PER_IP": "1000000",
     }
     subprocess.run(
         [sys.executable, "-m", "core.manage", "init"],
