@@ -4,10 +4,12 @@ stored and nothing reaches Rasa; the answer says so in the customer's language."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
@@ -16,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from core.models import Conversation, NotificationSubscription
 from tests.integration.test_hub_handoff import FakeRasa, fake_rasa
 from tests.integration.test_widget_upload import PNG
-from tests.integration.web_support import stored_messages, web_client
+from tests.integration.web_support import served_app, stored_messages, web_client, web_settings
 
 VISITOR = "2f1c9e7a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
 OTHER = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d"
@@ -243,3 +245,34 @@ def test_cross_origin_uploads_and_rest_messages_are_refused_and_store_nothing(
     assert rasa.messages == []
     assert inbound_texts(seeded_sqlite_url) == []
     assert not (tmp_path / "uploads").exists() or not list((tmp_path / "uploads").rglob("*.*"))
+
+
+# ------------------------------------------------------------------ concurrency
+def test_twelve_concurrent_rest_messages_of_one_sender_let_exactly_the_limit_through(
+    migrated_url: str, rasa: FakeRasa
+) -> None:
+    """Real concurrent HTTP requests to uvicorn, on SQLite and PostgreSQL: the database
+    decides, so exactly the limit is answered and stored, the rest get 429."""
+    settings = web_settings(
+        migrated_url, rasa.url, limit_messages_per_sender=4, limit_messages_per_ip=1000
+    )
+    barrier = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def send(base: str, i: int) -> None:
+        barrier.wait()
+        body = {"sender": "racer", "message": f"r{i}"}
+        statuses.append(
+            httpx.post(f"{base}/webhooks/rest/webhook", json=body, timeout=30).status_code
+        )
+
+    with served_app(settings) as base:
+        threads = [threading.Thread(target=send, args=(base, i)) for i in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert sorted(statuses) == [200] * 4 + [429] * 8
+    assert len(rasa.messages) == 4
+    assert len(inbound_texts(migrated_url)) == 4
