@@ -49,18 +49,20 @@ def test_a_telegram_flood_gets_one_refusal_and_only_the_limit_reaches_rasa(
         updates = Updates()
         for i in range(6):
             assert post_update(client.post, updates.text(f"t{i}")).status_code == 200
-        sent = api.wait_for("sendMessage", LIMIT + 1)
-        time.sleep(1.0)  # the other refused messages would have been answered by now
+        api.wait_for("sendMessage", LIMIT + 1, timeout=30)
+        time.sleep(1.5)  # the other refused messages would have been answered by now
         sent = api.sent()
 
-    assert rasa.messages == ["t0", "t1"]
+    # updates may be handled in any order: which two pass is the database's call
+    passed = rasa.messages
+    assert len(passed) == LIMIT and set(passed) <= {f"t{i}" for i in range(6)}
     texts = [s["text"] for s in sent]
-    assert texts[:2] == ["bot: t0", "bot: t1"]
-    [refusal] = texts[2:]
-    assert refusal.startswith("Vous envoyez trop de messages")
+    refusals = [t for t in texts if t.startswith("Vous envoyez trop de messages")]
+    assert len(refusals) == 1
+    assert sorted(t for t in texts if t not in refusals) == sorted(f"bot: {m}" for m in passed)
     stored = stored_messages(seeded_sqlite_url)
-    assert [m.text for m in stored if m.direction == "in"] == ["t0", "t1"]
-    assert [m.text for m in stored if m.direction == "out"][-1] == refusal  # as ours
+    assert sorted(m.text for m in stored if m.direction == "in") == sorted(passed)
+    assert refusals[0] in [m.text for m in stored if m.direction == "out"]  # stored as ours
 
 
 def test_a_whatsapp_flood_gets_one_refusal_per_window(
