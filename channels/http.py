@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import FileResponse
+from starlette.requests import HTTPConnection
+
+from core import i18n
+from hub.limits import CustomerOverLimit, refusal_text
 
 MAX_FORM_BYTES = 8 * 1024  # a staff or widget form, unless a form of long texts says more
 CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
@@ -71,3 +75,40 @@ def static_asset(directory: Path, name: str, media_type: str) -> FileResponse:
     return FileResponse(
         directory / name, media_type=media_type, headers={"Cache-Control": "no-cache"}
     )
+
+
+def client_ip(connection: HTTPConnection) -> str | None:
+    """The client's address (the TCP peer's, or a trusted proxy's X-Forwarded-For)."""
+    return connection.client.host if connection.client else None
+
+
+def origin_allowed(connection: HTTPConnection, allowed: frozenset[str]) -> bool:
+    """Whether a browser request may change state: no Origin (not a browser's cross-site
+    request: a script can set anything, Origin proves nothing), the app's own origin
+    (its URL, or PITLANE_PUBLIC_BASE_URL) or one of `allowed` (PITLANE_WIDGET_ORIGINS).
+    The opaque origin "null" (sandboxed frames, some redirects) is refused."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.strip().rstrip("/").lower()
+    own = {f"{connection.url.scheme}://{connection.url.netloc}".lower()}
+    base = getattr(connection.app.state.settings, "public_base_url", None)
+    if base:
+        parsed = urlsplit(base)
+        own.add(f"{parsed.scheme}://{parsed.netloc}".lower())
+    return origin in own or origin in allowed
+
+
+def check_origin(connection: HTTPConnection, language: str | None) -> None:
+    """403 `forbidden_origin` (in the visitor's language) for a browser request from a site
+    that is neither the app nor one of PITLANE_WIDGET_ORIGINS."""
+    allowed = connection.app.state.settings.widget_origin_list
+    if not origin_allowed(connection, allowed):
+        message = i18n.text("hub", "forbidden_origin", language)
+        raise http_error(403, "forbidden_origin", message, headers=CORS)
+
+
+def over_limit_error(over: CustomerOverLimit, language: str | None) -> HTTPException:
+    """429 with Retry-After and why, in the customer's language: nothing was done."""
+    headers = {**CORS, "Retry-After": str(over.retry_after_seconds)}
+    return http_error(429, "rate_limited", refusal_text(over, language), headers=headers)

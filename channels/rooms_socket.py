@@ -25,7 +25,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import FileResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.http import static_asset, widget_client_id
+from channels.http import client_ip, static_asset, widget_client_id
 from channels.web import STATIC_DIR
 from core import rooms
 from core.conversations import get_or_create_conversation
@@ -33,6 +33,7 @@ from core.errors import PitlaneError, RateLimited
 from core.rooms import RoomMessageView
 from hub import rooms as rooms_hub
 from hub.deps import HubDeps, StoreUnavailable
+from hub.limits import count_customer_action
 from hub.work import off_loop
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ async def rooms_socket(websocket: WebSocket) -> None:
         await websocket.close(code=1011)
         return
     session = _RoomsSession(websocket, hub, conversation.id)
+    session.sender = (client_id, client_ip(websocket))  # customers' rate limits
     try:
         async with hub.bus.subscribe(rooms_hub.LOBBY_TOPIC) as lobby:
             session.follow_lobby(lobby)
@@ -91,6 +93,7 @@ class _RoomsSession:
         self.hub = hub
         self.conversation_id = conversation_id
         self.room_id: int | None = None
+        self.sender: tuple[str, str | None] | None = None  # (client id, IP)
         self._lock = asyncio.Lock()
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
@@ -209,6 +212,9 @@ class _RoomsSession:
                 self.watch(None)
             await self.send({"type": "left", "room_id": room_id})
         elif kind == "post":
+            if self.sender is not None:  # the customer's message limit, rooms included
+                client_id, ip = self.sender
+                await count_customer_action(self.hub, "message", "web", client_id, ip)
             await rooms_hub.post(
                 self.hub, _int(frame, "room_id"), self.conversation_id, _str(frame, "text")
             )

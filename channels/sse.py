@@ -14,7 +14,9 @@ open; no buffering (`X-Accel-Buffering: no`). An opted-out customer gets `204 No
 which tells EventSource to stop. Receipts are written in small batches, off the stream.
 
 `GET|POST /api/widget/notifications/subscription` read and set the widget's switch (a
-form-encoded POST: a "simple" cross-origin request, no preflight).
+form-encoded POST: a "simple" cross-origin request, no preflight, so its Origin is checked:
+the app's own or one of PITLANE_WIDGET_ORIGINS). The GET writes nothing: a visitor never
+seen gets the default answer; the POST is rate-limited per visitor and per IP.
 """
 
 from __future__ import annotations
@@ -28,10 +30,20 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from channels.http import CORS, form_fields, http_error, widget_client_id
+from channels.http import (
+    CORS,
+    check_origin,
+    client_ip,
+    form_fields,
+    http_error,
+    over_limit_error,
+    widget_client_id,
+)
 from core import notifications
 from core.notifications import AudienceProfile
 from hub.deps import HubDeps
+from hub.limits import CustomerOverLimit, count_customer_action
+from hub.texts import normalise_language
 from hub.topics import NOTIFICATIONS_TOPIC, notification_event
 from hub.work import off_loop
 
@@ -120,21 +132,28 @@ async def get_subscription(request: Request, client_id: str = Query(max_length=4
     """Whether the customer receives notifications (`subscribed`: explicitly opted in)."""
     visitor = _visitor(client_id)
     hub: HubDeps = request.app.state.hub
-    profile = await off_loop(
-        lambda: notifications.customer_profile(hub.uow_factory(), "web", visitor)
-    )
+    profile = await off_loop(lambda: notifications.find_profile(hub.uow_factory(), "web", visitor))
+    if profile is None:  # a visitor never seen: the default, and nothing written
+        return JSONResponse({"subscribed": False, "opted_out": False}, headers=CORS)
     return _subscription(profile)
 
 
 @router.post("/subscription")
 async def set_subscription(request: Request) -> Response:
-    """The widget's switch, form-encoded: `client_id`, `subscribed` ("1" yes, "0" opt out)."""
+    """The widget's switch, form-encoded: `client_id`, `subscribed` ("1" yes, "0" opt out),
+    optional `lang`. Only from the app's or a widget site's origin; rate-limited."""
     fields = await form_fields(request)
+    language = normalise_language(fields.get("lang") or request.query_params.get("lang"))
+    check_origin(request, language)
     visitor = _visitor(fields.get("client_id", ""))
     if fields.get("subscribed") not in ("0", "1"):
         raise http_error(422, "invalid_request", "subscribed is 0 or 1")
     wanted = fields["subscribed"] == "1"
     hub: HubDeps = request.app.state.hub
+    try:
+        await count_customer_action(hub, "subscription", "web", visitor, client_ip(request))
+    except CustomerOverLimit as over:
+        raise over_limit_error(over, language) from None
     profile = await off_loop(
         lambda: notifications.set_subscription(hub.uow_factory(), "web", visitor, wanted, hub.now())
     )

@@ -8,6 +8,8 @@ The files are written outside the web root under random names (core/files.py), r
 the attachments of one inbound message of the visitor's conversation, and the hub's turn runs
 with them (`attachments` metadata to the bot); the answers come back in the response, as the
 widget's socket frames: `{"messages": [{"type": "bot", "text", ...}]}`.
+Only from the app's or a widget site's origin (403 `forbidden_origin`); rate-limited per
+visitor and per IP (429 `rate_limited` + Retry-After; nothing stored).
 """
 
 from __future__ import annotations
@@ -21,13 +23,22 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from channels.http import CORS, http_error, read_capped, widget_client_id
+from channels.http import (
+    CORS,
+    check_origin,
+    client_ip,
+    http_error,
+    over_limit_error,
+    read_capped,
+    widget_client_id,
+)
 from channels.web import widget_frame
 from core import conversations, i18n
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
 from hub.deps import HubDeps
 from hub.inbound import check_text, clean_text, handle_customer_message
+from hub.limits import CustomerOverLimit, count_customer_action
 from hub.store import NewAttachment
 from hub.texts import normalise_language, say
 from hub.work import off_loop
@@ -74,6 +85,7 @@ class Part:
 )
 async def post_chat_upload(request: Request) -> JSONResponse:
     language = normalise_language(request.query_params.get("lang"))
+    check_origin(request, language)
     content_type = request.headers.get("content-type", "")
     boundary = _BOUNDARY.search(content_type)
     if not content_type.lower().startswith("multipart/form-data") or boundary is None:
@@ -108,6 +120,10 @@ async def post_chat_upload(request: Request) -> JSONResponse:
     )
     if known is None:  # the widget opens its conversation over the socket first
         raise _reject(404, "unknown_visitor", _text("unknown_visitor", language))
+    try:  # over the limit: nothing is written to disk, stored or sent to the bot
+        await count_customer_action(hub, "upload", CHANNEL, client_id, client_ip(request))
+    except CustomerOverLimit as over:
+        raise over_limit_error(over, language) from None
     root = Path(request.app.state.settings.upload_dir)
     stored = await off_loop(_store_all, files, root)
     try:

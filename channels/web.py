@@ -22,7 +22,16 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.http import CORS, http_error, read_capped, static_asset, widget_client_id
+from channels.http import (
+    CORS,
+    check_origin,
+    client_ip,
+    http_error,
+    over_limit_error,
+    read_capped,
+    static_asset,
+    widget_client_id,
+)
 from channels.script_bundle import WIDGET_SECTIONS, bundle
 from hub.inbound import (
     MAX_EXTERNAL_ID,
@@ -34,6 +43,7 @@ from hub.inbound import (
     open_conversation,
     valid_external_id,
 )
+from hub.limits import CustomerOverLimit, count_customer_action, refusal_text
 from hub.messages import OutgoingMessage
 from hub.ports import Subscription
 from hub.texts import normalise_language, say
@@ -91,6 +101,7 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
     """Store and answer one message in Rasa's REST format (channel 'rest', id = the caller's
     name and its sender: "<name>:<sender>")."""
     client = rest_client(request)
+    check_origin(request, None)  # a browser's page of another site (text/plain: no preflight)
     body = await read_capped(request, MAX_BODY_BYTES)
     try:
         data = json.loads(body)
@@ -115,6 +126,11 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
         "location": (incoming.metadata or {}).get("location"),  # checked by the hub
     }
     hub: HubDeps = request.app.state.hub
+    language = normalise_language(metadata["language"])
+    try:  # over the limit: not stored, not sent to Rasa; the client sends it again later
+        await count_customer_action(hub, "message", "rest", external_id, client_ip(request))
+    except CustomerOverLimit as over:
+        raise over_limit_error(over, language) from None
     answers = await handle_customer_message(hub, "rest", external_id, incoming.message, metadata)
     return [answer.to_rest(incoming.sender) for answer in answers]
 
@@ -234,6 +250,15 @@ async def _answer(
     location: object = None,
 ) -> None:
     metadata = {"language": language, "location": location}  # the hub checks the place
+    try:  # over the limit: not stored, not sent to Rasa; the frame says to send it again
+        await count_customer_action(hub, "message", "web", client_id, client_ip(socket.websocket))
+    except CustomerOverLimit as over:
+        frame = _error("rate_limited", refusal_text(over, language))
+        await socket.send({**frame, "retry_after": over.retry_after_seconds})
+        return
+    except StoreUnavailable:
+        await socket.error("unavailable", say("assistant_unavailable", language))
+        return
     try:
         answers = await handle_customer_message(hub, "web", client_id, text, metadata)
     except StoreUnavailable:

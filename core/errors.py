@@ -190,6 +190,26 @@ class RateLimited(PitlaneError):
         super().__init__(code, message or f"too many messages, retry in {retry_after_seconds} s")
 
 
+class CustomerOverLimit(RateLimited):
+    """A customer (one sender or one IP) did one kind of action (`message`, `upload`,
+    `subscription`) more often than allowed in the current window; nothing was done.
+    `first_refusal` is true for the first refused action of that window only (chat
+    channels say it once per window, not once per message)."""
+
+    default_code = "rate_limited"
+
+    def __init__(
+        self, retry_after_seconds: int, action: str, scope: str, first_refusal: bool
+    ) -> None:
+        self.action = action
+        self.scope = scope
+        self.first_refusal = first_refusal
+        super().__init__(
+            retry_after_seconds,
+            message=f"too many {action}s from this {scope}, retry in {retry_after_seconds} s",
+        )
+
+
 class CapacityBelowMembers(PitlaneError):
     """A new capacity below the current number of members, without saying to remove some."""
 

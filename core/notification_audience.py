@@ -40,10 +40,19 @@ def audience_size(uow: UnitOfWork, audience: str, language: str | None) -> dict[
 
 def customer_profile(uow: UnitOfWork, channel: str, external_id: str) -> AudienceProfile:
     """The customer's audience profile; their conversation is created on first contact."""
-    conversation = get_or_create_conversation(uow, channel, external_id)
+    get_or_create_conversation(uow, channel, external_id)
+    profile = find_profile(uow, channel, external_id)
+    assert profile is not None  # the conversation was just found or made
+    return profile
+
+
+def find_profile(uow: UnitOfWork, channel: str, external_id: str) -> AudienceProfile | None:
+    """The customer's audience profile, None when they have no conversation yet: a read
+    that writes nothing (a GET of the widget's switch must not add to any audience)."""
     with uow:
         row = uow.session.execute(
             select(
+                Conversation.id,
                 Conversation.language,
                 Conversation.opted_out_at,
                 NotificationSubscription.subscribed,
@@ -52,10 +61,12 @@ def customer_profile(uow: UnitOfWork, channel: str, external_id: str) -> Audienc
                 NotificationSubscription,
                 NotificationSubscription.conversation_id == Conversation.id,
             )
-            .where(Conversation.id == conversation.id)
-        ).one()
+            .where(Conversation.channel == channel, Conversation.external_id == external_id)
+        ).first()
+        if row is None:
+            return None
         return AudienceProfile(
-            conversation_id=conversation.id,
+            conversation_id=row.id,
             channel=channel,
             language=row.language or DEFAULT_LANGUAGE,
             opted_out=row.opted_out_at is not None,

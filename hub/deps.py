@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+from core.customer_limits import CustomerLimits
 from core.models import utcnow
 from core.uow import UnitOfWork
 from hub.ports import BotBrain, Bus, ChannelSender
@@ -27,7 +28,7 @@ class HubDeps:
     """What the hub needs: units of work, a bot brain, the bus that reaches widgets and
     consoles live, the domain's intents, a clock (aware UTC), how long a handoff request
     waits, the recorder of Rasa pause/resume events, the push channels' senders by channel
-    name and the waits between their retries."""
+    name, the waits between their retries and the customers' rate limits."""
 
     uow_factory: Callable[[], UnitOfWork]
     brain: BotBrain
@@ -38,6 +39,7 @@ class HubDeps:
     tracker_events: TrackerEvents = field(default_factory=TrackerEvents)
     senders: Mapping[str, ChannelSender] = field(default_factory=dict)
     delivery_delays: tuple[float, ...] = DEFAULT_DELIVERY_DELAYS
+    limits: CustomerLimits = field(default_factory=CustomerLimits)  # customers' rate limits
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)

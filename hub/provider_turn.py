@@ -1,17 +1,21 @@
 """One customer message from a provider channel (Telegram, WhatsApp, SMS), as its adapter
 parsed it (`CustomerMessage`): the hub's one way in answers it, then every answer it returns
 goes out through the channel's sender and is marked sent or failed, so an answer that could
-not be sent is visible to staff."""
+not be sent is visible to staff. A sender over its message limit (core/customer_limits.py)
+gets one refusal per window through the one way out, and their message goes nowhere."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 from core import conversations
 from core.parsing import detect_language
 from hub import store
 from hub.deps import HubDeps
 from hub.inbound import check_text, receive
+from hub.limits import CustomerOverLimit, count_customer_action, refusal_text
 from hub.messages import CustomerMessage, OutgoingMessage
 from hub.outbound import Destination, deliver, send_out
 from hub.texts import say
@@ -28,6 +32,10 @@ async def converse(hub: HubDeps, message: CustomerMessage) -> Turn:
     """Pass the customer's message (and its attachments, stored with it before the bot sees
     them) to the hub and deliver each answer it returns."""
     channel, external_id, text = message.channel, message.external_id, message.text
+    try:
+        await count_customer_action(hub, "message", channel, external_id)
+    except CustomerOverLimit as over:
+        return await _refuse_over_limit(hub, message, over)
     problem = check_text(text)
     if problem is not None:  # refused before anything is stored: say why, stored as ours
         conversation = await off_loop(
@@ -47,6 +55,27 @@ async def converse(hub: HubDeps, message: CustomerMessage) -> Turn:
         if answer.message_id is not None:
             await deliver(hub, channel, external_id, answer.message_id, answer.message)
     return Turn(reply.conversation_id, reply.message_id)
+
+
+async def _refuse_over_limit(
+    hub: HubDeps, message: CustomerMessage, over: CustomerOverLimit
+) -> Turn:
+    """An over-limit message: neither stored nor given to the bot, its files removed; the
+    first of the window gets one refusal (it covers the rest of the window), the others
+    none, so a flood gets one answer, not one per message."""
+    for attachment in message.attachments:
+        if attachment.storage_path:
+            with suppress(OSError):
+                Path(attachment.storage_path).unlink()
+    channel, external_id = message.channel, message.external_id
+    conversation = await off_loop(
+        conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id
+    )
+    if over.first_refusal:
+        language = conversation.language or detect_language(message.text)
+        refusal = OutgoingMessage(text=refusal_text(over, language, chat=True))
+        await send_new(hub, channel, external_id, conversation.id, refusal)
+    return Turn(conversation.id, None)
 
 
 async def send_new(

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from channels.telegram.settings import TelegramSettings
 from core.config import CoreSettings
+from core.customer_limits import CustomerLimits
 
 _CLIENT_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 _PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "secret", "token", "xxx", "test"}
@@ -71,6 +72,45 @@ class WebSettings(CoreSettings, TelegramSettings):
     # Erasure (issue 14, item 9): how often the scheduler asks Rasa to erase the trackers
     # of erased customers, in seconds; a failure waits 30 s, 60 s... (at most an hour).
     tracker_erasure_seconds: int = Field(default=30, ge=1, le=3600)
+
+    # ---- Customers' rate limits and widget origins (docs/security.md, "Customer rate
+    # limits"). How many messages, picture uploads and notification-subscription changes
+    # one sender (a conversation's channel + id) and one client IP may make per window of
+    # PITLANE_LIMIT_WINDOW_SECONDS, counted in the database (shared by every replica). Over
+    # a limit: 429 + Retry-After on HTTP, an error frame on the widget socket, one refusal
+    # per window on Telegram/WhatsApp; the message is not stored nor sent to Rasa.
+    limit_window_seconds: int = Field(default=60, ge=1, le=3600)
+    limit_messages_per_sender: int = Field(default=20, ge=1, le=100_000)
+    limit_messages_per_ip: int = Field(default=120, ge=1, le=1_000_000)
+    limit_uploads_per_sender: int = Field(default=5, ge=1, le=100_000)
+    limit_uploads_per_ip: int = Field(default=20, ge=1, le=1_000_000)
+    limit_subscription_changes_per_sender: int = Field(default=5, ge=1, le=100_000)
+    limit_subscription_changes_per_ip: int = Field(default=30, ge=1, le=1_000_000)
+    # Sites allowed to make the widget's state-changing requests (subscription switch,
+    # uploads, REST messages from a browser): comma-separated origins
+    # ("https://www.dealer.example,https://dealer.example"). The app's own origin always
+    # is; a browser request from any other origin gets 403 `forbidden_origin`.
+    widget_origins: str = ""
+
+    @property
+    def customer_limits(self) -> CustomerLimits:
+        return CustomerLimits(
+            window_seconds=self.limit_window_seconds,
+            messages_per_sender=self.limit_messages_per_sender,
+            messages_per_ip=self.limit_messages_per_ip,
+            uploads_per_sender=self.limit_uploads_per_sender,
+            uploads_per_ip=self.limit_uploads_per_ip,
+            subscription_changes_per_sender=self.limit_subscription_changes_per_sender,
+            subscription_changes_per_ip=self.limit_subscription_changes_per_ip,
+        )
+
+    @property
+    def widget_origin_list(self) -> frozenset[str]:
+        return frozenset(
+            item.strip().rstrip("/").lower()
+            for item in self.widget_origins.split(",")
+            if item.strip()
+        )
 
     @property
     def docs_served(self) -> bool:

@@ -405,7 +405,7 @@
       setTyping(false);
       var known = frame.code === "empty_message" || frame.code === "message_too_long" ||
         frame.code === "frame_too_large" || frame.code === "unavailable" ||
-        frame.code === "internal_error";
+        frame.code === "internal_error" || frame.code === "rate_limited";
       addNotice(known && typeof frame.message === "string" ? frame.message : t("error"));
     }
   }

@@ -21,6 +21,7 @@ from core.models.erasure import TrackerErasure
 from core.models.feedback import Complaint, Reminder, SurveyResponse
 from core.models.handoff import HANDOFF_STATUSES, OPEN_HANDOFF, HandoffRequest
 from core.models.identity import OTP_PURPOSES, OTP_TRANSPORTS, OtpChallenge, OutboxMessage
+from core.models.limits import CustomerRateWindow
 from core.models.notifications import (
     NOTIFICATION_AUDIENCES,
     NOTIFICATION_STATUSES,
@@ -47,6 +48,7 @@ from core.models.workshop import (
 )
 
 __all__ = [
+    "CustomerRateWindow",
     "GENERAL_ENTRY",
     "LICENCES",
     "USAGES",

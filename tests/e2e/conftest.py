@@ -47,6 +47,14 @@ def stack(tmp_path_factory) -> Stack:
         # (tests/e2e/test_erasure_e2e.py).
         "PITLANE_RASA_TRACKER_DB": str(workdir / "rasa-trackers.db"),
         "PITLANE_TRACKER_ERASURE_SECONDS": "2",
+        # the whole suite talks from 127.0.0.1, often as one sender: never throttled here
+        # (the limits' own tests: tests/integration/test_customer_limits_*.py)
+        "PITLANE_LIMIT_MESSAGES_PER_SENDER": "100000",
+        "PITLANE_LIMIT_MESSAGES_PER_IP": "1000000",
+        "PITLANE_LIMIT_UPLOADS_PER_SENDER": "100000",
+        "PITLANE_LIMIT_UPLOADS_PER_IP": "1000000",
+        "PITLANE_LIMIT_SUBSCRIPTION_CHANGES_PER_SENDER": "100000",
+        "PITLANE_LIMIT_SUBSCRIPTION_CHANGES_PER_IP": "1000000",
     }
     subprocess.run(
         [sys.executable, "-m", "core.manage", "init"],

@@ -18,6 +18,7 @@ from core.models import Agency, Base
 from core.seed import DEMO_DATA
 
 TABLES = {
+    "customer_rate_windows",
     "services",
     "agencies",
     "calendars",

@@ -312,3 +312,19 @@ def _next(socket, kind: str) -> dict:
         if frame.get("type") == kind:
             return frame
     raise AssertionError(f"no {kind} frame")
+
+
+def test_room_posts_count_in_the_customers_message_limit_and_over_it_nothing_is_stored(
+    seeded_sqlite_url,
+) -> None:
+    with web_client(seeded_sqlite_url, limit_messages_per_sender=2) as client:
+        _, room_id = admin_room(client, "Limites")
+        with rooms_socket(client) as alice:
+            _join(alice, room_id, "Alice")
+            for text in ("un", "deux", "trois"):
+                alice.send_json({"type": "post", "room_id": room_id, "text": text})
+            refused = _next(alice, "error")
+        history = client.get(f"/api/admin/rooms/{room_id}/messages").json()
+
+    assert refused["code"] == "rate_limited" and refused["retry_after"] >= 1
+    assert [m["text"] for m in history] == ["un", "deux"]
