@@ -107,6 +107,7 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
     metadata = {
         "language": (incoming.metadata or {}).get("language"),
         "location": (incoming.metadata or {}).get("location"),  # checked by the hub
+        "client_ip": request.client.host if request.client else None,  # trusted proxies applied
     }
     hub: HubDeps = request.app.state.hub
     answers = await handle_customer_message(
@@ -211,7 +212,12 @@ async def _answer(
     language: str | None,
     location: object = None,
 ) -> None:
-    metadata = {"language": language, "location": location}  # the hub checks the place
+    peer = socket.websocket.client
+    metadata = {  # the hub checks the place; the address is after trusted proxies
+        "language": language,
+        "location": location,
+        "client_ip": peer.host if peer else None,
+    }
     try:
         answers = await handle_customer_message(hub, "web", client_id, text, metadata)
     except StoreUnavailable:

@@ -34,6 +34,7 @@ from core.models import (
     Vehicle,
 )
 from core.otp import ChallengeView, consumed_challenge, start_challenge
+from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.uow import UnitOfWork
 
 LANGUAGES = ("fr", "en")
@@ -93,6 +94,7 @@ def request_contact_change(
     transport: str,
     new_value: str,
     now: datetime,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[ChallengeView, str]:
     """A code sent to the new phone ("sms") or e-mail ("email"); nothing changes yet."""
     kind, value = parse_contact(new_value)
@@ -109,6 +111,7 @@ def request_contact_change(
             now=now,
             customer_id=customer_id,
             payload={"field": kind, "value": value},
+            limits=limits,
         )
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from core.models import utcnow
+from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.uow import UnitOfWork
 from hub.ports import BotBrain, Bus, ChannelSender
 from hub.tracker_events import TrackerEvents
@@ -27,7 +28,7 @@ class HubDeps:
     """What the hub needs: units of work, a bot brain, the bus that reaches widgets and
     consoles live, the domain's intents, a clock (aware UTC), how long a handoff request
     waits, the recorder of Rasa pause/resume events, the push channels' senders by channel
-    name and the waits between their retries."""
+    name and the waits between their retries, the limits of one-time codes."""
 
     uow_factory: Callable[[], UnitOfWork]
     brain: BotBrain
@@ -38,6 +39,7 @@ class HubDeps:
     tracker_events: TrackerEvents = field(default_factory=TrackerEvents)
     senders: Mapping[str, ChannelSender] = field(default_factory=dict)
     delivery_delays: tuple[float, ...] = DEFAULT_DELIVERY_DELAYS
+    otp_limits: Limits = DEFAULT_LIMITS  # codes typed in the chat (hub/codes.py)
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)

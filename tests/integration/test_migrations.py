@@ -37,6 +37,7 @@ TABLES = {
     "inbound_receipts",
     "attachments",
     "otp_challenges",
+    "otp_events",
     "outbox_messages",
     "calendar_closures",
     "quotes",
