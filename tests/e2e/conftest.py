@@ -41,6 +41,9 @@ def stack(tmp_path_factory) -> Stack:
         "PITLANE_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
         "PITLANE_API_TOKEN": API_TOKEN,
         "PITLANE_ENV": "development",
+        # Every e2e conversation comes from 127.0.0.1 and identifies the same demo vehicle:
+        # the limits of one-time codes (core/otp_limits.py) are widened, not switched off.
+        "PITLANE_OTP_LIMIT_SCALE": "100",
     }
     subprocess.run(
         [sys.executable, "-m", "core.manage", "init"],
