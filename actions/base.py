@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 from core.config import CoreSettings
 from core.errors import InvalidValue
 from core.models import utcnow
+from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.uow import UnitOfWork, uow_from_settings
 
 # The one place where a core InvalidValue code becomes a bot response.
@@ -58,12 +59,17 @@ class ActionContext:
     uow: Callable[[], UnitOfWork]
     timezone: str = "Europe/Paris"
     clock: Callable[[], datetime] = field(default=utcnow)
+    otp_limits: Limits = DEFAULT_LIMITS  # one-time codes across conversations
 
     @classmethod
     def from_settings(cls, settings: CoreSettings | None = None) -> ActionContext:
         """From the environment; the engine is only created by the first unit of work."""
         settings = settings or CoreSettings()
-        return cls(uow=uow_from_settings(settings), timezone=settings.timezone)
+        return cls(
+            uow=uow_from_settings(settings),
+            timezone=settings.timezone,
+            otp_limits=settings.otp_limits(),
+        )
 
     def now(self) -> datetime:
         """The current instant, timezone-aware UTC."""

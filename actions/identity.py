@@ -26,16 +26,14 @@ from actions.base import (
     language_of,
 )
 from actions.slot_offers import choose_payload
-from core import i18n, identity, notify, otp
+from core import i18n, identity, notify, otp, otp_checks
 from core.config import CoreSettings
 from core.conversations import get_or_create_conversation
 from core.errors import (
-    ChallengeExpired,
     ChallengeLocked,
     InvalidValue,
-    NoChallenge,
     ResendTooSoon,
-    WrongCode,
+    TooManyAttempts,
 )
 from transports import transports_from_settings
 
@@ -64,8 +62,9 @@ TRANSPORT_WORDS = {
     "mail": "email",
     "courriel": "email",
 }
-CODE = re.compile(r"^\s*(\d[\s-]?){6}\s*$")
 Transports = dict[str, Any]
+# What ends the form besides a match (said by the validation): identification_outcome values.
+THROTTLED = "throttled"
 
 
 class WithTransports:
@@ -91,9 +90,13 @@ class WithTransports:
         dispatcher: CollectingDispatcher,
         start: Callable[[], tuple[otp.ChallengeView, str]],
     ) -> otp.ChallengeView | str:
-        """Start a challenge, send its code and say where; else "too_soon" or "locked", said."""
+        """Start a challenge, send its code and say where; else "too_soon", "locked" or
+        "throttled" (too many codes for this contact, vehicle or address), said."""
         try:
             view, code = start()
+        except TooManyAttempts as error:
+            say_wait(dispatcher, tracker, "code_send_wait", error.retry_after_seconds)
+            return THROTTLED
         except ResendTooSoon as error:
             dispatcher.utter_message(response="utter_resend_too_soon", seconds=error.seconds)
             return "too_soon"
@@ -106,42 +109,54 @@ class WithTransports:
         return view
 
     def checked_code(
-        self, tracker: Tracker, value: Any, dispatcher: CollectingDispatcher
+        self, tracker: Tracker, dispatcher: CollectingDispatcher
     ) -> otp.ChallengeView | str:
-        """The verified challenge; else "wrong", "locked", "expired" or "none", said."""
+        """The code the hub checked before the bot saw the text (hub/codes.py), read from core
+        by this conversation, never from the message: the verified challenge; else "wrong",
+        "locked", "expired", "none", "throttled" or "not_a_code", said. An owner alert due
+        after repeated wrong codes is sent on the way."""
         uow = self.context.uow
-        code = code_of(value) or as_text(value).strip()
-        try:
-            return otp.verify_code(
-                uow(),
-                conversation_id=conversation_id(uow, tracker),
-                code=code,
-                now=self.context.now(),
+        check = otp_checks.take_check(
+            uow(), conversation_id=conversation_id(uow, tracker), now=self.context.now()
+        )
+        language = language_of(tracker)
+        if check is None:  # the text held no code: nothing was tried
+            dispatcher.utter_message(text=i18n.text("actions", "code_format", language))
+            return "not_a_code"
+        if check.alert is not None:
+            alert = check.alert
+            notify.send_owner_alert(
+                self.transports, alert.transport, alert.destination, alert.language or language
             )
-        except WrongCode as error:
-            dispatcher.utter_message(response="utter_wrong_code", attempts_left=error.attempts_left)
-            return "wrong"
-        except ChallengeLocked:
+        if check.outcome == "ok" and check.challenge is not None:
+            return check.challenge
+        if check.outcome == "wrong":
+            dispatcher.utter_message(response="utter_wrong_code", attempts_left=check.attempts_left)
+        elif check.outcome == "throttled":
+            say_wait(dispatcher, tracker, "code_wait", check.retry_after or 1)
+        elif check.outcome == "locked":
             dispatcher.utter_message(response="utter_code_locked")
-            return "locked"
-        except ChallengeExpired:
+        elif check.outcome == "expired":
             dispatcher.utter_message(response="utter_code_expired")
-            return "expired"
-        except NoChallenge:
+        else:
             dispatcher.utter_message(response="utter_no_code_pending")
-            return "none"
+        return check.outcome
+
+
+def say_wait(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, seconds: int) -> None:
+    """ "Try again in 2 minutes", from the catalogues."""
+    language = language_of(tracker)
+    if seconds < 90:
+        wait = i18n.text("actions", "wait_seconds", language, count=seconds)
+    else:
+        wait = i18n.text("actions", "wait_minutes", language, count=(seconds + 59) // 60)
+    dispatcher.utter_message(text=i18n.text("actions", key, language, wait=wait))
 
 
 def conversation_id(uow: Callable[[], Any], tracker: Tracker) -> int:
     """The hub's conversation for this tracker (created when the channel is new)."""
     who = channel_identity(tracker)
     return get_or_create_conversation(uow(), who.channel, who.external_id).id
-
-
-def code_of(text: Any) -> str | None:
-    """'123 456' -> '123456'; None when the text is not a 6-digit code."""
-    value = as_text(text)
-    return re.sub(r"\D", "", value) if CODE.match(value) else None
 
 
 def transport_buttons(
@@ -230,7 +245,7 @@ class ValidateIdentificationForm(WithTransports, PitlaneFormValidator):
         plate = found.get("vehicle_plate", tracker.get_slot("vehicle_plate"))
         vin = found.get("vehicle_vin", tracker.get_slot("vehicle_vin"))
         if plate and vin:
-            found.update(self._identify(plate, vin, dispatcher))
+            found.update(self._identify(plate, vin, dispatcher, tracker))
         return found
 
     @staticmethod
@@ -245,8 +260,22 @@ class ValidateIdentificationForm(WithTransports, PitlaneFormValidator):
         dispatcher.utter_message(response=response)
         return None
 
-    def _identify(self, plate: str, vin: str, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        found = identity.identify_vehicle(self.context.uow(), plate, vin)
+    def _identify(
+        self, plate: str, vin: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        uow = self.context.uow
+        try:
+            found = identity.look_up_vehicle(
+                uow(),
+                plate,
+                vin,
+                conversation_id=conversation_id(uow, tracker),
+                now=self.context.now(),
+                limits=self.context.otp_limits,
+            )
+        except TooManyAttempts as error:
+            say_wait(dispatcher, tracker, "lookup_wait", error.retry_after_seconds)
+            return {"identification_outcome": THROTTLED}
         if found.outcome == "match" and found.options:
             return {"identification_outcome": "match"}
         if found.outcome == "match":  # nobody to send a code to: same as a wrong plate
@@ -283,18 +312,21 @@ class ValidateIdentificationForm(WithTransports, PitlaneFormValidator):
                 vehicle_id=found.vehicle_id,
                 transport=transport,
                 now=self.context.now(),
+                limits=self.context.otp_limits,
             ),
         )
         if sent == "locked":
             return {"otp_transport": transport, "identification_outcome": "locked"}
+        if sent == THROTTLED:
+            return {"otp_transport": transport, "identification_outcome": THROTTLED}
         return {"otp_transport": transport}
 
     def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Check the code: identified (and confirmed), wrong, locked or expired."""
-        view = self.checked_code(tracker, value, dispatcher)
-        if view == "wrong":
+        """The hub's check of the code: identified (and confirmed), wrong, locked or expired."""
+        view = self.checked_code(tracker, dispatcher)
+        if view in ("wrong", "throttled", "not_a_code"):
             return {"otp_code": None}
         if view == "locked":
             return {"otp_code": None, "identification_outcome": "locked"}

@@ -118,11 +118,12 @@ class ValidateMycarForm(WithTransports, PitlaneFormValidator):
                 transport=transport,
                 destination=contact,
                 now=self.context.now(),
+                limits=self.context.otp_limits,
             ),
         )
         if sent == "locked":
             return {slot: contact, "mycar_outcome": "locked"}
-        if sent == "too_soon":  # a code went out less than a minute ago: give it again
+        if sent in ("too_soon", "throttled"):  # wait, then give the contact again
             return {slot: None}
         return {slot: contact, code_slot: None}
 
@@ -141,12 +142,12 @@ class ValidateMycarForm(WithTransports, PitlaneFormValidator):
     ) -> dict[str, Any]:
         """Right: hidden; wrong: asked again; locked: the form ends; expired: new contact."""
         code_slot = CONTACTS[contact_slot][0]
-        view = self.checked_code(tracker, value, dispatcher)
+        view = self.checked_code(tracker, dispatcher)
         if isinstance(view, otp.ChallengeView):
             return {code_slot: HIDDEN_CODE}
         if view == "locked":
             return {code_slot: None, "mycar_outcome": "locked"}
-        if view == "wrong":
+        if view in ("wrong", "throttled", "not_a_code"):
             return {code_slot: None}
         return {code_slot: None, contact_slot: None}  # expired or none: a new code is sent
 

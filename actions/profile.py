@@ -11,18 +11,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import PitlaneAction, PitlaneFormValidator, as_text, channel_identity, language_of
-from actions.identity import WithTransports, code_of, conversation_id
+from actions.identity import WithTransports, conversation_id, say_wait
 from actions.slot_offers import choose_payload
 from core import i18n, notify, otp, profile
 from core.customers import find_customer
 from core.errors import (
-    ChallengeExpired,
     ChallengeLocked,
     InvalidValue,
-    NoChallenge,
     NotFound,
     ResendTooSoon,
-    WrongCode,
+    TooManyAttempts,
 )
 from core.formatting import format_short_date
 from core.parsing import parse_person_name
@@ -227,7 +225,11 @@ class ValidateProfileForm(WithTransports, PitlaneFormValidator):
                 transport=transport,
                 new_value=text,
                 now=self.context.now(),
+                limits=self.context.otp_limits,
             )
+        except TooManyAttempts as error:
+            say_wait(dispatcher, tracker, "code_send_wait", error.retry_after_seconds)
+            return {"profile_value": text, "requested_slot": None}
         except InvalidValue:
             dispatcher.utter_message(response="utter_invalid_contact")
             return {"profile_value": None}
@@ -244,20 +246,12 @@ class ValidateProfileForm(WithTransports, PitlaneFormValidator):
     def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        """The hub's check of the code (read from core by this conversation)."""
         uow, now = self.context.uow, self.context.now()
-        code = code_of(value) or as_text(value).strip()
-        try:
-            view = otp.verify_code(
-                uow(), conversation_id=conversation_id(uow, tracker), code=code, now=now
-            )
-        except WrongCode as error:
-            dispatcher.utter_message(response="utter_wrong_code", attempts_left=error.attempts_left)
+        view = self.checked_code(tracker, dispatcher)
+        if view in ("wrong", "throttled", "not_a_code"):
             return {"otp_code": None}
-        except (ChallengeLocked, ChallengeExpired, NoChallenge) as error:
-            response = (
-                "utter_code_locked" if isinstance(error, ChallengeLocked) else "utter_code_expired"
-            )
-            dispatcher.utter_message(response=response)
+        if not isinstance(view, otp.ChallengeView):  # locked, expired or none: the form ends
             return {"otp_code": None, "requested_slot": None}
         profile.apply_contact_change(uow(), challenge_id=view.id, now=now)
         dispatcher.utter_message(response="utter_profile_updated")

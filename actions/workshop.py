@@ -48,7 +48,7 @@ from core.workshop import (
     visit_1000_rule,
 )
 
-IDENTIFICATION_FAILED = ("plate_wrong", "vin_wrong", "unknown", "locked")
+IDENTIFICATION_FAILED = ("plate_wrong", "vin_wrong", "unknown", "locked", "throttled")
 # Messages that are never an answer: the form leaves them to the rules.
 INTERRUPTIONS = frozenset(
     {

@@ -128,7 +128,12 @@ async def post_chat_upload(request: Request) -> JSONResponse:
     stored = await off_loop(_store_all, files, root)
     try:
         answers = await handle_customer_message(
-            hub, CHANNEL, client_id, text, {"language": language}, attachments=stored
+            hub,
+            CHANNEL,
+            client_id,
+            text,
+            {"language": language, "client_ip": request.client.host if request.client else None},
+            attachments=stored,
         )
     except Exception:
         _remove(stored)  # not recorded: nothing stays on disk for it

@@ -124,6 +124,7 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
     metadata = {
         "language": (incoming.metadata or {}).get("language"),
         "location": (incoming.metadata or {}).get("location"),  # checked by the hub
+        "client_ip": client_ip(request),  # after trusted proxies
     }
     hub: HubDeps = request.app.state.hub
     language = normalise_language(metadata["language"])
@@ -249,9 +250,10 @@ async def _answer(
     language: str | None,
     location: object = None,
 ) -> None:
-    metadata = {"language": language, "location": location}  # the hub checks the place
+    ip = client_ip(socket.websocket)  # after trusted proxies
+    metadata = {"language": language, "location": location, "client_ip": ip}  # place: checked
     try:  # over the limit: not stored, not sent to Rasa; the frame says to send it again
-        await count_customer_action(hub, "message", "web", client_id, client_ip(socket.websocket))
+        await count_customer_action(hub, "message", "web", client_id, ip)
     except CustomerOverLimit as over:
         frame = _error("rate_limited", refusal_text(over, language))
         await socket.send({**frame, "retry_after": over.retry_after_seconds})

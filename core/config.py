@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.otp_limits import DEFAULT_LIMITS, Limits
+
 
 class CoreSettings(BaseSettings):
     """Where the data lives and which time zone the customers live in."""
@@ -23,6 +25,14 @@ class CoreSettings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = "Pitlane <no-reply@pitlane.example>"
     smtp_starttls: bool = True
+    # --- One-time codes across conversations (core/otp_limits.py, docs/security.md): the
+    # free allowances of codes sent, wrong codes and vehicle lookups per vehicle, contact, IP
+    # and sender are multiplied by this scale (1 in production; the e2e stack raises it so
+    # that its many conversations from 127.0.0.1 with one demo vehicle are not slowed).
+    otp_limit_scale: float = Field(default=1.0, ge=1, le=1_000_000)
+
+    def otp_limits(self) -> Limits:
+        return DEFAULT_LIMITS.scaled(self.otp_limit_scale)
 
     @field_validator("smtp_host", "smtp_user", "smtp_password", mode="before")
     @classmethod

@@ -97,6 +97,13 @@ def set_conversation_language(uow: UnitOfWork, conversation_id: int, language: s
         uow.commit()
 
 
+def set_client_ip(uow: UnitOfWork, conversation_id: int, client_ip: str) -> None:
+    """The address the customer writes from (the limits of one-time codes count it)."""
+    with uow:
+        _update_conversation(uow.session, conversation_id, client_ip=client_ip[:64])
+        uow.commit()
+
+
 def record_message(
     uow: UnitOfWork,
     conversation_id: int,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
 from core.agencies import company_contact
 from core.customers import parse_plate, parse_vin
-from core.errors import InvalidValue, NotFound
-from core.models import Agency, Customer, Vehicle
+from core.errors import InvalidValue, NotFound, TooManyAttempts
+from core.models import Agency, Conversation, Customer, Vehicle
+from core.otp_limits import DEFAULT_LIMITS, Limits, record, retry_after, serialise
 from core.uow import UnitOfWork
 
 # The pre-2009 FNI form "1234 AB 56": 1-4 digits, 1-3 letters, a department (2 digits,
@@ -156,6 +158,42 @@ def identify_vehicle(uow: UnitOfWork, plate: str, vin: str) -> Identification:
             return Identification("plate_wrong", service_phone=_service_phone(uow))
         by_plate = session.scalar(select(Vehicle.id).where(Vehicle.plate == plate).limit(1))
         return Identification("vin_wrong" if by_plate is not None else "unknown")
+
+
+def look_up_vehicle(
+    uow: UnitOfWork,
+    plate: str,
+    vin: str,
+    *,
+    conversation_id: int,
+    now: datetime,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Identification:
+    """identify_vehicle for a chat, limited per sender, per client IP and per vehicle (the
+    two answers of a near miss tell which plate or VIN exists): TooManyAttempts(seconds)."""
+    plate, vin = normalize_plate(plate), normalize_vin(vin)
+    with uow:
+        session = uow.session
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound("unknown_conversation", f"no conversation {conversation_id}")
+        keys: dict[str, object] = {
+            "sender": f"{conversation.channel}:{conversation.external_id}",
+            "ip": conversation.client_ip,
+        }
+        serialise(session, keys)
+        vehicle_id = session.scalar(
+            select(Vehicle.id).where(Vehicle.vin == vin).order_by(Vehicle.id).limit(1)
+        ) or session.scalar(select(Vehicle.id).where(Vehicle.plate == plate).limit(1))
+        serialise(session, {"vehicle_id": vehicle_id})  # always after the others: no deadlock
+        keys["vehicle_id"] = vehicle_id
+        wait = retry_after(session, "lookup", limits.lookup, keys, now)
+        if wait > 0:
+            raise TooManyAttempts(wait, "lookup_throttled")
+        found = identify_vehicle(uow, plate, vin)
+        record(session, "lookup", found.outcome, now, conversation_id=conversation_id, **keys)
+        uow.commit()
+        return found
 
 
 def _service_phone(uow: UnitOfWork) -> str | None:

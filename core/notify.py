@@ -81,6 +81,15 @@ def send_confirmation(
     log.info("confirmation sent to %s", mask_destination(transport, destination))
 
 
+def send_owner_alert(
+    transports: dict[str, Transport], transport: str, destination: str, language: str
+) -> None:
+    """Tell a contact that wrong codes were typed for it (core/otp_checks.py: once an hour)."""
+    subject = i18n.text("notify", "owner_alert_subject", language) if transport == "email" else None
+    transports[transport].send(destination, subject, i18n.text("notify", "owner_alert", language))
+    log.info("code alert sent to %s", mask_destination(transport, destination))
+
+
 def outbox_messages(uow: UnitOfWork, limit: int = 200) -> list[dict[str, Any]]:
     """The development outbox, newest first (for /staff/outbox)."""
     from sqlalchemy import select

@@ -27,6 +27,7 @@ from core.errors import (
     NoChallenge,
     NotFound,
     ResendTooSoon,
+    TooManyAttempts,
     WrongCode,
 )
 from core.identity import mask_email, mask_phone
@@ -37,6 +38,7 @@ from core.models import (
     UTCDateTime,
     Vehicle,
 )
+from core.otp_limits import DEFAULT_LIMITS, Limits, contact_hash, record, retry_after, serialise
 from core.uow import UnitOfWork
 
 DIGITS = 6
@@ -73,8 +75,12 @@ def start_challenge(
     customer_id: int | None = None,
     vehicle_id: int | None = None,
     payload: dict[str, Any] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[ChallengeView, str]:
-    """A new challenge and its code (to send, never to log); supersedes the previous one."""
+    """A new challenge and its code (to send, never to log); supersedes the previous one.
+
+    Codes sent are limited per vehicle, per destination and per client IP across
+    conversations (core/otp_limits.py): TooManyAttempts(seconds) when one must wait."""
     if purpose not in PURPOSES:
         raise InvalidValue("invalid_purpose", f"unknown purpose {purpose!r}")
     if transport not in TRANSPORTS:
@@ -92,6 +98,16 @@ def start_challenge(
             wait = last.created_at + RESEND_AFTER - now
             if resend and wait > timedelta(0):
                 raise ResendTooSoon(max(1, int(wait.total_seconds() + 0.999)))
+        conversation = session.get(Conversation, conversation_id)
+        keys: dict[str, object] = {
+            "vehicle_id": vehicle_id,
+            "contact_hash": contact_hash(destination),
+            "ip": conversation.client_ip if conversation is not None else None,
+        }
+        serialise(session, keys)
+        seconds = retry_after(session, "send", limits.send, keys, now)
+        if seconds > 0:
+            raise TooManyAttempts(seconds, "otp_send_throttled")
         secret = pyotp.random_base32()
         counter = int(now.timestamp())
         challenge = OtpChallenge(
@@ -110,13 +126,20 @@ def start_challenge(
         )
         session.add(challenge)
         session.flush()
+        record(session, "send", "sent", now, conversation_id=conversation_id, **keys)
         view = _view(challenge)
         uow.commit()
         return view, _code(secret, counter)
 
 
 def start_identification(
-    uow: UnitOfWork, *, conversation_id: int, vehicle_id: int, transport: str, now: datetime
+    uow: UnitOfWork,
+    *,
+    conversation_id: int,
+    vehicle_id: int,
+    transport: str,
+    now: datetime,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[ChallengeView, str]:
     """A code to the vehicle owner's phone ("sms") or e-mail ("email") on record."""
     with uow:
@@ -136,6 +159,7 @@ def start_identification(
             now=now,
             customer_id=owner.id,
             vehicle_id=vehicle.id,
+            limits=limits,
         )
 
 
@@ -147,48 +171,55 @@ def verify_code(
     WrongCode(attempts_left), ChallengeLocked(until) on the fifth wrong try and while
     locked, ChallengeExpired, NoChallenge (none, or already used).
     """
-    given = "".join(str(code).split())
     with uow:
-        session = uow.session
-        challenge = _latest(session, conversation_id)
-        if challenge is None or challenge.consumed_at is not None:
-            raise NoChallenge()
-        if challenge.locked_until is not None and now < challenge.locked_until:
-            raise ChallengeLocked(challenge.locked_until)
-        if now >= challenge.expires_at:
-            raise ChallengeExpired()
-        open_now = (
-            (OtpChallenge.id == challenge.id)
-            & OtpChallenge.consumed_at.is_(None)
-            & (OtpChallenge.locked_until.is_(None) | (OtpChallenge.locked_until <= now))
-            & (OtpChallenge.expires_at > now)
-        )
-        if hmac.compare_digest(given.encode(), _code(challenge.secret, challenge.counter).encode()):
-            done = session.execute(update(OtpChallenge).where(open_now).values(consumed_at=now))
-            if done.rowcount != 1:  # another try won the race
-                raise NoChallenge()
-            session.refresh(challenge)
-            view = _view(challenge)
-            uow.commit()
-            return view
-        # A wrong code: count it, and lock on the last allowed try, in one statement.
-        tries = OtpChallenge.attempts + 1
-        session.execute(
-            update(OtpChallenge)
-            .where(open_now)
-            .values(
-                attempts=tries,
-                locked_until=case(
-                    (tries >= MAX_ATTEMPTS, literal(now + LOCK, UTCDateTime())),
-                    else_=OtpChallenge.locked_until,
-                ),
-            )
-        )
-        session.refresh(challenge)
+        try:
+            view = verify_in(uow.session, conversation_id, code, now)
+        except (WrongCode, ChallengeLocked):
+            uow.commit()  # the wrong try counts
+            raise
         uow.commit()
-        if challenge.locked_until is not None and now < challenge.locked_until:
-            raise ChallengeLocked(challenge.locked_until)
-        raise WrongCode(max(0, MAX_ATTEMPTS - challenge.attempts))
+        return view
+
+
+def verify_in(session: Session, conversation_id: int, code: str, now: datetime) -> ChallengeView:
+    """verify_code in the caller's transaction (a wrong try is counted, to commit)."""
+    given = "".join(str(code).split())
+    challenge = _latest(session, conversation_id)
+    if challenge is None or challenge.consumed_at is not None:
+        raise NoChallenge()
+    if challenge.locked_until is not None and now < challenge.locked_until:
+        raise ChallengeLocked(challenge.locked_until)
+    if now >= challenge.expires_at:
+        raise ChallengeExpired()
+    open_now = (
+        (OtpChallenge.id == challenge.id)
+        & OtpChallenge.consumed_at.is_(None)
+        & (OtpChallenge.locked_until.is_(None) | (OtpChallenge.locked_until <= now))
+        & (OtpChallenge.expires_at > now)
+    )
+    if hmac.compare_digest(given.encode(), _code(challenge.secret, challenge.counter).encode()):
+        done = session.execute(update(OtpChallenge).where(open_now).values(consumed_at=now))
+        if done.rowcount != 1:  # another try won the race
+            raise NoChallenge()
+        session.refresh(challenge)
+        return _view(challenge)
+    # A wrong code: count it, and lock on the last allowed try, in one statement.
+    tries = OtpChallenge.attempts + 1
+    session.execute(
+        update(OtpChallenge)
+        .where(open_now)
+        .values(
+            attempts=tries,
+            locked_until=case(
+                (tries >= MAX_ATTEMPTS, literal(now + LOCK, UTCDateTime())),
+                else_=OtpChallenge.locked_until,
+            ),
+        )
+    )
+    session.refresh(challenge)
+    if challenge.locked_until is not None and now < challenge.locked_until:
+        raise ChallengeLocked(challenge.locked_until)
+    raise WrongCode(max(0, MAX_ATTEMPTS - challenge.attempts))
 
 
 def awaiting_code(uow: UnitOfWork, conversation_id: int, now: datetime) -> bool:
@@ -201,6 +232,31 @@ def awaiting_code(uow: UnitOfWork, conversation_id: int, now: datetime) -> bool:
             and now < challenge.expires_at
             and (challenge.locked_until is None or challenge.locked_until <= now)
         )
+
+
+def expects_code(uow: UnitOfWork, conversation_id: int, now: datetime) -> bool:
+    """A code typed now would be one of ours: the conversation's last challenge is unused and
+    still open, locked, or expired less than a lock ago (such codes are masked too)."""
+    with uow:
+        challenge = _latest(uow.session, conversation_id)
+        if challenge is None or challenge.consumed_at is not None:
+            return False
+        locked = challenge.locked_until is not None and now < challenge.locked_until
+        return locked or now < challenge.expires_at + LOCK
+
+
+def latest_challenge(session: Session, conversation_id: int) -> OtpChallenge | None:
+    """The conversation's most recent challenge (in the caller's transaction)."""
+    return _latest(session, conversation_id)
+
+
+def challenge_view(challenge: OtpChallenge) -> ChallengeView:
+    return _view(challenge)
+
+
+def lock_conversation(session: Session, conversation_id: int) -> None:
+    """Serialise the code steps of one conversation (see _lock_conversation)."""
+    _lock_conversation(session, conversation_id)
 
 
 def consumed_challenge(uow: UnitOfWork, challenge_id: int, purpose: str) -> OtpChallenge:

@@ -36,6 +36,7 @@ from core.models import (
     Vehicle,
 )
 from core.otp import ChallengeView, consumed_challenge, start_challenge
+from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.tracker_erasure import record_tracker_erasures
 from core.uow import UnitOfWork
 
@@ -96,6 +97,7 @@ def request_contact_change(
     transport: str,
     new_value: str,
     now: datetime,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[ChallengeView, str]:
     """A code sent to the new phone ("sms") or e-mail ("email"); nothing changes yet."""
     kind, value = parse_contact(new_value)
@@ -112,6 +114,7 @@ def request_contact_change(
             now=now,
             customer_id=customer_id,
             payload={"field": kind, "value": value},
+            limits=limits,
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from core.customer_limits import CustomerLimits
 from core.models import utcnow
+from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.uow import UnitOfWork
 from hub.ports import BotBrain, Bus, ChannelSender
 from hub.tracker_events import TrackerEvents
@@ -28,7 +29,8 @@ class HubDeps:
     """What the hub needs: units of work, a bot brain, the bus that reaches widgets and
     consoles live, the domain's intents, a clock (aware UTC), how long a handoff request
     waits, the recorder of Rasa pause/resume events, the push channels' senders by channel
-    name, the waits between their retries and the customers' rate limits."""
+    name, the waits between their retries, the customers' rate limits and the limits of
+    one-time codes."""
 
     uow_factory: Callable[[], UnitOfWork]
     brain: BotBrain
@@ -40,6 +42,7 @@ class HubDeps:
     senders: Mapping[str, ChannelSender] = field(default_factory=dict)
     delivery_delays: tuple[float, ...] = DEFAULT_DELIVERY_DELAYS
     limits: CustomerLimits = field(default_factory=CustomerLimits)  # customers' rate limits
+    otp_limits: Limits = DEFAULT_LIMITS  # codes typed in the chat (hub/codes.py)
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)

@@ -23,6 +23,7 @@ from typing import Any
 from core.parsing import detect_language
 from hub import store
 from hub.advisor import accept_request, advisor_send, close_request, refuse_request
+from hub.codes import CODE_PAYLOAD, check_code
 from hub.deps import HubDeps, StoreUnavailable
 from hub.handoff import (
     ASK_PAYLOAD,
@@ -127,7 +128,10 @@ async def receive(
     conversation or to the bot, store the answers, return them to send.
 
     `metadata["location"]` (a shared place: `{"latitude", "longitude"}`) and the message's
-    files reach the bot as `location` and `attachments` metadata (docs/workshop.md)."""
+    files reach the bot as `location` and `attachments` metadata (docs/workshop.md);
+    `metadata["client_ip"]` (widget, REST) is kept on the conversation, never sent to the bot.
+    A one-time code typed while one is expected is stored masked, checked through core and
+    replaced by a payload without it (hub/codes.py)."""
     if not valid_external_id(channel) or not valid_external_id(external_id):
         raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
     language = normalise_language((metadata or {}).get("language"))
@@ -146,6 +150,7 @@ async def receive(
         language,
         channel in PULL_CHANNELS,
         attachments,
+        (metadata or {}).get("client_ip"),
     )
     reply_language = inbound.language or detect_language(text)
     request = inbound.handoff
@@ -162,7 +167,11 @@ async def receive(
         answers = await ask_for_advisor(deps, inbound.conversation_id, reply_language)
         return await _finish(deps, inbound, "answered", answers)
 
-    if is_payload(text) and not payload_is_known(text, deps.intents):
+    if inbound.typed_code is not None:  # checked here; the bot never sees the code
+        if inbound.typed_code:
+            await check_code(deps, inbound.conversation_id, inbound.typed_code)
+        text = CODE_PAYLOAD
+    elif is_payload(text) and not payload_is_known(text, deps.intents):
         offer = inbound.offered or [Button(t, p) for t, p in menu(reply_language)]
         answers = [OutgoingMessage(text=say("unknown_choice", reply_language), buttons=offer)]
         return await _finish(deps, inbound, "answered", answers)

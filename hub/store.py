@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -10,8 +9,9 @@ from typing import Any
 
 from core import conversations
 from core.handoff import HandoffView, open_request_for
-from core.otp import awaiting_code
+from core.otp import expects_code
 from core.uow import UnitOfWork
+from hub.codes import MASKED_CODE, find_code, has_code
 from hub.intents import is_payload
 from hub.messages import Button, NewAttachment, OutgoingMessage
 
@@ -22,9 +22,7 @@ BOT = "bot"
 HUB = "hub"
 ADVISOR_PREFIX = "advisor:"
 _RECENT = 50  # messages looked at to find the last buttons offered
-# A one-time code typed while one is expected is never stored (docs/identity.md).
-MASKED_CODE = "••••••"
-_CODE = re.compile(r"^\s*(?:\d\s*){6}$")
+__all__ = ["MASKED_CODE"]  # a code typed while one is expected is never stored (hub/codes.py)
 
 
 def advisor_sender(staff_id: int) -> str:
@@ -54,6 +52,9 @@ class Inbound:
     # Messages sent out of turn since the customer's previous message (pull channels only).
     undelivered: list[OutgoingMessage] = field(default_factory=list)
     attachments: list[StoredAttachment] = field(default_factory=list)
+    # A one-time code typed while one is expected (stored masked, never kept): its digits to
+    # check, "" when masked but not checkable (two codes, a long text); None: no code.
+    typed_code: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -72,18 +73,22 @@ def store_inbound(
     language: str | None,
     collect_undelivered: bool = False,
     attachments: Sequence[NewAttachment] = (),
+    client_ip: str | None = None,
 ) -> Inbound:
     """Record the customer's message (status 'received') and its attachments, and commit
     before any processing.
 
     Also reads the conversation's open handoff request and, for a channel that only gets
     messages in replies (`collect_undelivered`), what was sent out of turn since the
-    customer's previous message.
+    customer's previous message. `client_ip` (widget, REST) is kept on the conversation
+    for the limits of one-time codes.
     """
     with uow_factory() as uow:
         conversation = conversations.get_or_create_conversation(uow, channel, external_id, language)
         if language is not None and language != conversation.language:
             conversations.set_conversation_language(uow, conversation.id, language)
+        if client_ip:
+            conversations.set_client_ip(uow, conversation.id, client_ip)
         undelivered = _out_of_turn(uow, conversation.id) if collect_undelivered else []
         offered: list[Button] = []
         payload = None
@@ -91,9 +96,9 @@ def store_inbound(
             offered = _last_offer(uow, conversation.id)
             title = next((b.title for b in offered if b.payload == text), None)
             payload = {"title": title} if title else None
-        stored = text
-        if _CODE.match(text) and awaiting_code(uow, conversation.id, datetime.now(timezone.utc)):
-            stored = MASKED_CODE  # the real text still goes to Rasa
+        stored, typed_code = text, None
+        if has_code(text) and expects_code(uow, conversation.id, datetime.now(timezone.utc)):
+            stored, typed_code = MASKED_CODE, find_code(text) or ""
         message_id = conversations.record_message(
             uow,
             conversation.id,
@@ -123,6 +128,7 @@ def store_inbound(
         handoff=handoff,
         undelivered=undelivered,
         attachments=stored_attachments,
+        typed_code=typed_code,
     )
 
 

@@ -109,6 +109,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         intents=load_intents(RASA_PROJECT),
         handoff_wait=timedelta(seconds=settings.handoff_wait_seconds),
         limits=settings.customer_limits,
+        otp_limits=settings.otp_limits(),
     )
     app.state.bus = app.state.hub.bus  # pub/sub between the hub, widgets and consoles
     # Telegram: None when off (no token) or refused (webhook mode without a secret).

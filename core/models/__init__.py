@@ -29,6 +29,7 @@ from core.models.notifications import (
     NotificationReceipt,
     NotificationSubscription,
 )
+from core.models.otp_limits import OTP_EVENT_KINDS, OtpEvent
 from core.models.rooms import (
     OPEN_ROOM,
     ROOM_STATUSES,
@@ -90,6 +91,8 @@ __all__ = [
     "NotificationReceipt",
     "NotificationSubscription",
     "OtpChallenge",
+    "OtpEvent",
+    "OTP_EVENT_KINDS",
     "OutboxMessage",
     "Quote",
     "Reminder",

@@ -35,6 +35,8 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the customer asked for no more messages (STOP): no proactive message then.
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The address the customer last wrote from (widget, REST), for the limits of codes.
+    client_ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class Message(Base):

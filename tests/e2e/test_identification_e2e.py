@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
@@ -24,18 +25,30 @@ def stored_texts(database_url: str) -> list[str]:
         engine.dispose()
 
 
-def test_a_matching_vehicle_is_identified_with_a_code_never_stored(chat: Chat, database_url):
+def test_a_matching_vehicle_is_identified_with_a_code_never_stored(chat: Chat, database_url, stack):
     chat.say("/identify_vehicle")
     chat.say("ZDM1RBBW5KB012345 ab 123 cd")
     assert '/choose{"otp_transport":"email"}' in chat.payloads, chat.text
     chat.click('/choose{"otp_transport":"email"}')
     assert "c•••@example.fr" in chat.text
     code = last_code_sent_to(database_url, "camille.martin@example.fr")
-    chat.say(f"{code[:3]} {code[3:]}")
+    typed = f"{code[:3]}-{code[3:]}"
+    chat.say(typed)
     assert "AB-123-CD" in chat.text and "identifi" in chat.text.lower()
     texts = stored_texts(database_url)
     assert "••••••" in texts
     assert not any(code in text for text in texts)
+    # Rasa never saw it (the hub checked it and sent /inform): not in the tracker, not in a log
+    tracker = httpx.get(
+        f"{stack.config.rasa_url}/conversations/rest:{chat.sender}/tracker",
+        params={"token": stack.environment()["PITLANE_RASA_TOKEN"]},
+        timeout=30,
+    ).json()
+    said = [e.get("text") or "" for e in tracker["events"] if e.get("event") == "user"]
+    assert "/inform" in said and not any(code in text for text in said)
+    assert not any(code in str(value) for value in tracker["slots"].values())
+    for log in stack.config.log_dir.glob("*.log"):
+        assert typed not in log.read_text(errors="replace"), log.name
 
 
 def test_a_wrong_plate_recommends_calling_the_service(chat: Chat) -> None:

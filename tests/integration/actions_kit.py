@@ -16,10 +16,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ActionContext
+from actions.base import ActionContext, sender_identity
 from core.conversations import get_or_create_conversation
 from core.models import Attachment, Message
+from core.otp_checks import check_typed_code
 from core.uow import UnitOfWork
+from hub.codes import CODE_PAYLOAD, find_code
 from tests.dialogue_files import load_domain
 
 DOMAIN: dict[str, Any] = load_domain()
@@ -81,6 +83,20 @@ def sender_of(metadata: dict[str, Any] | None) -> str:
     if metadata.get("channel") and metadata.get("external_id"):
         return f"{metadata['channel']}:{metadata['external_id']}"
     return "web:visitor-1"
+
+
+def code_typed(
+    uow: Callable[[], UnitOfWork], code: str, now: datetime, metadata: dict[str, Any] | None = None
+) -> str:
+    """What the hub does with a code typed in the chat (hub/codes.py): reads its digits,
+    checks them through core for the conversation, then hands the form a payload without
+    them (returned)."""
+    channel, external_id = sender_identity(sender_of(metadata))
+    conversation = get_or_create_conversation(uow(), channel, external_id)
+    digits = find_code(code)
+    assert digits is not None, f"the hub would not take {code!r} for a code"
+    check_typed_code(uow(), conversation_id=conversation.id, code=digits, now=now)
+    return CODE_PAYLOAD
 
 
 def latest_message(

@@ -10,7 +10,14 @@ from rasa_sdk.events import SlotSet
 
 from actions.identity import ActionAskOtpTransport, ValidateIdentificationForm
 from core.uow import UnitOfWork
-from tests.integration.actions_kit import WEB_VISITOR, context, form_tracker, run, said
+from tests.integration.actions_kit import (
+    WEB_VISITOR,
+    code_typed,
+    context,
+    form_tracker,
+    run,
+    said,
+)
 
 FORM = "identification_form"
 CAMILLE_BIKE = {"vehicle_plate": "AB-123-CD", "vehicle_vin": "ZDM1RBBW5KB012345"}
@@ -131,7 +138,7 @@ async def test_the_code_is_sent_then_checked_and_a_confirmation_follows(
     tracker = form_tracker(
         FORM,
         slots={**slots, "otp_transport": "sms"},
-        candidates={"otp_code": wrong},
+        candidates={"otp_code": code_typed(seeded_uow_factory, wrong, now, WEB_VISITOR)},
         requested="otp_code",
         metadata=WEB_VISITOR,
     )
@@ -142,7 +149,7 @@ async def test_the_code_is_sent_then_checked_and_a_confirmation_follows(
     tracker = form_tracker(
         FORM,
         slots={**slots, "otp_transport": "sms"},
-        candidates={"otp_code": f"{code[:3]} {code[3:]}"},
+        candidates={"otp_code": code_typed(seeded_uow_factory, f"{code[:3]}-{code[3:]}", now)},
         requested="otp_code",
         metadata=WEB_VISITOR,
     )

@@ -28,6 +28,7 @@ from core.models import OutboxMessage
 from core.uow import UnitOfWork
 from tests.integration.actions_kit import (
     WEB_VISITOR,
+    code_typed,
     context,
     form_tracker,
     message_tracker,
@@ -88,7 +89,7 @@ async def identify_in_the_chat(ctx: ActionContext) -> None:
         form_tracker(
             FORM,
             slots={**slots, "otp_transport": "sms"},
-            candidates={"otp_code": last_code(ctx)},
+            candidates={"otp_code": code_typed(ctx.uow, last_code(ctx), ctx.now(), WEB_VISITOR)},
             requested="otp_code",
             metadata=WEB_VISITOR,
         ),

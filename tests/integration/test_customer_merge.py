@@ -37,6 +37,7 @@ from core.models import (
     OtpChallenge,
     Reminder,
 )
+from core.otp_limits import DEFAULT_LIMITS
 from core.uow import UnitOfWork
 from core.uow import uow_factory as make_uow_factory
 from core.workshop import request_callback
@@ -75,6 +76,9 @@ def book(uow: UowFactory, customer_id: int, now: datetime, index: int = 0) -> st
     ).reference
 
 
+MANY_CHATS = DEFAULT_LIMITS.scaled(10)
+
+
 def verified_challenge(
     uow: UowFactory, conversation_id: int, bike: tuple[str, str], now: datetime
 ) -> int:
@@ -82,7 +86,12 @@ def verified_challenge(
     vehicle_id = identify_vehicle(uow(), *bike).vehicle_id
     assert vehicle_id is not None
     view, code = otp.start_identification(
-        uow(), conversation_id=conversation_id, vehicle_id=vehicle_id, transport="sms", now=now
+        uow(),
+        conversation_id=conversation_id,
+        vehicle_id=vehicle_id,
+        transport="sms",
+        now=now,
+        limits=MANY_CHATS,  # one owner's six chats at once: not an attacker (core/otp_limits.py)
     )
     otp.verify_code(uow(), conversation_id=conversation_id, code=code, now=now)
     return view.id

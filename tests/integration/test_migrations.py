@@ -41,6 +41,7 @@ TABLES = {
     "inbound_receipts",
     "attachments",
     "otp_challenges",
+    "otp_events",
     "outbox_messages",
     "calendar_closures",
     "quotes",

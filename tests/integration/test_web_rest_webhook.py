@@ -228,3 +228,26 @@ def test_a_malformed_token_list_stops_the_app_at_start(value: str) -> None:
 
     with pytest.raises(ValidationError, match="PITLANE_REST_WEBHOOK_TOKENS"):
         WebSettings(rest_webhook_tokens=value)
+
+
+def test_the_callers_address_is_kept_on_the_conversation_not_a_metadata_claim(
+    client: TestClient, seeded_sqlite_url: str
+) -> None:
+    """The limits of one-time codes count the TCP peer (after trusted proxies), never an
+    address the caller writes in its metadata (docs/security.md, "One-time codes")."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.pool import NullPool
+
+    from core.models import Conversation
+
+    body = {"sender": "ip-1", "message": "Bonjour", "metadata": {"client_ip": "10.9.9.9"}}
+    client.post(URL, json=body, headers=REST_AUTH)
+    engine = create_engine(seeded_sqlite_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            address = connection.scalar(
+                select(Conversation.client_ip).where(Conversation.external_id == "test:ip-1")
+            )
+    finally:
+        engine.dispose()
+    assert address == "testclient"  # Starlette's TestClient peer
