@@ -1,5 +1,6 @@
-"""`WS /ws/rooms`: the widget's rooms tab. The customer is the widget's visitor id (the same
-`client_id` as /ws/chat, so the same web conversation).
+"""`WS /ws/rooms`: the widget's rooms tab. The first frame authenticates, as on /ws/chat
+(`{"type": "auth", "token"}`, channels/widget_auth.py): the same customer key, so the same web
+conversation.
 
 Frames in (JSON): `{"type": "list"}`, `{"type": "join", "room_id", "name"}` (also to reopen a
 room one is in: it answers the recent history), `{"type": "leave", "room_id"}`,
@@ -25,14 +26,16 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import FileResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.http import static_asset, widget_client_id
+from channels.http import static_asset
 from channels.web import STATIC_DIR
+from channels.widget_auth import authenticate_socket
 from core import rooms
 from core.conversations import get_or_create_conversation
 from core.errors import PitlaneError, RateLimited
 from core.rooms import RoomMessageView
 from hub import rooms as rooms_hub
 from hub.deps import HubDeps, StoreUnavailable
+from hub.texts import normalise_language
 from hub.work import off_loop
 
 log = logging.getLogger(__name__)
@@ -58,15 +61,14 @@ def _asset(name: str, media_type: str) -> FileResponse:
 async def rooms_socket(websocket: WebSocket) -> None:
     """The customer's rooms: list, join, leave, post, report; live messages of the room open."""
     await websocket.accept()
-    client_id = widget_client_id(websocket.query_params.get("client_id"))
-    if client_id is None:
-        await websocket.send_json(_error("invalid_client_id", "client_id must be a UUID"))
-        await websocket.close(code=1008)
+    language = normalise_language(websocket.query_params.get("lang"))
+    customer_key = await authenticate_socket(websocket, language)  # the first frame
+    if customer_key is None:
         return
     hub: HubDeps = websocket.app.state.hub
     try:
         conversation = await off_loop(
-            lambda: get_or_create_conversation(hub.uow_factory(), "web", client_id)
+            lambda: get_or_create_conversation(hub.uow_factory(), "web", customer_key)
         )
     except StoreUnavailable:
         await websocket.close(code=1011)

@@ -33,7 +33,7 @@ from backoffice.api import notifications as notifications_api
 from backoffice.api import rooms as rooms_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
-from channels import rooms_socket, sse, uploads, web
+from channels import rooms_socket, sse, uploads, web, widget_auth
 from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from channels.telegram import router as telegram_router
@@ -124,6 +124,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(widget_auth.router)  # the widget's credential (docs/security.md)
     app.include_router(uploads.router)
     app.include_router(telegram_router)
     app.include_router(whatsapp_router)

@@ -37,6 +37,7 @@ from core.models.rooms import (
     RoomMessageReport,
 )
 from core.models.staff import ApiToken, LoginAttempt, StaffSession, StaffUser
+from core.models.widget import WidgetCredential, WidgetStreamTicket
 from core.models.workshop import (
     OPEN_CALLBACK,
     OPEN_CONVERSATION_CALLBACK,
@@ -99,5 +100,7 @@ __all__ = [
     "SurveyResponse",
     "UTCDateTime",
     "Vehicle",
+    "WidgetCredential",
+    "WidgetStreamTicket",
     "utcnow",
 ]

@@ -48,6 +48,8 @@ TABLES = {
     "room_members",
     "room_messages",
     "room_message_reports",
+    "widget_credentials",
+    "widget_stream_tickets",
     "room_bans",
     "notifications",
     "notification_receipts",
