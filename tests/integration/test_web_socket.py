@@ -170,11 +170,13 @@ def test_closes_the_socket_when_the_first_frame_does_not_authenticate(
 def test_closes_the_socket_of_a_widget_that_does_not_authenticate_in_time(
     seeded_sqlite_url: str,
 ) -> None:
-    with web_client(seeded_sqlite_url, widget_auth_seconds=0.2) as client:
-        with client.websocket_connect("/ws/chat?lang=fr") as socket:
-            error = socket.receive_json()
-            with pytest.raises(WebSocketDisconnect) as closed:
-                socket.receive_json()
+    with (
+        web_client(seeded_sqlite_url, widget_auth_seconds=0.2) as client,
+        client.websocket_connect("/ws/chat?lang=fr") as socket,
+    ):
+        error = socket.receive_json()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_json()
 
     assert error["code"] == "auth_timeout" and "rien n'a été enregistré" in error["message"]
     assert closed.value.code == 4408
