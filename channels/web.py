@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from channels.http import CORS, http_error, read_capped, static_asset
-from channels.script_bundle import WIDGET_SECTIONS, bundle
+from channels.script_bundle import WIDGET_HELPERS, WIDGET_SECTIONS, bundle
 from channels.widget_auth import authenticate_socket
 from hub.inbound import (
     HubDeps,
@@ -120,7 +120,7 @@ async def post_rest_message(request: Request) -> list[dict[str, Any]]:
 @router.get("/static/widget.js", include_in_schema=False)  # before the /static mount's raw file
 async def get_widget_script() -> Response:
     """The widget with the shared helpers and its texts (script_bundle.py), one classic script."""
-    script = bundle(STATIC_DIR / "widget.js", WIDGET_SECTIONS)
+    script = bundle(STATIC_DIR / "widget.js", WIDGET_SECTIONS, WIDGET_HELPERS)
     headers = {"Cache-Control": "no-cache"}
     return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)
 
