@@ -45,7 +45,7 @@ from hub.handoff import handoff_tasks
 from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
-from webapp import health
+from webapp import access_log, health
 from webapp.json_text import JsonTextGuard
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
@@ -60,6 +60,7 @@ BACKOFFICE_STATIC = ROOT / "backoffice" / "static"
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the app from `settings` (from the environment when None); no I/O happens here."""
     settings = settings or WebSettings()
+    access_log.install()  # no query string (tokens, tickets) in uvicorn's log lines
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, rasa_token)
 
