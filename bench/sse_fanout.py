@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -43,7 +42,10 @@ async def client(
     arrivals: dict[int, list[float]],
 ) -> None:
     """One widget: opens the stream, then records when each notification arrives."""
-    url = f"/api/widget/notifications/stream?client_id={uuid.uuid4()}"
+    token = (await http.post("/api/widget/session")).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    ticket = (await http.post("/api/widget/notifications/stream-ticket", headers=auth)).json()
+    url = f"/api/widget/notifications/stream?ticket={ticket['ticket']}"
     async with http.stream("GET", url) as answer:
         lines = answer.aiter_lines()
         async for line in lines:

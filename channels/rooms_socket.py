@@ -1,5 +1,6 @@
-"""`WS /ws/rooms`: the widget's rooms tab. The customer is the widget's visitor id (the same
-`client_id` as /ws/chat, so the same web conversation).
+"""`WS /ws/rooms`: the widget's rooms tab. The first frame authenticates, as on /ws/chat
+(`{"type": "auth", "token"}`, channels/widget_auth.py): the same customer key, so the same web
+conversation.
 
 Frames in (JSON): `{"type": "list"}`, `{"type": "join", "room_id", "name"}` (also to reopen a
 room one is in: it answers the recent history), `{"type": "leave", "room_id"}`,
@@ -25,8 +26,9 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import FileResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.http import client_ip, static_asset, widget_client_id
+from channels.http import client_ip, static_asset
 from channels.web import STATIC_DIR
+from channels.widget_auth import authenticate_socket
 from core import rooms
 from core.conversations import get_or_create_conversation
 from core.errors import PitlaneError, RateLimited
@@ -34,6 +36,7 @@ from core.rooms import RoomMessageView
 from hub import rooms as rooms_hub
 from hub.deps import HubDeps, StoreUnavailable
 from hub.limits import count_customer_action
+from hub.texts import normalise_language
 from hub.work import off_loop
 
 log = logging.getLogger(__name__)
@@ -59,21 +62,20 @@ def _asset(name: str, media_type: str) -> FileResponse:
 async def rooms_socket(websocket: WebSocket) -> None:
     """The customer's rooms: list, join, leave, post, report; live messages of the room open."""
     await websocket.accept()
-    client_id = widget_client_id(websocket.query_params.get("client_id"))
-    if client_id is None:
-        await websocket.send_json(_error("invalid_client_id", "client_id must be a UUID"))
-        await websocket.close(code=1008)
+    language = normalise_language(websocket.query_params.get("lang"))
+    customer_key = await authenticate_socket(websocket, language)  # the first frame
+    if customer_key is None:
         return
     hub: HubDeps = websocket.app.state.hub
     try:
         conversation = await off_loop(
-            lambda: get_or_create_conversation(hub.uow_factory(), "web", client_id)
+            lambda: get_or_create_conversation(hub.uow_factory(), "web", customer_key)
         )
     except StoreUnavailable:
         await websocket.close(code=1011)
         return
     session = _RoomsSession(websocket, hub, conversation.id)
-    session.sender = (client_id, client_ip(websocket))  # customers' rate limits
+    session.sender = (customer_key, client_ip(websocket))  # customers' rate limits
     try:
         async with hub.bus.subscribe(rooms_hub.LOBBY_TOPIC) as lobby:
             session.follow_lobby(lobby)
@@ -93,7 +95,7 @@ class _RoomsSession:
         self.hub = hub
         self.conversation_id = conversation_id
         self.room_id: int | None = None
-        self.sender: tuple[str, str | None] | None = None  # (client id, IP)
+        self.sender: tuple[str, str | None] | None = None  # (customer key, IP)
         self._lock = asyncio.Lock()
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
@@ -213,8 +215,8 @@ class _RoomsSession:
             await self.send({"type": "left", "room_id": room_id})
         elif kind == "post":
             if self.sender is not None:  # the customer's message limit, rooms included
-                client_id, ip = self.sender
-                await count_customer_action(self.hub, "message", "web", client_id, ip)
+                customer_key, ip = self.sender
+                await count_customer_action(self.hub, "message", "web", customer_key, ip)
             await rooms_hub.post(
                 self.hub, _int(frame, "room_id"), self.conversation_id, _str(frame, "text")
             )

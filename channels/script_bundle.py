@@ -19,6 +19,9 @@ from typing import Any
 
 STATIC_DIR = Path(__file__).parent / "static"
 HELPERS = (STATIC_DIR / "shared" / "dom.js", STATIC_DIR / "shared" / "i18n.js")
+# The widget also carries its credential (shared/credential.js), which rooms.js and
+# widget-map.js use through the widget's parts.
+WIDGET_HELPERS = (*HELPERS, STATIC_DIR / "shared" / "credential.js")
 CATALOGUE_DIR = STATIC_DIR / "i18n"
 LANGUAGES = ("fr", "en")
 # The catalogue sections each bundled script carries: the widget carries its extensions' too.
@@ -31,11 +34,11 @@ def catalogue(language: str) -> dict[str, Any]:
     return json.loads((CATALOGUE_DIR / f"{language}.json").read_text(encoding="utf-8"))
 
 
-def bundle(script: Path, sections: tuple[str, ...]) -> str:
+def bundle(script: Path, sections: tuple[str, ...], helpers: tuple[Path, ...] = HELPERS) -> str:
     """The script preceded by the shared helpers and its texts, in one function scope."""
     parts = [f"/* Pitlane {script.name}: helpers, texts and script, joined by the server. */"]
     parts.append("(function () {")
-    parts.extend(helper.read_text(encoding="utf-8") for helper in HELPERS)
+    parts.extend(helper.read_text(encoding="utf-8") for helper in helpers)
     for language in LANGUAGES:
         texts = catalogue(language)
         chosen = {"locale": texts["locale"], **{section: texts[section] for section in sections}}

@@ -1,22 +1,26 @@
 """Commercial notifications for the web widget, over Server-Sent Events.
 
-`GET /api/widget/notifications/stream?client_id=UUID[&last_event_id=N]` is a
-`text/event-stream` (EventSource): first what the customer missed since `Last-Event-ID`
-(the header EventSource sends when it reconnects, or the `last_event_id` query parameter a
-reopened page passes), then every new notification of their audience, live, as
+EventSource sends no header, and the widget's token never goes in a URL (access logs print
+URLs): the widget first asks `POST /api/widget/notifications/stream-ticket` with
+`Authorization: Bearer <token>` for a ticket (single use, valid `widget_ticket_seconds`, 60),
+then opens `GET /api/widget/notifications/stream?ticket=T[&last_event_id=N]`, a
+`text/event-stream`: first what the customer missed since `Last-Event-ID` (the header
+EventSource sends when it reconnects, or the `last_event_id` query parameter a reopened page
+passes), then every new notification of their audience, live, as
 
     id: <notification id>
     event: notification
     data: {"id", "title", "body", "link", "sent_at"}
 
 with a comment line (`: ping`) every `sse_heartbeat_seconds` (15) so proxies keep the stream
-open; no buffering (`X-Accel-Buffering: no`). An opted-out customer gets `204 No Content`,
+open; no buffering (`X-Accel-Buffering: no`). A spent, expired or unknown ticket gets 401 (a
+reconnecting widget asks for a new ticket); an opted-out customer gets `204 No Content`,
 which tells EventSource to stop. Receipts are written in small batches, off the stream.
 
-`GET|POST /api/widget/notifications/subscription` read and set the widget's switch (a
-form-encoded POST: a "simple" cross-origin request, no preflight, so its Origin is checked:
-the app's own or one of PITLANE_WIDGET_ORIGINS). The GET writes nothing: a visitor never
-seen gets the default answer; the POST is rate-limited per visitor and per IP.
+`GET|POST /api/widget/notifications/subscription` read and set the widget's switch (Bearer
+token; the POST is form-encoded: `subscribed`; its Origin is checked too: the app's own or one
+of PITLANE_WIDGET_ORIGINS). The GET writes nothing: a visitor never seen gets the default
+answer; the POST is rate-limited per visitor and per IP.
 """
 
 from __future__ import annotations
@@ -30,16 +34,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from channels.http import (
-    CORS,
-    check_origin,
-    client_ip,
-    form_fields,
-    http_error,
-    over_limit_error,
-    widget_client_id,
-)
+from channels.http import CORS, check_origin, client_ip, form_fields, http_error, over_limit_error
+from channels.widget_auth import WidgetCustomer, auth_text, bearer, request_language
 from core import notifications
+from core import widget_credentials as credentials
 from core.notifications import AudienceProfile
 from hub.deps import HubDeps
 from hub.limits import CustomerOverLimit, count_customer_action
@@ -59,17 +57,38 @@ def sse_frame(event: dict[str, Any]) -> str:
     return f"id: {event['id']}\nevent: notification\ndata: {json.dumps(shown)}\n\n"
 
 
+@router.post("/stream-ticket")
+async def post_stream_ticket(request: Request) -> JSONResponse:
+    """A single-use ticket opening the notification stream once (Bearer token), valid a minute."""
+    hub: HubDeps = request.app.state.hub
+    token = bearer(request)
+    seconds = request.app.state.settings.widget_ticket_seconds
+    ticket = await off_loop(
+        lambda: credentials.issue_ticket(hub.uow_factory(), token, hub.now(), seconds)
+    )
+    if ticket is None:
+        code = "token_required" if token is None else "invalid_token"
+        headers = {**CORS, "WWW-Authenticate": "Bearer"}
+        raise http_error(401, code, auth_text(code, request_language(request)), headers)
+    return JSONResponse({"ticket": ticket, "expires_in": seconds}, headers=CORS)
+
+
 @router.get("/stream")
 async def notification_stream(
     request: Request,
-    client_id: str = Query(max_length=40),
+    ticket: str = Query(max_length=100),
     last_event_id: int | None = Query(None, ge=0, le=2**31 - 1),
 ) -> Response:
     """The customer's notifications, live, after what they missed since Last-Event-ID."""
-    visitor = _visitor(client_id)
+    hub: HubDeps = request.app.state.hub
+    visitor = await off_loop(
+        lambda: credentials.consume_ticket(hub.uow_factory(), ticket, hub.now())
+    )
+    if visitor is None:
+        message = auth_text("invalid_ticket", request_language(request))
+        raise http_error(401, "invalid_ticket", message, CORS)
     header = request.headers.get("last-event-id", "").strip()
     cursor = int(header) if header.isdigit() and len(header) < 11 else last_event_id
-    hub: HubDeps = request.app.state.hub
     profile: AudienceProfile = await off_loop(
         lambda: notifications.customer_profile(hub.uow_factory(), "web", visitor)
     )
@@ -128,9 +147,8 @@ def _is_for(profile: AudienceProfile, event: dict[str, Any]) -> bool:
 
 
 @router.get("/subscription")
-async def get_subscription(request: Request, client_id: str = Query(max_length=40)) -> Response:
+async def get_subscription(request: Request, visitor: WidgetCustomer) -> Response:
     """Whether the customer receives notifications (`subscribed`: explicitly opted in)."""
-    visitor = _visitor(client_id)
     hub: HubDeps = request.app.state.hub
     profile = await off_loop(lambda: notifications.find_profile(hub.uow_factory(), "web", visitor))
     if profile is None:  # a visitor never seen: the default, and nothing written
@@ -139,13 +157,12 @@ async def get_subscription(request: Request, client_id: str = Query(max_length=4
 
 
 @router.post("/subscription")
-async def set_subscription(request: Request) -> Response:
-    """The widget's switch, form-encoded: `client_id`, `subscribed` ("1" yes, "0" opt out),
-    optional `lang`. Only from the app's or a widget site's origin; rate-limited."""
+async def set_subscription(request: Request, visitor: WidgetCustomer) -> Response:
+    """The widget's switch, form-encoded: `subscribed` ("1" yes, "0" opt out), optional
+    `lang`. Only from the app's or a widget site's origin; rate-limited."""
     fields = await form_fields(request)
     language = normalise_language(fields.get("lang") or request.query_params.get("lang"))
     check_origin(request, language)
-    visitor = _visitor(fields.get("client_id", ""))
     if fields.get("subscribed") not in ("0", "1"):
         raise http_error(422, "invalid_request", "subscribed is 0 or 1")
     wanted = fields["subscribed"] == "1"
@@ -163,13 +180,6 @@ async def set_subscription(request: Request) -> Response:
 def _subscription(profile: AudienceProfile) -> JSONResponse:
     body = {"subscribed": profile.subscribed, "opted_out": profile.opted_out}
     return JSONResponse(body, headers=CORS)
-
-
-def _visitor(client_id: str) -> str:
-    visitor = widget_client_id(client_id)
-    if visitor is None:
-        raise http_error(422, "invalid_client_id", "client_id must be a UUID")
-    return visitor
 
 
 class ReceiptRecorder:

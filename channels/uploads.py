@@ -1,6 +1,6 @@
 """The widget's picture upload: `POST /api/chat/upload` (multipart/form-data).
 
-Fields: `client_id` (the widget's visitor id, the same UUID its WebSocket gives), one to
+The widget's token as `Authorization: Bearer` (channels/widget_auth.py); fields: one to
 `MAX_FILES` parts named `file`, an optional `text` (a caption) and `lang`. Only images are
 taken, checked by their first bytes (a renamed program is refused and nothing is stored);
 the whole body is capped at 10 MiB (refused from its Content-Length, or while it streams in).
@@ -23,16 +23,9 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from channels.http import (
-    CORS,
-    check_origin,
-    client_ip,
-    http_error,
-    over_limit_error,
-    read_capped,
-    widget_client_id,
-)
+from channels.http import CORS, check_origin, client_ip, http_error, over_limit_error, read_capped
 from channels.web import widget_frame
+from channels.widget_auth import WidgetCustomer
 from core import conversations, i18n
 from core.errors import InvalidValue
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
@@ -50,7 +43,7 @@ router = APIRouter(tags=["channels"])
 CHANNEL = "web"
 MAX_FILES = 5
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES  # every file of one upload together
-MAX_FIELD_BYTES = 8 * 1024  # client_id, text, lang
+MAX_FIELD_BYTES = 8 * 1024  # text, lang
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 PLACEHOLDER = "[photo]"  # the text the bot gets for pictures sent without a caption
 _BOUNDARY = re.compile(r'boundary="?([0-9A-Za-z\'()+_,\-./:=? ]{1,70})"?', re.I)
@@ -58,7 +51,7 @@ _PARAM = re.compile(r';\s*([a-z*]+)="((?:[^"\\]|\\.)*)"', re.I)
 
 
 # The refusals a visitor can meet are said in their language (the widget shows them); those
-# of a request no widget sends (no multipart, no client_id) stay English, for developers.
+# of a request no widget sends (no multipart, no token) stay English, for developers.
 def _text(key: str, language: str | None) -> str:
     """A refusal the widget shows the visitor (the `uploads` context of the catalogues)."""
     return i18n.text("uploads", key, language, count=MAX_FILES)
@@ -78,12 +71,12 @@ class Part:
     "/api/chat/upload",
     summary="The widget's picture upload",
     description=(
-        "multipart/form-data: `client_id` (the widget's visitor UUID), 1-5 `file` parts "
+        "`Authorization: Bearer <widget token>`; multipart/form-data: 1-5 `file` parts "
         "(JPEG, PNG, WebP or GIF, checked by content; 10 MiB in all), optional `text` and "
         '`lang`. Answers `{"messages": [...]}`: the bot\'s answers as widget frames.'
     ),
 )
-async def post_chat_upload(request: Request) -> JSONResponse:
+async def post_chat_upload(request: Request, customer_key: WidgetCustomer) -> JSONResponse:
     language = normalise_language(request.query_params.get("lang"))
     check_origin(request, language)
     content_type = request.headers.get("content-type", "")
@@ -99,9 +92,6 @@ async def post_chat_upload(request: Request) -> JSONResponse:
     parts = parse_multipart(body, boundary.group(1).encode("latin-1"))
     fields = {p.name: p.data for p in parts if p.filename is None}
     language = normalise_language(_field(fields, "lang")) or language
-    client_id = widget_client_id(_field(fields, "client_id"))
-    if client_id is None:
-        raise _reject(422, "invalid_client_id", "client_id must be the widget's UUID")
     files = [p for p in parts if p.name == "file" and p.filename is not None]
     if not files:
         raise _reject(422, "missing_file", "send at least one part named 'file'")
@@ -116,12 +106,12 @@ async def post_chat_upload(request: Request) -> JSONResponse:
 
     hub: HubDeps = request.app.state.hub
     known = await off_loop(
-        lambda: conversations.find_conversation(hub.uow_factory(), CHANNEL, client_id)
+        lambda: conversations.find_conversation(hub.uow_factory(), CHANNEL, customer_key)
     )
     if known is None:  # the widget opens its conversation over the socket first
         raise _reject(404, "unknown_visitor", _text("unknown_visitor", language))
     try:  # over the limit: nothing is written to disk, stored or sent to the bot
-        await count_customer_action(hub, "upload", CHANNEL, client_id, client_ip(request))
+        await count_customer_action(hub, "upload", CHANNEL, customer_key, client_ip(request))
     except CustomerOverLimit as over:
         raise over_limit_error(over, language) from None
     root = Path(request.app.state.settings.upload_dir)
@@ -130,15 +120,15 @@ async def post_chat_upload(request: Request) -> JSONResponse:
         answers = await handle_customer_message(
             hub,
             CHANNEL,
-            client_id,
+            customer_key,
             text,
-            {"language": language, "client_ip": request.client.host if request.client else None},
+            {"language": language, "client_ip": client_ip(request)},
             attachments=stored,
         )
     except Exception:
         _remove(stored)  # not recorded: nothing stays on disk for it
         raise
-    log.info("web upload from %s: %d picture(s)", client_id, len(stored))
+    log.info("web upload from %s: %d picture(s)", customer_key, len(stored))
     frames = [widget_frame("advisor" if a.author else "bot", a) for a in answers]
     return JSONResponse({"messages": frames}, headers=CORS)
 

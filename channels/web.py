@@ -30,9 +30,9 @@ from channels.http import (
     over_limit_error,
     read_capped,
     static_asset,
-    widget_client_id,
 )
-from channels.script_bundle import WIDGET_SECTIONS, bundle
+from channels.script_bundle import WIDGET_HELPERS, WIDGET_SECTIONS, bundle
+from channels.widget_auth import authenticate_socket
 from hub.inbound import (
     MAX_EXTERNAL_ID,
     HubDeps,
@@ -158,7 +158,7 @@ def rest_client(request: Request) -> str:
 @router.get("/static/widget.js", include_in_schema=False)  # before the /static mount's raw file
 async def get_widget_script() -> Response:
     """The widget with the shared helpers and its texts (script_bundle.py), one classic script."""
-    script = bundle(STATIC_DIR / "widget.js", WIDGET_SECTIONS)
+    script = bundle(STATIC_DIR / "widget.js", WIDGET_SECTIONS, WIDGET_HELPERS)
     headers = {"Cache-Control": "no-cache"}
     return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)
 
@@ -187,26 +187,25 @@ async def get_widget_map_config(request: Request) -> JSONResponse:
 
 @router.websocket("/ws/chat")
 async def chat_socket(websocket: WebSocket) -> None:
-    """The widget's conversation: history on connect, then message frames in, bot frames out,
-    and, while connected, what is sent out of turn (advisor messages, handoff notices)."""
+    """The widget's conversation: the first frame authenticates (`{"type": "auth", "token"}`),
+    then history, message frames in, bot frames out, and, while connected, what is sent out of
+    turn (advisor messages, handoff notices)."""
     await websocket.accept()
     socket = _Socket(websocket)
-    client_id = widget_client_id(websocket.query_params.get("client_id"))
-    if client_id is None:
-        await socket.error("invalid_client_id", "client_id must be a UUID")
-        await websocket.close(code=1008)
-        return
     language = normalise_language(websocket.query_params.get("lang"))
+    customer_key = await authenticate_socket(websocket, language)
+    if customer_key is None:
+        return
     hub: HubDeps = websocket.app.state.hub
     try:
-        conversation_id, history = await open_conversation(hub, "web", client_id, language)
+        conversation_id, history = await open_conversation(hub, "web", customer_key, language)
         async with hub.bus.subscribe(conversation_topic(conversation_id)) as events:
             await socket.send(
                 {"type": "history", "messages": [widget_frame(e.role, e.message) for e in history]}
             )
             pushing = asyncio.create_task(_push(events, socket))
             try:
-                await _converse(socket, hub, client_id, language)
+                await _converse(socket, hub, customer_key, language)
             finally:
                 pushing.cancel()
                 with suppress(asyncio.CancelledError):
@@ -218,7 +217,7 @@ async def chat_socket(websocket: WebSocket) -> None:
         await websocket.close(code=1011)
 
 
-async def _converse(socket: _Socket, hub: HubDeps, client_id: str, language: str | None) -> None:
+async def _converse(socket: _Socket, hub: HubDeps, customer_key: str, language: str | None) -> None:
     """Answer the customer's message frames until the widget goes away."""
     while True:
         event = await socket.websocket.receive()
@@ -228,7 +227,7 @@ async def _converse(socket: _Socket, hub: HubDeps, client_id: str, language: str
         if isinstance(text, dict):
             await socket.send(text)
             continue
-        await _answer(socket, hub, client_id, text, language, _frame_location(event))
+        await _answer(socket, hub, customer_key, text, language, _frame_location(event))
 
 
 async def _push(events: Subscription, socket: _Socket) -> None:
@@ -245,7 +244,7 @@ async def _push(events: Subscription, socket: _Socket) -> None:
 async def _answer(
     socket: _Socket,
     hub: HubDeps,
-    client_id: str,
+    customer_key: str,
     text: str,
     language: str | None,
     location: object = None,
@@ -253,7 +252,7 @@ async def _answer(
     ip = client_ip(socket.websocket)  # after trusted proxies
     metadata = {"language": language, "location": location, "client_ip": ip}  # place: checked
     try:  # over the limit: not stored, not sent to Rasa; the frame says to send it again
-        await count_customer_action(hub, "message", "web", client_id, ip)
+        await count_customer_action(hub, "message", "web", customer_key, ip)
     except CustomerOverLimit as over:
         frame = _error("rate_limited", refusal_text(over, language))
         await socket.send({**frame, "retry_after": over.retry_after_seconds})
@@ -262,12 +261,12 @@ async def _answer(
         await socket.error("unavailable", say("assistant_unavailable", language))
         return
     try:
-        answers = await handle_customer_message(hub, "web", client_id, text, metadata)
+        answers = await handle_customer_message(hub, "web", customer_key, text, metadata)
     except StoreUnavailable:
         await socket.error("unavailable", say("assistant_unavailable", language))
         return
     except Exception:  # a bug must not cut the customer off: log it, say so, keep the socket
-        log.exception("web chat message from %s failed", client_id)
+        log.exception("web chat message from %s failed", customer_key)
         await socket.error("internal_error", say("assistant_unavailable", language))
         return
     for answer in answers:

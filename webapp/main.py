@@ -37,7 +37,7 @@ from backoffice.api import notifications as notifications_api
 from backoffice.api import rooms as rooms_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
-from channels import rooms_socket, sse, uploads, web
+from channels import rooms_socket, sse, uploads, web, widget_auth
 from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from channels.telegram import router as telegram_router
@@ -50,7 +50,7 @@ from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from transports import transports_from_settings
-from webapp import health
+from webapp import access_log, health
 from webapp.json_text import JsonTextGuard
 from webapp.log_filters import hide_reset_tokens_in_access_log
 from webapp.scheduler import scheduler_running
@@ -66,6 +66,7 @@ BACKOFFICE_STATIC = ROOT / "backoffice" / "static"
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the app from `settings` (from the environment when None); no I/O happens here."""
     settings = settings or WebSettings()
+    access_log.install()  # no query string (tokens, tickets) in uvicorn's log lines
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, rasa_token)
 
@@ -132,6 +133,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(widget_auth.router)  # the widget's credential (docs/security.md)
     app.include_router(uploads.router)
     app.include_router(telegram_router)
     app.include_router(whatsapp_router)

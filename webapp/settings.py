@@ -112,6 +112,16 @@ class WebSettings(CoreSettings, TelegramSettings):
             if item.strip()
         )
 
+    # The widget's credential (docs/security.md, "The widget credential"): a socket must send
+    # its token in the first frame within `widget_auth_seconds`; a notification stream ticket
+    # lives `widget_ticket_seconds`. The legacy upgrade lets a browser of the old widget keep
+    # its conversation once (its made-up client_id, first claim wins); turn it off once the
+    # old widgets have come back (a few weeks), or at once if access logs holding client_ids
+    # may have leaked (whoever has such a log could claim a conversation first).
+    widget_legacy_upgrade: bool = True
+    widget_auth_seconds: float = Field(default=5.0, gt=0, le=60)
+    widget_ticket_seconds: int = Field(default=60, ge=5, le=600)
+
     @property
     def docs_served(self) -> bool:
         return self.api_docs and self.env != "production"

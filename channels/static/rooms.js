@@ -1,10 +1,11 @@
 /*
  * Pitlane widget extension: the "Salons / Rooms" tab beside the assistant, and the
  * commercial notifications (Server-Sent Events). Loaded by widget.js, which hands over its
- * panel's parts in window.Pitlane._parts. Rooms talk over WS /ws/rooms with the same visitor
- * id as the chat; notifications arrive on an EventSource
- * (/api/widget/notifications/stream), and the last one seen is remembered so a reopened page
- * gets what it missed (last_event_id). Every text from people is set with textContent only.
+ * panel's parts in window.Pitlane._parts. Rooms talk over WS /ws/rooms, authenticated with
+ * the same token as the chat (P.auth, shared/credential.js); notifications arrive on an
+ * EventSource (/api/widget/notifications/stream) opened with a single-use ticket, and the
+ * last one seen is remembered so a reopened stream (a new ticket each time) gets what it
+ * missed (last_event_id). Every text from people is set with textContent only.
  * The DOM and i18n helpers are the widget's (P.dom, P.i18n).
  */
 (function () {
@@ -186,17 +187,27 @@
   var attempt = 0;
   var current = null; // the open room: {id, name, capacity, members}
 
+  var opening = false;
+
   function connect() {
-    if (socket && socket.readyState <= 1) return;
-    var url =
-      ORIGIN.replace(/^http/, "ws") +
-      "/ws/rooms?client_id=" +
-      encodeURIComponent(P.clientId()) +
-      "&lang=" +
-      LANG;
-    socket = new WebSocket(url);
+    if (opening || (socket && socket.readyState <= 1)) return;
     status.hidden = false;
     text(status, t("connecting"));
+    opening = true;
+    P.auth.socket("/ws/rooms", LANG).then(
+      function (ws) {
+        opening = false;
+        listenTo(ws);
+      },
+      function () {
+        opening = false;
+        retry();
+      }
+    );
+  }
+
+  function listenTo(ws) {
+    socket = ws;
     socket.onopen = function () {
       attempt = 0;
       status.hidden = true;
@@ -213,13 +224,17 @@
     };
     socket.onclose = function () {
       socket = null;
-      attempt += 1;
-      status.hidden = false;
-      text(status, t("connecting"));
-      setTimeout(function () {
-        if (!view.hidden) connect();
-      }, Math.min(30000, 1000 * Math.pow(2, attempt - 1)));
+      retry();
     };
+  }
+
+  function retry() {
+    attempt += 1;
+    status.hidden = false;
+    text(status, t("connecting"));
+    setTimeout(function () {
+      if (!view.hidden) connect();
+    }, Math.min(30000, 1000 * Math.pow(2, attempt - 1)));
   }
 
   function sendFrame(frame) {
@@ -398,17 +413,31 @@
   // ---- commercial notifications (SSE) ------------------------------------------------------
   var stream = null;
   var seen = {};
+  var streamAttempt = 0;
+  var streamTimer = null;
 
+  // Each (re)opening takes a new single-use ticket; EventSource's own reconnection would reuse
+  // a spent one, so the widget closes a failed stream and opens a new one itself.
   function listen() {
     if (!window.EventSource || stream) return;
-    var url =
-      ORIGIN +
-      "/api/widget/notifications/stream?client_id=" +
-      encodeURIComponent(P.clientId());
+    clearTimeout(streamTimer);
+    stream = "opening";
+    P.auth.ticket().then(open, function () {
+      stream = null;
+      relisten();
+    });
+  }
+
+  function open(ticket) {
+    var url = ORIGIN + "/api/widget/notifications/stream?ticket=" + encodeURIComponent(ticket);
     var last = recall(LAST_KEY);
     if (/^\d+$/.test(last)) url += "&last_event_id=" + last;
-    stream = new EventSource(url);
-    stream.addEventListener("notification", function (event) {
+    var source = new EventSource(url);
+    stream = source;
+    source.onopen = function () {
+      streamAttempt = 0;
+    };
+    source.addEventListener("notification", function (event) {
       var data;
       try {
         data = JSON.parse(event.data);
@@ -422,13 +451,23 @@
       }
       showNotification(data);
     });
-    stream.onerror = function () {
-      if (stream && stream.readyState === 2) stream = null; // closed for good (opted out)
+    source.onerror = function () {
+      if (stream !== source) return;
+      source.close();
+      stream = null;
+      relisten();
     };
   }
 
+  function relisten() {
+    if (!offersBox.checked) return; // opted out: no stream
+    streamAttempt += 1;
+    streamTimer = setTimeout(listen, Math.min(60000, 5000 * Math.pow(2, streamAttempt - 1)));
+  }
+
   function stopListening() {
-    if (stream) stream.close();
+    clearTimeout(streamTimer);
+    if (stream && stream !== "opening") stream.close();
     stream = null;
   }
 
@@ -457,11 +496,10 @@
   }
 
   function subscription(on) {
-    var body = "client_id=" + encodeURIComponent(P.clientId()) + "&subscribed=" + (on ? "1" : "0");
-    return fetch(ORIGIN + "/api/widget/notifications/subscription", {
+    return P.auth.fetch(ORIGIN + "/api/widget/notifications/subscription", {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: body,
+      body: "subscribed=" + (on ? "1" : "0"),
     });
   }
 
@@ -473,19 +511,16 @@
     });
   });
 
-  fetch(
-    ORIGIN +
-      "/api/widget/notifications/subscription?client_id=" +
-      encodeURIComponent(P.clientId())
-  )
+  P.auth
+    .fetch(ORIGIN + "/api/widget/notifications/subscription")
     .then(function (answer) {
       return answer.json();
     })
     .then(function (state) {
       offersBox.checked = !state.opted_out;
+      if (!state.opted_out) listen();
     })
     .catch(function () {});
 
-  listen();
   window.Pitlane.rooms = { show: show, listen: listen };
 })();

@@ -325,7 +325,6 @@
     }
     var caption = P.input.value.trim();
     var form = new FormData();
-    form.append("client_id", P.clientId());
     form.append("lang", P.LANG);
     if (caption) form.append("text", caption);
     files.forEach(function (file) {
@@ -334,7 +333,8 @@
     var row = thumbnails(files, caption);
     attach.disabled = true;
     P.setTyping(true);
-    fetch(ORIGIN + "/api/chat/upload?lang=" + P.LANG, { method: "POST", body: form })
+    P.auth
+      .fetch(ORIGIN + "/api/chat/upload?lang=" + P.LANG, { method: "POST", body: form })
       .then(function (response) {
         return response.json().then(
           function (body) {

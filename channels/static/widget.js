@@ -3,7 +3,8 @@
  *   <script src="https://HOST/widget.js" defer></script>
  * It finds its server from its own src, injects its stylesheet and a launcher button and
  * panel (inside a shadow root, so the host page's CSS cannot leak in), and talks to the hub
- * over a WebSocket on the same server. Text from the user, the bot or an advisor is only ever
+ * over a WebSocket on the same server, authenticated in its first frame by a token the server
+ * issued (shared/credential.js: never in a URL). Text from the user, the bot or an advisor is only ever
  * set with textContent. When a human advisor takes the conversation, their messages arrive
  * on the same socket at any time ({"type": "advisor", "text", "author"}) and are shown with
  * their name, in their own colour.
@@ -18,10 +19,8 @@
 
   var script = document.currentScript;
   var ORIGIN = script && script.src ? new URL(script.src, location.href).origin : location.origin;
-  var WS_URL = ORIGIN.replace(/^http/, "ws") + "/ws/chat";
   var MAX_CHARS = 2000;
   var COUNTER_FROM = 1800;
-  var ID_KEY = "pitlane.clientId";
   var OPEN_KEY = "pitlane.open";
   var LANG_KEY = "pitlane.lang";
   var LANG = /^en\b/i.test(navigator.language || "") ? "en" : "fr";
@@ -60,30 +59,7 @@
     t = i18n.translator(LANG, "widget");
   }
 
-  function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map
-      .call(b, function (x) {
-        return (x + 0x100).toString(16).slice(1);
-      })
-      .join("");
-    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join(
-      "-"
-    );
-  }
-
-  function clientId(renew) {
-    var id = local && local.getItem(ID_KEY);
-    if (renew || !id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-      id = newId();
-      if (local) local.setItem(ID_KEY, id);
-    }
-    return id;
-  }
+  var auth = credential(ORIGIN, local); // the widget's token (shared/credential.js)
 
   // ---- the DOM ---------------------------------------------------------------------------
   var host = el("div", { id: "pitlane-widget" });
@@ -334,7 +310,7 @@
   var connected = false;
   var attempt = 0;
   var retryTimer = null;
-  var id = clientId(false);
+  var opening = false; // waiting for the token before the socket exists
 
   function setConnected(on) {
     connected = on;
@@ -345,10 +321,23 @@
 
   function connect() {
     clearTimeout(retryTimer);
-    if (socket && socket.readyState <= 1) return;
+    if (opening || (socket && socket.readyState <= 1)) return;
     setConnected(false);
-    var url = WS_URL + "?client_id=" + encodeURIComponent(id) + "&lang=" + LANG;
-    socket = new WebSocket(url);
+    opening = true;
+    auth.socket("/ws/chat", LANG).then(
+      function (ws) {
+        opening = false;
+        listenTo(ws);
+      },
+      function () {
+        opening = false; // no token (server unreachable): try again later
+        retry();
+      }
+    );
+  }
+
+  function listenTo(ws) {
+    socket = ws;
     socket.onopen = function () {
       attempt = 0;
       setConnected(true);
@@ -362,15 +351,18 @@
       }
       receive(frame);
     };
-    socket.onclose = function (event) {
+    socket.onclose = function () {
       socket = null;
       setTyping(false);
-      if (event.code === 1008) id = clientId(true); // the server refused our id: take a new one
-      attempt += 1;
-      setConnected(false);
-      var delay = Math.min(30000, 1000 * Math.pow(2, attempt - 1)) * (0.8 + Math.random() * 0.4);
-      retryTimer = setTimeout(connect, delay);
+      retry(); // a refused token (4401) was dropped: the next socket gets a new one
     };
+  }
+
+  function retry() {
+    attempt += 1;
+    setConnected(false);
+    var delay = Math.min(30000, 1000 * Math.pow(2, attempt - 1)) * (0.8 + Math.random() * 0.4);
+    retryTimer = setTimeout(connect, delay);
   }
 
   function reconnectNow() {
@@ -508,7 +500,7 @@
   window.Pitlane._parts = {
     ORIGIN: ORIGIN, LANG: LANG, dom: dom, i18n: i18n, root: root, panel: panel,
     header: header, log: log, form: form, counter: counter, badge: badge,
-    clientId: function () { return id; },
+    auth: auth,
   };
   // widget-map.js: the agencies map, the location button, the picture upload.
   var customRenderers = [];

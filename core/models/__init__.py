@@ -41,6 +41,7 @@ from core.models.rooms import (
 )
 from core.models.staff import ApiToken, LoginAttempt, StaffSession, StaffUser
 from core.models.staff_security import LoginChallenge, PasswordReset, RecoveryCode
+from core.models.widget import WidgetCredential, WidgetStreamTicket
 from core.models.workshop import (
     OPEN_CALLBACK,
     OPEN_CONVERSATION_CALLBACK,
@@ -110,5 +111,7 @@ __all__ = [
     "TrackerErasure",
     "UTCDateTime",
     "Vehicle",
+    "WidgetCredential",
+    "WidgetStreamTicket",
     "utcnow",
 ]

@@ -44,6 +44,7 @@ from hub.messages import Button
 from hub.topics import advisor_topic, conversation_topic, queue_topic
 from hub.tracker_events import TrackerEvents
 from tests.integration.web_support import stored_messages, web_client
+from tests.integration.widget_support import authenticated_socket, customer_key, issue_token
 
 INTENTS = frozenset({"greet", "ask_advisor", "cancel_advisor", "contact_info", "stop"})
 REQUEST = [{"recipient_id": "x", "custom": {"handoff": "request"}}]
@@ -567,14 +568,14 @@ async def test_the_widget_socket_receives_the_advisor_live(seeded_sqlite_url: st
 
 def widget_conversation_with_an_advisor(database_url: str, rasa: FakeRasa) -> None:
     """Runs in a thread: the TestClient runs the app's event loop in its own."""
-    client_id = "5d1c3a52-8f0e-4a8e-9d5e-3f1b7c2a9e01"
-    url = f"/ws/chat?client_id={client_id}&lang=fr"
     with web_client(database_url, rasa.url) as client:
+        token = issue_token(client)
+        client_id = customer_key(database_url, token)
         hub: HubDeps = client.app.state.hub
         engine = make_engine(database_url)
         uows = uow_factory(make_session_factory(engine))
         advisor = new_advisor(uows, datetime.now(timezone.utc))
-        with client.websocket_connect(url) as socket:
+        with authenticated_socket(client, "/ws/chat", token) as socket:
             assert socket.receive_json()["type"] == "history"
             socket.send_json({"type": "message", "text": "je veux un conseiller"})
             assert "n° 1 dans la file" in socket.receive_json()["text"]
@@ -589,7 +590,7 @@ def widget_conversation_with_an_advisor(database_url: str, rasa: FakeRasa) -> No
             done = socket.receive_json()
             call(client, close_request, hub, request.id, advisor)
             closed = socket.receive_json()
-        with client.websocket_connect(url) as socket:
+        with authenticated_socket(client, "/ws/chat", token) as socket:
             history = socket.receive_json()["messages"]
         call(client, hub.tracker_events.drain)
         engine.dispose()

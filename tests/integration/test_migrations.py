@@ -54,6 +54,8 @@ TABLES = {
     "room_messages",
     "room_message_reports",
     "tracker_erasures",
+    "widget_credentials",
+    "widget_stream_tickets",
     "room_bans",
     "notifications",
     "notification_receipts",

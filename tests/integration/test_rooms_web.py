@@ -15,6 +15,7 @@ from core import notifications
 from hub.offers import dispatch_due_notifications
 from tests.integration.staff_web_support import ADMIN, ADVISOR, login, units_of_work
 from tests.integration.web_support import web_client
+from tests.integration.widget_support import authenticated_socket, issue_token
 
 ADMIN_ROUTES = [
     ("GET", "/api/admin/rooms", None),
@@ -37,10 +38,15 @@ def visitor() -> str:
     return str(uuid.uuid4())
 
 
+def customer_rooms(client, token: str | None = None):
+    """The rooms socket of a widget (a new one unless `token`), authenticated."""
+    return authenticated_socket(client, "/ws/rooms", token or issue_token(client))
+
+
 @contextmanager
 def rooms_socket(client) -> Iterator:
     """A new visitor's rooms socket, past its first room list."""
-    with client.websocket_connect(f"/ws/rooms?client_id={visitor()}") as socket:
+    with customer_rooms(client) as socket:
         socket.receive_json()
         yield socket
 
@@ -80,12 +86,12 @@ def test_a_room_created_by_an_admin_is_joined_and_talked_in_live(seeded_sqlite_u
             headers=headers,
         )
         room_id = created.json()["id"]
-        alice_id, bob_id = visitor(), visitor()
-        with client.websocket_connect(f"/ws/rooms?client_id={alice_id}") as alice:
+        alice_id, bob_id = issue_token(client), issue_token(client)
+        with customer_rooms(client, alice_id) as alice:
             listed = alice.receive_json()
             alice.send_json({"type": "join", "room_id": room_id, "name": "Alice"})
             joined = _next(alice, "joined")
-            with client.websocket_connect(f"/ws/rooms?client_id={bob_id}") as bob:
+            with customer_rooms(client, bob_id) as bob:
                 bob.receive_json()
                 bob.send_json({"type": "join", "room_id": room_id, "name": "Bob"})
                 _next(bob, "joined")
@@ -109,11 +115,11 @@ def test_a_full_room_refuses_a_third_customer_over_the_socket(seeded_sqlite_url)
         room_id = client.post(
             "/api/admin/rooms", json={"name": "Petit", "capacity": 1}, headers=headers
         ).json()["id"]
-        with client.websocket_connect(f"/ws/rooms?client_id={visitor()}") as first:
+        with customer_rooms(client) as first:
             first.receive_json()
             first.send_json({"type": "join", "room_id": room_id, "name": "Alice"})
             _next(first, "joined")
-        with client.websocket_connect(f"/ws/rooms?client_id={visitor()}") as second:
+        with customer_rooms(client) as second:
             second.receive_json()
             second.send_json({"type": "join", "room_id": room_id, "name": "Bob"})
             refused = _next(second, "error")
@@ -127,7 +133,7 @@ def test_deleting_a_room_tells_its_members_and_refuses_their_messages(seeded_sql
         room_id = client.post(
             "/api/admin/rooms", json={"name": "Éphémère", "capacity": 3}, headers=headers
         ).json()["id"]
-        with client.websocket_connect(f"/ws/rooms?client_id={visitor()}") as alice:
+        with customer_rooms(client) as alice:
             alice.receive_json()
             alice.send_json({"type": "join", "room_id": room_id, "name": "Alice"})
             _next(alice, "joined")

@@ -1,11 +1,11 @@
 """`POST /api/chat/upload`: the widget's pictures. Only images (by their bytes), 10 MiB, a
 known visitor; stored outside the web root under random names, recorded with one inbound
-message, and the bot's turn runs with the `attachments` metadata."""
+message, and the bot's turn runs with the `attachments` metadata. The widget's token comes as
+`Authorization: Bearer` (channels/widget_auth.py)."""
 
 from __future__ import annotations
 
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,8 @@ from tests.integration.web_support import (
     web_client,
     web_settings,
 )
+from tests.integration.widget_support import authenticated_socket, customer_key, issue_token
 
-CLIENT_ID = "7d1f3c2e-8a4b-4f61-9c0d-5e2a1b3c4d5e"
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e226059b0000000049454e44ae426082"
@@ -53,14 +53,24 @@ def client(seeded_sqlite_url: str, rasa, uploads: Path) -> Iterator[TestClient]:
         yield client
 
 
-def visit(client: TestClient, client_id: str = CLIENT_ID) -> None:
-    """The widget opens its socket first: that opens the visitor's conversation."""
-    with client.websocket_connect(f"/ws/chat?client_id={client_id}&lang=fr") as socket:
+def visit(client: TestClient) -> str:
+    """The widget gets its token (kept as the client's Bearer header) and opens its socket
+    first: that opens the visitor's conversation."""
+    token = issue_token(client)
+    client.headers["Authorization"] = f"Bearer {token}"
+    with authenticated_socket(client, "/ws/chat", token) as socket:
         socket.receive_json()
+    return token
+
+
+def served_token(url: str) -> dict[str, str]:
+    """The Bearer header of a new widget token from a served app."""
+    token = httpx.post(f"{url}/api/widget/session").json()["token"]
+    return {"Authorization": f"Bearer {token}"}
 
 
 def upload(client: TestClient, *files: tuple[str, bytes, str], **fields: str):
-    data = {"client_id": CLIENT_ID, **fields}
+    data = dict(fields)
     parts = [("file", file) for file in files]
     return client.post("/api/chat/upload", data=data, files=parts)
 
@@ -81,7 +91,7 @@ def files_in(directory: Path) -> list[Path]:
 def test_a_picture_is_stored_recorded_and_answered_with_the_attachments_metadata(
     client: TestClient, rasa, uploads: Path, seeded_sqlite_url: str
 ) -> None:
-    visit(client)
+    token = visit(client)
 
     response = upload(client, ("moto.png", PNG, "image/png"), text="le bruit vient d'ici")
 
@@ -103,7 +113,7 @@ def test_a_picture_is_stored_recorded_and_answered_with_the_attachments_metadata
     ]
     inbound = [m for m in stored_messages(seeded_sqlite_url) if m.direction == "in"]
     assert [(m.channel, m.external_id, m.text) for m in inbound] == [
-        ("web", CLIENT_ID, "le bruit vient d'ici")
+        ("web", customer_key(seeded_sqlite_url, token), "le bruit vient d'ici")
     ]
 
 
@@ -188,11 +198,13 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_sent(
 ) -> None:
     settings = web_settings(seeded_sqlite_url, rasa[0], upload_dir=str(uploads))
     with served_app(settings) as url:
+        auth = served_token(url)["Authorization"]
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as connection:
             connection.sendall(
                 b"POST /api/chat/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: multipart/form-data; boundary=xyz\r\n"
+                + f"Authorization: {auth}\r\n".encode()
                 + f"Content-Length: {64 * 1024 * 1024}\r\n\r\n".encode()
             )  # headers only: the answer must not wait for 64 MiB
             status_line = connection.recv(4096).split(b"\r\n", 1)[0]
@@ -212,30 +224,34 @@ def test_a_streamed_body_without_a_length_is_cut_once_it_passes_the_limit(
             yield bytes(1024 * 1024)
 
     with served_app(settings) as url:
-        headers = {"content-type": "multipart/form-data; boundary=xyz"}
+        headers = {"content-type": "multipart/form-data; boundary=xyz", **served_token(url)}
         response = httpx.post(f"{url}/api/chat/upload", content=chunks(), headers=headers)
     assert response.status_code == 413
     assert files_in(uploads) == []
 
 
 @pytest.mark.parametrize(
-    ("fields", "code"),
+    ("headers", "status", "code"),
     [
-        ({"client_id": "not-a-uuid"}, "invalid_client_id"),
-        ({"client_id": ""}, "invalid_client_id"),
-        ({"client_id": str(uuid.UUID(int=7))}, "unknown_visitor"),
+        ({}, 401, "token_required"),
+        ({"Authorization": "Bearer forged-token-0123456789abcdef"}, 401, "invalid_token"),
+        ({"Authorization": "Basic eDp5"}, 401, "token_required"),
+        ("fresh", 404, "unknown_visitor"),  # a valid token whose widget never opened its socket
     ],
 )
-def test_a_missing_or_unknown_visitor_is_refused(
-    client: TestClient, uploads: Path, seeded_sqlite_url: str, fields: dict, code: str
+def test_a_missing_invalid_or_unknown_visitor_is_refused(
+    client: TestClient, uploads: Path, seeded_sqlite_url: str, headers: Any, status, code
 ) -> None:
     visit(client)
+    del client.headers["Authorization"]
+    if headers == "fresh":
+        headers = {"Authorization": f"Bearer {issue_token(client)}"}
 
     response = client.post(
-        "/api/chat/upload", data=fields, files=[("file", ("a.png", PNG, "image/png"))]
+        "/api/chat/upload", headers=headers, files=[("file", ("a.png", PNG, "image/png"))]
     )
 
-    assert 400 <= response.status_code < 500
+    assert response.status_code == status
     assert response.json()["error"]["code"] == code
     assert files_in(uploads) == [] and stored_messages(seeded_sqlite_url) == []
 
@@ -243,9 +259,9 @@ def test_a_missing_or_unknown_visitor_is_refused(
 def test_a_request_without_a_file_or_not_multipart_is_refused(client: TestClient) -> None:
     visit(client)
 
-    fields_only = {"client_id": (None, CLIENT_ID), "text": (None, "x")}  # multipart, no file
+    fields_only = {"text": (None, "x")}  # multipart, no file
     no_file = client.post("/api/chat/upload", files=fields_only)
-    as_json = client.post("/api/chat/upload", json={"client_id": CLIENT_ID})
+    as_json = client.post("/api/chat/upload", json={"text": "x"})
 
     assert (no_file.status_code, no_file.json()["error"]["code"]) == (422, "missing_file")
     assert as_json.status_code == 415

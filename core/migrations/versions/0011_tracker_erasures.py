@@ -1,8 +1,8 @@
 """Tracker erasures: the Rasa trackers of erased customers, retried until Rasa erased them
 (issue 14, item 9).
 
-Revision ID: 0010_i14_erase
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_i14_erase"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """Limits of one-time codes across conversations: the events they count (codes sent, codes
 tried, vehicles looked up, owners alerted) and the client address of a conversation.
 
-Revision ID: 0010_otp_limits
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_otp_limits"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

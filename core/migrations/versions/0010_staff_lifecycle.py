@@ -2,7 +2,7 @@
 flag and the TOTP columns on staff_users; password-reset links, recovery codes and
 second-factor sign-in steps, each stored as a sha256.
 
-Revision ID: 0010_i14_staff
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_i14_staff"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
