@@ -3,7 +3,9 @@ callers of the route matrix (anonymous, customer, advisor, admin) and the widget
 
 - `security_url`: a migrated, seeded SQLite file shared by a module's tests.
 - `security_client`: a TestClient on the real app (lifespan run) on that file; Rasa on a
-  closed port (the hub answers "unavailable": these tests are about who may call what).
+  closed port (the hub answers "unavailable": these tests are about who may call what). A
+  widget socket waits 1 s (not 5) for its auth frame: the roles without a widget credential
+  send none, and are refused after that wait.
 - `widget_visitor`: a new widget visitor (tests/security/visitor.py) on that client.
 - `callers`: the four roles; staff sign in once per module through the JSON API.
 """
@@ -60,7 +62,7 @@ def security_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def security_client(security_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     uploads = tmp_path_factory.mktemp("uploads")
-    with web_client(security_url, upload_dir=str(uploads)) as client:
+    with web_client(security_url, upload_dir=str(uploads), widget_auth_seconds=1.0) as client:
         yield client
 
 

@@ -5,12 +5,15 @@ notification, a model...) through the app or core, fresh for routes that destroy
 their target, so that the admin's call, the last of the four, meets a valid request and
 answers what an admin gets. A route with no entry in `BODIES` is called with no body.
 Widget routes are called by the caller's `Visitor` (tests/security/visitor.py): the
-customer holds the widget's credential, the other roles hold none.
+customer holds the widget's credential (a token issued by the app), the other roles hold none.
+The staff accounts' lifecycle routes (deactivate, reactivate, TOTP reset) act on a fresh
+member the admin creates, never on the advisor who signs in as a role here.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +24,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
+from core import staff_reset
 from core.models import Attachment
-from tests.integration.staff_web_support import ADVISOR, pending_request, staff_id
+from tests.integration.staff_web_support import ADVISOR, pending_request, staff_id, units_of_work
 from tests.security.conftest import Caller
 
 _serial = itertools.count(1)
@@ -53,6 +57,28 @@ class Targets:
 
     def staff_id(self) -> int:
         return staff_id(self.database_url, ADVISOR[0])
+
+    def member(self) -> dict[str, Any]:
+        """A new advisor account (id, email), created by the admin through the JSON API."""
+        return self._as_admin("POST", "/api/staff/accounts", json=account_body())
+
+    def member_id(self) -> int:
+        return self.member()["id"]
+
+    def reset_token(self) -> str:
+        """The token of a valid password-reset link of a new member (core makes the link, as
+        `/staff/login/forgot` does before e-mailing it)."""
+        email = self.member()["email"]
+        with units_of_work(self.database_url) as new_uow:
+            link = staff_reset.request_password_reset(
+                new_uow(), email=email, client_ip=unique("matrix-"), now=datetime.now(timezone.utc)
+            )
+        assert link is not None
+        return link.token
+
+    def reset_form(self) -> dict[str, str]:
+        password = unique("new-password-")
+        return {"token": self.reset_token(), "password": password, "password_confirm": password}
 
     def room_id(self) -> int:
         body = {"name": unique("Room "), "capacity": 10}
@@ -123,13 +149,20 @@ def answer_body() -> dict[str, Any]:
 def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any]) -> dict[str, Any]:
     """The values of `path`'s placeholders, made fresh for this call."""
     values: dict[str, Any] = {}
+    if "{path:path}" in path:  # the widget's preflight: any path under /api/widget/
+        values["path"] = "notifications/subscription"
     if "{room_id}" in path and "{message_id}" in path:
         values["room_id"], values["message_id"] = targets.room_message(visitor_factory)
     elif "{room_id}" in path:
         values["room_id"] = targets.room_id()
     makers: dict[str, Callable[[], Any]] = {
         "request_id": targets.request_id,
-        "staff_id": targets.staff_id,
+        # the lifecycle routes (team pages, accounts API) act on a fresh member
+        "staff_id": (
+            targets.member_id
+            if path.startswith(("/staff/admin/team/", "/api/staff/accounts/"))
+            else targets.staff_id
+        ),
         "notification_id": targets.notification_id,
         "model_id": targets.model_id,
         "entry_id": targets.entry_id,
@@ -144,13 +177,21 @@ def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any])
     return values
 
 
+def url_of(path: str, values: dict[str, Any]) -> str:
+    """`path` with its placeholders filled (`{path:path}` too)."""
+    return path.replace("{path:path}", "{path}").format(**values)
+
+
 @dataclass(frozen=True)
 class Body:
-    """A request's body: JSON, form fields (a staff form gets its CSRF field) or a builder."""
+    """A request's body: JSON, form fields (a staff form gets its CSRF field) or a builder;
+    `params`, a query string made from the targets."""
 
     json: Any = None
     form: Callable[[], dict[str, str]] | None = None  # fresh values for each call
     build: Callable[[Targets], Any] | None = None  # JSON made from the targets
+    form_from: Callable[[Targets], dict[str, str]] | None = None  # form made from the targets
+    params: Callable[[Targets], dict[str, str]] | None = None
 
 
 BODIES: dict[str, Body] = {
@@ -192,7 +233,48 @@ BODIES: dict[str, Body] = {
     "POST /staff/admin/services": Body(form=lambda: {"agency": "paris-nord", "service": "x"}),
     "POST /staff/admin/staff/{staff_id}": Body(form=lambda: {"max_conversations": "3"}),
     "POST /staff/admin/tokens": Body(form=lambda: {"name": unique("matrix-")}),
+    "POST /api/staff/accounts": Body(build=lambda _: account_body()),
+    "POST /staff/admin/team": Body(form=lambda: account_body()),
+    # an e-mail no account has: the same answer as a known one, and no e-mail leaves
+    "POST /staff/login/forgot": Body(form=lambda: {"email": "nobody@pitlane.example"}),
+    "GET /staff/login/reset": Body(params=lambda targets: {"token": targets.reset_token()}),
+    "POST /staff/login/reset": Body(form_from=Targets.reset_form),
+    "POST /staff/login/code": Body(form=lambda: {"code": "123456"}),
+    "POST /staff/account/totp": Body(form=lambda: {"code": "not-a-code"}),
 }
+
+
+def account_body() -> dict[str, str]:
+    name = unique("member")
+    return {
+        "email": f"{name}@pitlane.example",
+        "name": name,
+        "role": "advisor",
+        "password": unique("member-password-"),
+    }
+
+
+def form_of(key: str, targets: Targets) -> dict[str, str]:
+    """The form fields of the route `key` (without its CSRF field), fresh for this call."""
+    body = BODIES.get(key)
+    if body is not None and body.form is not None:
+        return body.form()
+    if body is not None and body.form_from is not None:
+        return body.form_from(targets)
+    return {}
+
+
+# The sign-in's side forms (no session): their double-submit CSRF token comes from a sign-in
+# page, as for the sign-in form itself (sign_in_page_token).
+SIGN_IN_FORMS = {"POST /staff/login/code", "POST /staff/login/forgot", "POST /staff/login/reset"}
+
+
+def sign_in_page_token(client: TestClient) -> str:
+    """The CSRF field of the "forgot" page, served to anyone (its cookie stays in the client)."""
+    page = client.get("/staff/login/forgot", follow_redirects=False)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, (page.status_code, page.text[:300])
+    return found.group(1)
 
 
 def answer_form() -> dict[str, str]:
@@ -220,6 +302,8 @@ def widget_call(key: str, visitor: Any) -> int | str | None:
         "WS /ws/rooms": lambda: visitor.socket_outcome("/ws/rooms"),
         "POST /api/chat/upload": lambda: visitor.upload().status_code,
         "GET /api/widget/notifications/stream": lambda: visitor.stream_start()[0],
+        "POST /api/widget/session": lambda: visitor.session().status_code,
+        "POST /api/widget/notifications/stream-ticket": lambda: visitor.stream_ticket().status_code,
         "GET /api/widget/notifications/subscription": lambda: visitor.subscription().status_code,
         "POST /api/widget/notifications/subscription": lambda: (
             visitor.set_subscription(True).status_code

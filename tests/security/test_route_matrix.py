@@ -22,7 +22,17 @@ from starlette.routing import Mount, WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
 from tests.security.conftest import Caller
-from tests.security.route_calls import BODIES, ENDS_SESSION, Targets, path_values, widget_call
+from tests.security.route_calls import (
+    BODIES,
+    ENDS_SESSION,
+    SIGN_IN_FORMS,
+    Targets,
+    form_of,
+    path_values,
+    sign_in_page_token,
+    url_of,
+    widget_call,
+)
 from tests.security.visitor import Visitor
 
 MATRIX_FILE = Path(__file__).with_name("route_matrix.yaml")
@@ -75,7 +85,7 @@ def test_every_route_has_an_entry(security_client: TestClient) -> None:
 
 def test_every_entry_gives_every_role_an_expected_answer() -> None:
     for key, entry in MATRIX.items():
-        assert re.fullmatch(r"(GET|POST|PUT|PATCH|DELETE|WS) /\S*", key), key
+        assert re.fullmatch(r"(GET|POST|PUT|PATCH|DELETE|OPTIONS|WS) /\S*", key), key
         for role in ROLES:
             expected = entry.get(role)
             assert expected is not None, f"{key}: no expected answer for {role}"
@@ -105,26 +115,28 @@ def call(client: TestClient, caller: Caller, key: str, targets: Targets) -> int 
     """What `caller` gets from the route `key`, called with valid values."""
     method, path = key.split(" ", 1)
     values = path_values(path, targets, lambda: Visitor(client))
-    url = path.format(**values)
+    url = url_of(path, values)
     body = BODIES.get(key)
     json_body = None if body is None else body.json
     if body is not None and body.build is not None:
         json_body = body.build(targets)
+    query = body.params(targets) if body is not None and body.params is not None else {}
+    form = form_of(key, targets) if method != "GET" and path.startswith("/staff/") else None
     caller.act(client)
     outcome = widget_call(key, caller.visitor)
     if outcome is None and method == "WS":
         outcome = socket_outcome(client, url)
     if outcome is None:
         headers: dict[str, str] = {}
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(query)
         caller.visitor.sign(params, headers)
         if caller.csrf:
             headers["X-CSRF-Token"] = caller.csrf
-        form = None
-        if method != "GET" and path.startswith("/staff/"):  # a page's form
-            form = body.form() if body is not None and body.form else {}
+        if form is not None:  # a page's form
             if key == "POST /staff/login":  # the sign-in form's own double-submit token
                 form["csrf_token"] = login_form_token(client)
+            elif key in SIGN_IN_FORMS:  # the sign-in's side forms: the same double submit
+                form["csrf_token"] = sign_in_page_token(client)
             elif caller.csrf:
                 form["csrf_token"] = caller.csrf
         response = client.request(

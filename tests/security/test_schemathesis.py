@@ -4,6 +4,13 @@ Every operation gets a few generated requests (hypothesis, derandomized: the sam
 run); no answer may be a server error, and each answer must match the schema the document
 gives for its status and content type. `POST /api/staff/logout` is left out: it would end the
 admin's session for every case after it (tests/integration/test_web_staff_auth.py covers it).
+
+Each request carries the credential its route takes: the admin's session (cookie and CSRF
+header) everywhere, plus, on the widget's routes, a widget token issued by the app (Bearer)
+and, on the REST webhook, an integration's token (Bearer, PITLANE_REST_WEBHOOK_TOKENS). The
+notification stream's credential is a single-use ticket in its query string, which the
+generator fills: an unknown ticket, so 401 is its right answer (a valid ticket:
+test_route_matrix.py, test_widget_idor.py).
 """
 
 from __future__ import annotations
@@ -23,11 +30,14 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import _sqlite_database
 from tests.integration.staff_web_support import ADMIN, login
-from tests.integration.web_support import closed_port, web_client, web_settings
+from tests.integration.web_support import REST_AUTH, closed_port, web_client, web_settings
+from tests.integration.widget_support import bearer, issue_token
 from webapp.main import create_app
 
 EXAMPLES_PER_OPERATION = 6
 SIGN_IN = "POST /api/staff/login"  # generated credentials are wrong: 401 is its answer
+STREAM = "GET /api/widget/notifications/stream"  # a generated ticket is unknown: 401
+WIDGET_PATHS = ("/api/widget/", "/api/chat/")
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
@@ -47,11 +57,23 @@ def fuzz_app(fuzz_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def admin_session(fuzz_url: str) -> Iterator[dict[str, Any]]:
-    """The admin's session cookie and CSRF header (sessions live in the shared database)."""
+    """The admin's session cookie and CSRF header (sessions live in the shared database) and
+    a widget token the app issued."""
     with web_client(fuzz_url) as client:
         csrf = login(client, ADMIN)
         cookies = dict(client.cookies.items())
-    yield {"cookies": cookies, "headers": {"X-CSRF-Token": csrf}}
+        widget_token = issue_token(client)
+    yield {"cookies": cookies, "headers": {"X-CSRF-Token": csrf}, "widget_token": widget_token}
+
+
+def headers_for(operation: Any, session: dict[str, Any]) -> dict[str, str]:
+    """The headers of `operation`'s requests: the credential its route takes."""
+    headers = dict(session["headers"])
+    if operation.path == "/webhooks/rest/webhook":
+        headers.update(REST_AUTH)
+    elif operation.path.startswith(WIDGET_PATHS):
+        headers.update(bearer(session["widget_token"]))
+    return headers
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +84,7 @@ def api_schema(fuzz_app: Any) -> Any:
 
 def fuzz(operation: Any, session: dict[str, Any], seen: Counter) -> None:
     """A few generated requests to `operation`; raises on the first failing check."""
+    headers = headers_for(operation, session)
 
     @given(case=operation.as_strategy())
     @settings(
@@ -73,7 +96,7 @@ def fuzz(operation: Any, session: dict[str, Any], seen: Counter) -> None:
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        response = case.call(headers=session["headers"], cookies=session["cookies"])
+        response = case.call(headers=headers, cookies=session["cookies"])
         seen[(operation.label, response.status_code)] += 1
         case.validate_response(response, checks=CHECKS)
 
@@ -97,6 +120,6 @@ def test_no_server_error_and_answers_match_the_schema(
     assert not failures, "\n\n".join(failures)
     fuzzed = {label for label, _ in seen}
     assert fuzzed == {op.label for op in operations}  # every operation was called
-    refused = [label for label, status in seen if status == 401 and label != SIGN_IN]
-    assert not refused, f"the admin's session was not used: {refused}"
+    refused = [label for label, status in seen if status == 401 and label not in (SIGN_IN, STREAM)]
+    assert not refused, f"the credentials were not used: {refused}"
     assert seen[("GET /api/staff/me", 200)] >= 1

@@ -28,7 +28,15 @@ from sqlalchemy.pool import NullPool
 from tests.integration.staff_web_support import ADVISOR
 from tests.integration.web_support import stored_messages
 from tests.security.conftest import Caller
-from tests.security.route_calls import BODIES, Targets, path_values
+from tests.security.route_calls import (
+    BODIES,
+    SIGN_IN_FORMS,
+    Targets,
+    form_of,
+    path_values,
+    sign_in_page_token,
+    url_of,
+)
 from tests.security.test_route_matrix import MATRIX
 from tests.security.visitor import PNG, Visitor, first_chunk
 
@@ -103,7 +111,7 @@ def test_every_json_write_refuses_a_lone_surrogate_and_changes_nothing(
     targets: Targets,
 ) -> None:
     method, path = key.split(" ", 1)
-    url = path.format(**path_values(path, targets, lambda: Visitor(security_client)))
+    url = url_of(path, path_values(path, targets, lambda: Visitor(security_client)))
     spec = BODIES.get(key)
     valid = None if spec is None else (spec.build(targets) if spec.build else spec.json)
     admin = callers["admin"]
@@ -139,14 +147,16 @@ def test_every_staff_form_takes_a_percent_encoded_surrogate_as_replacement_chara
     key: str, security_client: TestClient, callers: dict[str, Caller], targets: Targets
 ) -> None:
     method, path = key.split(" ", 1)
-    url = path.format(**path_values(path, targets, lambda: Visitor(security_client)))
-    spec = BODIES.get(key)
-    fields = spec.form() if spec is not None and spec.form else {}
+    url = url_of(path, path_values(path, targets, lambda: Visitor(security_client)))
+    fields = form_of(key, targets)
     admin = callers["admin"]
     statuses = []
     for bad in [*fields, "unexpected"]:
         admin.act(security_client)
-        extra = {} if key == "POST /staff/login" else {"csrf_token": admin.csrf or ""}
+        if key in SIGN_IN_FORMS:  # the sign-in pages' double-submit token
+            extra = {"csrf_token": sign_in_page_token(security_client)}
+        else:
+            extra = {} if key == "POST /staff/login" else {"csrf_token": admin.csrf or ""}
         response = security_client.post(
             url,
             content=encoded_form({**fields, **extra}, bad),
@@ -193,7 +203,17 @@ def test_every_get_route_takes_a_surrogate_in_its_path_and_query_without_a_serve
             url = url.replace("{" + name + "}", SURROGATE_FORM)
         query = "&".join(
             f"{name}={SURROGATE_FORM}"
-            for name in ("client_id", "search", "status", "service", "agency", "lang", "from")
+            for name in (
+                "client_id",
+                "ticket",
+                "token",
+                "search",
+                "status",
+                "service",
+                "agency",
+                "lang",
+                "from",
+            )
         )
         for role in ("anonymous", "admin"):
             callers[role].act(security_client)
@@ -214,34 +234,45 @@ def test_the_widget_upload_replaces_surrogate_bytes_in_its_text_and_file_name(
     with widget_visitor.chat():
         pass
     files = {"file": (SURROGATE_BYTES.decode("latin-1") + ".png", PNG, "image/png")}
-    fields = {"client_id": widget_visitor.client_id or "", "lang": "fr", "text": "TEXTMARK"}
+    fields = {"lang": "fr", "text": "TEXTMARK"}
     request = security_client.build_request("POST", "/api/chat/upload", data=fields, files=files)
     body = request.read().replace(b"TEXTMARK", SURROGATE_BYTES)
     body = body.replace(SURROGATE_BYTES.decode("latin-1").encode("utf-8"), SURROGATE_BYTES)
+    headers = {"content-type": request.headers["content-type"]}
+    widget_visitor.sign({}, headers)
 
-    response = security_client.post(
-        "/api/chat/upload",
-        content=body,
-        headers={"content-type": request.headers["content-type"]},
-    )
+    response = security_client.post("/api/chat/upload", content=body, headers=headers)
 
     assert response.status_code == 200, response.text
-    mine = [m for m in stored_messages(security_url) if m.external_id == widget_visitor.client_id]
+    key = widget_visitor.key(security_url)
+    mine = [m for m in stored_messages(security_url) if m.external_id == key]
     assert [m.text for m in mine if m.direction == "in"] == [REPLACED]
 
 
-def test_the_subscription_switch_refuses_a_surrogate_client_id_and_stores_nothing(
-    security_client: TestClient, security_url: str
+def test_the_subscription_switch_refuses_a_surrogate_value_and_stores_nothing(
+    security_client: TestClient, security_url: str, widget_visitor: Visitor
 ) -> None:
+    with widget_visitor.chat():  # the visitor's conversation exists
+        pass
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    widget_visitor.sign({}, headers)
     before = row_counts(security_url)
+
     response = security_client.post(
+        "/api/widget/notifications/subscription",
+        content=f"client_id={SURROGATE_FORM}&subscribed={SURROGATE_FORM}".encode(),
+        headers=headers,
+    )
+    unsigned = security_client.post(  # an old widget's surrogate client_id, no token
         "/api/widget/notifications/subscription",
         content=f"client_id={SURROGATE_FORM}&subscribed=1".encode(),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
 
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "invalid_client_id"
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert unsigned.status_code == 401, unsigned.text
+    assert unsigned.json()["error"]["code"] == "token_required"
     assert row_counts(security_url) == before
 
 

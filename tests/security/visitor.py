@@ -1,15 +1,16 @@
 """The widget visitor, the security suite's customer: ONE place that knows how the widget's
-credential travels.
+credential travels (channels/widget_auth.py, docs/security.md "The widget credential").
 
-Today the widget's credential is its `client_id` (a UUID chosen by the browser) in the query
-string of the sockets and the stream, and a form field of the upload and the subscription
-switch. When the server issues a Bearer token instead, only this module changes: the tests
-call `Visitor` methods and never build a widget URL themselves.
+The credential is a token the app issues (`POST /api/widget/session`). HTTP calls carry it as
+`Authorization: Bearer <token>`; the sockets (/ws/chat, /ws/rooms) take it in their first
+frame, `{"type": "auth", "token": ...}`; the notification stream (EventSource sends no
+header) opens with a single-use ticket from `POST /api/widget/notifications/stream-ticket`.
+Nothing puts the token in a URL. The tests call `Visitor` methods and never build a widget
+request themselves.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 import anyio
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+
+from tests.integration.widget_support import bearer, customer_key, issue_token
 
 # A 1x1 PNG: the smallest picture the upload accepts.
 PNG = bytes.fromhex(
@@ -26,34 +29,49 @@ PNG = bytes.fromhex(
 
 
 class Visitor:
-    """A browser with the widget open; `Visitor(client, None)` holds no credential at all."""
+    """A browser with the widget open, holding the token the app issued it;
+    `Visitor(client, None)` holds no credential at all (and sends none)."""
 
-    def __init__(self, client: TestClient, client_id: str | None = "new") -> None:
+    def __init__(self, client: TestClient, token: str | None = "new") -> None:
         self.client = client
-        self.client_id = str(uuid.uuid4()) if client_id == "new" else client_id
+        self.token = issue_token(client) if token == "new" else token
 
     # ---- the credential ----------------------------------------------------------------
 
     def sign(self, params: dict[str, Any], headers: dict[str, str]) -> None:
-        """Add the credential to a plain HTTP request (any route)."""
-        if self.client_id is not None:
-            params["client_id"] = self.client_id
+        """Add the credential to a plain HTTP request (any route): the Bearer header."""
+        if self.token is not None:
+            headers.update(bearer(self.token))
 
-    def _query(self, lang: str | None = None) -> str:
-        parts = [] if self.client_id is None else [f"client_id={self.client_id}"]
-        if lang:
-            parts.append(f"lang={lang}")
-        return ("?" + "&".join(parts)) if parts else ""
+    def _headers(self) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        self.sign({}, headers)
+        return headers
 
-    def _fields(self) -> dict[str, str]:
-        return {} if self.client_id is None else {"client_id": self.client_id}
+    def key(self, database_url: str) -> str:
+        """The customer key the token stands for (the "web" conversation's external id)."""
+        assert self.token is not None
+        return customer_key(database_url, self.token)
+
+    @contextmanager
+    def _socket(self, path: str, lang: str | None = None) -> Iterator[Any]:
+        """`path` opened, its first frame the auth frame (none without a credential)."""
+        url = f"{path}?lang={lang}" if lang else path
+        with self.client.websocket_connect(url) as socket:
+            if self.token is not None:
+                socket.send_json({"type": "auth", "token": self.token})
+            yield socket
 
     # ---- the widget's endpoints ----------------------------------------------------------
+
+    def session(self) -> Any:
+        """`POST /api/widget/session`: the same token while valid, else a new one."""
+        return self.client.post("/api/widget/session", headers=self._headers())
 
     @contextmanager
     def chat(self, lang: str = "fr") -> Iterator[Any]:
         """The assistant's socket, its history frame already read."""
-        with self.client.websocket_connect(f"/ws/chat{self._query(lang)}") as socket:
+        with self._socket("/ws/chat", lang) as socket:
             first = socket.receive_json()
             assert first.get("type") == "history", first
             yield socket
@@ -61,16 +79,17 @@ class Visitor:
     @contextmanager
     def rooms(self) -> Iterator[Any]:
         """The rooms tab's socket, its room list already read."""
-        with self.client.websocket_connect(f"/ws/rooms{self._query()}") as socket:
+        with self._socket("/ws/rooms") as socket:
             first = socket.receive_json()
             assert first.get("type") == "rooms", first
             yield socket
 
     def socket_outcome(self, path: str) -> str:
         """'open' when `path` greets this visitor with a frame that is no error, else
-        'refused' (an error frame, a close, or a refused handshake)."""
+        'refused' (an error frame, a close, or a refused handshake). Without a credential
+        nothing is sent: the socket waits for the auth frame, then refuses."""
         try:
-            with self.client.websocket_connect(f"{path}{self._query()}") as socket:
+            with self._socket(path) as socket:
                 first = socket.receive_json()
         except WebSocketDisconnect:
             return "refused"
@@ -89,24 +108,31 @@ class Visitor:
 
     def upload(self, text: str = "photo", lang: str = "fr") -> Any:
         files = {"file": ("photo.png", PNG, "image/png")}
-        data = {**self._fields(), "text": text, "lang": lang}
-        return self.client.post("/api/chat/upload", data=data, files=files)
+        data = {"text": text, "lang": lang}
+        return self.client.post("/api/chat/upload", data=data, files=files, headers=self._headers())
 
     def subscription(self) -> Any:
-        params: dict[str, Any] = {}
-        self.sign(params, {})
-        return self.client.get("/api/widget/notifications/subscription", params=params)
+        return self.client.get("/api/widget/notifications/subscription", headers=self._headers())
 
     def set_subscription(self, subscribed: bool) -> Any:
-        data = {**self._fields(), "subscribed": "1" if subscribed else "0"}
-        return self.client.post("/api/widget/notifications/subscription", data=data)
+        data = {"subscribed": "1" if subscribed else "0"}
+        return self.client.post(
+            "/api/widget/notifications/subscription", data=data, headers=self._headers()
+        )
+
+    def stream_ticket(self) -> Any:
+        """`POST /api/widget/notifications/stream-ticket`: a single-use ticket (Bearer)."""
+        return self.client.post("/api/widget/notifications/stream-ticket", headers=self._headers())
 
     def stream_start(self) -> tuple[int, bytes]:
-        """The notification stream's status and first chunk (the stream never ends, so it is
-        read straight from the app in the test client's event loop, then cancelled)."""
-        params: dict[str, Any] = {}
-        self.sign(params, {})
-        query = "&".join(f"{k}={v}" for k, v in params.items())
+        """The notification stream's status and first chunk, opened with a fresh ticket (none
+        without a credential). The stream never ends, so it is read straight from the app in
+        the test client's event loop, then cancelled."""
+        query = ""
+        if self.token is not None:
+            answer = self.stream_ticket()
+            assert answer.status_code == 200, answer.text
+            query = f"ticket={answer.json()['ticket']}"
         return self.client.portal.call(
             first_chunk, self.client.app, "/api/widget/notifications/stream", query
         )
