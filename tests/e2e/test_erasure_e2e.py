@@ -67,7 +67,7 @@ def test_an_erased_customers_rasa_tracker_keeps_nothing_of_theirs(
     stack, database_url, engine, erwan
 ) -> None:
     chat = Chat(stack.config.web_url, language="fr")
-    sender = f"rest:{chat.sender}"
+    sender = f"rest:{chat.external_id}"
     chat.say("/identify_vehicle")
     chat.say(f"{VIN} {PLATE}")
     chat.click('/choose{"otp_transport":"email"}')

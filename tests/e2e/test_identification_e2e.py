@@ -40,7 +40,7 @@ def test_a_matching_vehicle_is_identified_with_a_code_never_stored(chat: Chat, d
     assert not any(code in text for text in texts)
     # Rasa never saw it (the hub checked it and sent /inform): not in the tracker, not in a log
     tracker = httpx.get(
-        f"{stack.config.rasa_url}/conversations/rest:{chat.sender}/tracker",
+        f"{stack.config.rasa_url}/conversations/rest:{chat.external_id}/tracker",
         params={"token": stack.environment()["PITLANE_RASA_TOKEN"]},
         timeout=30,
     ).json()

@@ -18,10 +18,15 @@ from sqlalchemy.pool import NullPool
 from core.models import Conversation, NotificationSubscription
 from tests.integration.test_hub_handoff import FakeRasa, fake_rasa
 from tests.integration.test_widget_upload import PNG
-from tests.integration.web_support import served_app, stored_messages, web_client, web_settings
+from tests.integration.web_support import (
+    REST_AUTH,
+    served_app,
+    stored_messages,
+    web_client,
+    web_settings,
+)
+from tests.integration.widget_support import authenticated_socket, bearer, issue_token
 
-VISITOR = "2f1c9e7a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
-OTHER = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d"
 LIMITS = {
     "limit_messages_per_sender": 3,
     "limit_messages_per_ip": 5,
@@ -43,6 +48,12 @@ def client(seeded_sqlite_url: str, rasa: FakeRasa, tmp_path: Path) -> Iterator[T
     uploads = str(tmp_path / "uploads")
     with web_client(seeded_sqlite_url, rasa.url, upload_dir=uploads, **LIMITS) as client:
         yield client
+
+
+@pytest.fixture
+def token(client: TestClient) -> str:
+    """The widget credential of the visitor these tests follow."""
+    return issue_token(client)
 
 
 def chat(client: TestClient, socket: Any, text: str) -> list[dict[str, Any]]:
@@ -71,9 +82,9 @@ def count_rows(url: str, model: Any) -> int:
 
 # ------------------------------------------------------------------ widget socket
 def test_the_widget_gets_its_limit_then_an_error_frame_saying_the_message_was_not_stored(
-    client: TestClient, rasa: FakeRasa, seeded_sqlite_url: str
+    client: TestClient, token: str, rasa: FakeRasa, seeded_sqlite_url: str
 ) -> None:
-    with client.websocket_connect(f"/ws/chat?client_id={VISITOR}&lang=fr") as socket:
+    with authenticated_socket(client, "/ws/chat", token, "fr") as socket:
         socket.receive_json()
         answered = [chat(client, socket, f"message {i}") for i in range(3)]
         [refused] = chat(client, socket, "message 3")
@@ -88,13 +99,13 @@ def test_the_widget_gets_its_limit_then_an_error_frame_saying_the_message_was_no
 
 
 def test_one_ip_is_limited_across_widget_visitors_and_says_it_in_english(
-    client: TestClient, rasa: FakeRasa
+    client: TestClient, token: str, rasa: FakeRasa
 ) -> None:
-    with client.websocket_connect(f"/ws/chat?client_id={VISITOR}&lang=en") as first:
+    with authenticated_socket(client, "/ws/chat", token, "en") as first:
         first.receive_json()
         for i in range(3):
             chat(client, first, f"a{i}")
-    with client.websocket_connect(f"/ws/chat?client_id={OTHER}&lang=en") as second:
+    with authenticated_socket(client, "/ws/chat", issue_token(client), "en") as second:
         second.receive_json()
         chat(client, second, "b0")
         chat(client, second, "b1")
@@ -111,10 +122,14 @@ def test_the_rest_webhook_answers_429_with_retry_after_and_stores_nothing_over_t
 ) -> None:
     body = {"sender": "shop-42", "metadata": {"language": "en"}}
     statuses = [
-        client.post("/webhooks/rest/webhook", json={**body, "message": f"m{i}"}).status_code
+        client.post(
+            "/webhooks/rest/webhook", json={**body, "message": f"m{i}"}, headers=REST_AUTH
+        ).status_code
         for i in range(3)
     ]
-    refused = client.post("/webhooks/rest/webhook", json={**body, "message": "m3"})
+    refused = client.post(
+        "/webhooks/rest/webhook", json={**body, "message": "m3"}, headers=REST_AUTH
+    )
 
     assert statuses == [200, 200, 200]
     assert refused.status_code == 429
@@ -128,18 +143,18 @@ def test_the_rest_webhook_answers_429_with_retry_after_and_stores_nothing_over_t
 
 
 # ------------------------------------------------------------------ uploads
-def visit(client: TestClient) -> None:
-    with client.websocket_connect(f"/ws/chat?client_id={VISITOR}&lang=fr") as socket:
+def visit(client: TestClient, token: str) -> None:
+    with authenticated_socket(client, "/ws/chat", token, "fr") as socket:
         socket.receive_json()
 
 
 def test_an_upload_over_the_limit_is_refused_and_nothing_is_written(
-    client: TestClient, rasa: FakeRasa, tmp_path: Path
+    client: TestClient, token: str, rasa: FakeRasa, tmp_path: Path
 ) -> None:
-    visit(client)
+    visit(client, token)
     files = [("file", ("a.png", PNG, "image/png"))]
-    first = client.post("/api/chat/upload", data={"client_id": VISITOR}, files=files)
-    refused = client.post("/api/chat/upload", data={"client_id": VISITOR}, files=files)
+    first = client.post("/api/chat/upload", files=files, headers=bearer(token))
+    refused = client.post("/api/chat/upload", files=files, headers=bearer(token))
 
     assert first.status_code == 200
     assert refused.status_code == 429
@@ -152,22 +167,26 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_is_written(
 
 
 # ------------------------------------------------------------------ subscription switch
-def switch(client: TestClient, subscribed: str, **headers: str):
-    data = {"client_id": VISITOR, "subscribed": subscribed, "lang": "fr"}
+def switch(client: TestClient, token: str, subscribed: str, **headers: str):
+    data = {"subscribed": subscribed, "lang": "fr"}
+    headers = {**headers, **bearer(token)}
     return client.post("/api/widget/notifications/subscription", data=data, headers=headers)
 
 
+def read_switch(client: TestClient, token: str) -> dict[str, Any]:
+    return client.get("/api/widget/notifications/subscription", headers=bearer(token)).json()
+
+
 def test_subscription_changes_over_the_limit_are_refused_and_change_nothing(
-    client: TestClient,
+    client: TestClient, token: str
 ) -> None:
-    assert switch(client, "1").status_code == 200
-    assert switch(client, "0").json() == {"subscribed": False, "opted_out": True}
-    refused = switch(client, "1")
+    assert switch(client, token, "1").status_code == 200
+    assert switch(client, token, "0").json() == {"subscribed": False, "opted_out": True}
+    refused = switch(client, token, "1")
 
     assert refused.status_code == 429
     assert refused.json()["error"]["message"].startswith("Trop de changements")
-    state = client.get(f"/api/widget/notifications/subscription?client_id={VISITOR}")
-    assert state.json() == {"subscribed": False, "opted_out": True}
+    assert read_switch(client, token) == {"subscribed": False, "opted_out": True}
 
 
 def test_reading_the_switch_of_unknown_visitors_writes_no_row(
@@ -177,10 +196,8 @@ def test_reading_the_switch_of_unknown_visitors_writes_no_row(
         count_rows(seeded_sqlite_url, Conversation),
         count_rows(seeded_sqlite_url, NotificationSubscription),
     )
-    for i in range(20):
-        visitor = f"00000000-0000-4000-8000-{i:012d}"
-        answer = client.get(f"/api/widget/notifications/subscription?client_id={visitor}")
-        assert answer.json() == {"subscribed": False, "opted_out": False}
+    for _ in range(20):
+        assert read_switch(client, issue_token(client)) == {"subscribed": False, "opted_out": False}
 
     after = (
         count_rows(seeded_sqlite_url, Conversation),
@@ -189,28 +206,26 @@ def test_reading_the_switch_of_unknown_visitors_writes_no_row(
     assert after == before
 
 
-def test_a_known_visitors_switch_is_read_as_it_was_set(client: TestClient) -> None:
-    switch(client, "1")
-    state = client.get(f"/api/widget/notifications/subscription?client_id={VISITOR}")
-    assert state.json() == {"subscribed": True, "opted_out": False}
+def test_a_known_visitors_switch_is_read_as_it_was_set(client: TestClient, token: str) -> None:
+    switch(client, token, "1")
+    assert read_switch(client, token) == {"subscribed": True, "opted_out": False}
 
 
 # ------------------------------------------------------------------ Origin
-def test_a_cross_origin_page_cannot_opt_a_customer_out(client: TestClient) -> None:
-    assert switch(client, "1").status_code == 200
+def test_a_cross_origin_page_cannot_opt_a_customer_out(client: TestClient, token: str) -> None:
+    assert switch(client, token, "1").status_code == 200
 
     for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
-        refused = switch(client, "0", origin=origin)
+        refused = switch(client, token, "0", origin=origin)
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "forbidden_origin"
         assert refused.json()["error"]["message"].startswith("Cette demande vient d'un site")
 
-    state = client.get(f"/api/widget/notifications/subscription?client_id={VISITOR}")
-    assert state.json() == {"subscribed": True, "opted_out": False}
+    assert read_switch(client, token) == {"subscribed": True, "opted_out": False}
 
 
-def test_the_apps_own_origin_may_change_the_switch(client: TestClient) -> None:
-    answer = switch(client, "0", origin="http://testserver")
+def test_the_apps_own_origin_may_change_the_switch(client: TestClient, token: str) -> None:
+    answer = switch(client, token, "0", origin="http://testserver")
     assert answer.status_code == 200 and answer.json()["opted_out"] is True
 
 
@@ -219,26 +234,26 @@ def test_a_configured_widget_site_may_change_the_switch(
 ) -> None:
     origins = "https://www.dealer.example, https://dealer.example/"
     with web_client(seeded_sqlite_url, rasa.url, widget_origins=origins) as client:
-        allowed = switch(client, "0", origin="https://dealer.example")
-        refused = switch(client, "1", origin="https://other.example")
+        token = issue_token(client)
+        allowed = switch(client, token, "0", origin="https://dealer.example")
+        refused = switch(client, token, "1", origin="https://other.example")
     assert allowed.status_code == 200 and refused.status_code == 403
 
 
 def test_cross_origin_uploads_and_rest_messages_are_refused_and_store_nothing(
-    client: TestClient, rasa: FakeRasa, seeded_sqlite_url: str, tmp_path: Path
+    client: TestClient, token: str, rasa: FakeRasa, seeded_sqlite_url: str, tmp_path: Path
 ) -> None:
-    visit(client)
+    visit(client, token)
     evil = {"origin": "https://evil.example"}
     upload = client.post(
         "/api/chat/upload",
-        data={"client_id": VISITOR},
         files=[("file", ("a.png", PNG, "image/png"))],
-        headers=evil,
+        headers={**evil, **bearer(token)},
     )
     rest = client.post(
         "/webhooks/rest/webhook",
         content=b'{"sender": "shop-1", "message": "hello"}',
-        headers={**evil, "content-type": "text/plain"},
+        headers={**evil, **REST_AUTH, "content-type": "text/plain"},
     )
 
     assert (upload.status_code, rest.status_code) == (403, 403)
@@ -263,7 +278,9 @@ def test_twelve_concurrent_rest_messages_of_one_sender_let_exactly_the_limit_thr
         barrier.wait()
         body = {"sender": "racer", "message": f"r{i}"}
         statuses.append(
-            httpx.post(f"{base}/webhooks/rest/webhook", json=body, timeout=30).status_code
+            httpx.post(
+                f"{base}/webhooks/rest/webhook", json=body, headers=REST_AUTH, timeout=30
+            ).status_code
         )
 
     with served_app(settings) as base:
