@@ -5,7 +5,7 @@ The "forgot" form always gives the same answer, known e-mail or not, and the e-m
 after the answer (a background task), so its timing tells nothing either. The reset page
 carries the link's token into a hidden field: the new password is POSTed with it, and the
 page is sent with `Referrer-Policy: no-referrer` and `Cache-Control: no-store`; the access
-log drops the query string of the link (webapp/log_filters.py).
+log drops the query string of the link (webapp/access_log.py).
 """
 
 from __future__ import annotations

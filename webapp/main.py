@@ -52,7 +52,6 @@ from hub.ports import ChannelSender
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp.json_text import JsonTextGuard
-from webapp.log_filters import hide_reset_tokens_in_access_log
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
@@ -151,7 +150,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(team_pages.router)
     app.include_router(password_pages.router)
     app.include_router(totp_pages.router)
-    hide_reset_tokens_in_access_log()
     app.state.staff_email = transports_from_settings(settings, app.state.uow_factory)["email"]
     # chat rooms and commercial notifications (docs/rooms.md)
     app.include_router(rooms_api.router)

@@ -9,7 +9,7 @@ import re
 from tests.integration.staff_accounts_support import HTML, form_csrf, page_login, reset_links
 from tests.integration.staff_web_support import ADVISOR, login
 from tests.integration.web_support import web_client
-from webapp.log_filters import HideUrlTokens
+from webapp.access_log import StripQueryStrings
 
 NEW_PASSWORD = "brand-new-password-2026"
 
@@ -92,7 +92,7 @@ def test_the_access_log_never_shows_a_reset_token() -> None:
         None,
     )
 
-    assert HideUrlTokens().filter(record)
+    assert StripQueryStrings().filter(record)
 
     assert "s3cr3t" not in record.getMessage()
-    assert "/staff/login/reset?token=[hidden]&x=1" in record.getMessage()
+    assert '"GET /staff/login/reset HTTP/1.1" 200' in record.getMessage()
