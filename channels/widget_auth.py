@@ -19,10 +19,18 @@ from fastapi import APIRouter, Depends, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
-from channels.http import CORS, http_error, read_capped, widget_client_id
+from channels.http import (
+    CORS,
+    client_ip,
+    http_error,
+    over_limit_error,
+    read_capped,
+    widget_client_id,
+)
 from core import i18n
 from core import widget_credentials as credentials
 from hub.deps import HubDeps
+from hub.limits import CustomerOverLimit, count_customer_action
 from hub.texts import normalise_language
 from hub.work import off_loop
 
@@ -90,6 +98,10 @@ async def post_widget_session(request: Request) -> JSONResponse:
         if known is not None:
             return JSONResponse({"token": token, "new": False}, headers=CORS)
     legacy = _legacy_client_id(await read_capped(request, MAX_BODY_BYTES), request)
+    try:  # a new identity is a row: per IP, like every anonymous write
+        await count_customer_action(hub, "session", "web", None, client_ip(request))
+    except CustomerOverLimit as over:
+        raise over_limit_error(over, request_language(request)) from None
     if legacy is not None and request.app.state.settings.widget_legacy_upgrade:
         identity = await off_loop(
             lambda: credentials.upgrade_legacy(hub.uow_factory(), legacy, hub.now())

@@ -37,6 +37,8 @@ class CustomerLimits:
     uploads_per_ip: int = 20
     subscription_changes_per_sender: int = 5
     subscription_changes_per_ip: int = 30
+    # New widget credentials (POST /api/widget/session) per IP: a browser needs one.
+    sessions_per_ip: int = 30
 
     def of(self, action: str) -> tuple[int, int]:
         """(per sender, per IP) of `action`."""
@@ -46,6 +48,8 @@ class CustomerLimits:
             return self.uploads_per_sender, self.uploads_per_ip
         if action == "subscription":
             return self.subscription_changes_per_sender, self.subscription_changes_per_ip
+        if action == "session":  # counted per IP only: a new visitor has no sender yet
+            return self.sessions_per_ip, self.sessions_per_ip
         raise ValueError(f"unknown action {action!r}")
 
 

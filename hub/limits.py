@@ -14,17 +14,18 @@ _REFUSALS = {
     "message": "rate_limited_message",
     "upload": "rate_limited_upload",
     "subscription": "rate_limited_subscription",
+    "session": "rate_limited_session",
 }
 
 
 async def count_customer_action(
-    hub: HubDeps, action: str, channel: str, external_id: str, ip: str | None = None
+    hub: HubDeps, action: str, channel: str, external_id: str | None, ip: str | None = None
 ) -> None:
-    """Count `action` for the sender (channel, external id) and `ip`; CustomerOverLimit when
-    it is over a limit: the caller then does nothing of it but say so."""
-    await hub.core(
-        count_action, hub.limits, action, hub.now(), sender=(channel, external_id), ip=ip
-    )
+    """Count `action` for the sender (channel, external id; None: a visitor not known yet)
+    and `ip`; CustomerOverLimit when it is over a limit: the caller then does nothing of it
+    but say so."""
+    sender = None if external_id is None else (channel, external_id)
+    await hub.core(count_action, hub.limits, action, hub.now(), sender=sender, ip=ip)
 
 
 def refusal_text(over: CustomerOverLimit, language: str | None, chat: bool = False) -> str:

@@ -22,7 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import anyio.to_thread
@@ -31,6 +31,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
+from core.customer_limits import prune_windows
 from core.db import make_engine
 from core.reminders import pending_reminders
 from hub.deps import HubDeps
@@ -53,6 +54,10 @@ NOTIFICATIONS_SECONDS = 15
 # Rasa trackers of erased customers (core/tracker_erasure.py): retried until Rasa erased them.
 TRACKER_ERASURE_JOB_ID = "trackers:erase"
 TRACKER_ERASURE_FUNC = "webapp.scheduler:run_tracker_erasures"
+# Customers' rate windows (core/customer_limits.py): a window over an hour old only restarts.
+LIMITS_PRUNE_JOB_ID = "limits:prune"
+LIMITS_PRUNE_FUNC = "webapp.scheduler:run_limits_pruning"
+LIMITS_PRUNE_SECONDS = 3600
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
 
@@ -206,6 +211,12 @@ async def run_tracker_erasures() -> None:
     await erase_owed_trackers(current_context().deps.hub)
 
 
+async def run_limits_pruning() -> None:
+    """Job: delete the customers' rate windows that ended over an hour ago."""
+    hub = current_context().deps.hub
+    await hub.core(prune_windows, hub.now(), timedelta(seconds=LIMITS_PRUNE_SECONDS))
+
+
 def start_scheduler(
     settings: Any, hub: HubDeps, transports: dict[str, Any] | None = None
 ) -> AsyncIOScheduler:
@@ -229,6 +240,7 @@ def start_scheduler(
         TRACKER_ERASURE_JOB_ID,
         run_now=True,
     )
+    register_interval_job(scheduler, LIMITS_PRUNE_FUNC, LIMITS_PRUNE_SECONDS, LIMITS_PRUNE_JOB_ID)
     scheduler.start()
     return scheduler
 

@@ -86,6 +86,7 @@ class WebSettings(CoreSettings, TelegramSettings):
     limit_uploads_per_ip: int = Field(default=20, ge=1, le=1_000_000)
     limit_subscription_changes_per_sender: int = Field(default=5, ge=1, le=100_000)
     limit_subscription_changes_per_ip: int = Field(default=30, ge=1, le=1_000_000)
+    limit_sessions_per_ip: int = Field(default=30, ge=1, le=1_000_000)
     # Sites allowed to make the widget's state-changing requests (subscription switch,
     # uploads, REST messages from a browser): comma-separated origins
     # ("https://www.dealer.example,https://dealer.example"). The app's own origin always
@@ -102,6 +103,7 @@ class WebSettings(CoreSettings, TelegramSettings):
             uploads_per_ip=self.limit_uploads_per_ip,
             subscription_changes_per_sender=self.limit_subscription_changes_per_sender,
             subscription_changes_per_ip=self.limit_subscription_changes_per_ip,
+            sessions_per_ip=self.limit_sessions_per_ip,
         )
 
     @property

@@ -55,6 +55,7 @@ def stack(tmp_path_factory) -> Stack:
         "PITLANE_LIMIT_UPLOADS_PER_IP": "1000000",
         "PITLANE_LIMIT_SUBSCRIPTION_CHANGES_PER_SENDER": "100000",
         "PITLANE_LIMIT_SUBSCRIPTION_CHANGES_PER_IP": "1000000",
+        "PITLANE_LIMIT_SESSIONS_PER_IP": "1000000",
         # Every e2e conversation comes from 127.0.0.1 and identifies the same demo vehicle:
         # the limits of one-time codes (core/otp_limits.py) are widened, not switched off.
         "PITLANE_OTP_LIMIT_SCALE": "100",

@@ -293,3 +293,23 @@ def test_twelve_concurrent_rest_messages_of_one_sender_let_exactly_the_limit_thr
     assert sorted(statuses) == [200] * 4 + [429] * 8
     assert len(rasa.messages) == 4
     assert len(inbound_texts(migrated_url)) == 4
+
+
+# ------------------------------------------------------------------ widget sessions
+def test_new_widget_credentials_are_limited_per_ip_and_the_refusal_writes_nothing(
+    seeded_sqlite_url: str, rasa: FakeRasa
+) -> None:
+    from core.models import WidgetCredential
+
+    with web_client(seeded_sqlite_url, rasa.url, limit_sessions_per_ip=3) as client:
+        tokens = [issue_token(client) for _ in range(3)]
+        refused = client.post("/api/widget/session", headers={"accept-language": "en"})
+        still_known = client.post("/api/widget/session", headers=bearer(tokens[0]))
+
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"].isdigit()
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert refused.json()["error"]["message"].startswith("Too many new conversations")
+    assert count_rows(seeded_sqlite_url, WidgetCredential) == 3
+    # a widget that already holds its credential is confirmed, not counted
+    assert still_known.status_code == 200 and still_known.json()["token"] == tokens[0]

@@ -22,6 +22,7 @@ from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
 from tests.integration.web_support import web_client
 from webapp.scheduler import (
     JOBS_TABLE,
+    LIMITS_PRUNE_JOB_ID,
     NOTIFICATIONS_JOB_ID,
     REMINDER_FUNC,
     SYNC_FUNC,
@@ -258,3 +259,9 @@ def test_the_web_app_registers_the_notification_job(sqlite_url) -> None:
     with web_client(sqlite_url, "http://127.0.0.1:9", scheduler=True) as client:
         jobs = {job.id for job in client.app.state.scheduler.get_jobs()}
     assert NOTIFICATIONS_JOB_ID in jobs
+
+
+def test_the_web_app_prunes_old_rate_windows_every_hour(sqlite_url) -> None:
+    with web_client(sqlite_url, "http://127.0.0.1:9", scheduler=True) as client:
+        jobs = {job.id: job for job in client.app.state.scheduler.get_jobs()}
+    assert jobs[LIMITS_PRUNE_JOB_ID].trigger.interval.total_seconds() == 3600
