@@ -98,7 +98,13 @@ async def play(
 
 def start_own_stack(workdir: Path) -> Stack:
     db_url = f"sqlite:///{workdir / 'bench.db'}"
-    env = {"PITLANE_DATABASE_URL": db_url}
+    env = {
+        "PITLANE_DATABASE_URL": db_url,
+        # Every conversation comes from 127.0.0.1: the limits are counted (their cost is part
+        # of the hub's path) but set high enough that none is refused.
+        "PITLANE_LIMIT_MESSAGES_PER_IP": "1000000",
+        "PITLANE_LIMIT_MESSAGES_PER_SENDER": "100000",
+    }
     subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "core.manage", "init"],
         cwd=ROOT,
@@ -117,9 +123,11 @@ async def main_async(args: argparse.Namespace) -> None:
     # Warm both paths once so model loading and first-request costs stay out of the numbers.
     # Rasa answers only the hub: its channel wants the hub's shared secret (docs/security.md).
     as_hub = {TOKEN_HEADER: args.rasa_token}
-    await play("warm", args.hub_url, 2, 1, {})
+    # The hub's REST webhook wants an integration's credential (PITLANE_REST_WEBHOOK_TOKENS).
+    integration = {"Authorization": f"Bearer {args.rest_token}"}
+    await play("warm", args.hub_url, 2, 1, integration)
     await play("warm", args.rasa_url, 2, 1, as_hub)
-    hub = await play("hub", args.hub_url, args.conversations, args.rounds, {})
+    hub = await play("hub", args.hub_url, args.conversations, args.rounds, integration)
     rasa = await play("rasa", args.rasa_url, args.conversations, args.rounds, as_hub)
     print(
         f"\n{args.conversations} concurrent conversations x {args.rounds} rounds, "
@@ -146,6 +154,14 @@ def main() -> int:
         default=os.environ.get("PITLANE_RASA_TOKEN", ""),
         help="the hub's Rasa secret, with --rasa-url (default: $PITLANE_RASA_TOKEN)",
     )
+    parser.add_argument(
+        "--rest-token",
+        default=os.environ.get("PITLANE_REST_WEBHOOK_TOKENS", "")
+        .partition(",")[0]
+        .partition(":")[2],
+        help="an integration's token of the hub's REST webhook, with --hub-url "
+        "(default: the first of $PITLANE_REST_WEBHOOK_TOKENS)",
+    )
     args = parser.parse_args()
     stack = None
     with tempfile.TemporaryDirectory(prefix="pitlane-bench-") as workdir:
@@ -153,7 +169,9 @@ def main() -> int:
             print("==> Starting a private stack for the benchmark...")
             stack = start_own_stack(Path(workdir))
             args.hub_url, args.rasa_url = stack.config.web_url, stack.config.rasa_url
-            args.rasa_token = stack.environment()["PITLANE_RASA_TOKEN"]
+            env = stack.environment()
+            args.rasa_token = env["PITLANE_RASA_TOKEN"]
+            args.rest_token = env["PITLANE_REST_WEBHOOK_TOKENS"].partition(":")[2]
         try:
             asyncio.run(main_async(args))
         finally:

@@ -33,6 +33,7 @@ def main() -> int:
         f"  Rasa server                     {config.rasa_url}\n"
         f"  action server                   {config.actions_url}/health\n"
         f"  logs                            {config.log_dir}/\n"
+        f"{_generated_rest_token(stack)}"
         "Press Ctrl-C to stop.",
         flush=True,
     )
@@ -50,6 +51,15 @@ def main() -> int:
     stack.stop()
     print("==> Stopped.")
     return 1 if dead else 0
+
+
+def _generated_rest_token(stack: Stack) -> str:
+    """The banner's line for the REST webhook's credential this run made up (none set)."""
+    name = "PITLANE_REST_WEBHOOK_TOKENS"
+    generated = stack.generated[name]
+    if stack.environment()[name] != generated:
+        return ""  # configured: not ours to print
+    return f"  REST webhook token (this run)   {generated.partition(':')[2]}\n"
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ all three on Ctrl-C."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -55,6 +56,16 @@ def test_run_starts_the_three_processes_and_ctrl_c_stops_them(tmp_path):
         web = f"http://127.0.0.1:{ports['PITLANE_PORT']}"
         assert f"{web}/" in text
         assert httpx.get(f"{web}/healthz", timeout=10).status_code == 200
+        # the REST webhook's credential this run made up is printed, and it opens the webhook
+        token = re.search(r"REST webhook token \(this run\)\s+(\S+)", text)
+        assert token, text
+        said = httpx.post(
+            f"{web}/webhooks/rest/webhook",
+            json={"sender": "make-run", "message": "bonjour"},
+            headers={"Authorization": f"Bearer {token.group(1)}"},
+            timeout=60,
+        )
+        assert said.status_code == 200 and said.json(), said.text
         for name in ("rasa", "actions", "web"):
             assert (tmp_path / "log" / f"{name}.log").exists()
 
