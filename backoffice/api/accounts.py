@@ -17,7 +17,7 @@ from core import staff as staff_core
 from core import staff_lifecycle, staff_reset, staff_totp
 from core.staff import StaffView
 
-router = APIRouter(prefix="/api/staff/accounts", tags=["staff accounts"])
+router = APIRouter(prefix="/api/staff/accounts", tags=["admin"])
 StaffId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
