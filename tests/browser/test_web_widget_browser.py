@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.support import BROWSER_MARKS
+from tests.browser.support import BROWSER_MARKS, screenshot
 from tests.integration.web_support import closed_port, served_app, web_settings
 
 BOT = '[data-pitlane="bot-message"]'
@@ -42,6 +42,7 @@ def test_opens_greets_and_keeps_the_conversation_across_a_reload(browser, base_u
     page.reload()
     page.locator(USER).first.wait_for()  # the panel stays open
     assert page.locator(BOT).count() == 2
+    screenshot(page, "widget-after-reload.png")  # PITLANE_SCREENSHOTS=<folder>
     assert errors == []
 
 
