@@ -20,6 +20,7 @@ from core.conversations import get_or_create_conversation
 from core.db import make_engine, make_session_factory
 from core.manage import migrate
 from core.uow import uow_factory
+from tests.integration.staff_web_support import ADMIN, login
 from tests.integration.web_support import closed_port, served_app, web_client, web_settings
 from tests.integration.widget_support import (
     Visitor,
@@ -217,3 +218,38 @@ def test_a_ticket_used_by_two_streams_at_once_opens_only_one(db_url: str) -> Non
     engine.dispose()
 
     assert results.count(identity.external_id) == 1 and results.count(None) == 5
+
+
+def test_b_sees_neither_as_rooms_membership_nor_can_post_as_a(client: TestClient) -> None:
+    """A joins a room; B's list says B is not in it, B cannot post in it without joining,
+    and A's own list (same token, new socket) still says A is in."""
+    headers = {"X-CSRF-Token": login(client, ADMIN)}
+    room = client.post("/api/admin/rooms", json={"name": "Trail", "capacity": 5}, headers=headers)
+    room_id = room.json()["id"]
+    a, b = new_visitor(client), new_visitor(client)
+    with a.rooms() as socket:
+        socket.receive_json()
+        socket.send_json({"type": "join", "room_id": room_id, "name": "Alice"})
+        assert next_frame(socket, "joined")["room"]["id"] == room_id
+
+    with b.rooms() as socket:
+        [listed] = [r for r in socket.receive_json()["rooms"] if r["id"] == room_id]
+        socket.send_json({"type": "post", "room_id": room_id, "text": "je suis Alice"})
+        refused = next_frame(socket, "error")
+    with a.rooms() as socket:
+        [mine] = [r for r in socket.receive_json()["rooms"] if r["id"] == room_id]
+
+    assert (listed["joined"], listed["members"]) == (False, 1)
+    assert refused["type"] == "error"
+    assert mine["joined"] is True
+    stored = client.get(f"/api/admin/rooms/{room_id}/messages", headers=headers)
+    assert stored.status_code == 200 and "je suis Alice" not in stored.text
+
+
+def next_frame(socket, kind: str) -> dict:
+    """The next frame of type `kind` (room lists and other frames in between skipped)."""
+    for _ in range(20):
+        frame = socket.receive_json()
+        if frame.get("type") == kind:
+            return frame
+    raise AssertionError(f"no {kind} frame")
