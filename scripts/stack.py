@@ -25,9 +25,10 @@ MODEL_FILE = ROOT / "rasa_project" / "models" / "pitlane.tar.gz"
 # Shared secrets hub -> Rasa and Rasa -> action server (docs/security.md): from the
 # environment, else one random value per run, so a fresh clone runs with no configuration.
 SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN", "PITLANE_REST_WEBHOOK_TOKENS")
-# Rasa's trackers (rasa_project/endpoints.yml: an SQLite file, relative paths from ROOT).
+# Rasa's trackers (rasa_project/endpoints.yml: an SQLite file, relative paths from ROOT);
+# unset: beside the stack's log folder (var/ for make run), so that two stacks (make run,
+# each test stack, the benchmark) never share trackers.
 TRACKER_DB = "PITLANE_RASA_TRACKER_DB"
-DEFAULT_TRACKER_DB = ROOT / "var" / "rasa-trackers.db"
 
 
 class StackError(RuntimeError):
@@ -107,7 +108,8 @@ class Stack:
         env.update(self.config.env)
         for name in SECRETS:  # set for all three processes: they beat any .env value
             env[name] = env.get(name, "").strip() or self.generated[name]
-        env[TRACKER_DB] = str(ROOT / (env.get(TRACKER_DB, "").strip() or DEFAULT_TRACKER_DB))
+        own = self.config.log_dir.parent / "rasa-trackers.db"
+        env[TRACKER_DB] = str(ROOT / (env.get(TRACKER_DB, "").strip() or own))
         return env
 
     def definitions(self) -> list[Managed]:

@@ -191,3 +191,26 @@ def test_the_rasa_launcher_takes_the_token_from_the_environment_only() -> None:
         serve_rasa.rasa_arguments(["--port", "5005"], {"PITLANE_RASA_TOKEN": "  "})
     with pytest.raises(SystemExit, match="not on the command line"):
         serve_rasa.rasa_arguments(["--auth-token=x"], {"PITLANE_RASA_TOKEN": "tok"})
+
+
+def test_two_stacks_never_share_rasa_trackers(monkeypatch, tmp_path) -> None:
+    """A test stack talking as telegram:777001 must not continue make run's conversation."""
+    monkeypatch.delenv("PITLANE_RASA_TRACKER_DB", raising=False)
+    first = Stack(StackConfig(log_dir=tmp_path / "one" / "log")).environment()
+    second = Stack(StackConfig(log_dir=tmp_path / "two" / "log")).environment()
+    given = Stack(StackConfig(env={"PITLANE_RASA_TRACKER_DB": str(tmp_path / "t.db")}))
+
+    assert first["PITLANE_RASA_TRACKER_DB"] == str(tmp_path / "one" / "rasa-trackers.db")
+    assert second["PITLANE_RASA_TRACKER_DB"] == str(tmp_path / "two" / "rasa-trackers.db")
+    assert given.environment()["PITLANE_RASA_TRACKER_DB"] == str(tmp_path / "t.db")
+
+
+def test_the_rest_webhook_credential_is_generated_as_one_named_integration(monkeypatch) -> None:
+    monkeypatch.delenv("PITLANE_REST_WEBHOOK_TOKENS", raising=False)
+    from webapp.settings import WebSettings
+
+    value = Stack(StackConfig()).environment()["PITLANE_REST_WEBHOOK_TOKENS"]
+
+    name, _, token = value.partition(":")
+    assert name == "dev" and len(token) >= 32
+    assert WebSettings(rest_webhook_tokens=value).rest_webhook_clients == {token: "dev"}
