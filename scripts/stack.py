@@ -172,11 +172,18 @@ class Stack:
                 ROOT,
                 f"http://127.0.0.1:{port}/healthz",
                 60,
-                env={"PITLANE_PORT": str(port)},
+                env={"PITLANE_PORT": str(port), **self._own_files(name)},
             )
             for name, port in _named("web", c.web_replicas)
         ]
         return [actions, *rasa, *web, *([self._nginx()] if c.proxy_port else [])]
+
+    def _own_files(self, name: str) -> dict[str, str]:
+        """Replicas get no shared folder: a file one wrote must reach the others through the
+        database (PITLANE_UPLOAD_STORE=database), as on separate machines."""
+        if not self.config.web_ports:
+            return {}
+        return {"PITLANE_UPLOAD_DIR": str(self.config.log_dir.parent / f"uploads-{name}")}
 
     def _nginx(self) -> Managed:
         """nginx in the foreground, its configuration rendered from the one template."""
