@@ -186,21 +186,20 @@ class Stack:
         return {"PITLANE_UPLOAD_DIR": str(self.config.log_dir.parent / f"uploads-{name}")}
 
     def _nginx(self) -> Managed:
-        """nginx in the foreground, its configuration rendered from the one template."""
+        """nginx in the foreground, its configuration rendered from deploy/nginx/."""
         try:
             from scripts import nginx_conf
         except ModuleNotFoundError:  # run as scripts/run_scaled.py: scripts/ is on sys.path
             import nginx_conf
         c = self.config
-        rendered = nginx_conf.scaled(
-            c.nginx_dir,
-            list(c.web_replicas),
-            list(c.rasa_replicas),
+        conf = nginx_conf.Scaled(
+            var_dir=c.nginx_dir,
             listen=f"{c.host}:{c.proxy_port}",
+            web_ports=c.web_replicas,
             rasa_listen=f"127.0.0.1:{c.rasa_port}",
-        )
-        conf = nginx_conf.write_scaled(rendered, c.nginx_dir)
-        error_log = c.nginx_dir / "error.log"
+            rasa_ports=c.rasa_replicas,
+        ).write()
+        error_log = c.nginx_dir.resolve() / "error.log"
         command = ["nginx", "-c", str(conf), "-e", str(error_log), "-g", "daemon off;"]
         return Managed("nginx", command, ROOT, f"{c.web_url}/healthz", 30)
 
