@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from core.config import CoreSettings
@@ -75,10 +75,8 @@ def create_database(url: str) -> bool:
             quoted = connection.dialect.identifier_preparer.quote(name)
             try:
                 connection.execute(text(f"CREATE DATABASE {quoted}"))
-            except (ProgrammingError, IntegrityError) as exc:
-                # A replica starting alongside created it first: duplicate_database, or, when
-                # both CREATE DATABASE ran at once, a unique violation on pg_database's name.
-                if getattr(exc.orig, "sqlstate", None) not in ("42P04", "23505"):
+            except ProgrammingError as exc:  # a replica starting alongside created it first
+                if getattr(exc.orig, "sqlstate", None) != "42P04":  # duplicate_database
                     raise
                 return False
             return True
