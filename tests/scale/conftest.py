@@ -117,6 +117,8 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
             "PITLANE_API_TOKEN": API_TOKEN,
             "PITLANE_ENV": "development",
             "PITLANE_REST_WEBHOOK_TOKENS": f"{REST_CLIENT}:{REST_TOKEN}",
+            # pub/sub channels are not per Redis db: this stack's own prefix
+            "PITLANE_REDIS_PREFIX": f"{name}:",
             # every test talks from 127.0.0.1 (through nginx too): never throttled here
             "PITLANE_LIMIT_MESSAGES_PER_SENDER": "100000",
             "PITLANE_LIMIT_MESSAGES_PER_IP": "1000000",
