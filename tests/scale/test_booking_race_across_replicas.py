@@ -45,7 +45,8 @@ async def test_fifty_customers_over_both_replicas_book_one_slot_exactly_up_to_it
 
     references = {m.group(0) for c in customers for m in REFERENCE.finditer(c.text)}
     booked = [b for b in answer.json() if b["reference"] in references]
-    assert booked, "nobody got a booking"
+    endings = sorted({c.text[:160] for c in customers})
+    assert booked, f"nobody got a booking; the last answers: {endings}"
     agency, start = booked[0]["agency"], booked[0]["start"]
     admin = await Staff(ADMIN).sign_in(scaled.b)
     settings = (await admin.call("GET", f"{scaled.b}/api/admin/services/{agency}/road_test")).json()
