@@ -12,6 +12,9 @@ import httpx
 from tests.scale.live import ADMIN, API_TOKEN, RestCustomer, Staff
 
 CUSTOMERS = 50
+FIRST = ["Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Gaëlle", "Hugo", "Inès", "Jules"]
+LAST = ["Martin", "Bernard", "Durand", "Petit", "Moreau"]
+NAMES = [f"{first} {last}" for last in LAST for first in FIRST]  # a name has no digits
 REFERENCE = re.compile(r"\bPL-[A-Z2-9]{6}\b")
 
 
@@ -37,7 +40,7 @@ async def test_fifty_customers_over_both_replicas_book_one_slot_exactly_up_to_it
         assert len(slots) == 1, f"the customers were offered different first slots: {slots}"
         await everyone(lambda c, i: c.payload('/choose{"slot_choice"'))
         await everyone(lambda c, i: "/affirm")
-        await everyone(lambda c, i: f"Client Course {i}")
+        await everyone(lambda c, i: NAMES[i])
         await everyone(lambda c, i: f"06123400{i:02d}")  # all at once: the race
         answer = await client.get(
             f"{scaled.a}/api/bookings", headers={"Authorization": f"Bearer {API_TOKEN}"}
