@@ -17,6 +17,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -35,6 +36,14 @@ from tests.e2e.conftest import free_port, require_model
 from tests.scale.live import API_TOKEN, REST_CLIENT, REST_TOKEN
 
 REDIS_URL = "redis://127.0.0.1:6379/4"
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of tests/scale is marked `scale` (`-m "not scale"` leaves the suite out)."""
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.scale)
 
 
 @dataclass
