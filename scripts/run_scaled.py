@@ -7,7 +7,6 @@ PITLANE_DATABASE_URL / PITLANE_REDIS_URL, 2 web replicas (8101, 8102), 2 Rasa re
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 from run import supervise
@@ -15,6 +14,7 @@ from stack import (
     ROOT,
     Stack,
     StackError,
+    nginx_binary,
     prepare_databases,
     scaled_config,
     scaled_environment,
@@ -29,7 +29,7 @@ def _ports(name: str, default: str) -> tuple[int, ...]:
 
 
 def main() -> int:
-    if shutil.which("nginx") is None:
+    if nginx_binary() is None:
         print("error: nginx is missing: sudo apt-get install nginx (or make run-scaled as root)")
         return 1
     # Not from .env: its PITLANE_DATABASE_URL is make run's (SQLite by default).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -41,6 +42,16 @@ ONE_THREAD = {
     "TF_INTER_OP_PARALLELISM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
 }
+
+
+def nginx_binary() -> str | None:
+    """nginx's executable: PITLANE_NGINX, else on PATH, else Debian's /usr/sbin/nginx (not
+    on a normal user's PATH); None when there is none."""
+    configured = os.environ.get("PITLANE_NGINX", "").strip()
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    return found if os.access(found, os.X_OK) else None
 
 
 class StackError(RuntimeError):
@@ -200,7 +211,10 @@ class Stack:
             rasa_ports=c.rasa_replicas,
         ).write()
         error_log = c.nginx_dir.resolve() / "error.log"
-        command = ["nginx", "-c", str(conf), "-e", str(error_log), "-g", "daemon off;"]
+        binary = nginx_binary()
+        if binary is None:
+            raise StackError("nginx is not installed: sudo apt-get install nginx")
+        command = [binary, "-c", str(conf), "-e", str(error_log), "-g", "daemon off;"]
         return Managed("nginx", command, ROOT, f"{c.web_url}/healthz", 30)
 
     def log_file(self, name: str) -> Path:

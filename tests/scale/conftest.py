@@ -11,7 +11,6 @@ replicas, and through nginx where the balancer matters.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import sys
 import uuid
@@ -27,6 +26,7 @@ from sqlalchemy.pool import NullPool
 from scripts.stack import (
     Stack,
     StackConfig,
+    nginx_binary,
     prepare_databases,
     scaled_config,
     scaled_environment,
@@ -78,7 +78,7 @@ def redis_url() -> str:
 
 def skip_reason() -> str | None:
     """Why the scaled stack cannot run here, or None."""
-    if shutil.which("nginx") is None:
+    if nginx_binary() is None:
         return "nginx is not installed (make test installs it as root: scripts/ensure-nginx.sh)"
     reason = _postgres_unavailable()
     if reason:

@@ -3,13 +3,13 @@ render, and the scaled run's main file around it."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from scripts import nginx_conf
+from scripts.stack import nginx_binary
 
 
 def scaled(tmp_path: Path, web: tuple[int, ...] = (8101, 8102)) -> nginx_conf.Scaled:
@@ -57,11 +57,11 @@ def test_an_upstream_without_servers_is_refused(tmp_path: Path) -> None:
         scaled(tmp_path, web=()).write()
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+@pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed")
 def test_nginx_accepts_the_scaled_run_configuration(tmp_path: Path) -> None:
     main = scaled(tmp_path).write()
     checked = subprocess.run(
-        ["nginx", "-t", "-c", str(main), "-e", str(tmp_path / "error.log")],
+        [str(nginx_binary()), "-t", "-c", str(main), "-e", str(tmp_path / "error.log")],
         capture_output=True,
         text=True,
         check=False,
