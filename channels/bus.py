@@ -31,7 +31,8 @@ class Subscription:
         self.dropped = 0  # events lost because this subscriber was too slow
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize)
 
-    def _offer(self, event: dict[str, Any]) -> None:
+    def offer(self, event: dict[str, Any]) -> None:
+        """Queue `event`, dropping the oldest one when full (for the bus implementations)."""
         while True:
             try:
                 self._queue.put_nowait(event)
@@ -76,7 +77,7 @@ class Bus:
         encoded = json.dumps(event)  # refuses what could not cross a process boundary
         subscribers = list(self._subscribers.get(topic, ()))
         for subscription in subscribers:
-            subscription._offer(json.loads(encoded))
+            subscription.offer(json.loads(encoded))
         return len(subscribers)
 
     @asynccontextmanager

@@ -38,7 +38,6 @@ from backoffice.api import rooms as rooms_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
 from channels import rooms_socket, sse, uploads, web, widget_auth
-from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
@@ -55,6 +54,7 @@ from webapp.json_text import JsonTextGuard
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
+from webapp.shared_state import shared_state
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +68,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     access_log.install()  # no query string (tokens, tickets) in uvicorn's log lines
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, rasa_token)
+    shared = shared_state(settings)  # bus and conversation locks: Redis or this process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,6 +79,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             await app.state.telegram.start()
         try:
             async with (
+                shared.running(),
                 handoff_tasks(app.state.hub, settings.handoff_sweep_seconds),
                 scheduler_running(settings, app.state.hub) as scheduler,
             ):
@@ -105,13 +107,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         uow_factory=app.state.uow_factory,
         senders=senders,
         brain=rasa,
-        bus=Bus(),
+        bus=shared.bus,
+        locks=shared.locks,
         intents=load_intents(RASA_PROJECT),
         handoff_wait=timedelta(seconds=settings.handoff_wait_seconds),
         limits=settings.customer_limits,
         otp_limits=settings.otp_limits(),
     )
     app.state.bus = app.state.hub.bus  # pub/sub between the hub, widgets and consoles
+    app.state.shared = shared  # its readiness: GET /readyz
     # Telegram: None when off (no token) or refused (webhook mode without a secret).
     app.state.telegram = telegram_channel(settings, app.state.hub, Path(settings.upload_dir))
     if app.state.telegram is not None:

@@ -44,6 +44,11 @@ class WebSettings(CoreSettings, TelegramSettings):
     # often the web app looks for expired requests (seconds).
     handoff_wait_seconds: int = Field(default=600, ge=30, le=86_400)
     handoff_sweep_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Several web replicas (docs/scaling.md, "Live events across replicas"): Redis carries the
+    # live events between them and the conversation locks, under keys and channels starting
+    # with `redis_prefix`. Unset: both stay in this process (one replica; `make run`).
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="pitlane:", min_length=1, max_length=64)
     # Telegram: channels/telegram/settings.py (PITLANE_TELEGRAM_*).
     # WhatsApp and SMS through Twilio (channels/whatsapp/): no account sid, auth token and
     # WhatsApp sender = the channel is off. Twilio signs its webhooks over the public URL
@@ -160,6 +165,15 @@ class WebSettings(CoreSettings, TelegramSettings):
                 raise ValueError(f"PITLANE_REST_WEBHOOK_TOKENS: {name} is given twice")
             names.add(name)
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("PITLANE_REDIS_URL must start with redis://, rediss:// or unix://")
+        return value.strip()
 
     @field_validator("rasa_url")
     @classmethod
