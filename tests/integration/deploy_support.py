@@ -22,7 +22,6 @@ NGINX_CONF = ROOT / "deploy" / "nginx" / "compose.conf"
 # bus, uploads in the database, pool sizes). The deployment files set them already;
 # test_announced_settings_are_read_by_the_code says which ones are still missing.
 ANNOUNCED = {
-    "PITLANE_REDIS_URL": "web",
     "PITLANE_UPLOAD_STORE": "web",
     "PITLANE_DB_POOL_SIZE": "web actions",
     "PITLANE_DB_MAX_OVERFLOW": "web actions",
