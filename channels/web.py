@@ -198,12 +198,16 @@ async def chat_socket(websocket: WebSocket) -> None:
         return
     hub: HubDeps = websocket.app.state.hub
     try:
-        conversation_id, history = await open_conversation(hub, "web", customer_key, language)
+        conversation_id, _ = await open_conversation(hub, "web", customer_key, language)
         async with hub.bus.subscribe(conversation_topic(conversation_id)) as events:
+            # Read once subscribed: a message sent meanwhile is in the history or the events
+            # (or both: the events up to the history's last message are skipped).
+            _, history = await open_conversation(hub, "web", customer_key, language)
             await socket.send(
                 {"type": "history", "messages": [widget_frame(e.role, e.message) for e in history]}
             )
-            pushing = asyncio.create_task(_push(events, socket))
+            shown = max((e.message_id for e in history), default=0)
+            pushing = asyncio.create_task(_push(events, socket, shown))
             try:
                 await _converse(socket, hub, customer_key, language)
             finally:
@@ -230,10 +234,13 @@ async def _converse(socket: _Socket, hub: HubDeps, customer_key: str, language: 
         await _answer(socket, hub, customer_key, text, language, _frame_location(event))
 
 
-async def _push(events: Subscription, socket: _Socket) -> None:
-    """Forward the conversation's live events (bot notices, advisor messages) as frames."""
+async def _push(events: Subscription, socket: _Socket, shown: int = 0) -> None:
+    """Forward the conversation's live events (bot notices, advisor messages) as frames,
+    except those already in the history sent (message ids up to `shown`)."""
     async for event in events:
         if event.get("type") not in ("bot", "advisor"):
+            continue
+        if isinstance(event.get("message_id"), int) and event["message_id"] <= shown:
             continue
         try:
             await socket.send(event)
