@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
-from channels.bus import Bus, Subscription
 from channels import web as web_module
+from channels.bus import Bus, Subscription
 from channels.rasa_client import RasaClient
 from core import conversations, handoff, staff
 from core.db import make_engine, make_session_factory
