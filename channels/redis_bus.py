@@ -13,8 +13,10 @@ publishes it.
 Redis is not needed for the hub to work: while it is down, `publish` logs and returns 0
 (what was published is stored in the database already) and `subscribe` still returns; the
 reader reconnects and subscribes again every channel its subscribers want. Pub/sub keeps
-nothing: what a client misses meanwhile, it reads back from the database when it reconnects
-(docs/scaling.md, "Live events across replicas").
+nothing: once the link is back (or after a failed publish, for that topic), the
+subscriptions are interrupted (SubscriptionLost), their sockets and streams end, and the
+clients reconnect and read back from the database what they missed (docs/scaling.md,
+"Live events across replicas").
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class RedisBus:
         self._changing = asyncio.Lock()  # one (un)subscription command at a time
         self._reader: asyncio.Task[None] | None = None
         self._publish_again_at = 0.0
+        # Confirmations of the control channel the reader asked for; another one means
+        # redis-py reconnected the link by itself and subscribed again (events were lost).
+        self._control_expected = 0
 
     @classmethod
     def from_url(
@@ -117,10 +122,12 @@ class RedisBus:
         replicas listen to it (0 when Redis is down: logged, never raised)."""
         encoded = json.dumps(event)  # refuses what could not cross a process boundary
         if time.monotonic() < self._publish_again_at:
+            self._interrupt(topic)
             return 0
         try:
             return await self._client.publish(self._prefix + topic, encoded)
         except _REDIS_DOWN as exc:
+            self._interrupt(topic)  # this replica's own subscribers read the state again
             self._publish_again_at = time.monotonic() + PUBLISH_PAUSE
             log.warning(
                 "Redis bus: publishing on %s failed (%r); events skipped for %.0f s",
@@ -187,11 +194,24 @@ class RedisBus:
             with suppress(*_REDIS_DOWN):  # the connection is gone: Redis dropped it already
                 await self._pubsub.unsubscribe(self._prefix + topic)
 
+    def _interrupt(self, topic: str | None = None) -> None:
+        """Tell the subscribers of `topic` (of every topic when None) that events may have
+        been lost: they read the state again from the database (hub/ports.py)."""
+        topics = [topic] if topic is not None else list(self._subscribers)
+        for name in topics:
+            for subscription in self._subscribers.get(name, ()):
+                subscription.interrupt()
+
     async def _read(self) -> None:
-        """Deliver what Redis sends; after an error, reconnect and subscribe again."""
+        """Deliver what Redis sends; after an error, reconnect, subscribe again, and tell
+        every subscriber of the gap (the events published meanwhile never came)."""
+        broken = False
         while True:
             try:
                 await self._subscribe_wanted()
+                if broken:
+                    self._interrupt()
+                    broken = False
                 while True:
                     message = await self._pubsub.get_message(timeout=READ_TIMEOUT)
                     if message is not None:
@@ -202,12 +222,14 @@ class RedisBus:
                 log.warning("Redis bus: %r; reconnecting in %.0f s", exc, RETRY_AFTER)
             except Exception:  # a bug must not stop this replica's live events for good
                 log.exception("Redis bus reader failed; starting again")
+            broken = True
             await asyncio.sleep(RETRY_AFTER)
 
     async def _subscribe_wanted(self) -> None:
         """The control channel and every topic a local subscriber listens to."""
         async with self._changing:
             wanted = set(self._subscribers)
+            self._control_expected += 1
             await self._pubsub.subscribe(self._control, *(self._prefix + t for t in wanted))
             self._listening = wanted
 
@@ -220,6 +242,13 @@ class RedisBus:
             return
         kind = message.get("type")
         kind = kind.decode() if isinstance(kind, bytes) else kind
+        if kind == "subscribe" and channel == self._control:
+            if self._control_expected > 0:
+                self._control_expected -= 1
+            else:  # a reconnection redis-py made on its own: the cut lost events
+                log.warning("Redis bus: the link was cut and is back; subscribers resync")
+                self._interrupt()
+            return
         if kind == "subscribe":
             confirmed = self._confirming.get(channel)
             if confirmed is not None and not confirmed.done():

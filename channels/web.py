@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from channels.http import (
     CORS,
+    RESYNC_CLOSE,
     check_origin,
     client_ip,
     http_error,
@@ -45,7 +46,7 @@ from hub.inbound import (
 )
 from hub.limits import CustomerOverLimit, count_customer_action, refusal_text
 from hub.messages import OutgoingMessage
-from hub.ports import Subscription
+from hub.ports import Subscription, SubscriptionLost
 from hub.texts import normalise_language, say
 from hub.topics import conversation_topic
 
@@ -236,16 +237,21 @@ async def _converse(socket: _Socket, hub: HubDeps, customer_key: str, language: 
 
 async def _push(events: Subscription, socket: _Socket, shown: int = 0) -> None:
     """Forward the conversation's live events (bot notices, advisor messages) as frames,
-    except those already in the history sent (message ids up to `shown`)."""
-    async for event in events:
-        if event.get("type") not in ("bot", "advisor"):
-            continue
-        if isinstance(event.get("message_id"), int) and event["message_id"] <= shown:
-            continue
-        try:
-            await socket.send(event)
-        except Exception:  # the socket is gone: the receive loop ends the connection
-            return
+    except those already in the history sent (message ids up to `shown`). When events may
+    have been lost, the socket is closed: the widget reconnects and gets the history."""
+    try:
+        async for event in events:
+            if event.get("type") not in ("bot", "advisor"):
+                continue
+            if isinstance(event.get("message_id"), int) and event["message_id"] <= shown:
+                continue
+            try:
+                await socket.send(event)
+            except Exception:  # the socket is gone: the receive loop ends the connection
+                return
+    except SubscriptionLost:
+        with suppress(Exception):  # already closed by the widget
+            await socket.websocket.close(code=RESYNC_CLOSE)
 
 
 async def _answer(

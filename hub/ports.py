@@ -30,8 +30,15 @@ class BotBrain(Protocol):
     async def erase_tracker(self, sender: str) -> None: ...
 
 
+class SubscriptionLost(Exception):
+    """Events of this subscription may have been lost (the replica's link to the other
+    replicas broke, or an event could not be published): the subscriber reads the state
+    again from the database, by ending its socket or stream so that the client reconnects."""
+
+
 class Subscription(Protocol):
-    """The events of one topic for one subscriber, oldest first (an async iterator)."""
+    """The events of one topic for one subscriber, oldest first (an async iterator);
+    `get` and the iteration raise SubscriptionLost once events may have been lost."""
 
     topic: str
     dropped: int
