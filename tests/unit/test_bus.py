@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from channels.bus import Bus
+from hub.ports import SubscriptionLost
 from hub.topics import advisor_topic, conversation_topic, queue_topic
 
 
@@ -95,7 +96,7 @@ def test_a_bus_needs_room_for_at_least_one_event() -> None:
         Bus(queue_size=0)
 
 
-async def test_an_interrupted_subscription_gives_what_was_queued_then_says_events_were_lost() -> None:
+async def test_an_interrupted_subscription_gives_what_was_queued_then_says_it_lost_events() -> None:
     bus = Bus()
     async with bus.subscribe("rooms") as events:
         await bus.publish("rooms", {"n": 1})
