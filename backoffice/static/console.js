@@ -571,6 +571,7 @@
   // ---- live feed ----
   var socket = null;
   var retries = 0;
+  var SESSION_ENDED = 4401; // backoffice/console_socket.py
 
   function connection(state) {
     var status = hook("connection");
@@ -599,6 +600,11 @@
     });
     socket.addEventListener("close", function (event) {
       connection("offline");
+      if (event.code === SESSION_ENDED) {
+        // deactivated, signed out elsewhere, password reset: sign in again, no reconnection
+        location.assign("/staff/login?ended=1");
+        return;
+      }
       if (event.code === 1008) {
         // the session may have ended: the API says so with a 401 (and we go to sign in)
         api("GET", "/api/staff/me").catch(function () {});
