@@ -572,6 +572,10 @@
   var socket = null;
   var retries = 0;
   var SESSION_ENDED = 4401; // backoffice/console_socket.py
+  var leaving = false; // a form left to the browser (sign out) was submitted: the page goes
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) leaving = true; // the console's own forms stay on the page
+  });
 
   function connection(state) {
     var status = hook("connection");
@@ -602,7 +606,8 @@
       connection("offline");
       if (event.code === SESSION_ENDED) {
         // deactivated, signed out elsewhere, password reset: sign in again, no reconnection
-        location.assign("/staff/login?ended=1");
+        // (unless this page is signing out itself: its form leads to the sign-in page)
+        if (!leaving) location.assign("/staff/login?ended=1");
         return;
       }
       if (event.code === 1008) {
