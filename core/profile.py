@@ -39,6 +39,8 @@ from core.otp import ChallengeView, consumed_challenge, start_challenge
 from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.tracker_erasure import record_tracker_erasures
 from core.uow import UnitOfWork
+from core.widget_credentials import CHANNEL as WIDGET_CHANNEL
+from core.widget_credentials import revoke_customer_keys
 
 LANGUAGES = ("fr", "en")
 ERASED_NAME = "Client supprimé"
@@ -232,6 +234,10 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
         session.execute(delete(OtpChallenge).where(OtpChallenge.customer_id == customer_id))
         # Rasa's sender id of each of their chats: "<channel>:<external id>".
         record_tracker_erasures(session, (f"{i.channel}:{i.external_id}" for i in identities), now)
+        # Their widgets' credentials open nothing any more (history, rooms, stream, uploads).
+        revoke_customer_keys(
+            session, (i.external_id for i in identities if i.channel == WIDGET_CHANNEL), now
+        )
         customer.identified_vehicle_id = None
         session.flush()
         session.execute(delete(Vehicle).where(Vehicle.customer_id == customer_id))
