@@ -34,10 +34,11 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from backoffice.api.deps import Core, core_of
 from backoffice.auth import needs_totp_enrolment, read_session
 from backoffice.handoff_views import load_mine, load_queue, load_request
+from channels.http import RESYNC_CLOSE
 from channels.script_bundle import CONSOLE_SECTIONS, bundle
 from core import staff as staff_core
 from core.errors import NotFound
-from hub.ports import Subscription
+from hub.ports import Subscription, SubscriptionLost
 from hub.topics import SESSION_REVOKED, advisor_topic, queue_topic
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ async def console_socket(websocket: WebSocket) -> None:
                 await loop()
             except _GONE:
                 pass
+            except SubscriptionLost:  # the console reconnects and reads both snapshots again
+                feed.closing = (RESYNC_CLOSE, "resync")
             except Exception:  # a bug must end this socket, not the server
                 log.exception("console socket of staff %s failed", session.staff.id)
             finally:

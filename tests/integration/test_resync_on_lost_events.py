@@ -17,6 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from channels.bus import Bus, Subscription
 from channels.http import RESYNC_CLOSE
+from tests.integration.staff_web_support import ADVISOR, login
 from tests.integration.web_support import web_client
 from tests.integration.widget_support import authenticated_socket, bearer, issue_token
 
@@ -87,6 +88,18 @@ def test_the_rooms_socket_closes_for_a_resync_when_events_may_be_lost(
         with authenticated_socket(client, "/ws/rooms", token) as socket:
             assert socket.receive_json()["type"] == "rooms"
             client.portal.call(spy.interrupt, "rooms")
+            assert close_code(socket) == RESYNC_CLOSE
+
+
+def test_the_advisor_console_closes_for_a_resync_when_events_may_be_lost(
+    seeded_sqlite_url: str,
+) -> None:
+    with web_client(seeded_sqlite_url) as client:
+        spy = spied(client)
+        login(client, ADVISOR)
+        with client.websocket_connect("/ws/console") as socket:
+            assert socket.receive_json()["type"] == "queue"
+            client.portal.call(spy.interrupt, "queue")
             assert close_code(socket) == RESYNC_CLOSE
 
 
