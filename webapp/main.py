@@ -45,13 +45,14 @@ from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
 from core.uow import uow_from_settings
-from hub.handoff import handoff_tasks
+from hub.handoff import expiry_sweeping, handoff_tasks
 from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp.json_text import JsonTextGuard
+from webapp.leader import leading
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
@@ -78,15 +79,30 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             await app.state.telegram.start()
         try:
             async with (
-                handoff_tasks(app.state.hub, settings.handoff_sweep_seconds),
-                scheduler_running(settings, app.state.hub) as scheduler,
+                handoff_tasks(app.state.hub),
+                leading(settings.database_url, leader_work, settings.leader_retry_seconds),
             ):
-                app.state.scheduler = scheduler  # None when off (PITLANE_SCHEDULER=off)
                 yield
         finally:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await rasa.aclose()
+
+    @asynccontextmanager
+    async def leader_work() -> AsyncIterator[None]:
+        """What runs on one replica only (webapp/leader.py): the handoff expiry sweeper and
+        the scheduler (only the leader starts it: the job table is shared, and a follower's
+        scheduler would only wake up for jobs the leader's claims already decide)."""
+        hub = app.state.hub
+        async with (
+            expiry_sweeping(hub, settings.handoff_sweep_seconds),
+            scheduler_running(settings, hub) as scheduler,
+        ):
+            app.state.scheduler = scheduler  # None when off (PITLANE_SCHEDULER=off)
+            try:
+                yield
+            finally:
+                app.state.scheduler = None
 
     app = FastAPI(
         title="Pitlane",
@@ -98,7 +114,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
-    app.state.scheduler = None  # webapp/scheduler.py, set while the app runs
+    app.state.scheduler = None  # webapp/scheduler.py, set while this replica leads
     app.state.uow_factory = uow_from_settings(settings)
     senders: dict[str, ChannelSender] = {}  # push channels' senders, filled below
     app.state.hub = HubDeps(

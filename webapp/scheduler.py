@@ -5,8 +5,9 @@ Jobs only wake the app up; the `reminders` rows are the truth. One `date` job pe
 row (id `reminder:<id>`, at its due time) claims and sends it (hub/reminders.py); the
 sync job (`reminders:sync`, every `PITLANE_SCHEDULER_SYNC_SECONDS`, and once at start)
 adds the missing jobs, moves those whose row moved and removes those whose row is no longer
-pending. Several replicas share the job store: each may wake up for the same job, and the
-conditional claim in core/reminders.py decides who sends. Jobs run however late they are
+pending. Only the leader replica starts it (webapp/leader.py); should two run at once for
+a moment (a leader handing over), the conditional claim in core/reminders.py decides who
+sends. Jobs run however late they are
 (misfire_grace_time None, coalesced): whether a late reminder is still worth sending
 (booking not started) is the claim's business.
 

@@ -65,6 +65,10 @@ class WebSettings(CoreSettings, TelegramSettings):
     # job aligns the jobs with the `reminders` rows every so many seconds.
     scheduler: bool = True
     scheduler_sync_seconds: int = Field(default=60, ge=5, le=3600)
+    # One replica leads (webapp/leader.py): it alone runs the scheduler and the handoff
+    # sweeper. The others try to take over every so many seconds (PostgreSQL; SQLite's one
+    # process always leads).
+    leader_retry_seconds: float = Field(default=5.0, gt=0, le=300)
     # Staff accounts (issue 14, item 8; docs/security.md, "Staff accounts"): admins must
     # enrol TOTP two-factor authentication before anything else. Always on in production;
     # off by default in development and test.
