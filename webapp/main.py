@@ -44,6 +44,7 @@ from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
+from core.file_store import make_file_store
 from core.uow import uow_from_settings
 from hub.handoff import expiry_sweeping, handoff_tasks
 from hub.inbound import HubDeps
@@ -126,10 +127,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         handoff_wait=timedelta(seconds=settings.handoff_wait_seconds),
         limits=settings.customer_limits,
         otp_limits=settings.otp_limits(),
+        files=make_file_store(settings.upload_store, settings.upload_dir, app.state.uow_factory),
     )
     app.state.bus = app.state.hub.bus  # pub/sub between the hub, widgets and consoles
     # Telegram: None when off (no token) or refused (webhook mode without a secret).
-    app.state.telegram = telegram_channel(settings, app.state.hub, Path(settings.upload_dir))
+    app.state.telegram = telegram_channel(settings, app.state.hub)
     if app.state.telegram is not None:
         senders["telegram"] = app.state.telegram.sender
     # WhatsApp/SMS (Twilio): None when off (no account sid, auth token or sender number).

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 
 from telegram.error import TelegramError
 from telegram.ext import Application, SimpleUpdateProcessor
@@ -14,7 +13,6 @@ from telegram.ext import Application, SimpleUpdateProcessor
 from channels.telegram.handlers import TelegramHandlers
 from channels.telegram.send import TelegramSender
 from channels.telegram.settings import TelegramSettings
-from core.files import DEFAULT_UPLOAD_DIR
 from hub.deps import HubDeps
 
 log = logging.getLogger(__name__)
@@ -32,14 +30,13 @@ class TelegramChannel:
         mode: str,
         secret: str | None,
         hub: HubDeps,
-        upload_dir: Path = DEFAULT_UPLOAD_DIR,
     ) -> None:
         self.application = application
         self.mode = mode
         self.secret = secret
         self.sender = TelegramSender(application.bot)
         self.running = False
-        TelegramHandlers(hub, upload_dir).install(application)
+        TelegramHandlers(hub).install(application)
 
     async def start(self) -> None:
         """Connect to the Bot API (getMe); polling mode also starts fetching updates. A Bot
@@ -66,9 +63,7 @@ class TelegramChannel:
         await self.application.shutdown()
 
 
-def telegram_channel(
-    settings: TelegramSettings, hub: HubDeps, upload_dir: Path = DEFAULT_UPLOAD_DIR
-) -> TelegramChannel | None:
+def telegram_channel(settings: TelegramSettings, hub: HubDeps) -> TelegramChannel | None:
     """The channel configured by `settings`, or None (logged) when it is off or refused:
     no token, or webhook mode without a valid secret (never an open webhook)."""
     if settings.telegram_token is None:
@@ -96,4 +91,4 @@ def telegram_channel(
     )
     if settings.telegram_mode == "webhook":
         builder = builder.updater(None)
-    return TelegramChannel(builder.build(), settings.telegram_mode, secret, hub, upload_dir)
+    return TelegramChannel(builder.build(), settings.telegram_mode, secret, hub)

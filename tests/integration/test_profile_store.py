@@ -16,6 +16,7 @@ from core.conversations import (
 )
 from core.customers import find_customer
 from core.errors import InvalidValue, NoChallenge, NotFound
+from core.file_store import FilesystemStore
 from core.files import store_upload
 from core.models import Booking, ChannelIdentity, Conversation, Customer, Vehicle
 
@@ -201,7 +202,7 @@ def _send_picture(uow_factory, conversation_id: int, root) -> str:
         text="[photo]",
         status="received",
     )
-    path, size = store_upload(PNG, "image/png", root)
+    path, size = store_upload(PNG, "image/png", FilesystemStore(root))
     add_attachment(
         uow_factory(),
         message_id,
