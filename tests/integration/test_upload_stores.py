@@ -35,6 +35,10 @@ def rasa() -> Iterator[str]:
 
 @pytest.fixture
 def seeded_url(migrated_url: str) -> str:
+    return seed_demo(migrated_url)
+
+
+def seed_demo(migrated_url: str) -> str:
     """SQLite or PostgreSQL, migrated and seeded relative to the real clock (staff log in)."""
     engine = make_engine(migrated_url)
     try:
