@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,12 +91,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def leader_work() -> AsyncIterator[None]:
-        """What runs on one replica only (webapp/leader.py): the handoff expiry sweeper and
-        the scheduler (only the leader starts it: the job table is shared, and a follower's
-        scheduler would only wake up for jobs the leader's claims already decide)."""
-        hub = app.state.hub
+        """What runs on one replica only (webapp/leader.py): the handoff expiry sweeper,
+        Telegram's polling (polling mode), and the scheduler (only the leader starts it: the
+        job table is shared, and a follower's scheduler would only wake up for jobs the
+        leader's claims already decide)."""
+        hub, telegram = app.state.hub, app.state.telegram
         async with (
             expiry_sweeping(hub, settings.handoff_sweep_seconds),
+            telegram.polling() if telegram is not None else nullcontext(),
             scheduler_running(settings, hub) as scheduler,
         ):
             app.state.scheduler = scheduler  # None when off (PITLANE_SCHEDULER=off)

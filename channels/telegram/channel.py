@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram.error import TelegramError
 from telegram.ext import Application, SimpleUpdateProcessor
@@ -39,18 +41,38 @@ class TelegramChannel:
         TelegramHandlers(hub).install(application)
 
     async def start(self) -> None:
-        """Connect to the Bot API (getMe); polling mode also starts fetching updates. A Bot
-        API that cannot be reached leaves the channel off (logged), not the web app down."""
+        """Connect to the Bot API (getMe) and process updates: in webhook mode those any
+        replica's route queues (the webhook is registered once per deployment by `python -m
+        channels.telegram set-webhook`, never at start). A Bot API that cannot be reached
+        leaves the channel off (logged), not the web app down."""
         try:
             await self.application.initialize()
             await self.application.start()
-            if self.application.updater is not None:
-                await self.application.updater.start_polling()
         except (TelegramError, OSError):
             log.exception("Telegram channel could not start: it stays off")
             return
         self.running = True
         log.info("Telegram channel on (%s mode) as @%s", self.mode, self.application.bot.username)
+
+    @asynccontextmanager
+    async def polling(self) -> AsyncIterator[None]:
+        """Polling mode: fetch updates while inside, on the leader replica only (Telegram
+        refuses a second getUpdates caller). Webhook mode, or the channel off: nothing."""
+        updater = self.application.updater
+        if not self.running or updater is None:
+            yield
+            return
+        try:
+            await updater.start_polling()
+        except (TelegramError, OSError):
+            log.exception("Telegram polling could not start")
+            yield
+            return
+        try:
+            yield
+        finally:
+            if updater.running:
+                await updater.stop()
 
     async def stop(self) -> None:
         """Stop fetching and processing updates and close the Bot API connections."""

@@ -1,11 +1,13 @@
 """Telegram in webhook mode behind several web replicas (issue 15, item 2): no replica
 registers the webhook at start (`python -m channels.telegram set-webhook` does, once per
 deployment), any replica takes an update (its secret checked), and a photo one replica
-downloaded is served to staff by the other (the database upload store). Two real apps on one
+downloaded is served to staff by the other (the database upload store). In polling mode only
+the leader replica polls (Telegram refuses two getUpdates callers). Two real apps on one
 database, the real python-telegram-bot code against the fake Bot API."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,3 +93,35 @@ def test_a_photo_one_replica_downloaded_is_served_by_the_other(
     assert key.startswith("db:")
     assert served.status_code == 200 and served.content == JPEG
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def polling(app) -> bool:
+    return app.state.telegram.application.updater.running
+
+
+def test_in_polling_mode_only_the_leader_polls_and_another_takes_over(
+    seeded_url: str, rasa: FakeRasa, api: FakeBotApi, tmp_path: Path
+) -> None:
+    if seeded_url.startswith("sqlite"):
+        pytest.skip("one process on SQLite: it always leads (covered by test_leader.py)")
+    settings = {
+        **telegram_overrides(api, tmp_path),
+        "telegram_mode": "polling",
+        "leader_retry_seconds": 0.1,
+    }
+    first = web_client(seeded_url, rasa.url, **settings)
+    a = first.__enter__()
+    try:
+        with web_client(seeded_url, rasa.url, **settings) as b:
+            assert polling(a.app) and not polling(b.app)
+            api.wait_for("getUpdates")
+
+            first.__exit__(None, None, None)  # the leader's process ends
+            first = None
+            deadline = time.monotonic() + 10
+            while not polling(b.app):
+                assert time.monotonic() < deadline, "the other replica never polled"
+                time.sleep(0.05)
+    finally:
+        if first is not None:
+            first.__exit__(None, None, None)
