@@ -21,7 +21,7 @@ class CoreSettings(BaseSettings):
     # kept open, extra ones opened under load, seconds a request waits for one before failing.
     # Size them against PostgreSQL's max_connections: docs/scaling.md, "Database connections".
     db_pool_size: int = Field(default=5, ge=1, le=1000)
-    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    db_max_overflow: int = Field(default=5, ge=0, le=1000)
     db_pool_timeout: float = Field(default=30.0, gt=0, le=600)
     timezone: str = "Europe/Paris"
     # E-mail of one-time codes (transports/smtp.py): no host = codes go to the development

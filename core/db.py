@@ -19,7 +19,7 @@ class PoolSizes:
     under load, seconds to wait for a free one. SQLite's engines ignore it."""
 
     size: int = 5
-    max_overflow: int = 10
+    max_overflow: int = 5
     timeout: float = 30.0
 
     @property
