@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from core.customer_merge import merge_chat_into
 from core.customers import CustomerView, VehicleView, clean_name, parse_contact, vehicles_of
 from core.errors import Conflict, InvalidValue, NoChallenge, NotFound
-from core.files import remove_stored_files
+from core.file_store import in_database, remove_files
 from core.identity import normalize_plate, normalize_vin
 from core.models import (
     Agency,
@@ -33,6 +33,7 @@ from core.models import (
     Customer,
     Message,
     OtpChallenge,
+    StoredFile,
     Vehicle,
 )
 from core.otp import ChallengeView, consumed_challenge, start_challenge
@@ -223,6 +224,9 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
                 if path
             ]
             session.execute(delete(Attachment).where(Attachment.message_id.in_(message_ids)))
+            # The database store's files go with the records, in this transaction.
+            in_table = [key for key in stored_files if in_database(key)]
+            session.execute(delete(StoredFile).where(StoredFile.key.in_(in_table)))
             session.execute(
                 update(Message)
                 .where(Message.conversation_id.in_(conversation_ids))
@@ -248,8 +252,9 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
         customer.erased_at = now
         session.flush()
         uow.commit()
-    # The files go once their records are gone for good (a failed commit keeps both).
-    remove_stored_files(stored_files)
+    # The filesystem's files go once their records are gone for good (a failed commit keeps
+    # both).
+    remove_files(key for key in stored_files if not in_database(key))
 
 
 def create_mycar_account(

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from core.customer_limits import CustomerLimits
+from core.file_store import FileStore, FilesystemStore
+from core.files import DEFAULT_UPLOAD_DIR
 from core.models import utcnow
 from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.uow import UnitOfWork
@@ -32,7 +34,7 @@ class HubDeps:
     waits, the recorder of Rasa pause/resume events, the conversation locks that keep one
     conversation's turns and tracker events in order (across replicas with Redis), the push
     channels' senders by channel name, the waits between their retries, the customers' rate
-    limits and the limits of one-time codes."""
+    limits, the limits of one-time codes and the store of the files customers send."""
 
     uow_factory: Callable[[], UnitOfWork]
     brain: BotBrain
@@ -46,6 +48,8 @@ class HubDeps:
     delivery_delays: tuple[float, ...] = DEFAULT_DELIVERY_DELAYS
     limits: CustomerLimits = field(default_factory=CustomerLimits)  # customers' rate limits
     otp_limits: Limits = DEFAULT_LIMITS  # codes typed in the chat (hub/codes.py)
+    # where customers' files are saved and read (core/file_store.py, PITLANE_UPLOAD_STORE)
+    files: FileStore = field(default_factory=lambda: FilesystemStore(DEFAULT_UPLOAD_DIR))
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,14 +43,16 @@ from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
+from core.file_store import make_file_store
 from core.uow import uow_from_settings
-from hub.handoff import handoff_tasks
+from hub.handoff import expiry_sweeping, handoff_tasks
 from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp.json_text import JsonTextGuard
+from webapp.leader import leading
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
@@ -80,15 +82,32 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         try:
             async with (
                 shared.running(),
-                handoff_tasks(app.state.hub, settings.handoff_sweep_seconds),
-                scheduler_running(settings, app.state.hub) as scheduler,
+                handoff_tasks(app.state.hub),
+                leading(settings.database_url, leader_work, settings.leader_retry_seconds),
             ):
-                app.state.scheduler = scheduler  # None when off (PITLANE_SCHEDULER=off)
                 yield
         finally:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await rasa.aclose()
+
+    @asynccontextmanager
+    async def leader_work() -> AsyncIterator[None]:
+        """What runs on one replica only (webapp/leader.py): the handoff expiry sweeper,
+        Telegram's polling (polling mode), and the scheduler (only the leader starts it: the
+        job table is shared, and a follower's scheduler would only wake up for jobs the
+        leader's claims already decide)."""
+        hub, telegram = app.state.hub, app.state.telegram
+        async with (
+            expiry_sweeping(hub, settings.handoff_sweep_seconds),
+            telegram.polling() if telegram is not None else nullcontext(),
+            scheduler_running(settings, hub) as scheduler,
+        ):
+            app.state.scheduler = scheduler  # None when off (PITLANE_SCHEDULER=off)
+            try:
+                yield
+            finally:
+                app.state.scheduler = None
 
     app = FastAPI(
         title="Pitlane",
@@ -100,7 +119,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
-    app.state.scheduler = None  # webapp/scheduler.py, set while the app runs
+    app.state.scheduler = None  # webapp/scheduler.py, set while this replica leads
     app.state.uow_factory = uow_from_settings(settings)
     senders: dict[str, ChannelSender] = {}  # push channels' senders, filled below
     app.state.hub = HubDeps(
@@ -113,11 +132,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         handoff_wait=timedelta(seconds=settings.handoff_wait_seconds),
         limits=settings.customer_limits,
         otp_limits=settings.otp_limits(),
+        files=make_file_store(settings.upload_store, settings.upload_dir, app.state.uow_factory),
     )
     app.state.bus = app.state.hub.bus  # pub/sub between the hub, widgets and consoles
     app.state.shared = shared  # its readiness: GET /readyz
     # Telegram: None when off (no token) or refused (webhook mode without a secret).
-    app.state.telegram = telegram_channel(settings, app.state.hub, Path(settings.upload_dir))
+    app.state.telegram = telegram_channel(settings, app.state.hub)
     if app.state.telegram is not None:
         senders["telegram"] = app.state.telegram.sender
     # WhatsApp/SMS (Twilio): None when off (no account sid, auth token or sender number).

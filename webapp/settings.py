@@ -60,7 +60,11 @@ class WebSettings(CoreSettings, TelegramSettings):
     twilio_sms_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
     public_base_url: str | None = None
-    # Files customers send (pictures, documents, voice notes): outside the web root.
+    # Files customers send (pictures, documents, voice notes), core/file_store.py:
+    # "filesystem" (the default) writes them under `upload_dir`, outside the web root (with
+    # several replicas, only if they share that directory); "database" keeps them in the
+    # database (at most 10 MiB each), where every replica reads them.
+    upload_store: Literal["filesystem", "database"] = "filesystem"
     upload_dir: str = "var/uploads"
     # The widget's agency map (Leaflet): the tile server's URL template and its credit line.
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -70,6 +74,10 @@ class WebSettings(CoreSettings, TelegramSettings):
     # job aligns the jobs with the `reminders` rows every so many seconds.
     scheduler: bool = True
     scheduler_sync_seconds: int = Field(default=60, ge=5, le=3600)
+    # One replica leads (webapp/leader.py): it alone runs the scheduler and the handoff
+    # sweeper. The others try to take over every so many seconds (PostgreSQL; SQLite's one
+    # process always leads).
+    leader_retry_seconds: float = Field(default=5.0, gt=0, le=300)
     # Staff accounts (issue 14, item 8; docs/security.md, "Staff accounts"): admins must
     # enrol TOTP two-factor authentication before anything else. Always on in production;
     # off by default in development and test.
