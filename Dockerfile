@@ -29,5 +29,9 @@ COPY scripts/i18n.py ./scripts/i18n.py
 RUN python scripts/i18n.py compile --force
 COPY --from=vendor /build/node_modules/leaflet/dist ./node_modules/leaflet/dist
 
-RUN useradd --create-home --uid 10001 pitlane && mkdir -p /app/var && chown pitlane /app/var
+# The app writes under /app/var only (uploads in filesystem mode, the SQLite default). The
+# uploads folder exists in the image, owned by the app's user, so that a named volume mounted
+# there (docker-compose.yml) starts with that owner and is writable.
+RUN useradd --create-home --uid 10001 pitlane \
+    && mkdir -p /app/var/uploads && chown -R pitlane:pitlane /app/var
 USER pitlane

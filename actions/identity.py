@@ -27,7 +27,6 @@ from actions.base import (
 )
 from actions.slot_offers import choose_payload
 from core import i18n, identity, notify, otp, otp_checks
-from core.config import CoreSettings
 from core.conversations import get_or_create_conversation
 from core.errors import (
     ChallengeLocked,
@@ -36,6 +35,7 @@ from core.errors import (
     TooManyAttempts,
 )
 from transports import transports_from_settings
+from transports.settings import TransportSettings
 
 INVALID_RESPONSES = {
     "invalid_plate": "utter_invalid_plate",
@@ -81,7 +81,7 @@ class WithTransports:
     @property
     def transports(self) -> Transports:
         if self._transports is None:
-            self._transports = transports_from_settings(CoreSettings(), self.context.uow)
+            self._transports = transports_from_settings(TransportSettings(), self.context.uow)
         return self._transports
 
     def send_new_code(

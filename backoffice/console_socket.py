@@ -6,7 +6,13 @@ bus events themselves: `{"type": "queue", "requests": [...]}` whenever the `queu
 moves, `{"type": "mine", "requests": [...]}` and `{"type": "conversation", "request": {...}}`
 for events on `advisor:{staff_id}`. The console sends `{"type": "heartbeat"}` every 30 s: the
 advisor is then "seen" (core `heartbeat`) and the session checked again; a socket silent for
-two minutes, or whose session ended, is closed.
+two minutes is closed (1008).
+
+A session that ends closes the socket with 4401 `session_ended` (the console then shows the
+sign-in page): found at a heartbeat, or at once when `session_revoked` comes on
+`advisor:{staff_id}` (backoffice/session_events.py: published by whatever ended sessions of
+that member, on any replica sharing the bus); the socket then reads its session again from
+the database, and stays open if it is still valid (another of their sessions ended).
 """
 
 from __future__ import annotations
@@ -28,11 +34,12 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from backoffice.api.deps import Core, core_of
 from backoffice.auth import needs_totp_enrolment, read_session
 from backoffice.handoff_views import load_mine, load_queue, load_request
+from channels.http import RESYNC_CLOSE
 from channels.script_bundle import CONSOLE_SECTIONS, bundle
 from core import staff as staff_core
 from core.errors import NotFound
-from hub.ports import Subscription
-from hub.topics import advisor_topic, queue_topic
+from hub.ports import Subscription, SubscriptionLost
+from hub.topics import SESSION_REVOKED, advisor_topic, queue_topic
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -40,6 +47,7 @@ CONSOLE_SCRIPT = Path(__file__).parent / "static" / "console.js"
 
 SILENCE_LIMIT = 120.0  # seconds without any frame from the console
 POLICY_VIOLATION = 1008
+SESSION_ENDED = 4401  # the staff session is gone: sign in again, do not reconnect
 # What sending to or reading from a console that has gone away raises.
 _GONE = (WebSocketDisconnect, RuntimeError, OSError)
 
@@ -83,6 +91,8 @@ async def console_socket(websocket: WebSocket) -> None:
                 await loop()
             except _GONE:
                 pass
+            except SubscriptionLost:  # the console reconnects and reads both snapshots again
+                feed.closing = (RESYNC_CLOSE, "resync")
             except Exception:  # a bug must end this socket, not the server
                 log.exception("console socket of staff %s failed", session.staff.id)
             finally:
@@ -93,8 +103,9 @@ async def console_socket(websocket: WebSocket) -> None:
         tasks.start_soon(until_one_ends, partial(feed.follow_advisor, advisor_events))
     connected = WebSocketState.CONNECTED
     if websocket.application_state == connected and websocket.client_state == connected:
+        code, reason = feed.closing
         with anyio.move_on_after(5), contextlib.suppress(*_GONE):
-            await websocket.close(code=POLICY_VIOLATION, reason="session ended")
+            await websocket.close(code=code, reason=reason)
 
 
 class _Feed:
@@ -105,6 +116,7 @@ class _Feed:
         self.core = core
         self.staff_id = staff_id
         self._lock = anyio.Lock()
+        self.closing = (POLICY_VIOLATION, "console closed")  # the close frame once it ends
 
     async def send(self, frame: dict[str, Any]) -> None:
         async with self._lock:
@@ -133,12 +145,18 @@ class _Feed:
             await self.send_queue()
 
     async def follow_advisor(self, events: Subscription) -> None:
+        """The advisor's events: one conversation changed (its snapshot), a burst (all of
+        theirs), or sessions of theirs ended (this one's checked; gone: the loop ends)."""
         async for event in events:
-            request_id = event.get("request_id")
-            if isinstance(request_id, int) and not events.pending():
+            burst = [event, *events.take_waiting()]
+            revoked = any(one.get("type") == SESSION_REVOKED for one in burst)
+            if revoked and not await self._session_alive():
+                return
+            changes = [one for one in burst if one.get("type") != SESSION_REVOKED]
+            request_id = changes[0].get("request_id") if len(changes) == 1 else None
+            if isinstance(request_id, int):
                 await self.send_request(request_id)
-            else:
-                await _drain(events)
+            elif changes:
                 await self.send_mine()
 
     async def converse(self) -> None:
@@ -157,9 +175,18 @@ class _Feed:
                 continue
             return  # silent for too long
 
+    async def _session_alive(self) -> bool:
+        """This socket's session read again from the database; when it has ended, the
+        socket will close with `SESSION_ENDED`."""
+        session = await read_session(self.websocket, self.core)
+        if session is None or needs_totp_enrolment(self.websocket, session.staff):
+            self.closing = (SESSION_ENDED, "session_ended")
+            return False
+        return True
+
     async def _heartbeat(self) -> bool:
         """The advisor is seen now; False when their session has ended meanwhile."""
-        if await read_session(self.websocket, self.core) is None:
+        if not await self._session_alive():
             return False
         await self.core.run(staff_core.heartbeat, self.staff_id, self.core.now())
         await self.send({"type": "heartbeat"})

@@ -25,6 +25,7 @@ from backoffice.auth import (
     set_login_csrf,
 )
 from backoffice.reset_mail import send_reset_mail
+from backoffice.session_events import announce_sessions_ended
 from backoffice.staff_pages import _login_page, page_lang
 from backoffice.texts import texts
 from backoffice.views import Alert, html
@@ -116,10 +117,13 @@ async def post_reset_form(request: Request, core: CoreDep) -> Response:
     if password != fields.get("password_confirm", ""):
         return _page(request, "reset.html", 422, Alert(t["reset_mismatch"]), token=token)
     try:
-        await core.run(staff_reset.reset_password, token=token, password=password, now=core.now())
+        member = await core.run(
+            staff_reset.reset_password, token=token, password=password, now=core.now()
+        )
     except InvalidValue as exc:
         if exc.code == "invalid_reset_link":
             return _page(request, "forgot.html", 400, Alert(t["reset_link_invalid"]))
         problem = Alert(t["reset_weak"])
         return _page(request, "reset.html", 422, problem, token=token)
+    await announce_sessions_ended(request, member.id)
     return _login_page(request, 200, Alert(t["reset_done"], "success"))

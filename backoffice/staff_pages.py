@@ -26,6 +26,7 @@ from backoffice.auth import (
 from backoffice.login_steps import CONSOLE_PATH, ask_for_code, signed_in
 from backoffice.nav import first_admin_path
 from backoffice.page_auth import AdminPage, SignedInPage, StaffPage
+from backoffice.session_events import announce_sessions_ended
 from backoffice.texts import page_language, texts
 from backoffice.views import LOGIN_PATH, Alert, html, staff_page
 from core import staff as staff_core
@@ -61,9 +62,12 @@ def _login_page(
 
 @router.get("/login")
 async def get_login_page(request: Request, core: CoreDep) -> Response:
-    """The sign-in form (or the console when already signed in)."""
+    """The sign-in form (or the console when already signed in); `?ended=1` (the console
+    was closed because its session ended) says so above the form."""
     if await read_session(request, core) is not None:
         return see_other(CONSOLE_PATH)
+    if request.query_params.get("ended") == "1":
+        return _login_page(request, alert=Alert(texts(page_lang(request))["login_session_ended"]))
     return _login_page(request)
 
 
@@ -103,6 +107,7 @@ async def post_login_form(request: Request, core: CoreDep) -> Response:
 async def post_logout_form(request: Request, core: CoreDep, session: SignedInPage) -> Response:
     """Sign out (CSRF-checked) and go back to the sign-in form."""
     await core.run(staff_core.close_session, session.token)
+    await announce_sessions_ended(request, session.staff.id)  # this session's consoles close
     answer = see_other(LOGIN_PATH)
     clear_session_cookie(answer, request)
     return answer

@@ -16,6 +16,7 @@ from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.errors import domain_status
 from backoffice.page_auth import AdminPage
+from backoffice.session_events import announce_sessions_ended
 from backoffice.staff_pages import page_lang
 from backoffice.texts import texts
 from backoffice.views import Alert, staff_page
@@ -79,9 +80,9 @@ async def post_new_member_form(request: Request, core: CoreDep, session: AdminPa
 async def post_deactivate_form(
     staff_id: StaffId, request: Request, core: CoreDep, session: AdminPage
 ) -> Response:
-    """Deactivate a member: their sessions end now."""
+    """Deactivate a member: their sessions end now, their open consoles close."""
     action = core.run(staff_lifecycle.deactivate_staff, staff_id, by=session.staff.id)
-    return await _act(request, core, session, action, "team_deactivated")
+    return await _act(request, core, session, action, "team_deactivated", sessions_end=True)
 
 
 @router.post("/{staff_id}/reactivate")
@@ -99,7 +100,7 @@ async def post_totp_reset_form(
 ) -> Response:
     """Turn off a member's two-factor authentication: they enrol again."""
     action = core.run(staff_totp.reset_totp, staff_id, by=session.staff.id)
-    return await _act(request, core, session, action, "team_totp_was_reset")
+    return await _act(request, core, session, action, "team_totp_was_reset", sessions_end=True)
 
 
 async def _act(
@@ -108,8 +109,11 @@ async def _act(
     session: StaffSession,
     action: Awaitable[StaffView],
     done_key: str,
+    *,
+    sessions_end: bool = False,
 ) -> HTMLResponse:
-    """Run `action`; the page with its outcome (a domain error: 4xx and its text)."""
+    """Run `action`; the page with its outcome (a domain error: 4xx and its text). When the
+    action ended the member's sessions, their open consoles are told."""
     t = texts(page_lang(request))
     try:
         member = await action
@@ -117,6 +121,8 @@ async def _act(
         text = t[f"team_error_{exc.code}"] if exc.code in _KNOWN_ERRORS else None
         problem = Alert(text or t["error_invalid"].format(message=exc.message))
         return await _team_page(request, core, session, problem, domain_status(exc))
+    if sessions_end:
+        await announce_sessions_ended(request, member.id)
     done = Alert(t[done_key].format(name=member.name), "success")
     return await _team_page(request, core, session, done)
 

@@ -15,7 +15,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
@@ -104,15 +104,14 @@ async def get_attachment(
     core: CoreDep,
     session: StaffPage,
 ) -> Response:
-    """A file a customer sent (staff only), streamed from the upload directory."""
-    root = request.app.state.settings.upload_dir
+    """A file a customer sent (staff only), read from the upload store (at most 10 MiB)."""
     try:
-        found = await core.run(stored_file, attachment_id, root)
+        found = await core.run(stored_file, attachment_id, request.app.state.hub.files)
     except NotFound:
         return Response(status_code=404)
     disposition = "inline" if found.inline else "attachment"
-    return FileResponse(
-        found.path,
+    return Response(
+        found.data,
         media_type=found.content_type,
         # X-Content-Type-Options: nosniff is added to every answer (webapp/security.py)
         headers={"Content-Disposition": disposition},

@@ -18,20 +18,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from hub.ports import SubscriptionLost
+
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 100
 
 
 class Subscription:
-    """The events of one topic for one subscriber, oldest first (an async iterator)."""
+    """The events of one topic for one subscriber, oldest first (an async iterator).
+
+    Once `interrupt()`ed (a bus that may have lost events for it), the events queued before
+    are still given, then `get` and the iteration raise SubscriptionLost (hub/ports.py)."""
 
     def __init__(self, topic: str, maxsize: int) -> None:
         self.topic = topic
         self.dropped = 0  # events lost because this subscriber was too slow
+        self.lost = False  # interrupted: what follows the queued events may be missing
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize)
 
-    def _offer(self, event: dict[str, Any]) -> None:
+    def offer(self, event: dict[str, Any]) -> None:
+        """Queue `event`, dropping the oldest one when full (for the bus implementations)."""
+        if self.lost:
+            return
         while True:
             try:
                 self._queue.put_nowait(event)
@@ -44,22 +53,39 @@ class Subscription:
                         "slow subscriber on %s: %d events dropped", self.topic, self.dropped
                     )
 
+    def interrupt(self) -> None:
+        """Events may have been lost: end this subscription after what is queued."""
+        if not self.lost:
+            self.offer(_LOST)
+            self.lost = True
+
     async def get(self) -> dict[str, Any]:
         """The next event, waiting for one."""
-        return await self._queue.get()
+        event = await self._queue.get()
+        if event is _LOST:
+            self._queue.put_nowait(_LOST)  # every later call says so too
+            raise SubscriptionLost(self.topic)
+        return event
 
     def pending(self) -> int:
         return self._queue.qsize()
 
     def take_waiting(self) -> list[dict[str, Any]]:
         """The events already queued, without waiting for more."""
-        return [self._queue.get_nowait() for _ in range(self._queue.qsize())]
+        waiting = [self._queue.get_nowait() for _ in range(self._queue.qsize())]
+        if self.lost:
+            self._queue.put_nowait(_LOST)
+            raise SubscriptionLost(self.topic)
+        return waiting
 
     def __aiter__(self) -> Subscription:
         return self
 
     async def __anext__(self) -> dict[str, Any]:
-        return await self._queue.get()
+        return await self.get()
+
+
+_LOST: dict[str, Any] = {"type": "_lost"}  # the queue's end mark, told apart by identity
 
 
 class Bus:
@@ -76,7 +102,7 @@ class Bus:
         encoded = json.dumps(event)  # refuses what could not cross a process boundary
         subscribers = list(self._subscribers.get(topic, ()))
         for subscription in subscribers:
-            subscription._offer(json.loads(encoded))
+            subscription.offer(json.loads(encoded))
         return len(subscribers)
 
     @asynccontextmanager

@@ -17,6 +17,9 @@ from hub.limits import CustomerOverLimit, refusal_text
 
 MAX_FORM_BYTES = 8 * 1024  # a staff or widget form, unless a form of long texts says more
 CORS = {"Access-Control-Allow-Origin": "*"}  # the widget is embedded on dealers' sites
+# A socket closed because live events may have been missed (hub.ports.SubscriptionLost):
+# "service restart", the client reconnects and reads the state again.
+RESYNC_CLOSE = 1012
 
 
 def http_error(

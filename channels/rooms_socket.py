@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable
 from contextlib import suppress
 from typing import Any
 
@@ -26,7 +27,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import FileResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from channels.http import client_ip, static_asset
+from channels.http import RESYNC_CLOSE, client_ip, static_asset
 from channels.web import STATIC_DIR
 from channels.widget_auth import authenticate_socket
 from core import rooms
@@ -36,6 +37,7 @@ from core.rooms import RoomMessageView
 from hub import rooms as rooms_hub
 from hub.deps import HubDeps, StoreUnavailable
 from hub.limits import count_customer_action
+from hub.ports import SubscriptionLost
 from hub.texts import normalise_language
 from hub.work import off_loop
 
@@ -112,7 +114,16 @@ class _RoomsSession:
                 lobby.take_waiting()
                 await self.send_rooms()
 
-        self._tasks["lobby"] = asyncio.create_task(forward())
+        self._tasks["lobby"] = asyncio.create_task(self._resync_on_loss(forward()))
+
+    async def _resync_on_loss(self, forwarding: Awaitable[None]) -> None:
+        """Forward; when live events may have been lost, close the socket: the widget
+        reconnects, lists the rooms and joins its room again (its recent messages)."""
+        try:
+            await forwarding
+        except SubscriptionLost:
+            with suppress(Exception):  # already closed by the widget
+                await self.websocket.close(code=RESYNC_CLOSE)
 
     def watch(self, room_id: int | None) -> None:
         """Forward the live events of `room_id` (one open room at a time)."""
@@ -128,7 +139,7 @@ class _RoomsSession:
                 async for event in events:
                     await self._forward(room_id, event)
 
-        self._tasks["room"] = asyncio.create_task(forward())
+        self._tasks["room"] = asyncio.create_task(self._resync_on_loss(forward()))
 
     async def _forward(self, room_id: int, event: dict[str, Any]) -> None:
         kind = event.get("type")

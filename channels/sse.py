@@ -41,6 +41,7 @@ from core import widget_credentials as credentials
 from core.notifications import AudienceProfile
 from hub.deps import HubDeps
 from hub.limits import CustomerOverLimit, count_customer_action
+from hub.ports import SubscriptionLost
 from hub.texts import normalise_language
 from hub.topics import NOTIFICATIONS_TOPIC, notification_event
 from hub.work import off_loop
@@ -135,6 +136,8 @@ async def _events(
             except asyncio.TimeoutError:
                 yield ": ping\n\n"
                 continue
+            except SubscriptionLost:  # the widget opens a new stream from its Last-Event-ID
+                return
             if event.get("id") in shown or not _is_for(profile, event):
                 continue
             shown.add(event["id"])

@@ -4,7 +4,7 @@ The widget's token as `Authorization: Bearer` (channels/widget_auth.py); fields:
 `MAX_FILES` parts named `file`, an optional `text` (a caption) and `lang`. Only images are
 taken, checked by their first bytes (a renamed program is refused and nothing is stored);
 the whole body is capped at 10 MiB (refused from its Content-Length, or while it streams in).
-The files are written outside the web root under random names (core/files.py), recorded as
+The files are saved in the upload store under random keys (core/file_store.py), recorded as
 the attachments of one inbound message of the visitor's conversation, and the hub's turn runs
 with them (`attachments` metadata to the bot); the answers come back in the response, as the
 widget's socket frames: `{"messages": [{"type": "bot", "text", ...}]}`.
@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -27,7 +25,7 @@ from channels.http import CORS, check_origin, client_ip, http_error, over_limit_
 from channels.web import widget_frame
 from channels.widget_auth import WidgetCustomer
 from core import conversations, i18n
-from core.errors import InvalidValue
+from core.file_store import FileStore
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
 from hub.deps import HubDeps
 from hub.inbound import check_text, clean_text, handle_customer_message
@@ -110,12 +108,11 @@ async def post_chat_upload(request: Request, customer_key: WidgetCustomer) -> JS
     )
     if known is None:  # the widget opens its conversation over the socket first
         raise _reject(404, "unknown_visitor", _text("unknown_visitor", language))
-    try:  # over the limit: nothing is written to disk, stored or sent to the bot
+    try:  # over the limit: nothing is saved, stored or sent to the bot
         await count_customer_action(hub, "upload", CHANNEL, customer_key, client_ip(request))
     except CustomerOverLimit as over:
         raise over_limit_error(over, language) from None
-    root = Path(request.app.state.settings.upload_dir)
-    stored = await off_loop(_store_all, files, root)
+    stored = await off_loop(_store_all, files, hub.files)
     try:
         answers = await handle_customer_message(
             hub,
@@ -126,7 +123,7 @@ async def post_chat_upload(request: Request, customer_key: WidgetCustomer) -> JS
             attachments=stored,
         )
     except Exception:
-        _remove(stored)  # not recorded: nothing stays on disk for it
+        await off_loop(_remove, stored, hub.files)  # not recorded: nothing stays stored for it
         raise
     log.info("web upload from %s: %d picture(s)", customer_key, len(stored))
     frames = [widget_frame("advisor" if a.author else "bot", a) for a in answers]
@@ -148,14 +145,14 @@ def _check_image(part: Part, language: str | None) -> None:
         raise _reject(415, "file_type_not_allowed", _text("not_an_image", language))
 
 
-def _store_all(files: list[Part], root: Path) -> list[NewAttachment]:
-    """Write every file (random names, outside the web root); all or none stay."""
+def _store_all(files: list[Part], store: FileStore) -> list[NewAttachment]:
+    """Save every file in the upload store (random keys); all or none stay."""
     stored: list[NewAttachment] = []
     try:
         for part in files:
             actual = sniff_type(part.data) or ""
             # The declared type is not trusted (a browser may say octet-stream): the bytes say.
-            path, size = store_upload(part.data, actual, root)
+            path, size = store_upload(part.data, actual, store)
             stored.append(
                 NewAttachment(
                     kind=kind_of(actual),
@@ -165,17 +162,18 @@ def _store_all(files: list[Part], root: Path) -> list[NewAttachment]:
                     size=size,
                 )
             )
-    except (InvalidValue, OSError):
-        _remove(stored)
+    except Exception:
+        _remove(stored, store)
         raise
     return stored
 
 
-def _remove(stored: list[NewAttachment]) -> None:
-    for item in stored:
-        if item.storage_path:
-            with suppress(OSError):
-                Path(item.storage_path).unlink()
+def _remove(stored: list[NewAttachment], store: FileStore) -> None:
+    keys = [item.storage_path for item in stored if item.storage_path]
+    try:
+        store.remove(keys)
+    except Exception:  # an orphan file harms no one: the error that brought us here matters
+        log.warning("could not remove %d stored upload(s)", len(keys), exc_info=True)
 
 
 def _safe_name(filename: str | None) -> str | None:

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from channels.http import (
     CORS,
+    RESYNC_CLOSE,
     check_origin,
     client_ip,
     http_error,
@@ -45,7 +46,7 @@ from hub.inbound import (
 )
 from hub.limits import CustomerOverLimit, count_customer_action, refusal_text
 from hub.messages import OutgoingMessage
-from hub.ports import Subscription
+from hub.ports import Subscription, SubscriptionLost
 from hub.texts import normalise_language, say
 from hub.topics import conversation_topic
 
@@ -198,12 +199,16 @@ async def chat_socket(websocket: WebSocket) -> None:
         return
     hub: HubDeps = websocket.app.state.hub
     try:
-        conversation_id, history = await open_conversation(hub, "web", customer_key, language)
+        conversation_id, _ = await open_conversation(hub, "web", customer_key, language)
         async with hub.bus.subscribe(conversation_topic(conversation_id)) as events:
+            # Read once subscribed: a message sent meanwhile is in the history or the events
+            # (or both: the events up to the history's last message are skipped).
+            _, history = await open_conversation(hub, "web", customer_key, language)
             await socket.send(
                 {"type": "history", "messages": [widget_frame(e.role, e.message) for e in history]}
             )
-            pushing = asyncio.create_task(_push(events, socket))
+            shown = max((e.message_id for e in history), default=0)
+            pushing = asyncio.create_task(_push(events, socket, shown))
             try:
                 await _converse(socket, hub, customer_key, language)
             finally:
@@ -230,15 +235,23 @@ async def _converse(socket: _Socket, hub: HubDeps, customer_key: str, language: 
         await _answer(socket, hub, customer_key, text, language, _frame_location(event))
 
 
-async def _push(events: Subscription, socket: _Socket) -> None:
-    """Forward the conversation's live events (bot notices, advisor messages) as frames."""
-    async for event in events:
-        if event.get("type") not in ("bot", "advisor"):
-            continue
-        try:
-            await socket.send(event)
-        except Exception:  # the socket is gone: the receive loop ends the connection
-            return
+async def _push(events: Subscription, socket: _Socket, shown: int = 0) -> None:
+    """Forward the conversation's live events (bot notices, advisor messages) as frames,
+    except those already in the history sent (message ids up to `shown`). When events may
+    have been lost, the socket is closed: the widget reconnects and gets the history."""
+    try:
+        async for event in events:
+            if event.get("type") not in ("bot", "advisor"):
+                continue
+            if isinstance(event.get("message_id"), int) and event["message_id"] <= shown:
+                continue
+            try:
+                await socket.send(event)
+            except Exception:  # the socket is gone: the receive loop ends the connection
+                return
+    except SubscriptionLost:
+        with suppress(Exception):  # already closed by the widget
+            await socket.websocket.close(code=RESYNC_CLOSE)
 
 
 async def _answer(

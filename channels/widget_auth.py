@@ -4,6 +4,8 @@
 `Authorization: Bearer <token>` still valid it answers the same token (`new`: false); else a
 new identity, or, once per old browser, the conversation of the UUID the old widget made up
 (`{"legacy_client_id": "<uuid>"}` in a JSON body, while PITLANE_WIDGET_LEGACY_UPGRADE is on).
+`DELETE /api/widget/session` revokes the Bearer token ("forget this device"): from then on it
+opens no socket, gets no stream ticket and reaches no route.
 HTTP routes take the token as `Authorization: Bearer` (`WidgetCustomer`); a WebSocket takes it
 in its first frame, `{"type": "auth", "token": "..."}` (`authenticate_socket`). Nothing puts
 the token in a URL, so no access log line holds it.
@@ -43,7 +45,7 @@ AUTH_SECONDS = 5.0  # a socket that does not authenticate in time is closed
 CLOSE_BAD_FRAME, CLOSE_UNAUTHORIZED, CLOSE_TIMEOUT = 4400, 4401, 4408
 PREFLIGHT = {
     **CORS,
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
     "Access-Control-Allow-Headers": "Authorization, Content-Type, Last-Event-ID",
     "Access-Control-Max-Age": "600",
 }
@@ -110,6 +112,27 @@ async def post_widget_session(request: Request) -> JSONResponse:
         identity = await off_loop(lambda: credentials.issue(hub.uow_factory(), hub.now()))
     body = {"token": identity.token, "new": True, "upgraded": identity.upgraded}
     return JSONResponse(body, status_code=201, headers=CORS)
+
+
+@router.delete(
+    "/api/widget/session",
+    status_code=204,
+    summary="Revoke the widget's credential (forget this device)",
+    responses={401: {"description": "no token, or not valid (already revoked, unknown)"}},
+)
+async def delete_widget_session(request: Request) -> Response:
+    """Revoke the Bearer token for good; the widget then asks for a new identity. 401
+    `token_required` / `invalid_token` when there is none to revoke."""
+    hub: HubDeps = request.app.state.hub
+    token = bearer(request)
+    revoked = token is not None and await off_loop(
+        lambda: credentials.revoke(hub.uow_factory(), token, hub.now())
+    )
+    if not revoked:
+        code = "token_required" if token is None else "invalid_token"
+        headers = {**CORS, "WWW-Authenticate": "Bearer"}
+        raise http_error(401, code, auth_text(code, request_language(request)), headers)
+    return Response(status_code=204, headers=CORS)
 
 
 def _legacy_client_id(body: bytes, request: Request) -> str | None:

@@ -1,19 +1,19 @@
 """Reading a stored attachment for staff: the file a customer sent, found by its id only;
 and which attachment ids really are images a conversation's customer sent.
 
-The path comes from the database (written by core/files.py under the upload directory),
-never from a request; it is still checked to lie inside the upload directory before it is
-read, so a tampered row cannot make the app serve another file.
+The file's key comes from the database (written through core/file_store.py), never from a
+request; the filesystem store still reads only inside its upload directory, so a tampered
+row cannot make the app serve another file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 
 from core.errors import NotFound
+from core.file_store import FileStore
 from core.files import ALLOWED_TYPES
 from core.models import Attachment, Conversation, Message
 from core.uow import UnitOfWork
@@ -21,26 +21,26 @@ from core.uow import UnitOfWork
 
 @dataclass(frozen=True)
 class StoredFile:
-    path: Path
+    data: bytes
     content_type: str  # an allowed type, else application/octet-stream
     inline: bool  # images and PDF may be shown in the browser
 
 
-def stored_file(uow: UnitOfWork, attachment_id: int, upload_root: Path | str) -> StoredFile:
+def stored_file(uow: UnitOfWork, attachment_id: int, store: FileStore) -> StoredFile:
     """The attachment's file; NotFound("unknown_attachment") when there is no such
-    attachment, no stored file, a path outside `upload_root`, or a missing file."""
+    attachment, no stored file, or the store does not have it (a path outside the upload
+    directory, a missing file)."""
     with uow:
         row = uow.session.get(Attachment, attachment_id)
         if row is None or not row.storage_path:
             raise NotFound("unknown_attachment", f"no stored file for attachment {attachment_id}")
-        storage_path, declared = row.storage_path, (row.content_type or "").lower()
-    root = Path(upload_root).resolve()
-    path = Path(storage_path).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+        key, declared = row.storage_path, (row.content_type or "").lower()
+    data = store.read(key)
+    if data is None:
         raise NotFound("unknown_attachment", f"no stored file for attachment {attachment_id}")
     known = declared in ALLOWED_TYPES
     inline = known and (declared.startswith("image/") or declared == "application/pdf")
-    return StoredFile(path, declared if known else "application/octet-stream", inline)
+    return StoredFile(data, declared if known else "application/octet-stream", inline)
 
 
 def images_sent_in(

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.db import PoolSizes
 from core.otp_limits import DEFAULT_LIMITS, Limits
 
 
@@ -16,6 +17,12 @@ class CoreSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PITLANE_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///var/pitlane.db"
+    # SQLAlchemy's connection pool per process (PostgreSQL; SQLite ignores them): connections
+    # kept open, extra ones opened under load, seconds a request waits for one before failing.
+    # Size them against PostgreSQL's max_connections: docs/scaling.md, "Database connections".
+    db_pool_size: int = Field(default=5, ge=1, le=1000)
+    db_max_overflow: int = Field(default=5, ge=0, le=1000)
+    db_pool_timeout: float = Field(default=30.0, gt=0, le=600)
     timezone: str = "Europe/Paris"
     # E-mail of one-time codes (transports/smtp.py): no host = codes go to the development
     # outbox (/staff/outbox). STARTTLS upgrades the connection before logging in.
@@ -30,6 +37,10 @@ class CoreSettings(BaseSettings):
     # and sender are multiplied by this scale (1 in production; the e2e stack raises it so
     # that its many conversations from 127.0.0.1 with one demo vehicle are not slowed).
     otp_limit_scale: float = Field(default=1.0, ge=1, le=1_000_000)
+
+    @property
+    def pool(self) -> PoolSizes:
+        return PoolSizes(self.db_pool_size, self.db_max_overflow, self.db_pool_timeout)
 
     def otp_limits(self) -> Limits:
         return DEFAULT_LIMITS.scaled(self.otp_limit_scale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,31 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str, **engine_kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+@dataclass(frozen=True)
+class PoolSizes:
+    """SQLAlchemy's QueuePool of one engine (PITLANE_DB_POOL_*): kept connections, extra ones
+    under load, seconds to wait for a free one. SQLite's engines ignore it."""
+
+    size: int = 5
+    max_overflow: int = 5
+    timeout: float = 30.0
+
+    @property
+    def most(self) -> int:
+        """The most connections the engine opens at once."""
+        return self.size + self.max_overflow
+
+
+def make_engine(url: str, pool: PoolSizes | None = None, **engine_kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE.
+    `pool` sizes a server database's pool (ignored with an explicit `poolclass`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine_kwargs.setdefault("pool_pre_ping", True)
+        if pool is not None and "poolclass" not in engine_kwargs:
+            engine_kwargs.setdefault("pool_size", pool.size)
+            engine_kwargs.setdefault("max_overflow", pool.max_overflow)
+            engine_kwargs.setdefault("pool_timeout", pool.timeout)
         return create_engine(url, **engine_kwargs)
 
     database = parsed.database or ""

@@ -1,16 +1,16 @@
 """Uploaded files (pictures, documents, voice notes a customer sends): checked by their
-first bytes, never by the type a client declares, and stored under a random name outside
-the web root."""
+first bytes, never by the type a client declares, and saved under a random key in the
+configured store (core/file_store.py: a directory outside the web root, or the database)."""
 
 from __future__ import annotations
 
-import logging
-import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import InvalidValue
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from core.file_store import FileStore
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_UPLOAD_DIR = Path("var/uploads")
@@ -48,8 +48,8 @@ def kind_of(content_type: str) -> str:
     return ALLOWED_TYPES[content_type][1]
 
 
-def store_upload(data: bytes, content_type: str | None, root: Path | str) -> tuple[str, int]:
-    """Write `data` under `root` with a random name; returns (path, size).
+def check_upload(data: bytes, content_type: str | None) -> str:
+    """The allowed content type `data` really is.
 
     Refused (InvalidValue): empty, over 10 MiB, or bytes that are not one of the allowed
     types (`file_type_not_allowed`); a declared type that disagrees with the bytes
@@ -66,24 +66,11 @@ def store_upload(data: bytes, content_type: str | None, root: Path | str) -> tup
     declared = {"image/jpg": "image/jpeg", "application/octet-stream": ""}.get(declared, declared)
     if declared and declared != actual:
         raise InvalidValue("file_type_mismatch", f"declared {declared}, the file is {actual}")
-    directory = Path(root).resolve()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{secrets.token_hex(16)}{ALLOWED_TYPES[actual][0]}"
-    with open(path, "xb") as file:  # never overwrite
-        file.write(data)
-    return str(path), len(data)
+    return actual
 
 
-def remove_stored_files(paths: list[str]) -> int:
-    """Delete files written by `store_upload`; returns how many were removed. A file already
-    gone is not an error; one that cannot be removed is logged (never its content)."""
-    removed = 0
-    for path in paths:
-        try:
-            Path(path).unlink()
-            removed += 1
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            log.warning("could not remove stored file %s: %s", path, exc.strerror)
-    return removed
+def store_upload(data: bytes, content_type: str | None, store: FileStore) -> tuple[str, int]:
+    """Check `data` (`check_upload`) and save it in `store` under a new random key; returns
+    (key, size). The key goes into the attachment's `storage_path`."""
+    actual = check_upload(data, content_type)
+    return store.save(data, actual), len(data)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from core.config import CoreSettings
@@ -28,6 +28,8 @@ from core.uow import dispose_engines, uow_from_settings
 ROOT = Path(__file__).resolve().parent.parent
 # pg_advisory_lock key of `init`/`migrate`/`seed` (any constant unique to Pitlane: "PITLANE1")
 INIT_LOCK_KEY = 0x5049544C414E4531
+# pg_advisory_lock key of `create-db`/`init`'s CREATE DATABASE, on the server's `postgres` database
+CREATE_LOCK_KEY = 0x5049544C414E4530
 
 
 def alembic_config(url: str, configure_logger: bool = False) -> Config:
@@ -67,21 +69,33 @@ def create_database(url: str) -> bool:
     )
     try:
         with admin.connect() as connection:
-            exists = connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            )
-            if exists:
-                return False
-            quoted = connection.dialect.identifier_preparer.quote(name)
+            # Replicas starting together: one checks and creates at a time (two concurrent
+            # CREATE DATABASE fail with a unique violation on pg_database, not 42P04).
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": CREATE_LOCK_KEY})
             try:
-                connection.execute(text(f"CREATE DATABASE {quoted}"))
-            except ProgrammingError as exc:  # a replica starting alongside created it first
-                if getattr(exc.orig, "sqlstate", None) != "42P04":  # duplicate_database
-                    raise
-                return False
-            return True
+                return _create_if_missing(connection, name)
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": CREATE_LOCK_KEY}
+                )
     finally:
         admin.dispose()
+
+
+def _create_if_missing(connection: Connection, name: str | None) -> bool:
+    exists = connection.scalar(
+        text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+    )
+    if exists:
+        return False
+    quoted = connection.dialect.identifier_preparer.quote(name)
+    try:
+        connection.execute(text(f"CREATE DATABASE {quoted}"))
+    except (ProgrammingError, IntegrityError) as exc:  # another program created it first
+        if getattr(exc.orig, "sqlstate", None) not in ("42P04", "23505"):  # duplicate database
+            raise
+        return False
+    return True
 
 
 @contextmanager

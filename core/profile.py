@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from core.customer_merge import merge_chat_into
 from core.customers import CustomerView, VehicleView, clean_name, parse_contact, vehicles_of
 from core.errors import Conflict, InvalidValue, NoChallenge, NotFound
-from core.files import remove_stored_files
+from core.file_store import in_database, remove_files
 from core.identity import normalize_plate, normalize_vin
 from core.models import (
     Agency,
@@ -33,12 +33,15 @@ from core.models import (
     Customer,
     Message,
     OtpChallenge,
+    StoredFile,
     Vehicle,
 )
 from core.otp import ChallengeView, consumed_challenge, start_challenge
 from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.tracker_erasure import record_tracker_erasures
 from core.uow import UnitOfWork
+from core.widget_credentials import CHANNEL as WIDGET_CHANNEL
+from core.widget_credentials import revoke_customer_keys
 
 LANGUAGES = ("fr", "en")
 ERASED_NAME = "Client supprimé"
@@ -221,6 +224,9 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
                 if path
             ]
             session.execute(delete(Attachment).where(Attachment.message_id.in_(message_ids)))
+            # The database store's files go with the records, in this transaction.
+            in_table = [key for key in stored_files if in_database(key)]
+            session.execute(delete(StoredFile).where(StoredFile.key.in_(in_table)))
             session.execute(
                 update(Message)
                 .where(Message.conversation_id.in_(conversation_ids))
@@ -232,6 +238,10 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
         session.execute(delete(OtpChallenge).where(OtpChallenge.customer_id == customer_id))
         # Rasa's sender id of each of their chats: "<channel>:<external id>".
         record_tracker_erasures(session, (f"{i.channel}:{i.external_id}" for i in identities), now)
+        # Their widgets' credentials open nothing any more (history, rooms, stream, uploads).
+        revoke_customer_keys(
+            session, (i.external_id for i in identities if i.channel == WIDGET_CHANNEL), now
+        )
         customer.identified_vehicle_id = None
         session.flush()
         session.execute(delete(Vehicle).where(Vehicle.customer_id == customer_id))
@@ -242,8 +252,9 @@ def erase_customer(uow: UnitOfWork, customer_id: int, now: datetime) -> None:
         customer.erased_at = now
         session.flush()
         uow.commit()
-    # The files go once their records are gone for good (a failed commit keeps both).
-    remove_stored_files(stored_files)
+    # The filesystem's files go once their records are gone for good (a failed commit keeps
+    # both).
+    remove_files(key for key in stored_files if not in_database(key))
 
 
 def create_mycar_account(

@@ -9,7 +9,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import CoreSettings
-from core.db import make_engine, make_session_factory
+from core.db import PoolSizes, make_engine, make_session_factory
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
@@ -62,21 +62,22 @@ def uow_factory(
     return lambda: UnitOfWork(session_factory, timezone=timezone)
 
 
-_session_factories: dict[str, sessionmaker[Session]] = {}
+_session_factories: dict[tuple[str, PoolSizes], sessionmaker[Session]] = {}
 _lock = threading.Lock()
 
 
-def _session_factory_for(url: str) -> sessionmaker[Session]:
+def _session_factory_for(url: str, pool: PoolSizes) -> sessionmaker[Session]:
     with _lock:
-        if url not in _session_factories:
-            _session_factories[url] = make_session_factory(make_engine(url))
-        return _session_factories[url]
+        key = (url, pool)
+        if key not in _session_factories:
+            _session_factories[key] = make_session_factory(make_engine(url, pool))
+        return _session_factories[key]
 
 
 def uow_from_settings(settings: CoreSettings) -> Callable[[], UnitOfWork]:
     """Units of work on the configured database; the engine is created on first use and cached."""
-    url, timezone = settings.database_url, settings.timezone
-    return lambda: UnitOfWork(_session_factory_for(url), timezone=timezone)
+    url, timezone, pool = settings.database_url, settings.timezone, settings.pool
+    return lambda: UnitOfWork(_session_factory_for(url, pool), timezone=timezone)
 
 
 def dispose_engines() -> None:

@@ -15,11 +15,13 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from core.models import Conversation, WidgetCredential, WidgetStreamTicket
 from core.uow import UnitOfWork
@@ -115,14 +117,36 @@ def verify(uow: UnitOfWork, token: str | None, now: datetime) -> str | None:
 
 
 def revoke(uow: UnitOfWork, token: str, now: datetime) -> bool:
-    """Revoke a token (the widget's "forget me"); False when it was not valid."""
+    """Revoke a token (the widget's "forget this device"); False when it was not valid. One
+    conditional UPDATE: of concurrent revocations of one token, one says True."""
+    if not _well_formed(token):
+        return False
     with uow:
-        found = _credential(uow, token)
-        if found is None:
-            return False
-        found.revoked_at = now
+        done = uow.session.execute(
+            update(WidgetCredential)
+            .where(
+                WidgetCredential.token_hash == _hash(token), WidgetCredential.revoked_at.is_(None)
+            )
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
         uow.commit()
-        return True
+        return done.rowcount == 1
+
+
+def revoke_customer_keys(session: Session, external_ids: Iterable[str], now: datetime) -> int:
+    """Revoke every credential standing for one of these customer keys (a customer erased:
+    their widgets' tokens open nothing any more); in the caller's transaction. How many."""
+    keys = set(external_ids)
+    if not keys:
+        return 0
+    done = session.execute(
+        update(WidgetCredential)
+        .where(WidgetCredential.external_id.in_(keys), WidgetCredential.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount
 
 
 def issue_ticket(

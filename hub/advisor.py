@@ -1,5 +1,11 @@
 """The advisor console's side of the handoff: accept, refuse, close, send. Each calls core,
-stores what the customer is told, then publishes it (hub/announce.py)."""
+stores what the customer is told, then publishes it (hub/announce.py).
+
+Accept and close change who answers the conversation: they take its conversation lock
+(hub/ports.py, `ConversationLocks`) before the change and hand it to the pause/resume
+recording, which releases it once Rasa's tracker has the event. A customer message handled
+by any replica meanwhile waits for it, so it reaches Rasa after the tracker event, and a
+close never records its resume before the accept's pause (docs/scaling.md)."""
 
 from __future__ import annotations
 
@@ -23,12 +29,18 @@ from hub.tracker_events import PAUSE, RESUME
 
 async def accept_request(deps: HubDeps, request_id: int, advisor_id: int) -> HandoffView:
     """Take a pending request (AlreadyTaken, AdvisorFull); the customer is told who it is."""
-    view = await deps.core(handoff.accept, request_id, advisor_id, deps.now())
+    key = sender_id(await deps.core(handoff.get_request, request_id))
+    held = await deps.locks.acquire(key)
+    try:
+        view = await deps.core(handoff.accept, request_id, advisor_id, deps.now())
+    except BaseException:
+        await held.release()
+        raise
+    deps.tracker_events.record(deps.brain, key, PAUSE, held)
     language = view.language
     text = say("advisor_joined", language, advisor=author_of(view))
     await tell_customer(deps, view, OutgoingMessage(text=text))
     await status_changed(deps, view)
-    deps.tracker_events.record(deps.brain, sender_id(view), PAUSE)
     return view
 
 
@@ -49,13 +61,19 @@ async def refuse_request(
 
 async def close_request(deps: HubDeps, request_id: int, advisor_id: int) -> HandoffView:
     """End an accepted conversation: the customer is told and the bot answers again."""
-    view = await deps.core(handoff.close, request_id, advisor_id, deps.now())
+    key = sender_id(await deps.core(handoff.get_request, request_id))
+    held = await deps.locks.acquire(key)
+    try:
+        view = await deps.core(handoff.close, request_id, advisor_id, deps.now())
+    except BaseException:
+        await held.release()
+        raise
+    deps.tracker_events.record(deps.brain, key, RESUME, held)
     language = view.language
     text = say("handoff_closed", language, advisor=author_of(view))
     buttons = [Button(t, p) for t, p in menu(language)]
     await tell_customer(deps, view, OutgoingMessage(text=text, buttons=buttons))
     await status_changed(deps, view)
-    deps.tracker_events.record(deps.brain, sender_id(view), RESUME)
     return view
 
 

@@ -9,10 +9,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from core.customer_limits import CustomerLimits
+from core.file_store import FileStore, FilesystemStore
+from core.files import DEFAULT_UPLOAD_DIR
 from core.models import utcnow
 from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.uow import UnitOfWork
-from hub.ports import BotBrain, Bus, ChannelSender
+from hub.locks import LocalConversationLocks
+from hub.ports import BotBrain, Bus, ChannelSender, ConversationLocks
 from hub.tracker_events import TrackerEvents
 from hub.work import StoreUnavailable, off_loop
 
@@ -28,9 +31,10 @@ DEFAULT_DELIVERY_DELAYS = (0.5, 1.0, 2.0)  # seconds before each retry of a fail
 class HubDeps:
     """What the hub needs: units of work, a bot brain, the bus that reaches widgets and
     consoles live, the domain's intents, a clock (aware UTC), how long a handoff request
-    waits, the recorder of Rasa pause/resume events, the push channels' senders by channel
-    name, the waits between their retries, the customers' rate limits and the limits of
-    one-time codes."""
+    waits, the recorder of Rasa pause/resume events, the conversation locks that keep one
+    conversation's turns and tracker events in order (across replicas with Redis), the push
+    channels' senders by channel name, the waits between their retries, the customers' rate
+    limits, the limits of one-time codes and the store of the files customers send."""
 
     uow_factory: Callable[[], UnitOfWork]
     brain: BotBrain
@@ -39,10 +43,13 @@ class HubDeps:
     clock: Callable[[], datetime] = utcnow
     handoff_wait: timedelta = DEFAULT_HANDOFF_WAIT
     tracker_events: TrackerEvents = field(default_factory=TrackerEvents)
+    locks: ConversationLocks = field(default_factory=LocalConversationLocks)
     senders: Mapping[str, ChannelSender] = field(default_factory=dict)
     delivery_delays: tuple[float, ...] = DEFAULT_DELIVERY_DELAYS
     limits: CustomerLimits = field(default_factory=CustomerLimits)  # customers' rate limits
     otp_limits: Limits = DEFAULT_LIMITS  # codes typed in the chat (hub/codes.py)
+    # where customers' files are saved and read (core/file_store.py, PITLANE_UPLOAD_STORE)
+    files: FileStore = field(default_factory=lambda: FilesystemStore(DEFAULT_UPLOAD_DIR))
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)

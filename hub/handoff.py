@@ -138,9 +138,9 @@ async def run_expiry_sweeper(deps: HubDeps, interval: float) -> None:
 
 
 @asynccontextmanager
-async def handoff_tasks(deps: HubDeps, sweep_seconds: float) -> AsyncIterator[None]:
-    """The web app's background work for handoffs, for its lifespan: the expiry sweeper
-    runs inside the block; on exit it stops and pending tracker events are awaited."""
+async def expiry_sweeping(deps: HubDeps, sweep_seconds: float) -> AsyncIterator[None]:
+    """The expiry sweeper runs inside the block (the leader replica's work: webapp/leader.py;
+    expiring is a conditional update, so two sweepers at once would still expire once)."""
     sweeper = asyncio.create_task(run_expiry_sweeper(deps, sweep_seconds))
     try:
         yield
@@ -148,6 +148,15 @@ async def handoff_tasks(deps: HubDeps, sweep_seconds: float) -> AsyncIterator[No
         sweeper.cancel()
         with suppress(asyncio.CancelledError):
             await sweeper
+
+
+@asynccontextmanager
+async def handoff_tasks(deps: HubDeps) -> AsyncIterator[None]:
+    """Every replica's background work for handoffs, for its lifespan: on exit, pending
+    Rasa tracker events (pause/resume) are awaited."""
+    try:
+        yield
+    finally:
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(deps.tracker_events.drain(), timeout=5)
 

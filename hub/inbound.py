@@ -36,6 +36,7 @@ from hub.handoff import (
     run_expiry_sweeper,
 )
 from hub.intents import is_payload, payload_is_known
+from hub.locks import one_at_a_time
 from hub.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text, clean_text
 from hub.ports import RasaUnavailable
 from hub.texts import menu, normalise_language, say
@@ -131,7 +132,10 @@ async def receive(
     files reach the bot as `location` and `attachments` metadata (docs/workshop.md);
     `metadata["client_ip"]` (widget, REST) is kept on the conversation, never sent to the bot.
     A one-time code typed while one is expected is stored masked, checked through core and
-    replaced by a payload without it (hub/codes.py)."""
+    replaced by a payload without it (hub/codes.py).
+
+    One conversation's messages are handled one at a time, in the order they took its lock
+    (`deps.locks`: across replicas with Redis), from storing to the stored answers."""
     if not valid_external_id(channel) or not valid_external_id(external_id):
         raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
     language = normalise_language((metadata or {}).get("language"))
@@ -140,7 +144,20 @@ async def receive(
     if problem is not None:
         refusal = OutgoingMessage(text=say(problem, language))
         return Reply(None, None, answers=[StoredAnswer(None, refusal)])
+    async with one_at_a_time(deps.locks, f"{channel}:{external_id}"):
+        return await _route(deps, channel, external_id, text, language, metadata, attachments)
 
+
+async def _route(
+    deps: HubDeps,
+    channel: str,
+    external_id: str,
+    text: str,
+    language: str | None,
+    metadata: dict[str, Any] | None,
+    attachments: Sequence[store.NewAttachment],
+) -> Reply:
+    """Store the message and route it (the conversation's lock held)."""
     inbound = await off_loop(
         store.store_inbound,
         deps.uow_factory,

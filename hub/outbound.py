@@ -79,7 +79,8 @@ async def send_out(
     elif proactive and to.channel in PUSH_CHANNELS:
         await _mark(deps, message_id, "failed", None, CHANNEL_OFF)
         delivered = False
-    await deps.bus.publish(conversation_topic(to.conversation_id), live_event(message, deps.now()))
+    event = {**live_event(message, deps.now()), "message_id": message_id}
+    await deps.bus.publish(conversation_topic(to.conversation_id), event)
     return Sent(message_id, delivered)
 
 

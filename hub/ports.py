@@ -1,7 +1,8 @@
 """What the hub needs from the outside, as protocols: the brain (Rasa), the bus between the
-hub, widgets and consoles, the channels' senders and the message transports (SMS, e-mail).
-The implementations live outside the hub: channels/rasa_client.py, channels/bus.py,
-channels/telegram/send.py, channels/whatsapp/send.py, transports/."""
+hub, widgets and consoles, the conversation locks, the channels' senders and the message
+transports (SMS, e-mail). The implementations live outside the hub: channels/rasa_client.py,
+channels/bus.py, channels/redis_bus.py, hub/locks.py (the in-process default),
+channels/redis_locks.py, channels/telegram/send.py, channels/whatsapp/send.py, transports/."""
 
 from __future__ import annotations
 
@@ -29,8 +30,15 @@ class BotBrain(Protocol):
     async def erase_tracker(self, sender: str) -> None: ...
 
 
+class SubscriptionLost(Exception):
+    """Events of this subscription may have been lost (the replica's link to the other
+    replicas broke, or an event could not be published): the subscriber reads the state
+    again from the database, by ending its socket or stream so that the client reconnects."""
+
+
 class Subscription(Protocol):
-    """The events of one topic for one subscriber, oldest first (an async iterator)."""
+    """The events of one topic for one subscriber, oldest first (an async iterator);
+    `get` and the iteration raise SubscriptionLost once events may have been lost."""
 
     topic: str
     dropped: int
@@ -52,6 +60,20 @@ class Bus(Protocol):
     def subscribe(self, topic: str) -> AbstractAsyncContextManager[Subscription]: ...
 
     def subscriber_count(self, topic: str) -> int: ...
+
+
+class HeldLock(Protocol):
+    """A conversation lock this process holds; `release` it once (from any task)."""
+
+    async def release(self) -> None: ...
+
+
+class ConversationLocks(Protocol):
+    """One holder at a time per conversation (its Rasa sender id), waiting in turn: in this
+    process (hub/locks.py) or across replicas (channels/redis_locks.py). It orders a
+    conversation's messages to Rasa and its pause/resume tracker events (docs/scaling.md)."""
+
+    async def acquire(self, key: str) -> HeldLock: ...
 
 
 class ChannelSender(Protocol):

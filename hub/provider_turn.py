@@ -6,9 +6,8 @@ gets one refusal per window through the one way out, and their message goes nowh
 
 from __future__ import annotations
 
-from contextlib import suppress
+import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from core import conversations
 from core.parsing import detect_language
@@ -20,6 +19,8 @@ from hub.messages import CustomerMessage, OutgoingMessage
 from hub.outbound import Destination, deliver, send_out
 from hub.texts import say
 from hub.work import off_loop
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,12 @@ async def _refuse_over_limit(
     """An over-limit message: neither stored nor given to the bot, its files removed; the
     first of the window gets one refusal (it covers the rest of the window), the others
     none, so a flood gets one answer, not one per message."""
-    for attachment in message.attachments:
-        if attachment.storage_path:
-            with suppress(OSError):
-                Path(attachment.storage_path).unlink()
+    keys = [a.storage_path for a in message.attachments if a.storage_path]
+    if keys:
+        try:
+            await off_loop(hub.files.remove, keys)
+        except Exception:  # an orphan file harms no one: the refusal still goes
+            log.warning("could not remove the files of a refused message", exc_info=True)
     channel, external_id = message.channel, message.external_id
     conversation = await off_loop(
         conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id

@@ -63,6 +63,7 @@ class TranscriptEntry:
 
     role: str
     message: OutgoingMessage
+    message_id: int = 0  # the stored message's id: live events up to it are in the history
 
 
 def store_inbound(
@@ -205,14 +206,20 @@ def history(
         if message.direction == "out":
             role = "advisor" if message.sender.startswith(ADVISOR_PREFIX) else BOT
             entries.append(
-                TranscriptEntry(role, OutgoingMessage.from_stored(message.text, message.payload))
+                TranscriptEntry(
+                    role, OutgoingMessage.from_stored(message.text, message.payload), message.id
+                )
             )
         elif not is_payload(message.text):
-            entries.append(TranscriptEntry(CUSTOMER, OutgoingMessage(text=message.text)))
+            entries.append(
+                TranscriptEntry(CUSTOMER, OutgoingMessage(text=message.text), message.id)
+            )
         elif message.payload and message.payload.get("title"):
             # A button click shows its title; payloads sent by code (/greet) stay hidden.
             entries.append(
-                TranscriptEntry(CUSTOMER, OutgoingMessage(text=message.payload["title"]))
+                TranscriptEntry(
+                    CUSTOMER, OutgoingMessage(text=message.payload["title"]), message.id
+                )
             )
     return conversation.id, entries
 

@@ -1,5 +1,6 @@
 """The bus's topics (docs/handoff.md, docs/rooms.md): `queue` (the pending queue changed),
-`advisor:{staff_id}` (a customer message or a status change for that advisor),
+`advisor:{staff_id}` (a customer message or a status change for that advisor, or
+`session_revoked`: some session of theirs may have ended, consoles check theirs now),
 `conversation:{conversation_id}` (something to deliver to the customer live),
 `notifications` (a commercial notification sent now, for the widgets' SSE streams)."""
 
@@ -10,6 +11,7 @@ from typing import Any
 from core.notifications import NotificationView
 
 NOTIFICATIONS_TOPIC = "notifications"
+SESSION_REVOKED = "session_revoked"
 
 
 def queue_topic() -> str:
@@ -18,6 +20,12 @@ def queue_topic() -> str:
 
 def advisor_topic(staff_id: int) -> str:
     return f"advisor:{staff_id}"
+
+
+def session_revoked_event() -> dict[str, Any]:
+    """Published on `advisor:{staff_id}` when sessions of that staff member were ended
+    (deactivated, signed out, password or two-factor reset); carries no session id."""
+    return {"type": SESSION_REVOKED}
 
 
 def conversation_topic(conversation_id: int) -> str:

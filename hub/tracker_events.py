@@ -4,7 +4,8 @@ An advisor must never wait for Rasa: accepting or closing a conversation only sc
 event. Each one is tried twice (a failure is logged, then retried once after a short delay),
 and the events of one conversation are recorded in order (a resume never overtakes its
 pause). Before the hub sends a customer message to Rasa it waits for that conversation's
-events to settle, so the first message after a close reaches a resumed tracker.
+events to settle, so the first message after a close reaches a resumed tracker; across
+replicas the conversation lock handed to `record` does the same (hub/advisor.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import logging
 from typing import Any
 
-from hub.ports import BotBrain
+from hub.ports import BotBrain, HeldLock
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,15 @@ class TrackerEvents:
         self.retry_delay = retry_delay
         self._last: dict[str, asyncio.Task[bool]] = {}
 
-    def record(self, brain: BotBrain, sender: str, event: dict[str, Any]) -> asyncio.Task[bool]:
-        """Schedule `event` for `sender` after its earlier events; returns the task."""
+    def record(
+        self, brain: BotBrain, sender: str, event: dict[str, Any], held: HeldLock | None = None
+    ) -> asyncio.Task[bool]:
+        """Schedule `event` for `sender` after its earlier events; returns the task. `held`,
+        the conversation's lock, is released once the event is recorded or given up."""
         previous = self._last.get(sender)
-        task = asyncio.create_task(self._record(brain, sender, event, previous))
+        task = asyncio.create_task(
+            self._recorded_then_released(brain, sender, event, previous, held)
+        )
         self._last[sender] = task
         task.add_done_callback(lambda done: self._forget(sender, done))
         return task
@@ -46,6 +52,20 @@ class TrackerEvents:
         """Wait for every scheduled event (shutdown, tests)."""
         while self._last:
             await asyncio.wait(set(self._last.values()))
+
+    async def _recorded_then_released(
+        self,
+        brain: BotBrain,
+        sender: str,
+        event: dict[str, Any],
+        previous: asyncio.Task[bool] | None,
+        held: HeldLock | None,
+    ) -> bool:
+        try:
+            return await self._record(brain, sender, event, previous)
+        finally:
+            if held is not None:
+                await held.release()
 
     async def _record(
         self,

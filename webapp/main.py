@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,23 +38,25 @@ from backoffice.api import rooms as rooms_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
 from channels import rooms_socket, sse, uploads, web, widget_auth
-from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
+from core.file_store import make_file_store
 from core.uow import uow_from_settings
-from hub.handoff import handoff_tasks
+from hub.handoff import expiry_sweeping, handoff_tasks
 from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp.json_text import JsonTextGuard
+from webapp.leader import leading
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
+from webapp.shared_state import shared_state
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +70,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     access_log.install()  # no query string (tokens, tickets) in uvicorn's log lines
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, rasa_token)
+    shared = shared_state(settings)  # bus and conversation locks: Redis or this process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,15 +81,33 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             await app.state.telegram.start()
         try:
             async with (
-                handoff_tasks(app.state.hub, settings.handoff_sweep_seconds),
-                scheduler_running(settings, app.state.hub) as scheduler,
+                shared.running(),
+                handoff_tasks(app.state.hub),
+                leading(settings.database_url, leader_work, settings.leader_retry_seconds),
             ):
-                app.state.scheduler = scheduler  # None when off (PITLANE_SCHEDULER=off)
                 yield
         finally:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await rasa.aclose()
+
+    @asynccontextmanager
+    async def leader_work() -> AsyncIterator[None]:
+        """What runs on one replica only (webapp/leader.py): the handoff expiry sweeper,
+        Telegram's polling (polling mode), and the scheduler (only the leader starts it: the
+        job table is shared, and a follower's scheduler would only wake up for jobs the
+        leader's claims already decide)."""
+        hub, telegram = app.state.hub, app.state.telegram
+        async with (
+            expiry_sweeping(hub, settings.handoff_sweep_seconds),
+            telegram.polling() if telegram is not None else nullcontext(),
+            scheduler_running(settings, hub) as scheduler,
+        ):
+            app.state.scheduler = scheduler  # None when off (PITLANE_SCHEDULER=off)
+            try:
+                yield
+            finally:
+                app.state.scheduler = None
 
     app = FastAPI(
         title="Pitlane",
@@ -98,22 +119,25 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
-    app.state.scheduler = None  # webapp/scheduler.py, set while the app runs
+    app.state.scheduler = None  # webapp/scheduler.py, set while this replica leads
     app.state.uow_factory = uow_from_settings(settings)
     senders: dict[str, ChannelSender] = {}  # push channels' senders, filled below
     app.state.hub = HubDeps(
         uow_factory=app.state.uow_factory,
         senders=senders,
         brain=rasa,
-        bus=Bus(),
+        bus=shared.bus,
+        locks=shared.locks,
         intents=load_intents(RASA_PROJECT),
         handoff_wait=timedelta(seconds=settings.handoff_wait_seconds),
         limits=settings.customer_limits,
         otp_limits=settings.otp_limits(),
+        files=make_file_store(settings.upload_store, settings.upload_dir, app.state.uow_factory),
     )
     app.state.bus = app.state.hub.bus  # pub/sub between the hub, widgets and consoles
+    app.state.shared = shared  # its readiness: GET /readyz
     # Telegram: None when off (no token) or refused (webhook mode without a secret).
-    app.state.telegram = telegram_channel(settings, app.state.hub, Path(settings.upload_dir))
+    app.state.telegram = telegram_channel(settings, app.state.hub)
     if app.state.telegram is not None:
         senders["telegram"] = app.state.telegram.sender
     # WhatsApp/SMS (Twilio): None when off (no account sid, auth token or sender number).

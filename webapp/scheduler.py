@@ -5,8 +5,9 @@ Jobs only wake the app up; the `reminders` rows are the truth. One `date` job pe
 row (id `reminder:<id>`, at its due time) claims and sends it (hub/reminders.py); the
 sync job (`reminders:sync`, every `PITLANE_SCHEDULER_SYNC_SECONDS`, and once at start)
 adds the missing jobs, moves those whose row moved and removes those whose row is no longer
-pending. Several replicas share the job store: each may wake up for the same job, and the
-conditional claim in core/reminders.py decides who sends. Jobs run however late they are
+pending. Only the leader replica starts it (webapp/leader.py); should two run at once for
+a moment (a leader handing over), the conditional claim in core/reminders.py decides who
+sends. Jobs run however late they are
 (misfire_grace_time None, coalesced): whether a late reminder is still worth sending
 (booking not started) is the claim's business.
 
@@ -32,7 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 from core.customer_limits import prune_windows
-from core.db import make_engine
+from core.db import PoolSizes, make_engine
 from core.reminders import pending_reminders
 from hub.deps import HubDeps
 from hub.offers import dispatch_due
@@ -58,6 +59,8 @@ TRACKER_ERASURE_FUNC = "webapp.scheduler:run_tracker_erasures"
 LIMITS_PRUNE_JOB_ID = "limits:prune"
 LIMITS_PRUNE_FUNC = "webapp.scheduler:run_limits_pruning"
 LIMITS_PRUNE_SECONDS = 3600
+# The job store's own engine: a few statements at a time (docs/scaling.md counts it).
+JOB_STORE_POOL = PoolSizes(size=1, max_overflow=2)
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
 
@@ -106,7 +109,8 @@ def current_context() -> SchedulerContext:
 
 def build_scheduler(database_url: str) -> AsyncIOScheduler:
     """A scheduler on the core database's job table (created when missing); not started."""
-    store = SharedJobStore(engine=make_engine(database_url), tablename=JOBS_TABLE)
+    engine = make_engine(database_url, JOB_STORE_POOL)
+    store = SharedJobStore(engine=engine, tablename=JOBS_TABLE)
     return AsyncIOScheduler(
         jobstores={"default": store}, job_defaults=dict(JOB_DEFAULTS), timezone=timezone.utc
     )

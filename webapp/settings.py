@@ -44,6 +44,11 @@ class WebSettings(CoreSettings, TelegramSettings):
     # often the web app looks for expired requests (seconds).
     handoff_wait_seconds: int = Field(default=600, ge=30, le=86_400)
     handoff_sweep_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Several web replicas (docs/scaling.md, "Live events across replicas"): Redis carries the
+    # live events between them and the conversation locks, under keys and channels starting
+    # with `redis_prefix`. Unset: both stay in this process (one replica; `make run`).
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="pitlane:", min_length=1, max_length=64)
     # Telegram: channels/telegram/settings.py (PITLANE_TELEGRAM_*).
     # WhatsApp and SMS through Twilio (channels/whatsapp/): no account sid, auth token and
     # WhatsApp sender = the channel is off. Twilio signs its webhooks over the public URL
@@ -55,7 +60,11 @@ class WebSettings(CoreSettings, TelegramSettings):
     twilio_sms_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
     public_base_url: str | None = None
-    # Files customers send (pictures, documents, voice notes): outside the web root.
+    # Files customers send (pictures, documents, voice notes), core/file_store.py:
+    # "filesystem" (the default) writes them under `upload_dir`, outside the web root (with
+    # several replicas, only if they share that directory); "database" keeps them in the
+    # database (at most 10 MiB each), where every replica reads them.
+    upload_store: Literal["filesystem", "database"] = "filesystem"
     upload_dir: str = "var/uploads"
     # The widget's agency map (Leaflet): the tile server's URL template and its credit line.
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -65,6 +74,10 @@ class WebSettings(CoreSettings, TelegramSettings):
     # job aligns the jobs with the `reminders` rows every so many seconds.
     scheduler: bool = True
     scheduler_sync_seconds: int = Field(default=60, ge=5, le=3600)
+    # One replica leads (webapp/leader.py): it alone runs the scheduler and the handoff
+    # sweeper. The others try to take over every so many seconds (PostgreSQL; SQLite's one
+    # process always leads).
+    leader_retry_seconds: float = Field(default=5.0, gt=0, le=300)
     # Staff accounts (issue 14, item 8; docs/security.md, "Staff accounts"): admins must
     # enrol TOTP two-factor authentication before anything else. Always on in production;
     # off by default in development and test.
@@ -160,6 +173,15 @@ class WebSettings(CoreSettings, TelegramSettings):
                 raise ValueError(f"PITLANE_REST_WEBHOOK_TOKENS: {name} is given twice")
             names.add(name)
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("PITLANE_REDIS_URL must start with redis://, rediss:// or unix://")
+        return value.strip()
 
     @field_validator("rasa_url")
     @classmethod

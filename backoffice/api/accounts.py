@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backoffice.api.deps import CoreDep
 from backoffice.auth import CurrentAdmin
 from backoffice.reset_mail import send_reset_mail
+from backoffice.session_events import announce_sessions_ended
 from backoffice.texts import page_language
 from core import staff as staff_core
 from core import staff_lifecycle, staff_reset, staff_totp
@@ -72,10 +73,14 @@ async def create_account(
 
 
 @router.post("/{staff_id}/deactivate", response_model=AccountOut)
-async def deactivate_account(staff_id: StaffId, admin: CurrentAdmin, core: CoreDep) -> AccountOut:
-    """Deactivate an account: its sessions end now. 403 `cannot_deactivate_self`;
-    409 `last_admin`."""
-    return account_out(await core.run(staff_lifecycle.deactivate_staff, staff_id, by=admin.id))
+async def deactivate_account(
+    staff_id: StaffId, request: Request, admin: CurrentAdmin, core: CoreDep
+) -> AccountOut:
+    """Deactivate an account: its sessions end now, its open consoles close.
+    403 `cannot_deactivate_self`; 409 `last_admin`."""
+    view = await core.run(staff_lifecycle.deactivate_staff, staff_id, by=admin.id)
+    await announce_sessions_ended(request, view.id)
+    return account_out(view)
 
 
 @router.post("/{staff_id}/reactivate", response_model=AccountOut)
@@ -85,10 +90,14 @@ async def reactivate_account(staff_id: StaffId, admin: CurrentAdmin, core: CoreD
 
 
 @router.delete("/{staff_id}/totp", response_model=AccountOut)
-async def reset_account_totp(staff_id: StaffId, admin: CurrentAdmin, core: CoreDep) -> AccountOut:
+async def reset_account_totp(
+    staff_id: StaffId, request: Request, admin: CurrentAdmin, core: CoreDep
+) -> AccountOut:
     """Turn off another member's two-factor authentication (lost phone): their sessions end
     and they enrol again. 403 `cannot_reset_self`."""
-    return account_out(await core.run(staff_totp.reset_totp, staff_id, by=admin.id))
+    view = await core.run(staff_totp.reset_totp, staff_id, by=admin.id)
+    await announce_sessions_ended(request, view.id)
+    return account_out(view)
 
 
 async def create_and_invite(

@@ -15,6 +15,7 @@ from backoffice.auth import (
     set_session_cookie,
 )
 from backoffice.handoff_views import StaffOut, staff_out
+from backoffice.session_events import announce_sessions_ended
 from channels.http import http_error as api_error
 from core import staff as staff_core
 from core import staff_totp
@@ -84,6 +85,7 @@ async def login_staff(
 async def logout_staff(session: CurrentSession, request: Request, core: CoreDep) -> Response:
     """Sign out: the session is deleted on the server and the cookie cleared."""
     await core.run(staff_core.close_session, session.token)
+    await announce_sessions_ended(request, session.staff.id)  # this session's consoles close
     answer = Response(status_code=204)
     clear_session_cookie(answer, request)
     return answer

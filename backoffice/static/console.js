@@ -571,6 +571,11 @@
   // ---- live feed ----
   var socket = null;
   var retries = 0;
+  var SESSION_ENDED = 4401; // backoffice/console_socket.py
+  var leaving = false; // a form left to the browser (sign out) was submitted: the page goes
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) leaving = true; // the console's own forms stay on the page
+  });
 
   function connection(state) {
     var status = hook("connection");
@@ -599,6 +604,12 @@
     });
     socket.addEventListener("close", function (event) {
       connection("offline");
+      if (event.code === SESSION_ENDED) {
+        // deactivated, signed out elsewhere, password reset: sign in again, no reconnection
+        // (unless this page is signing out itself: its form leads to the sign-in page)
+        if (!leaving) location.assign("/staff/login?ended=1");
+        return;
+      }
       if (event.code === 1008) {
         // the session may have ended: the API says so with a 401 (and we go to sign in)
         api("GET", "/api/staff/me").catch(function () {});

@@ -228,6 +228,16 @@
     };
   }
 
+  // "Forget this device" (widget.js): the old identity's room socket closes (the next one
+  // opens with the new credential) and its notification stream ends.
+  if (P.onForget) {
+    P.onForget(function () {
+      current = null;
+      if (socket) socket.close();
+      stopListening();
+    });
+  }
+
   function retry() {
     attempt += 1;
     status.hidden = false;

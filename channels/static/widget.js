@@ -163,7 +163,11 @@
   form.appendChild(sendButton);
   var counter = el("p", { class: "pl-counter", id: "pl-counter", "aria-live": "polite" });
   var footer = el("p", { class: "pl-footer" });
-  footer.textContent = t("footer");
+  var footerText = el("span");
+  var forgetButton = el("button", { class: "pl-forget", type: "button", "data-pitlane": "forget" });
+  footer.appendChild(footerText);
+  footer.appendChild(document.createTextNode(" · "));
+  footer.appendChild(forgetButton);
 
   // Every label of the panel in the current language (again after a switch).
   function applyTexts() {
@@ -179,7 +183,9 @@
     label.textContent = t("input");
     input.setAttribute("placeholder", t("placeholder"));
     sendButton.setAttribute("aria-label", t("send"));
-    footer.textContent = t("footer");
+    footerText.textContent = t("footer");
+    forgetButton.textContent = t("forget");
+    forgetButton.setAttribute("title", t("forgetHint"));
   }
   applyTexts();
 
@@ -442,6 +448,35 @@
     else close();
   });
   closeButton.addEventListener("click", close);
+  // "Forget this device": the server revokes the credential, the browser drops it, and the
+  // widget starts again as a new visitor (its extensions too, through parts.onForget).
+  var forgetHooks = [];
+  forgetButton.addEventListener("click", function () {
+    if (!window.confirm(t("forgetConfirm"))) return;
+    forgetButton.disabled = true;
+    auth.revoke().then(
+      function () {
+        forgetButton.disabled = false;
+        if (socket) {
+          socket.onclose = null;
+          socket.close();
+          socket = null;
+        }
+        clearTimeout(retryTimer);
+        retryTimer = null;
+        attempt = 0;
+        dom.clear(log);
+        forgetHooks.forEach(function (hook) {
+          hook();
+        });
+        connect(); // a new identity, an empty history, a greeting
+      },
+      function () {
+        forgetButton.disabled = false;
+        addNotice(t("error"));
+      }
+    );
+  });
   // The language control: the panel's labels switch at once, and the assistant is told (it
   // answers in that language from now on, whatever the language of the messages).
   langButton.addEventListener("click", function () {
@@ -511,6 +546,9 @@
   parts.addMessage = addMessage;
   parts.addNotice = addNotice;
   parts.setTyping = setTyping;
+  parts.onForget = function (hook) {
+    forgetHooks.push(hook);
+  };
   parts.onCustom = function (render) {
     customRenderers.push(render);
     Array.prototype.forEach.call(log.querySelectorAll('[data-pitlane="custom"]'), function (c) {

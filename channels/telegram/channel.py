@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram.error import TelegramError
 from telegram.ext import Application, SimpleUpdateProcessor
@@ -14,7 +15,6 @@ from telegram.ext import Application, SimpleUpdateProcessor
 from channels.telegram.handlers import TelegramHandlers
 from channels.telegram.send import TelegramSender
 from channels.telegram.settings import TelegramSettings
-from core.files import DEFAULT_UPLOAD_DIR
 from hub.deps import HubDeps
 
 log = logging.getLogger(__name__)
@@ -32,28 +32,47 @@ class TelegramChannel:
         mode: str,
         secret: str | None,
         hub: HubDeps,
-        upload_dir: Path = DEFAULT_UPLOAD_DIR,
     ) -> None:
         self.application = application
         self.mode = mode
         self.secret = secret
         self.sender = TelegramSender(application.bot)
         self.running = False
-        TelegramHandlers(hub, upload_dir).install(application)
+        TelegramHandlers(hub).install(application)
 
     async def start(self) -> None:
-        """Connect to the Bot API (getMe); polling mode also starts fetching updates. A Bot
-        API that cannot be reached leaves the channel off (logged), not the web app down."""
+        """Connect to the Bot API (getMe) and process updates: in webhook mode those any
+        replica's route queues (the webhook is registered once per deployment by `python -m
+        channels.telegram set-webhook`, never at start). A Bot API that cannot be reached
+        leaves the channel off (logged), not the web app down."""
         try:
             await self.application.initialize()
             await self.application.start()
-            if self.application.updater is not None:
-                await self.application.updater.start_polling()
         except (TelegramError, OSError):
             log.exception("Telegram channel could not start: it stays off")
             return
         self.running = True
         log.info("Telegram channel on (%s mode) as @%s", self.mode, self.application.bot.username)
+
+    @asynccontextmanager
+    async def polling(self) -> AsyncIterator[None]:
+        """Polling mode: fetch updates while inside, on the leader replica only (Telegram
+        refuses a second getUpdates caller). Webhook mode, or the channel off: nothing."""
+        updater = self.application.updater
+        if not self.running or updater is None:
+            yield
+            return
+        try:
+            await updater.start_polling()
+        except (TelegramError, OSError):
+            log.exception("Telegram polling could not start")
+            yield
+            return
+        try:
+            yield
+        finally:
+            if updater.running:
+                await updater.stop()
 
     async def stop(self) -> None:
         """Stop fetching and processing updates and close the Bot API connections."""
@@ -66,9 +85,7 @@ class TelegramChannel:
         await self.application.shutdown()
 
 
-def telegram_channel(
-    settings: TelegramSettings, hub: HubDeps, upload_dir: Path = DEFAULT_UPLOAD_DIR
-) -> TelegramChannel | None:
+def telegram_channel(settings: TelegramSettings, hub: HubDeps) -> TelegramChannel | None:
     """The channel configured by `settings`, or None (logged) when it is off or refused:
     no token, or webhook mode without a valid secret (never an open webhook)."""
     if settings.telegram_token is None:
@@ -96,4 +113,4 @@ def telegram_channel(
     )
     if settings.telegram_mode == "webhook":
         builder = builder.updater(None)
-    return TelegramChannel(builder.build(), settings.telegram_mode, secret, hub, upload_dir)
+    return TelegramChannel(builder.build(), settings.telegram_mode, secret, hub)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from pathlib import Path
 
 from telegram import Update, User
 from telegram.ext import (
@@ -60,11 +59,10 @@ def _text(key: str, language: str | None) -> str:
 
 
 class TelegramHandlers:
-    """The update callbacks, bound to the hub and the upload directory."""
+    """The update callbacks, bound to the hub (files go to its upload store)."""
 
-    def __init__(self, hub: HubDeps, upload_dir: Path) -> None:
+    def __init__(self, hub: HubDeps) -> None:
         self.hub = hub
-        self.upload_dir = upload_dir
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def install(self, application: Application) -> None:
@@ -161,7 +159,7 @@ class TelegramHandlers:
             # the hub refuses the caption (invalid_text): the file is not even downloaded
             await self._converse(customer_message(user, message.caption))
             return
-        attachment = await stored_file(found, self.upload_dir)
+        attachment = await stored_file(found, self.hub.files)
         if attachment is None:
             await self._refuse_file(context, user)
             return

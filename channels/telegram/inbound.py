@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from telegram import Document, Message, PhotoSize, User
 
 from channels.telegram.send import CHANNEL
 from core.errors import InvalidValue
+from core.file_store import FileStore
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
 from hub.inbound import clean_text
 from hub.messages import CustomerMessage, NewAttachment
@@ -76,13 +76,13 @@ def _readable(name: str | None) -> str | None:
     return name.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
-async def stored_file(file: TelegramFile, upload_dir: Path) -> NewAttachment | None:
+async def stored_file(file: TelegramFile, store: FileStore) -> NewAttachment | None:
     """Download the file and store it (core checks its size and type); None when refused."""
     if (file.source.file_size or 0) > MAX_UPLOAD_BYTES:
         return None
     data = bytes(await (await file.source.get_file()).download_as_bytearray())
     try:
-        path, size = await off_loop(store_upload, data, file.content_type, upload_dir)
+        path, size = await off_loop(store_upload, data, file.content_type, store)
     except InvalidValue as exc:
         log.info("telegram %s refused: %s", file.kind, exc.code)
         return None

@@ -1,10 +1,9 @@
-"""The configured Twilio channel (credentials, senders, where media goes), from settings."""
+"""The configured Twilio channel (credentials, senders), from settings."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,12 +20,12 @@ STATUS_PATH = "/webhooks/twilio/status"
 
 @dataclass
 class WhatsAppChannel:
-    """The configured Twilio channel: credentials, senders and where media goes."""
+    """The configured Twilio channel: credentials and senders (media go to the hub's upload
+    store)."""
 
     account_sid: str
     auth_token: str
     senders: Mapping[str, ChannelSender]
-    upload_dir: Path
     public_base_url: str | None = None
     media_transport: httpx.AsyncBaseTransport | None = None  # tests: httpx.MockTransport
     validator: RequestValidator = field(init=False)
@@ -64,7 +63,6 @@ def whatsapp_from_settings(
         account_sid=sid,
         auth_token=secret,
         senders=senders,
-        upload_dir=Path(settings.upload_dir),
         public_base_url=base,
         media_transport=media_transport,
     )

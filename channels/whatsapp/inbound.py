@@ -86,7 +86,7 @@ async def customer_message(
     file), a numbered choice turned into its payload, the place and the files; None when it
     carries nothing."""
     location = _location(params)
-    media = await download_media(channel, params)
+    media = await download_media(channel, params, hub.files)
     text = body or _placeholder(location, media)
     if not text:
         return None

@@ -14,6 +14,7 @@ import httpx
 from channels.whatsapp.channel import WhatsAppChannel
 from core import files
 from core.errors import InvalidValue
+from core.file_store import FileStore, in_database
 from hub.messages import NewAttachment
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,11 @@ class Media:
     size: int
 
 
-async def download_media(channel: WhatsAppChannel, params: dict[str, str]) -> list[Media]:
-    """The message's files, fetched with the account's credentials; refused ones skipped."""
+async def download_media(
+    channel: WhatsAppChannel, params: dict[str, str], store: FileStore
+) -> list[Media]:
+    """The message's files, fetched with the account's credentials and saved in `store`;
+    refused ones skipped."""
     try:
         count = min(int(params.get("NumMedia", "0") or 0), MAX_MEDIA)
     except ValueError:
@@ -49,7 +53,7 @@ async def download_media(channel: WhatsAppChannel, params: dict[str, str]) -> li
                 data = await fetch_capped(client, url, auth)
                 declared = params.get(f"MediaContentType{i}")
                 path, size = await anyio.to_thread.run_sync(
-                    files.store_upload, data, declared, channel.upload_dir
+                    files.store_upload, data, declared, store
                 )
             except (httpx.HTTPError, InvalidValue) as exc:
                 log.warning("media %s refused: %s", i, exc)
@@ -76,7 +80,7 @@ def attachments(location: dict[str, Any] | None, media: list[Media]) -> list[New
         NewAttachment(
             kind=files.kind_of(item.content_type),
             content_type=item.content_type,
-            filename=Path(item.path).name,
+            filename=_file_name(item),
             storage_path=item.path,
             size=item.size,
         )
@@ -92,3 +96,10 @@ def attachments(location: dict[str, Any] | None, media: list[Media]) -> list[New
             )
         )
     return found
+
+
+def _file_name(item: Media) -> str:
+    """A name for staff to read: the stored file's random one (Twilio sends none)."""
+    if in_database(item.path):
+        return item.path.split(":", 1)[1] + files.ALLOWED_TYPES[item.content_type][0]
+    return Path(item.path).name

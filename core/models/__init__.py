@@ -19,6 +19,7 @@ from core.models.conversations import (
 from core.models.customers import ChannelIdentity, Customer, Vehicle
 from core.models.erasure import TrackerErasure
 from core.models.feedback import Complaint, Reminder, SurveyResponse
+from core.models.files import StoredFile
 from core.models.handoff import HANDOFF_STATUSES, OPEN_HANDOFF, HandoffRequest
 from core.models.identity import OTP_PURPOSES, OTP_TRANSPORTS, OtpChallenge, OutboxMessage
 from core.models.limits import CustomerRateWindow
@@ -50,6 +51,7 @@ from core.models.workshop import (
 )
 
 __all__ = [
+    "StoredFile",
     "CustomerRateWindow",
     "GENERAL_ENTRY",
     "LICENCES",

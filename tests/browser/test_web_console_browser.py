@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.browser.support import BROWSER_MARKS
-from tests.integration.staff_web_support import ADVISOR
+from tests.integration.staff_web_support import ADMIN, ADVISOR, staff_id
 from tests.integration.web_support import REST_AUTH, local_http_server, served_app, web_settings
 
 HOSTILE = "<script>alert(1)</script><b>x</b>"
@@ -141,3 +141,20 @@ def test_signing_out_returns_to_the_sign_in_form(browser, base_url: str) -> None
     page.wait_for_url(f"{base_url}/staff/login")
     page.goto(f"{base_url}/staff/console")
     assert page.url == f"{base_url}/staff/login"
+
+
+def test_a_deactivated_advisors_console_shows_the_sign_in_form_at_once(
+    browser, base_url: str, seeded_sqlite_url: str
+) -> None:
+    page = browser.new_page(locale="fr-FR")
+    sign_in(page, base_url)
+    advisor_id = staff_id(seeded_sqlite_url, ADVISOR[0])
+
+    with httpx.Client(base_url=base_url, timeout=10) as admin:
+        signed = admin.post("/api/staff/login", json={"email": ADMIN[0], "password": ADMIN[1]})
+        csrf = {"X-CSRF-Token": signed.json()["csrf_token"]}
+        assert admin.post(f"/api/staff/accounts/{advisor_id}/deactivate", headers=csrf).is_success
+
+    page.wait_for_url(f"{base_url}/staff/login?ended=1", timeout=5000)  # not at a heartbeat
+    assert "Votre session a pris fin" in page.locator(hook("alert")).inner_text()
+    screenshot(page, "console-session-ended.png")

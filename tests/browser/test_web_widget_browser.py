@@ -22,7 +22,9 @@ def base_url(seeded_sqlite_url: str) -> Iterator[str]:
         yield url
 
 
-def test_opens_greets_and_keeps_the_conversation_across_a_reload(browser, base_url: str) -> None:
+def test_opens_greets_keeps_the_conversation_across_a_reload_and_forgets_it_on_demand(
+    browser, base_url: str
+) -> None:
     page = browser.new_page(locale="fr-FR")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -43,6 +45,17 @@ def test_opens_greets_and_keeps_the_conversation_across_a_reload(browser, base_u
     page.locator(USER).first.wait_for()  # the panel stays open
     assert page.locator(BOT).count() == 2
     screenshot(page, "widget-after-reload.png")  # PITLANE_SCREENSHOTS=<folder>
+
+    token = page.evaluate("localStorage.getItem('pitlane.token')")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Oublier cet appareil").click()
+    page.wait_for_function(
+        "t => { const v = localStorage.getItem('pitlane.token'); return v && v !== t; }",
+        arg=token,
+    )  # revoked, then a new identity
+    page.locator(USER).first.wait_for(state="detached")
+    page.locator(BOT).first.wait_for()  # a new conversation, greeted again
+    assert page.locator(USER).count() == 0 and page.locator(BOT).count() == 1
     assert errors == []
 
 

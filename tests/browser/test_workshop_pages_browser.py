@@ -81,11 +81,12 @@ def add_feedback(url: str, customer_id: int, conversation_id: int) -> None:
 def test_the_workshop_pages_work_in_a_browser(
     browser, seeded_sqlite_url: str, tmp_path: Path
 ) -> None:
+    from core.file_store import FilesystemStore
     from core.files import store_upload
 
     uploads = tmp_path / "uploads"
     customer_id, conversation_id = customer(seeded_sqlite_url, "Camille Martin")
-    path, _ = store_upload(png(), "image/png", uploads)
+    path, _ = store_upload(png(), "image/png", FilesystemStore(uploads))
     picture = attachment(seeded_sqlite_url, conversation_id, path, "image/png")
     diagnostic_booking(
         seeded_sqlite_url,

@@ -87,6 +87,9 @@ class FakeBotApi:
                 "file_size": len(data),
                 "file_path": f"files/{file_id}",
             }
+        if method == "getUpdates":  # a long poll that ends with nothing new
+            time.sleep(0.2)
+            return []
         return True  # answerCallbackQuery, setWebhook, deleteWebhook, ...
 
 

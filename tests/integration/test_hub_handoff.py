@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
+from channels import web as web_module
 from channels.bus import Bus, Subscription
 from channels.rasa_client import RasaClient
 from core import conversations, handoff, staff
@@ -40,7 +41,8 @@ from hub.inbound import (
     refuse_request,
     run_expiry_sweeper,
 )
-from hub.messages import Button
+from hub.messages import Button, OutgoingMessage
+from hub.outbound import Destination, send_out
 from hub.topics import advisor_topic, conversation_topic, queue_topic
 from hub.tracker_events import TrackerEvents
 from tests.integration.web_support import stored_messages, web_client
@@ -512,6 +514,8 @@ async def test_advisor_messages_are_stored_and_pushed_to_the_widget(
         "text": "Bonjour, je regarde votre dossier.",
         "author": "Nina Martin",
         "at": T0.isoformat(),
+        # the stored message's id: a widget skips what its history already showed
+        "message_id": history[-1].message_id,
     }
     last = stored_messages(seeded_sqlite_url)[-1]
     assert (last.sender, last.payload) == (f"advisor:{advisor}", {"author": "Nina Martin"})
@@ -606,6 +610,42 @@ def widget_conversation_with_an_advisor(database_url: str, rasa: FakeRasa) -> No
     assert rasa.messages == ["je veux un conseiller"]
     assert ("advisor", "Nina Martin") in [(m["type"], m.get("author")) for m in history]
     assert [event for _, event in rasa.events] == ["pause", "resume"]
+
+
+async def test_a_message_sent_while_the_widget_connects_is_shown_once(
+    seeded_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The widget subscribes, then reads its history: a message stored and published in
+    between (from another replica, say) is in both, and is shown once, in the history."""
+    opened = web_module.open_conversation
+    calls: list[int] = []
+
+    async def open_with_a_message_in_between(hub, channel, external_id, language=None):
+        conversation_id, history = await opened(hub, channel, external_id, language)
+        calls.append(conversation_id)
+        if len(calls) == 2:  # subscribed already: the notice is published to this widget too
+            to = Destination(conversation_id, channel, external_id)
+            await send_out(hub, to, OutgoingMessage(text="Votre moto est prête."))
+            conversation_id, history = await opened(hub, channel, external_id, language)
+        return conversation_id, history
+
+    monkeypatch.setattr(web_module, "open_conversation", open_with_a_message_in_between)
+    with fake_rasa() as rasa:
+        rasa.answers = {"merci": [{"recipient_id": "x", "text": "Avec plaisir."}]}
+        frames = await asyncio.to_thread(widget_frames_after_connecting, seeded_sqlite_url, rasa)
+
+    history, reply = frames
+    assert [m["text"] for m in history["messages"]] == ["Votre moto est prête."]
+    assert reply["text"] == "Avec plaisir."  # not the notice a second time
+
+
+def widget_frames_after_connecting(database_url: str, rasa: FakeRasa) -> list[dict[str, Any]]:
+    with web_client(database_url, rasa.url) as client:
+        token = issue_token(client)
+        with authenticated_socket(client, "/ws/chat", token) as socket:
+            history = socket.receive_json()
+            socket.send_json({"type": "message", "text": "merci"})
+            return [history, socket.receive_json()]
 
 
 def call(client: TestClient, function: Callable[..., Any], *args: Any) -> Any:

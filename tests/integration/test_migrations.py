@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 
+import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.pool import NullPool
 
@@ -16,6 +19,7 @@ from core import manage
 from core.db import make_engine
 from core.models import Agency, Base
 from core.seed import DEMO_DATA
+from tests.conftest import _postgres_unavailable, _postgres_url
 
 TABLES = {
     "customer_rate_windows",
@@ -56,6 +60,7 @@ TABLES = {
     "tracker_erasures",
     "widget_credentials",
     "widget_stream_tickets",
+    "stored_files",
     "room_bans",
     "notifications",
     "notification_receipts",
@@ -130,3 +135,50 @@ def test_replicas_starting_together_migrate_and_seed_the_database_once(db_url) -
         engine.dispose()
     assert len(versions) == 1
     assert agencies == len(yaml.safe_load(DEMO_DATA.read_text())["agencies"])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("round_", [1, 2, 3])
+def test_two_inits_on_a_fresh_postgresql_database_both_succeed_at_head(round_: int) -> None:
+    """Two replicas start together on a database that does not exist yet: both create it
+    (one finds it created), one migrates while the other waits on the init lock, and the
+    schema ends at head. Three rounds: the race is not won by luck once."""
+    reason = _postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    base = _postgres_url()
+    assert base is not None
+    name = f"single_init_{uuid.uuid4().hex[:10]}"
+    url = base.set(database=name).render_as_string(hide_password=False)
+    env = {**os.environ, "PITLANE_DATABASE_URL": url}
+    command = [sys.executable, "-m", "core.manage", "init"]
+    try:
+        starts = [
+            subprocess.Popen(
+                command, cwd=manage.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            for _ in range(2)
+        ]
+        outputs = [start.communicate(timeout=300)[0].decode() for start in starts]
+
+        assert [start.returncode for start in starts] == [0, 0], "\n".join(outputs)
+        assert sum(f"{name}: created" in output for output in outputs) <= 1
+        head = ScriptDirectory.from_config(manage.alembic_config(url)).get_current_head()
+        engine = make_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                versions = connection.scalars(text("SELECT version_num FROM alembic_version"))
+                assert versions.all() == [head]
+        finally:
+            engine.dispose()
+    finally:
+        admin = make_engine(
+            base.set(database="postgres").render_as_string(hide_password=False),
+            poolclass=NullPool,
+            isolation_level="AUTOCOMMIT",
+        )
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            admin.dispose()

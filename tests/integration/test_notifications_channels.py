@@ -27,6 +27,7 @@ from channels.telegram import TelegramSender
 from channels.telegram.handlers import TelegramHandlers
 from channels.whatsapp import WhatsAppChannel, process_inbound, whatsapp_from_settings
 from core import conversations, notifications
+from core.file_store import FilesystemStore
 from core.notifications import NotificationView
 from hub.deps import HubDeps
 from hub.offers import dispatch_due, fan_out
@@ -114,8 +115,9 @@ async def chat(uow_factory, bot_api: FakeBotApi, tmp_path: Path) -> AsyncIterato
         bus=Bus(),
         senders={"telegram": TelegramSender(application.bot), **whatsapp.senders},
         delivery_delays=(0.0, 0.0, 0.0),
+        files=FilesystemStore(tmp_path / "uploads"),
     )
-    TelegramHandlers(hub, tmp_path / "uploads").install(application)
+    TelegramHandlers(hub).install(application)
     async with application:
         yield Channels(hub, application, whatsapp, bot_api, twilio)
 

@@ -153,3 +153,28 @@ def test_without_providers_codes_are_kept_in_the_outbox(uow_factory, caplog) -> 
     ]
     assert CODE in rows[0][3] and "identifié" in rows[2][3]
     assert "code sent to" in caplog.text and CODE not in caplog.text
+
+
+def test_the_action_server_sends_sms_codes_with_twilio_from_its_environment(
+    uow_factory, monkeypatch
+) -> None:
+    # The action server sends one-time codes; docker-compose and Kubernetes give it the
+    # PITLANE_TWILIO_* variables, which CoreSettings alone does not read.
+    from actions.base import ActionContext, WithContext
+    from actions.identity import WithTransports
+
+    class CodeSender(WithTransports, WithContext):
+        pass
+
+    monkeypatch.setenv("PITLANE_TWILIO_ACCOUNT_SID", SID)
+    monkeypatch.setenv("PITLANE_TWILIO_AUTH_TOKEN", "t" * 32)
+    monkeypatch.setenv("PITLANE_TWILIO_SMS_FROM", "+33700000000")
+    monkeypatch.setenv("PITLANE_SMTP_HOST", "smtp.pitlane.test")
+    transports = CodeSender(ActionContext(uow=uow_factory)).transports
+    assert isinstance(transports["sms"], TwilioSmsTransport)
+    assert isinstance(transports["email"], SmtpEmailTransport)
+    monkeypatch.setenv("PITLANE_TWILIO_SMS_FROM", " ")
+    monkeypatch.delenv("PITLANE_SMTP_HOST")
+    transports = CodeSender(ActionContext(uow=uow_factory)).transports
+    assert isinstance(transports["sms"], OutboxTransport)
+    assert isinstance(transports["email"], OutboxTransport)

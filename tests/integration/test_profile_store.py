@@ -16,6 +16,7 @@ from core.conversations import (
 )
 from core.customers import find_customer
 from core.errors import InvalidValue, NoChallenge, NotFound
+from core.file_store import DatabaseStore, FilesystemStore
 from core.files import store_upload
 from core.models import Booking, ChannelIdentity, Conversation, Customer, Vehicle
 
@@ -192,7 +193,7 @@ def test_a_mycar_account_exists_only_after_both_contacts_are_verified(
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _send_picture(uow_factory, conversation_id: int, root) -> str:
+def _send_picture(uow_factory, conversation_id: int, root, store=None) -> str:
     message_id = record_message(
         uow_factory(),
         conversation_id,
@@ -201,7 +202,7 @@ def _send_picture(uow_factory, conversation_id: int, root) -> str:
         text="[photo]",
         status="received",
     )
-    path, size = store_upload(PNG, "image/png", root)
+    path, size = store_upload(PNG, "image/png", store or FilesystemStore(root))
     add_attachment(
         uow_factory(),
         message_id,
@@ -224,3 +225,20 @@ def test_erasure_deletes_the_files_the_customer_sent_and_no_one_elses(
 
     assert not Path(theirs).exists()
     assert Path(others).exists()
+
+
+def test_erasure_deletes_their_files_from_both_stores(
+    seeded_uow_factory, camille_chat, now, tmp_path
+) -> None:
+    database = DatabaseStore(seeded_uow_factory)
+    on_disk = _send_picture(seeded_uow_factory, camille_chat, tmp_path)
+    in_table = _send_picture(seeded_uow_factory, camille_chat, tmp_path, database)
+    stranger = get_or_create_conversation(seeded_uow_factory(), "web", "someone-else").id
+    others = _send_picture(seeded_uow_factory, stranger, tmp_path, database)
+    assert database.read(in_table) == PNG
+
+    profile.erase_customer(seeded_uow_factory(), camille(seeded_uow_factory), now)
+
+    assert not Path(on_disk).exists()
+    assert database.read(in_table) is None
+    assert database.read(others) == PNG

@@ -25,6 +25,7 @@ from core import profile
 from core.conversations import add_attachment, get_or_create_conversation, record_message
 from core.customers import find_customer
 from core.db import make_engine, make_session_factory
+from core.file_store import FilesystemStore
 from core.files import store_upload
 from core.models import TrackerErasure, utcnow
 from core.tracker_erasure import claim_tracker_erasure, sender_digest
@@ -108,7 +109,7 @@ def test_erasure_owes_every_tracker_of_the_customer_and_deletes_their_files(
     message_id = record_message(
         seeded_uow_factory(), chat, direction="in", sender="customer", text="", status="received"
     )
-    path, size = store_upload(PNG, "image/png", tmp_path)
+    path, size = store_upload(PNG, "image/png", FilesystemStore(tmp_path))
     add_attachment(
         seeded_uow_factory(),
         message_id,

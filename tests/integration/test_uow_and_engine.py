@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.config import CoreSettings
-from core.db import make_engine
+from core.db import PoolSizes, make_engine
 from core.models import Setting
 from core.uow import dispose_engines, uow_from_settings
 
@@ -71,3 +72,33 @@ def test_units_of_work_from_settings_share_one_engine_per_url(migrated_url) -> N
 def test_settings_refuse_an_unknown_time_zone() -> None:
     with pytest.raises(ValueError):
         CoreSettings(timezone="Europe/Atlantis")
+
+
+def test_the_pool_sizes_of_the_settings_reach_a_postgresql_engine(db_url: str) -> None:
+    settings = CoreSettings(
+        database_url=db_url, db_pool_size=3, db_max_overflow=2, db_pool_timeout=4.5
+    )
+    uow_factory = uow_from_settings(settings)
+    try:
+        with uow_factory() as uow:
+            pool = uow.session.get_bind().pool
+            if db_url.startswith("sqlite"):  # SQLite keeps its own pool: the sizes are ignored
+                assert uow.session.scalar(text("SELECT 1")) == 1
+                return
+            assert (pool.size(), pool._max_overflow, pool._timeout) == (3, 2, 4.5)
+    finally:
+        dispose_engines()
+
+
+def test_an_engine_never_opens_more_than_its_pool_allows(db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite has no server connections to count")
+    engine = make_engine(db_url, PoolSizes(size=1, max_overflow=1, timeout=0.2))
+    try:
+        first, second = engine.connect(), engine.connect()
+        with pytest.raises(PoolTimeout):
+            engine.connect()
+        first.close()
+        second.close()
+    finally:
+        engine.dispose()

@@ -542,7 +542,7 @@ def test_the_console_socket_closes_when_the_session_ends(client: TestClient) -> 
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_json()
 
-    assert closed.value.code == 1008
+    assert closed.value.code == 4401  # session ended: the console goes to the sign-in page
 
 
 def test_a_spoofed_forwarded_for_from_an_untrusted_peer_does_not_reset_the_ip_count(

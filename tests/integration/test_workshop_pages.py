@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core import bookings, conversations, customers, feedback, workshop
+from core.file_store import FilesystemStore
 from core.files import store_upload
 from core.models import Booking, CallbackTask
 from tests.integration.staff_web_support import ADMIN, ADVISOR, login, units_of_work
@@ -85,7 +86,7 @@ def test_staff_see_upcoming_bookings_with_details_and_thumbnails(
     seeded_sqlite_url: str, uploads: Path
 ) -> None:
     customer_id, conversation_id = customer(seeded_sqlite_url, "Camille Martin")
-    path, _ = store_upload(PNG, "image/png", uploads)
+    path, _ = store_upload(PNG, "image/png", FilesystemStore(uploads))
     picture = attachment(seeded_sqlite_url, conversation_id, path, "image/png")
     details = {
         "mileage": 12500,
@@ -116,7 +117,7 @@ def test_attachments_are_for_staff_only_and_never_outside_the_upload_folder(
     seeded_sqlite_url: str, uploads: Path, tmp_path: Path
 ) -> None:
     _, conversation_id = customer(seeded_sqlite_url, "Camille Martin")
-    path, _ = store_upload(PNG, "image/png", uploads)
+    path, _ = store_upload(PNG, "image/png", FilesystemStore(uploads))
     picture = attachment(seeded_sqlite_url, conversation_id, path, "image/png")
     outside = tmp_path / "secret.png"
     outside.write_bytes(PNG)

@@ -303,6 +303,10 @@ def widget_call(key: str, visitor: Any) -> int | str | None:
         "POST /api/chat/upload": lambda: visitor.upload().status_code,
         "GET /api/widget/notifications/stream": lambda: visitor.stream_start()[0],
         "POST /api/widget/session": lambda: visitor.session().status_code,
+        # on a visitor of its own kind: the role's visitor keeps its token for other routes
+        "DELETE /api/widget/session": lambda: (
+            type(visitor)(visitor.client, "new" if visitor.token else None).forget().status_code
+        ),
         "POST /api/widget/notifications/stream-ticket": lambda: visitor.stream_ticket().status_code,
         "GET /api/widget/notifications/subscription": lambda: visitor.subscription().status_code,
         "POST /api/widget/notifications/subscription": lambda: (

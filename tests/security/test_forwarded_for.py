@@ -5,7 +5,8 @@ Already in tests/integration/test_web_staff_auth.py: an untrusted peer with no p
 configured, and a trusted peer named exactly. Added here: a proxy list that does not hold
 the peer, 127.0.0.1 (uvicorn's old default) not trusted unless listed, a trusted network
 (CIDR), a client-written address in front of the proxy's, the scheme header, the sign-in form.
-The per-IP throttle is the witness: 5 failures from one address, then 429.
+The per-IP throttle is the witness: 5 failures from one address, then 429. The customers'
+per-IP message limit (REST webhook) is held to the same matrix.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.integration.staff_web_support import ADVISOR
-from tests.integration.web_support import closed_port, web_settings
+from tests.integration.test_hub_handoff import fake_rasa
+from tests.integration.web_support import REST_AUTH, closed_port, web_settings
 from webapp.main import create_app
 
 WRONG = {"email": ADVISOR[0], "password": "wrong-password"}
@@ -117,3 +119,39 @@ def test_the_sign_in_form_is_throttled_on_the_real_peer_whatever_the_header(
             statuses.append(answer.status_code)
 
     assert statuses == THROTTLED
+
+
+# The customers' limits (docs/security.md, "Customer rate limits") count the same address:
+# 3 messages per IP here, each from its own REST sender so that only the IP limit can refuse.
+IP_LIMITED = [200] * 3 + [429]
+IP_NOT_LIMITED = [200] * 4
+CUSTOMER_CASES = [
+    pytest.param("", "127.0.0.1", rotating, IP_LIMITED, id="none-trusted-ignored"),
+    pytest.param("10.0.0.1", "192.0.2.10", rotating, IP_LIMITED, id="untrusted-peer-ignored"),
+    pytest.param("10.0.0.0/8", "10.1.2.3", rotating, IP_NOT_LIMITED, id="trusted-peer-believed"),
+    pytest.param(
+        "10.0.0.0/8", "10.1.2.3", lambda i: "203.0.113.9", IP_LIMITED, id="believed-one-client"
+    ),
+]
+
+
+@pytest.mark.parametrize(("trusted", "peer", "forwarded", "expected"), CUSTOMER_CASES)
+def test_the_customers_ip_limit_counts_the_address_only_a_trusted_proxy_may_name(
+    seeded_sqlite_url: str, trusted: str, peer: str, forwarded: Any, expected: list[int]
+) -> None:
+    limits = {"limit_messages_per_ip": 3, "limit_messages_per_sender": 100}
+    with fake_rasa() as rasa:
+        app = create_app(
+            web_settings(seeded_sqlite_url, rasa.url, trusted_proxies=trusted, **limits)
+        )
+        with TestClient(app, client=(peer, 40000)) as client:
+            statuses = [
+                client.post(
+                    "/webhooks/rest/webhook",
+                    json={"sender": f"shop-{i}", "message": "bonjour"},
+                    headers={**REST_AUTH, "X-Forwarded-For": forwarded(i)},
+                ).status_code
+                for i in range(4)
+            ]
+
+    assert statuses == expected

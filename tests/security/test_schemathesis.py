@@ -3,7 +3,9 @@
 Every operation gets a few generated requests (hypothesis, derandomized: the same cases each
 run); no answer may be a server error, and each answer must match the schema the document
 gives for its status and content type. `POST /api/staff/logout` is left out: it would end the
-admin's session for every case after it (tests/integration/test_web_staff_auth.py covers it).
+admin's session for every case after it (tests/integration/test_web_staff_auth.py covers it);
+`DELETE /api/widget/session` too: it would revoke the widget token of every case after it
+(tests/security/test_widget_revocation.py covers it).
 
 Each request carries the credential its route takes: the admin's session (cookie and CSRF
 header) everywhere, plus, on the widget's routes, a widget token issued by the app (Bearer)
@@ -79,7 +81,9 @@ def headers_for(operation: Any, session: dict[str, Any]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def api_schema(fuzz_app: Any) -> Any:
     schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
-    return schema.exclude(method="POST", path="/api/staff/logout")
+    return schema.exclude(method="POST", path="/api/staff/logout").exclude(
+        method="DELETE", path="/api/widget/session"
+    )
 
 
 def fuzz(operation: Any, session: dict[str, Any], seen: Counter) -> None:

@@ -68,6 +68,10 @@ class Visitor:
         """`POST /api/widget/session`: the same token while valid, else a new one."""
         return self.client.post("/api/widget/session", headers=self._headers())
 
+    def forget(self) -> Any:
+        """`DELETE /api/widget/session`: the widget's "forget this device" (Bearer)."""
+        return self.client.delete("/api/widget/session", headers=self._headers())
+
     @contextmanager
     def chat(self, lang: str = "fr") -> Iterator[Any]:
         """The assistant's socket, its history frame already read."""

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from channels.bus import Bus
+from hub.ports import SubscriptionLost
 from hub.topics import advisor_topic, conversation_topic, queue_topic
 
 
@@ -93,3 +94,28 @@ def test_topic_names_follow_the_contract() -> None:
 def test_a_bus_needs_room_for_at_least_one_event() -> None:
     with pytest.raises(ValueError):
         Bus(queue_size=0)
+
+
+async def test_an_interrupted_subscription_gives_what_was_queued_then_says_it_lost_events() -> None:
+    bus = Bus()
+    async with bus.subscribe("rooms") as events:
+        await bus.publish("rooms", {"n": 1})
+        events.interrupt()
+        await bus.publish("rooms", {"n": 2})  # after the gap: not given, the state is re-read
+        assert await events.get() == {"n": 1}
+        for _ in range(2):  # and it keeps saying so
+            with pytest.raises(SubscriptionLost):
+                await events.get()
+        with pytest.raises(SubscriptionLost):
+            events.take_waiting()
+        assert events.lost is True
+
+
+async def test_iterating_an_interrupted_subscription_raises_instead_of_waiting() -> None:
+    bus = Bus(queue_size=1)
+    async with bus.subscribe("queue") as events:
+        await bus.publish("queue", {"n": 1})
+        events.interrupt()  # the queue is full: the oldest event makes room for the mark
+        with pytest.raises(SubscriptionLost):
+            async for _event in events:
+                pytest.fail("the dropped event came back")

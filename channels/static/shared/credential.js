@@ -3,8 +3,9 @@
  * localStorage, never put in a URL. `credential(origin, store)` gives the widget and its
  * extensions one way to get it, to open an authenticated socket (the token goes in the first
  * frame), to call the API with `Authorization: Bearer`, and to get a single-use ticket for the
- * notification stream (EventSource sends no header). A browser of the old widget sends its
- * made-up id once (`legacy_client_id`) to keep its conversation.
+ * notification stream (EventSource sends no header), and to revoke it ("forget this
+ * device"). A browser of the old widget sends its made-up id once (`legacy_client_id`) to keep
+ * its conversation.
  */
 var credential = function (origin, store) {
   "use strict";
@@ -68,6 +69,25 @@ var credential = function (origin, store) {
     pending = null;
   }
 
+  // "Forget this device": the server revokes the token (a token it no longer knows is gone
+  // already), then the browser drops it; the next call gets a new identity.
+  function revoke() {
+    var current = stored();
+    var asked = current
+      ? fetch(origin + "/api/widget/session", {
+          method: "DELETE",
+          headers: { Authorization: "Bearer " + current },
+        })
+      : Promise.resolve(null);
+    return asked.then(function (answer) {
+      if (answer && !answer.ok && answer.status !== 401) throw new Error("revoke " + answer.status);
+      memory = null;
+      write(TOKEN_KEY, null);
+      write(LEGACY_KEY, null);
+      pending = null;
+    });
+  }
+
   // A WebSocket on `path` whose first frame authenticates; the caller sets its handlers.
   function socket(path, lang) {
     return token().then(function (current) {
@@ -109,5 +129,5 @@ var credential = function (origin, store) {
       });
   }
 
-  return { token: token, socket: socket, fetch: call, ticket: ticket };
+  return { token: token, socket: socket, fetch: call, ticket: ticket, revoke: revoke };
 };
