@@ -7,7 +7,7 @@ VENV_RASA := .venv-rasa
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help run test model db venvs locale i18n lint format bench browser clean eval-nlu bench-nlu
+.PHONY: help run run-scaled test model db venvs locale i18n lint format bench browser nginx clean eval-nlu bench-nlu
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -15,7 +15,10 @@ help: ## List the targets
 run: venvs locale model db ## Start Rasa, the action server and the web app (Ctrl-C stops them)
 	@$(PYTHON) scripts/run.py
 
-test: venvs locale model browser ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser)
+run-scaled: venvs locale model nginx ## 2 web + 2 Rasa replicas behind nginx on :8080, on PostgreSQL and Redis
+	@$(PYTHON) scripts/run_scaled.py
+
+test: venvs locale model browser nginx ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser, scale)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 venvs: $(VENV)/.installed $(VENV_RASA)/.installed node_modules/.installed
@@ -56,6 +59,9 @@ db: venvs ## Create the database, run the migrations, load the demo data when em
 
 browser: ## Make sure headless Chromium is there for the browser tests
 	@scripts/ensure-chromium.sh
+
+nginx: ## Make sure nginx is there for make run-scaled and the scale tests (apt-get as root)
+	@scripts/ensure-nginx.sh
 
 lint: venvs ## ruff: lint and format check
 	$(VENV)/bin/ruff check .

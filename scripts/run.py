@@ -11,7 +11,20 @@ from stack import Stack, StackConfig, StackError
 
 def main() -> int:
     config = StackConfig.from_environment()
-    stack = Stack(config)
+    banner = (
+        "\nPitlane is up:\n"
+        f"  demo page with the chat widget  {config.web_url}/\n"
+        f"  API documentation (OpenAPI)     {config.web_url}/docs\n"
+        f"  Rasa server                     {config.rasa_url}\n"
+        f"  action server                   {config.actions_url}/health\n"
+        f"  logs                            {config.log_dir}/\n"
+    )
+    return supervise(Stack(config), banner)
+
+
+def supervise(stack: Stack, banner: str) -> int:
+    """Start `stack`, print `banner`, and watch it until Ctrl-C or a process dies; then stop
+    every process (`make run` and `make run-scaled`)."""
 
     def interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
         for other in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -26,17 +39,7 @@ def main() -> int:
     except (StackError, KeyboardInterrupt) as error:
         print(f"error: {error}" if isinstance(error, StackError) else "\nInterrupted.")
         return 1
-    print(
-        "\nPitlane is up:\n"
-        f"  demo page with the chat widget  {config.web_url}/\n"
-        f"  API documentation (OpenAPI)     {config.web_url}/docs\n"
-        f"  Rasa server                     {config.rasa_url}\n"
-        f"  action server                   {config.actions_url}/health\n"
-        f"  logs                            {config.log_dir}/\n"
-        f"{_generated_rest_token(stack)}"
-        "Press Ctrl-C to stop.",
-        flush=True,
-    )
+    print(f"{banner}{_generated_rest_token(stack)}Press Ctrl-C to stop.", flush=True)
     dead = None
     try:
         while not dead:

@@ -1,7 +1,9 @@
-"""Start, watch and stop Pitlane's three processes: Rasa server, action server, web app.
+"""Start, watch and stop Pitlane's processes: Rasa server, action server, web app, and for
+the scaled run N web replicas, M Rasa replicas and nginx in front of both.
 
-Used by `make run` (scripts/run.py) and by the end-to-end tests, so both run the processes
-exactly the same way. Standard library only: it runs before anything else is known to work.
+Used by `make run` (scripts/run.py), `make run-scaled` (scripts/run_scaled.py) and by the
+end-to-end and scale tests, so all run the processes exactly the same way. Standard library
+only: it runs before anything else is known to work.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -16,6 +19,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -29,6 +33,25 @@ SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN", "PITLANE_REST_WE
 # unset: beside the stack's log folder (var/ for make run), so that two stacks (make run,
 # each test stack, the benchmark) never share trackers.
 TRACKER_DB = "PITLANE_RASA_TRACKER_DB"
+# Rasa's endpoints with trackers in PostgreSQL and locks in Redis (the scaled run, compose).
+SCALED_ENDPOINTS = ROOT / "deploy" / "rasa-endpoints.yml"
+# Several Rasa processes on few cores: one TensorFlow/OpenMP thread each, so they share the
+# cores instead of each spreading over all of them (issue 15, item 3).
+ONE_THREAD = {
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+}
+
+
+def nginx_binary() -> str | None:
+    """nginx's executable: PITLANE_NGINX, else on PATH, else Debian's /usr/sbin/nginx (not
+    on a normal user's PATH); None when there is none."""
+    configured = os.environ.get("PITLANE_NGINX", "").strip()
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    return found if os.access(found, os.X_OK) else None
 
 
 class StackError(RuntimeError):
@@ -43,6 +66,13 @@ class StackConfig:
     host: str = "127.0.0.1"
     log_dir: Path = ROOT / "var" / "log"
     env: dict[str, str] = field(default_factory=dict)  # extra PITLANE_* settings
+    # The scaled run: web and Rasa replicas on these ports (empty: one on web_port, one on
+    # rasa_port) and nginx on proxy_port in front of the web replicas and on rasa_port in
+    # front of the Rasa replicas (the hub's PITLANE_RASA_URL stays rasa_url).
+    web_ports: tuple[int, ...] = ()
+    rasa_ports: tuple[int, ...] = ()
+    proxy_port: int | None = None
+    rasa_endpoints: Path = ROOT / "rasa_project" / "endpoints.yml"
 
     @classmethod
     def from_environment(cls) -> StackConfig:
@@ -64,7 +94,20 @@ class StackConfig:
 
     @property
     def web_url(self) -> str:
-        return f"http://127.0.0.1:{self.web_port}"
+        """Where clients go: nginx when it runs, else the one web process."""
+        return f"http://127.0.0.1:{self.proxy_port or self.web_port}"
+
+    @property
+    def web_replicas(self) -> tuple[int, ...]:
+        return self.web_ports or (self.web_port,)
+
+    @property
+    def rasa_replicas(self) -> tuple[int, ...]:
+        return self.rasa_ports or (self.rasa_port,)
+
+    @property
+    def nginx_dir(self) -> Path:
+        return self.log_dir.parent / "nginx"
 
 
 @dataclass
@@ -74,6 +117,7 @@ class Managed:
     cwd: Path
     health_url: str
     timeout: float
+    env: dict[str, str] = field(default_factory=dict)  # this process's own settings
     process: subprocess.Popen | None = None
 
     def describe_failure(self, log_file: Path) -> str:
@@ -114,50 +158,64 @@ class Stack:
 
     def definitions(self) -> list[Managed]:
         c = self.config
-        return [
+        if bool(c.rasa_ports) != bool(c.proxy_port):
+            raise StackError("Rasa replicas (rasa_ports) and nginx (proxy_port) go together")
+        actions = Managed(
+            "actions",  # rasa-sdk behind our token check (actions/serve.py), on loopback
+            [
+                str(APP_PYTHON),
+                "-m",
+                "actions.serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(c.actions_port),
+            ],
+            ROOT,
+            f"{c.actions_url}/health",
+            90,
+        )
+        rasa = [_rasa(name, port, c) for name, port in _named("rasa", c.rasa_replicas)]
+        web = [
             Managed(
-                "actions",  # rasa-sdk behind our token check (actions/serve.py), on loopback
-                [
-                    str(APP_PYTHON),
-                    "-m",
-                    "actions.serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(c.actions_port),
-                ],
-                ROOT,
-                f"{c.actions_url}/health",
-                90,
-            ),
-            Managed(
-                "rasa",
-                [
-                    str(RASA_PYTHON),
-                    "serve_rasa.py",  # `rasa run --enable-api`, the token from the environment
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(c.rasa_port),
-                    "--model",
-                    str(MODEL_FILE),
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--credentials",
-                    "credentials.yml",
-                ],
-                ROOT / "rasa_project",
-                f"{c.rasa_url}/version",  # the one API route without the token
-                240,
-            ),
-            Managed(
-                "web",
+                name,
                 [str(APP_PYTHON), "-m", "webapp"],  # uvicorn on PITLANE_HOST:PITLANE_PORT
                 ROOT,
-                f"{c.web_url}/healthz",
+                f"http://127.0.0.1:{port}/healthz",
                 60,
-            ),
+                env={"PITLANE_PORT": str(port), **self._own_files(name)},
+            )
+            for name, port in _named("web", c.web_replicas)
         ]
+        return [actions, *rasa, *web, *([self._nginx()] if c.proxy_port else [])]
+
+    def _own_files(self, name: str) -> dict[str, str]:
+        """Replicas get no shared folder: a file one wrote must reach the others through the
+        database (PITLANE_UPLOAD_STORE=database), as on separate machines."""
+        if not self.config.web_ports:
+            return {}
+        return {"PITLANE_UPLOAD_DIR": str(self.config.log_dir.parent / f"uploads-{name}")}
+
+    def _nginx(self) -> Managed:
+        """nginx in the foreground, its configuration rendered from deploy/nginx/."""
+        try:
+            from scripts import nginx_conf
+        except ModuleNotFoundError:  # run as scripts/run_scaled.py: scripts/ is on sys.path
+            import nginx_conf
+        c = self.config
+        conf = nginx_conf.Scaled(
+            var_dir=c.nginx_dir,
+            listen=f"{c.host}:{c.proxy_port}",
+            web_ports=c.web_replicas,
+            rasa_listen=f"127.0.0.1:{c.rasa_port}",
+            rasa_ports=c.rasa_replicas,
+        ).write()
+        error_log = c.nginx_dir.resolve() / "error.log"
+        binary = nginx_binary()
+        if binary is None:
+            raise StackError("nginx is not installed: sudo apt-get install nginx")
+        command = [binary, "-c", str(conf), "-e", str(error_log), "-g", "daemon off;"]
+        return Managed("nginx", command, ROOT, f"{c.web_url}/healthz", 30)
 
     def log_file(self, name: str) -> Path:
         return self.config.log_dir / f"{name}.log"
@@ -171,25 +229,51 @@ class Stack:
         Path(env[TRACKER_DB]).parent.mkdir(parents=True, exist_ok=True)
         pending = self.definitions()
         for managed in pending:
-            log = self.log_file(managed.name).open("ab")
-            announce(f"==> Starting {managed.name} (log: {self.log_file(managed.name)})")
-            managed.process = subprocess.Popen(
-                managed.command,
-                cwd=managed.cwd,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            log.close()
-            self.processes.append(managed)
+            if managed.name == "nginx":  # in front of the others: started once they answer
+                continue
+            self._launch(managed, env, announce)
         try:
             for managed in pending:
+                if managed.name == "nginx":
+                    self._launch(managed, env, announce)
                 self._wait_healthy(managed, announce)
         except BaseException:
             self.stop()
             raise
+
+    def _launch(self, managed: Managed, env: dict[str, str], announce) -> None:
+        log = self.log_file(managed.name).open("ab")
+        announce(f"==> Starting {managed.name} (log: {self.log_file(managed.name)})")
+        managed.process = subprocess.Popen(
+            managed.command,
+            cwd=managed.cwd,
+            env={**env, **managed.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+        self.processes.append(managed)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process (a replica dying with no warning) and forget it."""
+        managed = self._named(name)
+        _signal_group(managed.process, signal.SIGKILL)
+        managed.process.wait(10)
+        self.processes.remove(managed)
+
+    def restart(self, name: str, announce=print) -> None:
+        """Start a process again (after `kill`) and wait until it answers."""
+        managed = next(m for m in self.definitions() if m.name == name)
+        self._launch(managed, self.environment(), announce)
+        self._wait_healthy(managed, announce)
+
+    def _named(self, name: str) -> Managed:
+        found = [m for m in self.processes if m.name == name]
+        if not found:
+            raise StackError(f"no running process named {name}")
+        return found[0]
 
     def _wait_healthy(self, managed: Managed, announce) -> None:
         deadline = time.monotonic() + managed.timeout
@@ -221,6 +305,127 @@ class Stack:
                 _signal_group(managed.process, signal.SIGKILL)
                 managed.process.wait(5)
         self.processes = []
+
+
+def _named(kind: str, ports: tuple[int, ...]) -> list[tuple[str, int]]:
+    """("web", port) for one process; ("web-1", port), ("web-2", port)... for replicas."""
+    if len(ports) == 1:
+        return [(kind, ports[0])]
+    return [(f"{kind}-{index}", port) for index, port in enumerate(ports, start=1)]
+
+
+def _rasa(name: str, port: int, config: StackConfig) -> Managed:
+    return Managed(
+        name,
+        [
+            str(RASA_PYTHON),
+            "serve_rasa.py",  # `rasa run --enable-api`, the token from the environment
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--model",
+            str(MODEL_FILE),
+            "--endpoints",
+            str(config.rasa_endpoints),
+            "--credentials",
+            "credentials.yml",
+        ],
+        ROOT / "rasa_project",
+        f"http://127.0.0.1:{port}/version",  # the one API route without the token
+        240,
+        env=ONE_THREAD if config.rasa_ports else {},
+    )
+
+
+def scaled_environment(database_url: str, redis_url: str, tracker_url: str = "") -> dict[str, str]:
+    """The settings of the scaled run: the core store in PostgreSQL (`database_url`), the
+    bus in Redis (`redis_url`), and for Rasa (deploy/rasa-endpoints.yml) its trackers in
+    `tracker_url` (default: database `<name>_rasa` on the same server) and its locks in
+    Redis db 1 of `redis_url`'s server."""
+    database = urlsplit(database_url)
+    if not database.scheme.startswith("postgresql"):
+        raise StackError(f"the scaled run needs PostgreSQL, not {database.scheme or database_url}")
+    name = database.path.lstrip("/")
+    tracker = urlsplit(tracker_url or database._replace(path=f"/{name}_rasa").geturl())
+    redis = urlsplit(redis_url)
+    if redis.scheme != "redis":
+        raise StackError(f"PITLANE_REDIS_URL must be a redis:// URL, not {redis_url!r}")
+    return {
+        "PITLANE_DATABASE_URL": database_url,
+        "PITLANE_REDIS_URL": redis_url,
+        "RASA_TRACKER_DB_HOST": tracker.hostname or "127.0.0.1",
+        "RASA_TRACKER_DB_PORT": str(tracker.port or 5432),
+        "RASA_TRACKER_DB_NAME": tracker.path.lstrip("/"),
+        "RASA_TRACKER_DB_USER": unquote(tracker.username or ""),
+        "RASA_TRACKER_DB_PASSWORD": unquote(tracker.password or ""),
+        "RASA_LOCK_STORE_HOST": redis.hostname or "127.0.0.1",
+        "RASA_LOCK_STORE_PORT": str(redis.port or 6379),
+    }
+
+
+def tracker_database_url(environment: dict[str, str]) -> str:
+    """The SQLAlchemy URL (psycopg) of the database Rasa's trackers go to."""
+    user = quote(environment["RASA_TRACKER_DB_USER"], safe="")
+    password = quote(environment["RASA_TRACKER_DB_PASSWORD"], safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host, port = environment["RASA_TRACKER_DB_HOST"], environment["RASA_TRACKER_DB_PORT"]
+    return f"postgresql+psycopg://{credentials}{host}:{port}/{environment['RASA_TRACKER_DB_NAME']}"
+
+
+def scaled_config(
+    environment: dict[str, str],
+    web_ports: tuple[int, ...] = (8101, 8102),
+    rasa_ports: tuple[int, ...] = (5006, 5007),
+    proxy_port: int = 8080,
+    rasa_port: int = 5005,
+    actions_port: int = 5055,
+    host: str = "127.0.0.1",
+    log_dir: Path = ROOT / "var" / "log",
+) -> StackConfig:
+    """The scaled run: `environment` (scaled_environment and more) for every process, nginx
+    trusted for X-Forwarded-For, uploads in the database, the scheduler on every replica (one
+    leader sends, PostgreSQL advisory lock)."""
+    env = {
+        "PITLANE_TRUSTED_PROXIES": "127.0.0.1",  # nginx, on loopback
+        "PITLANE_UPLOAD_STORE": "database",
+        "PITLANE_SCHEDULER": "on",
+        **environment,
+    }
+    return StackConfig(
+        rasa_port=rasa_port,
+        actions_port=actions_port,
+        web_port=web_ports[0],
+        host=host,
+        log_dir=log_dir,
+        env=env,
+        web_ports=web_ports,
+        rasa_ports=rasa_ports,
+        proxy_port=proxy_port,
+        rasa_endpoints=SCALED_ENDPOINTS,
+    )
+
+
+def prepare_databases(config: StackConfig, announce=print) -> None:
+    """Create Rasa's tracker database, then create, migrate and seed the core database ONCE
+    (`core.manage init`), before any replica starts."""
+    env = {**os.environ, **config.env}
+    steps = [
+        ("create-db", {"PITLANE_DATABASE_URL": tracker_database_url(config.env)}),
+        ("init", {}),
+    ]
+    for command, extra in steps:
+        announce(f"==> python -m core.manage {command}")
+        done = subprocess.run(
+            [str(APP_PYTHON), "-m", "core.manage", command],
+            cwd=ROOT,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise StackError(f"core.manage {command} failed:\n{done.stdout}{done.stderr}")
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
