@@ -88,6 +88,25 @@ class Subscription:
 _LOST: dict[str, Any] = {"type": "_lost"}  # the queue's end mark, told apart by identity
 
 
+class LocalSubscribers(dict[str, set[Subscription]]):
+    """This process's subscriptions by topic (both buses keep theirs here)."""
+
+    def add(self, topic: str, queue_size: int) -> Subscription:
+        subscription = Subscription(topic, queue_size)
+        self.setdefault(topic, set()).add(subscription)
+        return subscription
+
+    def remove(self, subscription: Subscription) -> None:
+        remaining = self.get(subscription.topic)
+        if remaining is not None:
+            remaining.discard(subscription)
+            if not remaining:
+                del self[subscription.topic]
+
+    def of(self, topic: str) -> list[Subscription]:
+        return list(self.get(topic, ()))
+
+
 class Bus:
     """`await bus.publish(topic, event)`; `async with bus.subscribe(topic) as events: ...`."""
 
@@ -95,12 +114,12 @@ class Bus:
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
         self.queue_size = queue_size
-        self._subscribers: dict[str, set[Subscription]] = {}
+        self._subscribers = LocalSubscribers()
 
     async def publish(self, topic: str, event: dict[str, Any]) -> int:
         """Deliver `event` to the topic's current subscribers; returns how many there were."""
         encoded = json.dumps(event)  # refuses what could not cross a process boundary
-        subscribers = list(self._subscribers.get(topic, ()))
+        subscribers = self._subscribers.of(topic)
         for subscription in subscribers:
             subscription.offer(json.loads(encoded))
         return len(subscribers)
@@ -108,16 +127,11 @@ class Bus:
     @asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[Subscription]:
         """Receive the events published on `topic` from now on, until the block ends."""
-        subscription = Subscription(topic, self.queue_size)
-        self._subscribers.setdefault(topic, set()).add(subscription)
+        subscription = self._subscribers.add(topic, self.queue_size)
         try:
             yield subscription
         finally:
-            remaining = self._subscribers.get(topic)
-            if remaining is not None:
-                remaining.discard(subscription)
-                if not remaining:
-                    del self._subscribers[topic]
+            self._subscribers.remove(subscription)
 
     def subscriber_count(self, topic: str) -> int:
         return len(self._subscribers.get(topic, ()))

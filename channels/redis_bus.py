@@ -34,7 +34,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
-from channels.bus import DEFAULT_QUEUE_SIZE, Subscription
+from channels.bus import DEFAULT_QUEUE_SIZE, LocalSubscribers, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class RedisBus:
         self._prefix = prefix
         self._control = f"{prefix}-replica"  # keeps the pub/sub connection subscribed
         self._pubsub = client.pubsub()
-        self._subscribers: dict[str, set[Subscription]] = {}
+        self._subscribers = LocalSubscribers()
         self._listening: set[str] = set()  # topics whose SUBSCRIBE was sent on this link
         self._confirming: dict[str, asyncio.Future[None]] = {}
         self._changing = asyncio.Lock()  # one (un)subscription command at a time
@@ -142,17 +142,12 @@ class RedisBus:
         """Receive the events published on `topic` from now on, until the block ends."""
         if self._reader is None:
             raise RuntimeError("RedisBus.start() was not awaited")
-        subscription = Subscription(topic, self.queue_size)
-        self._subscribers.setdefault(topic, set()).add(subscription)
+        subscription = self._subscribers.add(topic, self.queue_size)
         try:
             await self._listen(topic)  # returns once Redis confirmed (or is known down)
             yield subscription
         finally:
-            remaining = self._subscribers.get(topic)
-            if remaining is not None:
-                remaining.discard(subscription)
-                if not remaining:
-                    del self._subscribers[topic]
+            self._subscribers.remove(subscription)
             await self._unlisten_if_unused(topic)
 
     def subscriber_count(self, topic: str) -> int:
@@ -199,7 +194,7 @@ class RedisBus:
         been lost: they read the state again from the database (hub/ports.py)."""
         topics = [topic] if topic is not None else list(self._subscribers)
         for name in topics:
-            for subscription in self._subscribers.get(name, ()):
+            for subscription in self._subscribers.of(name):
                 subscription.interrupt()
 
     async def _read(self) -> None:
@@ -257,7 +252,7 @@ class RedisBus:
         if kind != "message" or channel == self._control:
             return
         topic = channel[len(self._prefix) :]
-        subscribers = list(self._subscribers.get(topic, ()))
+        subscribers = self._subscribers.of(topic)
         encoded = message.get("data")
         try:
             events = [json.loads(encoded) for _ in subscribers]  # each its own copy

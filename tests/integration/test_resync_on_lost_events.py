@@ -18,7 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 from channels.bus import Bus, Subscription
 from channels.http import RESYNC_CLOSE
 from tests.integration.staff_web_support import ADVISOR, login
-from tests.integration.web_support import web_client
+from tests.integration.web_support import asgi_get_scope, web_client
 from tests.integration.widget_support import authenticated_socket, bearer, issue_token
 
 
@@ -135,21 +135,7 @@ async def whole_stream(app: Any, spy: SpyBus, query: str) -> tuple[int, list[byt
             if not message.get("more_body", False):
                 ended.set()
 
-    path = "/api/widget/notifications/stream"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-        "root_path": "",
-    }
+    scope = asgi_get_scope("/api/widget/notifications/stream", query)
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(app, scope, receive, send)

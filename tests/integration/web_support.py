@@ -166,3 +166,22 @@ def served_app(settings: WebSettings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def asgi_get_scope(path: str, query: str = "") -> dict[str, Any]:
+    """The ASGI scope of a plain GET from 127.0.0.1, for a test calling the app directly
+    (a stream that never ends is read chunk by chunk, which the TestClient cannot)."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "root_path": "",
+    }

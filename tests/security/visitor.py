@@ -19,6 +19,7 @@ import anyio
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from tests.integration.web_support import asgi_get_scope
 from tests.integration.widget_support import bearer, customer_key, issue_token
 
 # A 1x1 PNG: the smallest picture the upload accepts.
@@ -157,20 +158,6 @@ async def first_chunk(app: Any, path: str, query: str) -> tuple[int, bytes]:
             got["body"] = message.get("body", b"")
             cancel.cancel()
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-        "root_path": "",
-    }
     with anyio.CancelScope() as cancel, anyio.fail_after(10):
-        await app(scope, receive, send)
+        await app(asgi_get_scope(path, query), receive, send)
     return got["status"], got["body"]
