@@ -9,6 +9,9 @@ close never records its resume before the accept's pause (docs/scaling.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from core import handoff
 from core.errors import Conflict, Forbidden, InvalidValue
 from core.handoff import HandoffView
@@ -27,16 +30,30 @@ from hub.texts import menu, say
 from hub.tracker_events import PAUSE, RESUME
 
 
-async def accept_request(deps: HubDeps, request_id: int, advisor_id: int) -> HandoffView:
-    """Take a pending request (AlreadyTaken, AdvisorFull); the customer is told who it is."""
+async def _change_holding_the_lock(
+    deps: HubDeps,
+    change: Callable[..., HandoffView],
+    request_id: int,
+    advisor_id: int,
+    tracker_event: dict[str, Any],
+) -> HandoffView:
+    """Apply `change` (accept, close) under the customer's conversation lock, which the
+    recorder of the tracker event (pause, resume) releases once Rasa has it: the customer's
+    next message reaches Rasa after it, whichever replica takes it."""
     key = sender_id(await deps.core(handoff.get_request, request_id))
     held = await deps.locks.acquire(key)
     try:
-        view = await deps.core(handoff.accept, request_id, advisor_id, deps.now())
+        view = await deps.core(change, request_id, advisor_id, deps.now())
     except BaseException:
         await held.release()
         raise
-    deps.tracker_events.record(deps.brain, key, PAUSE, held)
+    deps.tracker_events.record(deps.brain, key, tracker_event, held)
+    return view
+
+
+async def accept_request(deps: HubDeps, request_id: int, advisor_id: int) -> HandoffView:
+    """Take a pending request (AlreadyTaken, AdvisorFull); the customer is told who it is."""
+    view = await _change_holding_the_lock(deps, handoff.accept, request_id, advisor_id, PAUSE)
     language = view.language
     text = say("advisor_joined", language, advisor=author_of(view))
     await tell_customer(deps, view, OutgoingMessage(text=text))
@@ -61,14 +78,7 @@ async def refuse_request(
 
 async def close_request(deps: HubDeps, request_id: int, advisor_id: int) -> HandoffView:
     """End an accepted conversation: the customer is told and the bot answers again."""
-    key = sender_id(await deps.core(handoff.get_request, request_id))
-    held = await deps.locks.acquire(key)
-    try:
-        view = await deps.core(handoff.close, request_id, advisor_id, deps.now())
-    except BaseException:
-        await held.release()
-        raise
-    deps.tracker_events.record(deps.brain, key, RESUME, held)
+    view = await _change_holding_the_lock(deps, handoff.close, request_id, advisor_id, RESUME)
     language = view.language
     text = say("handoff_closed", language, advisor=author_of(view))
     buttons = [Button(t, p) for t, p in menu(language)]
