@@ -19,7 +19,7 @@ from core.errors import Conflict, InvalidValue, NotFound
 from core.models import HandoffRequest, StaffUser
 from core.uow import UnitOfWork
 
-ROLES = ("advisor", "admin")
+ROLES = ("advisor", "mechanic", "manager", "admin")
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024  # hashing a megabyte on every login attempt would be a cheap DoS
 MAX_CONVERSATIONS_LIMIT = 20
