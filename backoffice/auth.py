@@ -1,7 +1,7 @@
 """Staff authentication for the web app: the session cookie, CSRF, and the role checks.
 
 Every staff route names who may call it, by one of the role sets below (issue 16, item 5;
-the rule per route is written in docs/staff-roles.md and checked, role by role, by
+the rule per route is written in docs/security.md, "Staff roles", and checked, role by role, by
 tests/security/route_matrix.yaml): a role outside the set gets 403 `role_forbidden`
 (`admin_only` on the admin routes).
 
