@@ -1,5 +1,10 @@
 """Staff authentication for the web app: the session cookie, CSRF, and the role checks.
 
+Every staff route names who may call it, by one of the role sets below (issue 16, item 5;
+the rule per route is written in docs/security.md, "Staff roles", and checked, role by role, by
+tests/security/route_matrix.yaml): a role outside the set gets 403 `role_forbidden`
+(`admin_only` on the admin routes).
+
 A staff session lives in the database (core/staff.py); the browser only holds its random
 token in the `pitlane_staff` cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS or in
 production). Every state-changing request made with that cookie must also carry the
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -21,13 +27,25 @@ from backoffice.api.deps import Core, CoreDep
 from channels.http import form_fields
 from channels.http import http_error as api_error
 from core import staff as staff_core
-from core.staff import SESSION_TTL, StaffView
+from core.staff import CONVERSATION_ROLES, ROLES, SESSION_TTL, StaffView
 
 COOKIE = "pitlane_staff"
 LOGIN_CSRF_COOKIE = "pitlane_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Who may open what. Their own account (who they are, two-factor, password, sign out): any
+# active staff member.
+ANY_STAFF = frozenset(ROLES)
+# The advisors' work with customers: the console and its socket, handoffs, availability,
+# failed messages, callbacks, complaints.
+CONVERSATION_STAFF = frozenset(CONVERSATION_ROLES)
+# The workshop's bookings, the customers' files attached to them, satisfaction: also the
+# manager, who runs an agency's planning. Mechanics get their own jobs' pages (issue 16).
+WORKSHOP_STAFF = frozenset({"advisor", "manager", "admin"})
+# Settings, staff accounts, API tokens, the bot's content.
+ADMIN_STAFF = frozenset({"admin"})
 
 
 @dataclass(frozen=True)
@@ -154,30 +172,47 @@ def current_staff(session: CurrentSession) -> StaffView:
     return session.staff
 
 
+# Any active staff member: only for their own account's routes.
 CurrentStaff = Annotated[StaffView, Depends(current_staff)]
 
 
-def current_admin(staff: CurrentStaff) -> StaffView:
-    """The signed-in admin; 403 `admin_only` for an advisor."""
-    if staff.role != "admin":
-        raise api_error(403, "admin_only", "only an admin can do this")
-    return staff
+def role_refused(role: str, code: str = "role_forbidden") -> Exception:
+    """The API's 403 for a staff member whose role may not call the route."""
+    return api_error(403, code, f"the role {role} cannot do this")
 
 
-CurrentAdmin = Annotated[StaffView, Depends(current_admin)]
+def require_roles(
+    roles: frozenset[str], code: str = "role_forbidden"
+) -> Callable[[StaffView], StaffView]:
+    """A dependency: the signed-in staff member when their role is in `roles`, else 403."""
+
+    def staff_in_roles(staff: CurrentStaff) -> StaffView:
+        if staff.role not in roles:
+            raise role_refused(staff.role, code)
+        return staff
+
+    return staff_in_roles
+
+
+ConversationStaff = Annotated[StaffView, Depends(require_roles(CONVERSATION_STAFF))]
+WorkshopStaff = Annotated[StaffView, Depends(require_roles(WORKSHOP_STAFF))]
+CurrentAdmin = Annotated[StaffView, Depends(require_roles(ADMIN_STAFF, "admin_only"))]
 
 
 async def bookings_reader(request: Request, core: CoreDep) -> None:
-    """Let through a bearer token (configured or admin-created) or a staff session; else 401.
+    """Let through a bearer token (configured or admin-created) or a staff session of the
+    workshop's roles; else 401 (403 `role_forbidden` for another role's session).
 
     A request that presents a bearer token is judged by that token alone.
     """
     header = request.headers.get("authorization")
     if header is None:
         session = await read_session(request, core)
-        if session is not None and not needs_totp_enrolment(request, session.staff):
-            return
-        raise _unauthorized()
+        if session is None or needs_totp_enrolment(request, session.staff):
+            raise _unauthorized()
+        if session.staff.role not in WORKSHOP_STAFF:
+            raise role_refused(session.staff.role)
+        return
     scheme, _, given = header.partition(" ")
     given = given.strip()
     if scheme.lower() != "bearer" or not given or len(given) > 200:
@@ -185,7 +220,8 @@ async def bookings_reader(request: Request, core: CoreDep) -> None:
     configured = request.app.state.settings.api_token
     if configured is not None and same_secret(given, configured.get_secret_value()):
         return
-    if await core.run(staff_core.api_token_staff, given) is not None:
+    owner = await core.run(staff_core.api_token_staff, given)
+    if owner is not None and owner.role in WORKSHOP_STAFF:
         return
     raise _unauthorized()
 

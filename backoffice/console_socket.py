@@ -1,7 +1,8 @@
 """`WS /ws/console`: the advisor console's live feed (and `GET /assets/console.js`, its script).
 
-The socket needs the staff session cookie (and, from a browser, an Origin on this host);
-otherwise it is closed with 1008. It then sends snapshots read from the store, never the
+The socket needs the staff session cookie of an advisor or an admin (CONVERSATION_STAFF,
+backoffice/auth.py; and, from a browser, an Origin on this host); otherwise it is closed
+with 1008. It then sends snapshots read from the store, never the
 bus events themselves: `{"type": "queue", "requests": [...]}` whenever the `queue` topic
 moves, `{"type": "mine", "requests": [...]}` and `{"type": "conversation", "request": {...}}`
 for events on `advisor:{staff_id}`. The console sends `{"type": "heartbeat"}` every 30 s: the
@@ -32,7 +33,7 @@ from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from backoffice.api.deps import Core, core_of
-from backoffice.auth import needs_totp_enrolment, read_session
+from backoffice.auth import CONVERSATION_STAFF, StaffSession, needs_totp_enrolment, read_session
 from backoffice.handoff_views import load_mine, load_queue, load_request
 from channels.http import RESYNC_CLOSE
 from channels.script_bundle import CONSOLE_SECTIONS, bundle
@@ -60,6 +61,13 @@ def _same_origin(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
 
 
+def _may_converse(websocket: WebSocket, session: StaffSession | None) -> bool:
+    """A live session, two-factor enrolment done when required, of a role that converses."""
+    if session is None or needs_totp_enrolment(websocket, session.staff):
+        return False
+    return session.staff.role in CONVERSATION_STAFF
+
+
 @router.get("/assets/console.js", include_in_schema=False)  # before the /assets mount's file
 async def get_console_script() -> Response:
     """The console with the shared helpers and its texts (channels/script_bundle.py)."""
@@ -74,9 +82,10 @@ async def console_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     core = core_of(websocket.app)
     session = await read_session(websocket, core) if _same_origin(websocket) else None
-    if session is None or needs_totp_enrolment(websocket, session.staff):
+    if not _may_converse(websocket, session):
         await websocket.close(code=POLICY_VIOLATION, reason="staff session required")
         return
+    assert session is not None
     feed = _Feed(websocket, core, session.staff.id)
     bus = websocket.app.state.bus
     async with (
@@ -179,7 +188,7 @@ class _Feed:
         """This socket's session read again from the database; when it has ended, the
         socket will close with `SESSION_ENDED`."""
         session = await read_session(self.websocket, self.core)
-        if session is None or needs_totp_enrolment(self.websocket, session.staff):
+        if not _may_converse(self.websocket, session):
             self.closing = (SESSION_ENDED, "session_ended")
             return False
         return True

@@ -20,6 +20,7 @@ from backoffice.auth import (
     set_login_csrf,
     set_session_cookie,
 )
+from backoffice.nav import home_path
 from backoffice.texts import page_language, texts
 from backoffice.views import Alert, html
 from core import staff as staff_core
@@ -27,16 +28,17 @@ from core import staff_totp
 from core.staff import StaffView
 
 CHALLENGE_COOKIE = "pitlane_login_2fa"
-CONSOLE_PATH = "/staff/console"
 
 
 async def signed_in(request: Request, core: Core, staff: StaffView) -> Response:
-    """Open a fresh session (never reuse one: no fixation) and go to the console."""
+    """Open a fresh session (never reuse one: no fixation) and go to the member's home page
+    (the console for advisors and admins)."""
     previous = request.cookies.get(COOKIE)
     if previous:
         await core.run(staff_core.close_session, previous)
     token, _csrf = await core.run(staff_core.open_session, staff.id, core.now())
-    answer = RedirectResponse(CONSOLE_PATH, status_code=303)
+    home = home_path(staff.role, request.app.state.settings.env)
+    answer = RedirectResponse(home, status_code=303)
     set_session_cookie(answer, request, token)
     clear_login_csrf(answer, request)
     answer.delete_cookie(CHALLENGE_COOKIE, path="/staff/login", httponly=True, samesite="strict")

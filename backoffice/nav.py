@@ -1,6 +1,9 @@
 """The one navigation of the staff pages: which links each role sees, in French or English
 (the `nav` context of the catalogues, by page), and the top bar that carries them (brand,
-links, who is signed in, sign out)."""
+links, who is signed in, sign out).
+
+Each link names the roles of its page's dependency (backoffice/auth.py), so a member never
+sees a link that would answer 403; a member's home is the first link they see."""
 
 from __future__ import annotations
 
@@ -8,7 +11,13 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from backoffice.auth import StaffSession
+from backoffice.auth import (
+    ADMIN_STAFF,
+    ANY_STAFF,
+    CONVERSATION_STAFF,
+    WORKSHOP_STAFF,
+    StaffSession,
+)
 from backoffice.texts import page_language, texts
 from core import i18n
 
@@ -19,27 +28,27 @@ class NavItem:
 
     page: str
     path: str
-    admin_only: bool = False
+    roles: frozenset[str]
     development_only: bool = False
 
 
 NAV = (
-    NavItem("console", "/staff/console"),
-    NavItem("bookings", "/staff/bookings"),
-    NavItem("callbacks", "/staff/callbacks"),
-    NavItem("complaints", "/staff/complaints"),
-    NavItem("surveys", "/staff/surveys"),
-    NavItem("account", "/staff/account/totp"),  # two-factor authentication (issue 14)
-    NavItem("services", "/staff/admin/services", admin_only=True),
-    NavItem("rules", "/staff/admin/rules", admin_only=True),
-    NavItem("models", "/staff/admin/models", admin_only=True),
-    NavItem("answers", "/staff/admin/answers", admin_only=True),
-    NavItem("rooms", "/staff/admin/rooms", admin_only=True),
-    NavItem("notifications", "/staff/admin/notifications", admin_only=True),
-    NavItem("admin", "/staff/admin/tokens", admin_only=True),
-    NavItem("team", "/staff/admin/team", admin_only=True),  # staff accounts (issue 14)
+    NavItem("console", "/staff/console", CONVERSATION_STAFF),
+    NavItem("bookings", "/staff/bookings", WORKSHOP_STAFF),
+    NavItem("callbacks", "/staff/callbacks", CONVERSATION_STAFF),
+    NavItem("complaints", "/staff/complaints", CONVERSATION_STAFF),
+    NavItem("surveys", "/staff/surveys", WORKSHOP_STAFF),
+    NavItem("account", "/staff/account/totp", ANY_STAFF),  # two-factor authentication (issue 14)
+    NavItem("services", "/staff/admin/services", ADMIN_STAFF),
+    NavItem("rules", "/staff/admin/rules", ADMIN_STAFF),
+    NavItem("models", "/staff/admin/models", ADMIN_STAFF),
+    NavItem("answers", "/staff/admin/answers", ADMIN_STAFF),
+    NavItem("rooms", "/staff/admin/rooms", ADMIN_STAFF),
+    NavItem("notifications", "/staff/admin/notifications", ADMIN_STAFF),
+    NavItem("admin", "/staff/admin/tokens", ADMIN_STAFF),
+    NavItem("team", "/staff/admin/team", ADMIN_STAFF),  # staff accounts (issue 14)
     # the outbox shows customers' one-time codes: admins only (issue 14)
-    NavItem("outbox", "/staff/outbox", admin_only=True, development_only=True),
+    NavItem("outbox", "/staff/outbox", ADMIN_STAFF, development_only=True),
 )
 
 
@@ -48,14 +57,20 @@ def visible_items(role: str, env: str) -> list[NavItem]:
     return [
         item
         for item in NAV
-        if (role == "admin" or not item.admin_only)
-        and (env == "development" or not item.development_only)
+        if role in item.roles and (env == "development" or not item.development_only)
     ]
+
+
+def home_path(role: str, env: str) -> str:
+    """Where a member lands after signing in (and from /staff): their first link (the
+    console for advisors and admins, the bookings for managers, their account for
+    mechanics until their jobs' page exists)."""
+    return visible_items(role, env)[0].path
 
 
 def first_admin_path() -> str:
     """Where /staff/admin leads an admin: the first admin page of the menu."""
-    return next(item.path for item in NAV if item.admin_only)
+    return next(item.path for item in NAV if item.roles == ADMIN_STAFF)
 
 
 @dataclass(frozen=True)

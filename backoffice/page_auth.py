@@ -1,22 +1,28 @@
-"""Who may see a staff page: `StaffPage` and `AdminPage`, dependencies that raise.
+"""Who may see a staff page: `StaffPage` (any role: their own account), `ConversationPage`,
+`WorkshopPage` and `AdminPage`, dependencies that raise.
 
-They are the pages' counterparts of the JSON API's `CurrentStaff` and `CurrentAdmin`
-(backoffice/auth.py, which answer 401/403 in JSON and give a StaffView): a page asked
-without a session redirects to the sign-in form; a form posted without the session's CSRF
-token, or an admin page asked by an advisor, gets the 403 staff error page. The route never
+They are the pages' counterparts of the JSON API's `CurrentStaff`, `ConversationStaff`,
+`WorkshopStaff` and `CurrentAdmin` (backoffice/auth.py, with the same role sets, which
+answer 401/403 in JSON and give a StaffView): a page asked without a session redirects to
+the sign-in form; a form posted without the session's CSRF token, or a page asked by a role
+outside its set, gets the 403 staff error page. The route never
 sees a request it must turn away: `PageDenied` is answered by `views.page_denied_answer`,
 the handler the app registers (backoffice/errors.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import (
+    ADMIN_STAFF,
+    CONVERSATION_STAFF,
     SAFE_METHODS,
+    WORKSHOP_STAFF,
     StaffSession,
     csrf_valid,
     needs_totp_enrolment,
@@ -45,15 +51,22 @@ def staff_page_session(
     return session
 
 
-def admin_page_session(
-    session: Annotated[StaffSession, Depends(staff_page_session)],
-) -> StaffSession:
-    """The signed-in admin; an advisor gets the 403 page."""
-    if session.staff.role != "admin":
-        raise PageDenied("error_forbidden")
-    return session
+def page_for_roles(roles: frozenset[str]) -> Callable[[StaffSession], StaffSession]:
+    """A dependency: the signed-in staff user when their role is in `roles`, else the 403
+    page."""
+
+    def page_session_in_roles(
+        session: Annotated[StaffSession, Depends(staff_page_session)],
+    ) -> StaffSession:
+        if session.staff.role not in roles:
+            raise PageDenied("error_forbidden")
+        return session
+
+    return page_session_in_roles
 
 
 SignedInPage = Annotated[StaffSession, Depends(signed_in_page_session)]
-StaffPage = Annotated[StaffSession, Depends(staff_page_session)]
-AdminPage = Annotated[StaffSession, Depends(admin_page_session)]
+StaffPage = Annotated[StaffSession, Depends(staff_page_session)]  # their own account only
+ConversationPage = Annotated[StaffSession, Depends(page_for_roles(CONVERSATION_STAFF))]
+WorkshopPage = Annotated[StaffSession, Depends(page_for_roles(WORKSHOP_STAFF))]
+AdminPage = Annotated[StaffSession, Depends(page_for_roles(ADMIN_STAFF))]

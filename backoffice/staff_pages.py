@@ -23,9 +23,9 @@ from backoffice.auth import (
     same_secret,
     set_login_csrf,
 )
-from backoffice.login_steps import CONSOLE_PATH, ask_for_code, signed_in
-from backoffice.nav import first_admin_path
-from backoffice.page_auth import AdminPage, SignedInPage, StaffPage
+from backoffice.login_steps import ask_for_code, signed_in
+from backoffice.nav import first_admin_path, home_path
+from backoffice.page_auth import AdminPage, ConversationPage, SignedInPage, StaffPage
 from backoffice.session_events import announce_sessions_ended
 from backoffice.texts import page_language, texts
 from backoffice.views import LOGIN_PATH, Alert, html, staff_page
@@ -62,10 +62,11 @@ def _login_page(
 
 @router.get("/login")
 async def get_login_page(request: Request, core: CoreDep) -> Response:
-    """The sign-in form (or the console when already signed in); `?ended=1` (the console
-    was closed because its session ended) says so above the form."""
-    if await read_session(request, core) is not None:
-        return see_other(CONSOLE_PATH)
+    """The sign-in form (or the member's home page when already signed in); `?ended=1` (the
+    console was closed because its session ended) says so above the form."""
+    session = await read_session(request, core)
+    if session is not None:
+        return see_other(home_path(session.staff.role, request.app.state.settings.env))
     if request.query_params.get("ended") == "1":
         return _login_page(request, alert=Alert(texts(page_lang(request))["login_session_ended"]))
     return _login_page(request)
@@ -113,8 +114,14 @@ async def post_logout_form(request: Request, core: CoreDep, session: SignedInPag
     return answer
 
 
+@router.get("")
+async def get_staff_home(request: Request, session: StaffPage) -> Response:
+    """Any member: their home page, the first page of their menu (backoffice/nav.py)."""
+    return see_other(home_path(session.staff.role, request.app.state.settings.env))
+
+
 @router.get("/console")
-async def get_console_page(request: Request, session: StaffPage) -> Response:
+async def get_console_page(request: Request, session: ConversationPage) -> Response:
     """The advisor console; its script does the rest over the JSON API and /ws/console."""
     staff = session.staff
     lang = page_lang(request)

@@ -1,5 +1,6 @@
-"""Staff pages of the workshop (advisors and admins): upcoming bookings with what the
-customer told and their pictures, callbacks to make, complaints to answer, satisfaction.
+"""Staff pages of the workshop: upcoming bookings with what the customer told and their
+pictures, and satisfaction (advisors, managers, admins: `WorkshopPage`); callbacks to make
+and complaints to answer (advisors and admins: `ConversationPage`).
 
 Server-rendered, no script: filters are GET forms, actions are POST forms carrying the
 session's CSRF token. The pages are templates (backoffice/templates/), their values built
@@ -20,7 +21,7 @@ from fastapi.responses import Response
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import StaffSession, form_fields
 from backoffice.customer_notice import conversation_by_id, tell_conversation
-from backoffice.page_auth import StaffPage
+from backoffice.page_auth import ConversationPage, WorkshopPage
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert
 from backoffice.workshop_layout import alerts, catalogue, timezone_of, when, workshop_page
@@ -51,7 +52,7 @@ Reference = Annotated[str, Path(max_length=40)]
 
 
 @router.get("/bookings")
-async def get_bookings_page(request: Request, core: CoreDep, session: StaffPage) -> Response:
+async def get_bookings_page(request: Request, core: CoreDep, session: WorkshopPage) -> Response:
     """Upcoming confirmed bookings, by agency, service and from a date, with their details."""
     lang = page_lang(request)
     t = workshop_texts(lang)
@@ -102,7 +103,7 @@ async def get_attachment(
     attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     request: Request,
     core: CoreDep,
-    session: StaffPage,
+    session: WorkshopPage,
 ) -> Response:
     """A file a customer sent (staff only), read from the upload store (at most 10 MiB)."""
     try:
@@ -122,14 +123,16 @@ async def get_attachment(
 
 
 @router.get("/callbacks")
-async def get_callbacks_page(request: Request, core: CoreDep, session: StaffPage) -> Response:
+async def get_callbacks_page(
+    request: Request, core: CoreDep, session: ConversationPage
+) -> Response:
     """Open callback tasks (repair quotes) with the customer's contacts."""
     return await _callbacks_page(request, core, session)
 
 
 @router.post("/callbacks/{reference}/close")
 async def post_callback_close(
-    reference: Reference, request: Request, core: CoreDep, session: StaffPage
+    reference: Reference, request: Request, core: CoreDep, session: ConversationPage
 ) -> Response:
     """Close a callback task with the outcome of the call."""
     t = workshop_texts(page_lang(request))
@@ -180,14 +183,16 @@ async def _callbacks_page(
 
 
 @router.get("/complaints")
-async def get_complaints_page(request: Request, core: CoreDep, session: StaffPage) -> Response:
+async def get_complaints_page(
+    request: Request, core: CoreDep, session: ConversationPage
+) -> Response:
     """Complaints by status (open by default), with the answer form."""
     return await _complaints_page(request, core, session, request.query_params.get("status"))
 
 
 @router.post("/complaints/{reference}")
 async def post_complaint_answer(
-    reference: Reference, request: Request, core: CoreDep, session: StaffPage
+    reference: Reference, request: Request, core: CoreDep, session: ConversationPage
 ) -> Response:
     """Answer and/or close a complaint; the customer is told in their conversation."""
     t = workshop_texts(page_lang(request))
@@ -276,7 +281,7 @@ async def _complaints_page(
 
 
 @router.get("/surveys")
-async def get_surveys_page(request: Request, core: CoreDep, session: StaffPage) -> Response:
+async def get_surveys_page(request: Request, core: CoreDep, session: WorkshopPage) -> Response:
     """Satisfaction per agency and service: counts, average, a bar chart; latest comments."""
     lang = page_lang(request)
     t = workshop_texts(lang)

@@ -5,9 +5,9 @@ contact typed in the chat (core/customers.register_customer), reachable only thr
 chat's channel identity. Once a code proves who the visitor is (a vehicle's owner,
 core/otp.complete_identification; a new MyCar account, core/profile.create_mycar_account),
 `merge_chat_into` folds that record into the verified customer, inside the caller's
-transaction: its bookings (their reminders and surveys follow the booking), callback tasks,
-complaints and pending codes move, the contacts the verified customer lacks are copied, the
-channel identity is re-pointed and the emptied record is deleted.
+transaction: its bookings (their reminders and surveys follow the booking), repair jobs,
+callback tasks, complaints and pending codes move, the contacts the verified customer lacks
+are copied, the channel identity is re-pointed and the emptied record is deleted.
 
 Only the verified-code paths call it: a plate or a VIN alone never merges anything.
 A record that proved something itself (it owns a vehicle, was identified, or is reached by
@@ -37,6 +37,7 @@ from core.models import (
     Complaint,
     Customer,
     OtpChallenge,
+    RepairJob,
     Vehicle,
 )
 
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 # references to customers.id are handled apart: channel_identities (re-pointed) and
 # vehicles (a record owning one is never provisional). tests/unit/test_customer_merge_tables.py
 # fails when a new reference appears, so that nothing is lost by the delete.
-MOVED = (Booking, CallbackTask, Complaint, OtpChallenge)
+MOVED = (Booking, CallbackTask, Complaint, OtpChallenge, RepairJob)
 HANDLED_APART = ("channel_identities", "vehicles")
 # Records of the conversation itself, made before the chat had any customer record.
 ADOPTED = (CallbackTask, Complaint)

@@ -73,9 +73,57 @@ class TooManyAttempts(PitlaneError):
 
 
 class InvalidTransition(PitlaneError):
-    """A handoff request cannot go from its current status to the asked one."""
+    """A handoff request, notification or repair job cannot go from its current status to
+    the asked one; `allowed` lists the statuses it may go to (repair jobs)."""
 
     default_code = "invalid_transition"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        message: str | None = None,
+        allowed: tuple[str, ...] = (),
+    ) -> None:
+        self.allowed = allowed
+        super().__init__(code, message)
+
+
+class StaleVersion(PitlaneError):
+    """The record changed since the caller read it (`expected` is not `current` any more):
+    someone else was quicker. `status`, `changed_by` (a staff id, or None) and `changed_at`
+    tell what the last change was; read it again before deciding."""
+
+    default_code = "stale_version"
+
+    def __init__(
+        self,
+        *,
+        expected: int,
+        current: int,
+        status: str,
+        changed_by: int | None,
+        changed_at: datetime | None,
+    ) -> None:
+        self.expected = expected
+        self.current = current
+        self.status = status
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        by = f"staff {changed_by}" if changed_by is not None else "someone"
+        super().__init__(
+            None,
+            f"changed meanwhile by {by} (version {current}, not {expected}; status {status})",
+        )
+
+
+class JobAlreadyOpen(Conflict):
+    """The booking already has its repair job (`job_id`): one job per booking."""
+
+    default_code = "job_already_open"
+
+    def __init__(self, job_id: int | None, message: str | None = None) -> None:
+        self.job_id = job_id
+        super().__init__(None, message or f"the booking already has job {job_id}")
 
 
 class NoAdvisorAvailable(PitlaneError):

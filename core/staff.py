@@ -5,6 +5,7 @@ logins, sessions and API tokens in core/staff_auth.py; this module re-exports bo
 from __future__ import annotations
 
 from core.staff_accounts import (
+    CONVERSATION_ROLES,
     MAX_CONVERSATIONS_LIMIT,
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -38,6 +39,7 @@ from core.staff_auth import (
 )
 
 __all__ = [
+    "CONVERSATION_ROLES",
     "LOGIN_MAX_FAILURES",
     "LOGIN_WINDOW",
     "MAX_CONVERSATIONS_LIMIT",

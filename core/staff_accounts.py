@@ -19,7 +19,10 @@ from core.errors import Conflict, InvalidValue, NotFound
 from core.models import HandoffRequest, StaffUser
 from core.uow import UnitOfWork
 
-ROLES = ("advisor", "admin")
+ROLES = ("advisor", "mechanic", "manager", "admin")
+# Who answers customers (the console, handoffs, callbacks, complaints): the others never
+# count as an available advisor (backoffice/auth.py holds every route's roles).
+CONVERSATION_ROLES = ("advisor", "admin")
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024  # hashing a megabyte on every login attempt would be a cheap DoS
 MAX_CONVERSATIONS_LIMIT = 20
@@ -151,8 +154,8 @@ def heartbeat(uow: UnitOfWork, staff_id: int, now: datetime) -> None:
 
 
 def advisor_available(uow: UnitOfWork, now: datetime, stale_after: timedelta = STALE_AFTER) -> bool:
-    """Some staff user is available, seen within `stale_after` (console still connected),
-    and has fewer accepted requests than their maximum."""
+    """Some advisor or admin is available, seen within `stale_after` (console still
+    connected), and has fewer accepted requests than their maximum."""
     accepted = (
         select(func.count())
         .select_from(HandoffRequest)
@@ -165,6 +168,7 @@ def advisor_available(uow: UnitOfWork, now: datetime, stale_after: timedelta = S
             select(StaffUser.id)
             .where(
                 StaffUser.active.is_(True),
+                StaffUser.role.in_(CONVERSATION_ROLES),
                 StaffUser.available.is_(True),
                 StaffUser.last_seen_at >= now - stale_after,
                 accepted < StaffUser.max_conversations,

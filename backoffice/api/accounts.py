@@ -26,7 +26,7 @@ class AccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=254)
     name: str = Field(min_length=1, max_length=100)
-    role: str = Field(description="advisor or admin")
+    role: str = Field(description="advisor, mechanic, manager or admin")
     password: str | None = Field(
         default=None,
         min_length=staff_core.PASSWORD_MIN,
@@ -65,7 +65,7 @@ async def list_accounts(admin: CurrentAdmin, core: CoreDep) -> list[AccountOut]:
 async def create_account(
     body: AccountIn, request: Request, admin: CurrentAdmin, core: CoreDep
 ) -> AccountOut:
-    """A new advisor or admin; without a password, an e-mail link lets them choose one.
+    """A new staff member (any role); without a password, an e-mail link lets them choose one.
 
     409 `email_taken`; 422 `invalid_email`, `invalid_role`, `weak_password`."""
     view = await create_and_invite(request, core, body.email, body.name, body.role, body.password)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.api.deps import CoreDep
-from backoffice.auth import CurrentStaff
+from backoffice.auth import ConversationStaff
 from backoffice.handoff_views import (
     HandoffOut,
     load_closed,
@@ -43,20 +43,20 @@ def _hub(request: Request) -> HubDeps:
 
 
 @router.get("/queue", response_model=list[HandoffOut])
-async def get_queue(staff: CurrentStaff, core: CoreDep) -> list[HandoffOut]:
+async def get_queue(staff: ConversationStaff, core: CoreDep) -> list[HandoffOut]:
     """Pending requests, oldest first, with waiting time and the transcript so far."""
     return await core.read(load_queue, core.now())
 
 
 @router.get("/mine", response_model=list[HandoffOut])
-async def get_my_conversations(staff: CurrentStaff, core: CoreDep) -> list[HandoffOut]:
+async def get_my_conversations(staff: ConversationStaff, core: CoreDep) -> list[HandoffOut]:
     """The signed-in advisor's conversations in progress, with their transcripts."""
     return await core.read(load_mine, staff.id, core.now())
 
 
 @router.get("/closed", response_model=list[HandoffOut])
 async def list_closed_conversations(
-    staff: CurrentStaff,
+    staff: ConversationStaff,
     core: CoreDep,
     search: Annotated[
         str | None, Query(max_length=100, description="part of the customer's name or id")
@@ -67,14 +67,14 @@ async def list_closed_conversations(
 
 
 @router.get("/{request_id}", response_model=HandoffOut)
-async def get_handoff(request_id: RequestId, staff: CurrentStaff, core: CoreDep) -> HandoffOut:
+async def get_handoff(request_id: RequestId, staff: ConversationStaff, core: CoreDep) -> HandoffOut:
     """One request with its whole transcript."""
     return await core.read(load_request, request_id, core.now())
 
 
 @router.post("/{request_id}/accept", response_model=HandoffOut)
 async def accept_handoff(
-    request_id: RequestId, staff: CurrentStaff, core: CoreDep, request: Request
+    request_id: RequestId, staff: ConversationStaff, core: CoreDep, request: Request
 ) -> HandoffOut:
     """Take a pending request; 409 `already_taken` when another advisor was quicker."""
     await hub.accept_request(_hub(request), request_id, staff.id)
@@ -84,7 +84,7 @@ async def accept_handoff(
 @router.post("/{request_id}/refuse", response_model=HandoffOut)
 async def refuse_handoff(
     request_id: RequestId,
-    staff: CurrentStaff,
+    staff: ConversationStaff,
     core: CoreDep,
     request: Request,
     body: RefuseIn | None = None,
@@ -97,7 +97,11 @@ async def refuse_handoff(
 
 @router.post("/{request_id}/messages", response_model=HandoffOut, status_code=201)
 async def send_message(
-    request_id: RequestId, body: MessageIn, staff: CurrentStaff, core: CoreDep, request: Request
+    request_id: RequestId,
+    body: MessageIn,
+    staff: ConversationStaff,
+    core: CoreDep,
+    request: Request,
 ) -> HandoffOut:
     """Send a message to the customer of a conversation you hold (2000 characters at most)."""
     await hub.advisor_send(_hub(request), request_id, staff.id, body.text)
@@ -106,7 +110,7 @@ async def send_message(
 
 @router.post("/{request_id}/close", response_model=HandoffOut)
 async def close_handoff(
-    request_id: RequestId, staff: CurrentStaff, core: CoreDep, request: Request
+    request_id: RequestId, staff: ConversationStaff, core: CoreDep, request: Request
 ) -> HandoffOut:
     """End a conversation you hold; the bot answers the customer again."""
     await hub.close_request(_hub(request), request_id, staff.id)

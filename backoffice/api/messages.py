@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from backoffice.api.deps import CoreDep
-from backoffice.auth import CurrentStaff
+from backoffice.auth import ConversationStaff
 from core import conversations
 from core.uow import UnitOfWork
 
@@ -53,7 +53,7 @@ def load_failed(uow_factory: Callable[[], UnitOfWork], limit: int) -> list[Faile
 
 @router.get("/failed", response_model=list[FailedMessageOut])
 async def list_failed_messages(
-    staff: CurrentStaff, core: CoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    staff: ConversationStaff, core: CoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[FailedMessageOut]:
     """Outbound messages that could not be delivered, newest first, with the error."""
     return await core.read(load_failed, limit)

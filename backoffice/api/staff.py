@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from backoffice.api.deps import CoreDep
 from backoffice.auth import (
     COOKIE,
+    ConversationStaff,
     CurrentSession,
-    CurrentStaff,
     clear_session_cookie,
     client_ip,
     set_session_cookie,
@@ -98,7 +98,9 @@ async def get_me(session: CurrentSession) -> MeOut:
 
 
 @router.put("/me/availability", response_model=StaffOut)
-async def set_my_availability(body: AvailabilityIn, staff: CurrentStaff, core: CoreDep) -> StaffOut:
+async def set_my_availability(
+    body: AvailabilityIn, staff: ConversationStaff, core: CoreDep
+) -> StaffOut:
     """Available or away; an admin may also set their own maximum of conversations."""
     new_max = body.max_conversations
     if new_max is not None and new_max != staff.max_conversations and staff.role != "admin":

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.api.deps import CoreDep
-from backoffice.auth import CurrentAdmin, CurrentStaff
+from backoffice.auth import ConversationStaff, CurrentAdmin
 from backoffice.customer_notice import conversation_by_id, tell_conversation
 from backoffice.service_pages import tell_cancelled
 from backoffice.workshop_layout import catalogue
@@ -150,7 +150,7 @@ class CloseCallbackBody(BaseModel):
 
 @router.get("/staff/callbacks")
 async def list_callback_tasks(
-    staff: CurrentStaff, core: CoreDep, status: Literal["open", "done", "all"] = "open"
+    staff: ConversationStaff, core: CoreDep, status: Literal["open", "done", "all"] = "open"
 ) -> list[dict]:
     """Callback tasks (open ones by default), oldest first."""
     tasks = await core.run(workshop.list_callbacks, None if status == "all" else status)
@@ -159,7 +159,7 @@ async def list_callback_tasks(
 
 @router.post("/staff/callbacks/{reference}/close")
 async def close_callback_task(
-    reference: Reference, body: CloseCallbackBody, staff: CurrentStaff, core: CoreDep
+    reference: Reference, body: CloseCallbackBody, staff: ConversationStaff, core: CoreDep
 ) -> dict:
     """Close a callback task with the outcome of the call."""
     closed = await core.run(
@@ -176,7 +176,7 @@ class AnswerBody(BaseModel):
 
 @router.get("/staff/complaints")
 async def list_complaint_tickets(
-    staff: CurrentStaff,
+    staff: ConversationStaff,
     core: CoreDep,
     status: Literal["open", "answered", "closed", "all"] = "all",
 ) -> list[dict]:
@@ -187,7 +187,11 @@ async def list_complaint_tickets(
 
 @router.post("/staff/complaints/{reference}/answer")
 async def answer_complaint_ticket(
-    reference: Reference, body: AnswerBody, request: Request, staff: CurrentStaff, core: CoreDep
+    reference: Reference,
+    body: AnswerBody,
+    request: Request,
+    staff: ConversationStaff,
+    core: CoreDep,
 ) -> dict:
     """Answer and/or close a complaint; the customer is told in their conversation."""
     updated = await core.run(

@@ -22,6 +22,7 @@ from core.models.feedback import Complaint, Reminder, SurveyResponse
 from core.models.files import StoredFile
 from core.models.handoff import HANDOFF_STATUSES, OPEN_HANDOFF, HandoffRequest
 from core.models.identity import OTP_PURPOSES, OTP_TRANSPORTS, OtpChallenge, OutboxMessage
+from core.models.jobs import JOB_EVENT_KINDS, JOB_STATUSES, JobEvent, JobPhoto, RepairJob
 from core.models.limits import CustomerRateWindow
 from core.models.notifications import (
     NOTIFICATION_AUDIENCES,
@@ -61,6 +62,8 @@ __all__ = [
     "RideModelAgency",
     "ATTACHMENT_KINDS",
     "HANDOFF_STATUSES",
+    "JOB_EVENT_KINDS",
+    "JOB_STATUSES",
     "NAMING_CONVENTION",
     "NOTIFICATION_AUDIENCES",
     "NOTIFICATION_STATUSES",
@@ -85,6 +88,8 @@ __all__ = [
     "Customer",
     "HandoffRequest",
     "InboundReceipt",
+    "JobEvent",
+    "JobPhoto",
     "LoginAttempt",
     "LoginChallenge",
     "PasswordReset",
@@ -98,6 +103,7 @@ __all__ = [
     "OTP_EVENT_KINDS",
     "OutboxMessage",
     "Quote",
+    "RepairJob",
     "Reminder",
     "Room",
     "RoomBan",

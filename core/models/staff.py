@@ -11,11 +11,12 @@ from core.models.base import Base, UTCDateTime, utcnow
 
 
 class StaffUser(Base):
-    """An advisor or an admin of the console; `email` is stored lowercased."""
+    """An advisor, mechanic, manager or admin of the console; `email` is stored lowercased
+    (the roles: core/staff_accounts.py ROLES)."""
 
     __tablename__ = "staff_users"
     __table_args__ = (
-        CheckConstraint("role IN ('advisor', 'admin')", name="role"),
+        CheckConstraint("role IN ('advisor', 'mechanic', 'manager', 'admin')", name="role"),
         CheckConstraint("max_conversations > 0", name="max_conversations_positive"),
     )
 

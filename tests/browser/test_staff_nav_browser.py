@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.support import BROWSER_MARKS
-from tests.integration.staff_web_support import ADMIN
+from tests.integration.staff_web_support import ADMIN, MANAGER, MECHANIC
 from tests.integration.web_support import served_app, web_settings
 
 SHOTS = Path("/tmp/shots")
@@ -65,4 +65,29 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
         assert len(links) == 15, name  # with "Mon compte" and "Équipe" (issue 14)
         assert all(link["lines"] == 1 and link["inside"] for link in links), (name, links)
         assert overflow <= 0, (name, overflow)
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("who", "home", "menu"),
+    [
+        (MANAGER, "/staff/bookings", ["Réservations", "Satisfaction", "Mon compte"]),
+        (MECHANIC, "/staff/account/totp", ["Mon compte"]),
+    ],
+)
+def test_a_manager_and_a_mechanic_land_on_their_page_with_only_their_links(
+    browser, base_url: str, who: tuple[str, str], home: str, menu: list[str]
+) -> None:
+    page = browser.new_page(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    page.goto(f"{base_url}/staff/login")
+    page.get_by_label("Adresse e-mail").fill(who[0])
+    page.get_by_label("Mot de passe").fill(who[1])
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base_url}{home}")
+    links = [link["text"] for link in page.evaluate(LAYOUT, ".bar-nav .bar-link")]
+    assert links == menu
+    refused = page.goto(f"{base_url}/staff/console")
+    assert refused is not None and refused.status == 403
+    page.get_by_role("link", name="Retour à mon espace").click()
+    page.wait_for_url(f"{base_url}{home}")
     page.close()

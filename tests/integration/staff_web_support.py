@@ -19,6 +19,8 @@ from tests.integration.web_support import REST_CLIENT
 
 ADVISOR = ("conseiller@pitlane.example", "advisor-demo-2026")
 ADMIN = ("admin@pitlane.example", "admin-demo-2026")
+MECHANIC = ("mecanicien.paris@pitlane.example", "mechanic-demo-2026")
+MANAGER = ("chef-atelier@pitlane.example", "manager-demo-2026")
 
 
 def login(client: TestClient, who: tuple[str, str] = ADVISOR) -> str:

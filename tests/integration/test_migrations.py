@@ -68,6 +68,9 @@ TABLES = {
     "test_ride_models",
     "test_ride_model_agencies",
     "answer_entries",
+    "repair_jobs",
+    "job_photos",
+    "job_events",
 }
 
 

@@ -16,12 +16,21 @@ from sqlalchemy import update
 
 from core import customers, feedback, notifications
 from core.models import Customer, OutboxMessage
-from tests.integration.staff_web_support import ADMIN, ADVISOR, login, units_of_work
+from tests.integration.staff_web_support import (
+    ADMIN,
+    ADVISOR,
+    MANAGER,
+    MECHANIC,
+    login,
+    units_of_work,
+)
 from tests.integration.test_workshop_pages import customer, diagnostic_booking
 from tests.integration.web_support import web_client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys", "account"]
+MANAGERS = ["bookings", "surveys", "account"]  # the workshop's pages and their account
+MECHANICS = ["account"]  # their jobs' page comes with issue 16
 ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
 PAGES = {
     "console": "/staff/console",
@@ -65,7 +74,12 @@ def room_page(client: TestClient) -> str:
 
 @pytest.mark.parametrize(
     ("who", "allowed"),
-    [(ADVISOR, EVERYONE), (ADMIN, EVERYONE + ADMINS + ["outbox"])],  # the outbox: admins
+    [
+        (MECHANIC, MECHANICS),
+        (MANAGER, MANAGERS),
+        (ADVISOR, EVERYONE),
+        (ADMIN, EVERYONE + ADMINS + ["outbox"]),  # the outbox: admins
+    ],
 )
 def test_every_staff_page_shows_the_one_menu_its_role_may_see(
     seeded_sqlite_url: str, who: tuple[str, str], allowed: list[str]

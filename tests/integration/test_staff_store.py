@@ -296,13 +296,23 @@ def test_the_demo_staff_of_the_dataset_can_log_in(seeded_uow_factory, now) -> No
     assert {(s.email, s.role) for s in list_staff(seeded_uow_factory())} == {
         ("conseiller@pitlane.example", "advisor"),
         ("admin@pitlane.example", "admin"),
+        ("mecanicien.paris@pitlane.example", "mechanic"),
+        ("mecanicien.lyon@pitlane.example", "mechanic"),
+        ("chef-atelier@pitlane.example", "manager"),
     }
+    mechanic = login(
+        seeded_uow_factory,
+        now,
+        email="mecanicien.paris@pitlane.example",
+        password="mechanic-demo-2026",
+    )
+    assert mechanic.role == "mechanic"
 
 
 def test_the_demo_staff_are_added_once_to_a_database_seeded_without_them(uow_factory) -> None:
-    assert ensure_demo_staff(uow_factory()) == 2
+    assert ensure_demo_staff(uow_factory()) == 5
     assert ensure_demo_staff(uow_factory()) == 0
-    assert len(list_staff(uow_factory())) == 2
+    assert len(list_staff(uow_factory())) == 5
 
 
 def test_the_cli_creates_a_staff_user_reading_the_password_from_stdin(

@@ -344,7 +344,7 @@ def test_every_staff_route_refuses_anonymous_callers(client: TestClient) -> None
             headers={"X-CSRF-Token": "x"},
             follow_redirects=False,
         )
-        if path.startswith("/staff/"):  # pages send the browser to the sign-in form
+        if path == "/staff" or path.startswith("/staff/"):  # pages: to the sign-in form
             assert response.status_code == 303, (method, path, response.status_code)
             assert response.headers["location"] == "/staff/login", (method, path)
         else:

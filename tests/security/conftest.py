@@ -1,5 +1,6 @@
-"""Fixtures of the security suite: one app on a seeded SQLite file per module, the four
-callers of the route matrix (anonymous, customer, advisor, admin) and the widget visitor.
+"""Fixtures of the security suite: one app on a seeded SQLite file per module, the six
+callers of the route matrix (anonymous, customer, mechanic, manager, advisor, admin) and the
+widget visitor.
 
 - `security_url`: a migrated, seeded SQLite file shared by a module's tests.
 - `security_client`: a TestClient on the real app (lifespan run) on that file; Rasa on a
@@ -7,7 +8,8 @@ callers of the route matrix (anonymous, customer, advisor, admin) and the widget
   widget socket waits 1 s (not 5) for its auth frame: the roles without a widget credential
   send none, and are refused after that wait.
 - `widget_visitor`: a new widget visitor (tests/security/visitor.py) on that client.
-- `callers`: the four roles; staff sign in once per module through the JSON API.
+- `callers`: the six roles; staff (demo accounts) sign in once per module through the JSON
+  API.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import _sqlite_database
-from tests.integration.staff_web_support import ADMIN, ADVISOR
+from tests.integration.staff_web_support import ADMIN, ADVISOR, MANAGER, MECHANIC
 from tests.integration.web_support import web_client
 from tests.security.visitor import Visitor
 
@@ -74,18 +76,24 @@ def widget_visitor(security_client: TestClient) -> Visitor:
 
 @pytest.fixture(scope="module")
 def callers(security_client: TestClient) -> dict[str, Caller]:
-    advisor = Caller("advisor", Visitor(security_client, None), credentials=ADVISOR)
-    admin = Caller("admin", Visitor(security_client, None), credentials=ADMIN)
-    advisor.sign_in(security_client)
-    admin.sign_in(security_client)
+    staff = {
+        role: Caller(role, Visitor(security_client, None), credentials=credentials)
+        for role, credentials in (
+            ("mechanic", MECHANIC),
+            ("manager", MANAGER),
+            ("advisor", ADVISOR),
+            ("admin", ADMIN),
+        )
+    }
+    for caller in staff.values():
+        caller.sign_in(security_client)
     customer = Visitor(security_client)
     with customer.chat():  # the widget opens its conversation first
         pass
     return {
         "anonymous": Caller("anonymous", Visitor(security_client, None)),
         "customer": Caller("customer", customer),
-        "advisor": advisor,
-        "admin": admin,
+        **staff,
     }
 
 

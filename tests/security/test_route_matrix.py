@@ -1,5 +1,5 @@
-"""Every route of the app called as anonymous, customer (a widget visitor), advisor and admin;
-the expected answer of each role is data: tests/security/route_matrix.yaml.
+"""Every route of the app called as anonymous, customer (a widget visitor), mechanic, manager,
+advisor and admin; the expected answer of each role is data: tests/security/route_matrix.yaml.
 
 A route the app serves without an entry there fails `test_every_route_has_an_entry`, naming
 the entry to add; an entry naming no route fails too. Statuses are HTTP codes (`200`), a
@@ -36,7 +36,7 @@ from tests.security.route_calls import (
 from tests.security.visitor import Visitor
 
 MATRIX_FILE = Path(__file__).with_name("route_matrix.yaml")
-ROLES = ("anonymous", "customer", "advisor", "admin")
+ROLES = ("anonymous", "customer", "mechanic", "manager", "advisor", "admin")
 
 
 def load_matrix() -> dict[str, dict[str, Any]]:
@@ -76,7 +76,8 @@ def test_every_route_has_an_entry(security_client: TestClient) -> None:
     assert not missing, (
         "routes without an entry in tests/security/route_matrix.yaml; add, for each:\n"
         + "\n".join(
-            f'  - {{route: "{key}", anonymous: ?, customer: ?, advisor: ?, admin: ?}}'
+            f'  - {{route: "{key}", anonymous: ?, customer: ?, mechanic: ?, manager: ?, '
+            f"advisor: ?, admin: ?}}"
             for key in missing
         )
     )

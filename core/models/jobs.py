@@ -1,0 +1,105 @@
+"""Repair jobs (work orders): a vehicle in the workshop from check-in to pickup, the photos the
+customer sent, and every change of the job (docs/workshop.md, "Repair jobs")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base, UTCDateTime, utcnow
+
+JOB_STATUSES = (
+    "received",
+    "diagnosing",
+    "estimate_sent",
+    "approved",
+    "declined",
+    "in_progress",
+    "waiting_parts",
+    "ready_for_pickup",
+    "returned",
+    "cancelled",
+)
+JOB_EVENT_KINDS = ("opened", "status", "assigned")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class RepairJob(Base):
+    """One vehicle's visit in the workshop. `status` only changes by a conditional UPDATE on
+    (id, version, status) that bumps `version` (core/jobs.py): two staff moving the same job
+    at once cannot both win."""
+
+    __tablename__ = "repair_jobs"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", JOB_STATUSES), name="status"),
+        CheckConstraint("version > 0", name="version_positive"),
+        Index(None, "agency_id", "status"),
+        Index(None, "mechanic_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
+    # Kept when the customer's account is erased (its vehicles go with it): the job's record
+    # stays, without the person.
+    vehicle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="SET NULL"), index=True
+    )
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    # The booking checked in; none for a walk-in. One job per booking.
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL"), unique=True
+    )
+    problem: Mapped[str] = mapped_column(Text)
+    mechanic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    expected_completion: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class JobPhoto(Base):
+    """A photo the customer sent (an attachment of their conversation) shown with the job."""
+
+    __tablename__ = "job_photos"
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("repair_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class JobEvent(Base):
+    """One change of a job: its opening, a status change, a mechanic assigned; who and when."""
+
+    __tablename__ = "job_events"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", JOB_EVENT_KINDS), name="kind"),
+        Index(None, "job_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("repair_jobs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    # the mechanic assigned (kind "assigned"), none when unassigned
+    mechanic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    note: Mapped[str | None] = mapped_column(Text)
