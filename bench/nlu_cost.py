@@ -102,9 +102,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--wide-rule-cache",
+        action="store_true",
+        help="as serve_rasa.py runs Rasa: RulePolicy's cache widened (pitlane_nlu/rule_cache.py)",
+    )
     args = parser.parse_args()
     configure_structlog(logging.WARNING)  # Rasa's debug lines would be timed too
     logging.getLogger("rasa").setLevel(logging.WARNING)
+    if args.wide_rule_cache:
+        from pitlane_nlu import rule_cache
+
+        print(f"RulePolicy's rule cache widened: {rule_cache.widen()}")
     agent = Agent.load(str(args.model))
     timed_nodes()
     messages = [text for script in SCRIPTS for text in script]
