@@ -211,13 +211,29 @@ def print_usage(runs: list[Run]) -> None:
 # --- the stacks ------------------------------------------------------------------------------
 
 
+# `rasa run` as serve_rasa.py starts it (the token from the environment) but without its
+# RulePolicy cache sizing (pitlane_nlu/rule_cache.py): stock Rasa 3.6.
+STOCK_RASA = (
+    "import os, sys, serve_rasa; "
+    "sys.argv = serve_rasa.rasa_arguments(sys.argv[1:], os.environ); "
+    "from rasa.__main__ import main; main()"
+)
+
+
 class BareRasa(Stack):
-    """One Rasa process as `make run` starts it (Rasa's defaults: no thread caps, SQLite
-    trackers, in-memory locks), using another stack's action server."""
+    """One Rasa process with Rasa's defaults (no thread caps, SQLite trackers, in-memory
+    locks), stock unless `ours` (then serve_rasa.py, as every Pitlane stack runs it), using
+    another stack's action server."""
+
+    def __init__(self, config: StackConfig, ours: bool = False) -> None:
+        super().__init__(config)
+        self.ours = ours
 
     def definitions(self) -> list[Managed]:
         rasa = next(m for m in super().definitions() if m.name == "rasa")
         rasa.name = "rasa-bare"
+        if not self.ours:
+            rasa.command[1:2] = ["-c", STOCK_RASA]
         return [rasa]
 
 
@@ -310,7 +326,8 @@ async def chat(args, scaled: Stack, bare: Stack) -> None:
         bare_run = await play("bare", bare_url, bare_headers, conversations, rounds, groups)
         print(
             f"\n{conversations} concurrent conversation(s) x {rounds} rounds "
-            f"(Rasa replicas: {scaled.config.rasa_threads} TF thread(s) each)"
+            f"(Rasa replicas: {scaled.config.rasa_threads} TF thread(s) each; bare Rasa: "
+            f"{'with' if args.bare_rule_cache else 'stock, without'} the rule cache sizing)"
         )
         print(scaled_run.report())
         print(bare_run.report())
@@ -341,7 +358,7 @@ async def sse(args, scaled: Stack) -> None:
     count = args.sse_clients
     limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=count + 10)
     timeout = httpx.Timeout(120.0)
-    ready, counter, arrivals = asyncio.Event(), [0], {}
+    ready, counter, arrivals, retries = asyncio.Event(), [0], {}, [0]
     https = [httpx.AsyncClient(base_url=b, limits=limits, timeout=timeout) for b in replicas]
     admin = httpx.AsyncClient(base_url=scaled.config.web_url, timeout=timeout)  # nginx
     try:
@@ -349,13 +366,19 @@ async def sse(args, scaled: Stack) -> None:
         admin.headers["X-CSRF-Token"] = login.json()["csrf_token"]
         started = time.perf_counter()
         tasks = [
-            asyncio.create_task(client(https[i % len(https)], ready, counter, count, arrivals))
+            asyncio.create_task(
+                client(https[i % len(https)], ready, counter, count, arrivals, retries)
+            )
             for i in range(count)
         ]
         opened = await wait_for_streams(ready, counter)
+        failed = [t.exception() for t in tasks if t.done() and t.exception()]
+        if failed:
+            print(f"SSE: {len(failed)} clients failed, first: {failed[0]!r}")
         print(
             f"\nSSE: {opened}/{count} streams open in {time.perf_counter() - started:.1f} s, "
-            f"split over {', '.join(replicas)} (straight); the notification is sent through nginx"
+            f"split over {', '.join(replicas)} (straight), {retries[0]} reconnection(s) while "
+            "opening; the notification is sent through nginx"
         )
         for round_ in range(1, args.sse_rounds + 1):
             await asyncio.sleep(1.0)
@@ -408,7 +431,8 @@ def start(args, workdir: Path, name: str) -> tuple[Stack, Stack]:
             web_port=free_port(),
             log_dir=workdir / "bare" / "log",
             env={"PITLANE_ACTION_SERVER_TOKEN": secret},
-        )
+        ),
+        ours=args.bare_rule_cache,
     )
     try:
         bare.start()
@@ -428,6 +452,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tf-threads", type=int, default=1, help="per Rasa replica")
+    parser.add_argument(
+        "--bare-rule-cache",
+        action="store_true",
+        help="the bare Rasa with serve_rasa.py's RulePolicy cache too (default: stock Rasa)",
+    )
     parser.add_argument("--sse-clients", type=int, default=1000)
     parser.add_argument("--sse-rounds", type=int, default=3)
     parser.add_argument("--skip-sse", action="store_true")
