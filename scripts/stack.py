@@ -35,9 +35,6 @@ SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN", "PITLANE_REST_WE
 TRACKER_DB = "PITLANE_RASA_TRACKER_DB"
 # Rasa's endpoints with trackers in PostgreSQL and locks in Redis (the scaled run, compose).
 SCALED_ENDPOINTS = ROOT / "deploy" / "rasa-endpoints.yml"
-# Several Rasa processes on few cores: one TensorFlow/OpenMP thread each, so they share the
-# cores instead of each spreading over all of them (issue 15, item 3).
-# `make bench` compared 1 and 2 threads per replica (docs/scaling.md, "Benchmark").
 
 
 def tf_threads(count: int) -> dict[str, str]:
@@ -49,6 +46,9 @@ def tf_threads(count: int) -> dict[str, str]:
     }
 
 
+# Several Rasa processes on few cores: one TensorFlow/OpenMP thread each, so they share the
+# cores instead of each spreading over all of them (issue 15, item 3). 2 threads each did no
+# better on 2 cores (`bench/scale_load.py --tf-threads 2`; docs/scaling.md, "Benchmark").
 ONE_THREAD = tf_threads(1)
 
 
