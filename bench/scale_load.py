@@ -248,8 +248,10 @@ def skip_reason() -> str | None:
         return "nginx is not installed (scripts/ensure-nginx.sh installs it as root)"
     for url, default in ((DATABASE_URL, 5432), (REDIS_URL, 6379)):
         place = urlsplit(url)
+        address = (place.hostname or "127.0.0.1", place.port or default)
         try:
-            socket.create_connection((place.hostname or "127.0.0.1", place.port or default), 3)
+            with socket.create_connection(address, 3):
+                pass
         except OSError as exc:
             return f"{place.scheme} unreachable at {place.hostname}:{place.port}: {exc}"
     return None
