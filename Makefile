@@ -7,7 +7,7 @@ VENV_RASA := .venv-rasa
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help run run-scaled test model db venvs locale i18n lint format bench browser nginx clean eval-nlu bench-nlu
+.PHONY: help run run-scaled test model db venvs locale i18n lint format bench bench-scale browser nginx clean eval-nlu bench-nlu
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -71,8 +71,12 @@ format: venvs ## ruff: fix what can be fixed and format
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: venvs model db ## Chat load benchmark: the hub against Rasa's own REST channel
+bench: venvs model db nginx ## Benchmarks: the hub vs Rasa (one of each), then the scaled one
 	$(PYTHON) bench/chat_load.py
+	$(PYTHON) bench/scale_load.py
+
+bench-scale: venvs model nginx ## Scaled stack vs one bare Rasa, CPU per process, 1,000 SSE clients
+	$(PYTHON) bench/scale_load.py
 
 eval-nlu: venvs model ## Held-out NLU evaluation (rasa_project/holdout/), fails under issue 11's targets
 	$(VENV_RASA)/bin/python scripts/eval_nlu.py --min-accuracy 0.92 --min-entity-f1 0.95 --min-recall 0.80

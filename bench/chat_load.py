@@ -2,7 +2,7 @@
 run, against Rasa's own REST channel; prints messages/s and p50/p95 latency for both and the
 hub/Rasa ratio (the cost of storing every message and routing it).
 
-    .venv/bin/python bench/chat_load.py [--conversations 20] [--rounds 2]
+    .venv/bin/python bench/chat_load.py [--conversations 20,1] [--rounds 2]
     PITLANE_RASA_TOKEN=... .venv/bin/python bench/chat_load.py --hub-url http://127.0.0.1:8000 \
         --rasa-url http://127.0.0.1:5005
 
@@ -30,19 +30,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.conversations import messages_per_round, script_for  # noqa: E402
 from channels.rasa_client import TOKEN_HEADER  # noqa: E402
 from scripts.stack import Stack, StackConfig  # noqa: E402
-
-# One conversation: the contact branch, then the maintenance check up to the slot offer.
-SCRIPT = [
-    "bonjour",
-    "/contact_info",
-    "/ask_email",
-    "/check_maintenance",
-    "une 2019",
-    "mars 2023",
-    "/stop",
-]
 
 
 @dataclass
@@ -68,8 +58,9 @@ class Run:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
 
-async def converse(client: httpx.AsyncClient, url: str, sender: str, run: Run) -> None:
-    for text in SCRIPT:
+async def converse(client: httpx.AsyncClient, url: str, index: int, run: Run) -> None:
+    sender = f"bench-{run.name}-{uuid.uuid4().hex[:12]}"
+    for text in script_for(index):
         started = time.perf_counter()
         try:
             response = await client.post(url, json={"sender": sender, "message": text})
@@ -90,8 +81,7 @@ async def play(
     async with httpx.AsyncClient(timeout=60, headers=headers) as client:
         started = time.perf_counter()
         for _ in range(rounds):
-            senders = [f"bench-{name}-{uuid.uuid4().hex[:12]}" for _ in range(conversations)]
-            await asyncio.gather(*(converse(client, url, s, run) for s in senders))
+            await asyncio.gather(*(converse(client, url, i, run) for i in range(conversations)))
         run.elapsed = time.perf_counter() - started
     return run
 
@@ -127,25 +117,32 @@ async def main_async(args: argparse.Namespace) -> None:
     integration = {"Authorization": f"Bearer {args.rest_token}"}
     await play("warm", args.hub_url, 2, 1, integration)
     await play("warm", args.rasa_url, 2, 1, as_hub)
-    hub = await play("hub", args.hub_url, args.conversations, args.rounds, integration)
-    rasa = await play("rasa", args.rasa_url, args.conversations, args.rounds, as_hub)
-    print(
-        f"\n{args.conversations} concurrent conversations x {args.rounds} rounds, "
-        f"{len(SCRIPT)} messages each"
-    )
-    print(hub.report())
-    print(rasa.report())
-    if rasa.throughput:
-        latency = statistics.median(hub.latencies) / statistics.median(rasa.latencies)
+    for conversations in args.conversations:
+        rounds = args.rounds if conversations > 1 else max(args.rounds, 5)
+        hub = await play("hub", args.hub_url, conversations, rounds, integration)
+        rasa = await play("rasa", args.rasa_url, conversations, rounds, as_hub)
         print(
-            f"ratio hub/rasa: throughput {hub.throughput / rasa.throughput:.2f}, "
-            f"p50 latency {latency:.2f}"
+            f"\n{conversations} concurrent conversation(s) x {rounds} rounds, "
+            f"{messages_per_round(conversations)} messages a round"
         )
+        print(hub.report())
+        print(rasa.report())
+        if rasa.throughput and hub.latencies:
+            added = statistics.median(hub.latencies) - statistics.median(rasa.latencies)
+            print(
+                f"ratio hub/rasa: throughput {hub.throughput / rasa.throughput:.2f}, "
+                f"p50 added by the hub {added * 1000:+.1f} ms"
+            )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument(
+        "--conversations",
+        default="20,1",
+        type=lambda value: [int(item) for item in value.split(",")],
+        help="concurrency levels, comma-separated (default 20,1)",
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--hub-url")
     parser.add_argument("--rasa-url")

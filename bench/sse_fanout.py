@@ -40,8 +40,25 @@ async def client(
     counter: list[int],
     total: int,
     arrivals: dict[int, list[float]],
+    retries: list[int] | None = None,
 ) -> None:
-    """One widget: opens the stream, then records when each notification arrives."""
+    """One widget: opens the stream, then records when each notification arrives. Like a
+    browser's EventSource, it tries again (up to 3 times, counted in `retries`) when the
+    connection breaks before the stream said `: connected`."""
+    for attempt in range(4):
+        connected = [False]
+        try:
+            await _stream(http, ready, counter, total, arrivals, connected)
+            return
+        except httpx.TransportError:
+            if connected[0] or attempt == 3:
+                raise
+            if retries is not None:
+                retries[0] += 1
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+
+async def _stream(http, ready, counter, total, arrivals, connected: list[bool]) -> None:
     token = (await http.post("/api/widget/session")).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     ticket = (await http.post("/api/widget/notifications/stream-ticket", headers=auth)).json()
@@ -50,6 +67,7 @@ async def client(
         lines = answer.aiter_lines()
         async for line in lines:
             if line == ": connected":
+                connected[0] = True
                 counter[0] += 1
                 if counter[0] == total:
                     ready.set()

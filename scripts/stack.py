@@ -35,13 +35,21 @@ SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN", "PITLANE_REST_WE
 TRACKER_DB = "PITLANE_RASA_TRACKER_DB"
 # Rasa's endpoints with trackers in PostgreSQL and locks in Redis (the scaled run, compose).
 SCALED_ENDPOINTS = ROOT / "deploy" / "rasa-endpoints.yml"
+
+
+def tf_threads(count: int) -> dict[str, str]:
+    """The environment that caps one Rasa process's TensorFlow and OpenMP pools at `count`."""
+    return {
+        "TF_INTRA_OP_PARALLELISM_THREADS": str(count),
+        "TF_INTER_OP_PARALLELISM_THREADS": str(count),
+        "OMP_NUM_THREADS": str(count),
+    }
+
+
 # Several Rasa processes on few cores: one TensorFlow/OpenMP thread each, so they share the
-# cores instead of each spreading over all of them (issue 15, item 3).
-ONE_THREAD = {
-    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-    "TF_INTER_OP_PARALLELISM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-}
+# cores instead of each spreading over all of them (issue 15, item 3). 2 threads each did no
+# better on 2 cores (`bench/scale_load.py --tf-threads 2`; docs/scaling.md, "Benchmark").
+ONE_THREAD = tf_threads(1)
 
 
 def nginx_binary() -> str | None:
@@ -73,6 +81,7 @@ class StackConfig:
     rasa_ports: tuple[int, ...] = ()
     proxy_port: int | None = None
     rasa_endpoints: Path = ROOT / "rasa_project" / "endpoints.yml"
+    rasa_threads: int = 1  # TensorFlow/OpenMP threads of each Rasa replica (not of one Rasa)
 
     @classmethod
     def from_environment(cls) -> StackConfig:
@@ -334,7 +343,7 @@ def _rasa(name: str, port: int, config: StackConfig) -> Managed:
         ROOT / "rasa_project",
         f"http://127.0.0.1:{port}/version",  # the one API route without the token
         240,
-        env=ONE_THREAD if config.rasa_ports else {},
+        env=tf_threads(config.rasa_threads) if config.rasa_ports else {},
     )
 
 

@@ -1,0 +1,50 @@
+"""rasa_project/pitlane_nlu/rule_cache.py on the trained model, in Rasa's own Python: the
+widened RulePolicy cache predicts exactly what Rasa's own cache predicts, and once warm it
+parses no rule key again (Rasa's 1000-entry LRU, walked over our ~1,750 keys, misses every
+time: bench/nlu_cost.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from scripts.stack import MODEL_FILE, RASA_PYTHON, ROOT
+
+RUN = ROOT / "tests" / "integration" / "rule_cache_run.py"
+
+
+@pytest.fixture(scope="module")
+def outcome() -> dict:
+    if not RASA_PYTHON.exists():
+        pytest.skip(f"skipped: no Rasa environment at {RASA_PYTHON.parent.parent}")
+    if not MODEL_FILE.exists():
+        pytest.skip(f"skipped: no trained model at {MODEL_FILE} (make model)")
+    done = subprocess.run(
+        [str(RASA_PYTHON), str(RUN), str(ROOT / "rasa_project"), str(MODEL_FILE)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "LOG_LEVEL": "WARNING",
+        },
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_widened_cache_predicts_what_rasas_own_cache_predicts(outcome: dict) -> None:
+    assert outcome["widened"] is True
+    assert len(outcome["before"]) == 11
+    assert outcome["after"] == outcome["before"]
+    assert outcome["again"] == outcome["before"]
+
+
+def test_once_warm_no_rule_key_is_parsed_again(outcome: dict) -> None:
+    assert outcome["maxsize"] is None
+    assert outcome["misses_first_pass"] > 1000, "the model has more rule keys than Rasa caches"
+    assert outcome["misses_second_pass"] == 0
+    assert outcome["hits_second_pass"] > 0
