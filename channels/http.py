@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import FileResponse
-from starlette.requests import HTTPConnection
+from starlette.requests import ClientDisconnect, HTTPConnection
 
 from core import i18n
 from hub.limits import CustomerOverLimit, refusal_text
@@ -39,10 +39,13 @@ async def read_capped(request: Request, limit: int) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit, "body")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise _too_large(limit, "body")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise _too_large(limit, "body")
+    except ClientDisconnect:  # gone before its body arrived: nothing was read, nothing stored
+        raise http_error(400, "client_disconnected", "the request body did not arrive") from None
     return bytes(body)
 
 

@@ -20,6 +20,10 @@ REST_CLIENT, REST_TOKEN = "scale", secrets.token_hex(24)
 ADVISOR = ("conseiller@pitlane.example", "advisor-demo-2026")  # demo staff (data/demo.yaml)
 ADMIN = ("admin@pitlane.example", "admin-demo-2026")
 WAIT = 20.0  # seconds a frame or an event may take to cross replicas on 2 busy cores
+# No connection is reused: uvicorn closes a keep-alive connection idle for 5 s, and a request
+# sent on it at that moment fails on the client (httpx.ReadError) without reaching the app.
+# Each request on a fresh connection keeps the tests about the replicas, not that race.
+FRESH_CONNECTIONS = httpx.Limits(max_keepalive_connections=0)
 
 
 class Socket:
@@ -51,7 +55,7 @@ def ws_url(base: str, path: str) -> str:
 
 async def widget_token(base: str) -> str:
     """A new widget credential from replica `base`."""
-    async with httpx.AsyncClient(timeout=WAIT) as client:
+    async with httpx.AsyncClient(timeout=WAIT, limits=FRESH_CONNECTIONS) as client:
         response = await client.post(f"{base}/api/widget/session")
     assert response.status_code == 201, response.text
     return response.json()["token"]
@@ -105,7 +109,9 @@ class Notifications:
 @asynccontextmanager
 async def notification_stream(base: str, token: str) -> AsyncIterator[Notifications]:
     """Open the stream on replica `base` with a ticket issued by that replica."""
-    async with httpx.AsyncClient(timeout=httpx.Timeout(WAIT, read=None)) as client:
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(WAIT, read=None), limits=FRESH_CONNECTIONS
+    ) as client:
         ticket = await client.post(
             f"{base}/api/widget/notifications/stream-ticket",
             headers={"Authorization": f"Bearer {token}"},
@@ -125,7 +131,7 @@ class Staff:
 
     def __init__(self, who: tuple[str, str]) -> None:
         self.who = who
-        self.client = httpx.AsyncClient(timeout=WAIT)
+        self.client = httpx.AsyncClient(timeout=WAIT, limits=FRESH_CONNECTIONS)
         self.csrf = ""
 
     async def sign_in(self, base: str) -> Staff:

@@ -23,7 +23,7 @@ async def test_fifty_customers_over_both_replicas_book_one_slot_exactly_up_to_it
 ) -> None:
     customers = [RestCustomer() for _ in range(CUSTOMERS)]
     replicas = [scaled.a, scaled.b]
-    limits = httpx.Limits(max_connections=CUSTOMERS)
+    limits = httpx.Limits(max_connections=CUSTOMERS, max_keepalive_connections=0)  # see live.py
 
     async with httpx.AsyncClient(limits=limits) as client:
 

@@ -9,7 +9,15 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
 from core.models.conversations import Attachment
-from tests.scale.live import ADMIN, API_TOKEN, RestCustomer, Staff, widget_socket, widget_token
+from tests.scale.live import (
+    ADMIN,
+    API_TOKEN,
+    FRESH_CONNECTIONS,
+    RestCustomer,
+    Staff,
+    widget_socket,
+    widget_token,
+)
 from tests.security.visitor import PNG
 
 
@@ -21,7 +29,7 @@ async def test_a_booking_form_keeps_its_state_when_every_message_changes_replica
     async def say(client: httpx.AsyncClient, text: str) -> None:
         await customer.say(replicas[next(turn) % 2], text, client)
 
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(limits=FRESH_CONNECTIONS) as client:
         await say(client, "/check_maintenance")
         await say(client, "2019")
         await say(client, "mars 2023")  # more than a year ago: slots straight away
@@ -44,7 +52,7 @@ async def test_a_picture_uploaded_through_one_replica_is_served_by_the_other(sca
     token = await widget_token(scaled.a)
     async with widget_socket(scaled.a, "/ws/chat", token, "history"):
         pass  # the widget opens its conversation over the socket first
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with httpx.AsyncClient(timeout=60, limits=FRESH_CONNECTIONS) as client:
         uploaded = await client.post(
             f"{scaled.a}/api/chat/upload",
             data={"text": "ma roue", "lang": "fr"},

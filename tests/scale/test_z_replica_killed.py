@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
 from core.models.conversations import Conversation, Message
-from tests.scale.live import API_TOKEN, REST_CLIENT, RestCustomer
+from tests.scale.live import API_TOKEN, FRESH_CONNECTIONS, REST_CLIENT, RestCustomer
 
 
 def inbound_texts(database_url: str, external_id: str) -> list[str]:
@@ -37,7 +37,7 @@ async def test_a_conversation_goes_on_through_nginx_when_a_web_replica_dies(scal
         said.append(text)
 
     try:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(limits=FRESH_CONNECTIONS) as client:
             await say(client, "/check_maintenance")
             await say(client, "2019")
             scaled.stack.kill("web-1")
