@@ -21,8 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -30,47 +28,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.conversations import messages_per_round, script_for  # noqa: E402
+from bench.conversations import Run, converse, messages_per_round  # noqa: E402
 from channels.rasa_client import TOKEN_HEADER  # noqa: E402
 from scripts.stack import Stack, StackConfig  # noqa: E402
-
-
-@dataclass
-class Run:
-    name: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    elapsed: float = 0.0
-
-    def report(self) -> str:
-        if not self.latencies:
-            return f"{self.name:>5}: no successful message ({self.errors} errors)"
-        lat = sorted(self.latencies)
-        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
-        return (
-            f"{self.name:>5}: {len(lat)} messages in {self.elapsed:.1f} s = "
-            f"{len(lat) / self.elapsed:.1f} msg/s, p50 {statistics.median(lat) * 1000:.0f} ms, "
-            f"p95 {p95 * 1000:.0f} ms, errors {self.errors}"
-        )
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
-
-
-async def converse(client: httpx.AsyncClient, url: str, index: int, run: Run) -> None:
-    sender = f"bench-{run.name}-{uuid.uuid4().hex[:12]}"
-    for text in script_for(index):
-        started = time.perf_counter()
-        try:
-            response = await client.post(url, json={"sender": sender, "message": text})
-            response.raise_for_status()
-            if not response.json():
-                raise ValueError("no reply")
-        except (httpx.HTTPError, ValueError):
-            run.errors += 1
-            continue
-        run.latencies.append(time.perf_counter() - started)
 
 
 async def play(

@@ -8,6 +8,13 @@ number i plays SCRIPTS[i % len(SCRIPTS)], so any concurrency mixes them.
 
 from __future__ import annotations
 
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
 SCRIPTS: tuple[tuple[str, ...], ...] = (
     # French: maintenance check, low mileage, declines the offered service.
     (
@@ -68,3 +75,49 @@ def script_for(index: int) -> tuple[str, ...]:
 
 def messages_per_round(conversations: int) -> int:
     return sum(len(script_for(i)) for i in range(conversations))
+
+
+@dataclass
+class Run:
+    """One side of a benchmark run: its latencies, errors, wall time and, when measured,
+    the CPU seconds and RSS of its processes (name -> (cpu s, rss MB))."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+    usage: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+    def report(self) -> str:
+        if not self.latencies:
+            return f"{self.name:>7}: no successful message ({self.errors} errors)"
+        return (
+            f"{self.name:>7}: {len(self.latencies)} messages in {self.elapsed:.1f} s = "
+            f"{self.throughput:.1f} msg/s, p50 {statistics.median(self.latencies) * 1000:.0f} ms, "
+            f"p95 {self.percentile(0.95) * 1000:.0f} ms, errors {self.errors}"
+        )
+
+
+async def converse(client: httpx.AsyncClient, url: str, index: int, run: Run) -> None:
+    """Play conversation `index`'s script on `url` (a REST webhook), one message after the
+    other's answer, timing each; a failed message counts as an error and the script goes on."""
+    sender = f"bench-{run.name}-{uuid.uuid4().hex[:12]}"
+    for text in script_for(index):
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, json={"sender": sender, "message": text})
+            response.raise_for_status()
+            if not response.json():
+                raise ValueError("no reply")
+        except (httpx.HTTPError, ValueError):
+            run.errors += 1
+            continue
+        run.latencies.append(time.perf_counter() - started)

@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,7 +39,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.conversations import script_for  # noqa: E402
+from bench.conversations import Run, converse  # noqa: E402
 from bench.sse_fanout import ADMIN, client  # noqa: E402
 from channels.rasa_client import TOKEN_HEADER  # noqa: E402
 from scripts.stack import (  # noqa: E402
@@ -129,47 +128,6 @@ def groups_of(*stacks: Stack) -> dict[str, int]:
 
 
 # --- the conversations ---------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    name: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    elapsed: float = 0.0
-    usage: dict[str, tuple[float, float]] = field(default_factory=dict)  # cpu s, rss MB
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
-
-    def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
-    def report(self) -> str:
-        if not self.latencies:
-            return f"{self.name:>7}: no successful message ({self.errors} errors)"
-        return (
-            f"{self.name:>7}: {len(self.latencies)} messages in {self.elapsed:.1f} s = "
-            f"{self.throughput:.1f} msg/s, p50 {statistics.median(self.latencies) * 1000:.0f} ms, "
-            f"p95 {self.percentile(0.95) * 1000:.0f} ms, errors {self.errors}"
-        )
-
-
-async def converse(client: httpx.AsyncClient, url: str, index: int, run: Run) -> None:
-    sender = f"bench-{run.name}-{uuid.uuid4().hex[:12]}"
-    for text in script_for(index):
-        started = time.perf_counter()
-        try:
-            response = await client.post(url, json={"sender": sender, "message": text})
-            response.raise_for_status()
-            if not response.json():
-                raise ValueError("no reply")
-        except (httpx.HTTPError, ValueError):
-            run.errors += 1
-            continue
-        run.latencies.append(time.perf_counter() - started)
 
 
 async def play(
