@@ -128,6 +128,15 @@ def uow_factory(migrated_url: str) -> Iterator[UowFactory]:
 
 
 @pytest.fixture
+def racing_uow(migrated_url: str) -> Iterator[UowFactory]:
+    """Units of work for racers (tests/race.py): NullPool, so every racer opens its own
+    connection and the transactions really compete."""
+    engine = make_engine(migrated_url, poolclass=NullPool)
+    yield make_uow_factory(make_session_factory(engine), timezone=TIMEZONE)
+    engine.dispose()
+
+
+@pytest.fixture
 def now() -> datetime:
     return FIXED_NOW
 

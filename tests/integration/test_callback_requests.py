@@ -3,8 +3,7 @@ advisor asks to be called back; one open request per conversation, even at once.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -23,6 +22,7 @@ from core.workshop import (
     list_callbacks,
     request_callback,
 )
+from tests.race import race
 
 
 def count_tasks(uow_factory: Callable[[], UnitOfWork]) -> int:
@@ -214,42 +214,22 @@ def test_the_database_refuses_a_second_open_callback_for_a_conversation(
             uow.session.flush()
 
 
-@pytest.fixture
-def racing_uow(migrated_url: str) -> Iterator[Callable[[], UnitOfWork]]:
-    # NullPool: every racer opens its own connection, so the transactions really compete.
-    engine = make_engine(migrated_url, poolclass=NullPool)
-    yield make_uow_factory(make_session_factory(engine), timezone="Europe/Paris")
-    engine.dispose()
-
-
 def test_concurrent_requests_of_one_conversation_make_one_task(
     racing_uow, uow_factory, add_conversation, now
 ) -> None:
     conversation = add_conversation()
-    references: list[str] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
 
-    def ask() -> None:
-        try:
-            barrier.wait()
-            view = request_callback(
-                racing_uow(),
-                conversation_id=conversation,
-                customer_id=None,
-                phone="06 12 34 56 42",
-                note="Reprise",
-                now=now,
-            )
-            references.append(view.reference)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def ask() -> str:
+        return request_callback(
+            racing_uow(),
+            conversation_id=conversation,
+            customer_id=None,
+            phone="06 12 34 56 42",
+            note="Reprise",
+            now=now,
+        ).reference
 
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    references, errors = race([ask] * 4)
 
     assert not errors, errors
     assert len(references) == 4 and len(set(references)) == 1

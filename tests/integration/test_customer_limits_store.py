@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.pool import NullPool
 
 from core.customer_limits import CustomerLimits, count_action, prune_windows
-from core.db import make_engine, make_session_factory
 from core.errors import CustomerOverLimit
 from core.models import CustomerRateWindow
-from core.uow import UnitOfWork
-from core.uow import uow_factory as make_uow_factory
 
 LIMITS = CustomerLimits(window_seconds=60, messages_per_sender=3, messages_per_ip=5)
 
@@ -67,14 +62,6 @@ def test_old_windows_are_pruned(uow_factory, now) -> None:
     count_action(uow_factory(), LIMITS, "message", now - timedelta(hours=2), ip="1.1.1.1")
     count_action(uow_factory(), LIMITS, "message", now, ip="2.2.2.2")
     assert prune_windows(uow_factory(), now, timedelta(hours=1)) == 1
-
-
-@pytest.fixture
-def racing_uow(migrated_url: str) -> Iterator[Callable[[], UnitOfWork]]:
-    # NullPool: every racer opens its own connection, so the transactions really compete.
-    engine = make_engine(migrated_url, poolclass=NullPool)
-    yield make_uow_factory(make_session_factory(engine), timezone="Europe/Paris")
-    engine.dispose()
 
 
 def test_twenty_concurrent_messages_of_one_sender_let_exactly_the_limit_through(

@@ -2,53 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
 
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.pool import NullPool
 
-from core.db import make_engine, make_session_factory
 from core.errors import AdvisorFull, AlreadyOpen, AlreadyTaken
 from core.handoff import HandoffView, accept, get_request, request_handoff
 from core.models import HandoffRequest
-from core.uow import UnitOfWork
-from core.uow import uow_factory as make_uow_factory
+from tests.race import race
 
 ROUNDS = 5
-
-
-@pytest.fixture
-def racing_uow(migrated_url: str) -> Iterator[Callable[[], UnitOfWork]]:
-    # NullPool: every racer opens its own connection, so the transactions really compete.
-    engine = make_engine(migrated_url, poolclass=NullPool)
-    yield make_uow_factory(make_session_factory(engine), timezone="Europe/Paris")
-    engine.dispose()
-
-
-def race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
-    """Run the calls at once (released together by a barrier); their results and errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results.append(call())
-        except BaseException as exc:  # collected, asserted by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
 
 
 def test_two_advisors_accepting_the_same_request_at_once_exactly_one_wins(

@@ -3,18 +3,15 @@ conditional updates on the version, and real concurrent movers on separate conne
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.pool import NullPool
 
 from core.bookings import book_slot, cancel_booking
-from core.db import make_engine, make_session_factory
 from core.errors import InvalidTransition, InvalidValue, JobAlreadyOpen, StaleVersion
 from core.job_states import NEXT_STATUSES
 from core.jobs import (
@@ -38,7 +35,7 @@ from core.models import (
     Vehicle,
 )
 from core.uow import UnitOfWork
-from core.uow import uow_factory as make_uow_factory
+from tests.race import race
 
 AGENCY = "test-agency"
 # every status, and the shortest path from received to it
@@ -376,35 +373,6 @@ def test_a_mechanics_day_and_week_and_an_agencys_and_a_vehicles_jobs(workshop, a
 
 
 # ---- concurrency: real threads, each on its own connection
-
-
-@pytest.fixture
-def racing_uow(migrated_url: str) -> Iterator[Callable[[], UnitOfWork]]:
-    engine = make_engine(migrated_url, poolclass=NullPool)
-    yield make_uow_factory(make_session_factory(engine), timezone="Europe/Paris")
-    engine.dispose()
-
-
-def race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
-    """Run the calls at once (released together by a barrier); their results and errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results.append(call())
-        except BaseException as exc:  # collected, asserted by the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
 
 
 def test_two_staff_moving_the_same_job_at_once_exactly_one_wins(workshop, racing_uow) -> None:
