@@ -19,9 +19,18 @@ from sqlalchemy.orm import Session
 
 from core import money
 from core.errors import AlreadyDecided, Forbidden, InvalidTransition, InvalidValue, NotFound
+from core.job_views import one_job_view
 from core.jobs import apply_move
-from core.legal import default_vat_rate_bp
-from core.models import LINE_KINDS, Customer, Estimate, EstimateLine, RepairJob, StaffUser
+from core.legal import LegalIdentity, agency_address, default_vat_rate_bp, legal_identity
+from core.models import (
+    LINE_KINDS,
+    Agency,
+    Customer,
+    Estimate,
+    EstimateLine,
+    RepairJob,
+    StaffUser,
+)
 from core.uow import UnitOfWork
 
 EDITABLE_JOB_STATUSES = ("received", "diagnosing")
@@ -54,6 +63,12 @@ class EstimateView:
     decided_at: datetime | None
     decision_channel: str | None
     decided_by_staff_id: int | None
+    # for the document (core/documents): who, what, where
+    customer_name: str | None = None
+    vehicle: str | None = None
+    agency_name: str = ""
+    agency_address: str = ""
+    seller: LegalIdentity | None = None  # None while the legal identity is not configured
 
 
 def add_line(
@@ -321,6 +336,8 @@ def _view(session: Session, job_id: int) -> EstimateView | None:
         return None
     job = _job(session, job_id)
     customer = session.get(Customer, job.customer_id) if job.customer_id else None
+    agency = session.get(Agency, job.agency_id)
+    assert agency is not None  # a foreign key
     lines = tuple(_lines(session, job_id))
     # once sent, the lines cannot change: these are the totals frozen on the estimate row
     totals = money.totals((line.amount_excl_cents, line.vat_rate_bp) for line in lines)
@@ -335,7 +352,19 @@ def _view(session: Session, job_id: int) -> EstimateView | None:
         decided_at=estimate.decided_at,
         decision_channel=estimate.decision_channel,
         decided_by_staff_id=estimate.decided_by_staff_id,
+        customer_name=customer.name if customer else None,
+        vehicle=one_job_view(session, job_id).vehicle,
+        agency_name=agency.name,
+        agency_address=agency_address(agency),
+        seller=_seller(session),
     )
+
+
+def _seller(session: Session) -> LegalIdentity | None:
+    try:
+        return legal_identity(session)
+    except InvalidValue:
+        return None
 
 
 def _job(session: Session, job_id: int) -> RepairJob:
