@@ -21,14 +21,13 @@ from core.legal import LEGAL_IDENTITY
 from core.models import Customer, Invoice
 from core.profile import erase_customer
 from core.settings_store import write_setting
-from tests.integration.test_repair_jobs import (  # noqa: F401 (fixtures)
-    Workshop,
-    race,
-    racing_uow,
-    walk,
-    walk_in,
-    workshop,
-)
+from tests.integration import test_repair_jobs as repair_jobs
+from tests.integration.test_repair_jobs import Workshop, race, walk, walk_in
+
+# the repair jobs' fixtures: a workshop with a customer, a vehicle, an advisor and a mechanic;
+# units of work on their own connections for the races
+workshop = repair_jobs.workshop
+racing_uow = repair_jobs.racing_uow
 
 LEGAL = {
     "name": "Pitlane SAS",
@@ -246,9 +245,9 @@ def test_concurrent_decisions_let_exactly_one_through(shop, racing_uow) -> None:
         job_id = sent_job(shop)
         won, lost = race(
             [
-                lambda d=d, c=c: estimates.decide(
+                lambda d=d, c=c, j=job_id: estimates.decide(
                     racing_uow(),
-                    job_id,
+                    j,
                     customer_id=shop.customer_id,
                     decision=d,
                     channel=c,
