@@ -151,7 +151,9 @@ def _render(
     story.append(Paragraph(_x(f"{agency_name} - {agency_address}"), small))
     story += [Spacer(1, 6 * mm), Paragraph(_x(title), styles["Title"])]
     story.append(
-        Table([[_x(k), _x(v)] for k, v in facts], colWidths=[40 * mm, 130 * mm], hAlign="LEFT")
+        Table(
+            [[_plain(k), _plain(v)] for k, v in facts], colWidths=[40 * mm, 130 * mm], hAlign="LEFT"
+        )
     )
     story.append(Spacer(1, 5 * mm))
     header = [t["col_label"], t["col_quantity"], t["col_unit_price"], t["col_vat"]]
@@ -203,9 +205,14 @@ def _texts(language: str | None) -> dict[str, str]:
     return i18n.messages(CONTEXT, language)
 
 
+def _plain(text: str) -> str:
+    """Text in the standard fonts' encoding (Babel's narrow no-break spaces are not in it)."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
 def _x(text: str) -> str:
-    """Text for a reportlab Paragraph (its markup is XML) in the standard fonts' encoding."""
-    return escape(text.replace("\u202f", " ").replace("\xa0", " "))
+    """Text for a reportlab Paragraph, whose markup is XML: escaped."""
+    return escape(_plain(text))
 
 
 def _money(cents: int, lang: str) -> str:
