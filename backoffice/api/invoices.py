@@ -78,9 +78,9 @@ class IssueLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["part", "labour", "other"]
     label: str = Field(min_length=1, max_length=200)
-    quantity: Decimal
-    unit_price: Decimal = Field(description="euros excl. VAT")
-    vat_rate: Decimal = Field(description="percent")
+    quantity: Decimal | str
+    unit_price: Decimal | str = Field(description="euros excl. VAT")
+    vat_rate: Decimal | str = Field(description="percent")
 
 
 class IssueBody(BaseModel):
@@ -101,7 +101,7 @@ class PaymentBody(BaseModel):
 class CreditLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
     line_id: int = Field(ge=1)
-    quantity: Decimal
+    quantity: Decimal | str
 
 
 class CreditBody(BaseModel):

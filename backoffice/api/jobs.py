@@ -126,9 +126,11 @@ class LineBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["part", "labour", "other"]
     label: str = Field(min_length=1, max_length=200)
-    quantity: Decimal = Field(description="parts: quantity; labour: hours (1.5)")
-    unit_price: Decimal = Field(description="euros excl. VAT; labour: the hourly rate")
-    vat_rate: Decimal | None = Field(default=None, description="percent; default: the setting")
+    quantity: Decimal | str = Field(description='parts: quantity; labour: hours (1.5 or "1,5")')
+    unit_price: Decimal | str = Field(description="euros excl. VAT; labour: the hourly rate")
+    vat_rate: Decimal | str | None = Field(
+        default=None, description="percent; default: the setting"
+    )
 
 
 class SendBody(BaseModel):
