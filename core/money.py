@@ -19,6 +19,7 @@ from core.errors import InvalidValue
 
 MAX_CENTS = 10_000_000_00  # 10 million euros: any larger amount is a typing error
 MAX_QUANTITY_CENTI = 100_000_00  # 100,000 units or hours
+MAX_DIGITS = 12  # numbers of more digits typed by a person are refused before any arithmetic
 
 
 def divide_rounded(numerator: int, denominator: int) -> int:
@@ -71,8 +72,9 @@ def parse_decimal(text: str | int | float | Decimal, scale: int, what: str) -> i
         value = Decimal(raw)
     except InvalidOperation:
         raise InvalidValue(f"invalid_{what}", f"{text!r} is not a number") from None
-    if not value.is_finite():
-        raise InvalidValue(f"invalid_{what}", f"{text!r} is not a number")
+    # adjusted(): the exponent of the first digit, read without arithmetic (no overflow)
+    if not value.is_finite() or value.adjusted() >= MAX_DIGITS:
+        raise InvalidValue(f"invalid_{what}", f"{text!r} is not a number of a sensible size")
     return int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

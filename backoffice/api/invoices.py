@@ -85,7 +85,7 @@ class IssueLine(BaseModel):
 
 class IssueBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    job_id: int = Field(ge=1)
+    job_id: int = Field(ge=1, le=2**31 - 1)
     billing_address: str | None = Field(default=None, max_length=500)
     lines: list[IssueLine] | None = Field(
         default=None, max_length=100, description="instead of the approved estimate's lines"
@@ -100,7 +100,7 @@ class PaymentBody(BaseModel):
 
 class CreditLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    line_id: int = Field(ge=1)
+    line_id: int = Field(ge=1, le=2**31 - 1)
     quantity: Decimal | str
 
 
@@ -166,7 +166,7 @@ async def list_invoices(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: Literal["paid", "unpaid", "credit"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[InvoiceOut]:
     """Invoices and credit notes, newest first, by agency, year and status, paged."""
     found = await core.run(

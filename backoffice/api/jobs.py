@@ -102,24 +102,26 @@ class JobDetailOut(JobOut):
 
 class OpenBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    vehicle_id: int = Field(ge=1)
+    vehicle_id: int = Field(ge=1, le=2**31 - 1)
     booking_reference: str | None = Field(default=None, max_length=40)
     agency: str | None = Field(default=None, max_length=40, description="a walk-in's agency")
     problem: str | None = Field(default=None, max_length=4000)
-    photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    photo_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        default_factory=list, max_length=20
+    )
 
 
 class MoveBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to_status: Status
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=2**31 - 1)
     note: str | None = Field(default=None, max_length=2000)
 
 
 class AssignBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    mechanic_id: int | None = Field(ge=1)
-    expected_version: int | None = Field(default=None, ge=1)
+    mechanic_id: int | None = Field(ge=1, le=2**31 - 1)
+    expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class LineBody(BaseModel):
@@ -135,7 +137,7 @@ class LineBody(BaseModel):
 
 class SendBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=2**31 - 1)
 
 
 class DecisionBody(BaseModel):
@@ -183,9 +185,9 @@ async def list_jobs(
     core: CoreDep,
     agency: Annotated[str, Query(max_length=40)],
     status: Annotated[list[Status] | None, Query()] = None,
-    mechanic_id: Annotated[int | None, Query(ge=1)] = None,
+    mechanic_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict]:
     """An agency's jobs, newest first, by status and mechanic, paged."""
     found = await core.run(
