@@ -233,3 +233,14 @@ def _unauthorized() -> Exception:
         "a staff session or a valid 'Authorization: Bearer <token>' header is required",
         headers={"WWW-Authenticate": "Bearer"},
     )
+
+
+# issue 16: repair jobs, estimates and invoices (helper "money"). Mechanics, advisors,
+# managers and admins work on jobs (their estimates too); only managers and admins assign
+# them; invoices and payments: the counter's roles, no mechanic.
+JOB_STAFF = frozenset({"mechanic", "advisor", "manager", "admin"})
+JOB_ASSIGNERS = frozenset({"manager", "admin"})
+INVOICE_STAFF = frozenset({"advisor", "manager", "admin"})
+JobStaff = Annotated[StaffView, Depends(require_roles(JOB_STAFF))]
+JobAssigner = Annotated[StaffView, Depends(require_roles(JOB_ASSIGNERS))]
+InvoiceStaff = Annotated[StaffView, Depends(require_roles(INVOICE_STAFF))]

@@ -34,6 +34,7 @@ from core.errors import (
     RoomFull,
     SlotTaken,
     SlotUnavailable,
+    StaleVersion,
     TooManyAttempts,
 )
 from hub.work import StoreUnavailable
@@ -62,6 +63,8 @@ _DOMAIN_STATUS: list[tuple[type[PitlaneError], int]] = [
     (BannedFromRoom, 403),
     (NotRoomMember, 403),
     (RateLimited, 429),
+    # repair jobs (issue 16): someone changed the job meanwhile
+    (StaleVersion, 409),
 ]
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
@@ -70,6 +73,23 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_la
 def domain_status(exc: PitlaneError) -> int:
     """The HTTP status of a domain error (400 when it has no better one)."""
     return next((s for kind, s in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
+
+
+def domain_extra(exc: PitlaneError) -> dict[str, Any]:
+    """What a client needs to act on a repair job's refusal (issue 16): the statuses it may
+    go to, or the version and status someone else left it at."""
+    if isinstance(exc, InvalidTransition) and exc.allowed:
+        return {"allowed": list(exc.allowed)}
+    if isinstance(exc, StaleVersion):
+        changed_at = exc.changed_at.isoformat() if exc.changed_at else None
+        return {
+            "expected": exc.expected,
+            "current": exc.current,
+            "status": exc.status,
+            "changed_by": exc.changed_by,
+            "changed_at": changed_at,
+        }
+    return {}
 
 
 def domain_headers(exc: PitlaneError) -> dict[str, str] | None:
@@ -117,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PitlaneError)
     async def _domain_error(request: Request, exc: PitlaneError) -> Response:
-        body = error_body(exc.code, exc.message)
+        body = error_body(exc.code, exc.message, **domain_extra(exc))
         return _answer(request, domain_status(exc), body, domain_headers(exc))
 
     @app.exception_handler(RequestValidationError)

@@ -15,6 +15,7 @@ from backoffice.auth import (
     ADMIN_STAFF,
     ANY_STAFF,
     CONVERSATION_STAFF,
+    INVOICE_STAFF,
     WORKSHOP_STAFF,
     StaffSession,
 )
@@ -49,6 +50,8 @@ NAV = (
     NavItem("team", "/staff/admin/team", ADMIN_STAFF),  # staff accounts (issue 14)
     # the outbox shows customers' one-time codes: admins only (issue 14)
     NavItem("outbox", "/staff/outbox", ADMIN_STAFF, development_only=True),
+    # issue 16: invoices and credit notes at the counter
+    NavItem("invoices", "/staff/invoices", INVOICE_STAFF),
 )
 
 

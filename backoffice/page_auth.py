@@ -21,6 +21,7 @@ from backoffice.api.deps import CoreDep
 from backoffice.auth import (
     ADMIN_STAFF,
     CONVERSATION_STAFF,
+    INVOICE_STAFF,
     SAFE_METHODS,
     WORKSHOP_STAFF,
     StaffSession,
@@ -70,3 +71,5 @@ StaffPage = Annotated[StaffSession, Depends(staff_page_session)]  # their own ac
 ConversationPage = Annotated[StaffSession, Depends(page_for_roles(CONVERSATION_STAFF))]
 WorkshopPage = Annotated[StaffSession, Depends(page_for_roles(WORKSHOP_STAFF))]
 AdminPage = Annotated[StaffSession, Depends(page_for_roles(ADMIN_STAFF))]
+# issue 16: the invoices page (advisors, managers, admins)
+InvoicePage = Annotated[StaffSession, Depends(page_for_roles(INVOICE_STAFF))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -9,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.db import PoolSizes
 from core.otp_limits import DEFAULT_LIMITS, Limits
+
+DEV_DOCUMENT_LINK_SECRET = "development-only-document-link-secret"
 
 
 class CoreSettings(BaseSettings):
@@ -37,6 +40,15 @@ class CoreSettings(BaseSettings):
     # and sender are multiplied by this scale (1 in production; the e2e stack raises it so
     # that its many conversations from 127.0.0.1 with one demo vehicle are not slowed).
     otp_limit_scale: float = Field(default=1.0, ge=1, le=1_000_000)
+    # --- Customers' document links (core/signed_links.py, issue 16): the HMAC secret and
+    # how long a link opens its PDF. The default is for development only: production
+    # refuses it (webapp/settings.py).
+    document_link_secret: SecretStr = SecretStr(DEV_DOCUMENT_LINK_SECRET)
+    document_link_days: int = Field(default=7, ge=1, le=365)
+
+    @property
+    def document_link_ttl(self) -> timedelta:
+        return timedelta(days=self.document_link_days)
 
     @property
     def pool(self) -> PoolSizes:
@@ -49,6 +61,12 @@ class CoreSettings(BaseSettings):
     @classmethod
     def _blank_smtp_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("document_link_secret", mode="before")
+    @classmethod
+    def _blank_link_secret_is_default(cls, value: object) -> object:
+        blank = isinstance(value, str) and not value.strip()
+        return DEV_DOCUMENT_LINK_SECRET if blank else value
 
     @field_validator("timezone")
     @classmethod

@@ -298,3 +298,21 @@ class SurveyClosed(PitlaneError):
     """The satisfaction survey's answer window is over: its answer is kept as it is."""
 
     default_code = "survey_closed"
+
+
+# issue 16: estimates and invoices (helper "money")
+class AlreadyDecided(Conflict):
+    """The customer's decision on the estimate is already recorded (`decision`, `decided_at`,
+    `channel`), or the estimate was never sent: a decision is taken exactly once."""
+
+    default_code = "estimate_already_decided"
+
+
+class InvalidLink(PitlaneError):
+    """A document link that is malformed, forged, of another kind, or expired (`expired`)."""
+
+    default_code = "invalid_link"
+
+    def __init__(self, code: str | None = None, message: str | None = None) -> None:
+        super().__init__(code, message)
+        self.expired = self.code == "link_expired"

@@ -56,6 +56,7 @@ from core.uow import UnitOfWork
 __all__ = [
     "JobEventView",
     "JobView",
+    "apply_move",
     "assign_mechanic",
     "get_job",
     "jobs_for_agency",
@@ -169,32 +170,59 @@ def move(
     with uow:
         session = uow.session
         _acting_staff(session, by_staff_id)
-        status, version = _status_and_version(session, job_id)
-        if version != expected_version:
-            raise _stale(session, job_id, expected_version)
-        if not can_move(status, to_status):
-            allowed = next_statuses(status)
-            raise InvalidTransition(
-                "invalid_transition",
-                f"a job cannot go from {status} to {to_status}; "
-                f"allowed: {', '.join(allowed) or 'none'}",
-                allowed=allowed,
-            )
-        _change(session, job_id, (status, version), now, status=to_status)
-        session.add(
-            JobEvent(
-                job_id=job_id,
-                kind="status",
-                from_status=status,
-                to_status=to_status,
-                at=now,
-                by_staff_id=by_staff_id,
-                note=_clean_note(note),
-            )
+        apply_move(
+            session,
+            job_id,
+            to_status,
+            expected_version=expected_version,
+            by_staff_id=by_staff_id,
+            now=now,
+            note=note,
         )
         view = one_job_view(session, job_id)
         uow.commit()
         return view
+
+
+def apply_move(
+    session: Session,
+    job_id: int,
+    to_status: str,
+    *,
+    expected_version: int,
+    by_staff_id: int | None,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    """`move` inside the caller's transaction (the caller commits): the same conditional
+    UPDATE and job_events row. `by_staff_id` None: the customer's own move (their decision
+    on the estimate, core/estimates.py)."""
+    if to_status not in JOB_STATUSES:
+        raise InvalidValue("invalid_status", f"unknown job status {to_status!r}")
+    status, version = _status_and_version(session, job_id)
+    if version != expected_version:
+        raise _stale(session, job_id, expected_version)
+    if not can_move(status, to_status):
+        allowed = next_statuses(status)
+        raise InvalidTransition(
+            "invalid_transition",
+            f"a job cannot go from {status} to {to_status}; "
+            f"allowed: {', '.join(allowed) or 'none'}",
+            allowed=allowed,
+        )
+    _change(session, job_id, (status, version), now, status=to_status)
+    session.add(
+        JobEvent(
+            job_id=job_id,
+            kind="status",
+            from_status=status,
+            to_status=to_status,
+            at=now,
+            by_staff_id=by_staff_id,
+            note=_clean_note(note),
+        )
+    )
+    session.flush()
 
 
 def assign_mechanic(

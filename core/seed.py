@@ -42,6 +42,7 @@ from core.models import (
     StaffUser,
     Vehicle,
 )
+from core.money_demo import load_money_demo
 from core.settings_store import read_setting, write_setting
 from core.staff import ROLES, check_password_strength, clean_email, hash_password
 from core.uow import UnitOfWork
@@ -69,6 +70,9 @@ def load_demo_data(uow: UnitOfWork, path: Path = DEMO_DATA, now: datetime | None
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidValue("invalid_demo_data", f"{path}: {exc!r}") from exc
+    # issue 16: the demo's estimates and invoices, through the service functions (once the
+    # rest is loaded: they number invoices from the counters)
+    load_money_demo(uow, data.get("money_demo") or [], now)
     return True
 
 

@@ -17,6 +17,7 @@ from backoffice import (
     answers_pages,
     catalogue_pages,
     console_socket,
+    invoice_pages,
     notifications_pages,
     outbox_pages,
     pages,
@@ -33,6 +34,8 @@ from backoffice.api import accounts as accounts_api
 from backoffice.api import admin, bookings, handoffs, messages, staff
 from backoffice.api import answers as answers_api
 from backoffice.api import catalogue as catalogue_api
+from backoffice.api import invoices as invoices_api
+from backoffice.api import jobs as jobs_api
 from backoffice.api import notifications as notifications_api
 from backoffice.api import rooms as rooms_api
 from backoffice.api import workshop as workshop_api
@@ -43,6 +46,7 @@ from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
+from core.documents.kinds import register_document_kinds
 from core.file_store import make_file_store
 from core.uow import uow_from_settings
 from hub.handoff import expiry_sweeping, handoff_tasks
@@ -51,6 +55,7 @@ from hub.intents import load_intents
 from hub.ports import ChannelSender
 from transports import transports_from_settings
 from webapp import access_log, health
+from webapp import documents as documents_route
 from webapp.json_text import JsonTextGuard
 from webapp.leader import leading
 from webapp.scheduler import scheduler_running
@@ -193,6 +198,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # the knowledge base of answers (docs/answers.md)
     app.include_router(answers_pages.router)
     app.include_router(answers_api.router)
+    # issue 16: estimates, invoices, customers' document links (helper "money")
+    register_document_kinds()
+    app.include_router(documents_route.router)
+    app.include_router(jobs_api.router)
+    app.include_router(invoices_api.router)
+    app.include_router(invoice_pages.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

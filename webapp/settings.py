@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from channels.telegram.settings import TelegramSettings
-from core.config import CoreSettings
+from core.config import DEV_DOCUMENT_LINK_SECRET, CoreSettings
 from core.customer_limits import CustomerLimits
 
 _CLIENT_NAME = re.compile(r"[a-z0-9_-]{1,32}")
@@ -220,4 +220,10 @@ class WebSettings(CoreSettings, TelegramSettings):
             raise ValueError("PITLANE_API_TOKEN is a placeholder: set a random token")
         if self.env == "production" and self.rasa_token is None:
             raise ValueError("PITLANE_RASA_TOKEN is not set: set a random token (Rasa's too)")
+        # issue 16: the customers' document links
+        link_secret = self.document_link_secret.get_secret_value()
+        if self.env == "production" and (
+            link_secret == DEV_DOCUMENT_LINK_SECRET or len(link_secret) < 32
+        ):
+            raise ValueError("PITLANE_DOCUMENT_LINK_SECRET: set a random secret of 32+ characters")
         return self

@@ -24,6 +24,21 @@ from core.models.handoff import HANDOFF_STATUSES, OPEN_HANDOFF, HandoffRequest
 from core.models.identity import OTP_PURPOSES, OTP_TRANSPORTS, OtpChallenge, OutboxMessage
 from core.models.jobs import JOB_EVENT_KINDS, JOB_STATUSES, JobEvent, JobPhoto, RepairJob
 from core.models.limits import CustomerRateWindow
+
+# issue 16: estimates and invoices (helper "money")
+from core.models.money import (
+    DECISION_CHANNELS,
+    DOCUMENT_KINDS,
+    ESTIMATE_STATUSES,
+    LINE_KINDS,
+    PAYMENT_METHODS,
+    DocumentCounter,
+    Estimate,
+    EstimateLine,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+)
 from core.models.notifications import (
     NOTIFICATION_AUDIENCES,
     NOTIFICATION_STATUSES,
@@ -122,4 +137,16 @@ __all__ = [
     "WidgetCredential",
     "WidgetStreamTicket",
     "utcnow",
+    # issue 16: estimates and invoices
+    "DECISION_CHANNELS",
+    "DOCUMENT_KINDS",
+    "ESTIMATE_STATUSES",
+    "LINE_KINDS",
+    "PAYMENT_METHODS",
+    "DocumentCounter",
+    "Estimate",
+    "EstimateLine",
+    "Invoice",
+    "InvoiceLine",
+    "InvoicePayment",
 ]

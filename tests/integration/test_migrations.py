@@ -71,6 +71,13 @@ TABLES = {
     "repair_jobs",
     "job_photos",
     "job_events",
+    # issue 16: estimates and invoices (0017)
+    "estimates",
+    "estimate_lines",
+    "document_counters",
+    "invoices",
+    "invoice_lines",
+    "invoice_payments",
 }
 
 

@@ -171,6 +171,7 @@ def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any])
         "service": lambda: "maintenance",
         "reference": lambda: "NOPE-0000",  # no callback or complaint: the staff get 404
     }
+    makers.update(money_makers(targets))  # issue 16: jobs, invoices, document links
     for name, make in makers.items():
         if "{" + name + "}" in path:
             values[name] = make()
@@ -315,3 +316,122 @@ def widget_call(key: str, visitor: Any) -> int | str | None:
     }
     call = calls.get(key)
     return None if call is None else call()
+
+
+# ---- issue 16: repair jobs, estimates, invoices, document links (helper "money")
+
+
+def _advisor_id(targets: Targets) -> int:
+    return staff_id(targets.database_url, ADVISOR[0])
+
+
+def money_job_id(targets: Targets) -> int:
+    """A fresh walk-in job (received, version 1) of a demo vehicle at paris-nord."""
+    from core.jobs import open_walk_in
+    from core.models import Vehicle
+
+    with units_of_work(targets.database_url) as new_uow:
+        with new_uow() as uow:
+            vehicle = uow.session.scalar(select(func.min(Vehicle.id)))
+        job = open_walk_in(
+            new_uow(),
+            agency_code="paris-nord",
+            vehicle_id=vehicle,
+            problem="Bruit au freinage",
+            by_staff_id=_advisor_id(targets),
+            now=datetime.now(timezone.utc),
+        )
+    return job.id
+
+
+def money_invoice_id(targets: Targets) -> int:
+    """A fresh unpaid invoice: a job taken through its estimate to ready for pickup."""
+    from core import estimates, invoices
+    from core.jobs import get_job, move
+    from core.legal import LEGAL_IDENTITY
+    from core.settings_store import write_setting
+
+    job_id, advisor, now = money_job_id(targets), _advisor_id(targets), datetime.now(timezone.utc)
+    with units_of_work(targets.database_url) as new_uow:
+        with new_uow() as uow:
+            write_setting(uow.session, LEGAL_IDENTITY, MATRIX_LEGAL)
+            uow.commit()
+
+        def walk(status: str) -> None:
+            version = get_job(new_uow(), job_id).version
+            move(new_uow(), job_id, status, expected_version=version, by_staff_id=advisor, now=now)
+
+        walk("diagnosing")
+        estimates.add_line(
+            new_uow(),
+            job_id,
+            kind="labour",
+            label="Diagnostic",
+            quantity_centi=100,
+            unit_price_cents=6_000,
+            by_staff_id=advisor,
+        )
+        version = get_job(new_uow(), job_id).version
+        estimates.send_estimate(
+            new_uow(), job_id, expected_version=version, by_staff_id=advisor, now=now
+        )
+        estimates.record_decision(
+            new_uow(), job_id, decision="approve", channel="counter", by_staff_id=advisor, now=now
+        )
+        walk("in_progress")
+        walk("ready_for_pickup")
+        return invoices.issue_invoice(new_uow(), job_id, by_staff_id=advisor, now=now).id
+
+
+def money_token(targets: Targets) -> str:
+    """A valid signed link to a fresh invoice's PDF, with the app's secret."""
+    from core import signed_links
+
+    secret = targets.client.app.state.settings.document_link_secret.get_secret_value()
+    now = datetime.now(timezone.utc)
+    return signed_links.make_token(secret, "invoice", money_invoice_id(targets), now)
+
+
+def money_makers(targets: Targets) -> dict[str, Callable[[], Any]]:
+    return {
+        "job_id": lambda: money_job_id(targets),
+        "invoice_id": lambda: money_invoice_id(targets),
+        "line_id": lambda: 2**31 - 1,  # no such line: 404 after the role check
+        "token": lambda: money_token(targets),
+    }
+
+
+MATRIX_LEGAL = {
+    "name": "Pitlane SAS",
+    "address": "1 rue de la Paix, 75002 Paris",
+    "siret": "912 345 678 00017",
+    "rcs": "RCS Paris 912 345 678",
+    "vat_number": "FR40912345678",
+}
+_LINE = {"kind": "part", "label": "Plaquettes", "quantity": "2", "unit_price": "33.50"}
+BODIES.update(
+    {
+        "GET /api/jobs": Body(params=lambda _: {"agency": "paris-nord"}),
+        "POST /api/jobs": Body(
+            build=lambda targets: {
+                "agency": "paris-nord",
+                "vehicle_id": 1,
+                "problem": "Voyant moteur allumé",
+            }
+        ),
+        "POST /api/jobs/{job_id}/move": Body(
+            json={"to_status": "diagnosing", "expected_version": 1}
+        ),
+        "POST /api/jobs/{job_id}/assign": Body(json={"mechanic_id": None}),
+        "POST /api/jobs/{job_id}/estimate/lines": Body(json=_LINE),
+        "POST /api/jobs/{job_id}/estimate/send": Body(json={"expected_version": 1}),
+        "POST /api/jobs/{job_id}/estimate/decision": Body(
+            json={"decision": "approve", "channel": "counter"}
+        ),
+        "POST /api/invoices": Body(build=lambda targets: {"job_id": money_job_id(targets)}),
+        "POST /api/invoices/{invoice_id}/payment": Body(json={"method": "card"}),
+        "POST /api/invoices/{invoice_id}/credit-notes": Body(json={"reason": "Geste commercial"}),
+        "POST /staff/invoices/{invoice_id}/payment": Body(form=lambda: {"method": "cash"}),
+        "POST /staff/invoices/{invoice_id}/credit-note": Body(form=lambda: {"reason": "Erreur"}),
+    }
+)

@@ -1,0 +1,32 @@
+"""The document kinds the customers' signed links open (core/signed_links.py): an
+estimate's PDF (object id: the job) and an invoice's or credit note's PDF."""
+
+from __future__ import annotations
+
+from core import estimates, invoices, signed_links
+from core.documents.pdf import estimate_pdf, invoice_pdf
+from core.errors import NotFound
+from core.signed_links import Document
+from core.uow import UnitOfWork
+
+ESTIMATE = "estimate"
+INVOICE = "invoice"
+
+
+def estimate_document(uow: UnitOfWork, job_id: int) -> Document:
+    view = estimates.estimate_of(uow, job_id)
+    if view is None or view.status == "draft":  # a draft is not the customer's yet
+        raise NotFound("unknown_estimate", f"job {job_id} has no estimate sent")
+    prefix = "devis" if view.language != "en" else "estimate"
+    return Document(f"{prefix}-{job_id}.pdf", "application/pdf", estimate_pdf(view))
+
+
+def invoice_document(uow: UnitOfWork, invoice_id: int) -> Document:
+    view = invoices.get_invoice(uow, invoice_id)
+    return Document(f"{view.number}.pdf", "application/pdf", invoice_pdf(view))
+
+
+def register_document_kinds() -> None:
+    """Register the estimate and invoice kinds (idempotent; called when the app starts)."""
+    signed_links.register_kind(ESTIMATE, estimate_document)
+    signed_links.register_kind(INVOICE, invoice_document)
