@@ -46,6 +46,13 @@ CONVERSATION_STAFF = frozenset(CONVERSATION_ROLES)
 WORKSHOP_STAFF = frozenset({"advisor", "manager", "admin"})
 # Settings, staff accounts, API tokens, the bot's content.
 ADMIN_STAFF = frozenset({"admin"})
+# Repair jobs (issue 16): a job's page and its changes (status, notes, expected completion):
+# everyone who works on the vehicle, mechanics included.
+JOB_STAFF = frozenset({"mechanic", "advisor", "manager", "admin"})
+# A mechanic's planning: a mechanic sees their own, a manager or an admin any mechanic's.
+PLANNING_STAFF = frozenset({"mechanic", "manager", "admin"})
+# Giving a job to a mechanic: who runs an agency's planning.
+ASSIGNING_STAFF = frozenset({"manager", "admin"})
 
 
 @dataclass(frozen=True)

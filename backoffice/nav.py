@@ -15,6 +15,7 @@ from backoffice.auth import (
     ADMIN_STAFF,
     ANY_STAFF,
     CONVERSATION_STAFF,
+    PLANNING_STAFF,
     WORKSHOP_STAFF,
     StaffSession,
 )
@@ -35,6 +36,8 @@ class NavItem:
 NAV = (
     NavItem("console", "/staff/console", CONVERSATION_STAFF),
     NavItem("bookings", "/staff/bookings", WORKSHOP_STAFF),
+    # a mechanic's planning (issue 16): a mechanic's home; after the bookings for managers
+    NavItem("workshop", "/staff/workshop", PLANNING_STAFF),
     NavItem("callbacks", "/staff/callbacks", CONVERSATION_STAFF),
     NavItem("complaints", "/staff/complaints", CONVERSATION_STAFF),
     NavItem("surveys", "/staff/surveys", WORKSHOP_STAFF),
@@ -63,8 +66,8 @@ def visible_items(role: str, env: str) -> list[NavItem]:
 
 def home_path(role: str, env: str) -> str:
     """Where a member lands after signing in (and from /staff): their first link (the
-    console for advisors and admins, the bookings for managers, their account for
-    mechanics until their jobs' page exists)."""
+    console for advisors and admins, the bookings for managers, their planning for
+    mechanics)."""
     return visible_items(role, env)[0].path
 
 

@@ -20,7 +20,10 @@ from fastapi import Depends, Request
 from backoffice.api.deps import CoreDep
 from backoffice.auth import (
     ADMIN_STAFF,
+    ASSIGNING_STAFF,
     CONVERSATION_STAFF,
+    JOB_STAFF,
+    PLANNING_STAFF,
     SAFE_METHODS,
     WORKSHOP_STAFF,
     StaffSession,
@@ -70,3 +73,7 @@ StaffPage = Annotated[StaffSession, Depends(staff_page_session)]  # their own ac
 ConversationPage = Annotated[StaffSession, Depends(page_for_roles(CONVERSATION_STAFF))]
 WorkshopPage = Annotated[StaffSession, Depends(page_for_roles(WORKSHOP_STAFF))]
 AdminPage = Annotated[StaffSession, Depends(page_for_roles(ADMIN_STAFF))]
+# repair jobs (issue 16): backoffice/job_pages.py
+JobPage = Annotated[StaffSession, Depends(page_for_roles(JOB_STAFF))]
+PlanningPage = Annotated[StaffSession, Depends(page_for_roles(PLANNING_STAFF))]
+AssigningPage = Annotated[StaffSession, Depends(page_for_roles(ASSIGNING_STAFF))]

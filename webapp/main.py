@@ -17,6 +17,7 @@ from backoffice import (
     answers_pages,
     catalogue_pages,
     console_socket,
+    job_pages,
     notifications_pages,
     outbox_pages,
     pages,
@@ -193,6 +194,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # the knowledge base of answers (docs/answers.md)
     app.include_router(answers_pages.router)
     app.include_router(answers_api.router)
+    # repair jobs: a mechanic's planning, a job's page, check-in, walk-ins (docs/workshop.md)
+    app.include_router(job_pages.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

@@ -62,7 +62,7 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
             " return bar.scrollWidth - bar.clientWidth; }"
         )
         assert logout == {"text": "Se déconnecter", "lines": 1, "inside": True}, (name, logout)
-        assert len(links) == 15, name  # with "Mon compte" and "Équipe" (issue 14)
+        assert len(links) == 16, name  # with "Mon compte", "Équipe" (14) and "Atelier" (16)
         assert all(link["lines"] == 1 and link["inside"] for link in links), (name, links)
         assert overflow <= 0, (name, overflow)
     page.close()
@@ -71,8 +71,8 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
 @pytest.mark.parametrize(
     ("who", "home", "menu"),
     [
-        (MANAGER, "/staff/bookings", ["Réservations", "Satisfaction", "Mon compte"]),
-        (MECHANIC, "/staff/account/totp", ["Mon compte"]),
+        (MANAGER, "/staff/bookings", ["Réservations", "Atelier", "Satisfaction", "Mon compte"]),
+        (MECHANIC, "/staff/workshop", ["Atelier", "Mon compte"]),
     ],
 )
 def test_a_manager_and_a_mechanic_land_on_their_page_with_only_their_links(
