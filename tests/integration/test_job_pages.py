@@ -272,3 +272,41 @@ def test_a_mechanic_opens_a_jobs_photos_but_no_other_customer_file(
         other = client.get("/staff/attachments/1", headers=HTML)
     # no file 1: an advisor gets 404, a mechanic is refused before anything is read
     assert other.status_code == (403 if who == MECHANIC else 404)
+
+
+def test_the_job_page_shows_the_customers_photos_which_a_mechanic_may_open(
+    seeded_sqlite_url: str, tmp_path
+) -> None:
+    from core.file_store import FilesystemStore
+    from core.files import store_upload
+    from tests.integration.test_workshop_pages import PNG, attachment
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    customer_id, conversation_id = customer(seeded_sqlite_url, "Noé Petit")
+    path, _ = store_upload(PNG, "image/png", FilesystemStore(uploads))
+    picture = attachment(seeded_sqlite_url, conversation_id, path, "image/png")
+    other = attachment(seeded_sqlite_url, conversation_id, path, "image/png")
+    with units_of_work(seeded_sqlite_url) as new_uow, new_uow() as uow:
+        vehicle = Vehicle(customer_id=customer_id, brand="Honda", model="X", plate="NP-222-BB")
+        uow.session.add(vehicle)
+        uow.session.flush()
+        vehicle_id = vehicle.id
+        uow.commit()
+    booking = diagnostic_booking(seeded_sqlite_url, customer_id, {"attachment_ids": [picture]})
+    with units_of_work(seeded_sqlite_url) as new_uow:
+        job = jobs.open_from_booking(
+            new_uow(),
+            booking.reference,
+            vehicle_id=vehicle_id,
+            by_staff_id=staff_id(seeded_sqlite_url, ADVISOR[0]),
+            now=booking.start_utc,
+        )
+    with web_client(seeded_sqlite_url, upload_dir=str(uploads)) as client:
+        login(client, MECHANIC)
+        page = client.get(f"/staff/jobs/{job.id}")
+        photo = client.get(f"/staff/attachments/{picture}")
+        refused = client.get(f"/staff/attachments/{other}", headers=HTML)
+    assert f'<img src="/staff/attachments/{picture}"' in page.text
+    assert photo.status_code == 200 and photo.content == PNG
+    assert refused.status_code == 403
