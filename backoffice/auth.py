@@ -46,6 +46,15 @@ CONVERSATION_STAFF = frozenset(CONVERSATION_ROLES)
 WORKSHOP_STAFF = frozenset({"advisor", "manager", "admin"})
 # Settings, staff accounts, API tokens, the bot's content.
 ADMIN_STAFF = frozenset({"admin"})
+# Repair jobs (issue 16): a job's page and its changes (status, notes, expected completion):
+# everyone who works on the vehicle, mechanics included.
+JOB_STAFF = frozenset({"mechanic", "advisor", "manager", "admin"})
+# A mechanic's planning: a mechanic sees their own, a manager or an admin any mechanic's.
+MECHANIC_PLANNING_STAFF = frozenset({"mechanic", "manager", "admin"})
+# Giving a job to a mechanic: who runs an agency's planning.
+ASSIGNING_STAFF = frozenset({"manager", "admin"})
+# Invoices and payments: the counter's roles, no mechanic.
+INVOICE_STAFF = frozenset({"advisor", "manager", "admin"})
 
 
 @dataclass(frozen=True)
@@ -235,12 +244,7 @@ def _unauthorized() -> Exception:
     )
 
 
-# issue 16: repair jobs, estimates and invoices (helper "money"). Mechanics, advisors,
-# managers and admins work on jobs (their estimates too); only managers and admins assign
-# them; invoices and payments: the counter's roles, no mechanic.
-JOB_STAFF = frozenset({"mechanic", "advisor", "manager", "admin"})
-JOB_ASSIGNERS = frozenset({"manager", "admin"})
-INVOICE_STAFF = frozenset({"advisor", "manager", "admin"})
+# Repair jobs, their estimates and invoices through the API (issue 16).
 JobStaff = Annotated[StaffView, Depends(require_roles(JOB_STAFF))]
-JobAssigner = Annotated[StaffView, Depends(require_roles(JOB_ASSIGNERS))]
+JobAssigner = Annotated[StaffView, Depends(require_roles(ASSIGNING_STAFF))]
 InvoiceStaff = Annotated[StaffView, Depends(require_roles(INVOICE_STAFF))]

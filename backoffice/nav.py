@@ -16,6 +16,7 @@ from backoffice.auth import (
     ANY_STAFF,
     CONVERSATION_STAFF,
     INVOICE_STAFF,
+    MECHANIC_PLANNING_STAFF,
     WORKSHOP_STAFF,
     StaffSession,
 )
@@ -36,6 +37,9 @@ class NavItem:
 NAV = (
     NavItem("console", "/staff/console", CONVERSATION_STAFF),
     NavItem("bookings", "/staff/bookings", WORKSHOP_STAFF),
+    # a mechanic's planning (issue 16): a mechanic's home; after the bookings for managers
+    NavItem("workshop", "/staff/workshop", MECHANIC_PLANNING_STAFF),
+    NavItem("invoices", "/staff/invoices", INVOICE_STAFF),  # invoices, credit notes (issue 16)
     NavItem("callbacks", "/staff/callbacks", CONVERSATION_STAFF),
     NavItem("complaints", "/staff/complaints", CONVERSATION_STAFF),
     NavItem("surveys", "/staff/surveys", WORKSHOP_STAFF),
@@ -50,8 +54,6 @@ NAV = (
     NavItem("team", "/staff/admin/team", ADMIN_STAFF),  # staff accounts (issue 14)
     # the outbox shows customers' one-time codes: admins only (issue 14)
     NavItem("outbox", "/staff/outbox", ADMIN_STAFF, development_only=True),
-    # issue 16: invoices and credit notes at the counter
-    NavItem("invoices", "/staff/invoices", INVOICE_STAFF),
 )
 
 
@@ -66,8 +68,8 @@ def visible_items(role: str, env: str) -> list[NavItem]:
 
 def home_path(role: str, env: str) -> str:
     """Where a member lands after signing in (and from /staff): their first link (the
-    console for advisors and admins, the bookings for managers, their account for
-    mechanics until their jobs' page exists)."""
+    console for advisors and admins, the bookings for managers, their planning for
+    mechanics)."""
     return visible_items(role, env)[0].path
 
 

@@ -20,8 +20,11 @@ from fastapi import Depends, Request
 from backoffice.api.deps import CoreDep
 from backoffice.auth import (
     ADMIN_STAFF,
+    ASSIGNING_STAFF,
     CONVERSATION_STAFF,
     INVOICE_STAFF,
+    JOB_STAFF,
+    MECHANIC_PLANNING_STAFF,
     SAFE_METHODS,
     WORKSHOP_STAFF,
     StaffSession,
@@ -73,3 +76,7 @@ WorkshopPage = Annotated[StaffSession, Depends(page_for_roles(WORKSHOP_STAFF))]
 AdminPage = Annotated[StaffSession, Depends(page_for_roles(ADMIN_STAFF))]
 # issue 16: the invoices page (advisors, managers, admins)
 InvoicePage = Annotated[StaffSession, Depends(page_for_roles(INVOICE_STAFF))]
+# repair jobs (issue 16): backoffice/job_pages.py
+JobPage = Annotated[StaffSession, Depends(page_for_roles(JOB_STAFF))]
+MechanicPlanningPage = Annotated[StaffSession, Depends(page_for_roles(MECHANIC_PLANNING_STAFF))]
+AssigningPage = Annotated[StaffSession, Depends(page_for_roles(ASSIGNING_STAFF))]

@@ -19,11 +19,11 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from backoffice.api.deps import Core, CoreDep
-from backoffice.auth import StaffSession, form_fields
+from backoffice.auth import WORKSHOP_STAFF, StaffSession, form_fields
 from backoffice.customer_notice import conversation_by_id, tell_conversation
-from backoffice.page_auth import ConversationPage, WorkshopPage
+from backoffice.page_auth import ConversationPage, JobPage, WorkshopPage
 from backoffice.staff_pages import page_lang
-from backoffice.views import Alert
+from backoffice.views import Alert, PageDenied
 from backoffice.workshop_layout import alerts, catalogue, timezone_of, when, workshop_page
 from backoffice.workshop_texts import workshop_texts
 from backoffice.workshop_views import (
@@ -38,6 +38,7 @@ from core.attachments import stored_file
 from core.bookings import list_bookings
 from core.errors import InvalidTransition, InvalidValue, NotFound
 from core.feedback import ComplaintView
+from core.job_intake import is_job_photo
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -103,9 +104,12 @@ async def get_attachment(
     attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     request: Request,
     core: CoreDep,
-    session: WorkshopPage,
+    session: JobPage,
 ) -> Response:
-    """A file a customer sent (staff only), read from the upload store (at most 10 MiB)."""
+    """A file a customer sent (staff only), read from the upload store (at most 10 MiB); a
+    mechanic opens only the photos of repair jobs (issue 16), the 403 page for others."""
+    if session.staff.role not in WORKSHOP_STAFF and not await core.run(is_job_photo, attachment_id):
+        raise PageDenied("error_forbidden")
     try:
         found = await core.run(stored_file, attachment_id, request.app.state.hub.files)
     except NotFound:

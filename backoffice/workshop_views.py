@@ -46,6 +46,8 @@ class BookingRow:
     email: str
     channel: str
     details: Details
+    # a workshop booking can be checked in: its job opened (issue 16, backoffice/job_pages.py)
+    check_in: bool = False
 
 
 def booking_row(
@@ -69,6 +71,7 @@ def booking_row(
         email=email or "",
         channel=t.get(f"channel_{booking.channel}", booking.channel),
         details=_details(booking, t, lang),
+        check_in=getattr(known.services.get(booking.service), "kind", None) == "workshop",
     )
 
 

@@ -31,7 +31,7 @@ MAX_LIST = 500
 
 @dataclass(frozen=True)
 class JobEventView:
-    kind: str  # "opened" | "status" | "assigned"
+    kind: str  # "opened" | "status" | "assigned" | "note" | "expected"
     from_status: str | None
     to_status: str
     at: datetime
@@ -39,6 +39,7 @@ class JobEventView:
     by_staff_name: str | None
     mechanic_id: int | None
     note: str | None
+    expected_at: datetime | None = None  # kind "expected": the new expected completion
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def job_events(session: Session, job_id: int) -> tuple[JobEventView, ...]:
             by_staff_name=name,
             mechanic_id=event.mechanic_id,
             note=event.note,
+            expected_at=event.expected_at,
         )
         for event, name in rows
     )

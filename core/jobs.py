@@ -57,6 +57,7 @@ __all__ = [
     "JobEventView",
     "JobView",
     "apply_move",
+    "add_note",
     "assign_mechanic",
     "get_job",
     "jobs_for_agency",
@@ -64,6 +65,7 @@ __all__ = [
     "move",
     "open_from_booking",
     "open_walk_in",
+    "set_expected_completion",
     "vehicle_jobs",
 ]
 
@@ -257,6 +259,79 @@ def assign_mechanic(
                 at=now,
                 by_staff_id=by_staff_id,
                 mechanic_id=mechanic_id,
+            )
+        )
+        view = one_job_view(session, job_id)
+        uow.commit()
+        return view
+
+
+def add_note(
+    uow: UnitOfWork, job_id: int, text: str, *, by_staff_id: int, now: datetime
+) -> JobView:
+    """A remark on the job's history without changing it (kind "note"): no version check,
+    nothing else moves, so a note never makes someone else's open form stale. Refused when
+    empty or longer than NOTE_MAX (InvalidValue `missing_note`, `note_too_long`)."""
+    note = _clean_note(text)
+    if note is None:
+        raise InvalidValue("missing_note", "write the note first")
+    with uow:
+        session = uow.session
+        _acting_staff(session, by_staff_id)
+        status, _ = _status_and_version(session, job_id)
+        session.add(
+            JobEvent(
+                job_id=job_id,
+                kind="note",
+                from_status=status,
+                to_status=status,
+                at=now,
+                by_staff_id=by_staff_id,
+                note=note,
+            )
+        )
+        session.flush()
+        view = one_job_view(session, job_id)
+        uow.commit()
+        return view
+
+
+def set_expected_completion(
+    uow: UnitOfWork,
+    job_id: int,
+    when: datetime | None,
+    *,
+    expected_version: int,
+    by_staff_id: int,
+    now: datetime,
+) -> JobView:
+    """Set (or clear, with None) when the job should be done, if it is still at
+    `expected_version` (StaleVersion as in move); recorded as an event of kind "expected".
+    Refused on a returned or cancelled job (InvalidTransition `job_closed`) and for a time
+    already past or without a time zone (InvalidValue `expected_in_past`, `naive_time`)."""
+    if when is not None:
+        if when.tzinfo is None:
+            raise InvalidValue("naive_time", "the expected completion needs a time zone")
+        if when <= now:
+            raise InvalidValue("expected_in_past", "the expected completion is already past")
+    with uow:
+        session = uow.session
+        _acting_staff(session, by_staff_id)
+        status, version = _status_and_version(session, job_id)
+        if version != expected_version:
+            raise _stale(session, job_id, expected_version)
+        if status in CLOSED:
+            raise InvalidTransition("job_closed", f"the job is {status}: nothing to plan")
+        _change(session, job_id, (status, version), now, expected_completion=when)
+        session.add(
+            JobEvent(
+                job_id=job_id,
+                kind="expected",
+                from_status=status,
+                to_status=status,
+                at=now,
+                by_staff_id=by_staff_id,
+                expected_at=when,
             )
         )
         view = one_job_view(session, job_id)

@@ -36,7 +36,9 @@ from core.models import (
     CalendarClosure,
     ChannelIdentity,
     Customer,
+    JobEvent,
     Quote,
+    RepairJob,
     Service,
     Setting,
     StaffUser,
@@ -104,6 +106,7 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     for entry in data.get("bookings", []):
         _add_bookings(session, entry, now, tz, customers, in_turn)
     _add_missing_staff(session, data.get("staff", []))
+    _add_demo_jobs(session, data.get("jobs", []), now)
 
 
 def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
@@ -329,3 +332,81 @@ def _slots_of(entry: dict[str, Any], calendar: Calendar, now: datetime, tz: str)
     if entry.get("rest_of_week"):
         return upcoming
     return upcoming[: int(entry["next_slots"])]
+
+
+# ---- repair jobs (issue 16): data/demo.yaml `jobs`
+
+
+def _add_demo_jobs(session: Session, entries: list[dict[str, Any]], now: datetime) -> None:
+    """The dataset's repair jobs, each with its history (opening, assignment, every status,
+    notes) spread between its opening and `now`; made as core/jobs.py would, one version per
+    change."""
+    staff = {user.email: user.id for user in session.scalars(select(StaffUser))}
+    opener = staff.get("conseiller@pitlane.example")
+    manager = staff.get("chef-atelier@pitlane.example")
+    for entry in entries:
+        _add_demo_job(session, entry, now, staff, opener, manager)
+    session.flush()
+
+
+def _add_demo_job(
+    session: Session,
+    entry: dict[str, Any],
+    now: datetime,
+    staff: dict[str, int],
+    opener: int | None,
+    manager: int | None,
+) -> None:
+    vehicle = session.scalar(select(Vehicle).where(Vehicle.plate == parse_plate(entry["plate"])))
+    agency_id = session.scalar(select(Agency.id).where(Agency.code == entry["agency"]))
+    if vehicle is None or agency_id is None:
+        raise ValueError(f"job {entry['key']}: unknown plate or agency")
+    mechanic = staff[entry["mechanic"]] if entry.get("mechanic") else None
+    path = [str(status) for status in entry.get("path", [])]
+    notes = [str(note) for note in entry.get("notes", [])]
+    opened = now - timedelta(days=float(entry["opened_days_ago"]))
+    steps = 1 + len(path) + len(notes) + (mechanic is not None)
+    gap = (now - opened) / (steps + 1)
+    moments = iter(opened + gap * n for n in range(steps))
+    expected = entry.get("expected_in_hours")
+    job = RepairJob(
+        agency_id=agency_id,
+        vehicle_id=vehicle.id,
+        customer_id=vehicle.customer_id,
+        problem=str(entry["problem"]),
+        mechanic_id=mechanic,
+        status=path[-1] if path else "received",
+        expected_completion=now + timedelta(hours=float(expected)) if expected else None,
+        created_at=opened,
+        version=1 + len(path) + (mechanic is not None),
+    )
+    session.add(job)
+    session.flush()
+    events = [JobEvent(kind="opened", to_status="received", by_staff_id=opener)]
+    if mechanic is not None:
+        events.append(
+            JobEvent(
+                kind="assigned",
+                from_status="received",
+                to_status="received",
+                by_staff_id=manager,
+                mechanic_id=mechanic,
+            )
+        )
+    before = "received"
+    for status in path:
+        events.append(
+            JobEvent(kind="status", from_status=before, to_status=status, by_staff_id=mechanic)
+        )
+        before = status
+    for note in notes:
+        events.append(
+            JobEvent(
+                kind="note", from_status=before, to_status=before, by_staff_id=mechanic, note=note
+            )
+        )
+    for event in events:
+        event.job_id = job.id
+        event.at = next(moments)
+        session.add(event)
+    job.updated_at = events[-1].at

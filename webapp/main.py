@@ -18,6 +18,7 @@ from backoffice import (
     catalogue_pages,
     console_socket,
     invoice_pages,
+    job_pages,
     notifications_pages,
     outbox_pages,
     pages,
@@ -204,6 +205,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(jobs_api.router)
     app.include_router(invoices_api.router)
     app.include_router(invoice_pages.router)
+    # repair jobs: a mechanic's planning, a job's page, check-in, walk-ins (docs/workshop.md)
+    app.include_router(job_pages.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

@@ -22,7 +22,7 @@ JOB_STATUSES = (
     "returned",
     "cancelled",
 )
-JOB_EVENT_KINDS = ("opened", "status", "assigned")
+JOB_EVENT_KINDS = ("opened", "status", "assigned", "note", "expected")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -81,7 +81,8 @@ class JobPhoto(Base):
 
 
 class JobEvent(Base):
-    """One change of a job: its opening, a status change, a mechanic assigned; who and when."""
+    """One change of a job: its opening, a status change, a mechanic assigned, a note (no
+    status change), a new expected completion; who and when."""
 
     __tablename__ = "job_events"
     __table_args__ = (
@@ -103,3 +104,5 @@ class JobEvent(Base):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
     note: Mapped[str | None] = mapped_column(Text)
+    # the expected completion set (kind "expected"), none when it was cleared (0018)
+    expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -62,8 +62,8 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
             " return bar.scrollWidth - bar.clientWidth; }"
         )
         assert logout == {"text": "Se déconnecter", "lines": 1, "inside": True}, (name, logout)
-        # with "Mon compte" and "Équipe" (issue 14), "Factures" (issue 16)
-        assert len(links) == 16, name
+        # with "Mon compte", "Équipe" (14), "Atelier" and "Factures" (16)
+        assert len(links) == 17, name
         assert all(link["lines"] == 1 and link["inside"] for link in links), (name, links)
         assert overflow <= 0, (name, overflow)
     page.close()
@@ -72,8 +72,12 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
 @pytest.mark.parametrize(
     ("who", "home", "menu"),
     [
-        (MANAGER, "/staff/bookings", ["Réservations", "Satisfaction", "Mon compte", "Factures"]),
-        (MECHANIC, "/staff/account/totp", ["Mon compte"]),
+        (
+            MANAGER,
+            "/staff/bookings",
+            ["Réservations", "Atelier", "Factures", "Satisfaction", "Mon compte"],
+        ),
+        (MECHANIC, "/staff/workshop", ["Atelier", "Mon compte"]),
     ],
 )
 def test_a_manager_and_a_mechanic_land_on_their_page_with_only_their_links(

@@ -29,12 +29,13 @@ from tests.integration.web_support import web_client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys", "account"]
-MANAGERS = ["bookings", "surveys", "account"]  # the workshop's pages and their account
-MECHANICS = ["account"]  # their jobs' page comes with issue 16
+MANAGERS = ["bookings", "workshop", "surveys", "account"]  # the workshop's pages, their account
+MECHANICS = ["workshop", "account"]  # their planning (issue 16) and their account
 ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
 PAGES = {
     "console": "/staff/console",
     "bookings": "/staff/bookings",
+    "workshop": "/staff/workshop",
     "callbacks": "/staff/callbacks",
     "complaints": "/staff/complaints",
     "surveys": "/staff/surveys",
@@ -49,10 +50,26 @@ PAGES = {
     "team": "/staff/admin/team",
     "outbox": "/staff/outbox",
 }
-FRENCH = ["Console", "Réservations", "Rappels", "Réclamations", "Satisfaction", "Mon compte"]
+FRENCH = [
+    "Console",
+    "Réservations",
+    "Atelier",
+    "Rappels",
+    "Réclamations",
+    "Satisfaction",
+    "Mon compte",
+]
 FRENCH += ["Services", "Règles", "Modèles", "Réponses", "Salons", "Notifications"]
 FRENCH += ["Administration", "Équipe", "Boîte d'envoi"]
-ENGLISH = ["Console", "Bookings", "Callbacks", "Complaints", "Satisfaction", "My account"]
+ENGLISH = [
+    "Console",
+    "Bookings",
+    "Workshop",
+    "Callbacks",
+    "Complaints",
+    "Satisfaction",
+    "My account",
+]
 ENGLISH += ["Services", "Rules", "Models", "Answers", "Rooms", "Notifications"]
 ENGLISH += ["Administration", "Team", "Outbox"]
 
@@ -78,7 +95,7 @@ def room_page(client: TestClient) -> str:
         (MECHANIC, MECHANICS),
         (MANAGER, MANAGERS),
         (ADVISOR, EVERYONE),
-        (ADMIN, EVERYONE + ADMINS + ["outbox"]),  # the outbox: admins
+        (ADMIN, EVERYONE + ["workshop"] + ADMINS + ["outbox"]),  # the outbox: admins
     ],
 )
 def test_every_staff_page_shows_the_one_menu_its_role_may_see(

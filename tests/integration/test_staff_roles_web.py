@@ -32,7 +32,7 @@ POLICY_VIOLATION = 1008
 @pytest.mark.parametrize(
     ("who", "home"),
     [
-        (MECHANIC, "/staff/account/totp"),  # until their jobs' page exists
+        (MECHANIC, "/staff/workshop"),  # their planning (issue 16)
         (MANAGER, "/staff/bookings"),
         (ADVISOR, "/staff/console"),
         (ADMIN, "/staff/console"),

@@ -24,12 +24,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
-from core import staff_reset
-from core.models import Attachment
+from core import bookings, staff_reset
+from core.job_intake import WalkIn, receive_walk_in
+from core.models import Attachment, Vehicle
 from tests.integration.staff_web_support import ADVISOR, pending_request, staff_id, units_of_work
 from tests.security.conftest import Caller
 
 _serial = itertools.count(1)
+DEMO_PLATE = "AB-123-CD"  # Camille's motorcycle (data/demo.yaml)
 
 
 def unique(prefix: str) -> str:
@@ -121,6 +123,52 @@ class Targets:
         finally:
             engine.dispose()
 
+    # ---- repair jobs (issue 16): a fresh job or booking for each call
+
+    def job_id(self) -> int:
+        """A new walk-in job (version 1) of Camille's demo motorcycle at paris-nord."""
+        with units_of_work(self.database_url) as new_uow:
+            job = receive_walk_in(
+                new_uow(),
+                WalkIn(agency_code="paris-nord", plate=DEMO_PLATE, problem="Bruit"),
+                by_staff_id=staff_id(self.database_url, ADVISOR[0]),
+                now=datetime.now(timezone.utc),
+            )
+        return job.id
+
+    def demo_vehicle(self) -> Any:
+        engine = create_engine(self.database_url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(
+                    select(Vehicle.id, Vehicle.customer_id).where(Vehicle.plate == DEMO_PLATE)
+                ).one()
+        finally:
+            engine.dispose()
+
+    def workshop_booking(self) -> str:
+        """A new diagnostic booking of Camille's at paris-nord, not checked in."""
+        now = datetime.now(timezone.utc)
+        customer_id = self.demo_vehicle().customer_id
+        with units_of_work(self.database_url) as new_uow:
+            start = bookings.offer_slots(new_uow(), "paris-nord", "diagnostic", now).slots[0]
+            return bookings.book_slot(
+                new_uow(),
+                agency_code="paris-nord",
+                service_code="diagnostic",
+                start_utc=start.start_utc,
+                customer_id=customer_id,
+                channel="web",
+                now=now,
+            ).reference
+
+    def check_in_form(self) -> dict[str, str]:
+        return {"vehicle": str(self.demo_vehicle().id), "problem": "Bruit au freinage"}
+
+    def assign_form(self) -> dict[str, str]:
+        mechanic = staff_id(self.database_url, "mecanicien.paris@pitlane.example")
+        return {"mechanic": str(mechanic), "version": "1"}
+
     def service_settings(self) -> dict[str, Any]:
         current = self._as_admin("GET", "/api/admin/services/paris-nord/maintenance")
         keys = ("capacity", "staff_count", "slot_minutes", "opening_hours", "closed_dates")
@@ -170,8 +218,11 @@ def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any])
         "agency": lambda: "paris-nord",
         "service": lambda: "maintenance",
         "reference": lambda: "NOPE-0000",  # no callback or complaint: the staff get 404
+        "job_id": targets.job_id,  # a fresh walk-in job (issue 16)
     }
     makers.update(money_makers(targets))  # issue 16: jobs, invoices, document links
+    if path.startswith("/staff/bookings/"):  # a check-in: a fresh workshop booking
+        makers["reference"] = targets.workshop_booking
     for name, make in makers.items():
         if "{" + name + "}" in path:
             values[name] = make()
@@ -242,6 +293,17 @@ BODIES: dict[str, Body] = {
     "POST /staff/login/reset": Body(form_from=Targets.reset_form),
     "POST /staff/login/code": Body(form=lambda: {"code": "123456"}),
     "POST /staff/account/totp": Body(form=lambda: {"code": "not-a-code"}),
+    # repair jobs (issue 16): each call acts on a fresh job (version 1) or booking
+    "POST /staff/jobs/{job_id}/move": Body(form=lambda: {"to": "diagnosing", "version": "1"}),
+    "POST /staff/jobs/{job_id}/notes": Body(form=lambda: {"text": "Note"}),
+    "POST /staff/jobs/{job_id}/expected": Body(
+        form=lambda: {"expected": "2099-06-01T17:30", "version": "1"}
+    ),
+    "POST /staff/jobs/{job_id}/assign": Body(form_from=Targets.assign_form),
+    "POST /staff/jobs/new": Body(
+        form=lambda: {"agency": "paris-nord", "plate": DEMO_PLATE, "problem": "Crevaison"}
+    ),
+    "POST /staff/bookings/{reference}/check-in": Body(form_from=Targets.check_in_form),
 }
 
 
