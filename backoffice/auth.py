@@ -46,6 +46,9 @@ CONVERSATION_STAFF = frozenset(CONVERSATION_ROLES)
 WORKSHOP_STAFF = frozenset({"advisor", "manager", "admin"})
 # Settings, staff accounts, API tokens, the bot's content.
 ADMIN_STAFF = frozenset({"admin"})
+# An agency's planning actions (accept/move incoming requests) and its dashboard: whoever
+# runs an agency (issue 16, item 7); advisors read the planning (WORKSHOP_STAFF).
+PLANNING_STAFF = frozenset({"manager", "admin"})
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ def require_roles(
 ConversationStaff = Annotated[StaffView, Depends(require_roles(CONVERSATION_STAFF))]
 WorkshopStaff = Annotated[StaffView, Depends(require_roles(WORKSHOP_STAFF))]
 CurrentAdmin = Annotated[StaffView, Depends(require_roles(ADMIN_STAFF, "admin_only"))]
+PlanningStaff = Annotated[StaffView, Depends(require_roles(PLANNING_STAFF))]
 
 
 async def bookings_reader(request: Request, core: CoreDep) -> None:

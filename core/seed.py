@@ -42,6 +42,7 @@ from core.models import (
     StaffUser,
     Vehicle,
 )
+from core.seed_planning import add_history, tie_staff_agencies
 from core.settings_store import read_setting, write_setting
 from core.staff import ROLES, check_password_strength, clean_email, hash_password
 from core.uow import UnitOfWork
@@ -100,6 +101,9 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     for entry in data.get("bookings", []):
         _add_bookings(session, entry, now, tz, customers, in_turn)
     _add_missing_staff(session, data.get("staff", []))
+    _add_missing_staff(session, data.get("planning_staff", []))  # issue 16: planning
+    tie_staff_agencies(session, data)
+    add_history(session, data, now, tz, in_turn)
 
 
 def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
@@ -111,6 +115,8 @@ def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
     with uow:
         try:
             added = _add_missing_staff(uow.session, data.get("staff", []))
+            added += _add_missing_staff(uow.session, data.get("planning_staff", []))
+            tie_staff_agencies(uow.session, data)
             uow.commit()
         except IntegrityError:  # added meanwhile by another process
             uow.rollback()

@@ -123,3 +123,8 @@ __all__ = [
     "WidgetStreamTicket",
     "utcnow",
 ]
+
+# issue 16: planning
+from core.models.planning import BookingAcknowledgement  # noqa: E402
+
+__all__ += ["BookingAcknowledgement"]

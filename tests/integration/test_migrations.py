@@ -71,6 +71,7 @@ TABLES = {
     "repair_jobs",
     "job_photos",
     "job_events",
+    "booking_acknowledgements",  # issue 16: planning
 }
 
 
