@@ -15,6 +15,7 @@ from backoffice.auth import (
     ADMIN_STAFF,
     ANY_STAFF,
     CONVERSATION_STAFF,
+    PLANNING_STAFF,
     WORKSHOP_STAFF,
     StaffSession,
 )
@@ -38,6 +39,9 @@ NAV = (
     NavItem("callbacks", "/staff/callbacks", CONVERSATION_STAFF),
     NavItem("complaints", "/staff/complaints", CONVERSATION_STAFF),
     NavItem("surveys", "/staff/surveys", WORKSHOP_STAFF),
+    # issue 16: the manager's planning (advisors read it) and dashboard
+    NavItem("planning", "/staff/planning", WORKSHOP_STAFF),
+    NavItem("dashboard", "/staff/dashboard", PLANNING_STAFF),
     NavItem("account", "/staff/account/totp", ANY_STAFF),  # two-factor authentication (issue 14)
     NavItem("services", "/staff/admin/services", ADMIN_STAFF),
     NavItem("rules", "/staff/admin/rules", ADMIN_STAFF),

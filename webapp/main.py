@@ -193,6 +193,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # the knowledge base of answers (docs/answers.md)
     app.include_router(answers_pages.router)
     app.include_router(answers_api.router)
+    # issue 16: the manager's planning and dashboard (docs/workshop.md, "Planning")
+    from backoffice import planning_pages
+
+    app.include_router(planning_pages.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")
