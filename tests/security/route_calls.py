@@ -241,6 +241,11 @@ BODIES: dict[str, Body] = {
     "POST /staff/login/reset": Body(form_from=Targets.reset_form),
     "POST /staff/login/code": Body(form=lambda: {"code": "123456"}),
     "POST /staff/account/totp": Body(form=lambda: {"code": "not-a-code"}),
+    # issue 16: planning
+    "POST /staff/admin/team/{staff_id}/agency": Body(form=lambda: {"agency": "paris-nord"}),
+    "POST /staff/planning/{reference}/move": Body(
+        form=lambda: {"start": "2030-01-07T08:00:00+00:00"}
+    ),
 }
 
 
