@@ -62,7 +62,8 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
             " return bar.scrollWidth - bar.clientWidth; }"
         )
         assert logout == {"text": "Se déconnecter", "lines": 1, "inside": True}, (name, logout)
-        assert len(links) == 15, name  # with "Mon compte" and "Équipe" (issue 14)
+        # with "Mon compte" and "Équipe" (issue 14), "Planning" and "Tableau de bord" (issue 16)
+        assert len(links) == 17, name
         assert all(link["lines"] == 1 and link["inside"] for link in links), (name, links)
         assert overflow <= 0, (name, overflow)
     page.close()
@@ -71,7 +72,11 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
 @pytest.mark.parametrize(
     ("who", "home", "menu"),
     [
-        (MANAGER, "/staff/bookings", ["Réservations", "Satisfaction", "Mon compte"]),
+        (
+            MANAGER,
+            "/staff/bookings",
+            ["Réservations", "Satisfaction", "Planning", "Tableau de bord", "Mon compte"],
+        ),
         (MECHANIC, "/staff/account/totp", ["Mon compte"]),
     ],
 )

@@ -28,8 +28,9 @@ from tests.integration.test_workshop_pages import customer, diagnostic_booking
 from tests.integration.web_support import web_client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys", "account"]
-MANAGERS = ["bookings", "surveys", "account"]  # the workshop's pages and their account
+# issue 16: the planning (advisors read it) and the dashboard (managers and admins)
+EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys", "planning", "account"]
+MANAGERS = ["bookings", "surveys", "planning", "dashboard", "account"]  # the workshop's pages
 MECHANICS = ["account"]  # their jobs' page comes with issue 16
 ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
 PAGES = {
@@ -38,6 +39,8 @@ PAGES = {
     "callbacks": "/staff/callbacks",
     "complaints": "/staff/complaints",
     "surveys": "/staff/surveys",
+    "planning": "/staff/planning",
+    "dashboard": "/staff/dashboard",
     "account": "/staff/account/totp",
     "services": "/staff/admin/services",
     "rules": "/staff/admin/rules",
@@ -49,10 +52,12 @@ PAGES = {
     "team": "/staff/admin/team",
     "outbox": "/staff/outbox",
 }
-FRENCH = ["Console", "Réservations", "Rappels", "Réclamations", "Satisfaction", "Mon compte"]
+FRENCH = ["Console", "Réservations", "Rappels", "Réclamations", "Satisfaction"]
+FRENCH += ["Planning", "Tableau de bord", "Mon compte"]
 FRENCH += ["Services", "Règles", "Modèles", "Réponses", "Salons", "Notifications"]
 FRENCH += ["Administration", "Équipe", "Boîte d'envoi"]
-ENGLISH = ["Console", "Bookings", "Callbacks", "Complaints", "Satisfaction", "My account"]
+ENGLISH = ["Console", "Bookings", "Callbacks", "Complaints", "Satisfaction"]
+ENGLISH += ["Planning", "Dashboard", "My account"]
 ENGLISH += ["Services", "Rules", "Models", "Answers", "Rooms", "Notifications"]
 ENGLISH += ["Administration", "Team", "Outbox"]
 
@@ -78,7 +83,7 @@ def room_page(client: TestClient) -> str:
         (MECHANIC, MECHANICS),
         (MANAGER, MANAGERS),
         (ADVISOR, EVERYONE),
-        (ADMIN, EVERYONE + ADMINS + ["outbox"]),  # the outbox: admins
+        (ADMIN, EVERYONE + ["dashboard"] + ADMINS + ["outbox"]),  # the outbox: admins
     ],
 )
 def test_every_staff_page_shows_the_one_menu_its_role_may_see(
