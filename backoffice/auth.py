@@ -51,10 +51,13 @@ ADMIN_STAFF = frozenset({"admin"})
 JOB_STAFF = frozenset({"mechanic", "advisor", "manager", "admin"})
 # A mechanic's planning: a mechanic sees their own, a manager or an admin any mechanic's.
 MECHANIC_PLANNING_STAFF = frozenset({"mechanic", "manager", "admin"})
-# Giving a job to a mechanic: who runs an agency's planning.
-ASSIGNING_STAFF = frozenset({"manager", "admin"})
 # Invoices and payments: the counter's roles, no mechanic.
 INVOICE_STAFF = frozenset({"advisor", "manager", "admin"})
+# An agency's planning actions (accept/move incoming requests) and its dashboard: whoever
+# runs an agency (issue 16, item 7); advisors read the planning (WORKSHOP_STAFF).
+PLANNING_STAFF = frozenset({"manager", "admin"})
+# Giving a job to a mechanic: who runs an agency's planning.
+ASSIGNING_STAFF = PLANNING_STAFF
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ def require_roles(
 ConversationStaff = Annotated[StaffView, Depends(require_roles(CONVERSATION_STAFF))]
 WorkshopStaff = Annotated[StaffView, Depends(require_roles(WORKSHOP_STAFF))]
 CurrentAdmin = Annotated[StaffView, Depends(require_roles(ADMIN_STAFF, "admin_only"))]
+PlanningStaff = Annotated[StaffView, Depends(require_roles(PLANNING_STAFF))]
 
 
 async def bookings_reader(request: Request, core: CoreDep) -> None:

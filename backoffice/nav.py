@@ -17,6 +17,7 @@ from backoffice.auth import (
     CONVERSATION_STAFF,
     INVOICE_STAFF,
     MECHANIC_PLANNING_STAFF,
+    PLANNING_STAFF,
     WORKSHOP_STAFF,
     StaffSession,
 )
@@ -43,6 +44,9 @@ NAV = (
     NavItem("callbacks", "/staff/callbacks", CONVERSATION_STAFF),
     NavItem("complaints", "/staff/complaints", CONVERSATION_STAFF),
     NavItem("surveys", "/staff/surveys", WORKSHOP_STAFF),
+    # issue 16: the manager's planning (advisors read it) and dashboard
+    NavItem("planning", "/staff/planning", WORKSHOP_STAFF),
+    NavItem("dashboard", "/staff/dashboard", PLANNING_STAFF),
     NavItem("account", "/staff/account/totp", ANY_STAFF),  # two-factor authentication (issue 14)
     NavItem("services", "/staff/admin/services", ADMIN_STAFF),
     NavItem("rules", "/staff/admin/rules", ADMIN_STAFF),

@@ -25,6 +25,7 @@ from backoffice.auth import (
     INVOICE_STAFF,
     JOB_STAFF,
     MECHANIC_PLANNING_STAFF,
+    PLANNING_STAFF,
     SAFE_METHODS,
     WORKSHOP_STAFF,
     StaffSession,
@@ -80,3 +81,4 @@ InvoicePage = Annotated[StaffSession, Depends(page_for_roles(INVOICE_STAFF))]
 JobPage = Annotated[StaffSession, Depends(page_for_roles(JOB_STAFF))]
 MechanicPlanningPage = Annotated[StaffSession, Depends(page_for_roles(MECHANIC_PLANNING_STAFF))]
 AssigningPage = Annotated[StaffSession, Depends(page_for_roles(ASSIGNING_STAFF))]
+PlanningPage = Annotated[StaffSession, Depends(page_for_roles(PLANNING_STAFF))]

@@ -17,7 +17,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from backoffice.api.deps import Core, CoreDep
+from backoffice.api.deps import Core, CoreDep, core_of
 from backoffice.auth import StaffSession, form_fields
 from backoffice.customer_notice import tell_conversation
 from backoffice.page_auth import AdminPage
@@ -53,6 +53,7 @@ from core.service_settings import (
     customer_conversation,
     get_settings,
 )
+from core.staff_agencies import agency_mechanics, workshop_staffing
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 
@@ -65,12 +66,14 @@ async def get_services_page(request: Request, core: CoreDep, session: AdminPage)
     known = await catalogue(core)
     chosen = chosen_calendar(request.query_params.get("calendar", ""), known)
     if chosen is None:
-        return _page(request, session, known, None, None, alert=_error(request, "error_not_found"))
+        return await _page(
+            request, session, known, None, None, alert=_error(request, "error_not_found")
+        )
     agency, service = chosen
     current = await core.run(
         get_settings, agency, service, today=local_day(core.now(), timezone_of(core))
     )
-    return _page(request, session, known, chosen, values_of(current))
+    return await _page(request, session, known, chosen, values_of(current))
 
 
 @router.post("/services")
@@ -81,7 +84,9 @@ async def post_services_form(request: Request, core: CoreDep, session: AdminPage
     known = await catalogue(core)
     chosen = chosen_calendar(f"{fields.get('agency', '')}:{fields.get('service', '')}", known)
     if chosen is None or fields.get("agency") is None:
-        return _page(request, session, known, None, None, _error(request, "error_not_found"), 404)
+        return await _page(
+            request, session, known, None, None, _error(request, "error_not_found"), 404
+        )
     decision = fields.get("decision", "save")
     try:
         if decision in ("keep", "cancel", "back"):
@@ -91,9 +96,11 @@ async def post_services_form(request: Request, core: CoreDep, session: AdminPage
         new = typed_settings(values)
     except InvalidValue as exc:
         problem = t["error_settings"].format(message=code_text(t, exc.code, exc.message))
-        return _page(request, session, known, chosen, values_from_fields(fields), problem, 422)
+        return await _page(
+            request, session, known, chosen, values_from_fields(fields), problem, 422
+        )
     if decision == "back":
-        return _page(request, session, known, chosen, values)
+        return await _page(request, session, known, chosen, values)
     agency, service = chosen
     seen = [ref for ref in fields.get("seen", "").split(",") if ref]
     try:
@@ -108,9 +115,11 @@ async def post_services_form(request: Request, core: CoreDep, session: AdminPage
         )
     except InvalidValue as exc:
         problem = t["error_settings"].format(message=code_text(t, exc.code, exc.message))
-        return _page(request, session, known, chosen, values, problem, 422)
+        return await _page(request, session, known, chosen, values, problem, 422)
     except NotFound:
-        return _page(request, session, known, None, None, _error(request, "error_not_found"), 404)
+        return await _page(
+            request, session, known, None, None, _error(request, "error_not_found"), 404
+        )
     except SettingsConflict as exc:
         changed = exc.code == "settings_conflicts_changed"
         return _conflict_page(request, core, session, known, chosen, values, exc.conflicts, changed)
@@ -119,7 +128,7 @@ async def post_services_form(request: Request, core: CoreDep, session: AdminPage
         agency=known.agency_name(agency), service=known.service_name(service, page_lang(request))
     )
     shown = values_of(result.settings)
-    return _page(request, session, known, chosen, shown, alerts((saved, "success"), *notes))
+    return await _page(request, session, known, chosen, shown, alerts((saved, "success"), *notes))
 
 
 async def _after_apply(
@@ -217,7 +226,7 @@ def _error(request: Request, key: str) -> list[Alert]:
     return alerts((workshop_texts(page_lang(request))[key], "error"))
 
 
-def _page(
+async def _page(
     request: Request,
     session: StaffSession,
     known: Catalogue,
@@ -233,6 +242,20 @@ def _page(
     form = None
     if chosen is not None and values is not None:
         form = _settings_form(known, chosen, values, t, lang)
+    staffing = await core_of(request.app).run(workshop_staffing)  # issue 16: mechanics
+    mechanics: list[tuple[int, str]] = []
+    if chosen is not None:
+        mechanics = await core_of(request.app).run(agency_mechanics, chosen[0])
+    over = [
+        t["staffing_over"].format(
+            agency=known.agency_name(s.agency),
+            service=known.service_name(s.service, lang),
+            staff=s.staff_count,
+            mechanics=s.mechanics,
+        )
+        for s in staffing
+        if s.over
+    ]
     return workshop_page(
         request,
         session,
@@ -246,6 +269,8 @@ def _page(
         calendars=_calendars(known, lang),
         chosen=f"{chosen[0]}:{chosen[1]}" if chosen else None,
         form=form,
+        mechanics=[name for _, name in mechanics],
+        staffing_over=over,
     )
 
 

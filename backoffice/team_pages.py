@@ -20,10 +20,12 @@ from backoffice.session_events import announce_sessions_ended
 from backoffice.staff_pages import page_lang
 from backoffice.texts import texts
 from backoffice.views import Alert, staff_page
+from backoffice.workshop_layout import catalogue
 from core import staff as staff_core
 from core import staff_lifecycle, staff_totp
 from core.errors import PitlaneError
 from core.staff import StaffView
+from core.staff_agencies import set_staff_agency, staff_agencies
 
 router = APIRouter(prefix="/staff/admin/team", include_in_schema=False)
 StaffId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -39,6 +41,7 @@ _KNOWN_ERRORS = {
     "weak_password",
     "invalid_password",
     "unknown_staff",
+    "unknown_agency",  # issue 16: planning
 }
 
 
@@ -53,6 +56,7 @@ class MemberRow:
     totp: str
     totp_on: bool
     is_me: bool
+    agency: str = ""  # issue 16: the agency they work at ("" none)
 
 
 @router.get("")
@@ -103,6 +107,20 @@ async def post_totp_reset_form(
     return await _act(request, core, session, action, "team_totp_was_reset", sessions_end=True)
 
 
+@router.post("/{staff_id}/agency")
+async def post_agency_form(
+    staff_id: StaffId, request: Request, core: CoreDep, session: AdminPage
+) -> Response:
+    """Tie a member to an agency (a mechanic's or manager's), or to none."""
+    code = (await form_fields(request)).get("agency", "")[:40] or None
+
+    async def tie() -> StaffView:
+        await core.run(set_staff_agency, staff_id, code)
+        return await core.run(staff_core.get_staff, staff_id)
+
+    return await _act(request, core, session, tie(), "team_agency_saved")
+
+
 async def _act(
     request: Request,
     core: Core,
@@ -136,6 +154,9 @@ async def _team_page(
 ) -> HTMLResponse:
     t = texts(page_lang(request))
     people = await core.run(staff_core.list_staff)
+    ties = await core.run(staff_agencies)
+    known = await catalogue(core)
+    agencies = sorted(known.agency_names.items(), key=lambda item: item[1])
     return staff_page(
         request,
         session,
@@ -145,13 +166,14 @@ async def _team_page(
         t=t,
         alerts=[alert],
         status=status,
-        members=[_row(person, t, session.staff.id) for person in people],
+        members=[_row(person, t, session.staff.id, ties) for person in people],
+        agency_choices=[("", t["team_no_agency"]), *agencies],
         roles=[(role, t[f"role_{role}"]) for role in staff_core.ROLES],
         password_min=staff_core.PASSWORD_MIN,
     )
 
 
-def _row(person: StaffView, t: dict[str, str], me: int) -> MemberRow:
+def _row(person: StaffView, t: dict[str, str], me: int, ties: dict[int, str]) -> MemberRow:
     return MemberRow(
         id=person.id,
         name=person.name,
@@ -162,4 +184,5 @@ def _row(person: StaffView, t: dict[str, str], me: int) -> MemberRow:
         totp=t["team_totp_on" if person.totp_enabled else "team_totp_off"],
         totp_on=person.totp_enabled,
         is_me=person.id == me,
+        agency=ties.get(person.id, ""),
     )

@@ -11,38 +11,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, timezone
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import WORKSHOP_STAFF, StaffSession, form_fields
+from backoffice.booking_list import BOOKING_REFERENCE, bookings_page
 from backoffice.customer_notice import conversation_by_id, tell_conversation
 from backoffice.page_auth import ConversationPage, JobPage, WorkshopPage
 from backoffice.staff_pages import page_lang
 from backoffice.views import Alert, PageDenied
-from backoffice.workshop_layout import alerts, catalogue, timezone_of, when, workshop_page
-from backoffice.workshop_texts import workshop_texts
+from backoffice.workshop_layout import alerts, timezone_of, when, workshop_page
+from backoffice.workshop_texts import code_text, workshop_texts
 from backoffice.workshop_views import (
     Comment,
-    booking_row,
     callback_card,
     complaint_card,
     stats_card,
 )
-from core import customers, feedback, workshop
+from core import feedback, workshop
 from core.attachments import stored_file
-from core.bookings import list_bookings
+from core.booking_search import mark_no_show
 from core.errors import InvalidTransition, InvalidValue, NotFound
 from core.feedback import ComplaintView
 from core.job_intake import is_job_photo
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
-MAX_BOOKINGS_SHOWN = 200
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,12}$")
 COMPLAINT_STATUSES = ("open", "answered", "closed")
 # checked in the route, after the session: anonymous callers never learn what is valid
@@ -54,49 +51,30 @@ Reference = Annotated[str, Path(max_length=40)]
 
 @router.get("/bookings")
 async def get_bookings_page(request: Request, core: CoreDep, session: WorkshopPage) -> Response:
-    """Upcoming confirmed bookings, by agency, service and from a date, with their details."""
-    lang = page_lang(request)
-    t = workshop_texts(lang)
-    known = await catalogue(core)
-    tz = timezone_of(core)
-    query = request.query_params
-    agency = query.get("agency") or None
-    service = query.get("service") or None
-    agency = agency if agency in known.agency_names else None
-    service = service if service in known.services else None
-    day = _date(query.get("from", ""))
-    start = core.now()
-    if day is not None:
-        start = max(start, datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)))
-    found = await core.run(
-        list_bookings,
-        agency=agency,
-        service=service,
-        start_from=start.astimezone(timezone.utc),
-        status="confirmed",
-    )
-    shown = found[:MAX_BOOKINGS_SHOWN]
-    ids = [b.customer_id for b in shown if b.customer_id is not None]
-    contacts = await core.run(customers.contacts_of, ids)
-    columns = ("col_reference", "col_when", "col_agency", "col_service", "col_customer")
-    columns += ("col_channel", "col_details")
-    agencies = sorted(known.agency_names.items(), key=lambda item: item[1])
-    services = [(code, known.service_name(code, lang)) for code in sorted(known.services)]
-    return workshop_page(
-        request,
-        session,
-        "bookings.html",
-        page="bookings",
-        title_key="bookings_title",
-        lead_key="bookings_lead",
-        agency_choices=[("", t["filter_all"]), *agencies],
-        agency=agency,
-        service_choices=[("", t["filter_all_services"]), *services],
-        service=service,
-        day=day.isoformat() if day else "",
-        columns=[t[key] for key in columns],
-        rows=[booking_row(b, known, t, lang, tz, contacts) for b in shown],
-    )
+    """Bookings by agency, service, status, dates and a search, 50 a page, with their details
+    (upcoming confirmed ones by default)."""
+    return await bookings_page(request, core, session)
+
+
+@router.post("/bookings/{reference}/no-show")
+async def post_booking_no_show(
+    reference: Reference, request: Request, core: CoreDep, session: WorkshopPage
+) -> Response:
+    """The customer did not come: a started confirmed booking becomes a no-show."""
+    t = workshop_texts(page_lang(request))
+    try:
+        if not BOOKING_REFERENCE.match(reference):
+            raise NotFound("unknown_booking", "no such booking")
+        done = await core.run(mark_no_show, reference, now=core.now())
+    except NotFound:
+        return await bookings_page(
+            request, core, session, alerts((t["error_not_found"], "error")), 404
+        )
+    except InvalidTransition as exc:
+        problem = alerts((code_text(t, exc.code, exc.message), "error"))
+        return await bookings_page(request, core, session, problem, 409)
+    saved = alerts((t["no_show_saved"].format(reference=done.reference), "success"))
+    return await bookings_page(request, core, session, saved)
 
 
 @router.get("/attachments/{attachment_id}")
@@ -310,10 +288,3 @@ async def get_surveys_page(request: Request, core: CoreDep, session: WorkshopPag
         cards=[stats_card(stats, t, lang) for stats in results],
         comments=stars,
     )
-
-
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None

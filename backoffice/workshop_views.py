@@ -4,6 +4,7 @@ built from the core's views: plain values, no markup."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from backoffice.workshop_layout import Catalogue, when
@@ -48,6 +49,9 @@ class BookingRow:
     details: Details
     # a workshop booking can be checked in: its job opened (issue 16, backoffice/job_pages.py)
     check_in: bool = False
+    status: str = "confirmed"  # issue 16: confirmed | cancelled | no_show
+    status_label: str = ""
+    can_no_show: bool = False  # confirmed and started: staff may record a no-show
 
 
 def booking_row(
@@ -57,8 +61,10 @@ def booking_row(
     lang: str,
     tz: str,
     contacts: dict[int, Contacts],
+    now: datetime | None = None,
 ) -> BookingRow:
-    """One booking; the phone and e-mail become tel:/mailto: links when known."""
+    """One booking; the phone and e-mail become tel:/mailto: links when known; with `now`,
+    whether a no-show may be recorded."""
     phone, email = contacts.get(booking.customer_id or 0, (None, None))
     return BookingRow(
         reference=booking.reference,
@@ -71,7 +77,11 @@ def booking_row(
         email=email or "",
         channel=t.get(f"channel_{booking.channel}", booking.channel),
         details=_details(booking, t, lang),
-        check_in=getattr(known.services.get(booking.service), "kind", None) == "workshop",
+        check_in=booking.status != "cancelled"
+        and getattr(known.services.get(booking.service), "kind", None) == "workshop",
+        status=booking.status,
+        status_label=t.get(f"booking_status_{booking.status}", booking.status),
+        can_no_show=now is not None and booking.status == "confirmed" and booking.start_utc <= now,
     )
 
 

@@ -226,9 +226,11 @@ def jobs_for_agency(
     open_only: bool = False,
     limit: int = 100,
     offset: int = 0,
+    during: tuple[datetime, datetime] | None = None,
 ) -> list[JobView]:
-    """An agency's jobs, newest first, filtered by status, mechanic, unassigned or still open;
-    InvalidValue for an unknown status or a limit outside 1..500."""
+    """An agency's jobs, newest first, filtered by status, mechanic, unassigned or still open,
+    or (`during`: UTC bounds [start, end)) in the workshop during a period, as a mechanic's
+    planning counts them; InvalidValue for an unknown status or a limit outside 1..500."""
     unknown = set(statuses) - set(JOB_STATUSES)
     if unknown:
         raise InvalidValue("invalid_status", f"unknown job status {sorted(unknown)}")
@@ -243,6 +245,8 @@ def jobs_for_agency(
         query = query.where(RepairJob.mechanic_id.is_(None))
     if open_only:
         query = query.where(RepairJob.status.not_in(CLOSED))
+    if during is not None:
+        query = query.where(_held_during(*during))
     query = query.order_by(RepairJob.created_at.desc(), RepairJob.id.desc())
     with uow:
         if uow.session.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:

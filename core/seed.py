@@ -45,6 +45,7 @@ from core.models import (
     Vehicle,
 )
 from core.money_demo import load_money_demo
+from core.seed_planning import add_history, tie_staff_agencies
 from core.settings_store import read_setting, write_setting
 from core.staff import ROLES, check_password_strength, clean_email, hash_password
 from core.uow import UnitOfWork
@@ -107,6 +108,9 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
         _add_bookings(session, entry, now, tz, customers, in_turn)
     _add_missing_staff(session, data.get("staff", []))
     _add_demo_jobs(session, data.get("jobs", []), now)
+    _add_missing_staff(session, data.get("planning_staff", []))  # issue 16: planning
+    tie_staff_agencies(session, data)
+    add_history(session, data, now, tz, in_turn)
 
 
 def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
@@ -118,6 +122,8 @@ def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
     with uow:
         try:
             added = _add_missing_staff(uow.session, data.get("staff", []))
+            added += _add_missing_staff(uow.session, data.get("planning_staff", []))
+            tie_staff_agencies(uow.session, data)
             uow.commit()
         except IntegrityError:  # added meanwhile by another process
             uow.rollback()

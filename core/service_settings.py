@@ -39,6 +39,7 @@ from core.service_rules import (
     find_conflicts,
     validate_settings,
 )
+from core.staff_agencies import check_staff_count
 from core.uow import UnitOfWork
 
 __all__ = [
@@ -123,6 +124,7 @@ def apply_settings(
         today = local_day(now, uow.timezone)
         new = validate_settings(new, today)
         calendar = _locked_calendar(session, agency_code, service_code)
+        check_staff_count(session, calendar, new.staff_count)  # issue 16: mechanics
         found = _conflicts(uow, calendar, new, now)
         if seen is not None and {c.booking.reference for c in found} - set(seen):
             raise SettingsConflict(

@@ -23,6 +23,7 @@ from backoffice import (
     outbox_pages,
     pages,
     password_pages,
+    planning_pages,
     rooms_pages,
     rules_pages,
     service_pages,
@@ -207,6 +208,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(invoice_pages.router)
     # repair jobs: a mechanic's planning, a job's page, check-in, walk-ins (docs/workshop.md)
     app.include_router(job_pages.router)
+    # issue 16: the manager's planning and dashboard (docs/workshop.md, "Planning")
+    app.include_router(planning_pages.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

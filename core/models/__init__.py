@@ -150,3 +150,8 @@ __all__ = [
     "InvoiceLine",
     "InvoicePayment",
 ]
+
+# issue 16: planning
+from core.models.planning import BookingAcknowledgement  # noqa: E402
+
+__all__ += ["BookingAcknowledgement"]

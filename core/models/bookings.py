@@ -63,7 +63,9 @@ class SlotCounter(Base):
 class Booking(Base):
     __tablename__ = "bookings"
     __table_args__ = (
-        CheckConstraint("status IN ('confirmed', 'cancelled')", name="status"),
+        # no_show: a confirmed booking whose slot started without the customer (staff set it;
+        # core/planning.py)
+        CheckConstraint("status IN ('confirmed', 'cancelled', 'no_show')", name="status"),
         Index(None, "calendar_id", "start_utc"),
         Index(None, "start_utc"),
     )

@@ -36,6 +36,11 @@ class StaffUser(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    # The agency a mechanic or manager works at (issue 16, item 7; advisors and admins may
+    # have none): a manager's planning opens on it, its mechanics bound its calendars' staff.
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="SET NULL"), index=True
+    )
 
 
 class StaffSession(Base):

@@ -78,6 +78,7 @@ TABLES = {
     "invoices",
     "invoice_lines",
     "invoice_payments",
+    "booking_acknowledgements",  # issue 16: planning
 }
 
 

@@ -28,17 +28,23 @@ from tests.integration.test_workshop_pages import customer, diagnostic_booking
 from tests.integration.web_support import web_client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys", "account"]
-MANAGERS = ["bookings", "workshop", "surveys", "account"]  # the workshop's pages, their account
+# issue 16: the mechanic's planning, invoices, the manager's planning (advisors read it) and
+# the dashboard (managers and admins)
+EVERYONE = ["console", "bookings", "invoices", "callbacks", "complaints", "surveys"]
+EVERYONE += ["planning", "account"]
+MANAGERS = ["bookings", "workshop", "invoices", "surveys", "planning", "dashboard", "account"]
 MECHANICS = ["workshop", "account"]  # their planning (issue 16) and their account
 ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
 PAGES = {
     "console": "/staff/console",
     "bookings": "/staff/bookings",
     "workshop": "/staff/workshop",
+    "invoices": "/staff/invoices",
     "callbacks": "/staff/callbacks",
     "complaints": "/staff/complaints",
     "surveys": "/staff/surveys",
+    "planning": "/staff/planning",
+    "dashboard": "/staff/dashboard",
     "account": "/staff/account/totp",
     "services": "/staff/admin/services",
     "rules": "/staff/admin/rules",
@@ -50,26 +56,12 @@ PAGES = {
     "team": "/staff/admin/team",
     "outbox": "/staff/outbox",
 }
-FRENCH = [
-    "Console",
-    "Réservations",
-    "Atelier",
-    "Rappels",
-    "Réclamations",
-    "Satisfaction",
-    "Mon compte",
-]
+FRENCH = ["Console", "Réservations", "Atelier", "Factures", "Rappels", "Réclamations"]
+FRENCH += ["Satisfaction", "Planning", "Tableau de bord", "Mon compte"]
 FRENCH += ["Services", "Règles", "Modèles", "Réponses", "Salons", "Notifications"]
 FRENCH += ["Administration", "Équipe", "Boîte d'envoi"]
-ENGLISH = [
-    "Console",
-    "Bookings",
-    "Workshop",
-    "Callbacks",
-    "Complaints",
-    "Satisfaction",
-    "My account",
-]
+ENGLISH = ["Console", "Bookings", "Workshop", "Invoices", "Callbacks", "Complaints"]
+ENGLISH += ["Satisfaction", "Planning", "Dashboard", "My account"]
 ENGLISH += ["Services", "Rules", "Models", "Answers", "Rooms", "Notifications"]
 ENGLISH += ["Administration", "Team", "Outbox"]
 
@@ -95,7 +87,7 @@ def room_page(client: TestClient) -> str:
         (MECHANIC, MECHANICS),
         (MANAGER, MANAGERS),
         (ADVISOR, EVERYONE),
-        (ADMIN, EVERYONE + ["workshop"] + ADMINS + ["outbox"]),  # the outbox: admins
+        (ADMIN, EVERYONE + ["workshop", "dashboard"] + ADMINS + ["outbox"]),  # outbox: admins
     ],
 )
 def test_every_staff_page_shows_the_one_menu_its_role_may_see(

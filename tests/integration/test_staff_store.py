@@ -299,6 +299,10 @@ def test_the_demo_staff_of_the_dataset_can_log_in(seeded_uow_factory, now) -> No
         ("mecanicien.paris@pitlane.example", "mechanic"),
         ("mecanicien.lyon@pitlane.example", "mechanic"),
         ("chef-atelier@pitlane.example", "manager"),
+        # issue 16: planning (the agencies' mechanics)
+        ("mecanicien2.paris@pitlane.example", "mechanic"),
+        ("mecanicien3.paris@pitlane.example", "mechanic"),
+        ("mecanicien2.lyon@pitlane.example", "mechanic"),
     }
     mechanic = login(
         seeded_uow_factory,
@@ -310,9 +314,9 @@ def test_the_demo_staff_of_the_dataset_can_log_in(seeded_uow_factory, now) -> No
 
 
 def test_the_demo_staff_are_added_once_to_a_database_seeded_without_them(uow_factory) -> None:
-    assert ensure_demo_staff(uow_factory()) == 5
+    assert ensure_demo_staff(uow_factory()) == 8
     assert ensure_demo_staff(uow_factory()) == 0
-    assert len(list_staff(uow_factory())) == 5
+    assert len(list_staff(uow_factory())) == 8
 
 
 def test_the_cli_creates_a_staff_user_reading_the_password_from_stdin(

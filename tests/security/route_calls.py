@@ -304,6 +304,11 @@ BODIES: dict[str, Body] = {
         form=lambda: {"agency": "paris-nord", "plate": DEMO_PLATE, "problem": "Crevaison"}
     ),
     "POST /staff/bookings/{reference}/check-in": Body(form_from=Targets.check_in_form),
+    # issue 16: planning
+    "POST /staff/admin/team/{staff_id}/agency": Body(form=lambda: {"agency": "paris-nord"}),
+    "POST /staff/planning/{reference}/move": Body(
+        form=lambda: {"start": "2030-01-07T08:00:00+00:00"}
+    ),
 }
 
 
