@@ -88,8 +88,9 @@ def test_the_next_workshop_slots_of_this_week_are_already_full(seeded_uow_factor
 
     assert offer.week == "this_week"
     assert offer.slots[0].start_utc == upcoming[3]
-    full = list_bookings(seeded_uow_factory(), agency="paris-nord", service="maintenance")
-    assert [b.start_utc for b in full] == [start for start in upcoming[:3] for _ in range(capacity)]
+    booked = list_bookings(seeded_uow_factory(), agency="paris-nord", service="maintenance")
+    full = [b.start_utc for b in booked if b.start_utc > now]  # past weeks: the demo history
+    assert full == [start for start in upcoming[:3] for _ in range(capacity)]
 
 
 def test_the_track_is_full_for_the_rest_of_the_week_so_next_week_is_offered(
