@@ -46,6 +46,8 @@ CONVERSATION_STAFF = frozenset(CONVERSATION_ROLES)
 WORKSHOP_STAFF = frozenset({"advisor", "manager", "admin"})
 # Settings, staff accounts, API tokens, the bot's content.
 ADMIN_STAFF = frozenset({"admin"})
+# Publishing customers' reviews (issue 16): managers and admins decide; advisors only read.
+REVIEW_MODERATORS = frozenset({"manager", "admin"})
 
 
 @dataclass(frozen=True)

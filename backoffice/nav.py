@@ -38,6 +38,7 @@ NAV = (
     NavItem("callbacks", "/staff/callbacks", CONVERSATION_STAFF),
     NavItem("complaints", "/staff/complaints", CONVERSATION_STAFF),
     NavItem("surveys", "/staff/surveys", WORKSHOP_STAFF),
+    NavItem("reviews", "/staff/reviews", WORKSHOP_STAFF),  # reviews' moderation (issue 16)
     NavItem("account", "/staff/account/totp", ANY_STAFF),  # two-factor authentication (issue 14)
     NavItem("services", "/staff/admin/services", ADMIN_STAFF),
     NavItem("rules", "/staff/admin/rules", ADMIN_STAFF),

@@ -21,6 +21,7 @@ from backoffice.api.deps import CoreDep
 from backoffice.auth import (
     ADMIN_STAFF,
     CONVERSATION_STAFF,
+    REVIEW_MODERATORS,
     SAFE_METHODS,
     WORKSHOP_STAFF,
     StaffSession,
@@ -70,3 +71,4 @@ StaffPage = Annotated[StaffSession, Depends(staff_page_session)]  # their own ac
 ConversationPage = Annotated[StaffSession, Depends(page_for_roles(CONVERSATION_STAFF))]
 WorkshopPage = Annotated[StaffSession, Depends(page_for_roles(WORKSHOP_STAFF))]
 AdminPage = Annotated[StaffSession, Depends(page_for_roles(ADMIN_STAFF))]
+ReviewModerationPage = Annotated[StaffSession, Depends(page_for_roles(REVIEW_MODERATORS))]

@@ -21,6 +21,7 @@ from backoffice import (
     outbox_pages,
     pages,
     password_pages,
+    reviews_pages,  # issue 16: reviews' moderation
     rooms_pages,
     rules_pages,
     service_pages,
@@ -193,6 +194,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # the knowledge base of answers (docs/answers.md)
     app.include_router(answers_pages.router)
     app.include_router(answers_api.router)
+    app.include_router(reviews_pages.router)  # issue 16: reviews' moderation
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

@@ -28,8 +28,8 @@ from tests.integration.test_workshop_pages import customer, diagnostic_booking
 from tests.integration.web_support import web_client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys", "account"]
-MANAGERS = ["bookings", "surveys", "account"]  # the workshop's pages and their account
+EVERYONE = ["console", "bookings", "callbacks", "complaints", "surveys", "reviews", "account"]
+MANAGERS = ["bookings", "surveys", "reviews", "account"]  # the workshop's pages and their account
 MECHANICS = ["account"]  # their jobs' page comes with issue 16
 ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
 PAGES = {
@@ -38,6 +38,7 @@ PAGES = {
     "callbacks": "/staff/callbacks",
     "complaints": "/staff/complaints",
     "surveys": "/staff/surveys",
+    "reviews": "/staff/reviews",
     "account": "/staff/account/totp",
     "services": "/staff/admin/services",
     "rules": "/staff/admin/rules",
@@ -49,10 +50,12 @@ PAGES = {
     "team": "/staff/admin/team",
     "outbox": "/staff/outbox",
 }
-FRENCH = ["Console", "Réservations", "Rappels", "Réclamations", "Satisfaction", "Mon compte"]
+FRENCH = ["Console", "Réservations", "Rappels", "Réclamations", "Satisfaction", "Avis"]
+FRENCH += ["Mon compte"]
 FRENCH += ["Services", "Règles", "Modèles", "Réponses", "Salons", "Notifications"]
 FRENCH += ["Administration", "Équipe", "Boîte d'envoi"]
-ENGLISH = ["Console", "Bookings", "Callbacks", "Complaints", "Satisfaction", "My account"]
+ENGLISH = ["Console", "Bookings", "Callbacks", "Complaints", "Satisfaction", "Reviews"]
+ENGLISH += ["My account"]
 ENGLISH += ["Services", "Rules", "Models", "Answers", "Rooms", "Notifications"]
 ENGLISH += ["Administration", "Team", "Outbox"]
 
