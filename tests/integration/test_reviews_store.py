@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from core.agencies import agencies_offering, set_service_bookable
 from core.bookings import book_slot
-from core.errors import InvalidTransition, NotFound
+from core.errors import InvalidTransition, NotFound, SlotUnavailable
 from core.feedback import open_survey, record_comment, record_rating
 from core.ics import booking_ics_document
 from core.models import Agency, Booking, Customer, Setting
@@ -240,3 +241,29 @@ def test_the_invite_of_a_stored_booking_has_the_agency_and_its_time_zone(
     assert "SUMMARY:maintenance — Lyon" in text and reference in text
     with pytest.raises(NotFound):
         booking_ics_document(uow_factory(), 999_999, now)
+
+
+def test_a_closed_service_takes_no_new_booking_and_keeps_its_bookings(
+    uow_factory, survey, local_dt, now
+) -> None:
+    kept = survey(None, agency="lyon")
+
+    set_service_bookable(uow_factory(), "lyon", "maintenance", False)
+
+    with pytest.raises(SlotUnavailable) as refused:
+        book_slot(
+            uow_factory(),
+            agency_code="lyon",
+            service_code="maintenance",
+            start_utc=local_dt(2025, 11, 28, 9),
+            customer_id=None,
+            channel="web",
+            now=now,
+        )
+    assert refused.value.code == "service_closed"
+    assert agencies_offering(uow_factory(), "maintenance") == []
+    with uow_factory() as uow:
+        status = uow.session.scalar(select(Booking.status).where(Booking.reference == kept))
+    assert status == "confirmed"
+    set_service_bookable(uow_factory(), "lyon", "maintenance", True)
+    assert [a.code for a in agencies_offering(uow_factory(), "maintenance")] == ["lyon"]
