@@ -112,7 +112,7 @@ def _card(review: ReviewView, t: dict[str, str], lang: str, tz: str) -> ReviewCa
     decided = ""
     if review.reviewed_at is not None and review.status != "pending":
         decided = t["review_decided"].format(
-            status=t[f"review_status_{review.status}"],
+            status=t[f"review_done_{review.status}"],
             name=review.reviewed_by_name or "—",
             when=when(review.reviewed_at, tz, lang),
         )
