@@ -9,6 +9,8 @@ from the map), then what the customer can do next.
 
 from __future__ import annotations
 
+import json
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,7 +24,7 @@ from actions.booking import (
     location_events,
     location_text,
 )
-from core import i18n
+from core import i18n, reviews
 from core.geo import locate, nearest_agencies
 
 # What to do next, as buttons: the key of each title (actions context of the catalogues),
@@ -33,6 +35,11 @@ NEXT_STEPS = (
     ("agencies_next_menu", "/show_menu"),
 )
 LISTED = 3  # agencies written out in the text (the map shows them all)
+
+
+def reviews_payload(agency_code: str) -> str:
+    """The button that shows an agency's last approved reviews (actions/reviews.py)."""
+    return "/agency_reviews" + json.dumps({"agency": agency_code}, separators=(",", ":"))
 
 
 class ActionFindAgency(PitlaneAction):
@@ -56,16 +63,28 @@ class ActionFindAgency(PitlaneAction):
         if not agencies:
             dispatcher.utter_message(response="utter_no_agency")
             return events
-        shown = agencies_message(None, origin, agencies)
+        uow = self.context.uow
+        ratings = reviews.rating_texts(uow(), language)  # issue 16: "4,6/5 · 38 avis"
+        shown = agencies_message(None, origin, agencies, ratings)
         dispatcher.utter_message(json_message={"agencies": shown})
         lines = "\n".join(
             f"• {agency.name}"
             + ("" if km is None else f" ({distance_text(km, language)})")
+            + (f" · {ratings[agency.code]}" if agency.code in ratings else "")
             + f" — {agency.address}, {agency.postcode} {agency.city} · {agency.phone}"
             for agency, km in agencies[:LISTED]
         )
         titles = i18n.messages("actions", language)
-        buttons = [{"title": titles[key], "payload": payload} for key, payload in NEXT_STEPS]
+        reviewed = reviews.reviewed_agencies(uow())
+        buttons = [
+            {
+                "title": i18n.text("reviews", "reviews_button", language, agency=agency.name),
+                "payload": reviews_payload(agency.code),
+            }
+            for agency, _ in agencies[:LISTED]
+            if agency.code in reviewed
+        ]
+        buttons += [{"title": titles[key], "payload": payload} for key, payload in NEXT_STEPS]
         if place is not None:
             response, extra = "utter_agencies_near_place", {"place": place.name}
         elif origin is not None:

@@ -50,6 +50,7 @@ from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
 from core.formatting import format_number, format_slot
 from core.geo import agencies_near, locate
 from core.parsing import match_choice, parse_person_name
+from core.reviews import rating_texts
 
 OFFER_RESPONSES = {
     "this_week": "utter_offer_this_week",
@@ -379,11 +380,18 @@ class ActionAskAgency(PitlaneAction):
             dispatcher.utter_message(response="utter_no_slots")
             return [SlotSet(REQUESTED_SLOT, None)]
         language = language_of(tracker)
+        ratings = rating_texts(self.context.uow(), language)  # issue 16: "4,6/5 · 38 avis"
         buttons = [
             {
-                "title": agency.name
-                if km is None
-                else f"{agency.name} — {distance_text(km, language)}",
+                "title": " — ".join(
+                    part
+                    for part in (
+                        agency.name,
+                        None if km is None else distance_text(km, language),
+                        ratings.get(agency.code),
+                    )
+                    if part
+                ),
                 "payload": choose_payload("agency", agency.code),
             }
             for agency, km in agencies
@@ -391,7 +399,7 @@ class ActionAskAgency(PitlaneAction):
         # the map first, then the question with its buttons (docs/workshop.md): Telegram
         # shows the venues above the buttons, the widget the map above the question
         dispatcher.utter_message(
-            json_message={"agencies": agencies_message(service, origin, agencies)}
+            json_message={"agencies": agencies_message(service, origin, agencies, ratings)}
         )
         response = "utter_ask_agency" if origin is None else "utter_agencies_nearest"
         dispatcher.utter_message(response=response, buttons=buttons)
@@ -402,9 +410,11 @@ def agencies_message(
     service: str | None,
     origin: tuple[float, float] | None,
     agencies: list[tuple[AgencyView, float | None]],
+    ratings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The `agencies` custom message of docs/workshop.md (`service` None: a list of the
-    agencies, nothing to book from it)."""
+    agencies, nothing to book from it); `ratings`: "4,6/5 · 38 avis" by agency code (issue
+    16, core/reviews.py), each item's `rating` (null when too few ratings)."""
     return {
         "service": service,
         "origin": None if origin is None else {"latitude": origin[0], "longitude": origin[1]},
@@ -419,6 +429,7 @@ def agencies_message(
                 "longitude": agency.longitude,
                 "phone": agency.phone,
                 "distance_km": None if km is None else rounded_km(km),
+                "rating": (ratings or {}).get(agency.code),
             }
             for agency, km in agencies
         ],

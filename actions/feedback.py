@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import PitlaneAction, PitlaneFormValidator, as_text, channel_identity
 from actions.identity import conversation_id
 from actions.workflow import clear_workflow
-from core import feedback
+from core import feedback, reviews
 from core.customers import find_customer
 from core.errors import InvalidValue, NotFound, SurveyClosed
 from core.formatting import format_day, local_time
@@ -31,7 +31,7 @@ STATUS_RESPONSES = {
     "closed": "utter_complaint_closed",
 }
 SURVEY_SLOTS = ("survey_booking", "rating", "survey_rated")
-SKIPPED = "-"  # survey_comment when the customer said "no thanks"
+SKIPPED = "-"  # survey_comment when the customer said "no thanks" (and survey_publish then)
 
 
 def intent_of(tracker: Tracker) -> str | None:
@@ -185,7 +185,8 @@ class ActionAskSurveyComment(PitlaneAction):
 
 class ValidateSurveyCommentForm(PitlaneFormValidator):
     """`validate_survey_comment_form`: "no thanks" ends, "yes" asks for the text, any other
-    text is the comment, stored at once."""
+    text is the comment, stored at once; then whether it may be published (yes / no, no
+    unless said: core/reviews.py)."""
 
     def name(self) -> str:
         return "validate_survey_comment_form"
@@ -196,7 +197,7 @@ class ValidateSurveyCommentForm(PitlaneFormValidator):
         intent = intent_of(tracker)
         if intent == "deny":
             dispatcher.utter_message(response="utter_survey_thanks")
-            return {"survey_comment": SKIPPED}
+            return {"survey_comment": SKIPPED, "survey_publish": SKIPPED}
         if intent == "affirm":
             return {"survey_comment": None}
         try:
@@ -214,6 +215,29 @@ class ValidateSurveyCommentForm(PitlaneFormValidator):
             return {"survey_comment": None}
         except (NotFound, SurveyClosed):
             dispatcher.utter_message(response="utter_survey_closed")
-            return {"survey_comment": SKIPPED, REQUESTED_SLOT: None}
-        dispatcher.utter_message(response="utter_survey_thanks")
+            return {"survey_comment": SKIPPED, "survey_publish": SKIPPED, REQUESTED_SLOT: None}
         return {"survey_comment": as_text(value)}
+
+    def validate_survey_publish(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = intent_of(tracker)
+        if intent not in ("affirm", "deny"):
+            return {"survey_publish": None}  # the question again, with its buttons
+        consent = intent == "affirm"
+        try:
+            reviews.record_publication_consent(
+                self.context.uow(),
+                as_text(tracker.get_slot("survey_booking")),
+                consent,
+                self.context.now(),
+                customer_id=customer_id_of(self, tracker),
+                as_customer=True,
+            )
+        except (NotFound, SurveyClosed):
+            dispatcher.utter_message(response="utter_survey_closed")
+            return {"survey_publish": SKIPPED, REQUESTED_SLOT: None}
+        dispatcher.utter_message(
+            response="utter_survey_publish_yes" if consent else "utter_survey_thanks"
+        )
+        return {"survey_publish": "yes" if consent else "no"}

@@ -54,6 +54,7 @@ WORKFLOW_SLOTS = (
     "rating",
     "survey_rated",
     "survey_comment",
+    "survey_publish",
     "booking_choice",
     "cancel_confirmed",
     "move_slot",

@@ -58,6 +58,8 @@ INVOICE_STAFF = frozenset({"advisor", "manager", "admin"})
 PLANNING_STAFF = frozenset({"manager", "admin"})
 # Giving a job to a mechanic: who runs an agency's planning.
 ASSIGNING_STAFF = PLANNING_STAFF
+# Publishing customers' reviews (issue 16): managers and admins decide; advisors only read.
+REVIEW_MODERATORS = PLANNING_STAFF
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ NAV = (
     NavItem("callbacks", "/staff/callbacks", CONVERSATION_STAFF),
     NavItem("complaints", "/staff/complaints", CONVERSATION_STAFF),
     NavItem("surveys", "/staff/surveys", WORKSHOP_STAFF),
+    NavItem("reviews", "/staff/reviews", WORKSHOP_STAFF),  # reviews' moderation (issue 16)
     # issue 16: the manager's planning (advisors read it) and dashboard
     NavItem("planning", "/staff/planning", WORKSHOP_STAFF),
     NavItem("dashboard", "/staff/dashboard", PLANNING_STAFF),

@@ -26,6 +26,7 @@ from backoffice.auth import (
     JOB_STAFF,
     MECHANIC_PLANNING_STAFF,
     PLANNING_STAFF,
+    REVIEW_MODERATORS,
     SAFE_METHODS,
     WORKSHOP_STAFF,
     StaffSession,
@@ -82,3 +83,4 @@ JobPage = Annotated[StaffSession, Depends(page_for_roles(JOB_STAFF))]
 MechanicPlanningPage = Annotated[StaffSession, Depends(page_for_roles(MECHANIC_PLANNING_STAFF))]
 AssigningPage = Annotated[StaffSession, Depends(page_for_roles(ASSIGNING_STAFF))]
 PlanningPage = Annotated[StaffSession, Depends(page_for_roles(PLANNING_STAFF))]
+ReviewModerationPage = Annotated[StaffSession, Depends(page_for_roles(REVIEW_MODERATORS))]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.errors import NotFound
 from core.models import Agency, Calendar, Service, Setting
+from core.slot_places import get_calendar
 from core.uow import UnitOfWork
 
 
@@ -53,14 +54,15 @@ def get_agency(uow: UnitOfWork, code: str) -> AgencyView:
 
 
 def agencies_offering(uow: UnitOfWork, service_code: str) -> list[AgencyView]:
-    """Agencies with a calendar for `service_code`, by name; NotFound for an unknown service."""
+    """Agencies with an open calendar for `service_code`, by name; NotFound for an unknown
+    service."""
     with uow:
         if uow.session.get(Service, service_code) is None:
             raise NotFound("unknown_service", f"no service {service_code!r}")
         agencies = uow.session.scalars(
             select(Agency)
             .join(Calendar, Calendar.agency_id == Agency.id)
-            .where(Calendar.service_code == service_code)
+            .where(Calendar.service_code == service_code, Calendar.bookable.is_(True))
             .order_by(Agency.name)
         )
         return [_agency_view(agency) for agency in agencies]
@@ -130,3 +132,19 @@ def _agency_view(agency: Agency) -> AgencyView:
         phone=agency.phone,
         email=agency.email,
     )
+
+
+def set_service_bookable(uow: UnitOfWork, agency_code: str, service_code: str, open_: bool) -> None:
+    """Open or close a service at an agency (issue 16): a closed calendar takes no new booking
+    (book_slot: SlotUnavailable("service_closed")) and is not proposed; its bookings are kept.
+    One UPDATE, which waits for bookings in flight (they hold the calendar's shared lock).
+    NotFound as core.slot_places.get_calendar says."""
+    with uow:
+        calendar = get_calendar(uow.session, agency_code, service_code)
+        uow.session.execute(
+            update(Calendar)
+            .where(Calendar.id == calendar.id)
+            .values(bookable=open_)
+            .execution_options(synchronize_session=False)
+        )
+        uow.commit()

@@ -172,7 +172,8 @@ def book_slot(
     """Book one place in one transaction; the database refuses a place beyond capacity.
 
     The booking's reminder rows (reminder before, survey after) are added in the same
-    transaction. Raises SlotUnavailable (`past`, `not_a_slot`, `closed_day`), SlotTaken,
+    transaction. Raises SlotUnavailable (`past`, `not_a_slot`, `closed_day`,
+    `service_closed`), SlotTaken,
     NotFound (`unknown_agency`, `unknown_service`, `no_calendar`, `unknown_customer`).
     """
     _require_aware(start_utc, now)
@@ -180,6 +181,8 @@ def book_slot(
         # A shared lock: an admin changing this calendar's settings (FOR UPDATE in
         # core/service_settings.py) waits for this booking, or this booking for the change.
         calendar = get_calendar(uow.session, agency_code, service_code, lock=True)
+        if not calendar.bookable:  # closed service (issue 16): its bookings are kept
+            raise SlotUnavailable("service_closed", "this service takes no new booking")
         slot = bookable_slot(uow.session, calendar, start_utc, now, uow.timezone)
         if customer_id is not None and uow.session.get(Customer, customer_id) is None:
             raise NotFound("unknown_customer", f"no customer {customer_id}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,7 +96,7 @@ def record_rating(
     booking of nobody); SurveyClosed("survey_closed") after the answer window.
     """
     value = parse_rating(rating)
-    return _answer(uow, booking_reference, now, customer_id, as_customer, rating=value)
+    return update_answer(uow, booking_reference, now, customer_id, as_customer, rating=value)
 
 
 def record_comment(
@@ -115,7 +115,18 @@ def record_comment(
         raise InvalidValue("empty_comment", "the comment is empty")
     if len(cleaned) > COMMENT_MAX_CHARS:
         raise InvalidValue("comment_too_long", f"at most {COMMENT_MAX_CHARS} characters")
-    return _answer(uow, booking_reference, now, customer_id, as_customer, comment=cleaned)
+    # a new comment is moderated again before publication (core/reviews.py)
+    return update_answer(
+        uow,
+        booking_reference,
+        now,
+        customer_id,
+        as_customer,
+        comment=cleaned,
+        review_status=case((SurveyResponse.publish_consent, "pending"), else_=None),
+        reviewed_by=None,
+        reviewed_at=None,
+    )
 
 
 def parse_rating(rating: int | str) -> int:
@@ -216,7 +227,7 @@ def survey_comments(uow: UnitOfWork, limit: int = 50) -> list[SurveyView]:
         return [_survey_view(row) for row in uow.session.execute(stmt)]
 
 
-def _answer(
+def update_answer(
     uow: UnitOfWork,
     booking_reference: str,
     now: datetime,
@@ -224,6 +235,8 @@ def _answer(
     as_customer: bool,
     **values: object,
 ) -> SurveyView:
+    """Set `values` on the survey of that booking while it is open (one conditional UPDATE);
+    NotFound("unknown_survey") or SurveyClosed as record_rating says."""
     with uow:
         session = uow.session
         booking = session.scalar(

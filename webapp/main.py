@@ -24,6 +24,7 @@ from backoffice import (
     pages,
     password_pages,
     planning_pages,
+    reviews_pages,  # issue 16: reviews' moderation
     rooms_pages,
     rules_pages,
     service_pages,
@@ -210,6 +211,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(job_pages.router)
     # issue 16: the manager's planning and dashboard (docs/workshop.md, "Planning")
     app.include_router(planning_pages.router)
+    app.include_router(reviews_pages.router)  # issue 16: reviews' moderation
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

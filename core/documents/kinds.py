@@ -1,16 +1,19 @@
 """The document kinds the customers' signed links open (core/signed_links.py): an
-estimate's PDF (object id: the job) and an invoice's or credit note's PDF."""
+estimate's PDF (object id: the job), an invoice's or credit note's PDF, and a booking's
+calendar invite (.ics, core/ics.py)."""
 
 from __future__ import annotations
 
 from core import estimates, invoices, signed_links
 from core.documents.pdf import estimate_pdf, invoice_pdf
 from core.errors import NotFound
+from core.ics import booking_ics_document
 from core.signed_links import Document
 from core.uow import UnitOfWork
 
 ESTIMATE = "estimate"
 INVOICE = "invoice"
+BOOKING_ICS = "booking_ics"
 
 
 def estimate_document(uow: UnitOfWork, job_id: int) -> Document:
@@ -27,6 +30,8 @@ def invoice_document(uow: UnitOfWork, invoice_id: int) -> Document:
 
 
 def register_document_kinds() -> None:
-    """Register the estimate and invoice kinds (idempotent; called when the app starts)."""
+    """Register the estimate, invoice and calendar invite kinds (idempotent; called when the
+    app starts)."""
     signed_links.register_kind(ESTIMATE, estimate_document)
     signed_links.register_kind(INVOICE, invoice_document)
+    signed_links.register_kind(BOOKING_ICS, booking_ics_document)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Float, Integer, String, Text
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base
@@ -35,6 +37,12 @@ class Agency(Base):
     longitude: Mapped[float] = mapped_column(Float)
     phone: Mapped[str] = mapped_column(String(40))
     email: Mapped[str] = mapped_column(String(254))
+    # issue 16 (reviews): the agency's own hours and time zone (calendar invites, its page);
+    # {"mon": [["09:00", "12:00"], ["14:00", "18:00"]], ...}: absent or empty = closed
+    opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    timezone: Mapped[str] = mapped_column(
+        String(60), default="Europe/Paris", server_default="Europe/Paris"
+    )
 
 
 class Setting(Base):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +47,8 @@ class Calendar(Base):
     # Staff on duty for this service: a slot never holds more bookings than staff.
     # Not given: as many staff as places (like migration 0005 does for existing rows).
     staff_count: Mapped[int] = mapped_column(Integer, default=_staff_default, server_default="1")
+    # issue 16 (reviews): a closed service takes no new booking; its bookings are kept
+    bookable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class SlotCounter(Base):

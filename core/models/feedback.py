@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime, utcnow
@@ -73,6 +83,10 @@ class SurveyResponse(Base):
     __tablename__ = "survey_responses"
     __table_args__ = (
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+        CheckConstraint(
+            "review_status IS NULL OR review_status IN ('pending', 'approved', 'rejected')",
+            name="review_status",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -83,3 +97,11 @@ class SurveyResponse(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # issue 16 (reviews): the customer agreed to the comment's publication (no by default);
+    # a consented comment waits for staff moderation (pending -> approved | rejected)
+    publish_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    review_status: Mapped[str | None] = mapped_column(String(20))
+    reviewed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

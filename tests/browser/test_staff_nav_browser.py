@@ -62,9 +62,9 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
             " return bar.scrollWidth - bar.clientWidth; }"
         )
         assert logout == {"text": "Se déconnecter", "lines": 1, "inside": True}, (name, logout)
-        # with "Mon compte", "Équipe" (14), "Atelier", "Factures", "Planning" and "Tableau de
-        # bord" (16)
-        assert len(links) == 19, name
+        # with "Mon compte", "Équipe" (14), "Atelier", "Factures", "Avis", "Planning" and
+        # "Tableau de bord" (16)
+        assert len(links) == 20, name
         assert all(link["lines"] == 1 and link["inside"] for link in links), (name, links)
         assert overflow <= 0, (name, overflow)
     page.close()
@@ -81,6 +81,7 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
                 "Atelier",
                 "Factures",
                 "Satisfaction",
+                "Avis",
                 "Planning",
                 "Tableau de bord",
                 "Mon compte",

@@ -14,6 +14,7 @@ from core.bookings import book_slot, offer_slots
 from core.config import CoreSettings
 from core.feedback import answer_complaint, get_survey, list_complaints, open_survey
 from core.models import Booking, StaffUser
+from core.reviews import list_reviews
 from core.uow import uow_from_settings
 from tests.e2e.chat import Chat
 
@@ -85,9 +86,15 @@ def test_a_survey_rating_and_comment_are_stored(chat, uow, now_utc):
     chat.say(f"/rate{entities}")
     assert "4/5" in chat.text and {"/affirm", "/deny"} <= set(chat.payloads)
     chat.say("Accueil très sympa, moto prête à l'heure")
+    assert "publié" in chat.text and {"/affirm", "/deny"} <= set(chat.payloads)
+    chat.say("/affirm")
 
     survey = get_survey(uow(), booking.reference)
     assert (survey.rating, survey.comment) == (4, "Accueil très sympa, moto prête à l'heure")
+    assert "relecture" in chat.text
+    assert [review.booking_reference for review in list_reviews(uow(), "pending")] == [
+        booking.reference
+    ]
 
 
 def test_a_rating_out_of_range_is_refused(chat, uow, now_utc):

@@ -20,7 +20,7 @@ from actions.feedback import (
 from core.bookings import book_slot, offer_slots
 from core.customers import find_customer
 from core.feedback import answer_complaint, get_survey, list_complaints, open_survey
-from core.models import Booking
+from core.models import Booking, SurveyResponse
 from core.uow import UnitOfWork
 from tests.integration.actions_kit import (
     CAMILLE,
@@ -217,7 +217,7 @@ def comment_turn(reference: str, text: str, intent: str = "inform"):
     )
 
 
-async def test_a_survey_comment_is_stored_then_thanked(ctx: ActionContext) -> None:
+async def test_a_survey_comment_is_stored_then_its_publication_asked(ctx: ActionContext) -> None:
     reference = camille_booking(ctx)
     sent_survey(ctx, reference)
 
@@ -226,8 +226,63 @@ async def test_a_survey_comment_is_stored_then_thanked(ctx: ActionContext) -> No
     )
 
     assert SlotSet("survey_comment", "Accueil très sympa") in events
-    assert responses(messages) == ["utter_survey_thanks"]
+    assert not any(event.get("name") == "survey_publish" for event in events)
+    assert responses(messages) == []  # the form asks utter_ask_survey_publish next
     assert get_survey(ctx.uow(), reference).comment == "Accueil très sympa"
+
+
+def publish_turn(reference: str, text: str, intent: str):
+    return form_tracker(
+        "survey_comment_form",
+        slots={
+            "survey_booking": reference,
+            "rating": "4",
+            "survey_rated": True,
+            "survey_comment": "Accueil très sympa",
+        },
+        candidates={"survey_publish": text},
+        requested="survey_publish",
+        text=text,
+        intent=intent,
+        metadata=CAMILLE,
+        sender_id="web:demo-camille",
+    )
+
+
+def consent_of(ctx: ActionContext, reference: str) -> tuple[bool, str | None]:
+    with ctx.uow() as uow:
+        survey = uow.session.scalar(
+            select(SurveyResponse).join(Booking).where(Booking.reference == reference)
+        )
+        return survey.publish_consent, survey.review_status
+
+
+async def test_yes_to_publication_queues_the_comment_for_moderation(ctx: ActionContext) -> None:
+    reference = camille_booking(ctx)
+    sent_survey(ctx, reference)
+    validator = ValidateSurveyCommentForm(context=ctx)
+    await run(validator, comment_turn(reference, "Accueil très sympa"))
+
+    events, messages = await run(validator, publish_turn(reference, "oui", "affirm"))
+
+    assert SlotSet("survey_publish", "yes") in events
+    assert responses(messages) == ["utter_survey_publish_yes"]
+    assert consent_of(ctx, reference) == (True, "pending")
+
+
+async def test_no_to_publication_keeps_the_comment_private(ctx: ActionContext) -> None:
+    reference = camille_booking(ctx)
+    sent_survey(ctx, reference)
+    validator = ValidateSurveyCommentForm(context=ctx)
+    await run(validator, comment_turn(reference, "Accueil très sympa"))
+
+    events, messages = await run(validator, publish_turn(reference, "non", "deny"))
+    again, asked = await run(validator, publish_turn(reference, "peut-être", "inform"))
+
+    assert SlotSet("survey_publish", "no") in events
+    assert responses(messages) == ["utter_survey_thanks"]
+    assert consent_of(ctx, reference) == (False, None)
+    assert SlotSet("survey_publish", None) in again and responses(asked) == []
 
 
 async def test_no_thanks_skips_the_comment_and_yes_asks_for_its_text(ctx: ActionContext) -> None:
@@ -242,6 +297,7 @@ async def test_no_thanks_skips_the_comment_and_yes_asks_for_its_text(ctx: Action
         message_tracker("oui", intent="affirm", metadata=CAMILLE),
     )
 
+    assert SlotSet("survey_publish", "-") in skipped
     assert SlotSet("survey_comment", "-") in skipped and responses(thanks) == [
         "utter_survey_thanks"
     ]

@@ -31,8 +31,9 @@ HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 # issue 16: the mechanic's planning, invoices, the manager's planning (advisors read it) and
 # the dashboard (managers and admins)
 EVERYONE = ["console", "bookings", "invoices", "callbacks", "complaints", "surveys"]
-EVERYONE += ["planning", "account"]
-MANAGERS = ["bookings", "workshop", "invoices", "surveys", "planning", "dashboard", "account"]
+EVERYONE += ["reviews", "planning", "account"]
+MANAGERS = ["bookings", "workshop", "invoices", "surveys", "reviews", "planning", "dashboard"]
+MANAGERS += ["account"]
 MECHANICS = ["workshop", "account"]  # their planning (issue 16) and their account
 ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
 PAGES = {
@@ -45,6 +46,7 @@ PAGES = {
     "surveys": "/staff/surveys",
     "planning": "/staff/planning",
     "dashboard": "/staff/dashboard",
+    "reviews": "/staff/reviews",
     "account": "/staff/account/totp",
     "services": "/staff/admin/services",
     "rules": "/staff/admin/rules",
@@ -57,11 +59,11 @@ PAGES = {
     "outbox": "/staff/outbox",
 }
 FRENCH = ["Console", "Réservations", "Atelier", "Factures", "Rappels", "Réclamations"]
-FRENCH += ["Satisfaction", "Planning", "Tableau de bord", "Mon compte"]
+FRENCH += ["Satisfaction", "Avis", "Planning", "Tableau de bord", "Mon compte"]
 FRENCH += ["Services", "Règles", "Modèles", "Réponses", "Salons", "Notifications"]
 FRENCH += ["Administration", "Équipe", "Boîte d'envoi"]
 ENGLISH = ["Console", "Bookings", "Workshop", "Invoices", "Callbacks", "Complaints"]
-ENGLISH += ["Satisfaction", "Planning", "Dashboard", "My account"]
+ENGLISH += ["Satisfaction", "Reviews", "Planning", "Dashboard", "My account"]
 ENGLISH += ["Services", "Rules", "Models", "Answers", "Rooms", "Notifications"]
 ENGLISH += ["Administration", "Team", "Outbox"]
 

@@ -17,6 +17,7 @@ BUTTON_ONLY_INTENTS = {
     "cancel_my_booking",
     "move_my_booking",
     "choose_service",
+    "agency_reviews",  # issue 16: the reviews button under an agency
 }  # filled by button payloads, not typed
 MINIMUM_EXAMPLES = 25
 

@@ -4,7 +4,7 @@ their lines, and counter payments.
 
 Revision ID: 0017
 Revises: 0016
-Create Date: 2026-12-08
+Create Date: 2026-12-07
 """
 
 from __future__ import annotations

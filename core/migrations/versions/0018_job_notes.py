@@ -3,8 +3,8 @@ kinds of job_events, "note" (a remark without status change) and "expected" (the
 completion set or cleared), and the column `expected_at` that the latter records.
 
 Revision ID: 0018
-Revises: 0016
-Create Date: 2026-12-08
+Revises: 0017
+Create Date: 2026-12-07
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 the bookings staff have looked at on the planning (booking_acknowledgements).
 
 Revision ID: 0019
-Revises: 0016
-Create Date: 2026-12-08
+Revises: 0018
+Create Date: 2026-12-07
 """
 
 from __future__ import annotations
