@@ -123,3 +123,8 @@ __all__ = [
     "WidgetStreamTicket",
     "utcnow",
 ]
+
+# issue 16: job notices (the customer told of each job change; migration 0020)
+from core.models.jobs import NOTICE_STATES, TOLD_KINDS  # noqa: E402
+
+__all__ += ["NOTICE_STATES", "TOLD_KINDS"]
