@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core import i18n
-from core.formatting import format_day, format_slot, local_time
+from core.formatting import format_short_date, format_slot, local_time
 from core.job_states import CLOSED
 from core.job_views import one_job_view
 from core.models import RepairJob
@@ -72,7 +72,7 @@ def repair_details(repair: RepairStatus, tz: str, language: str | None) -> str:
     waits for the customer), the expected completion; '' when neither applies."""
     parts = []
     if repair.status == "estimate_sent" and repair.estimate_sent_at is not None:
-        day = format_day(local_time(repair.estimate_sent_at, tz).date(), language)
+        day = format_short_date(local_time(repair.estimate_sent_at, tz).date(), language)
         parts.append(i18n.text(CONTEXT, "estimate_sent_on", language, day=day))
     expected = expected_text(repair.status, repair.expected_completion, tz, language)
     if expected:

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from core.models import (
     CalendarClosure,
     ChannelIdentity,
     Customer,
+    JobEvent,
     Quote,
     Service,
     Setting,
@@ -100,6 +101,20 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     for entry in data.get("bookings", []):
         _add_bookings(session, entry, now, tz, customers, in_turn)
     _add_missing_staff(session, data.get("staff", []))
+    # issue 16, job notices: keep this step last (after every block that adds demo jobs)
+    _demo_jobs_told(session)
+
+
+def _demo_jobs_told(session: Session) -> None:
+    """The demo jobs' history is history: their customers are not told of it at start
+    (hub/job_notices.py would otherwise push every seeded opening and status change)."""
+    session.flush()
+    session.execute(
+        update(JobEvent)
+        .where(JobEvent.notice == "pending")
+        .values(notice="skipped")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi import FastAPI
@@ -30,7 +31,8 @@ from core.job_notices import (
     pending_notices,
 )
 from core.jobs import assign_mechanic, get_job, move, open_walk_in
-from core.models import ChannelIdentity, Conversation, Customer, JobEvent, Vehicle
+from core.models import ChannelIdentity, Conversation, Customer, JobEvent, StaffUser, Vehicle
+from core.seed import _demo_jobs_told
 from core.uow import UnitOfWork
 from core.uow import uow_factory as make_uow_factory
 from hub.deps import HubDeps
@@ -39,6 +41,8 @@ from hub.messages import OutgoingMessage
 from hub.ports import PermanentSendError
 from hub.reminders import ReminderDeps
 from tests.integration.test_reminder_sending import NoBrain, out_messages, outbox
+from tests.integration.web_support import web_client
+from webapp.scheduler import JOB_NOTICES_JOB_ID
 
 AGENCY = "test-agency"
 PHONE = "+33612345678"
@@ -367,3 +371,44 @@ def test_concurrent_dispatchers_send_one_message_per_event(garage, migrated_url)
         assert texts[2].startswith("Le devis pour votre"), texts
     for job in jobs:
         assert {notice for _, notice in events(garage.uow, job)} == {"told"}
+
+
+def test_the_web_app_scheduler_tells_a_change_within_seconds(seeded_sqlite_url) -> None:
+    engine = make_engine(seeded_sqlite_url, poolclass=NullPool)
+    uow = make_uow_factory(make_session_factory(engine), timezone="Europe/Paris")
+    with uow() as work:
+        session = work.session
+        vehicle = session.scalar(select(Vehicle.id).where(Vehicle.plate == "AB-123-CD"))
+        staff = session.scalar(select(StaffUser.id).where(StaffUser.role == "mechanic").limit(1))
+        conversation = Conversation(channel="web", external_id="demo-camille", language="fr")
+        session.add(conversation)
+        work.commit()
+        conversation_id = conversation.id
+    with web_client(seeded_sqlite_url, scheduler=True) as client:
+        jobs = {job.id: job for job in client.app.state.scheduler.get_jobs()}
+        assert jobs[JOB_NOTICES_JOB_ID].trigger.interval.total_seconds() == 5
+        job = open_walk_in(
+            uow(),
+            agency_code="paris-nord",
+            vehicle_id=vehicle,
+            problem="Révision",
+            by_staff_id=staff,
+            now=datetime.now(timezone.utc),
+        )
+        deadline = time.monotonic() + 15
+        while events(uow, job.id) != [("received", "told")] and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert events(uow, job.id) == [("received", "told")]
+    [message] = out_messages(uow, conversation_id)
+    assert "Ducati Monster 821 (AB-123-CD)" in message.text
+    engine.dispose()
+
+
+def test_the_demo_jobs_history_is_not_told_at_start(garage) -> None:
+    vehicle, _ = garage.customer()
+    garage.open(vehicle)
+    with garage.uow() as uow:
+        _demo_jobs_told(uow.session)
+        uow.commit()
+
+    assert pending_notices(garage.uow(), garage.now) == []
