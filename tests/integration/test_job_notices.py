@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from backoffice.job_notices import JobNotices
 from channels.bus import Bus
-from core import notify
+from core import manage, notify
 from core.db import make_engine, make_session_factory
 from core.job_notices import (
     CLAIM_TIMEOUT,
@@ -411,4 +411,15 @@ def test_the_demo_jobs_history_is_not_told_at_start(garage) -> None:
         _demo_jobs_told(uow.session)
         uow.commit()
 
+    assert pending_notices(garage.uow(), garage.now) == []
+
+
+def test_events_older_than_the_migration_are_history_not_pushed(garage, migrated_url) -> None:
+    vehicle, _ = garage.customer()
+    job = garage.open(vehicle)
+
+    manage.downgrade(migrated_url, "0016")
+    manage.migrate(migrated_url)
+
+    assert events(garage.uow, job) == [("received", "skipped")]
     assert pending_notices(garage.uow(), garage.now) == []
