@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backoffice.api.deps import Core, CoreDep
 from backoffice.auth import ASSIGNING_STAFF, StaffSession, form_fields
+from backoffice.job_notices import JobNotices
 from backoffice.job_views import (
     earlier_job,
     event_line,
@@ -104,7 +105,9 @@ async def get_walk_in_page(request: Request, core: CoreDep, session: WorkshopPag
 
 
 @router.post("/jobs/new")
-async def post_walk_in(request: Request, core: CoreDep, session: WorkshopPage) -> Response:
+async def post_walk_in(
+    request: Request, core: CoreDep, session: WorkshopPage, notices: JobNotices
+) -> Response:
     """Open the job of a walk-in (its customer and vehicle found or recorded); its page."""
     fields = await form_fields(request)
     t = job_texts(page_lang(request))
@@ -119,6 +122,7 @@ async def post_walk_in(request: Request, core: CoreDep, session: WorkshopPage) -
     except (InvalidValue, NotFound) as exc:
         problem = alerts((t.get(f"code_{exc.code}", exc.message), "error"))
         return await _walk_in_page(request, core, session, typed, problem, 422)
+    notices.after_commit(job.id)  # "we have your vehicle": told to a known customer
     return _to_job(job.id, "opened")
 
 
@@ -170,7 +174,11 @@ async def get_check_in_page(
 
 @router.post("/bookings/{reference}/check-in")
 async def post_check_in(
-    reference: Reference, request: Request, core: CoreDep, session: WorkshopPage
+    reference: Reference,
+    request: Request,
+    core: CoreDep,
+    session: WorkshopPage,
+    notices: JobNotices,
 ) -> Response:
     """Open the booking's job for the chosen vehicle; its page (an existing job: that one)."""
     fields = await form_fields(request)
@@ -199,6 +207,7 @@ async def post_check_in(
         found = await core.run(check_in_of, reference)
         problem = alerts((t.get(f"code_{exc.code}", exc.message), "error"))
         return await _check_in_page(request, core, session, found, problem, 422)
+    notices.after_commit(job.id)
     return _to_job(job.id, "opened")
 
 
@@ -259,11 +268,12 @@ async def get_job_page(
 
 @router.post("/jobs/{job_id}/move")
 async def post_job_move(
-    job_id: JobId, request: Request, core: CoreDep, session: JobPage
+    job_id: JobId, request: Request, core: CoreDep, session: JobPage, notices: JobNotices
 ) -> Response:
-    """Move the job to one of its next statuses, if nobody changed it meanwhile."""
+    """Move the job to one of its next statuses, if nobody changed it meanwhile; the
+    customer is told once it is done."""
     fields = await form_fields(request)
-    return await _change(
+    response = await _change(
         request,
         core,
         session,
@@ -274,6 +284,9 @@ async def post_job_move(
         expected_version=_version(fields.get("version", "")),
         note=fields.get("note", "")[:FIELD_MAX] or None,
     )
+    if response.status_code == 303:  # moved
+        notices.after_commit(job_id)
+    return response
 
 
 @router.post("/jobs/{job_id}/notes")

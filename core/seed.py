@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,6 +76,9 @@ def load_demo_data(uow: UnitOfWork, path: Path = DEMO_DATA, now: datetime | None
     # issue 16: the demo's estimates and invoices, through the service functions (once the
     # rest is loaded: they number invoices from the counters)
     load_money_demo(uow, data.get("money_demo") or [], now)
+    with uow:  # last, after every step that adds demo jobs and moves them
+        _demo_jobs_told(uow.session)
+        uow.commit()
     return True
 
 
@@ -111,6 +114,18 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     _add_missing_staff(session, data.get("planning_staff", []))  # issue 16: planning
     tie_staff_agencies(session, data)
     add_history(session, data, now, tz, in_turn)
+
+
+def _demo_jobs_told(session: Session) -> None:
+    """The demo jobs' history is history: their customers are not told of it at start
+    (hub/job_notices.py would otherwise push every seeded opening and status change)."""
+    session.flush()
+    session.execute(
+        update(JobEvent)
+        .where(JobEvent.notice == "pending")
+        .values(notice="skipped")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:

@@ -36,6 +36,7 @@ from core.customer_limits import prune_windows
 from core.db import PoolSizes, make_engine
 from core.reminders import pending_reminders
 from hub.deps import HubDeps
+from hub.job_notices import dispatch_job_notices
 from hub.offers import dispatch_due
 from hub.reminders import ReminderDeps, send_due_reminder
 from hub.tracker_erasure import erase_owed_trackers
@@ -59,6 +60,10 @@ TRACKER_ERASURE_FUNC = "webapp.scheduler:run_tracker_erasures"
 LIMITS_PRUNE_JOB_ID = "limits:prune"
 LIMITS_PRUNE_FUNC = "webapp.scheduler:run_limits_pruning"
 LIMITS_PRUNE_SECONDS = 3600
+# Customers told of their repair jobs' changes (hub/job_notices.py): each notice claimed once.
+JOB_NOTICES_JOB_ID = "job_notices:due"
+JOB_NOTICES_FUNC = "webapp.scheduler:run_job_notices"
+JOB_NOTICES_SECONDS = 5
 # The job store's own engine: a few statements at a time (docs/scaling.md counts it).
 JOB_STORE_POOL = PoolSizes(size=1, max_overflow=2)
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
@@ -221,6 +226,11 @@ async def run_limits_pruning() -> None:
     await hub.core(prune_windows, hub.now(), timedelta(seconds=LIMITS_PRUNE_SECONDS))
 
 
+async def run_job_notices() -> None:
+    """Job: tell customers of their repair jobs' changes not told yet (claimed once)."""
+    await dispatch_job_notices(current_context().deps)
+
+
 def start_scheduler(
     settings: Any, hub: HubDeps, transports: dict[str, Any] | None = None
 ) -> AsyncIOScheduler:
@@ -245,6 +255,9 @@ def start_scheduler(
         run_now=True,
     )
     register_interval_job(scheduler, LIMITS_PRUNE_FUNC, LIMITS_PRUNE_SECONDS, LIMITS_PRUNE_JOB_ID)
+    register_interval_job(
+        scheduler, JOB_NOTICES_FUNC, JOB_NOTICES_SECONDS, JOB_NOTICES_JOB_ID, run_now=True
+    )
     scheduler.start()
     return scheduler
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import JobAssigner, JobStaff
+from backoffice.job_notices import JobNotices
 from core import estimates, jobs
 from core.documents import estimate_pdf
 from core.errors import InvalidTransition, InvalidValue, NotFound
@@ -202,7 +203,7 @@ async def list_jobs(
 
 
 @router.post("", response_model=JobOut, status_code=201)
-async def open_job(body: OpenBody, staff: JobStaff, core: CoreDep) -> dict:
+async def open_job(body: OpenBody, staff: JobStaff, core: CoreDep, notices: JobNotices) -> dict:
     """Open a job: check-in of a booking (`booking_reference`) or a walk-in (`agency`)."""
     if body.booking_reference:
         view = await core.run(
@@ -225,6 +226,7 @@ async def open_job(body: OpenBody, staff: JobStaff, core: CoreDep) -> dict:
         )
     else:
         raise InvalidValue("booking_or_agency", "give a booking_reference or an agency")
+    notices.after_commit(view.id)
     return job_out(view)
 
 
@@ -242,7 +244,9 @@ async def read_job(job_id: Id, staff: JobStaff, core: CoreDep) -> dict:
 
 
 @router.post("/{job_id}/move", response_model=JobOut)
-async def move_job(job_id: Id, body: MoveBody, staff: JobStaff, core: CoreDep) -> dict:
+async def move_job(
+    job_id: Id, body: MoveBody, staff: JobStaff, core: CoreDep, notices: JobNotices
+) -> dict:
     """Move the job to another status (not the estimate's: send it, record the decision)."""
     if body.to_status in ESTIMATE_MOVES:
         raise InvalidTransition(
@@ -257,6 +261,7 @@ async def move_job(job_id: Id, body: MoveBody, staff: JobStaff, core: CoreDep) -
         now=core.now(),
         note=body.note,
     )
+    notices.after_commit(view.id)
     return job_out(view)
 
 
@@ -303,7 +308,7 @@ async def delete_estimate_line(
 
 @router.post("/{job_id}/estimate/send", response_model=EstimateOut)
 async def send_job_estimate(
-    job_id: Id, body: SendBody, staff: JobStaff, core: CoreDep
+    job_id: Id, body: SendBody, staff: JobStaff, core: CoreDep, notices: JobNotices
 ) -> EstimateOut:
     """Send the estimate: frozen, and the job moves to estimate_sent."""
     view = await core.run(
@@ -313,12 +318,13 @@ async def send_job_estimate(
         by_staff_id=staff.id,
         now=core.now(),
     )
+    notices.after_commit(job_id)
     return estimate_out(view)
 
 
 @router.post("/{job_id}/estimate/decision", response_model=EstimateOut)
 async def record_estimate_decision(
-    job_id: Id, body: DecisionBody, staff: JobStaff, core: CoreDep
+    job_id: Id, body: DecisionBody, staff: JobStaff, core: CoreDep, notices: JobNotices
 ) -> EstimateOut:
     """Record the customer's decision made at the counter or on the phone."""
     view = await core.run(
@@ -329,6 +335,7 @@ async def record_estimate_decision(
         by_staff_id=staff.id,
         now=core.now(),
     )
+    notices.after_commit(job_id)
     return estimate_out(view)
 
 

@@ -155,3 +155,7 @@ __all__ = [
 from core.models.planning import BookingAcknowledgement  # noqa: E402
 
 __all__ += ["BookingAcknowledgement"]
+# issue 16: job notices (the customer told of each job change; migration 0021)
+from core.models.jobs import NOTICE_STATES, TOLD_KINDS  # noqa: E402
+
+__all__ += ["NOTICE_STATES", "TOLD_KINDS"]

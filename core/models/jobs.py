@@ -4,6 +4,7 @@ customer sent, and every change of the job (docs/workshop.md, "Repair jobs")."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,6 +24,12 @@ JOB_STATUSES = (
     "cancelled",
 )
 JOB_EVENT_KINDS = ("opened", "status", "assigned", "note", "expected")
+# The customer is told of these events (hub/job_notices.py): the opening and each status change.
+TOLD_KINDS = ("opened", "status")
+# notice: NULL = nothing to tell (an assignment, a note); pending -> sending (claimed) -> told
+# (reached the customer), skipped (nobody to tell: erased, no conversation, opted out) or
+# failed (stored but refused by the channel, or never stored after NOTICE_ATTEMPTS tries).
+NOTICE_STATES = ("pending", "sending", "told", "skipped", "failed")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -80,14 +87,23 @@ class JobPhoto(Base):
     )
 
 
+def _notice_of(context: Any) -> str | None:
+    """A new event's notice state: pending when the customer is to be told of its kind."""
+    return "pending" if context.get_current_parameters().get("kind") in TOLD_KINDS else None
+
+
 class JobEvent(Base):
     """One change of a job: its opening, a status change, a mechanic assigned, a note (no
-    status change), a new expected completion; who and when."""
+    status change), a new expected completion; who and when. The opening and status changes
+    carry the state of the customer's notice (`notice`,
+    claimed once by a conditional UPDATE: core/job_notices.py)."""
 
     __tablename__ = "job_events"
     __table_args__ = (
         CheckConstraint(_one_of("kind", JOB_EVENT_KINDS), name="kind"),
         Index(None, "job_id", "id"),
+        CheckConstraint(_one_of("notice", NOTICE_STATES), name="notice"),
+        Index(None, "notice", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -106,3 +122,8 @@ class JobEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     # the expected completion set (kind "expected"), none when it was cleared (0018)
     expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the customer's notice of this event (issue 16, item 3; migration 0021)
+    notice: Mapped[str | None] = mapped_column(String(10), default=_notice_of)
+    notice_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was finished
