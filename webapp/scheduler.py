@@ -36,6 +36,7 @@ from core.customer_limits import prune_windows
 from core.db import PoolSizes, make_engine
 from core.reminders import pending_reminders
 from hub.deps import HubDeps
+from hub.maintenance_reminders import send_due_maintenance_reminders
 from hub.offers import dispatch_due
 from hub.reminders import ReminderDeps, send_due_reminder
 from hub.tracker_erasure import erase_owed_trackers
@@ -59,6 +60,10 @@ TRACKER_ERASURE_FUNC = "webapp.scheduler:run_tracker_erasures"
 LIMITS_PRUNE_JOB_ID = "limits:prune"
 LIMITS_PRUNE_FUNC = "webapp.scheduler:run_limits_pruning"
 LIMITS_PRUNE_SECONDS = 3600
+# Maintenance reminders from the vehicles' history (issue 16): each subscription claimed once.
+MAINTENANCE_JOB_ID = "maintenance:due"
+MAINTENANCE_FUNC = "webapp.scheduler:run_maintenance_reminders"
+MAINTENANCE_SECONDS = 3600
 # The job store's own engine: a few statements at a time (docs/scaling.md counts it).
 JOB_STORE_POOL = PoolSizes(size=1, max_overflow=2)
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
@@ -221,6 +226,12 @@ async def run_limits_pruning() -> None:
     await hub.core(prune_windows, hub.now(), timedelta(seconds=LIMITS_PRUNE_SECONDS))
 
 
+async def run_maintenance_reminders() -> None:
+    """Job: send the maintenance reminders that are due (claimed once each)."""
+    deps = current_context().deps
+    await send_due_maintenance_reminders(deps, deps.hub.now())
+
+
 def start_scheduler(
     settings: Any, hub: HubDeps, transports: dict[str, Any] | None = None
 ) -> AsyncIOScheduler:
@@ -245,6 +256,7 @@ def start_scheduler(
         run_now=True,
     )
     register_interval_job(scheduler, LIMITS_PRUNE_FUNC, LIMITS_PRUNE_SECONDS, LIMITS_PRUNE_JOB_ID)
+    register_interval_job(scheduler, MAINTENANCE_FUNC, MAINTENANCE_SECONDS, MAINTENANCE_JOB_ID)
     scheduler.start()
     return scheduler
 

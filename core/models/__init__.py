@@ -123,3 +123,12 @@ __all__ = [
     "WidgetStreamTicket",
     "utcnow",
 ]
+
+# issue 16: vehicle history (mileage readings, maintenance reminder subscriptions)
+from core.models.history import (  # noqa: E402
+    MILEAGE_SOURCES,
+    MaintenanceSubscription,
+    MileageReading,
+)
+
+__all__ += ["MILEAGE_SOURCES", "MaintenanceSubscription", "MileageReading"]
