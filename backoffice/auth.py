@@ -233,3 +233,9 @@ def _unauthorized() -> Exception:
         "a staff session or a valid 'Authorization: Bearer <token>' header is required",
         headers={"WWW-Authenticate": "Bearer"},
     )
+
+
+# issue 16, vehicle history: a vehicle's history and readings, for everyone in the workshop
+# (the mechanic working on it too).
+VEHICLE_STAFF = frozenset({"mechanic", "advisor", "manager", "admin"})
+VehicleStaff = Annotated[StaffView, Depends(require_roles(VEHICLE_STAFF))]

@@ -22,6 +22,7 @@ from backoffice.auth import (
     ADMIN_STAFF,
     CONVERSATION_STAFF,
     SAFE_METHODS,
+    VEHICLE_STAFF,
     WORKSHOP_STAFF,
     StaffSession,
     csrf_valid,
@@ -70,3 +71,6 @@ StaffPage = Annotated[StaffSession, Depends(staff_page_session)]  # their own ac
 ConversationPage = Annotated[StaffSession, Depends(page_for_roles(CONVERSATION_STAFF))]
 WorkshopPage = Annotated[StaffSession, Depends(page_for_roles(WORKSHOP_STAFF))]
 AdminPage = Annotated[StaffSession, Depends(page_for_roles(ADMIN_STAFF))]
+
+# issue 16, vehicle history
+VehiclePage = Annotated[StaffSession, Depends(page_for_roles(VEHICLE_STAFF))]

@@ -35,6 +35,7 @@ from backoffice.api import answers as answers_api
 from backoffice.api import catalogue as catalogue_api
 from backoffice.api import notifications as notifications_api
 from backoffice.api import rooms as rooms_api
+from backoffice.api import vehicles as vehicles_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
 from channels import rooms_socket, sse, uploads, web, widget_auth
@@ -193,6 +194,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # the knowledge base of answers (docs/answers.md)
     app.include_router(answers_pages.router)
     app.include_router(answers_api.router)
+    # issue 16: the vehicle's history (docs/workshop.md, "Vehicle history")
+    app.include_router(vehicles_api.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

@@ -21,11 +21,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.pool import NullPool
 
 from core import staff_reset
-from core.models import Attachment
+from core.models import Attachment, Customer, Vehicle
 from tests.integration.staff_web_support import ADVISOR, pending_request, staff_id, units_of_work
 from tests.security.conftest import Caller
 
@@ -121,6 +121,22 @@ class Targets:
         finally:
             engine.dispose()
 
+    def vehicle_id(self) -> int:
+        """A fresh customer's vehicle (issue 16, vehicle history)."""
+        engine = create_engine(self.database_url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                customer = connection.execute(
+                    insert(Customer).values(
+                        name="Alex Matrix", language="fr", created_at=func.now()
+                    )
+                ).inserted_primary_key[0]
+                return connection.execute(
+                    insert(Vehicle).values(customer_id=customer, brand="Yamaha", model="MT-07")
+                ).inserted_primary_key[0]
+        finally:
+            engine.dispose()
+
     def service_settings(self) -> dict[str, Any]:
         current = self._as_admin("GET", "/api/admin/services/paris-nord/maintenance")
         keys = ("capacity", "staff_count", "slot_minutes", "opening_hours", "closed_dates")
@@ -170,6 +186,7 @@ def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any])
         "agency": lambda: "paris-nord",
         "service": lambda: "maintenance",
         "reference": lambda: "NOPE-0000",  # no callback or complaint: the staff get 404
+        "vehicle_id": targets.vehicle_id,  # issue 16: a fresh vehicle
     }
     for name, make in makers.items():
         if "{" + name + "}" in path:
@@ -315,3 +332,7 @@ def widget_call(key: str, visitor: Any) -> int | str | None:
     }
     call = calls.get(key)
     return None if call is None else call()
+
+
+# issue 16: vehicle history
+BODIES["POST /api/vehicles/{vehicle_id}/readings"] = Body(json={"km": 12_000})
