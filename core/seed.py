@@ -42,6 +42,7 @@ from core.models import (
     StaffUser,
     Vehicle,
 )
+from core.seed_history import add_vehicle_history
 from core.settings_store import read_setting, write_setting
 from core.staff import ROLES, check_password_strength, clean_email, hash_password
 from core.uow import UnitOfWork
@@ -100,6 +101,7 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     for entry in data.get("bookings", []):
         _add_bookings(session, entry, now, tz, customers, in_turn)
     _add_missing_staff(session, data.get("staff", []))
+    add_vehicle_history(session, data.get("vehicle_history", []), now, tz)  # issue 16
 
 
 def ensure_demo_staff(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
