@@ -27,6 +27,7 @@ from backoffice import (
     staff_pages,
     team_pages,
     totp_pages,
+    vehicle_pages,
     workshop_pages,
 )
 from backoffice.api import accounts as accounts_api
@@ -196,6 +197,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(answers_api.router)
     # issue 16: the vehicle's history (docs/workshop.md, "Vehicle history")
     app.include_router(vehicles_api.router)
+    app.include_router(vehicle_pages.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")
