@@ -71,6 +71,9 @@ TABLES = {
     "repair_jobs",
     "job_photos",
     "job_events",
+    # issue 16: vehicle history (0021)
+    "mileage_readings",
+    "maintenance_subscriptions",
 }
 
 
