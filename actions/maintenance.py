@@ -10,9 +10,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import PitlaneAction, PitlaneFormValidator
+from actions.base import PitlaneAction, PitlaneFormValidator, language_of
+from actions.feedback import customer_id_of
+from core.errors import NotFound
+from core.formatting import format_short_date
 from core.maintenance import MAINTENANCE_SERVICE, Question, Verdict, maintenance_verdict, questions
 from core.parsing import parse_mileage, parse_past_date, parse_year
+from core.vehicle_history import history
+from core.workshop import identified_vehicle_id
 
 QUESTION_SLOTS = {
     Question.YEAR: "vehicle_year",
@@ -58,6 +63,35 @@ class ValidateMaintenanceForm(PitlaneFormValidator):
         asked = questions(last_service=last, today=self.context.today(), km=km)
         return [QUESTION_SLOTS[question] for question in asked]
 
+    async def extract_vehicle_year(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """When the form starts for an identified vehicle: its year and its last service
+        from its history, said once; only what is not known is asked."""
+        if tracker.get_slot("requested_slot") is not None or tracker.get_slot("vehicle_year"):
+            return {}
+        customer_id = customer_id_of(self, tracker)
+        vehicle_id = identified_vehicle_id(self.context.uow(), customer_id)
+        if vehicle_id is None:
+            return {}
+        try:
+            vehicle = history(self.context.uow(), vehicle_id, self.context.now())
+        except NotFound:
+            return {}
+        known: dict[str, Any] = {}
+        if vehicle.year is not None:
+            known["vehicle_year"] = str(vehicle.year)
+            dispatcher.utter_message(
+                response="utter_maintenance_known_year", vehicle=vehicle.label, year=vehicle.year
+            )
+        if vehicle.last_service is not None and tracker.get_slot("last_service_date") is None:
+            known["last_service_date"] = vehicle.last_service.isoformat()
+            dispatcher.utter_message(
+                response="utter_maintenance_known_service",
+                day=format_short_date(vehicle.last_service, language_of(tracker)),
+            )
+        return known
+
     def validate_vehicle_year(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -71,7 +105,7 @@ class ValidateMaintenanceForm(PitlaneFormValidator):
         return self.parsed(
             "last_service_date",
             value,
-            lambda text: parse_past_date(text, today).isoformat(),
+            lambda text: _known_date(text, today) or parse_past_date(text, today).isoformat(),
             dispatcher,
         )
 
@@ -86,6 +120,15 @@ class ValidateMaintenanceForm(PitlaneFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"service_anyway": value if isinstance(value, bool) else None}
+
+
+def _known_date(text: str, today: date) -> str | None:
+    """An ISO date not in the future (the history's last service) is taken as it is."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return day.isoformat() if day <= today else None
 
 
 class ActionMaintenanceOutcome(PitlaneAction):

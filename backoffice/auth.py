@@ -254,3 +254,7 @@ def _unauthorized() -> Exception:
 JobStaff = Annotated[StaffView, Depends(require_roles(JOB_STAFF))]
 JobAssigner = Annotated[StaffView, Depends(require_roles(ASSIGNING_STAFF))]
 InvoiceStaff = Annotated[StaffView, Depends(require_roles(INVOICE_STAFF))]
+# issue 16, vehicle history: a vehicle's history and readings, for everyone in the workshop
+# (the mechanic working on it too).
+VEHICLE_STAFF = JOB_STAFF
+VehicleStaff = Annotated[StaffView, Depends(require_roles(VEHICLE_STAFF))]

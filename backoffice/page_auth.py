@@ -28,6 +28,7 @@ from backoffice.auth import (
     PLANNING_STAFF,
     REVIEW_MODERATORS,
     SAFE_METHODS,
+    VEHICLE_STAFF,
     WORKSHOP_STAFF,
     StaffSession,
     csrf_valid,
@@ -84,3 +85,6 @@ MechanicPlanningPage = Annotated[StaffSession, Depends(page_for_roles(MECHANIC_P
 AssigningPage = Annotated[StaffSession, Depends(page_for_roles(ASSIGNING_STAFF))]
 PlanningPage = Annotated[StaffSession, Depends(page_for_roles(PLANNING_STAFF))]
 ReviewModerationPage = Annotated[StaffSession, Depends(page_for_roles(REVIEW_MODERATORS))]
+
+# issue 16, vehicle history
+VehiclePage = Annotated[StaffSession, Depends(page_for_roles(VEHICLE_STAFF))]

@@ -33,6 +33,7 @@ from core.calendars import (
     without_closed_days,
 )
 from core.errors import BookingNotMovable, InvalidValue, NotFound, SlotUnavailable
+from core.mileage import record_booking_mileage
 from core.models import Booking, Calendar, Customer
 from core.slot_places import (
     REFERENCE_ALPHABET,
@@ -190,6 +191,7 @@ def book_slot(
             uow.session, calendar, slot, customer_id=customer_id, channel=channel, details=details
         )
         schedule_reminders(uow.session, booking, now)
+        record_booking_mileage(uow.session, booking, now)  # issue 16: vehicle history
         view = one_booking_view(uow.session, Booking.id == booking.id)
         uow.commit()
         return view

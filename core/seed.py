@@ -45,6 +45,7 @@ from core.models import (
     Vehicle,
 )
 from core.money_demo import load_money_demo
+from core.seed_history import add_vehicle_history
 from core.seed_planning import add_history, tie_staff_agencies
 from core.settings_store import read_setting, write_setting
 from core.staff import ROLES, check_password_strength, clean_email, hash_password
@@ -114,6 +115,7 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     _add_missing_staff(session, data.get("planning_staff", []))  # issue 16: planning
     tie_staff_agencies(session, data)
     add_history(session, data, now, tz, in_turn)
+    add_vehicle_history(session, data.get("vehicle_history", []), now, tz)  # issue 16
 
 
 def _demo_jobs_told(session: Session) -> None:

@@ -31,6 +31,7 @@ from backoffice import (
     staff_pages,
     team_pages,
     totp_pages,
+    vehicle_pages,
     workshop_pages,
 )
 from backoffice.api import accounts as accounts_api
@@ -41,6 +42,7 @@ from backoffice.api import invoices as invoices_api
 from backoffice.api import jobs as jobs_api
 from backoffice.api import notifications as notifications_api
 from backoffice.api import rooms as rooms_api
+from backoffice.api import vehicles as vehicles_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
 from channels import rooms_socket, sse, uploads, web, widget_auth
@@ -212,6 +214,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # issue 16: the manager's planning and dashboard (docs/workshop.md, "Planning")
     app.include_router(planning_pages.router)
     app.include_router(reviews_pages.router)  # issue 16: reviews' moderation
+    # issue 16: the vehicle's history (docs/workshop.md, "Vehicle history")
+    app.include_router(vehicles_api.router)
+    app.include_router(vehicle_pages.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

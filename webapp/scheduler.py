@@ -37,6 +37,7 @@ from core.db import PoolSizes, make_engine
 from core.reminders import pending_reminders
 from hub.deps import HubDeps
 from hub.job_notices import dispatch_job_notices
+from hub.maintenance_reminders import send_due_maintenance_reminders
 from hub.offers import dispatch_due
 from hub.reminders import ReminderDeps, send_due_reminder
 from hub.tracker_erasure import erase_owed_trackers
@@ -64,6 +65,10 @@ LIMITS_PRUNE_SECONDS = 3600
 JOB_NOTICES_JOB_ID = "job_notices:due"
 JOB_NOTICES_FUNC = "webapp.scheduler:run_job_notices"
 JOB_NOTICES_SECONDS = 5
+# Maintenance reminders from the vehicles' history (issue 16): each subscription claimed once.
+MAINTENANCE_JOB_ID = "maintenance:due"
+MAINTENANCE_FUNC = "webapp.scheduler:run_maintenance_reminders"
+MAINTENANCE_SECONDS = 3600
 # The job store's own engine: a few statements at a time (docs/scaling.md counts it).
 JOB_STORE_POOL = PoolSizes(size=1, max_overflow=2)
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
@@ -231,6 +236,12 @@ async def run_job_notices() -> None:
     await dispatch_job_notices(current_context().deps)
 
 
+async def run_maintenance_reminders() -> None:
+    """Job: send the maintenance reminders that are due (claimed once each)."""
+    deps = current_context().deps
+    await send_due_maintenance_reminders(deps, deps.hub.now())
+
+
 def start_scheduler(
     settings: Any, hub: HubDeps, transports: dict[str, Any] | None = None
 ) -> AsyncIOScheduler:
@@ -258,6 +269,7 @@ def start_scheduler(
     register_interval_job(
         scheduler, JOB_NOTICES_FUNC, JOB_NOTICES_SECONDS, JOB_NOTICES_JOB_ID, run_now=True
     )
+    register_interval_job(scheduler, MAINTENANCE_FUNC, MAINTENANCE_SECONDS, MAINTENANCE_JOB_ID)
     scheduler.start()
     return scheduler
 

@@ -159,3 +159,11 @@ __all__ += ["BookingAcknowledgement"]
 from core.models.jobs import NOTICE_STATES, TOLD_KINDS  # noqa: E402
 
 __all__ += ["NOTICE_STATES", "TOLD_KINDS"]
+# issue 16: vehicle history (mileage readings, maintenance reminder subscriptions)
+from core.models.history import (  # noqa: E402
+    MILEAGE_SOURCES,
+    MaintenanceSubscription,
+    MileageReading,
+)
+
+__all__ += ["MILEAGE_SOURCES", "MaintenanceSubscription", "MileageReading"]

@@ -9,6 +9,9 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.maintenance import ActionMaintenanceOutcome, ValidateMaintenanceForm
+from core.db import make_engine, make_session_factory
+from core.uow import uow_factory as make_uow_factory
+from tests.conftest import TIMEZONE
 from tests.integration.actions_kit import (
     FIRST_REFUSAL,
     context,
@@ -28,8 +31,13 @@ def no_database() -> Any:
 
 
 @pytest.fixture
-def form(now: datetime) -> ValidateMaintenanceForm:
-    return ValidateMaintenanceForm(context=context(no_database, now))
+def form(sqlite_url: str, now: datetime) -> ValidateMaintenanceForm:
+    """On an empty database: the customer is unknown, so every question is asked (an
+    identified vehicle's known answers: tests/integration/test_actions_history.py)."""
+    engine = make_engine(sqlite_url)
+    return ValidateMaintenanceForm(
+        context=context(make_uow_factory(make_session_factory(engine), TIMEZONE), now)
+    )
 
 
 async def test_activation_asks_the_year_first(form: ValidateMaintenanceForm) -> None:

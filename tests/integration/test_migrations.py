@@ -79,6 +79,9 @@ TABLES = {
     "invoice_lines",
     "invoice_payments",
     "booking_acknowledgements",  # issue 16: planning
+    # issue 16: vehicle history (0022)
+    "mileage_readings",
+    "maintenance_subscriptions",
 }
 
 

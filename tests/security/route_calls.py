@@ -21,12 +21,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.pool import NullPool
 
 from core import bookings, staff_reset
 from core.job_intake import WalkIn, receive_walk_in
-from core.models import Attachment, Vehicle
+from core.models import Attachment, Customer, Vehicle
 from tests.integration.staff_web_support import ADVISOR, pending_request, staff_id, units_of_work
 from tests.security.conftest import Caller
 
@@ -169,6 +169,22 @@ class Targets:
         mechanic = staff_id(self.database_url, "mecanicien.paris@pitlane.example")
         return {"mechanic": str(mechanic), "version": "1"}
 
+    def vehicle_id(self) -> int:
+        """A fresh customer's vehicle (issue 16, vehicle history)."""
+        engine = create_engine(self.database_url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                customer = connection.execute(
+                    insert(Customer).values(
+                        name="Alex Matrix", language="fr", created_at=func.now()
+                    )
+                ).inserted_primary_key[0]
+                return connection.execute(
+                    insert(Vehicle).values(customer_id=customer, brand="Yamaha", model="MT-07")
+                ).inserted_primary_key[0]
+        finally:
+            engine.dispose()
+
     def service_settings(self) -> dict[str, Any]:
         current = self._as_admin("GET", "/api/admin/services/paris-nord/maintenance")
         keys = ("capacity", "staff_count", "slot_minutes", "opening_hours", "closed_dates")
@@ -219,6 +235,7 @@ def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any])
         "service": lambda: "maintenance",
         "reference": lambda: "NOPE-0000",  # no callback or complaint: the staff get 404
         "job_id": targets.job_id,  # a fresh walk-in job (issue 16)
+        "vehicle_id": targets.vehicle_id,  # issue 16: a fresh vehicle
     }
     makers.update(money_makers(targets))  # issue 16: jobs, invoices, document links
     if path.startswith("/staff/bookings/"):  # a check-in: a fresh workshop booking
@@ -502,3 +519,6 @@ BODIES.update(
         "POST /staff/invoices/{invoice_id}/credit-note": Body(form=lambda: {"reason": "Erreur"}),
     }
 )
+# issue 16: vehicle history
+BODIES["POST /api/vehicles/{vehicle_id}/readings"] = Body(json={"km": 12_000})
+BODIES["POST /staff/vehicles/{vehicle_id}/readings"] = Body(form=lambda: {"km": "12000"})
