@@ -22,12 +22,12 @@ from core.models import Customer, Invoice
 from core.profile import erase_customer
 from core.settings_store import write_setting
 from tests.integration import test_repair_jobs as repair_jobs
-from tests.integration.test_repair_jobs import Workshop, race, walk, walk_in
+from tests.integration.test_repair_jobs import Workshop, walk, walk_in
+from tests.race import race
 
 # the repair jobs' fixtures: a workshop with a customer, a vehicle, an advisor and a mechanic;
 # units of work on their own connections for the races
 workshop = repair_jobs.workshop
-racing_uow = repair_jobs.racing_uow
 
 LEGAL = {
     "name": "Pitlane SAS",
