@@ -22,6 +22,7 @@ from backoffice.auth import (
     ADMIN_STAFF,
     ASSIGNING_STAFF,
     CONVERSATION_STAFF,
+    ESTIMATE_DECISION_STAFF,
     INVOICE_STAFF,
     JOB_STAFF,
     MECHANIC_PLANNING_STAFF,
@@ -84,3 +85,5 @@ MechanicPlanningPage = Annotated[StaffSession, Depends(page_for_roles(MECHANIC_P
 AssigningPage = Annotated[StaffSession, Depends(page_for_roles(ASSIGNING_STAFF))]
 PlanningPage = Annotated[StaffSession, Depends(page_for_roles(PLANNING_STAFF))]
 ReviewModerationPage = Annotated[StaffSession, Depends(page_for_roles(REVIEW_MODERATORS))]
+# the estimate page's counter decision (backoffice/estimate_pages.py)
+EstimateDecisionPage = Annotated[StaffSession, Depends(page_for_roles(ESTIMATE_DECISION_STAFF))]

@@ -17,6 +17,7 @@ from backoffice import (
     answers_pages,
     catalogue_pages,
     console_socket,
+    estimate_pages,  # issue 16: a job's estimate and invoice page
     invoice_pages,
     job_pages,
     notifications_pages,
@@ -212,6 +213,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # issue 16: the manager's planning and dashboard (docs/workshop.md, "Planning")
     app.include_router(planning_pages.router)
     app.include_router(reviews_pages.router)  # issue 16: reviews' moderation
+    app.include_router(estimate_pages.router)  # issue 16: a job's estimate and invoice page
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")
