@@ -53,6 +53,9 @@ JOB_STAFF = frozenset({"mechanic", "advisor", "manager", "admin"})
 MECHANIC_PLANNING_STAFF = frozenset({"mechanic", "manager", "admin"})
 # Invoices and payments: the counter's roles, no mechanic.
 INVOICE_STAFF = frozenset({"advisor", "manager", "admin"})
+# The customer's answer to an estimate given at the counter or on the phone: recorded by
+# whoever serves customers (the counter's roles); a mechanic prepares and sends the estimate.
+ESTIMATE_DECISION_STAFF = INVOICE_STAFF
 # An agency's planning actions (accept/move incoming requests) and its dashboard: whoever
 # runs an agency (issue 16, item 7); advisors read the planning (WORKSHOP_STAFF).
 PLANNING_STAFF = frozenset({"manager", "admin"})
@@ -258,3 +261,4 @@ InvoiceStaff = Annotated[StaffView, Depends(require_roles(INVOICE_STAFF))]
 # (the mechanic working on it too).
 VEHICLE_STAFF = JOB_STAFF
 VehicleStaff = Annotated[StaffView, Depends(require_roles(VEHICLE_STAFF))]
+EstimateDecisionStaff = Annotated[StaffView, Depends(require_roles(ESTIMATE_DECISION_STAFF))]

@@ -34,11 +34,12 @@ from backoffice.staff_pages import page_lang
 from backoffice.views import Alert, error_page
 from backoffice.workshop_layout import alerts, catalogue, timezone_of, workshop_page
 from backoffice.workshop_texts import workshop_texts
-from core import jobs
+from core import estimates, invoices, jobs
 from core.errors import InvalidTransition, InvalidValue, JobAlreadyOpen, NotFound, StaleVersion
-from core.formatting import format_slot, local_time
+from core.formatting import format_money, format_slot, local_time
 from core.i18n import messages
 from core.job_intake import WalkIn, check_in_of, receive_walk_in
+from core.job_states import ESTIMATE_STATUSES, staff_moves
 from core.staff import list_staff
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -50,8 +51,9 @@ FIELD_MAX = 4000
 
 
 def job_texts(lang: str) -> dict[str, str]:
-    """The workshop pages' strings and the jobs' ones (the `jobs` catalogue context)."""
-    return {**workshop_texts(lang), **messages("jobs", lang)}
+    """The workshop pages' strings, the jobs' and the estimates' ones (the `jobs` and
+    `estimates` catalogue contexts)."""
+    return {**workshop_texts(lang), **messages("jobs", lang), **messages("estimates", lang)}
 
 
 # ------------------------------------------------------------------ planning
@@ -270,9 +272,14 @@ async def get_job_page(
 async def post_job_move(
     job_id: JobId, request: Request, core: CoreDep, session: JobPage, notices: JobNotices
 ) -> Response:
-    """Move the job to one of its next statuses, if nobody changed it meanwhile; the
-    customer is told once it is done."""
+    """Move the job to one of its next statuses, if nobody changed it meanwhile; not to the
+    estimate's (sent, approved, declined: the estimate's page), 409. The customer is told
+    once it is done."""
     fields = await form_fields(request)
+    if fields.get("to", "") in ESTIMATE_STATUSES:
+        t = job_texts(page_lang(request))
+        refused = InvalidTransition("use_estimate_routes", "send the estimate or record the answer")
+        return await _refused(request, core, session, job_id, t, refused, 409)
     response = await _change(
         request,
         core,
@@ -368,16 +375,24 @@ async def _change(
             return error_page(request, 404, "http_404")
         return await _refused(request, core, session, job_id, t, exc, 422)
     except StaleVersion as exc:
-        tz = timezone_of(core)
-        name = await _staff_name(core, exc.changed_by) or t["job_someone"]
-        at = local_time(exc.changed_at, tz).strftime("%H:%M") if exc.changed_at else "--:--"
-        problem = alerts((t["stale_version"].format(name=name, time=at), "error"))
+        problem = alerts((await stale_text(core, exc, t), "error"))
         return await _job_page(request, core, session, job_id, problem, 409)
     except InvalidTransition as exc:
         return await _refused(request, core, session, job_id, t, exc, 409)
     except InvalidValue as exc:
         return await _refused(request, core, session, job_id, t, exc, 422)
     return _to_job(job_id, saved)
+
+
+async def stale_text(core: Core, exc: StaleVersion, t: dict[str, str]) -> str:
+    """ "Modified by X at HH:MM: nothing was changed..." of a change someone was quicker to."""
+    name = await _staff_name(core, exc.changed_by) or t["job_someone"]
+    at = (
+        local_time(exc.changed_at, timezone_of(core)).strftime("%H:%M")
+        if exc.changed_at
+        else "--:--"
+    )
+    return t["stale_version"].format(name=name, time=at)
 
 
 async def _refused(request, core, session, job_id, t, exc, status: int) -> Response:
@@ -411,6 +426,8 @@ async def _job_page(
         earlier = [j for j in await core.run(jobs.vehicle_jobs, job.vehicle_id) if j.id != job.id]
     staff = await core.run(list_staff)
     names = {s.id: s.name for s in staff}
+    estimate = await core.run(estimates.estimate_of, job_id)
+    invoice = await core.run(invoices.invoice_of_job, job_id)
     return workshop_page(
         request,
         session,
@@ -432,13 +449,26 @@ async def _job_page(
         expected_value=local_input(job.expected_completion, tz),
         opened=format_slot(job.created_at, tz, lang),
         photos=[f"/staff/attachments/{photo}" for photo in job.photo_ids],
-        moves=[status_of(code, t) for code in job.next_statuses],
+        moves=[status_of(code, t) for code in staff_moves(job.status)],
+        moves_via_estimate=any(code in ESTIMATE_STATUSES for code in job.next_statuses),
         closed=not job.next_statuses,
+        estimate_summary=_estimate_summary(estimate, t, lang),
+        invoice_number=t["job_invoice_number"].format(number=invoice.number) if invoice else "",
         events=[event_line(e, names, t, lang, tz) for e in reversed(job.events)],
         earlier=[earlier_job(j, t, lang, tz) for j in earlier],
         can_assign=session.staff.role in ASSIGNING_STAFF,
         mechanic_choices=[("", t["job_unassigned"]), *mechanic_choices(staff)],
         note_max=jobs.NOTE_MAX,
+    )
+
+
+def _estimate_summary(estimate: estimates.EstimateView | None, t: dict[str, str], lang: str) -> str:
+    """ "Estimate: approved · 1 234,50 € incl. VAT" (no line yet: says so)."""
+    if estimate is None or not estimate.lines:
+        return t["job_estimate_none"]
+    return t["job_estimate_summary"].format(
+        status=t[f"estimate_status_{estimate.status}"],
+        total=format_money(estimate.totals.incl_cents, lang),
     )
 
 

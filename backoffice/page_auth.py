@@ -22,6 +22,7 @@ from backoffice.auth import (
     ADMIN_STAFF,
     ASSIGNING_STAFF,
     CONVERSATION_STAFF,
+    ESTIMATE_DECISION_STAFF,
     INVOICE_STAFF,
     JOB_STAFF,
     MECHANIC_PLANNING_STAFF,
@@ -88,3 +89,5 @@ ReviewModerationPage = Annotated[StaffSession, Depends(page_for_roles(REVIEW_MOD
 
 # issue 16, vehicle history
 VehiclePage = Annotated[StaffSession, Depends(page_for_roles(VEHICLE_STAFF))]
+# the estimate page's counter decision (backoffice/estimate_pages.py)
+EstimateDecisionPage = Annotated[StaffSession, Depends(page_for_roles(ESTIMATE_DECISION_STAFF))]

@@ -69,6 +69,8 @@ class EstimateView:
     agency_name: str = ""
     agency_address: str = ""
     seller: LegalIdentity | None = None  # None while the legal identity is not configured
+    # bumped by every line change of the draft: a sender names the one they read
+    lines_version: int = 0
 
 
 def add_line(
@@ -130,11 +132,19 @@ def remove_line(uow: UnitOfWork, job_id: int, line_id: int, *, by_staff_id: int)
 
 
 def send_estimate(
-    uow: UnitOfWork, job_id: int, *, expected_version: int, by_staff_id: int, now: datetime
+    uow: UnitOfWork,
+    job_id: int,
+    *,
+    expected_version: int,
+    by_staff_id: int,
+    now: datetime,
+    expected_lines_version: int | None = None,
 ) -> EstimateView:
     """Freeze the estimate (its lines and totals stay as sent) and move the job from
     diagnosing to estimate_sent, in one transaction; InvalidValue `estimate_empty` without a
-    line; StaleVersion / InvalidTransition from the job's move."""
+    line; StaleVersion / InvalidTransition from the job's move. With
+    `expected_lines_version` (the `lines_version` the sender read): InvalidTransition
+    `estimate_changed` when a line was added or removed since."""
     with uow:
         session = uow.session
         _active_staff(session, by_staff_id)
@@ -146,12 +156,13 @@ def send_estimate(
         if estimate.status != "draft":
             raise InvalidTransition("estimate_already_sent", "the estimate was already sent")
         totals = money.totals((line.amount_excl_cents, line.vat_rate_bp) for line in lines)
+        read = estimate.lines_version if expected_lines_version is None else expected_lines_version
         frozen = session.execute(
             update(Estimate)
             .where(
                 Estimate.job_id == job_id,
                 Estimate.status == "draft",
-                Estimate.lines_version == estimate.lines_version,
+                Estimate.lines_version == read,
             )
             .values(
                 status="sent",
@@ -220,6 +231,13 @@ def estimate_of(uow: UnitOfWork, job_id: int) -> EstimateView | None:
     with uow:
         _job(uow.session, job_id)
         return _view(uow.session, job_id)
+
+
+def default_vat_rate(uow: UnitOfWork) -> int:
+    """The VAT rate (basis points) of a new line that names none: the `vat_rate_percent`
+    setting."""
+    with uow:
+        return default_vat_rate_bp(uow.session)
 
 
 def approved_lines(session: Session, job_id: int) -> tuple[LineView, ...] | None:
@@ -357,6 +375,7 @@ def _view(session: Session, job_id: int) -> EstimateView | None:
         agency_name=agency.name,
         agency_address=agency_address(agency),
         seller=_seller(session),
+        lines_version=estimate.lines_version,
     )
 
 

@@ -8,11 +8,12 @@ context of the gettext catalogues (core/i18n.py).
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 
 from core import i18n
 
@@ -83,6 +84,17 @@ def format_number(value: int | float, language: str | None, *, decimals: int | N
     many digits after the separator: '4,3' / '4.3' for one."""
     pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=i18n.language_of(language))
+
+
+def format_money(cents: int, language: str | None) -> str:
+    """An amount in euros: '1 234,50 €' (fr, narrow no-break space) / '€1,234.50' (en)."""
+    locale = NUMERIC_LOCALES[i18n.language_of(language)]
+    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
+
+
+def format_hundredths(value: int, language: str | None) -> str:
+    """A quantity or rate kept in hundredths, as few decimals as it needs: '1,5' / '1.5'."""
+    return format_decimal(Decimal(value) / 100, locale=i18n.language_of(language))
 
 
 def format_age(days: int, language: str | None) -> str:

@@ -22,10 +22,20 @@ NEXT_STATUSES: dict[str, tuple[str, ...]] = {
     "cancelled": (),
 }
 
+# Reached only through the estimate (core/estimates.py: sending it, the customer's decision):
+# a staff member's plain move (the job page, POST /api/jobs/{id}/move) never leads there, so
+# no job is "estimate sent" without an estimate.
+ESTIMATE_STATUSES = ("estimate_sent", "approved", "declined")
+
 
 def next_statuses(status: str) -> tuple[str, ...]:
     """The statuses a job in `status` may move to (none for an unknown status)."""
     return NEXT_STATUSES.get(status, ())
+
+
+def staff_moves(status: str) -> tuple[str, ...]:
+    """The statuses staff may move a job in `status` to directly (not the estimate's)."""
+    return tuple(s for s in next_statuses(status) if s not in ESTIMATE_STATUSES)
 
 
 def can_move(from_status: str, to_status: str) -> bool:

@@ -17,6 +17,7 @@ from backoffice import (
     answers_pages,
     catalogue_pages,
     console_socket,
+    estimate_pages,  # issue 16: a job's estimate and invoice page
     invoice_pages,
     job_pages,
     notifications_pages,
@@ -217,6 +218,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # issue 16: the vehicle's history (docs/workshop.md, "Vehicle history")
     app.include_router(vehicles_api.router)
     app.include_router(vehicle_pages.router)
+    app.include_router(estimate_pages.router)  # issue 16: a job's estimate and invoice page
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

@@ -17,12 +17,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.api.deps import CoreDep
-from backoffice.auth import JobAssigner, JobStaff
+from backoffice.auth import EstimateDecisionStaff, JobAssigner, JobStaff
 from backoffice.job_notices import JobNotices
 from core import estimates, jobs
 from core.documents import estimate_pdf
 from core.errors import InvalidTransition, InvalidValue, NotFound
 from core.estimates import EstimateView
+from core.job_states import ESTIMATE_STATUSES
 from core.job_views import JobView
 from core.models import JOB_STATUSES
 from core.money import parse_decimal
@@ -33,7 +34,7 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Status = Literal[JOB_STATUSES]  # type: ignore[valid-type]
 # moved only by the estimate's routes: send, the customer's (or counter) decision
-ESTIMATE_MOVES = ("estimate_sent", "approved", "declined")
+ESTIMATE_MOVES = ESTIMATE_STATUSES
 
 
 class JobEventOut(BaseModel):
@@ -324,9 +325,14 @@ async def send_job_estimate(
 
 @router.post("/{job_id}/estimate/decision", response_model=EstimateOut)
 async def record_estimate_decision(
-    job_id: Id, body: DecisionBody, staff: JobStaff, core: CoreDep, notices: JobNotices
+    job_id: Id,
+    body: DecisionBody,
+    staff: EstimateDecisionStaff,
+    core: CoreDep,
+    notices: JobNotices,
 ) -> EstimateOut:
-    """Record the customer's decision made at the counter or on the phone."""
+    """Record the customer's decision made at the counter or on the phone (the counter's
+    roles: advisors, managers, admins)."""
     view = await core.run(
         estimates.record_decision,
         job_id,

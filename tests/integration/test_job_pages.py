@@ -139,8 +139,8 @@ def test_a_stale_form_says_who_changed_the_job_and_changes_nothing(seeded_sqlite
     job = job_of(seeded_sqlite_url, "PR-654-ST")
     with web_client(seeded_sqlite_url) as client:
         csrf = login(client, ADVISOR)
-        first = post(client, f"/staff/jobs/{job.id}/move", csrf, to="estimate_sent",
-                     version=str(job.version))  # fmt: skip
+        first = post(client, f"/staff/jobs/{job.id}/expected", csrf,
+                     version=str(job.version), expected="2099-02-01T10:00")  # fmt: skip
         csrf = login(client, MECHANIC)
         stale = post(client, f"/staff/jobs/{job.id}/move", csrf, to="cancelled",
                      version=str(job.version))  # fmt: skip
@@ -152,8 +152,8 @@ def test_a_stale_form_says_who_changed_the_job_and_changes_nothing(seeded_sqlite
     assert "rien n&#x27;a été changé" in stale.text
     with units_of_work(seeded_sqlite_url) as new_uow:
         now = jobs.get_job(new_uow(), job.id)
-    assert now.status == "estimate_sent" and now.version == job.version + 1
-    assert now.expected_completion == job.expected_completion
+    assert now.status == job.status and now.version == job.version + 1
+    assert now.expected_completion.isoformat() == "2099-02-01T09:00:00+00:00"  # the first's
     # the page drawn after the refusal carries the fresh version
     assert f'name="version" value="{job.version + 1}"' in stale.text
 

@@ -522,3 +522,22 @@ BODIES.update(
 # issue 16: vehicle history
 BODIES["POST /api/vehicles/{vehicle_id}/readings"] = Body(json={"km": 12_000})
 BODIES["POST /staff/vehicles/{vehicle_id}/readings"] = Body(form=lambda: {"km": "12000"})
+# ---- issue 16: a job's estimate and invoice page (helper "estpage"); each on a fresh job
+BODIES.update(
+    {
+        "POST /staff/jobs/{job_id}/estimate/lines": Body(
+            form=lambda: {
+                "kind": "part",
+                "label": "Plaquettes",
+                "quantity": "2",
+                "unit_price": "33,50",
+            }  # fmt: skip
+        ),
+        "POST /staff/jobs/{job_id}/estimate/send": Body(
+            form=lambda: {"version": "1", "lines_version": "1"}
+        ),
+        "POST /staff/jobs/{job_id}/estimate/decision": Body(
+            form=lambda: {"decision": "approve", "channel": "counter"}
+        ),
+    }
+)

@@ -120,3 +120,13 @@ def test_format_number_groups_digits_and_fixes_decimals_in_the_language(
     value: float, language: str, decimals: int | None, expected: str
 ) -> None:
     assert format_number(value, language, decimals=decimals) == expected
+
+
+def test_amounts_and_hundredths_are_written_as_each_language_reads_them() -> None:
+    from core.formatting import format_hundredths, format_money
+
+    assert format_money(123450, "fr") == "1\u202f234,50\xa0€"
+    assert format_money(123450, "en") == "€1,234.50"
+    assert format_money(-500, "fr") == "-5,00\xa0€"
+    assert (format_hundredths(150, "fr"), format_hundredths(150, "en")) == ("1,5", "1.5")
+    assert format_hundredths(2000, "fr") == "20" and format_hundredths(550, "fr") == "5,5"

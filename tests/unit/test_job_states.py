@@ -48,3 +48,13 @@ def test_no_skipping_the_estimate_nor_going_back() -> None:
     assert not can_move("ready_for_pickup", "in_progress")
     assert not can_move("received", "received")
     assert next_statuses("no_such_status") == ()
+
+
+def test_staff_moves_never_lead_to_the_estimates_statuses() -> None:
+    from core.job_states import ESTIMATE_STATUSES, staff_moves
+
+    assert staff_moves("diagnosing") == ("cancelled",)
+    assert staff_moves("estimate_sent") == ("cancelled",)
+    assert staff_moves("in_progress") == next_statuses("in_progress")
+    for status in JOB_STATUSES:
+        assert not set(staff_moves(status)) & set(ESTIMATE_STATUSES)
