@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from backoffice.api.deps import CoreDep
 from backoffice.auth import (
     ADMIN_STAFF,
+    AGENCY_STAFF,
     ASSIGNING_STAFF,
     CONVERSATION_STAFF,
     INVOICE_STAFF,
@@ -84,3 +85,5 @@ MechanicPlanningPage = Annotated[StaffSession, Depends(page_for_roles(MECHANIC_P
 AssigningPage = Annotated[StaffSession, Depends(page_for_roles(ASSIGNING_STAFF))]
 PlanningPage = Annotated[StaffSession, Depends(page_for_roles(PLANNING_STAFF))]
 ReviewModerationPage = Annotated[StaffSession, Depends(page_for_roles(REVIEW_MODERATORS))]
+# issue 16: the agencies' page (admins; a manager their own agency: backoffice/agency_pages.py)
+AgencyPage = Annotated[StaffSession, Depends(page_for_roles(AGENCY_STAFF))]
