@@ -45,9 +45,9 @@ PAGES = {
     "callbacks": "/staff/callbacks",
     "complaints": "/staff/complaints",
     "surveys": "/staff/surveys",
+    "reviews": "/staff/reviews",  # the menu's order (backoffice/nav.py): reviews, planning
     "planning": "/staff/planning",
     "dashboard": "/staff/dashboard",
-    "reviews": "/staff/reviews",
     "account": "/staff/account/totp",
     "services": "/staff/admin/services",
     "rules": "/staff/admin/rules",
