@@ -60,7 +60,10 @@ def test_bad_input_says_why_and_changes_nothing(seeded_sqlite_url) -> None:
     assert no_csrf.status_code == 403
     with units_of_work(seeded_sqlite_url) as uow:
         assert get_agency(uow(), "paris-nord").name == "Pitlane Paris Nord"
-        assert agencies_admin.agency_detail(uow(), "paris-nord").hours == {}
+        assert agencies_admin.agency_detail(uow(), "paris-nord").hours["mon"] == [
+            ["08:30", "12:00"],
+            ["13:30", "18:30"],
+        ]
         assert [r.code for r in agencies_admin.agency_rows(uow())] == [
             "bordeaux-lac",
             "lyon-gerland",
