@@ -63,6 +63,9 @@ PLANNING_STAFF = frozenset({"manager", "admin"})
 ASSIGNING_STAFF = PLANNING_STAFF
 # Publishing customers' reviews (issue 16): managers and admins decide; advisors only read.
 REVIEW_MODERATORS = PLANNING_STAFF
+# The agencies' page (issue 16, item 7): admins manage every agency; a manager reads their
+# own agency and edits its contact details and hours (backoffice/agency_pages.py).
+AGENCY_STAFF = PLANNING_STAFF
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from fastapi import Request
 
 from backoffice.auth import (
     ADMIN_STAFF,
+    AGENCY_STAFF,
     ANY_STAFF,
     CONVERSATION_STAFF,
     INVOICE_STAFF,
@@ -59,6 +60,8 @@ NAV = (
     NavItem("team", "/staff/admin/team", ADMIN_STAFF),  # staff accounts (issue 14)
     # the outbox shows customers' one-time codes: admins only (issue 14)
     NavItem("outbox", "/staff/outbox", ADMIN_STAFF, development_only=True),
+    # issue 16: the agencies (admins; a manager their own agency)
+    NavItem("agencies", "/staff/admin/agencies", AGENCY_STAFF),
 )
 
 

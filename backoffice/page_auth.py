@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from backoffice.api.deps import CoreDep
 from backoffice.auth import (
     ADMIN_STAFF,
+    AGENCY_STAFF,
     ASSIGNING_STAFF,
     CONVERSATION_STAFF,
     ESTIMATE_DECISION_STAFF,
@@ -91,3 +92,5 @@ ReviewModerationPage = Annotated[StaffSession, Depends(page_for_roles(REVIEW_MOD
 VehiclePage = Annotated[StaffSession, Depends(page_for_roles(VEHICLE_STAFF))]
 # the estimate page's counter decision (backoffice/estimate_pages.py)
 EstimateDecisionPage = Annotated[StaffSession, Depends(page_for_roles(ESTIMATE_DECISION_STAFF))]
+# issue 16: the agencies' page (admins; a manager their own agency: backoffice/agency_pages.py)
+AgencyPage = Annotated[StaffSession, Depends(page_for_roles(AGENCY_STAFF))]

@@ -148,3 +148,6 @@ def set_service_bookable(uow: UnitOfWork, agency_code: str, service_code: str, o
             .execution_options(synchronize_session=False)
         )
         uow.commit()
+
+
+agency_view = _agency_view  # issue 16: core/agencies_admin.py builds the same views

@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backoffice import (
     admin_pages,
+    agency_pages,  # issue 16: agencies managed in the backoffice
     answers_pages,
     catalogue_pages,
     console_socket,
@@ -219,6 +220,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(vehicles_api.router)
     app.include_router(vehicle_pages.router)
     app.include_router(estimate_pages.router)  # issue 16: a job's estimate and invoice page
+    app.include_router(agency_pages.router)  # issue 16: agencies (docs/workshop.md)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

@@ -34,6 +34,7 @@ EVERYONE = ["console", "bookings", "invoices", "callbacks", "complaints", "surve
 EVERYONE += ["reviews", "planning", "account"]
 MANAGERS = ["bookings", "workshop", "invoices", "surveys", "reviews", "planning", "dashboard"]
 MANAGERS += ["account"]
+MANAGERS += ["agencies"]  # issue 16: their own agency
 MECHANICS = ["workshop", "account"]  # their planning (issue 16) and their account
 ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
 PAGES = {
@@ -44,7 +45,7 @@ PAGES = {
     "callbacks": "/staff/callbacks",
     "complaints": "/staff/complaints",
     "surveys": "/staff/surveys",
-    "reviews": "/staff/reviews",
+    "reviews": "/staff/reviews",  # the menu's order (backoffice/nav.py): reviews, planning
     "planning": "/staff/planning",
     "dashboard": "/staff/dashboard",
     "account": "/staff/account/totp",
@@ -57,15 +58,18 @@ PAGES = {
     "admin": "/staff/admin/tokens",
     "team": "/staff/admin/team",
     "outbox": "/staff/outbox",
+    "agencies": "/staff/admin/agencies",  # issue 16: admins, and managers for their own
 }
 FRENCH = ["Console", "Réservations", "Atelier", "Factures", "Rappels", "Réclamations"]
 FRENCH += ["Satisfaction", "Avis", "Planning", "Tableau de bord", "Mon compte"]
 FRENCH += ["Services", "Règles", "Modèles", "Réponses", "Salons", "Notifications"]
 FRENCH += ["Administration", "Équipe", "Boîte d'envoi"]
+FRENCH += ["Agences"]
 ENGLISH = ["Console", "Bookings", "Workshop", "Invoices", "Callbacks", "Complaints"]
 ENGLISH += ["Satisfaction", "Reviews", "Planning", "Dashboard", "My account"]
 ENGLISH += ["Services", "Rules", "Models", "Answers", "Rooms", "Notifications"]
 ENGLISH += ["Administration", "Team", "Outbox"]
+ENGLISH += ["Agencies"]
 
 
 def menu(page: str) -> tuple[list[str], list[str], list[str]]:
@@ -89,7 +93,7 @@ def room_page(client: TestClient) -> str:
         (MECHANIC, MECHANICS),
         (MANAGER, MANAGERS),
         (ADVISOR, EVERYONE),
-        (ADMIN, EVERYONE + ["workshop", "dashboard"] + ADMINS + ["outbox"]),  # outbox: admins
+        (ADMIN, EVERYONE + ["workshop", "dashboard"] + ADMINS + ["outbox", "agencies"]),
     ],
 )
 def test_every_staff_page_shows_the_one_menu_its_role_may_see(

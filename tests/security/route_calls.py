@@ -238,6 +238,8 @@ def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any])
         "vehicle_id": targets.vehicle_id,  # issue 16: a fresh vehicle
     }
     makers.update(money_makers(targets))  # issue 16: jobs, invoices, document links
+    if path.endswith("/hours/apply"):  # issue 16: agencies; copying hours: a fresh agency
+        makers["agency"] = lambda: fresh_agency(targets.database_url)
     if path.startswith("/staff/bookings/"):  # a check-in: a fresh workshop booking
         makers["reference"] = targets.workshop_booking
     for name, make in makers.items():
@@ -539,5 +541,49 @@ BODIES.update(
         "POST /staff/jobs/{job_id}/estimate/decision": Body(
             form=lambda: {"decision": "approve", "channel": "counter"}
         ),
+    }
+)
+
+
+# ---- issue 16: agencies (backoffice/agency_pages.py)
+PARIS_NORD = {  # paris-nord as data/demo.yaml has it: saving it changes nothing
+    "name": "Pitlane Paris Nord",
+    "address": "48 boulevard de la Chapelle",
+    "postcode": "75018",
+    "city": "Paris",
+    "latitude": "48.8843",
+    "longitude": "2.3550",
+    "phone": "+33 1 99 00 18 18",
+    "email": "paris-nord@pitlane.example",
+    "timezone": "Europe/Paris",
+}
+AGENCY_HOURS = {"mon_1_start": "09:00", "mon_1_end": "12:00", "mon_2_start": "14:00"}
+AGENCY_HOURS["mon_2_end"] = "18:00"
+
+
+def fresh_agency(database_url: str) -> str:
+    """A new agency with hours and quick_service open on them (copying them changes nothing)."""
+    from core import agencies_admin
+    from core.agency_rules import clean_details
+
+    code = unique("matrix-agency-")
+    with units_of_work(database_url) as new_uow:
+        agencies_admin.create_agency(new_uow(), code, clean_details(PARIS_NORD))
+        agencies_admin.set_agency_hours(new_uow(), code, {"mon": [["09:00", "12:00"]]})
+        agencies_admin.open_service(new_uow(), code, "quick_service")
+    return code
+
+
+BODIES.update(
+    {
+        "POST /staff/admin/agencies": Body(
+            form=lambda: {**PARIS_NORD, "code": unique("matrix-"), "name": "Matrix"}
+        ),
+        "POST /staff/admin/agencies/{agency}": Body(form=lambda: dict(PARIS_NORD)),
+        "POST /staff/admin/agencies/{agency}/hours": Body(form=lambda: dict(AGENCY_HOURS)),
+        "POST /staff/admin/agencies/{agency}/hours/apply": Body(
+            form=lambda: {"apply_quick_service": "1"}
+        ),
+        "POST /staff/admin/agencies/{agency}/services/{service}": Body(form=lambda: {"open": "1"}),
     }
 )
