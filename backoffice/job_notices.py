@@ -22,19 +22,17 @@ from fastapi import BackgroundTasks, Depends, Request
 
 from hub.job_notices import dispatch_job_notices
 from hub.reminders import ReminderDeps
-from transports import transports_from_settings
 
 
 def notice_deps(app: Any) -> ReminderDeps:
-    """The app's sending dependencies (hub, SMS and e-mail transports, time zone), built once
-    per app."""
+    """The app's sending dependencies (its hub, the SMS and e-mail transports the web app's
+    wiring built: webapp/main.py, the time zone), built once per app."""
     deps = getattr(app.state, "job_notice_deps", None)
     if deps is None:
-        settings = app.state.settings
         deps = ReminderDeps(
             hub=app.state.hub,
-            transports=transports_from_settings(settings, app.state.uow_factory),
-            timezone=settings.timezone,
+            transports=app.state.transports,
+            timezone=app.state.settings.timezone,
         )
         app.state.job_notice_deps = deps
     return deps

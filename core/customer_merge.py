@@ -36,6 +36,8 @@ from core.models import (
     ChannelIdentity,
     Complaint,
     Customer,
+    Invoice,
+    MaintenanceSubscription,
     OtpChallenge,
     RepairJob,
     Vehicle,
@@ -47,7 +49,17 @@ log = logging.getLogger(__name__)
 # references to customers.id are handled apart: channel_identities (re-pointed) and
 # vehicles (a record owning one is never provisional). tests/unit/test_customer_merge_tables.py
 # fails when a new reference appears, so that nothing is lost by the delete.
-MOVED = (Booking, CallbackTask, Complaint, OtpChallenge, RepairJob)
+# invoices keep their billing snapshot; only their link to the customer follows the merge
+MOVED = (
+    Booking,
+    CallbackTask,
+    Complaint,
+    Invoice,
+    MaintenanceSubscription,
+    MaintenanceSubscription,
+    OtpChallenge,
+    RepairJob,
+)
 HANDLED_APART = ("channel_identities", "vehicles")
 # Records of the conversation itself, made before the chat had any customer record.
 ADOPTED = (CallbackTask, Complaint)

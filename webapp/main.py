@@ -186,7 +186,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(team_pages.router)
     app.include_router(password_pages.router)
     app.include_router(totp_pages.router)
-    app.state.staff_email = transports_from_settings(settings, app.state.uow_factory)["email"]
+    # SMS and e-mail: staff e-mails, and the job routes' notices (backoffice/job_notices.py)
+    app.state.transports = transports_from_settings(settings, app.state.uow_factory)
+    app.state.staff_email = app.state.transports["email"]
     # chat rooms and commercial notifications (docs/rooms.md)
     app.include_router(rooms_api.router)
     app.include_router(notifications_api.router)

@@ -168,7 +168,13 @@ def test_production_refuses_to_start_without_the_rasa_token() -> None:
     token = "a-real-random-api-token-0123456789"
     with pytest.raises(ValidationError, match="PITLANE_RASA_TOKEN"):
         WebSettings(_env_file=None, env="production", api_token=token, rasa_token=" ")
-    configured = WebSettings(_env_file=None, env="production", api_token=token, rasa_token="r" * 32)
+    configured = WebSettings(
+        _env_file=None,
+        env="production",
+        api_token=token,
+        rasa_token="r" * 32,
+        document_link_secret="d" * 32,
+    )
     assert configured.rasa_token.get_secret_value() == "r" * 32
 
 
