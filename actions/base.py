@@ -3,7 +3,8 @@ of the conversation, and the base validator of the forms.
 
 Actions get their `ActionContext` through their constructor. The action server builds them
 without arguments, so the context is then read from `CoreSettings` (PITLANE_DATABASE_URL,
-PITLANE_TIMEZONE) on first use: nothing is connected at import time. Tests pass their own
+PITLANE_TIMEZONE, the document links' secret and public base URL) on first use: nothing is
+connected at import time. Tests pass their own
 context (`ValidateBookingForm(context=ActionContext(...))`): no global to patch.
 """
 
@@ -22,6 +23,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from core.booking_documents import DocumentLinks
 from core.config import CoreSettings
 from core.errors import InvalidValue
 from core.models import utcnow
@@ -60,6 +62,10 @@ class ActionContext:
     timezone: str = "Europe/Paris"
     clock: Callable[[], datetime] = field(default=utcnow)
     otp_limits: Limits = DEFAULT_LIMITS  # one-time codes across conversations
+    # The customers' document links (a booking's invite and PDF); None: the bot gives none.
+    links: DocumentLinks | None = None
+    # The sender of the e-mails, organizer of the e-mailed calendar invites.
+    mail_from: str = "Pitlane <no-reply@pitlane.example>"
 
     @classmethod
     def from_settings(cls, settings: CoreSettings | None = None) -> ActionContext:
@@ -69,6 +75,8 @@ class ActionContext:
             uow=uow_from_settings(settings),
             timezone=settings.timezone,
             otp_limits=settings.otp_limits(),
+            links=DocumentLinks.from_settings(settings),
+            mail_from=settings.smtp_from,
         )
 
     def now(self) -> datetime:

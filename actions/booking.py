@@ -33,6 +33,7 @@ from actions.base import (
     channel_identity,
     language_of,
 )
+from actions.identity import WithTransports
 from actions.slot_offers import (
     MORE_SLOTS,
     choose_payload,
@@ -44,6 +45,7 @@ from actions.slot_offers import (
 )
 from core import i18n
 from core.agencies import AgencyView, agencies_offering, get_agency, service_names
+from core.booking_documents import booking_ids, send_confirmation_email
 from core.bookings import WeekOffer, book_slot, offer_slots, slot_minutes
 from core.customers import find_customer, parse_contact, register_customer
 from core.errors import InvalidValue, NotFound, SlotTaken, SlotUnavailable
@@ -152,7 +154,7 @@ def parse_iso_utc(value: Any) -> datetime | None:
     return start.astimezone(timezone.utc) if start.tzinfo else None
 
 
-class ValidateBookingForm(PitlaneFormValidator):
+class ValidateBookingForm(WithTransports, PitlaneFormValidator):
     """`validate_booking_form`: agency, slot_choice, then name and contact if unknown."""
 
     def name(self) -> str:
@@ -310,6 +312,7 @@ class ValidateBookingForm(PitlaneFormValidator):
             dispatcher.utter_message(response="utter_default")
             return [*events, SlotSet("agency", None), SlotSet("slot_choice", None)]
         language = language_of(tracker)
+        self._send_confirmation_email(booking.reference, customer.id)
         address = self._show_agency(dispatcher, booking.agency)
         # for utter_booking_confirmed (sent by a rule once the form ends)
         return [
@@ -325,6 +328,21 @@ class ValidateBookingForm(PitlaneFormValidator):
             ),
             SlotSet("booking_address", address),
         ]
+
+    def _send_confirmation_email(self, reference: str, customer_id: int) -> None:
+        """The confirmation e-mail with the calendar invite, when the customer proved their
+        e-mail address; a failure is logged and the booking stands."""
+        context = self.context
+        found = booking_ids(context.uow(), customer_id, [reference])
+        if reference in found:
+            send_confirmation_email(
+                self.transports,
+                context.uow(),
+                found[reference],
+                context.now(),
+                organizer=context.mail_from,
+                links=context.links,
+            )
 
     def _show_agency(self, dispatcher: CollectingDispatcher, agency_code: str) -> str | None:
         """Where the booked agency is, as the custom `{"venue": ...}` message: Telegram shows

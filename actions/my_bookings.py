@@ -30,6 +30,7 @@ from actions.slot_offers import (
 )
 from core import i18n
 from core.agencies import service_names
+from core.booking_documents import booking_ids, booking_links
 from core.bookings import BookingView, cancel_booking, free_slots, move_booking
 from core.bookings import upcoming_bookings as core_upcoming_bookings
 from core.errors import BookingNotMovable, NotFound, SlotTaken, SlotUnavailable
@@ -68,7 +69,8 @@ class BookingLookup:
 
 
 class ActionMyBookings(BookingLookup, PitlaneAction):
-    """`action_my_bookings`: each upcoming booking with Cancel / Move buttons; none: say so
+    """`action_my_bookings`: each upcoming booking with Cancel / Move buttons, then its
+    documents (calendar invite, PDF confirmation: a `{"links": [...]}` message); none: say so
     and show the menu."""
 
     def name(self) -> str:
@@ -77,8 +79,8 @@ class ActionMyBookings(BookingLookup, PitlaneAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        _, bookings = self.upcoming(tracker)
-        if not bookings:
+        customer_id, bookings = self.upcoming(tracker)
+        if customer_id is None or not bookings:
             dispatcher.utter_message(response="utter_no_upcoming_bookings")
             dispatcher.utter_message(response="utter_menu")
             return []
@@ -86,6 +88,8 @@ class ActionMyBookings(BookingLookup, PitlaneAction):
         names = service_names(self.context.uow(), language)
         titles = i18n.messages("actions", language)
         dispatcher.utter_message(response="utter_my_bookings_intro")
+        context = self.context
+        ids = booking_ids(context.uow(), customer_id, [b.reference for b in bookings])
         for index, booking in enumerate(bookings, start=1):
             buttons = [
                 {
@@ -107,6 +111,11 @@ class ActionMyBookings(BookingLookup, PitlaneAction):
                 agency=booking.agency_name,
                 booking=booking.reference,
             )
+            if context.links is not None and booking.reference in ids:
+                links = booking_links(
+                    context.links, ids[booking.reference], context.now(), language
+                )
+                dispatcher.utter_message(json_message={"links": links})
         return []
 
 

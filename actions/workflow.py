@@ -8,7 +8,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import PitlaneAction
+from actions.base import PitlaneAction, channel_identity, language_of
+from actions.booking_links import send_links
+from core.customers import find_customer
 
 WORKFLOW_SLOTS = (
     "vehicle_year",
@@ -102,7 +104,9 @@ class ActionClearWorkflow(PitlaneAction):
 
 class ActionResetWorkflow(PitlaneAction):
     """`action_reset_workflow`: the end of a workflow. Clears its slots and offers one "Menu"
-    button (`utter_anything_else`), so that the result just given stays in view."""
+    button (`utter_anything_else`), so that the result just given stays in view. After a
+    booking's confirmation (`booking_reference` set), its documents come first: the calendar
+    invite and the PDF confirmation links (actions/booking_links.py)."""
 
     def name(self) -> str:
         return "action_reset_workflow"
@@ -110,5 +114,11 @@ class ActionResetWorkflow(PitlaneAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        reference = tracker.get_slot("booking_reference")
+        if isinstance(reference, str) and reference:
+            who = channel_identity(tracker)
+            customer = find_customer(self.context.uow(), who.channel, who.external_id)
+            customer_id = customer.id if customer is not None else None
+            send_links(dispatcher, self.context, customer_id, reference, language_of(tracker))
         dispatcher.utter_message(response="utter_anything_else")
         return clear_workflow(tracker)

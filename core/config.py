@@ -45,6 +45,11 @@ class CoreSettings(BaseSettings):
     # refuses it (webapp/settings.py).
     document_link_secret: SecretStr = SecretStr(DEV_DOCUMENT_LINK_SECRET)
     document_link_days: int = Field(default=7, ge=1, le=365)
+    # The web app's public URL ("https://pitlane.example.com"): the document links the bot
+    # gives are absolute from it (core/booking_documents.py). Unset: relative links, which
+    # only the widget served by the same web app can open (development). The web app's
+    # Twilio signature check reads it too (webapp/settings.py).
+    public_base_url: str | None = None
 
     @property
     def document_link_ttl(self) -> timedelta:
@@ -61,6 +66,17 @@ class CoreSettings(BaseSettings):
     @classmethod
     def _blank_smtp_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_base_url", mode="before")
+    @classmethod
+    def _public_base_url(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str):
+            if not value.startswith(("http://", "https://")):
+                raise ValueError("must start with http:// or https://")
+            return value.rstrip("/")
+        return value
 
     @field_validator("document_link_secret", mode="before")
     @classmethod

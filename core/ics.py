@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
 from core import i18n
 from core.errors import NotFound
+from core.formatting import format_slot
 from core.models import Agency, Booking, Calendar, Customer, Service
 from core.signed_links import Document
 from core.uow import UnitOfWork
@@ -41,11 +43,24 @@ class Invite:
     location: str
     description: str
     cancelled: bool = False
+    # "PUBLISH" (a file to import) or "REQUEST" (RFC 5546: an e-mailed invitation, which
+    # names its organizer and the attendee)
+    method: str = "PUBLISH"
+    organizer: str | None = None  # an e-mail address
+    attendee: str | None = None  # an e-mail address
 
 
 def booking_ics_document(uow: UnitOfWork, booking_id: int, now: datetime | None = None) -> Document:
     """The signed-link renderer of kind "booking_ics": the .ics file of a booking, in its
     customer's language (French when unknown). NotFound ("unknown_booking")."""
+    invite, _, _ = booking_invite(uow, booking_id)
+    body = invite_ics(invite, now or datetime.now(timezone.utc))
+    return Document(f"{invite.reference}.ics", MEDIA_TYPE, body)
+
+
+def booking_invite(uow: UnitOfWork, booking_id: int) -> tuple[Invite, str, dict[str, str]]:
+    """The invite of a booking, its customer's language and the facts it was written from
+    (service, agency, address, phone, reference, when: the local start); NotFound."""
     with uow:
         row = uow.session.execute(
             select(Booking, Agency, Service, Customer.language)
@@ -60,20 +75,29 @@ def booking_ics_document(uow: UnitOfWork, booking_id: int, now: datetime | None 
         booking, agency, service, customer_language = row
         language = i18n.language_of(customer_language)
         service_name = service.name_en if language == "en" else service.name_fr
+        zone = agency.timezone or uow.timezone
+        address = f"{agency.address}, {agency.postcode} {agency.city}"
+        facts = {
+            "service": service_name,
+            "agency": agency.name,
+            "address": address,
+            "phone": agency.phone,
+            "reference": booking.reference,
+            "when": format_slot(booking.start_utc, zone, language),
+        }
         invite = Invite(
             reference=booking.reference,
             start_utc=booking.start_utc,
             end_utc=booking.end_utc,
-            timezone=agency.timezone or uow.timezone,
+            timezone=zone,
             summary=i18n.text("ics", "summary", language, service=service_name, agency=agency.name),
-            location=f"{agency.name}, {agency.address}, {agency.postcode} {agency.city}",
+            location=f"{agency.name}, {address}",
             description=i18n.text(
                 "ics", "description", language, reference=booking.reference, phone=agency.phone
             ),
             cancelled=booking.status == "cancelled",
         )
-    body = invite_ics(invite, now or datetime.now(timezone.utc))
-    return Document(f"{invite.reference}.ics", MEDIA_TYPE, body)
+    return invite, language, facts
 
 
 def invite_ics(invite: Invite, now: datetime) -> bytes:
@@ -84,7 +108,7 @@ def invite_ics(invite: Invite, now: datetime) -> bytes:
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{invite.method}",
     ]
     if zone is not None:
         lines += vtimezone_lines(invite.timezone, invite.start_utc.year)
@@ -99,6 +123,7 @@ def invite_ics(invite: Invite, now: datetime) -> bytes:
         f"DESCRIPTION:{escape_text(invite.description)}",
         f"STATUS:{'CANCELLED' if invite.cancelled else 'CONFIRMED'}",
         "TRANSP:OPAQUE",
+        *_people(invite),
         "END:VEVENT",
         "END:VCALENDAR",
     ]
@@ -180,6 +205,22 @@ def _offset_changes(
             assert before is not None and after is not None
             yield high, before, after
         moment += day
+
+
+def _people(invite: Invite) -> list[str]:
+    """ORGANIZER and ATTENDEE of a REQUEST (addresses as mailto: URIs, no parameters)."""
+    lines = []
+    if invite.organizer:
+        lines.append(f"ORGANIZER:mailto:{_address(invite.organizer)}")
+    if invite.attendee:
+        lines.append(f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{_address(invite.attendee)}")
+    return lines
+
+
+def _address(value: str) -> str:
+    """The bare address of "Name <a@b>" or "a@b", without characters a URI cannot hold."""
+    address = parseaddr(value)[1] or value
+    return "".join(c for c in address if c.isprintable() and c not in ' <>;:,"\\')
 
 
 def _zone(name: str) -> ZoneInfo | None:

@@ -6,7 +6,8 @@ never logged: only that a code went to a masked destination."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from core import i18n
@@ -15,6 +16,7 @@ from core.otp import ChallengeView, mask_destination
 from core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+ATTACHMENTS_LABEL = "attachments"  # the outbox is a development tool: not translated
 
 
 class Transport(Protocol):
@@ -24,6 +26,16 @@ class Transport(Protocol):
     def send(self, destination: str, subject: str | None, body: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file an e-mail carries (the e-mail transports take `attachments=`: SMTP sends
+    them as parts of a multipart/mixed message, the outbox names them under the body)."""
+
+    filename: str
+    media_type: str  # with its parameters: "text/calendar; method=REQUEST; charset=utf-8"
+    data: bytes
+
+
 class OutboxTransport:
     """Development transport: the message is stored and shown at /staff/outbox."""
 
@@ -31,7 +43,17 @@ class OutboxTransport:
         self.kind = kind
         self._uow_factory = uow_factory
 
-    def send(self, destination: str, subject: str | None, body: str) -> None:
+    def send(
+        self,
+        destination: str,
+        subject: str | None,
+        body: str,
+        attachments: Sequence[Attachment] = (),
+    ) -> None:
+        """Kept; attachments are named under the body (the outbox keeps text only)."""
+        if attachments:
+            names = ", ".join(f"{a.filename} ({a.media_type.split(';')[0]})" for a in attachments)
+            body = f"{body}\n\n[{ATTACHMENTS_LABEL}: {names}]"
         with self._uow_factory() as uow:
             uow.session.add(
                 OutboxMessage(

@@ -90,6 +90,36 @@ class Venue:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A document to open (a booking's calendar invite or PDF confirmation): the bot sends
+    them as the custom message `{"links": [{"title", "url"}, ...]}` (actions/booking_links.py).
+    The widget shows links; Telegram, WhatsApp and SMS show each title with its URL under
+    it. A URL is absolute (http, https) or relative to the web app ("/documents/...")."""
+
+    title: str
+    url: str
+
+    @classmethod
+    def parse_all(cls, raw: object) -> list[Link]:
+        """The well-formed links of a custom message's `links` value (others are skipped)."""
+        if not isinstance(raw, list):
+            return []
+        links = []
+        for item in raw:
+            if not isinstance(item, dict):
+                continue
+            title, url = item.get("title"), item.get("url")
+            if not (isinstance(title, str) and title and isinstance(url, str)):
+                continue
+            absolute = url.startswith(("https://", "http://"))
+            if (absolute or (url.startswith("/") and not url.startswith("//"))) and all(
+                c.isprintable() and not c.isspace() for c in url
+            ):
+                links.append(cls(title, url))
+        return links
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """One bot, hub or advisor message for the customer, whatever the channel.
 
@@ -108,6 +138,11 @@ class OutgoingMessage:
     def venue(self) -> Venue | None:
         """The place this message shows, when it is the custom `{"venue": {...}}` message."""
         return Venue.parse(self.custom.get("venue")) if isinstance(self.custom, dict) else None
+
+    @property
+    def links(self) -> list[Link]:
+        """The documents this message offers, when it is the custom `{"links": [...]}`."""
+        return Link.parse_all(self.custom.get("links")) if isinstance(self.custom, dict) else []
 
     @classmethod
     def from_rasa(cls, data: dict[str, Any]) -> OutgoingMessage:

@@ -539,6 +539,29 @@
   };
   // widget-map.js: the agencies map, the location button, the picture upload.
   var customRenderers = [];
+  // A booking's documents, `{"links": [{"title", "url"}]}` (actions/booking_links.py): links
+  // opened in a new tab; a relative URL is the widget's own server's (no public base URL).
+  customRenderers.push(function (container, custom) {
+    if (!custom || !Array.isArray(custom.links) || container.querySelector(".pl-links")) return;
+    var group = el("div", { class: "pl-links", "data-pitlane": "links" });
+    custom.links.forEach(function (link) {
+      if (!link || typeof link.title !== "string" || typeof link.url !== "string") return;
+      var href;
+      try {
+        href = new URL(link.url, ORIGIN);
+      } catch (e) {
+        return;
+      }
+      if (href.protocol !== "https:" && href.protocol !== "http:") return;
+      var a = el("a", {
+        class: "pl-link", href: href.href, target: "_blank", rel: "noopener noreferrer",
+        "data-pitlane": "document-link",
+      });
+      a.textContent = link.title;
+      group.appendChild(a);
+    });
+    if (group.firstChild) container.appendChild(group);
+  });
   var parts = window.Pitlane._parts;
   parts.shadow = shadow;
   parts.input = input;

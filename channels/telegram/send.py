@@ -18,10 +18,12 @@ _NO_TEXT = "…"  # Telegram refuses an empty text; buttons alone still need one
 
 def message_text(message: OutgoingMessage) -> str | None:
     """What the message says: an advisor's message is signed with their name; an image
-    is given as its link."""
+    is given as its link, a document link as its title and URL (Telegram makes it
+    clickable; its URL buttons refuse the hosts of development, hence text)."""
     parts = [message.text] if message.text else []
     if message.image:
         parts.append(message.image)
+    parts.extend(f"{link.title}\n{link.url}" for link in message.links)
     text = "\n".join(parts)
     if text and message.author:
         text = f"{message.author}: {text}"

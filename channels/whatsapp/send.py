@@ -16,7 +16,7 @@ from hub.ports import PermanentSendError, TransientSendError
 
 def numbered(message: OutgoingMessage) -> str:
     """The text a WhatsApp/SMS customer reads: buttons become a numbered list, a venue its
-    address and a map link."""
+    address and a map link, a document link its title and URL."""
     parts = [message.text or ""]
     if message.buttons:
         parts.append("\n".join(f"{i}. {b.title}" for i, b in enumerate(message.buttons, 1)))
@@ -24,6 +24,7 @@ def numbered(message: OutgoingMessage) -> str:
     if venue is not None:
         link = f"https://maps.google.com/?q={venue.latitude},{venue.longitude}"
         parts.append(f"{venue.title}\n{venue.address}\n{link}")
+    parts.extend(f"{link.title}\n{link.url}" for link in message.links)
     return "\n\n".join(part for part in parts if part).strip()
 
 

@@ -1,10 +1,11 @@
 """The document kinds the customers' signed links open (core/signed_links.py): an
 estimate's PDF (object id: the job), an invoice's or credit note's PDF, and a booking's
-calendar invite (.ics, core/ics.py)."""
+calendar invite (.ics, core/ics.py) and PDF confirmation (core/booking_documents.py)."""
 
 from __future__ import annotations
 
 from core import estimates, invoices, signed_links
+from core.booking_documents import BOOKING_PDF, booking_pdf_document
 from core.documents.pdf import estimate_pdf, invoice_pdf
 from core.errors import NotFound
 from core.ics import booking_ics_document
@@ -30,8 +31,9 @@ def invoice_document(uow: UnitOfWork, invoice_id: int) -> Document:
 
 
 def register_document_kinds() -> None:
-    """Register the estimate, invoice and calendar invite kinds (idempotent; called when the
-    app starts)."""
+    """Register the estimate, invoice, calendar invite and booking confirmation kinds
+    (idempotent; called when the app starts)."""
     signed_links.register_kind(ESTIMATE, estimate_document)
     signed_links.register_kind(INVOICE, invoice_document)
     signed_links.register_kind(BOOKING_ICS, booking_ics_document)
+    signed_links.register_kind(BOOKING_PDF, booking_pdf_document)

@@ -1,6 +1,7 @@
-"""Estimate and invoice PDFs with reportlab (pure Python; docs/workshop.md says why not
-weasyprint). Texts come from the catalogues (context "documents"), amounts are formatted by
-Babel. `compress=False` writes the page streams uncompressed and `invariant` makes the bytes
+"""Estimate, invoice and booking confirmation PDFs with reportlab (pure Python;
+docs/workshop.md says why not weasyprint). Texts come from the catalogues (context
+"documents"; "booking_documents" for the confirmation), amounts are formatted by Babel.
+`compress=False` writes the page streams uncompressed and `invariant` makes the bytes
 reproducible (no time stamp, fixed ids): the tests read the text back from the bytes."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core import i18n
+from core.booking_documents import BookingConfirmation
 from core.estimates import EstimateView
 from core.invoices import InvoiceView
 from core.legal import LegalIdentity
@@ -231,3 +233,70 @@ def _rate(bp: int, lang: str) -> str:
 def _day(when: datetime, lang: str) -> str:
     local = when.astimezone(ZoneInfo(TIMEZONE)).date()
     return local.strftime("%d/%m/%Y") if lang == "fr" else local.strftime("%d %b %Y")
+
+
+def booking_confirmation_pdf(view: BookingConfirmation, *, compress: bool = True) -> bytes:
+    """A booking's one-page confirmation: reference, service, agency and its address, the
+    local day and time in the agency's time zone, what to bring, the legal identity line."""
+    t = i18n.messages("booking_documents", view.language)
+    styles = getSampleStyleSheet()
+    body, small = styles["BodyText"], styles["Normal"]
+    title = t["pdf_title"].format(reference=view.reference)
+    out = BytesIO()
+    document = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author=view.seller.name if view.seller else view.agency_name,
+        invariant=1,
+        pageCompression=1 if compress else 0,
+    )
+    story: list = []
+    if view.seller is not None:
+        story.append(Paragraph(f"<b>{_x(view.seller.name)}</b>", body))
+    story += [Spacer(1, 6 * mm), Paragraph(_x(title), styles["Title"])]
+    if view.status == "cancelled":
+        story.append(Paragraph(f"<b>{_x(t['pdf_cancelled'])}</b>", body))
+    facts = [
+        (t["pdf_reference"], view.reference),
+        (t["pdf_service"], view.service_name),
+        (t["pdf_date"], view.day),
+        (t["pdf_time"], t["pdf_time_value"].format(time=view.time, timezone=view.timezone)),
+        (t["pdf_agency"], view.agency_name),
+        (t["pdf_address"], view.agency_address),
+        (t["pdf_phone"], view.agency_phone),
+    ]
+    if view.customer_name:
+        facts.insert(1, (t["pdf_customer"], view.customer_name))
+    story.append(
+        Table(
+            [[_plain(k), Paragraph(_x(v), small)] for k, v in facts],
+            colWidths=[40 * mm, 130 * mm],
+            hAlign="LEFT",
+        )
+    )
+    bring = t["pdf_bring_test_ride" if view.service_kind == "test_ride" else "pdf_bring_workshop"]
+    story += [
+        Spacer(1, 6 * mm),
+        Paragraph(f"<b>{_x(t['pdf_bring_title'])}</b>", body),
+        Paragraph(_x(bring), body),
+        Spacer(1, 4 * mm),
+        Paragraph(_x(t["pdf_change"].format(phone=view.agency_phone)), body),
+    ]
+    if view.seller is not None:
+        story += [Spacer(1, 10 * mm), Paragraph(_x(_legal_line(view.seller, view.language)), small)]
+    document.build(story)
+    return out.getvalue()
+
+
+def _legal_line(seller: LegalIdentity, lang: str) -> str:
+    """The company's identity as every document prints it (the catalogue's "legal" line)."""
+    line = _texts(lang)["legal"].format(
+        name=seller.name, siret=seller.siret, rcs=seller.rcs, vat=seller.vat_number
+    )
+    line = f"{line} - {seller.address}"
+    return f"{line} - {seller.capital}" if seller.capital else line

@@ -48,6 +48,8 @@ NOT_DEPLOYED: dict[str, dict[str, str]] = {
     "migrate": {
         "PITLANE_SMTP_*": "migrations and the demo data send no e-mail",
         "PITLANE_DB_*": "a one-shot process: the default pool is enough",
+        "PITLANE_DOCUMENT_LINK_*": "migrations and the demo data give no document link",
+        "PITLANE_PUBLIC_BASE_URL": "migrations and the demo data give no link",
     },
 }
 

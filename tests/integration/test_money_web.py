@@ -121,7 +121,7 @@ def test_expired_forged_and_unknown_links_serve_nothing(seeded_sqlite_url: str) 
         now = datetime.now(timezone.utc)
         expired = signed_links.make_token(secret, "invoice", 1, now - timedelta(days=8))
         forged = signed_links.make_token("not-the-secret-of-the-app", "invoice", 1, now)
-        unknown_kind = signed_links.make_token(secret, "booking_pdf", 1, now)
+        unknown_kind = signed_links.make_token(secret, "no_such_kind", 1, now)
         missing = signed_links.make_token(secret, "invoice", 999_999, now)
         draft = signed_links.make_token(secret, "estimate", 999_999, now)
         answers = {
