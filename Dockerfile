@@ -21,6 +21,7 @@ COPY channels ./channels
 COPY backoffice ./backoffice
 COPY webapp ./webapp
 COPY transports ./transports
+COPY documents ./documents
 COPY data ./data
 COPY rasa_project/domain ./rasa_project/domain
 # The texts: gettext catalogues compiled here, as `make locale` does (.mo files are not committed).

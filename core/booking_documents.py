@@ -27,7 +27,6 @@ from core.legal import LegalIdentity, agency_address, legal_identity
 from core.models import Agency, Booking, Calendar, Customer, OtpChallenge, Service
 from core.notify import Attachment
 from core.otp import mask_destination
-from core.signed_links import Document
 from core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -152,17 +151,6 @@ def booking_confirmation(uow: UnitOfWork, booking_id: int) -> BookingConfirmatio
             status=booking.status,
             seller=seller,
         )
-
-
-def booking_pdf_document(uow: UnitOfWork, booking_id: int) -> Document:
-    """The signed-link renderer of kind "booking_pdf"."""
-    from core.documents.pdf import booking_confirmation_pdf  # reportlab, loaded on demand
-
-    view = booking_confirmation(uow, booking_id)
-    prefix = "confirmation" if view.language == "en" else "confirmation-rdv"
-    return Document(
-        f"{prefix}-{view.reference}.pdf", "application/pdf", booking_confirmation_pdf(view)
-    )
 
 
 def verified_email(uow: UnitOfWork, customer_id: int) -> str | None:

@@ -63,7 +63,7 @@ class EstimateView:
     decided_at: datetime | None
     decision_channel: str | None
     decided_by_staff_id: int | None
-    # for the document (core/documents): who, what, where
+    # for the document (documents/pdf.py): who, what, where
     customer_name: str | None = None
     vehicle: str | None = None
     agency_name: str = ""

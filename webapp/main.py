@@ -53,9 +53,9 @@ from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
-from core.documents.kinds import register_document_kinds
 from core.file_store import make_file_store
 from core.uow import uow_from_settings
+from documents.kinds import register_document_kinds
 from hub.handoff import expiry_sweeping, handoff_tasks
 from hub.inbound import HubDeps
 from hub.intents import load_intents

@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from backoffice.api.deps import CoreDep
 from backoffice.auth import InvoiceStaff
 from core import invoices, signed_links
-from core.documents import invoice_pdf
-from core.documents.kinds import INVOICE
 from core.invoices import InvoiceView, LineInput
 from core.money import parse_decimal
+from documents import invoice_pdf
+from documents.kinds import INVOICE
 from hub.work import off_loop
 
 router = APIRouter(prefix="/api/invoices", tags=["invoices"])

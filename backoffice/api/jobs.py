@@ -20,13 +20,13 @@ from backoffice.api.deps import CoreDep
 from backoffice.auth import EstimateDecisionStaff, JobAssigner, JobStaff
 from backoffice.job_notices import JobNotices
 from core import estimates, jobs
-from core.documents import estimate_pdf
 from core.errors import InvalidTransition, InvalidValue, NotFound
 from core.estimates import EstimateView
 from core.job_states import ESTIMATE_STATUSES
 from core.job_views import JobView
 from core.models import JOB_STATUSES
 from core.money import parse_decimal
+from documents import estimate_pdf
 from hub.work import off_loop
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])

@@ -24,7 +24,6 @@ from core import signed_links
 from core.booking_documents import (
     DocumentLinks,
     booking_ids,
-    booking_pdf_document,
     verified_email,
 )
 from core.bookings import book_slot, list_bookings, offer_slots
@@ -33,6 +32,7 @@ from core.customers import find_customer
 from core.models import Booking, OtpChallenge
 from core.notify import OutboxTransport, outbox_messages
 from core.uow import UnitOfWork
+from documents.kinds import booking_pdf_document
 from tests.integration.actions_kit import CAMILLE, form_tracker, message_tracker, run
 from tests.integration.web_support import web_client
 from transports import SmtpEmailTransport

@@ -13,10 +13,10 @@ from channels.telegram.send import message_text
 from channels.whatsapp.send import numbered
 from core import signed_links
 from core.booking_documents import BOOKING_ICS, BOOKING_PDF, BookingConfirmation, DocumentLinks
-from core.documents.pdf import booking_confirmation_pdf
 from core.errors import InvalidLink
 from core.legal import LegalIdentity
 from core.notify import Attachment
+from documents.pdf import booking_confirmation_pdf
 from hub.messages import Link, OutgoingMessage
 from transports.smtp import SmtpEmailTransport
 

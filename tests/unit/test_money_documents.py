@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core import money, signed_links
-from core.documents import estimate_pdf, invoice_pdf
 from core.errors import InvalidLink, InvalidValue
 from core.estimates import EstimateView, LineView
 from core.invoices import DocumentLine, InvoiceView, PaymentView
 from core.legal import LegalIdentity
+from documents import estimate_pdf, invoice_pdf
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 SECRET = "a-test-secret-of-enough-length-000"

@@ -4,13 +4,13 @@ calendar invite (.ics, core/ics.py) and PDF confirmation (core/booking_documents
 
 from __future__ import annotations
 
-from core import estimates, invoices, signed_links
-from core.booking_documents import BOOKING_PDF, booking_pdf_document
-from core.documents.pdf import estimate_pdf, invoice_pdf
+from core import booking_documents, estimates, invoices, signed_links
+from core.booking_documents import BOOKING_PDF
 from core.errors import NotFound
 from core.ics import booking_ics_document
 from core.signed_links import Document
 from core.uow import UnitOfWork
+from documents.pdf import booking_confirmation_pdf, estimate_pdf, invoice_pdf
 
 ESTIMATE = "estimate"
 INVOICE = "invoice"
@@ -28,6 +28,15 @@ def estimate_document(uow: UnitOfWork, job_id: int) -> Document:
 def invoice_document(uow: UnitOfWork, invoice_id: int) -> Document:
     view = invoices.get_invoice(uow, invoice_id)
     return Document(f"{view.number}.pdf", "application/pdf", invoice_pdf(view))
+
+
+def booking_pdf_document(uow: UnitOfWork, booking_id: int) -> Document:
+    """The signed-link renderer of kind "booking_pdf"."""
+    view = booking_documents.booking_confirmation(uow, booking_id)
+    prefix = "confirmation" if view.language == "en" else "confirmation-rdv"
+    return Document(
+        f"{prefix}-{view.reference}.pdf", "application/pdf", booking_confirmation_pdf(view)
+    )
 
 
 def register_document_kinds() -> None:
