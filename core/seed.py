@@ -114,7 +114,7 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     _add_demo_jobs(session, data.get("jobs", []), now)
     _add_missing_staff(session, data.get("planning_staff", []))  # issue 16: planning
     tie_staff_agencies(session, data)
-    add_history(session, data, now, tz, in_turn)
+    add_history(session, data, now, tz)
     add_vehicle_history(session, data.get("vehicle_history", []), now, tz)  # issue 16
 
 

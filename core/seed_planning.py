@@ -3,7 +3,6 @@ work, and past bookings (some no-shows, some rated) so the dashboard has weeks t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.calendars import parse_opening_hours, week_slots
-from core.models import Agency, Customer, StaffUser, SurveyResponse
+from core.models import Agency, StaffUser, SurveyResponse
 from core.slot_places import get_calendar, reserve_place
 from core.staff import clean_email
 
@@ -32,12 +31,11 @@ def tie_staff_agencies(session: Session, data: dict[str, Any]) -> None:
         )
 
 
-def add_history(
-    session: Session, data: dict[str, Any], now: datetime, tz: str, in_turn: Iterator[Customer]
-) -> None:
+def add_history(session: Session, data: dict[str, Any], now: datetime, tz: str) -> None:
     """`planning_history`: for each entry, `per_week` past bookings in each of the last
     `weeks` weeks; every `no_show_every`-th one a no-show, the others rated in turn from
-    `ratings` (answered the day after)."""
+    `ratings` (answered the day after). They belong to no demo customer: the customers'
+    own histories (vehicle history, my bookings) stay the ones data/demo.yaml tells."""
     for entry in data.get("planning_history") or []:
         calendar = get_calendar(session, entry["agency"], entry["service"])
         hours = parse_opening_hours(calendar.opening_hours)
@@ -48,10 +46,7 @@ def add_history(
             slots = week_slots(hours, calendar.slot_minutes, now, tz, -weeks_back)
             step = max(1, len(slots) // int(entry["per_week"]))
             for slot in slots[::step][: int(entry["per_week"])]:
-                customer = next(in_turn)
-                booking = reserve_place(
-                    session, calendar, slot, customer_id=customer.id, channel="demo"
-                )
+                booking = reserve_place(session, calendar, slot, customer_id=None, channel="demo")
                 booking.created_at = slot.start_utc - timedelta(days=3)
                 count += 1
                 if every and count % every == 0:
