@@ -115,7 +115,7 @@ class ActionResetWorkflow(PitlaneAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reference = tracker.get_slot("booking_reference")
-        if isinstance(reference, str) and reference:
+        if isinstance(reference, str) and reference and self.context.links is not None:
             who = channel_identity(tracker)
             customer = find_customer(self.context.uow(), who.channel, who.external_id)
             customer_id = customer.id if customer is not None else None

@@ -7,17 +7,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import pytest
 from rasa_sdk.events import SlotSet
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from actions.repair import ActionRepairStatus
 from core.jobs import get_job, move, open_walk_in
-from core.models import StaffUser, Vehicle
+from core.models import RepairJob, StaffUser, Vehicle
 from core.uow import UnitOfWork
 from tests.integration.actions_kit import WEB_VISITOR, context, message_tracker, run, said
 from tests.integration.test_actions_profile import identify_visitor
 
 ASKED = "où en est ma réparation ?"
+
+
+@pytest.fixture(autouse=True)
+def no_demo_jobs(seeded_uow_factory) -> None:
+    """The demo's jobs (data/demo.yaml) belong to nobody here: each test makes Camille's."""
+    with seeded_uow_factory() as uow:
+        uow.session.execute(update(RepairJob).values(customer_id=None))
+        uow.commit()
 
 
 def camille_job(uow: Callable[[], UnitOfWork], now: datetime, *statuses: str, **extra) -> int:
