@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.answers import find_answer, get_entry, list_entries
@@ -20,7 +20,7 @@ from core.answers_admin import (
 )
 from core.answers_tables import AnswerEntry
 from core.errors import Conflict, InvalidValue, NotFound
-from core.models import Agency
+from core.models import Agency, RepairJob
 from core.seed import ensure_demo_answers
 from core.service_settings import CalendarSettings, apply_settings, get_settings
 from core.settings_store import write_setting
@@ -260,6 +260,8 @@ def test_the_database_holds_one_group_entry_per_topic(seeded_uow_factory: UowFac
 def test_deleting_an_agency_deletes_its_own_answers(seeded_uow_factory: UowFactory) -> None:
     with seeded_uow_factory() as uow:
         bordeaux = uow.session.scalar(select(Agency).where(Agency.code == "bordeaux-lac"))
+        # an agency's repair jobs keep it (RESTRICT): the demo's go first
+        uow.session.execute(delete(RepairJob).where(RepairJob.agency_id == bordeaux.id))
         uow.session.delete(bordeaux)
         uow.commit()
     assert all(entry.agency_code is None for entry in list_entries(seeded_uow_factory()))
