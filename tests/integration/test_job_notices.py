@@ -266,7 +266,9 @@ async def test_a_job_changed_by_staff_is_told_at_once_through_the_web_app(garage
     vehicle, conversation = garage.customer()
     app = FastAPI()
     app.state.settings = type("Settings", (), {"timezone": "Europe/Paris"})()
-    app.state.hub = deps_for(garage.uow).hub
+    deps = deps_for(garage.uow)
+    app.state.hub = deps.hub
+    app.state.transports = deps.transports  # what webapp/main.py's wiring gives the app
     app.state.uow_factory = garage.uow
 
     @app.post("/jobs/{vehicle_id}")
