@@ -11,15 +11,33 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import PitlaneAction, as_text, channel_identity, language_of
+from actions.base import ActionContext, PitlaneAction, as_text, channel_identity, language_of
 from actions.feedback import customer_id_of
-from core import maintenance_reminders
+from core import i18n, invoices, maintenance_reminders
 from core.errors import InvalidValue, NotFound
 from core.formatting import format_number, format_short_date, local_time
 from core.vehicle_history import VehicleHistory, history
 from core.workshop import identified_vehicle_id
 
 SHOWN_ENTRIES = 5  # the last visits told in the chat
+
+
+def invoice_links(context: ActionContext, job_ids: list[int], language: str) -> list[dict]:
+    """Signed links to the invoices of those jobs ("Facture PN-2026-000123 (PDF)"); none
+    when the bot gives no links (context.links unset)."""
+    if context.links is None:
+        return []
+    links = []
+    for job_id in job_ids:
+        invoice = invoices.invoice_of_job(context.uow(), job_id)
+        if invoice is not None:
+            links.append(
+                {
+                    "title": i18n.text("actions", "invoice_link", language, number=invoice.number),
+                    "url": context.links.url(invoices.DOCUMENT_KIND, invoice.id, context.now()),
+                }
+            )
+    return links
 
 
 class HistoryLookup:
@@ -71,6 +89,10 @@ class ActionVehicleHistory(HistoryLookup, PitlaneAction):
                     what=what,
                     agency=entry.agency_name,
                 )
+            shown = [e.job_id for e in vehicle.entries[:SHOWN_ENTRIES] if e.job_id is not None]
+            links = invoice_links(self.context, shown, language)
+            if links:
+                dispatcher.utter_message(json_message={"links": links})
         if vehicle.last_service is not None:
             dispatcher.utter_message(
                 response="utter_history_last_service",

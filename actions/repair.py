@@ -17,7 +17,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import PitlaneAction, language_of
 from actions.profile import identified_profile
-from core.repair_status import open_repairs, repair_details, status_words
+from core import estimate_chat, estimates
+from core.repair_status import RepairStatus, open_repairs, repair_details, status_words
 
 SLOT = "repair_identify"
 
@@ -51,4 +52,24 @@ class ActionRepairStatus(PitlaneAction):
                 status=status_words(repair.status, language),
                 details=repair_details(repair, tz, language),
             )
+            if repair.status == "estimate_sent":
+                self.offer_estimate(dispatcher, repair, language)
         return [SlotSet(SLOT, False)]
+
+    def offer_estimate(
+        self, dispatcher: CollectingDispatcher, repair: RepairStatus, language: str
+    ) -> None:
+        """The estimate waiting for the customer: its summary, its PDF, the decision buttons."""
+        view = estimates.estimate_of(self.context.uow(), repair.job_id)
+        if view is None or view.status != "sent":
+            return
+        dispatcher.utter_message(text=estimate_chat.summary(view, language))
+        if self.context.links is not None:
+            url = self.context.links.url(estimate_chat.PDF_KIND, repair.job_id, self.context.now())
+            title = estimate_chat.pdf_title(language)
+            dispatcher.utter_message(json_message={"links": [{"title": title, "url": url}]})
+        buttons = estimate_chat.decision_buttons(repair.job_id, language)
+        dispatcher.utter_message(
+            text=estimate_chat.question(language),
+            buttons=[{"title": b.title, "payload": b.payload} for b in buttons],
+        )

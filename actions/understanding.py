@@ -41,6 +41,8 @@ READINGS = (
     "request_callback",
     "identify_vehicle",
     "my_bookings",
+    "ask_repair_status",
+    "ask_vehicle_history",
     "feedback",
     "complain",
     "complaint_status",

@@ -70,6 +70,12 @@ WORKFLOW_SLOTS = (
     "workshop_outcome",
     "workshop_book",
     "request_values",
+    # answers waiting behind the identification (actions/repair.py, actions/estimate.py):
+    # a workflow started meanwhile drops them, so no old decision is applied later
+    "repair_identify",
+    "estimate_identify",
+    "estimate_decision",
+    "estimate_choice",
     # callback request (actions/callback.py)
     "callback_phone",
     "callback_note",

@@ -25,14 +25,15 @@ from hub.reminders import ReminderDeps
 
 
 def notice_deps(app: Any) -> ReminderDeps:
-    """The app's sending dependencies (its hub, the SMS and e-mail transports the web app's
-    wiring built: webapp/main.py, the time zone), built once per app."""
+    """The app's sending dependencies (its hub, the SMS and e-mail transports and document
+    links the web app's wiring built: webapp/main.py, the time zone), built once per app."""
     deps = getattr(app.state, "job_notice_deps", None)
     if deps is None:
         deps = ReminderDeps(
             hub=app.state.hub,
             transports=app.state.transports,
             timezone=app.state.settings.timezone,
+            links=getattr(app.state, "document_links", None),
         )
         app.state.job_notice_deps = deps
     return deps

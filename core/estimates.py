@@ -38,6 +38,8 @@ CUSTOMER_CHANNELS = ("web", "telegram", "whatsapp")
 STAFF_CHANNELS = ("counter", "phone")
 DECISIONS = {"approve": ("approved", "approved"), "decline": ("declined", "declined")}
 LABEL_MAX = 200
+# The document kind of an estimate's signed link, the job's id its object (documents/kinds.py).
+DOCUMENT_KIND = "estimate"
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,24 @@ def estimate_of(uow: UnitOfWork, job_id: int) -> EstimateView | None:
         return _view(uow.session, job_id)
 
 
+def estimate_in(session: Session, job_id: int) -> EstimateView | None:
+    """The job's estimate read in an open session (core/job_notices.py); None without any."""
+    return _view(session, job_id)
+
+
+def waiting_for(uow: UnitOfWork, customer_id: int) -> list[EstimateView]:
+    """The customer's estimates sent and not decided yet, oldest sent first (the chat)."""
+    with uow:
+        session = uow.session
+        job_ids = session.scalars(
+            select(Estimate.job_id)
+            .join(RepairJob, RepairJob.id == Estimate.job_id)
+            .where(RepairJob.customer_id == customer_id, Estimate.status == "sent")
+            .order_by(Estimate.sent_at, Estimate.job_id)
+        ).all()
+        return [view for job_id in job_ids if (view := _view(session, job_id)) is not None]
+
+
 def default_vat_rate(uow: UnitOfWork) -> int:
     """The VAT rate (basis points) of a new line that names none: the `vat_rate_percent`
     setting."""
@@ -287,6 +307,7 @@ def _decide(
             by_staff_id=by_staff_id,
             now=now,
             note=f"decision: {decision} ({channel})",
+            told=customer_id is not None,  # the chat answers the customer's own decision
         )
         view = _view(session, job_id)
         uow.commit()

@@ -78,6 +78,10 @@ class PaymentView:
     by_staff_id: int | None
 
 
+# The document kind of an invoice's or credit note's signed link (documents/kinds.py).
+DOCUMENT_KIND = "invoice"
+
+
 @dataclass(frozen=True)
 class InvoiceView:
     id: int

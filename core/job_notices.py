@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from core.estimates import EstimateView, estimate_in
 from core.job_views import one_job_view
 from core.models import (
     Agency,
@@ -57,6 +58,8 @@ class NoticeTask:
     customer_phone: str | None
     language: str  # "fr" | "en"
     recipient: ChannelRecipient | None  # the customer's latest conversation on their channel
+    # the estimate to decide on, with the notice of estimate_sent (its lines and totals)
+    estimate: EstimateView | None = None
 
 
 def _claimable(now: datetime):  # type: ignore[no-untyped-def]
@@ -197,6 +200,7 @@ def _task(session: Session, event_id: int, claimed_at: datetime) -> NoticeTask |
         customer_phone=customer.phone,
         language=_language(session, customer, recipient),
         recipient=recipient,
+        estimate=estimate_in(session, job.id) if event.to_status == "estimate_sent" else None,
     )
 
 

@@ -195,10 +195,12 @@ def apply_move(
     by_staff_id: int | None,
     now: datetime,
     note: str | None = None,
+    told: bool = False,
 ) -> None:
     """`move` inside the caller's transaction (the caller commits): the same conditional
     UPDATE and job_events row. `by_staff_id` None: the customer's own move (their decision
-    on the estimate, core/estimates.py)."""
+    on the estimate, core/estimates.py); `told`: the customer is answered there and then
+    (in the chat), so no notice of this change is sent to them again."""
     if to_status not in JOB_STATUSES:
         raise InvalidValue("invalid_status", f"unknown job status {to_status!r}")
     status, version = _status_and_version(session, job_id)
@@ -222,6 +224,7 @@ def apply_move(
             at=now,
             by_staff_id=by_staff_id,
             note=_clean_note(note),
+            **({"notice": "told", "told_at": now} if told else {}),
         )
     )
     session.flush()

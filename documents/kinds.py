@@ -12,8 +12,8 @@ from core.signed_links import Document
 from core.uow import UnitOfWork
 from documents.pdf import booking_confirmation_pdf, estimate_pdf, invoice_pdf
 
-ESTIMATE = "estimate"
-INVOICE = "invoice"
+ESTIMATE = estimates.DOCUMENT_KIND
+INVOICE = invoices.DOCUMENT_KIND
 BOOKING_ICS = "booking_ics"
 
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import logging
 
-from core import job_notices
+from core import estimate_chat, job_notices
 from core.job_notices import NoticeTask
 from core.otp import mask_destination
 from core.repair_status import ALSO_BY_CONTACT, expected_text, notice_text, pickup_subject
 from hub.deps import StoreUnavailable
-from hub.messages import OutgoingMessage
+from hub.messages import Button, OutgoingMessage
 from hub.outbound import Destination, send_out
 from hub.reminders import ReminderDeps
 from hub.work import off_loop
@@ -92,16 +92,44 @@ def notice_message(task: NoticeTask, tz: str) -> str:
     )
 
 
+def chat_messages(task: NoticeTask, deps: ReminderDeps) -> list[OutgoingMessage]:
+    """The notice as chat messages. An estimate sent comes with its summary, its PDF's
+    signed link (when links are configured) and the approve / decline buttons last, or, in
+    an SMS conversation where buttons cannot be answered, the way to answer."""
+    text = notice_message(task, deps.timezone)
+    estimate, language = task.estimate, task.language
+    if estimate is None:
+        return [OutgoingMessage(text=text)]
+    messages = [OutgoingMessage(text=f"{text}\n\n{estimate_chat.summary(estimate, language)}")]
+    if deps.links is not None:
+        url = deps.links.url(estimate_chat.PDF_KIND, task.job_id, deps.hub.now())
+        title = estimate_chat.pdf_title(language)
+        messages.append(OutgoingMessage(custom={"links": [{"title": title, "url": url}]}))
+    channel = task.recipient.channel if task.recipient is not None else ""
+    if estimate_chat.decision_channel(channel) is None:
+        messages.append(OutgoingMessage(text=estimate_chat.phrase("channel_closed", language)))
+    else:
+        buttons = estimate_chat.decision_buttons(task.job_id, language)
+        messages.append(
+            OutgoingMessage(
+                text=estimate_chat.question(language),
+                buttons=[Button(b.title, b.payload) for b in buttons],
+            )
+        )
+    return messages
+
+
 async def _send(deps: ReminderDeps, task: NoticeTask) -> str:
     text = notice_message(task, deps.timezone)
     chat: str | None = None
     to = task.recipient
     if to is not None and not to.opted_out:
         destination = Destination(to.conversation_id, to.channel, to.external_id)
-        sent = await send_out(
-            deps.hub, destination, OutgoingMessage(text=text), sender=SENDER, proactive=True
-        )
-        chat = "told" if sent.delivered else "failed"
+        delivered = True
+        for message in chat_messages(task, deps):
+            sent = await send_out(deps.hub, destination, message, sender=SENDER, proactive=True)
+            delivered = delivered and sent.delivered
+        chat = "told" if delivered else "failed"
     by_contact = False
     if task.status in ALSO_BY_CONTACT:
         by_contact = await _by_sms_or_email(deps, task, text, chat == "told")

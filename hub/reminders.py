@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core import feedback, i18n, reminders
+from core.booking_documents import DocumentLinks
 from core.feedback import SurveyPrompt
 from core.otp import mask_destination
 from core.reminders import ChannelRecipient, ReminderTask
@@ -36,6 +37,8 @@ class ReminderDeps:
     hub: HubDeps
     transports: Mapping[str, MessageTransport]
     timezone: str = "Europe/Paris"
+    # the customers' document links (an estimate's PDF in its notice); None: no link given
+    links: DocumentLinks | None = None
 
 
 async def send_due_reminder(deps: ReminderDeps, reminder_id: int, now: datetime) -> bool | None:

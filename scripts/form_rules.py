@@ -75,6 +75,10 @@ SWITCH = (
     "edit_profile",
     "my_data",
     "delete_account",
+    "ask_repair_status",
+    "ask_vehicle_history",
+    "approve_estimate",
+    "decline_estimate",
 )
 # A form whose answer is free text (a complaint, a comment, a note) keeps only the digressions
 # no customer writes as their answer.

@@ -53,6 +53,7 @@ from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
 from channels.whatsapp import router as whatsapp_router
 from channels.whatsapp import whatsapp_from_settings
+from core.booking_documents import DocumentLinks
 from core.file_store import make_file_store
 from core.uow import uow_from_settings
 from documents.kinds import register_document_kinds
@@ -188,6 +189,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(totp_pages.router)
     # SMS and e-mail: staff e-mails, and the job routes' notices (backoffice/job_notices.py)
     app.state.transports = transports_from_settings(settings, app.state.uow_factory)
+    # the customers' document links the app's messages give (an estimate's PDF in its notice)
+    app.state.document_links = DocumentLinks.from_settings(settings)
     app.state.staff_email = app.state.transports["email"]
     # chat rooms and commercial notifications (docs/rooms.md)
     app.include_router(rooms_api.router)

@@ -32,6 +32,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
+from core.booking_documents import DocumentLinks
 from core.customer_limits import prune_windows
 from core.db import PoolSizes, make_engine
 from core.reminders import pending_reminders
@@ -250,7 +251,12 @@ def start_scheduler(
     scheduler = build_scheduler(settings.database_url)
     if transports is None:
         transports = transports_from_settings(settings, hub.uow_factory)
-    deps = ReminderDeps(hub=hub, transports=transports, timezone=settings.timezone)
+    deps = ReminderDeps(
+        hub=hub,
+        transports=transports,
+        timezone=settings.timezone,
+        links=DocumentLinks.from_settings(settings),
+    )
     set_context(SchedulerContext(deps, scheduler))
     register_interval_job(
         scheduler, SYNC_FUNC, settings.scheduler_sync_seconds, SYNC_JOB_ID, run_now=True

@@ -118,10 +118,11 @@ def message_tracker(
     metadata: dict[str, Any] | None = None,
     slots: dict[str, Any] | None = None,
     sender_id: str | None = None,
+    entities: list[dict] | None = None,
 ) -> Tracker:
     """The tracker of a plain action run right after a user message."""
     sender_id = sender_id or sender_of(metadata)
-    latest = latest_message(text, intent, metadata)
+    latest = latest_message(text, intent, metadata, entities)
     events = [{"event": "user", "timestamp": None, "text": text, "parse_data": latest}]
     values = {**initial_slots(), **(slots or {})}
     return Tracker(sender_id, values, latest, events, False, None, {}, "action_listen")

@@ -9,7 +9,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,7 +20,8 @@ from sqlalchemy.pool import NullPool
 
 from backoffice.job_notices import JobNotices
 from channels.bus import Bus
-from core import manage, notify
+from core import estimates, manage, notify
+from core.booking_documents import DocumentLinks
 from core.db import make_engine, make_session_factory
 from core.job_notices import (
     CLAIM_TIMEOUT,
@@ -33,6 +34,7 @@ from core.job_notices import (
 from core.jobs import assign_mechanic, get_job, move, open_walk_in
 from core.models import ChannelIdentity, Conversation, Customer, JobEvent, StaffUser, Vehicle
 from core.seed import _demo_jobs_told
+from core.signed_links import read_token
 from core.uow import UnitOfWork
 from core.uow import uow_factory as make_uow_factory
 from hub.deps import HubDeps
@@ -425,3 +427,83 @@ def test_events_older_than_the_migration_are_history_not_pushed(garage, migrated
 
     assert events(garage.uow, job) == [("received", "skipped")]
     assert pending_notices(garage.uow(), garage.now) == []
+
+
+def send_estimate(garage: Garage, job_id: int) -> None:
+    """Two lines (two discs, an hour and a half of labour) added and the estimate sent."""
+    garage.move(job_id, "diagnosing")
+    for kind, label, quantity, price in (
+        ("part", "Disques", 200, 9_000),
+        ("labour", "MO", 150, 6_000),
+    ):
+        estimates.add_line(
+            garage.uow(),
+            job_id,
+            kind=kind,
+            label=label,
+            quantity_centi=quantity,
+            unit_price_cents=price,
+            by_staff_id=garage.staff,
+        )
+    version = get_job(garage.uow(), job_id).version
+    estimates.send_estimate(
+        garage.uow(), job_id, expected_version=version, by_staff_id=garage.staff, now=garage.now
+    )
+
+
+async def test_an_estimate_sent_comes_with_its_summary_pdf_link_and_decision_buttons(
+    garage,
+) -> None:
+    vehicle, conversation = garage.customer(language="en")
+    job = garage.open(vehicle)
+    send_estimate(garage, job)
+    links = DocumentLinks(secret="s3cret", base_url="https://pitlane.example")
+    deps = replace(deps_for(garage.uow), links=links)
+
+    assert await dispatch_job_notices(deps) == 3
+
+    *_, summary, pdf, question = out_messages(garage.uow, conversation)
+    assert summary.text.startswith("The estimate for your Ducati Monster (AB-1) is ready")
+    assert "• Disques × 2: €180.00 excl. VAT" in summary.text
+    assert "• MO × 1.5: €90.00 excl. VAT" in summary.text
+    assert summary.text.endswith("Total excl. VAT €270.00 · VAT €54.00 · Total incl. VAT €324.00")
+    [link] = pdf.payload["custom"]["links"]
+    assert link["title"] == "Estimate (PDF)"
+    token = link["url"].removeprefix("https://pitlane.example/documents/")
+    assert read_token("s3cret", token, garage.now, kind="estimate") == ("estimate", job)
+    assert question.text.startswith("Do you approve this estimate?")
+    assert [b["payload"] for b in question.payload["buttons"]] == [
+        f'/approve_estimate{{"estimate_job":"{job}"}}',
+        f'/decline_estimate{{"estimate_job":"{job}"}}',
+    ]
+    assert events(garage.uow, job)[-1] == ("estimate_sent", "told")
+
+
+async def test_an_estimate_told_in_an_sms_conversation_says_how_to_answer(garage) -> None:
+    vehicle, conversation = garage.customer(channel="sms")
+    job = garage.open(vehicle)
+    send_estimate(garage, job)
+
+    await dispatch_job_notices(deps_for(garage.uow))  # no links configured: no PDF message
+
+    *_, summary, how = out_messages(garage.uow, conversation)
+    assert "Total TTC" in summary.text
+    assert how.text.startswith("On ne peut pas répondre à un devis par SMS")
+    assert not (how.payload or {}).get("buttons")
+
+
+async def test_the_customers_own_decision_is_not_told_again(garage) -> None:
+    vehicle, conversation = garage.customer()
+    job = garage.open(vehicle)
+    send_estimate(garage, job)
+    deps = deps_for(garage.uow)
+    await dispatch_job_notices(deps)
+    customer = get_job(garage.uow(), job).customer_id
+    estimates.decide(
+        garage.uow(), job, customer_id=customer, decision="approve", channel="web", now=garage.now
+    )
+    told = len(out_messages(garage.uow, conversation))
+
+    assert await dispatch_job_notices(deps) == 0
+    assert len(out_messages(garage.uow, conversation)) == told  # the chat answered it
+    assert events(garage.uow, job)[-1] == ("approved", "told")
