@@ -196,6 +196,7 @@ async def post_check_in(
             by_staff_id=session.staff.id,
             now=core.now(),
             problem=fields.get("problem", "")[:FIELD_MAX].strip() or None,
+            mileage_km=_mileage(fields.get("mileage", "")),
         )
     except JobAlreadyOpen as exc:
         return _to_job(exc.job_id or 0)
@@ -207,10 +208,21 @@ async def post_check_in(
         return await _check_in_page(request, core, session, found, problem, 422)
     except InvalidValue as exc:
         found = await core.run(check_in_of, reference)
-        problem = alerts((t.get(f"code_{exc.code}", exc.message), "error"))
+        known = {**messages("vehicle_history", page_lang(request)), **t}  # mileage refusals
+        problem = alerts((known.get(f"code_{exc.code}", exc.message), "error"))
         return await _check_in_page(request, core, session, found, problem, 422)
     notices.after_commit(job.id)
     return _to_job(job.id, "opened")
+
+
+def _mileage(text: str) -> int | None:
+    """The odometer typed at check-in ("12 345"); None when left empty."""
+    digits = text.replace(" ", "").replace("\u202f", "").replace("\xa0", "").strip()
+    if not digits:
+        return None
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 7:
+        raise InvalidValue("not_a_mileage", "the mileage in digits")
+    return int(digits)
 
 
 async def _check_in_page(

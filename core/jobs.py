@@ -35,6 +35,7 @@ from core.job_views import (
     one_job_view,
     vehicle_jobs,
 )
+from core.mileage import add_reading
 from core.models import (
     JOB_STATUSES,
     Agency,
@@ -82,11 +83,14 @@ def open_from_booking(
     now: datetime,
     problem: str | None = None,
     expected_completion: datetime | None = None,
+    mileage_km: int | None = None,
 ) -> JobView:
     """Check-in: the job of a workshop booking, with the problem and photos the customer gave
-    when booking (unless `problem` is given). One job per booking, held by a unique
-    constraint: JobAlreadyOpen (with its id) the second time. InvalidValue
-    `not_a_workshop_booking`, `booking_cancelled`, `vehicle_not_customers`; NotFound."""
+    when booking (unless `problem` is given), and the odometer read at the counter
+    (`mileage_km`: a reading of source check_in, in the same transaction). One job per
+    booking, held by a unique constraint: JobAlreadyOpen (with its id) the second time.
+    InvalidValue `not_a_workshop_booking`, `booking_cancelled`, `vehicle_not_customers`, and
+    the reading's (`mileage_below_previous`...: nothing is opened); NotFound."""
     with uow:
         session = uow.session
         _acting_staff(session, by_staff_id)
@@ -113,6 +117,17 @@ def open_from_booking(
         photos = details.get("attachment_ids") or []
         try:
             view = _add_job(session, job, photos, by_staff_id, now)
+            if mileage_km is not None:
+                add_reading(
+                    session,
+                    vehicle.id,
+                    mileage_km,
+                    source="check_in",
+                    read_at=now,
+                    booking_id=booking.id,
+                    job_id=view.id,
+                    staff_id=by_staff_id,
+                )
             uow.commit()
         except IntegrityError:  # another check-in of the same booking was quicker
             uow.rollback()

@@ -111,6 +111,9 @@ class OpenBody(BaseModel):
     photo_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
         default_factory=list, max_length=20
     )
+    mileage_km: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="a check-in's odometer reading"
+    )
 
 
 class MoveBody(BaseModel):
@@ -214,6 +217,7 @@ async def open_job(body: OpenBody, staff: JobStaff, core: CoreDep, notices: JobN
             by_staff_id=staff.id,
             now=core.now(),
             problem=body.problem,
+            mileage_km=body.mileage_km,
         )
     elif body.agency:
         view = await core.run(

@@ -5,13 +5,16 @@ check-in of a booking and a walk-in."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from core import jobs
+from core import jobs, vehicle_history
+from core.job_views import vehicle_jobs
+from core.mileage import record_reading
 from core.models import RepairJob, Vehicle
 from tests.integration.staff_web_support import (
     ADMIN,
@@ -310,3 +313,42 @@ def test_the_job_page_shows_the_customers_photos_which_a_mechanic_may_open(
     assert f'<img src="/staff/attachments/{picture}"' in page.text
     assert photo.status_code == 200 and photo.content == PNG
     assert refused.status_code == 403
+
+
+def real_now() -> datetime:  # the web app's clock
+    return datetime.now(timezone.utc)
+
+
+def test_the_odometer_read_at_check_in_is_kept_and_a_bad_one_opens_nothing(
+    seeded_sqlite_url: str,
+) -> None:
+    customer_id, _ = customer(seeded_sqlite_url, "Noé Petit")
+    with units_of_work(seeded_sqlite_url) as new_uow, new_uow() as uow:
+        vehicle = Vehicle(customer_id=customer_id, brand="Honda", model="CB500F", plate="NP-222-AA")
+        uow.session.add(vehicle)
+        uow.session.flush()
+        vehicle_id = vehicle.id
+        uow.commit()
+    with units_of_work(seeded_sqlite_url) as new_uow:
+        record_reading(new_uow(), vehicle_id, 20_000, source="staff", read_at=real_now())
+    booking = diagnostic_booking(seeded_sqlite_url, customer_id, {"description": "Bruit"})
+    check_in = f"/staff/bookings/{booking.reference}/check-in"
+    with web_client(seeded_sqlite_url) as client:
+        csrf = login(client, ADVISOR)
+        form = client.get(check_in)
+        typo = post(client, check_in, csrf, vehicle=str(vehicle_id), mileage="12k")
+        back = post(client, check_in, csrf, vehicle=str(vehicle_id), mileage="19 000")
+        opened = post(client, check_in, csrf, vehicle=str(vehicle_id), mileage="21 350")
+    assert 'name="mileage"' in form.text and "Kilométrage au compteur" in form.text
+    assert typo.status_code == 422 and "en chiffres" in unescape(typo.text)
+    assert back.status_code == 422 and "inférieur à un relevé précédent" in unescape(back.text)
+    assert opened.status_code == 303
+    job_id = int(opened.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    with units_of_work(seeded_sqlite_url) as new_uow:
+        readings = vehicle_history.history(new_uow(), vehicle_id, real_now()).readings
+        all_jobs = vehicle_jobs(new_uow(), vehicle_id)
+    assert [(r.km, r.source, r.job_id) for r in readings] == [
+        (21_350, "check_in", job_id),
+        (20_000, "staff", None),
+    ]
+    assert [j.id for j in all_jobs] == [job_id]  # the refused check-ins opened nothing
