@@ -37,7 +37,14 @@ from backoffice.workshop_texts import code_text, workshop_texts
 from core.bookings import free_slots
 from core.calendars import local_day
 from core.dashboard import dashboard
-from core.errors import BookingNotMovable, NotFound, PitlaneError, SlotTaken, SlotUnavailable
+from core.errors import (
+    BookingNotMovable,
+    Forbidden,
+    NotFound,
+    PitlaneError,
+    SlotTaken,
+    SlotUnavailable,
+)
 from core.formatting import format_day, format_number
 from core.planning import acknowledge, incoming_requests, move_request, planning
 from core.staff_agencies import staff_agency
@@ -64,6 +71,15 @@ async def _default_agency(core: Core, session: StaffSession, known: Catalogue) -
     return sorted(known.agency_names, key=lambda code: known.agency_names[code])[0]
 
 
+async def _planned_agencies(core: Core, session: StaffSession, known: Catalogue) -> list[str]:
+    """The agencies whose planning the staff member sees: a manager tied to an agency, that
+    one (core.planning.plans_agency holds the same rule for the changes); others, all."""
+    own = await core.run(staff_agency, session.staff.id)
+    if session.staff.role == "manager" and own in known.agency_names:
+        return [own]
+    return sorted(known.agency_names, key=lambda code: known.agency_names[code])
+
+
 @router.get("/planning")
 async def get_planning_page(request: Request, core: CoreDep, session: WorkshopPage) -> Response:
     """One calendar's day or week: bookings, free places, jobs, mechanics, incoming requests."""
@@ -84,6 +100,9 @@ async def post_planning_seen(
         return await _planning_page(
             request, core, session, alerts((t["error_not_found"], "error")), 404
         )
+    except Forbidden as exc:
+        problem = alerts((code_text(t, exc.code, exc.message), "error"))
+        return await _planning_page(request, core, session, problem, 403)
     done = t["planning_seen_done"].format(reference=reference.strip().upper())
     return await _planning_page(request, core, session, alerts((done, "success")))
 
@@ -107,6 +126,9 @@ async def post_planning_move(
         return await _planning_page(
             request, core, session, alerts((t["error_not_found"], "error")), 404
         )
+    except Forbidden as exc:
+        problem = alerts((code_text(t, exc.code, exc.message), "error"))
+        return await _planning_page(request, core, session, problem, 403)
     except (SlotTaken, BookingNotMovable) as exc:
         problem = alerts((code_text(t, exc.code, exc.message), "error"))
         return await _planning_page(request, core, session, problem, 409)
@@ -142,8 +164,9 @@ async def _planning_page(
     tz = timezone_of(core)
     known = await catalogue(core)
     query = request.query_params
+    allowed = await _planned_agencies(core, session, known)
     agency = query.get("agency") or ""
-    if agency not in known.agency_names:
+    if agency not in allowed:
         agency = await _default_agency(core, session, known)
     offered = known.offered.get(agency, [])
     service = query.get("service") or ""
@@ -188,7 +211,7 @@ async def _planning_page(
         values.update(changes)
         return "/staff/planning?" + "&".join(f"{k}={v}" for k, v in values.items())
 
-    agencies = sorted(known.agency_names.items(), key=lambda item: item[1])
+    agencies = [(code, known.agency_names[code]) for code in allowed]
     services = [(code, known.service_name(code, lang)) for code in sorted(offered)]
     jobs = [
         {

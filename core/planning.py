@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from core.booking_views import BookingView, booking_view, booking_view_query, find_booking
 from core.bookings import move_booking
 from core.calendars import day_slots, effective_capacity, local_day, parse_opening_hours
+from core.errors import Forbidden
 from core.job_views import JobView, jobs_for_agency, period_bounds
-from core.models import Agency, Booking, BookingAcknowledgement, Calendar, Customer
+from core.models import Agency, Booking, BookingAcknowledgement, Calendar, Customer, StaffUser
 from core.slot_places import closed_days, free_places, get_calendar
 from core.staff_agencies import agency_mechanics
 from core.uow import UnitOfWork
@@ -170,7 +171,7 @@ def incoming_requests(
 
 def acknowledge(uow: UnitOfWork, reference: str, *, staff_id: int, now: datetime) -> bool:
     """Mark a booking seen (it leaves the incoming requests); False when it already was.
-    NotFound (`unknown_booking`)."""
+    NotFound (`unknown_booking`); Forbidden (`other_agency`) for a manager of another agency."""
     with uow:
         added = _acknowledge(uow.session, reference, staff_id, now)
         uow.commit()
@@ -182,14 +183,27 @@ def move_request(
 ) -> BookingView:
     """Move a booking to another free slot of its calendar (core.bookings.move_booking: the
     capacity guard of the new slot, in one transaction) and mark it seen in that same
-    transaction. Raises what move_booking raises; nothing changes then."""
+    transaction. Raises what move_booking raises, Forbidden (`other_agency`) for a manager of
+    another agency; nothing changes then."""
     with uow:
         _acknowledge(uow.session, reference, staff_id, now)
         return move_booking(uow, reference, new_start_utc, now=now)
 
 
+def plans_agency(session: Session, staff_id: int, agency_id: int) -> bool:
+    """Whether that staff member may act on the agency's planning: a manager tied to an
+    agency plans that one only; admins, and managers of the whole network (no agency), all."""
+    staff = session.get(StaffUser, staff_id)
+    if staff is None:
+        return False
+    return staff.role != "manager" or staff.agency_id in (None, agency_id)
+
+
 def _acknowledge(session: Session, reference: str, staff_id: int, now: datetime) -> bool:
     booking = find_booking(session, reference, None)
+    calendar = session.get(Calendar, booking.calendar_id)
+    if calendar is None or not plans_agency(session, staff_id, calendar.agency_id):
+        raise Forbidden("other_agency", "a manager plans their own agency's bookings")
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (

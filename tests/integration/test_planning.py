@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from core.booking_search import BookingFilters, mark_no_show, search_bookings
 from core.bookings import book_slot, cancel_booking
 from core.dashboard import dashboard
-from core.errors import InvalidTransition, InvalidValue, SlotTaken
+from core.errors import Forbidden, InvalidTransition, InvalidValue, SlotTaken
 from core.jobs import move, open_walk_in
 from core.models import (
     Agency,
@@ -172,6 +172,29 @@ def test_incoming_requests_leave_once_seen_or_moved_and_a_full_slot_changes_noth
     assert second not in [b.reference for b in incoming_requests(uow_factory(), AGENCY, now)]
     with uow_factory() as uow:
         assert uow.session.scalar(select(BookingAcknowledgement.staff_id).limit(1)) == manager
+
+
+def test_a_manager_of_another_agency_changes_nothing_in_this_ones_planning(
+    uow_factory, calendar, add_calendar, add_staff, now, local_dt
+) -> None:
+    add_calendar("other-agency", "maintenance")
+    elsewhere = add_staff("Léa Manager", role="manager")
+    set_staff_agency(uow_factory(), elsewhere, "other-agency")
+    here = add_staff("Thomas Manager", role="manager")
+    set_staff_agency(uow_factory(), here, AGENCY)
+    request = book(uow_factory, local_dt(2025, 11, 20, 9), now)
+
+    with pytest.raises(Forbidden) as refused:
+        acknowledge(uow_factory(), request, staff_id=elsewhere, now=now)
+    with pytest.raises(Forbidden):
+        move_request(
+            uow_factory(), request, local_dt(2025, 11, 20, 10), staff_id=elsewhere, now=now
+        )
+
+    assert refused.value.code == "other_agency"
+    waiting = incoming_requests(uow_factory(), AGENCY, now)
+    assert [(b.reference, b.start_utc) for b in waiting] == [(request, local_dt(2025, 11, 20, 9))]
+    assert acknowledge(uow_factory(), request, staff_id=here, now=now) is True
 
 
 def test_the_dashboard_counts_known_data(uow_factory, calendar, add_staff, now, local_dt) -> None:

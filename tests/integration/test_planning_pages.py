@@ -40,7 +40,11 @@ def test_the_manager_sees_their_agency_and_moves_an_incoming_request(
             data={"csrf_token": csrf, "start": "tomorrow"},
         )
     assert page.status_code == 200
-    assert 'value="paris-nord" selected' in page.text  # the manager's own agency
+    assert 'value="paris-nord" selected' in page.text  # the manager's own agency, only
+    assert (
+        re.findall(r'<select[^>]*name="agency".*?</select>', page.text, re.S)[0].count("<option")
+        == 1
+    )
     assert f'data-request="{booking.reference}"' in page.text
     assert 'data-planning="calendar"' in page.text and 'data-planning="mechanics"' in page.text
     assert "Karim Benali" in page.text
