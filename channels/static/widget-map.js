@@ -139,6 +139,8 @@
       var where = addressOf(a);
       if (where) body.appendChild(el("span", { class: "pl-agency-addr" }, where));
       if (typeof a.phone === "string" && a.phone) body.appendChild(el("span", { class: "pl-agency-phone" }, a.phone));
+      // the agency's customer rating ("4,6/5 · 38 avis"), when it has enough of them
+      if (typeof a.rating === "string" && a.rating) body.appendChild(el("span", { class: "pl-agency-rating", "data-pitlane": "rating" }, a.rating));
       choice.appendChild(body);
       if (bookable) {
         choice.addEventListener("click", function () {
@@ -265,6 +267,7 @@
       box.appendChild(phone);
     }
     if (isNumber(a.distance_km)) box.appendChild(el("span", { class: "pl-popup-line pl-agency-km" }, km(a.distance_km)));
+    if (typeof a.rating === "string" && a.rating) box.appendChild(el("span", { class: "pl-popup-line pl-agency-rating" }, a.rating));
     if (live()) {
       var pick = el("button", { class: "pl-popup-choose" }, t("choose"));
       pick.setAttribute("type", "button");

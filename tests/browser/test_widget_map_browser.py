@@ -40,7 +40,9 @@ def orange_png(size: int = 48) -> bytes:
 pytestmark = BROWSER_MARKS
 
 
-def agency(code: str, name: str, lat: float, lon: float, km: float | None) -> dict[str, Any]:
+def agency(
+    code: str, name: str, lat: float, lon: float, km: float | None, rating: str | None = None
+) -> dict[str, Any]:
     return {
         "code": code,
         "name": name,
@@ -51,11 +53,12 @@ def agency(code: str, name: str, lat: float, lon: float, km: float | None) -> di
         "longitude": lon,
         "phone": "+33 1 23 45 67 89",
         "distance_km": km,
+        "rating": rating,  # null: too few ratings to show
     }
 
 
 ITEMS = [
-    agency("paris-nord", "Pitlane Paris Nord", 48.8967, 2.3522, 3.4),
+    agency("paris-nord", "Pitlane Paris Nord", 48.8967, 2.3522, 3.4, "4,6/5 · 38 avis"),
     agency("lyon-gerland", "Pitlane Lyon Gerland", 45.7275, 4.8322, 391.6),
     agency("bordeaux-lac", "Pitlane Bordeaux Lac", 44.8836, -0.5642, 498.2),
 ]
@@ -139,6 +142,8 @@ def test_the_map_shows_markers_and_the_list_with_no_tiles_and_a_click_chooses_th
     assert items.count() == 3
     assert "Pitlane Paris Nord" in items.first.inner_text()
     assert "3,4 km" in items.first.inner_text()
+    assert "4,6/5 · 38 avis" in items.first.inner_text()  # its rating; none for the others
+    assert page.locator('[data-pitlane="rating"]').count() == 1
     assert any("tile.openstreetmap.org" in url for url in blocked)  # tiles asked, none came
 
     items.nth(1).click()
