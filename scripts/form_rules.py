@@ -327,9 +327,22 @@ def _back(form: Form) -> list[dict]:
     return [{"action": form.name}, *form.resume, {"active_loop": form.name}]
 
 
-def start_steps(rule_files: list[Path]) -> dict[str, list[dict]]:
-    """Intent -> the steps that start its workflow outside any form (the "start" rules)."""
-    starts: dict[str, list[dict]] = {}
+@dataclass(frozen=True)
+class Start:
+    """The steps that start a workflow outside any form, and whether its start rule says
+    `wait_for_user_input: false` (its last action is followed by more: a form, an answer)."""
+
+    steps: list[dict]
+    waits: bool = True
+
+    def rule_end(self) -> dict:
+        """What a generated rule ending with these steps must say as well."""
+        return {} if self.waits else {"wait_for_user_input": False}
+
+
+def start_steps(rule_files: list[Path]) -> dict[str, Start]:
+    """Intent -> how its workflow starts outside any form (the "start" rules)."""
+    starts: dict[str, Start] = {}
     for path in rule_files:
         for rule in (yaml.safe_load(path.read_text()) or {}).get("rules") or []:
             condition = rule.get("condition") or []
@@ -338,18 +351,20 @@ def start_steps(rule_files: list[Path]) -> dict[str, list[dict]]:
             first, *rest = rule["steps"]
             intents = [first["intent"]] if "intent" in first else []
             intents += [option["intent"] for option in first.get("or", [])]
+            waits = rule.get("wait_for_user_input", True) is not False
             for intent in intents:
-                starts.setdefault(intent, rest)
+                starts.setdefault(intent, Start(rest, waits))
     return starts
 
 
-def _switch_steps(start: list[dict]) -> list[dict]:
-    if start and start[0] == {"action": "action_clear_workflow"}:
-        return start
-    return [{"action": "action_clear_workflow"}, *start]
+def _switch_steps(start: Start) -> list[dict]:
+    steps = start.steps
+    if steps and steps[0] == {"action": "action_clear_workflow"}:
+        return steps
+    return [{"action": "action_clear_workflow"}, *steps]
 
 
-def rules_for(form: Form, starts: dict[str, list[dict]]) -> list[dict]:
+def rules_for(form: Form, starts: dict[str, Start]) -> list[dict]:
     label = form.name.removesuffix("_form").replace("_", " ")
     condition = [{"active_loop": form.name}]
     rules: list[dict] = []
@@ -428,6 +443,7 @@ def rules_for(form: Form, starts: dict[str, list[dict]]) -> list[dict]:
                 "rule": f"{intent} during the {label} starts it",
                 "condition": condition,
                 "steps": [{"intent": intent}, *_leave(form), *_switch_steps(starts[intent])],
+                **starts[intent].rule_end(),
             }
         )
     if form.unusable:
@@ -468,14 +484,14 @@ def _resumed(form: Form, question: list[dict]) -> list[dict]:
     ]
 
 
-def _switched(form: Form, intent: str, starts: dict[str, list[dict]]) -> list[dict]:
+def _switched(form: Form, intent: str, starts: dict[str, Start]) -> list[dict]:
     """The request said again after the question: the form's answers are forgotten, then the
     request starts as it does anywhere."""
     return [{"intent": intent}, *_switch_steps(starts[intent])]
 
 
 def _confirm_switch_rules(
-    form: Form, label: str, switches: list[str], starts: dict[str, list[dict]]
+    form: Form, label: str, switches: list[str], starts: dict[str, Start]
 ) -> list[dict]:
     """A new request asks whether to leave the form: the "yes" button says the request again
     (the form's answers are forgotten, then it starts), "no" resumes the form, a typed "oui"
@@ -490,6 +506,7 @@ def _confirm_switch_rules(
             {
                 "rule": f"{intent} after leaving the {label} starts it",
                 "steps": [*SWITCH_QUESTION, *_switched(form, intent, starts)],
+                **starts[intent].rule_end(),
             }
             for intent in switches
         ),
@@ -509,7 +526,7 @@ def _confirm_switch_rules(
 
 
 def _confirm_switch_stories(
-    form: Form, label: str, switches: list[str], starts: dict[str, list[dict]]
+    form: Form, label: str, switches: list[str], starts: dict[str, Start]
 ) -> list[dict]:
     ask = [*_leave(form), *SWITCH_QUESTION]
     stories = [
@@ -574,7 +591,7 @@ def common_rules() -> list[dict]:
     ]
 
 
-def stories_for(form: Form, starts: dict[str, list[dict]]) -> list[dict]:
+def stories_for(form: Form, starts: dict[str, Start]) -> list[dict]:
     """One test story per digression kind of the form, from its first question."""
     label = form.name.removesuffix("_form").replace("_", " ")
     stories = []
