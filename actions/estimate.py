@@ -1,9 +1,10 @@
-"""The customer's answer to an estimate, from the buttons of its notice or typed ("j'accepte
-le devis", "I decline the quote"): core/estimate_chat.py words it, core.estimates.decide
-records it exactly once with its time and channel.
+"""The customer's answer to an estimate, from the buttons of its notice or of the repair
+status: core/estimate_chat.py words it, core.estimates.decide records it exactly once with
+its time and channel (typed answers are not trained yet: docs/nlu.md, "Estimates").
 
-A button names its job (`/approve_estimate{"estimate_job":"12"}`); a typed answer names
-none and applies to the customer's one estimate waiting; with several waiting, the bot asks
+A button names its job (`/approve_estimate{"estimate_job":"12"}`); an answer naming none
+(the intent replayed alone, after the "leave the form?" question) applies to the customer's
+one estimate waiting; with several waiting, the bot asks
 which, one button per estimate; with none, an approval is offered the repair booking (a
 quote from an earlier visit). Only an identified customer answers (the vehicle proved with
 a one-time code, as for the repair status): the others are identified first

@@ -334,6 +334,9 @@ class Start:
 
     steps: list[dict]
     waits: bool = True
+    # what follows in a test story when the start does not wait: the slots its last action
+    # sets in the outcome rule that ends the turn ("repair status told")
+    tail: tuple[dict, ...] = ()
 
     def rule_end(self) -> dict:
         """What a generated rule ending with these steps must say as well."""
@@ -354,6 +357,20 @@ def start_steps(rule_files: list[Path]) -> dict[str, Start]:
             waits = rule.get("wait_for_user_input", True) is not False
             for intent in intents:
                 starts.setdefault(intent, Start(rest, waits))
+    outcomes = [
+        rule["steps"]
+        for path in rule_files
+        for rule in (yaml.safe_load(path.read_text()) or {}).get("rules") or []
+        if not rule.get("condition") and rule.get("wait_for_user_input", True) is not False
+    ]
+    for intent, start in starts.items():
+        if start.waits or not start.steps:
+            continue
+        for steps in outcomes:
+            first, *rest = steps
+            if first == start.steps[-1] and rest and all("slot_was_set" in s for s in rest):
+                starts[intent] = Start(start.steps, start.waits, tuple(rest))
+                break
     return starts
 
 
@@ -490,6 +507,11 @@ def _switched(form: Form, intent: str, starts: dict[str, Start]) -> list[dict]:
     return [{"intent": intent}, *_switch_steps(starts[intent])]
 
 
+def _story_switch_steps(start: Start) -> list[dict]:
+    """The start's steps in a test story: with the outcome's slots when it does not wait."""
+    return [*_switch_steps(start), *start.tail]
+
+
 def _confirm_switch_rules(
     form: Form, label: str, switches: list[str], starts: dict[str, Start]
 ) -> list[dict]:
@@ -545,7 +567,8 @@ def _confirm_switch_stories(
                 *form.opening,
                 {"intent": first},
                 *ask,
-                *_switched(form, first, starts),
+                {"intent": first},
+                *_story_switch_steps(starts[first]),
             ],
         },
         {
@@ -648,7 +671,7 @@ def stories_for(form: Form, starts: dict[str, Start]) -> list[dict]:
                     *form.opening,
                     {"intent": intent},
                     *_leave(form),
-                    *_switch_steps(starts[intent]),
+                    *_story_switch_steps(starts[intent]),
                 ],
             }
         )

@@ -27,10 +27,10 @@ from tests.e2e.conftest import require_model
 
 pytestmark = pytest.mark.e2e
 
-MIN_ACCURACY_PER_LANGUAGE = 0.91  # latest (1589 messages): en 0.917, fr 0.943 (target 0.92)
+MIN_ACCURACY_PER_LANGUAGE = 0.91  # latest (1589 messages): en 0.914, fr 0.938 (target 0.92)
 MIN_ENTITY_F1 = 0.95  # micro-averaged over every annotated entity, both languages (0.986)
-MIN_RECALL_PER_INTENT = 0.80  # both languages together; latest weakest: ask_phone 0.840,
-# stop_maintenance_reminders 0.857, goodbye 0.861 (target 0.80)
+MIN_RECALL_PER_INTENT = 0.80  # both languages together; latest weakest: ask_repair_status
+# 0.800, visit_1000 0.812, maintenance_reminder_opt_in 0.833 (target 0.80)
 
 RASA_PYTHON = RASA_BIN.parent / "python"
 

@@ -1,6 +1,6 @@
 """The customer's answer to an estimate in the chat (actions/estimate.py): a button naming
-the job or typed words, recorded once with its time and channel for an identified customer;
-identification first otherwise; several estimates waiting: which one; another customer's
+the job or not (the one waiting), recorded once with its time and channel for an identified
+customer; identification first otherwise; several estimates waiting: which one; another customer's
 job, an estimate already answered, none waiting: said, nothing changed. The repair status
 offers the estimate waiting (actions/repair.py)."""
 
@@ -119,7 +119,9 @@ async def test_a_button_records_the_approval_once_with_its_time_and_channel(
     assert estimates.estimate_of(seeded_uow_factory(), job_id).decided_at == now
 
 
-async def test_typed_words_decline_the_one_estimate_waiting(seeded_uow_factory, now) -> None:
+async def test_an_answer_naming_no_job_declines_the_one_estimate_waiting(
+    seeded_uow_factory, now
+) -> None:
     identify_visitor(seeded_uow_factory, now)
     job_id = estimate_sent(seeded_uow_factory, now)
     action = ActionEstimateDecision(context=context(seeded_uow_factory, now))

@@ -18,6 +18,8 @@ BUTTON_ONLY_INTENTS = {
     "move_my_booking",
     "choose_service",
     "agency_reviews",  # issue 16: the reviews button under an agency
+    "approve_estimate",  # issue 16: the estimate's buttons (typed answers: docs/nlu.md)
+    "decline_estimate",
 }  # filled by button payloads, not typed
 MINIMUM_EXAMPLES = 25
 
