@@ -44,7 +44,8 @@ def test_a_mechanic_reads_the_history_and_a_reading_going_back_is_refused(seeded
 
     assert found["vehicle"] == "Ducati Monster 821 (AB-123-CD)"
     assert found["owner_first_name"] == "Camille" and found["year"] == 2019
-    assert [e["kind"] for e in found["entries"]] == ["visit", "visit"]
+    # the demo's returned job (its invoice) and its two past visits, newest first
+    assert [e["kind"] for e in found["entries"]] == ["job", "visit", "visit"]
     assert [r["km"] for r in found["readings"]] == [31_900, 28_300, 24_100]
     assert found["latest_km"] == 31_900 and found["last_service"] is not None
     assert found["next_service_due"] is not None and found["reminder"]["active"] is True

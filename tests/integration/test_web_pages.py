@@ -91,6 +91,7 @@ def test_production_serves_no_docs_pages_even_when_asked_and_sends_hsts(
         "api_docs": True,
         "api_token": "p" * 32,
         "rasa_token": "r" * 32,
+        "document_link_secret": "d" * 32,
     }
     with web_client(seeded_sqlite_url, **settings) as client:
         docs, home = client.get("/docs"), client.get("/")

@@ -109,7 +109,8 @@ def test_the_cookie_is_secure_behind_https_and_in_production(seeded_sqlite_url: 
         over_https = client.post(
             "/api/staff/login", json={"email": ADVISOR[0], "password": ADVISOR[1]}
         )
-    with web_client(seeded_sqlite_url, env="production", rasa_token="r" * 32) as client:
+    production = {"env": "production", "rasa_token": "r" * 32, "document_link_secret": "d" * 32}
+    with web_client(seeded_sqlite_url, **production) as client:
         in_production = client.post(
             "/api/staff/login", json={"email": ADVISOR[0], "password": ADVISOR[1]}
         )
