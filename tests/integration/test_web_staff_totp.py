@@ -165,6 +165,7 @@ def test_when_required_an_advisor_is_not_forced_and_production_forces_it(
         f"http://127.0.0.1:{closed_port()}",
         env="production",
         rasa_token="r" * 32,
+        document_link_secret="d" * 32,
     )
     assert settings.staff_totp_required is False and settings.totp_required_for_admins
     # production cookies are Secure: the client speaks HTTPS to send them back
