@@ -10,11 +10,11 @@ import time
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.pool import NullPool
+from sqlalchemy import select
 
 from core.models import JobEvent, Vehicle
 from tests.e2e.chat import Chat, last_code_sent_to
+from tests.e2e.test_workshop_e2e import query
 
 pytestmark = pytest.mark.e2e
 
@@ -47,15 +47,6 @@ class Staff:
             version = self.get(f"/api/jobs/{job_id}").json()["version"]
             body = {"to_status": status, "expected_version": version}
             self.post(f"/api/jobs/{job_id}/move", body)
-
-
-def query(database_url: str, statement):  # noqa: ANN001, ANN201
-    engine = create_engine(database_url, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(statement).all()
-    finally:
-        engine.dispose()
 
 
 def told(database_url: str, job_id: int, status: str, seconds: float = 30) -> str | None:

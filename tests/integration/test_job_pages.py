@@ -212,14 +212,19 @@ def test_only_managers_and_admins_assign_an_active_mechanic(seeded_sqlite_url: s
         assert jobs.get_job(new_uow(), job.id).mechanic_name == "Julie Roux"
 
 
-def test_a_booking_is_checked_in_once_from_the_bookings_page(seeded_sqlite_url: str) -> None:
-    customer_id, _ = customer(seeded_sqlite_url, "Noé Petit")
-    with units_of_work(seeded_sqlite_url) as new_uow, new_uow() as uow:
-        vehicle = Vehicle(customer_id=customer_id, brand="Honda", model="CB500F", plate="NP-111-AA")
+def honda(database_url: str, customer_id: int, plate: str) -> int:
+    """A Honda CB500F of the customer's; its id."""
+    with units_of_work(database_url) as new_uow, new_uow() as uow:
+        vehicle = Vehicle(customer_id=customer_id, brand="Honda", model="CB500F", plate=plate)
         uow.session.add(vehicle)
         uow.session.flush()
-        vehicle_id = vehicle.id
         uow.commit()
+        return vehicle.id
+
+
+def test_a_booking_is_checked_in_once_from_the_bookings_page(seeded_sqlite_url: str) -> None:
+    customer_id, _ = customer(seeded_sqlite_url, "Noé Petit")
+    vehicle_id = honda(seeded_sqlite_url, customer_id, "NP-111-AA")
     booking = diagnostic_booking(
         seeded_sqlite_url, customer_id, {"description": "Ralenti instable"}
     )
@@ -323,12 +328,7 @@ def test_the_odometer_read_at_check_in_is_kept_and_a_bad_one_opens_nothing(
     seeded_sqlite_url: str,
 ) -> None:
     customer_id, _ = customer(seeded_sqlite_url, "Noé Petit")
-    with units_of_work(seeded_sqlite_url) as new_uow, new_uow() as uow:
-        vehicle = Vehicle(customer_id=customer_id, brand="Honda", model="CB500F", plate="NP-222-AA")
-        uow.session.add(vehicle)
-        uow.session.flush()
-        vehicle_id = vehicle.id
-        uow.commit()
+    vehicle_id = honda(seeded_sqlite_url, customer_id, "NP-222-AA")
     with units_of_work(seeded_sqlite_url) as new_uow:
         record_reading(new_uow(), vehicle_id, 20_000, source="staff", read_at=real_now())
     booking = diagnostic_booking(seeded_sqlite_url, customer_id, {"description": "Bruit"})
