@@ -67,20 +67,20 @@ class ActionEstimateDecision(PitlaneAction):
         decision, job_id = asked(tracker)
         language = language_of(tracker)
 
-        def say(key: str, **values: Any) -> None:
+        def tell(key: str, **values: Any) -> None:
             dispatcher.utter_message(text=estimate_chat.phrase(key, language, **values))
 
         if decision is None:
             return done()
         channel = estimate_chat.decision_channel(channel_identity(tracker).channel)
         if channel is None:  # no buttons to answer with: identifying would lead nowhere
-            say("channel_closed")
+            tell("channel_closed")
             return done()
         profile = identified_profile(self, tracker)
         if profile is None:
             if tracker.get_slot(IDENTIFY):  # back from an identification that failed (said why)
                 return done()
-            say("identify_first")
+            tell("identify_first")
             return [
                 SlotSet(IDENTIFY, True),
                 SlotSet(DECISION, decision),
@@ -109,13 +109,13 @@ class ActionEstimateDecision(PitlaneAction):
                 now=self.context.now(),
             )
         except (Forbidden, NotFound):
-            say("not_yours")
+            tell("not_yours")
         except AlreadyDecided:
             known = estimates.estimate_of(self.context.uow(), job_id)
             if known is None or known.status in ("draft", "sent"):
                 self.nothing_waiting(dispatcher, decision, language)  # a draft is not theirs yet
             else:
-                say("already_decided", agency=known.agency_name)
+                tell("already_decided", agency=known.agency_name)
         else:
             dispatcher.utter_message(text=estimate_chat.decided_text(view, language))
         return done()
