@@ -264,7 +264,7 @@ async def test_the_repair_status_offers_the_estimate_waiting(seeded_uow_factory,
     assert job["status"] == "devis envoyé, en attente de votre accord"
     euros = {cents: format_money(cents, "fr") for cents in (9_000, 6_000, 15_000, 3_000, 18_000)}
     assert summary["text"].splitlines() == [
-        "Devis pour votre Ducati Monster 821 (AB-123-CD) (agence Pitlane Paris Nord) :",
+        "Devis pour votre Ducati Monster 821 (AB-123-CD), agence Pitlane Paris Nord :",
         f"• Plaquettes de frein × 2 : {euros[9_000]} HT",
         f"• Main-d'œuvre : {euros[6_000]} HT",
         f"Total HT {euros[15_000]} · TVA {euros[3_000]} · Total TTC {euros[18_000]}",
