@@ -1,16 +1,19 @@
-"""The customer's answer to an estimate, from the buttons of its notice or of the repair
-status: core/estimate_chat.py words it, core.estimates.decide records it exactly once with
-its time and channel (typed answers are not trained yet: docs/nlu.md, "Estimates").
+"""The customer's answer to an estimate: a button of its notice or of the repair status, or
+a typed yes or no right after its question. core/estimate_chat.py words it,
+core.estimates.decide records it exactly once with its time and channel.
 
 A button names its job (`/approve_estimate{"estimate_job":"12"}`); an answer naming none
-(the intent replayed alone, after the "leave the form?" question) applies to the customer's
-one estimate waiting; with several waiting, the bot asks
-which, one button per estimate; with none, an approval is offered the repair booking (a
-quote from an earlier visit). Only an identified customer answers (the vehicle proved with
-a one-time code, as for the repair status): the others are identified first
-(`estimate_identify`, data/estimate_rules.yml), the decision and job kept in slots, and the
-action runs again when the identification ends. A job that is not theirs, or an estimate
-already answered, changes nothing and is said so.
+(a typed "oui, allez-y" / "non merci", or the intent replayed alone after the "leave the
+form?" question) applies to the customer's one estimate waiting; with several waiting, the
+bot asks which, one button per estimate; with none, an approval is offered the repair
+booking (a quote from an earlier visit). A yes or no outside any form goes through here
+(data/estimate_rules.yml) and answers an estimate only when the last thing said to the
+customer is an estimate's question (the conversation's stored messages: the notice is sent
+by the hub, not by Rasa); otherwise it is what it always was, the menu for a yes and
+goodbye for a no. Only an identified customer answers (the vehicle proved with a one-time
+code, as for the repair status): the others are identified first (`estimate_identify`), the
+decision and job kept in slots, and the action runs again when the identification ends. A
+job that is not theirs, or an estimate already answered, changes nothing and is said so.
 """
 
 from __future__ import annotations
@@ -31,13 +34,20 @@ IDENTIFY = "estimate_identify"
 DECISION = "estimate_decision"
 JOB = "estimate_choice"
 DECISIONS = {intent: decision for decision, intent in estimate_chat.INTENTS.items()}
+# A typed yes or no: the decision it is after an estimate's question, and the response it
+# is anywhere else.
+YES_NO = {"affirm": ("approve", "utter_menu"), "deny": ("decline", "utter_goodbye")}
+
+
+def intent_of(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
 
 
 def asked(tracker: Tracker) -> tuple[str | None, int | None]:
-    """(decision, job id) of the latest message, else of the slots (back from the
-    identification); the job is None when the customer typed their answer."""
+    """(decision, job id) of the latest message's button or intent, else of the slots (back
+    from the identification); the job is None when the answer names none."""
     message = tracker.latest_message or {}
-    decision = DECISIONS.get((message.get("intent") or {}).get("name") or "")
+    decision = DECISIONS.get(intent_of(tracker))
     if decision is not None:
         values = [
             e.get("value")
@@ -71,7 +81,14 @@ class ActionEstimateDecision(PitlaneAction):
             dispatcher.utter_message(text=estimate_chat.phrase(key, language, **values))
 
         if decision is None:
-            return done()
+            yes_no = YES_NO.get(intent_of(tracker))
+            if yes_no is None:
+                return done()
+            who = channel_identity(tracker)
+            if not estimate_chat.question_pending(self.context.uow(), who.channel, who.external_id):
+                dispatcher.utter_message(response=yes_no[1])
+                return done()
+            decision = yes_no[0]
         channel = estimate_chat.decision_channel(channel_identity(tracker).channel)
         if channel is None:  # no buttons to answer with: identifying would lead nowhere
             tell("channel_closed")

@@ -371,6 +371,24 @@ def messages_after(uow: UnitOfWork, conversation_id: int, after_id: int) -> list
         return [_message_view(message) for message in messages]
 
 
+def last_outbound(uow: UnitOfWork, channel: str, external_id: str) -> MessageView | None:
+    """The latest message said to the customer of (channel, external_id), whoever said it
+    (the bot, an advisor, a notice); None when nothing was."""
+    with uow:
+        message = uow.session.scalar(
+            select(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Conversation.channel == channel,
+                Conversation.external_id == external_id,
+                Message.direction == "out",
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        return _message_view(message) if message is not None else None
+
+
 def last_message_id(uow: UnitOfWork, conversation_id: int) -> int:
     """The id of the conversation's latest message (0 when it has none)."""
     with uow:

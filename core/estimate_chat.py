@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from core import estimates, i18n
+from core import conversations, estimates, i18n
 from core.estimates import EstimateView
 from core.formatting import format_hundredths, format_money
+from core.uow import UnitOfWork
 
 CONTEXT = "estimate_chat"
 PDF_KIND = estimates.DOCUMENT_KIND
@@ -114,6 +115,24 @@ def decided_text(view: EstimateView, language: str | None) -> str:
         agency=view.agency_name,
         incl=format_money(view.totals.incl_cents, language),
     )
+
+
+def asks_decision(payload: object) -> bool:
+    """Whether a stored outbound message asks for a decision on an estimate: its buttons
+    approve and decline one (the notice's question, the repair status's offer)."""
+    buttons = payload.get("buttons") if isinstance(payload, dict) else None
+    if not isinstance(buttons, list):
+        return False
+    said = {b.get("payload") for b in buttons if isinstance(b, dict)}
+    prefixes = {f"/{intent}{{" for intent in INTENTS.values()}
+    return all(any(isinstance(p, str) and p.startswith(x) for p in said) for x in prefixes)
+
+
+def question_pending(uow: UnitOfWork, channel: str, external_id: str) -> bool:
+    """Whether the last thing said to this customer is an estimate's decision question: a
+    typed yes or no then answers it (actions/estimate.py)."""
+    last = conversations.last_outbound(uow, channel, external_id)
+    return last is not None and asks_decision(last.payload)
 
 
 def parse_job(value: object) -> int | None:

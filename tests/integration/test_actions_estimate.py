@@ -1,7 +1,8 @@
 """The customer's answer to an estimate in the chat (actions/estimate.py): a button naming
 the job or not (the one waiting), recorded once with its time and channel for an identified
 customer; identification first otherwise; several estimates waiting: which one; another customer's
-job, an estimate already answered, none waiting: said, nothing changed. The repair status
+job, an estimate already answered, none waiting: said, nothing changed. A typed yes or no
+answers the question only when it is the last thing said to the customer. The repair status
 offers the estimate waiting (actions/repair.py)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select, update
 
@@ -17,6 +19,7 @@ from actions.history import ActionVehicleHistory
 from actions.repair import ActionRepairStatus
 from core import estimate_chat, estimates, invoices
 from core.booking_documents import DocumentLinks
+from core.conversations import get_or_create_conversation, record_message
 from core.formatting import format_money
 from core.jobs import get_job, move
 from core.models import JobEvent, RepairJob, StaffUser
@@ -327,3 +330,122 @@ async def test_the_history_gives_the_invoice_of_a_returned_job(seeded_uow_factor
         ActionVehicleHistory(context=ctx), message_tracker("historique", metadata=WEB_VISITOR)
     )
     assert not [m for m in without if m.get("custom")]  # no links configured: none given
+
+
+def said_last(uow: Callable[[], UnitOfWork], text: str, buttons: list[dict] | None = None) -> None:
+    """The bot's (or a notice's) latest message to the web visitor, stored as the hub stores
+    it."""
+    conversation = get_or_create_conversation(uow(), "web", "visitor-1")
+    record_message(
+        uow(),
+        conversation.id,
+        direction="out",
+        sender="workshop",
+        text=text,
+        payload={"buttons": buttons} if buttons else None,
+        status="sent",
+    )
+
+
+def question_asked(uow: Callable[[], UnitOfWork], job_id: int) -> None:
+    buttons = estimate_chat.decision_buttons(job_id, "fr")
+    said_last(
+        uow,
+        estimate_chat.question("fr"),
+        [{"title": b.title, "payload": b.payload} for b in buttons],
+    )
+
+
+def asked_identified(
+    uow: Callable[[], UnitOfWork], now: datetime
+) -> tuple[int, ActionEstimateDecision]:
+    """The identified visitor's estimate sent, its question the last thing said to them."""
+    identify_visitor(uow, now)
+    job_id = estimate_sent(uow, now)
+    question_asked(uow, job_id)
+    return job_id, ActionEstimateDecision(context=context(uow, now))
+
+
+def typed(intent: str, text: str, **slots) -> Tracker:
+    return message_tracker(
+        text, intent=intent, metadata=WEB_VISITOR, slots={"language": "fr", **slots}
+    )
+
+
+def test_only_a_message_with_both_decision_buttons_asks_for_a_decision() -> None:
+    both = [
+        {"title": b.title, "payload": b.payload} for b in estimate_chat.decision_buttons(7, "fr")
+    ]
+    assert estimate_chat.asks_decision({"buttons": both})
+    assert not estimate_chat.asks_decision({"buttons": both[:1]})  # "which one" approvals
+    assert not estimate_chat.asks_decision(
+        {"buttons": [{"title": "Menu", "payload": "/show_menu"}]}
+    )
+    assert not estimate_chat.asks_decision(None)
+    assert not estimate_chat.asks_decision({"buttons": "/approve_estimate{}"})
+
+
+async def test_a_typed_yes_right_after_the_question_approves_the_estimate(
+    seeded_uow_factory, now
+) -> None:
+    job_id, action = asked_identified(seeded_uow_factory, now)
+
+    events, messages = await run(action, typed("affirm", "oui allez-y"))
+
+    assert events == DONE
+    [message] = texts(messages)
+    assert message.startswith("C'est noté : vous acceptez le devis de 180,00")
+    view = estimates.estimate_of(seeded_uow_factory(), job_id)
+    assert (view.status, view.decision_channel) == ("approved", "web")
+
+
+async def test_a_typed_no_right_after_the_question_declines_the_estimate(
+    seeded_uow_factory, now
+) -> None:
+    job_id, action = asked_identified(seeded_uow_factory, now)
+
+    events, _ = await run(action, typed("deny", "non merci c'est trop cher"))
+
+    assert events == DONE
+    assert get_job(seeded_uow_factory(), job_id).status == "declined"
+
+
+async def test_a_yes_or_no_after_something_else_is_the_menu_or_goodbye(
+    seeded_uow_factory, now
+) -> None:
+    job_id, action = asked_identified(seeded_uow_factory, now)
+    said_last(seeded_uow_factory, "Pitlane Paris Nord : 01 23 45 67 89")  # asked something else
+
+    yes_events, yes = await run(action, typed("affirm", "oui"))
+    no_events, no = await run(action, typed("deny", "non"))
+
+    assert yes_events == no_events == DONE
+    assert [m.get("response") for m in yes] == ["utter_menu"]
+    assert [m.get("response") for m in no] == ["utter_goodbye"]
+    assert get_job(seeded_uow_factory(), job_id).status == "estimate_sent"
+
+
+async def test_a_typed_yes_from_a_customer_not_identified_waits_for_the_identification(
+    seeded_uow_factory, now
+) -> None:
+    job_id = estimate_sent(seeded_uow_factory, now)
+    question_asked(seeded_uow_factory, job_id)
+    action = ActionEstimateDecision(context=context(seeded_uow_factory, now))
+
+    events, _ = await run(action, typed("affirm", "ok je valide"))
+
+    assert events == [
+        SlotSet("estimate_identify", True),
+        SlotSet("estimate_decision", "approve"),
+        SlotSet("estimate_choice", None),
+    ]
+    identify_visitor(seeded_uow_factory, now)
+    said_last(seeded_uow_factory, "Votre véhicule est identifié.")
+    # the identification's last answer was a "no" to another question: the decision kept wins
+    back = typed(
+        "deny", "non", estimate_identify=True, estimate_decision="approve", estimate_choice=None
+    )
+    events, _ = await run(action, back)
+
+    assert events == DONE
+    assert get_job(seeded_uow_factory(), job_id).status == "approved"
