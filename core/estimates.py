@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core import money
 from core.errors import AlreadyDecided, Forbidden, InvalidTransition, InvalidValue, NotFound
 from core.job_views import one_job_view
-from core.jobs import apply_move
+from core.jobs import acting_staff, apply_move
 from core.legal import LegalIdentity, agency_address, default_vat_rate_bp, legal_identity
 from core.models import (
     LINE_KINDS,
@@ -29,7 +29,6 @@ from core.models import (
     Estimate,
     EstimateLine,
     RepairJob,
-    StaffUser,
 )
 from core.uow import UnitOfWork
 
@@ -95,7 +94,7 @@ def add_line(
         raise InvalidValue("invalid_label", f"a label of 1 to {LABEL_MAX} characters")
     with uow:
         session = uow.session
-        _active_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id, "estimates")
         rate = default_vat_rate_bp(session) if vat_rate_bp is None else vat_rate_bp
         money.check_line_values(quantity_centi, unit_price_cents, rate)
         _editable(session, job_id)
@@ -120,7 +119,7 @@ def remove_line(uow: UnitOfWork, job_id: int, line_id: int, *, by_staff_id: int)
     """Remove a line of a draft estimate (NotFound when the job has no such line)."""
     with uow:
         session = uow.session
-        _active_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id, "estimates")
         line = session.get(EstimateLine, line_id)
         if line is None or line.job_id != job_id:
             raise NotFound("unknown_line", f"job {job_id} has no estimate line {line_id}")
@@ -149,7 +148,7 @@ def send_estimate(
     `estimate_changed` when a line was added or removed since."""
     with uow:
         session = uow.session
-        _active_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id, "estimates")
         estimate = session.get(Estimate, job_id)
         lines = _lines(session, job_id)
         if estimate is None or not lines:
@@ -224,7 +223,7 @@ def record_decision(
     if channel not in STAFF_CHANNELS:
         raise InvalidValue("invalid_channel", f"staff record decisions made {STAFF_CHANNELS}")
     with uow:
-        _active_staff(uow.session, by_staff_id)
+        acting_staff(uow.session, by_staff_id, "estimates")
         return _decide(uow, job_id, None, decision, channel, now, by_staff_id)
 
 
@@ -412,11 +411,3 @@ def _job(session: Session, job_id: int) -> RepairJob:
     if job is None:
         raise NotFound("unknown_job", f"no repair job {job_id}")
     return job
-
-
-def _active_staff(session: Session, staff_id: int) -> None:
-    staff = session.get(StaffUser, staff_id)
-    if staff is None:
-        raise NotFound("unknown_staff", f"no staff user {staff_id}")
-    if not staff.active:
-        raise Forbidden("inactive_staff", "a deactivated account cannot change estimates")

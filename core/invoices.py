@@ -21,8 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import money
-from core.errors import Conflict, Forbidden, InvalidTransition, InvalidValue, NotFound
+from core.errors import Conflict, InvalidTransition, InvalidValue, NotFound
 from core.estimates import approved_lines
+from core.jobs import acting_staff
 from core.legal import LegalIdentity, agency_address, legal_identity
 from core.models import (
     LINE_KINDS,
@@ -34,7 +35,6 @@ from core.models import (
     InvoiceLine,
     InvoicePayment,
     RepairJob,
-    StaffUser,
     Vehicle,
 )
 from core.settings_store import json_setting
@@ -128,7 +128,7 @@ def issue_invoice(
     address = _clean(billing_address, ADDRESS_MAX, "billing_address")
     with uow:
         session = uow.session
-        _active_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id, "documents")
         job = session.get(RepairJob, job_id)
         if job is None:
             raise NotFound("unknown_job", f"no repair job {job_id}")
@@ -220,7 +220,7 @@ def issue_credit_note(
         raise InvalidValue("missing_reason", "say why the invoice is corrected")
     with uow:
         session = uow.session
-        _active_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id, "documents")
         # the invoice's row is locked (PostgreSQL; SQLite's writer lock serialises anyway):
         # two credit notes of one invoice cannot both credit its last unit
         invoice = session.scalar(select(Invoice).where(Invoice.id == invoice_id).with_for_update())
@@ -312,7 +312,7 @@ def record_payment(
         raise InvalidValue("invalid_paid_at", "the payment time cannot be in the future")
     with uow:
         session = uow.session
-        _active_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id, "documents")
         invoice = session.get(Invoice, invoice_id)
         if invoice is None or invoice.kind != "invoice":
             raise NotFound("unknown_invoice", f"no invoice {invoice_id}")
@@ -509,11 +509,3 @@ def _clean(text: str | None, limit: int, what: str) -> str | None:
     if len(cleaned) > limit:
         raise InvalidValue(f"{what}_too_long", f"at most {limit} characters")
     return cleaned or None
-
-
-def _active_staff(session: Session, staff_id: int) -> None:
-    staff = session.get(StaffUser, staff_id)
-    if staff is None:
-        raise NotFound("unknown_staff", f"no staff user {staff_id}")
-    if not staff.active:
-        raise Forbidden("inactive_staff", "a deactivated account cannot issue documents")

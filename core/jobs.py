@@ -57,6 +57,7 @@ from core.uow import UnitOfWork
 __all__ = [
     "JobEventView",
     "JobView",
+    "acting_staff",
     "apply_move",
     "add_note",
     "assign_mechanic",
@@ -93,7 +94,7 @@ def open_from_booking(
     the reading's (`mileage_below_previous`...: nothing is opened); NotFound."""
     with uow:
         session = uow.session
-        _acting_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id)
         booking = find_booking(session, booking_reference, None)
         details = _check_in_details(session, booking)
         vehicle = _vehicle(session, vehicle_id)
@@ -150,7 +151,7 @@ def open_walk_in(
     are images the vehicle's owner sent in one of their conversations."""
     with uow:
         session = uow.session
-        _acting_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id)
         agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
         if agency_id is None:
             raise NotFound("unknown_agency", f"no agency {agency_code}")
@@ -186,7 +187,7 @@ def move(
         raise InvalidValue("invalid_status", f"unknown job status {to_status!r}")
     with uow:
         session = uow.session
-        _acting_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id)
         apply_move(
             session,
             job_id,
@@ -259,7 +260,7 @@ def assign_mechanic(
     (InvalidValue `not_a_mechanic`). With `expected_version`, StaleVersion as in move."""
     with uow:
         session = uow.session
-        _acting_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id)
         if mechanic_id is not None:
             _mechanic(session, mechanic_id)
         status, version = _status_and_version(session, job_id)
@@ -295,7 +296,7 @@ def add_note(
         raise InvalidValue("missing_note", "write the note first")
     with uow:
         session = uow.session
-        _acting_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id)
         status, _ = _status_and_version(session, job_id)
         session.add(
             JobEvent(
@@ -334,7 +335,7 @@ def set_expected_completion(
             raise InvalidValue("expected_in_past", "the expected completion is already past")
     with uow:
         session = uow.session
-        _acting_staff(session, by_staff_id)
+        acting_staff(session, by_staff_id)
         status, version = _status_and_version(session, job_id)
         if version != expected_version:
             raise _stale(session, job_id, expected_version)
@@ -472,12 +473,14 @@ def _vehicle(session: Session, vehicle_id: int) -> Vehicle:
     return vehicle
 
 
-def _acting_staff(session: Session, staff_id: int) -> StaffUser:
+def acting_staff(session: Session, staff_id: int, changing: str = "jobs") -> StaffUser:
+    """The staff member behind a workshop change (jobs, estimates, invoices): NotFound for
+    an unknown id, Forbidden for a deactivated account."""
     staff = session.get(StaffUser, staff_id)
     if staff is None:
         raise NotFound("unknown_staff", f"no staff user {staff_id}")
     if not staff.active:
-        raise Forbidden("inactive_staff", "a deactivated account cannot change jobs")
+        raise Forbidden("inactive_staff", f"a deactivated account cannot change {changing}")
     return staff
 
 
