@@ -1,7 +1,8 @@
 """Where the customer's repair stands, with the real processes: asked in the customer's
-words through the hub's REST webhook, identified first, answered with the job's status; a
-staff change is then pushed into the conversation by the web app's scheduler (exactly once)
-and "ready for pickup" also goes by SMS."""
+words through the hub's REST webhook, identified first, answered with the job's status and
+the estimate waiting, which the customer approves by typing a yes; each later staff change
+is then pushed into the conversation by the web app's scheduler (exactly once) and "ready
+for pickup" also goes by SMS."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.pool import NullPool
 
+from core import estimates
 from core.db import make_engine, make_session_factory
 from core.jobs import get_job, move, open_walk_in
 from core.models import JobEvent, OutboxMessage, StaffUser, Vehicle
@@ -46,6 +48,24 @@ def open_job(uow, *statuses: str) -> int:
     )
     moved(uow, job.id, *statuses)
     return job.id
+
+
+def estimate_sent(uow, job_id: int) -> None:
+    """A one-line estimate for the job (at diagnosing), sent by a demo mechanic."""
+    with uow() as work:
+        staff = work.session.scalar(select(StaffUser.id).where(StaffUser.role == "mechanic"))
+    estimates.add_line(
+        uow(),
+        job_id,
+        kind="part",
+        label="Plaquettes de frein",
+        quantity_centi=200,
+        unit_price_cents=4_500,
+        by_staff_id=staff,
+    )
+    version = get_job(uow(), job_id).version
+    now = datetime.now(timezone.utc)
+    estimates.send_estimate(uow(), job_id, expected_version=version, by_staff_id=staff, now=now)
 
 
 def moved(uow, job_id: int, *statuses: str) -> None:
@@ -90,7 +110,8 @@ def sms_to_camille(uow) -> list[str]:
 def test_a_customer_asks_about_their_repair_is_identified_then_told_each_change(
     stack, database_url, uow
 ):
-    job = open_job(uow, "diagnosing", "estimate_sent")
+    job = open_job(uow, "diagnosing")
+    estimate_sent(uow, job)
     wait_until_told(uow, job)  # no conversation of Camille's yet: nobody was told
     chat = Chat(stack.config.web_url)
 
@@ -108,9 +129,14 @@ def test_a_customer_asks_about_their_repair_is_identified_then_told_each_change(
     chat.say("ma moto est prete ?")  # identified: answered at once
     assert "devis envoyé, en attente de votre accord" in chat.text, chat.text
     assert "identifier" not in chat.text
+    assert chat.text.endswith("Acceptez-vous ce devis ?"), chat.text  # with its buttons
+
+    chat.say("oui c'est bon pour moi")  # typed, right after the question
+    assert "C'est noté : vous acceptez le devis de 108,00" in chat.text, chat.text
+    assert get_job(uow(), job).status == "approved"
 
     sms_before = len(sms_to_camille(uow))
-    moved(uow, job, "approved", "in_progress", "ready_for_pickup")
+    moved(uow, job, "in_progress", "ready_for_pickup")
     assert wait_until_told(uow, job)[-3:] == ["told", "told", "told"]
     chat.say("merci")  # a REST client gets what was sent meanwhile with its next reply
     pushed = chat.text
