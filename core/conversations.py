@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,7 @@ class ConversationView:
     external_id: str
     language: str | None
     sender_id: str  # the Rasa sender id
+    client_ip: str | None = None  # the address the customer last wrote from
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,17 @@ def set_client_ip(uow: UnitOfWork, conversation_id: int, client_ip: str) -> None
         uow.commit()
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to store (record_messages)."""
+
+    direction: str
+    sender: str
+    text: str
+    payload: dict[str, Any] | None = None
+    status: str = "sent"
+
+
 def record_message(
     uow: UnitOfWork,
     conversation_id: int,
@@ -115,35 +128,61 @@ def record_message(
     status: str,
 ) -> int:
     """Store one message (before it is processed) and return its id."""
-    if status not in STATUSES.get(direction, ()):
-        raise InvalidValue("invalid_message_status", f"{direction!r} message with {status!r}")
+    [message_id] = record_messages(
+        uow, conversation_id, [NewMessage(direction, sender, text, payload, status)]
+    )
+    return message_id
+
+
+def record_messages(
+    uow: UnitOfWork, conversation_id: int, messages: Sequence[NewMessage]
+) -> list[int]:
+    """Store messages of one conversation in their order, in one transaction and one batch
+    of inserts; returns their ids."""
+    for item in messages:
+        if item.status not in STATUSES.get(item.direction, ()):
+            raise InvalidValue(
+                "invalid_message_status", f"{item.direction!r} message with {item.status!r}"
+            )
     with uow:
         now = utcnow()
         _update_conversation(uow.session, conversation_id, updated_at=now)
-        message = Message(
-            conversation_id=conversation_id,
-            direction=direction,
-            sender=sender,
-            text=text,
-            payload=payload,
-            status=status,
-            created_at=now,
-        )
-        uow.session.add(message)
+        rows = [
+            Message(
+                conversation_id=conversation_id,
+                direction=item.direction,
+                sender=item.sender,
+                text=item.text,
+                payload=item.payload,
+                status=item.status,
+                created_at=now,
+            )
+            for item in messages
+        ]
+        uow.session.add_all(rows)
         uow.session.flush()
-        message_id = message.id
+        ids = [row.id for row in rows]
         uow.commit()
-        return message_id
+        return ids
 
 
 def set_message_status(uow: UnitOfWork, message_id: int, status: str) -> None:
+    """One conditional UPDATE; NotFound / InvalidValue say why when it changes nothing."""
+    directions = [d for d, allowed in STATUSES.items() if status in allowed]
     with uow:
-        message = uow.session.get(Message, message_id)
-        if message is None:
-            raise NotFound("unknown_message", f"no message {message_id}")
-        if status not in STATUSES[message.direction]:
-            raise InvalidValue("invalid_message_status", f"{message.direction!r} with {status!r}")
-        message.status = status
+        result = uow.session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.direction.in_(directions))
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            direction = uow.session.scalar(
+                select(Message.direction).where(Message.id == message_id)
+            )
+            if direction is None:
+                raise NotFound("unknown_message", f"no message {message_id}")
+            raise InvalidValue("invalid_message_status", f"{direction!r} with {status!r}")
         uow.commit()
 
 
@@ -185,6 +224,7 @@ def _conversation_view(conversation: Conversation) -> ConversationView:
         external_id=conversation.external_id,
         language=conversation.language,
         sender_id=f"{conversation.channel}:{conversation.external_id}",
+        client_ip=conversation.client_ip,
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,8 @@ class UnitOfWork:
 
     Re-entrant: a service function may enter a unit of work its caller already entered; the
     session is closed when the outermost block ends. An exception at any level rolls back.
+    A caller composing several service functions into one transaction enters it with
+    `one_transaction()`: their own commits then only flush, and one commit ends the block.
     """
 
     session: Session
@@ -29,6 +32,7 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.timezone = timezone
         self._depth = 0
+        self._deferred = False
 
     def __enter__(self) -> UnitOfWork:
         if self._depth == 0:
@@ -48,7 +52,25 @@ class UnitOfWork:
         if self._depth == 0:
             self.session.close()
 
+    @contextmanager
+    def one_transaction(self) -> Iterator[UnitOfWork]:
+        """`with uow.one_transaction(): ...`: everything done in the block, the commits of the
+        service functions called included, is kept by one commit at its end (one round trip
+        and one disk flush instead of one per function), or nothing is on an exception."""
+        if self._depth:
+            raise RuntimeError("one_transaction() opens the unit of work; it is already open")
+        with self:
+            self._deferred = True
+            try:
+                yield self
+            finally:
+                self._deferred = False
+            self.session.commit()
+
     def commit(self) -> None:
+        if self._deferred:
+            self.session.flush()
+            return
         self.session.commit()
 
     def rollback(self) -> None:

@@ -77,18 +77,18 @@ def store_inbound(
     client_ip: str | None = None,
 ) -> Inbound:
     """Record the customer's message (status 'received') and its attachments, and commit
-    before any processing.
+    before any processing: one transaction, one commit.
 
     Also reads the conversation's open handoff request and, for a channel that only gets
     messages in replies (`collect_undelivered`), what was sent out of turn since the
     customer's previous message. `client_ip` (widget, REST) is kept on the conversation
     for the limits of one-time codes.
     """
-    with uow_factory() as uow:
+    with uow_factory().one_transaction() as uow:
         conversation = conversations.get_or_create_conversation(uow, channel, external_id, language)
         if language is not None and language != conversation.language:
             conversations.set_conversation_language(uow, conversation.id, language)
-        if client_ip:
+        if client_ip and client_ip[:64] != conversation.client_ip:
             conversations.set_client_ip(uow, conversation.id, client_ip)
         undelivered = _out_of_turn(uow, conversation.id) if collect_undelivered else []
         offered: list[Button] = []
@@ -118,7 +118,6 @@ def store_inbound(
             for item in attachments
         ]
         handoff = open_request_for(uow, conversation.id)
-        uow.commit()
     return Inbound(
         conversation_id=conversation.id,
         sender_id=conversation.sender_id,
@@ -143,23 +142,15 @@ def store_outbound(
     status: str,
     answers: list[OutgoingMessage],
 ) -> list[int]:
-    """Record the answers (status 'sent') and the inbound message's final status; returns
-    the answers' ids."""
-    ids = []
-    with uow_factory() as uow:
-        for answer in answers:
-            message_id = conversations.record_message(
-                uow,
-                inbound.conversation_id,
-                direction="out",
-                sender=BOT,
-                text=answer.text or "",
-                payload=answer.stored_payload(),
-                status="sent",
-            )
-            ids.append(message_id)
+    """Record the answers (status 'sent', in one batch) and the inbound message's final
+    status, in one transaction; returns the answers' ids."""
+    stored = [
+        conversations.NewMessage("out", BOT, answer.text or "", answer.stored_payload())
+        for answer in answers
+    ]
+    with uow_factory().one_transaction() as uow:
+        ids = conversations.record_messages(uow, inbound.conversation_id, stored) if stored else []
         conversations.set_message_status(uow, inbound.message_id, status)
-        uow.commit()
     return ids
 
 
@@ -170,18 +161,15 @@ def store_out_of_turn(
     message: OutgoingMessage,
 ) -> int:
     """Record a message sent out of turn (a hub notice, an advisor's message)."""
-    with uow_factory() as uow:
-        message_id = conversations.record_message(
-            uow,
-            conversation_id,
-            direction="out",
-            sender=sender,
-            text=message.text or "",
-            payload=message.stored_payload(),
-            status="sent",
-        )
-        uow.commit()
-    return message_id
+    return conversations.record_message(
+        uow_factory(),
+        conversation_id,
+        direction="out",
+        sender=sender,
+        text=message.text or "",
+        payload=message.stored_payload(),
+        status="sent",
+    )
 
 
 def history(
