@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
@@ -52,29 +51,6 @@ def ctx(seeded_uow_factory: UowFactory, now: datetime) -> ActionContext:
         links=DocumentLinks(SECRET, timedelta(days=7), BASE),
         mail_from="Pitlane <no-reply@pitlane.example>",
     )
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def prove_email(uow: UowFactory, now: datetime, destination: str = "camille.martin@example.fr"):

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from email import message_from_bytes
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 from sqlalchemy import select
 from twilio.http import HttpClient
@@ -66,29 +63,6 @@ def challenge(transport: str) -> ChallengeView:
 
     masked = "06 •• •• •• 42" if transport == "sms" else "j•••@gmail.com"
     return ChallengeView(7, "identify", transport, masked, datetime.now(timezone.utc), 5)
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def test_an_sms_code_goes_through_the_real_twilio_client(uow_factory, caplog) -> None:
