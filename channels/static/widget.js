@@ -223,10 +223,19 @@
     log.scrollTop = Math.min(log.scrollHeight, Math.max(0, log.scrollTop + top - 12));
   }
 
+  // Where the keyboard goes inside the panel: the input, or the conversation on a touch
+  // screen (focusing the input would pop the keyboard over it).
+  function focusHome() {
+    return window.matchMedia && matchMedia("(pointer: coarse)").matches ? log : input;
+  }
+
   function freezeChoices() {
+    var focused = shadow.activeElement;
     Array.prototype.forEach.call(log.querySelectorAll(".pl-choice"), function (b) {
       b.disabled = true;
     });
+    // A disabled button drops the focus to the page: keep it in the panel (WAI-ARIA dialog).
+    if (focused && focused.classList && focused.classList.contains("pl-choice")) focusHome().focus();
   }
 
   function addMessage(role, message) {
@@ -432,7 +441,7 @@
     if (!socket && retryTimer === null) connect();
     scrollDown();
     // On a touch screen, focusing the input would pop the keyboard over the conversation.
-    (window.matchMedia && matchMedia("(pointer: coarse)").matches ? closeButton : input).focus();
+    (focusHome() === input ? input : closeButton).focus();
   }
 
   function close() {
@@ -489,8 +498,13 @@
     applyTexts();
     status.textContent = connected ? t("online") : t("connecting");
   });
-  panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") close();
+  // Escape closes the open panel while the keyboard is in the widget, or nowhere (on the
+  // page's body, where a removed element leaves it); never while the visitor types in the
+  // host page.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || panel.hidden) return;
+    var page = document.activeElement;
+    if (shadow.activeElement || !page || page === document.body) close();
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();

@@ -77,3 +77,37 @@ def test_takes_the_whole_screen_on_a_phone_and_speaks_english(browser, base_url:
     }
     assert "unavailable" in page.locator(BOT).first.inner_text()
     assert page.get_by_label("Your message").get_attribute("maxlength") == "2000"
+
+
+FOCUSED = "(() => { const a = document.getElementById('pitlane-widget').shadowRoot.activeElement;"
+FOCUSED += " return a ? a.getAttribute('data-pitlane') : null; })()"
+
+
+def test_the_keyboard_stays_in_the_panel_after_a_reply_button_and_escape_closes_it(
+    browser, base_url: str
+) -> None:
+    """WAI-ARIA dialog pattern: a reply button chosen with the keyboard is disabled with the
+    others, the focus goes back to the input (not to the page), and Escape still closes the
+    panel and gives the focus back to the launcher."""
+    page = browser.new_page(locale="fr-FR")
+    page.goto(base_url)
+    page.get_by_role("button", name="Ouvrir la discussion avec l'assistant Pitlane").click()
+    page.locator(BOT).first.wait_for()
+    assert page.evaluate(FOCUSED) == "input"
+
+    page.get_by_label("Votre message").fill("/pas_un_choix")  # the hub offers the menu back
+    page.keyboard.press("Enter")
+    choice = page.locator('[data-pitlane="choice"]:enabled').first
+    choice.wait_for()
+    choice.focus()
+    page.keyboard.press("Enter")  # chosen with the keyboard
+    page.locator(USER).nth(1).wait_for()
+    assert page.locator('[data-pitlane="choice"]:enabled').count() == 0
+    assert page.evaluate(FOCUSED) == "input"
+
+    page.keyboard.press("Escape")
+    page.locator('[data-pitlane="panel"]').wait_for(state="hidden")
+    assert page.evaluate(FOCUSED) == "launcher"
+    page.keyboard.press("Enter")  # the launcher opens it again
+    page.locator('[data-pitlane="panel"]').wait_for(state="visible")
+    assert page.evaluate(FOCUSED) == "input"
