@@ -333,7 +333,7 @@
     files.forEach(function (file) {
       form.append("file", file, file.name);
     });
-    var row = thumbnails(files, caption);
+    var sent = thumbnails(files, caption);
     attach.disabled = true;
     P.setTyping(true);
     P.auth
@@ -351,7 +351,7 @@
       .then(function (result) {
         P.setTyping(false);
         if (!result.ok) {
-          drop(row); // refused: no thumbnail stays as if it had been sent
+          drop(sent); // refused: no thumbnail stays as if it had been sent
           var error = result.body && result.body.error;
           P.addNotice(error && typeof error.message === "string" ? error.message : t("uploadFailed"));
           return;
@@ -366,7 +366,7 @@
       })
       .catch(function () {
         P.setTyping(false);
-        drop(row);
+        drop(sent);
         P.addNotice(t("offline"));
       })
       .then(function () {
@@ -374,13 +374,21 @@
       });
   }
 
-  function drop(row) {
-    dom.remove(row);
+  // A refused upload was not an answer: its thumbnails go, and the offer it froze (the
+  // diagnostic's "that's all", an agency to choose) can be clicked again.
+  function drop(sent) {
+    dom.remove(sent.row);
+    sent.frozen.forEach(function (b) {
+      b.disabled = false;
+    });
   }
 
   function thumbnails(files, caption) {
+    var frozen = [];
     Array.prototype.forEach.call(P.log.querySelectorAll(".pl-choice"), function (b) {
+      if (b.disabled) return;
       b.disabled = true; // answered: only the latest offer stays clickable
+      frozen.push(b);
     });
     var row = el("div", { class: "pl-msg pl-user pl-upload", "data-pitlane": "user-message" });
     var strip = el("div", { class: "pl-thumbs", "data-pitlane": "thumbnails" });
@@ -400,6 +408,6 @@
     else row.appendChild(el("span", { class: "pl-sr" }, t("photo")));
     P.log.appendChild(row);
     P.log.scrollTop = P.log.scrollHeight;
-    return row;
+    return { row: row, frozen: frozen };
   }
 })();

@@ -289,6 +289,9 @@ def test_a_refused_file_leaves_no_thumbnail_only_the_notice(
     page = offline_page(browser, base_url, [], locale="fr-FR")
     open_chat(page, base_url)
     before = page.locator('[data-pitlane="user-message"]').count()
+    offered = page.locator('[data-pitlane="choice"]:enabled')
+    offered.first.wait_for()
+    choices = offered.count()
 
     page.locator('[data-pitlane="file"]').set_input_files(str(fake))
     notice = page.locator(".pl-notice").last
@@ -303,3 +306,4 @@ def test_a_refused_file_leaves_no_thumbnail_only_the_notice(
     assert page.locator('[data-pitlane="thumbnail"]').count() == 0
     assert page.locator('[data-pitlane="user-message"]').count() == before
     assert all("attachments" not in (m.get("metadata") or {}) for m in messages_to_rasa(rasa))
+    assert offered.count() == choices == len(ITEMS)  # not an answer: the offer stays open
