@@ -492,12 +492,28 @@
     });
     head.appendChild(dismiss);
     card.appendChild(head);
-    card.appendChild(text(el("h3", { class: "pl-note-title", "data-pitlane": "notification-title" }), data.title || ""));
-    card.appendChild(text(el("p", { class: "pl-note-body" }), data.body || ""));
+    // The title opens and closes the rest (accordion pattern: a heading holding a button).
+    // On a phone the card starts closed, one line high, so it never covers the conversation.
+    var heading = el("h3", { class: "pl-note-title" });
+    var toggle = el("button", { class: "pl-note-toggle", type: "button", "data-pitlane": "notification-title" });
+    heading.appendChild(text(toggle, data.title || ""));
+    card.appendChild(heading);
+    var more = el("div", { class: "pl-note-more", "data-pitlane": "notification-more" });
+    more.appendChild(text(el("p", { class: "pl-note-body" }), data.body || ""));
     if (typeof data.link === "string" && /^https?:\/\//i.test(data.link)) {
       var link = el("a", { class: "pl-note-link", href: data.link, target: "_blank", rel: "noopener noreferrer" });
-      card.appendChild(text(link, t("seeOffer")));
+      more.appendChild(text(link, t("seeOffer")));
     }
+    card.appendChild(more);
+    function expand(on) {
+      more.hidden = !on;
+      toggle.setAttribute("aria-expanded", on ? "true" : "false");
+      card.classList.toggle("pl-note-closed", !on);
+    }
+    toggle.addEventListener("click", function () {
+      expand(more.hidden);
+    });
+    expand(!(window.matchMedia && matchMedia("(max-width: 480px)").matches));
     notes.insertBefore(card, notes.firstChild);
     while (notes.children.length > 3) notes.removeChild(notes.lastChild);
     if (P.panel.hidden) {

@@ -230,3 +230,43 @@ def test_admin_pages_for_rooms_and_notifications(browser, base_url: str, admin) 
     assert rows == 2
     assert "Portes ouvertes samedi" in preview
     assert page.locator("table[data-admin=history] tbody tr").count() == 1
+
+
+def test_on_a_phone_a_notification_is_one_line_until_opened(browser, base_url: str, admin) -> None:
+    """The offers banner must not cover the conversation on a phone: the card shows its
+    title on one line and opens (and closes) from it."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page.goto(base_url)
+    page.get_by_role("button", name="Ouvrir la discussion avec l'assistant Pitlane").click()
+    page.wait_for_function("window.Pitlane && window.Pitlane.rooms")
+    page.wait_for_timeout(500)  # the EventSource is connected
+
+    admin.post(
+        "/api/admin/notifications",
+        json={
+            "title": "Portes ouvertes samedi : essais gratuits de toute la gamme 2026",
+            "body": "Venez essayer les nouveautés toute la journée, café offert.\n" * 4,
+            "link": "https://pitlane.example/portes-ouvertes",
+        },
+    )
+    card = page.locator(NOTIFICATION).first
+    card.wait_for(timeout=10_000)
+    toggle = page.locator('[data-pitlane="notification-title"]')
+    more = page.locator('[data-pitlane="notification-more"]')
+    closed_height = (card.bounding_box() or {})["height"]
+    shot(page, "widget-notification-phone")
+
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert more.is_hidden()
+    assert closed_height < 844 * 0.08  # one line, not a quarter of the screen
+
+    toggle.click()
+    more.wait_for(state="visible")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("link", name="Voir l'offre").is_visible()
+    panel = page.locator('[data-pitlane="notifications"]').bounding_box() or {}
+    assert panel["height"] <= 844 * 0.3 + 1  # even open, the list scrolls within 30%
+    shot(page, "widget-notification-phone-open")
+
+    toggle.click()
+    more.wait_for(state="hidden")
