@@ -516,9 +516,7 @@
     expand(!(window.matchMedia && matchMedia("(max-width: 480px)").matches));
     notes.insertBefore(card, notes.firstChild);
     while (notes.children.length > 3) notes.removeChild(notes.lastChild);
-    if (P.panel.hidden) {
-      P.badge.hidden = false;
-    }
+    if (P.panel.hidden) P.markUnread(data.title || "");
   }
 
   function subscription(on) {

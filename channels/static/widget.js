@@ -82,9 +82,12 @@
   closeIcon.setAttribute("class", "pl-icon-close");
   launcher.appendChild(chatIcon);
   launcher.appendChild(closeIcon);
-  var badge = el("span", { class: "pl-badge", "aria-hidden": "true" });
+  var badge = el("span", { class: "pl-badge", "aria-hidden": "true", "data-pitlane": "unread" });
   badge.hidden = true;
   launcher.appendChild(badge);
+  // The latest message received while the panel is closed, on one line beside the launcher.
+  var preview = el("button", { class: "pl-preview", type: "button", "data-pitlane": "preview" });
+  preview.hidden = true;
 
   var panel = el("section", {
     class: "pl-panel",
@@ -195,6 +198,7 @@
   panel.appendChild(counter);
   panel.appendChild(footer);
   root.appendChild(panel);
+  root.appendChild(preview);
   root.appendChild(launcher);
   shadow.appendChild(style);
   shadow.appendChild(root);
@@ -286,10 +290,31 @@
     if (role === "user") turnStart = null;
     else if (!turnStart && !row.hidden) turnStart = row;
     scrollToTurn();
-    if (role !== "user" && panel.hidden) {
-      badge.hidden = false;
-      launcher.setAttribute("aria-label", t("launcher") + " (" + t("unread") + ")");
+    if (role !== "user" && panel.hidden) markUnread(hasText ? message.text : "");
+  }
+
+  // Messages that arrived while the panel was closed: their count on the launcher (and in
+  // its label), the latest one's first line beside it; cleared when the panel opens.
+  var unread = 0;
+  function markUnread(text) {
+    unread += 1;
+    badge.textContent = unread > 9 ? "9+" : String(unread);
+    badge.hidden = false;
+    var count = unread === 1 ? t("unreadOne") : t("unreadMany", { count: unread });
+    launcher.setAttribute("aria-label", t("launcher") + " (" + count + ")");
+    var line = String(text || "").split("\n")[0].trim();
+    if (line) {
+      preview.textContent = line;
+      preview.hidden = false;
     }
+  }
+
+  function clearUnread() {
+    unread = 0;
+    badge.hidden = true;
+    badge.textContent = "";
+    preview.hidden = true;
+    launcher.setAttribute("aria-label", t("launcher"));
   }
 
   function addNotice(text) {
@@ -435,8 +460,7 @@
     panel.hidden = false;
     root.classList.add("pl-open");
     launcher.setAttribute("aria-expanded", "true");
-    launcher.setAttribute("aria-label", t("launcher"));
-    badge.hidden = true;
+    clearUnread();
     if (session) session.setItem(OPEN_KEY, "1");
     if (!socket && retryTimer === null) connect();
     scrollDown();
@@ -457,6 +481,7 @@
     else close();
   });
   closeButton.addEventListener("click", close);
+  preview.addEventListener("click", open);
   // "Forget this device": the server revokes the credential, the browser drops it, and the
   // widget starts again as a new visitor (its extensions too, through parts.onForget).
   var forgetHooks = [];
@@ -548,7 +573,7 @@
   // Extensions get the panel's parts: rooms.js adds the rooms tab and the notifications.
   window.Pitlane._parts = {
     ORIGIN: ORIGIN, LANG: LANG, dom: dom, i18n: i18n, root: root, panel: panel,
-    header: header, log: log, form: form, counter: counter, badge: badge,
+    header: header, log: log, form: form, counter: counter, markUnread: markUnread,
     auth: auth,
   };
   // widget-map.js: the agencies map, the location button, the picture upload.

@@ -270,3 +270,43 @@ def test_on_a_phone_a_notification_is_one_line_until_opened(browser, base_url: s
 
     toggle.click()
     more.wait_for(state="hidden")
+
+
+LONG_TITLE = "Portes ouvertes samedi : essais gratuits de toute la gamme 2026, café offert"
+
+
+def test_while_closed_the_launcher_counts_new_messages_and_previews_the_latest(
+    browser, base_url: str, admin
+) -> None:
+    page = browser.new_page(locale="fr-FR")
+    page.goto(base_url)
+    launcher = page.locator('[data-pitlane="launcher"]')
+    launcher.click()
+    page.wait_for_function("window.Pitlane && window.Pitlane.rooms")
+    page.wait_for_timeout(500)  # the EventSource is connected
+    launcher.click()  # closed again
+    page.locator('[data-pitlane="panel"]').wait_for(state="hidden")
+    badge = page.locator('[data-pitlane="unread"]')
+    preview = page.locator('[data-pitlane="preview"]')
+    assert badge.is_hidden() and preview.is_hidden()
+
+    admin.post("/api/admin/notifications", json={"title": "Promo pneus", "body": "-10 %"})
+    badge.wait_for()
+    admin.post(
+        "/api/admin/notifications",
+        json={"title": LONG_TITLE, "body": "Café offert."},
+    )
+    page.wait_for_function(
+        "() => document.getElementById('pitlane-widget').shadowRoot"
+        ".querySelector('[data-pitlane=\"unread\"]').textContent === '2'"
+    )
+    shot(page, "widget-launcher-unread")
+
+    assert preview.inner_text() == LONG_TITLE  # the latest
+    assert (preview.bounding_box() or {})["height"] < 45  # on one line (ellipsis)
+    assert launcher.get_attribute("aria-label").endswith("(2 nouveaux messages)")
+
+    preview.click()  # opens the conversation
+    page.locator('[data-pitlane="panel"]').wait_for(state="visible")
+    assert badge.is_hidden() and preview.is_hidden()
+    assert launcher.get_attribute("aria-label") == "Ouvrir la discussion avec l'assistant Pitlane"
