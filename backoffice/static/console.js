@@ -177,6 +177,12 @@
         queueItems.delete(id);
       }
     });
+    requests.forEach(function (request) {
+      if (alerted.has(request.id)) return;
+      alerted.add(request.id);
+      if (!firstQueue) alertOf(t("newRequest", { name: customerName(request) }), requestPreview(request), request.id);
+    });
+    firstQueue = false;
     showQueueSize();
     tickWaiting();
   }
@@ -297,6 +303,123 @@
     count.textContent = String(queueItems.size);
     count.toggleAttribute("data-zero", queueItems.size === 0);
     hook("queue-empty").hidden = queueItems.size > 0;
+    updateTitle();
+  }
+
+  // ---- alerts: a sound, a desktop notification while the tab is in the background, and
+  // the number of waiting requests and unread customer messages in the tab's title ----
+  var SOUND_KEY = "pitlane.console.sound";
+  var BASE_TITLE = document.title;
+  var alerted = new Set(); // requests already announced (a reconnection repeats the queue)
+  var firstQueue = true; // the queue found on opening the console is no news
+  var prefs = (function () {
+    try {
+      return window.localStorage;
+    } catch (error) {
+      return null;
+    }
+  })();
+  var soundOn = !prefs || prefs.getItem(SOUND_KEY) !== "off";
+  var audio = null;
+
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!soundOn || !Context) return;
+    try {
+      audio = audio || new Context();
+      if (audio.state === "suspended") audio.resume();
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.08;
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.15);
+    } catch (error) {
+      // no sound device: the title and the notification still tell
+    }
+  }
+
+  function notifyDesktop(title, body, id) {
+    if (!document.hidden || !window.Notification || Notification.permission !== "granted") return;
+    try {
+      var note = new Notification(title, { body: body, tag: "pitlane-" + id, lang: LANG });
+      note.onclick = function () {
+        window.focus();
+        if (conversations.has(id)) select(id);
+        note.close();
+      };
+    } catch (error) {
+      // a browser that only shows notifications from a service worker: the title tells
+    }
+  }
+
+  function alertOf(title, body, id) {
+    beep();
+    notifyDesktop(title, String(body).slice(0, 120), id);
+  }
+
+  function requestPreview(request) {
+    var said = (request.transcript || []).filter(function (m) {
+      return m.role === "customer";
+    });
+    return said.length ? said[said.length - 1].text || "" : "";
+  }
+
+  function markUnread(conversation, more) {
+    conversation.unread = more ? (conversation.unread || 0) + more : 0;
+    var badge = hook("unread", conversation.tab);
+    badge.textContent = conversation.unread > 99 ? "99+" : String(conversation.unread);
+    badge.hidden = !conversation.unread;
+    updateTitle();
+  }
+
+  function updateTitle() {
+    var waiting = queueItems.size;
+    conversations.forEach(function (conversation) {
+      waiting += conversation.unread || 0;
+    });
+    document.title = (waiting ? "(" + waiting + ") " : "") + BASE_TITLE;
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && conversations.has(active)) markUnread(conversations.get(active), 0);
+  });
+
+  function setupAlerts() {
+    var availability = hook("availability").closest("section");
+    var panel = el("section", { class: "panel alerts-panel", "aria-labelledby": "alerts-title" });
+    panel.appendChild(el("h2", { id: "alerts-title" }, t("alerts")));
+    var label = el("label", { class: "switch" });
+    var box = el("input", { type: "checkbox", role: "switch", "data-console": "sound" });
+    box.checked = soundOn;
+    label.appendChild(box);
+    label.appendChild(el("span", { class: "switch-track", "aria-hidden": "true" }));
+    label.appendChild(el("span", {}, t("sound")));
+    box.addEventListener("change", function () {
+      soundOn = box.checked;
+      if (prefs) prefs.setItem(SOUND_KEY, soundOn ? "on" : "off");
+      beep(); // the sound it will make (and the browser's permission to play it)
+    });
+    // Asked once, on the advisor's click (browsers refuse to ask otherwise); the browser
+    // remembers the answer, which is then only shown.
+    var desktop = el("button", { type: "button", class: "btn btn-small", "data-console": "desktop-alerts" }, t("desktopAsk"));
+    var answered = el("p", { class: "hint", "data-console": "desktop-alerts-state" });
+    function showPermission() {
+      var state = window.Notification ? Notification.permission : "denied";
+      desktop.hidden = state !== "default";
+      answered.hidden = state === "default";
+      answered.textContent = t(state === "granted" ? "desktopOn" : "desktopDenied");
+    }
+    desktop.addEventListener("click", function () {
+      Notification.requestPermission().then(showPermission, showPermission);
+    });
+    showPermission();
+    panel.appendChild(label);
+    panel.appendChild(desktop);
+    panel.appendChild(answered);
+    availability.parentNode.insertBefore(panel, availability.nextSibling);
   }
 
   // ---- conversations in progress ----
@@ -308,6 +431,7 @@
       endConversation(request);
       return;
     }
+    var known = conversations.has(request.id); // an opening snapshot alerts nobody
     var conversation = conversations.get(request.id) || openConversation(request);
     conversation.request = request;
     hook("customer-name", conversation.tab).textContent = customerName(request);
@@ -315,16 +439,20 @@
     hook("conversation-meta", conversation.panel).textContent =
       origin(request) +
       (request.accepted_at ? " · " + t("acceptedAt", { time: clock(request.accepted_at) }) : "");
-    var fresh = false;
+    var fresh = [];
     (request.transcript || []).forEach(function (message) {
       if (conversation.shown.has(message.id)) return;
       conversation.shown.add(message.id);
       conversation.log.appendChild(messageItem(message, request));
-      if (message.role === "customer") fresh = true;
+      if (message.role === "customer") fresh.push(message);
     });
     conversation.log.scrollTop = conversation.log.scrollHeight;
     if (focus || active === null) select(request.id);
-    else if (fresh && active !== request.id) hook("unread", conversation.tab).hidden = false;
+    if (known && fresh.length && (active !== request.id || document.hidden)) {
+      markUnread(conversation, fresh.length);
+      var last = fresh[fresh.length - 1];
+      alertOf(t("newMessage", { name: customerName(request) }), last.text || "", request.id);
+    }
     updateEmptyState();
   }
 
@@ -341,7 +469,7 @@
       "data-tab": id,
     });
     tab.appendChild(el("span", { "data-console": "customer-name" }));
-    tab.appendChild(el("span", { class: "unread", "data-console": "unread", title: t("unread"), hidden: true }, "●"));
+    tab.appendChild(el("span", { class: "unread", "data-console": "unread", title: t("unread"), hidden: true }, ""));
     hook("tabs").insertBefore(tab, hook("tabs").lastElementChild);
 
     var panel = el("section", {
@@ -428,6 +556,7 @@
     conversation.tab.remove();
     conversation.panel.remove();
     conversations.delete(request.id);
+    updateTitle();
     notice(t(request.status === "closed" ? "closed" : "ended", { name: customerName(request) }), "info");
     if (active === request.id) {
       var next = conversations.keys().next();
@@ -460,7 +589,7 @@
     conversations.forEach(function (conversation, key) {
       conversation.panel.hidden = key !== id;
       if (key === id) {
-        hook("unread", conversation.tab).hidden = true;
+        markUnread(conversation, 0);
         conversation.log.scrollTop = conversation.log.scrollHeight;
       }
     });
@@ -635,5 +764,6 @@
     searchClosed();
   });
   setupAvailability();
+  setupAlerts();
   connect();
 })();

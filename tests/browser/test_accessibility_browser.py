@@ -76,7 +76,7 @@ def test_the_advisor_console_with_a_request_has_no_serious_violation(
     page = new_page(browser, viewport={"width": 1440, "height": 900})
     sign_in(page, base_url)
     with page.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")):
-        page.locator(".switch").click()  # available: customers may now ask
+        page.locator(".switch").first.click()  # available: customers may now ask
     customer_says(base_url, "a11y-1", "je veux parler à un conseiller")
     page.locator(hook("queue-item")).wait_for()
 

@@ -77,7 +77,7 @@ def test_a_request_appears_live_and_customer_html_stays_inert(browser, base_url:
     assert page.locator(hook("queue-empty")).is_visible()
 
     with page.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")) as put:
-        page.locator(".switch").click()  # available: customers may now ask
+        page.locator(".switch").first.click()  # available: customers may now ask
     assert put.value.status == 200
 
     sender = "browser-customer-1"
@@ -158,3 +158,82 @@ def test_a_deactivated_advisors_console_shows_the_sign_in_form_at_once(
     page.wait_for_url(f"{base_url}/staff/login?ended=1", timeout=5000)  # not at a heartbeat
     assert "Votre session a pris fin" in page.locator(hook("alert")).inner_text()
     screenshot(page, "console-session-ended.png")
+
+
+# Recorded, not replaced: the real Notification (permission granted to the context) and the
+# real Web Audio oscillator; only the tab's visibility is set by the test (headless Chromium
+# has no background tab).
+ALERT_SPY = """
+window.__alerts = { beeps: 0, notes: [] };
+const RealNotification = window.Notification;
+function Recorded(title, options) {
+  window.__alerts.notes.push({ title: title, body: options && options.body });
+  return new RealNotification(title, options);
+}
+Object.defineProperty(Recorded, "permission", { get: () => RealNotification.permission });
+Recorded.requestPermission = (...args) => RealNotification.requestPermission(...args);
+window.Notification = Recorded;
+const oscillator = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () {
+  window.__alerts.beeps += 1;
+  return oscillator.call(this);
+};
+let hidden = false;
+Object.defineProperty(document, "hidden", { get: () => hidden });
+Object.defineProperty(document, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+window.__setHidden = (value) => {
+  hidden = value;
+  document.dispatchEvent(new Event("visibilitychange"));
+};
+"""
+
+
+def test_an_advisor_with_the_console_in_the_background_is_alerted(browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
+    context.grant_permissions(["notifications"], origin=base_url)
+    context.add_init_script(ALERT_SPY)
+    page = context.new_page()
+    sign_in(page, base_url)
+    title = page.title()
+    with page.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")):
+        page.locator(".switch").first.click()  # available: customers may now ask
+    state = page.locator(hook("desktop-alerts-state"))
+    assert state.inner_text() == "Notifications du bureau activées"
+    assert page.locator(hook("desktop-alerts")).is_hidden()  # granted: nothing left to ask
+    alerts = "window.__alerts"
+
+    page.evaluate("window.__setHidden(true)")  # the advisor works in another tab
+    customer_says(base_url, "alerted-1", "Bonjour, un conseiller svp")
+    page.locator(hook("queue-item")).wait_for()
+    page.wait_for_function(f"() => {alerts}.notes.length === 1")
+    first = page.evaluate(alerts)
+    assert first["beeps"] == 1
+    assert first["notes"][0] == {
+        "title": "Nouvelle demande : Client anonyme",
+        "body": "Bonjour, un conseiller svp",
+    }
+    assert page.title() == f"(1) {title}"
+
+    page.evaluate("window.__setHidden(false)")
+    page.locator(hook("queue-item")).locator(hook("accept")).click()
+    page.locator(hook("conversation")).wait_for()
+    page.wait_for_function(f"() => document.title === {title!r}")  # nothing waits any more
+
+    page.evaluate("window.__setHidden(true)")
+    customer_says(base_url, "alerted-1", "Vous êtes là ?")
+    page.wait_for_function(f"() => {alerts}.notes.length === 2")
+    assert page.evaluate(alerts)["notes"][1]["body"] == "Vous êtes là ?"
+    assert page.title() == f"(1) {title}"  # one unread message
+    assert page.locator(hook("unread")).inner_text() == "1"
+    screenshot(page, "console-alerts.png")
+    page.evaluate("window.__setHidden(false)")  # back on the tab: read
+    page.wait_for_function(f"() => document.title === {title!r}")
+
+    page.locator('.switch:has([data-console="sound"])').click()  # sound off: notified, silently
+    beeps = page.evaluate(alerts)["beeps"]
+    page.evaluate("window.__setHidden(true)")
+    customer_says(base_url, "alerted-1", "Allô ?")
+    page.wait_for_function(f"() => {alerts}.notes.length === 3")
+    assert page.evaluate(alerts)["beeps"] == beeps
+    assert page.evaluate("localStorage.getItem('pitlane.console.sound')") == "off"
+    context.close()
