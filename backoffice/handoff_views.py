@@ -6,14 +6,15 @@ API and the console socket share them so both always show the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from core import conversations, handoff
-from core.conversations import MessageView
+from core.attachments import PLACEHOLDER_TEXTS
+from core.conversations import AttachmentView, MessageView
 from core.handoff import HandoffView
 from core.staff import StaffView
 from core.uow import UnitOfWork
@@ -24,6 +25,15 @@ TRANSCRIPT_LIMIT = 200
 Role = Literal["customer", "bot", "advisor", "system"]
 
 
+class AttachmentOut(BaseModel):
+    id: int
+    kind: str = Field(description="image, file or location")
+    content_type: str | None = None
+    url: str | None = Field(default=None, description="the staff-only file route (not places)")
+    latitude: float | None = None
+    longitude: float | None = None
+
+
 class MessageOut(BaseModel):
     id: int
     role: Role = Field(description="who wrote it: customer, bot, advisor or system")
@@ -32,6 +42,12 @@ class MessageOut(BaseModel):
     buttons: list[str] = Field(default_factory=list, description="titles of offered buttons")
     author: str | None = Field(default=None, description="the advisor's name on their messages")
     created_at: datetime
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list, description="the customer's photos, files and places"
+    )
+    agencies: list[str] = Field(
+        default_factory=list, description="the agencies the bot showed on its map"
+    )
 
 
 class HandoffOut(BaseModel):
@@ -67,12 +83,14 @@ def staff_out(view: StaffView) -> StaffOut:
     return StaffOut(**view.__dict__)
 
 
-def message_out(message: MessageView) -> MessageOut:
+def message_out(message: MessageView, attachments: Sequence[AttachmentView] = ()) -> MessageOut:
     payload: dict[str, Any] = message.payload or {}
     text = message.text
     title = payload.get("title")
     if message.direction == "in" and isinstance(title, str):
         text = title  # a button the customer pressed: show what it said, not its payload
+    if message.direction == "in" and text in PLACEHOLDER_TEXTS and attachments:
+        text = ""  # only files or a place: they are shown instead
     buttons = [
         b["title"]
         for b in payload.get("buttons") or []
@@ -87,7 +105,48 @@ def message_out(message: MessageView) -> MessageOut:
         buttons=buttons,
         author=author if isinstance(author, str) else None,
         created_at=message.created_at,
+        attachments=[attachment_out(a) for a in attachments],
+        agencies=agencies_shown(payload),
     )
+
+
+def attachment_out(attachment: AttachmentView) -> AttachmentOut:
+    located = attachment.kind == "location"
+    return AttachmentOut(
+        id=attachment.id,
+        kind=attachment.kind,
+        content_type=attachment.content_type,
+        url=None if located else f"/staff/attachments/{attachment.id}",
+        latitude=attachment.latitude if located else None,
+        longitude=attachment.longitude if located else None,
+    )
+
+
+def agencies_shown(payload: dict[str, Any]) -> list[str]:
+    """The agencies' names of a map the bot showed (`custom.agencies.items`)."""
+    custom = payload.get("custom")
+    agencies = custom.get("agencies") if isinstance(custom, dict) else None
+    items = agencies.get("items") if isinstance(agencies, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [i["name"] for i in items if isinstance(i, dict) and isinstance(i.get("name"), str)]
+
+
+def internal(message: MessageView) -> bool:
+    """A payload the widget sent by itself (`/greet`, the language switch), not something
+    the customer typed or clicked: not shown to staff."""
+    title = (message.payload or {}).get("title")
+    return message.direction == "in" and message.text.startswith("/") and not title
+
+
+def transcript_out(uow: UnitOfWork, conversation_id: int, limit: int) -> list[MessageOut]:
+    """The end of a conversation as staff read it: internal payloads left out, each
+    message with its attachments."""
+    messages = [m for m in conversations.transcript(uow, conversation_id, limit) if not internal(m)]
+    files = conversations.attachments_by_message(
+        uow, [m.id for m in messages if m.direction == "in"]
+    )
+    return [message_out(m, files.get(m.id, ())) for m in messages]
 
 
 def _role(message: MessageView) -> Role:
@@ -101,7 +160,7 @@ def _role(message: MessageView) -> Role:
 
 
 def handoff_out(
-    view: HandoffView, now: datetime, messages: list[MessageView] | None = None
+    view: HandoffView, now: datetime, transcript: list[MessageOut] | None = None
 ) -> HandoffOut:
     until = now if view.status == "pending" else (view.accepted_at or view.ended_at or now)
     waited = max(0, int((until - view.created_at).total_seconds()))
@@ -121,7 +180,7 @@ def handoff_out(
         ended_at=view.ended_at,
         expires_at=view.expires_at,
         waiting_seconds=waited,
-        transcript=None if messages is None else [message_out(m) for m in messages],
+        transcript=transcript,
     )
 
 
@@ -132,7 +191,7 @@ def load_queue(uow_factory: UowFactory, now: datetime) -> list[HandoffOut]:
     """Pending requests, oldest first, each with the end of its transcript."""
     with uow_factory() as uow:
         return [
-            handoff_out(v, now, conversations.transcript(uow, v.conversation_id, QUEUE_PREVIEW))
+            handoff_out(v, now, transcript_out(uow, v.conversation_id, QUEUE_PREVIEW))
             for v in handoff.pending_queue(uow)
         ]
 
@@ -141,7 +200,7 @@ def load_mine(uow_factory: UowFactory, advisor_id: int, now: datetime) -> list[H
     """The advisor's conversations in progress, with their transcripts."""
     with uow_factory() as uow:
         return [
-            handoff_out(v, now, conversations.transcript(uow, v.conversation_id, TRANSCRIPT_LIMIT))
+            handoff_out(v, now, transcript_out(uow, v.conversation_id, TRANSCRIPT_LIMIT))
             for v in handoff.advisor_conversations(uow, advisor_id)
         ]
 
@@ -156,5 +215,4 @@ def load_request(uow_factory: UowFactory, request_id: int, now: datetime) -> Han
     """One request with its transcript; NotFound when unknown."""
     with uow_factory() as uow:
         view = handoff.get_request(uow, request_id)
-        messages = conversations.transcript(uow, view.conversation_id, TRANSCRIPT_LIMIT)
-        return handoff_out(view, now, messages)
+        return handoff_out(view, now, transcript_out(uow, view.conversation_id, TRANSCRIPT_LIMIT))

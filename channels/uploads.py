@@ -25,6 +25,7 @@ from channels.http import CORS, check_origin, client_ip, http_error, over_limit_
 from channels.web import widget_frame
 from channels.widget_auth import WidgetCustomer
 from core import conversations, i18n
+from core.attachments import PHOTO_TEXT
 from core.file_store import FileStore
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
 from hub.deps import HubDeps
@@ -43,7 +44,7 @@ MAX_FILES = 5
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES  # every file of one upload together
 MAX_FIELD_BYTES = 8 * 1024  # text, lang
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
-PLACEHOLDER = "[photo]"  # the text the bot gets for pictures sent without a caption
+PLACEHOLDER = PHOTO_TEXT  # the text the bot gets for pictures sent without a caption
 _BOUNDARY = re.compile(r'boundary="?([0-9A-Za-z\'()+_,\-./:=? ]{1,70})"?', re.I)
 _PARAM = re.compile(r';\s*([a-z*]+)="((?:[^"\\]|\\.)*)"', re.I)
 

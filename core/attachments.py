@@ -18,6 +18,11 @@ from core.files import ALLOWED_TYPES
 from core.models import Attachment, Conversation, Message
 from core.uow import UnitOfWork
 
+# The text of a message that is only a file or a place (the bot needs a text): the channels
+# write it, and staff see the attachment instead.
+PHOTO_TEXT, DOCUMENT_TEXT, LOCATION_TEXT = "[photo]", "[document]", "[location]"
+PLACEHOLDER_TEXTS = frozenset({PHOTO_TEXT, DOCUMENT_TEXT, LOCATION_TEXT})
+
 
 @dataclass(frozen=True)
 class StoredFile:

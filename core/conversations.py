@@ -363,25 +363,38 @@ def add_attachment(uow: UnitOfWork, message_id: int, **fields: Any) -> int:
 
 
 def attachments_of(uow: UnitOfWork, message_id: int) -> list[AttachmentView]:
+    return attachments_by_message(uow, [message_id]).get(message_id, [])
+
+
+def attachments_by_message(
+    uow: UnitOfWork, message_ids: Sequence[int]
+) -> dict[int, list[AttachmentView]]:
+    """The attachments of these messages (one query), by message id, in their order."""
+    found: dict[int, list[AttachmentView]] = {}
+    if not message_ids:
+        return found
     with uow:
         rows = uow.session.scalars(
-            select(Attachment).where(Attachment.message_id == message_id).order_by(Attachment.id)
+            select(Attachment)
+            .where(Attachment.message_id.in_(list(message_ids)))
+            .order_by(Attachment.id)
         ).all()
-        return [
-            AttachmentView(
-                id=row.id,
-                message_id=row.message_id,
-                kind=row.kind,
-                content_type=row.content_type,
-                filename=row.filename,
-                storage_path=row.storage_path,
-                size=row.size,
-                latitude=row.latitude,
-                longitude=row.longitude,
-                created_at=row.created_at,
+        for row in rows:
+            found.setdefault(row.message_id, []).append(
+                AttachmentView(
+                    id=row.id,
+                    message_id=row.message_id,
+                    kind=row.kind,
+                    content_type=row.content_type,
+                    filename=row.filename,
+                    storage_path=row.storage_path,
+                    size=row.size,
+                    latitude=row.latitude,
+                    longitude=row.longitude,
+                    created_at=row.created_at,
+                )
             )
-            for row in rows
-        ]
+    return found
 
 
 def set_opt_out(

@@ -137,11 +137,33 @@
     head.appendChild(el("span", { class: "msg-who" }, who));
     head.appendChild(el("time", { datetime: message.created_at }, clock(message.created_at)));
     item.appendChild(head);
-    item.appendChild(el("p", { class: "msg-text", "data-console": "message-text" }, message.text));
+    if (message.text) item.appendChild(el("p", { class: "msg-text", "data-console": "message-text" }, message.text));
+    (message.attachments || []).forEach(function (file) {
+      item.appendChild(attachmentItem(file));
+    });
+    if (message.agencies && message.agencies.length) {
+      item.appendChild(el("p", { class: "msg-text msg-agencies", "data-console": "agencies" }, t("agenciesShown", { names: message.agencies.join(", ") })));
+    }
     if (message.buttons && message.buttons.length) {
       item.appendChild(el("p", { class: "msg-buttons" }, t("options", { options: message.buttons.join(" · ") })));
     }
     return item;
+  }
+
+  // A customer's photo inline (the staff-only file route), another file as a link, a
+  // shared place as its coordinates.
+  function attachmentItem(file) {
+    if (file.kind === "location") {
+      var place = t("place", { lat: Number(file.latitude).toFixed(5), lon: Number(file.longitude).toFixed(5) });
+      return el("p", { class: "msg-text msg-place", "data-console": "place" }, place);
+    }
+    var link = el("a", { class: "msg-file", href: file.url, target: "_blank", rel: "noopener", "data-console": "attachment" });
+    if (file.kind === "image") {
+      link.appendChild(el("img", { class: "msg-photo", src: file.url, alt: t("photo"), loading: "lazy" }));
+    } else {
+      link.textContent = t("file");
+    }
+    return link;
   }
 
   function fillTranscript(list, request, messages) {

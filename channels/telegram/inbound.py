@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Document, Message, PhotoSize, User
 
 from channels.telegram.send import CHANNEL
+from core.attachments import DOCUMENT_TEXT, LOCATION_TEXT, PHOTO_TEXT
 from core.errors import InvalidValue
 from core.file_store import FileStore
 from core.files import MAX_UPLOAD_BYTES, kind_of, sniff_type, store_upload
@@ -20,7 +21,7 @@ from hub.work import off_loop
 log = logging.getLogger(__name__)
 
 # The text given to the hub for a file or a place sent without a caption.
-PLACEHOLDERS = {"photo": "[photo]", "document": "[document]", "location": "[location]"}
+PLACEHOLDERS = {"photo": PHOTO_TEXT, "document": DOCUMENT_TEXT, "location": LOCATION_TEXT}
 
 
 def telegram_language(user: User | None) -> str | None:

@@ -237,3 +237,67 @@ def test_an_advisor_with_the_console_in_the_background_is_alerted(browser, base_
     assert page.evaluate(alerts)["beeps"] == beeps
     assert page.evaluate("localStorage.getItem('pitlane.console.sound')") == "off"
     context.close()
+
+
+def test_the_console_shows_photos_inline_and_maps_not_internal_payloads(
+    browser, seeded_sqlite_url: str, tmp_path: Path
+) -> None:
+    from core import conversations
+    from core.file_store import FilesystemStore
+    from core.files import store_upload
+    from tests.browser.test_workshop_pages_browser import png
+    from tests.integration.staff_web_support import pending_request, units_of_work
+
+    uploads = tmp_path / "uploads"
+    path, size = store_upload(png(), "image/png", FilesystemStore(uploads))
+    request_id = pending_request(
+        seeded_sqlite_url, messages=("/greet", "[photo]", "Voici ma moto <b>cassée</b>")
+    )
+    with units_of_work(seeded_sqlite_url) as new_uow:
+        conversation_id = conversations.find_conversation(
+            new_uow(), "web", _sender_of(new_uow, request_id)
+        ).id
+        ids = {m.text: m.id for m in conversations.transcript(new_uow(), conversation_id)}
+        photo = conversations.add_attachment(
+            new_uow(),
+            ids["[photo]"],
+            kind="image",
+            content_type="image/png",
+            storage_path=path,
+            size=size,
+        )
+        conversations.record_message(
+            new_uow(),
+            conversation_id,
+            direction="out",
+            sender="bot",
+            text="",
+            payload={"custom": {"agencies": {"items": [{"name": "Pitlane Paris Nord"}]}}},
+            status="sent",
+        )
+    settings = web_settings(seeded_sqlite_url, "http://127.0.0.1:9", upload_dir=str(uploads))
+    with served_app(settings) as base_url:
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="fr-FR")
+        sign_in(page, base_url)
+        page.locator(hook("queue-item")).locator(hook("accept")).click()
+        conversation = page.locator(hook("conversation"))
+        image = conversation.locator(f'img[src="/staff/attachments/{photo}"]')
+        image.wait_for()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+        screenshot(page, "console-photo.png")
+
+        assert image.get_attribute("alt") == "Photo envoyée par le client"
+        texts = conversation.locator(hook("message-text")).all_inner_texts()
+        assert "/greet" not in " ".join(texts) and "[photo]" not in " ".join(texts)
+        assert "Voici ma moto <b>cassée</b>" in texts
+        assert conversation.locator(hook("agencies")).inner_text() == (
+            "Agences proposées : Pitlane Paris Nord"
+        )
+
+
+def _sender_of(new_uow, request_id: int) -> str:
+    from core import handoff
+
+    return handoff.get_request(new_uow(), request_id).external_id

@@ -331,3 +331,51 @@ def test_the_console_socket_follows_the_queue_and_the_conversation_live(
 
 def _sender_of(client: TestClient, request_id: int) -> str:
     return client.get(f"/api/handoffs/{request_id}").json()["external_id"]
+
+
+def test_the_transcript_shows_photos_places_and_maps_not_internal_payloads(
+    client: TestClient, advisor: dict[str, str], seeded_sqlite_url: str
+) -> None:
+    from core import conversations as store
+    from tests.integration.staff_web_support import units_of_work
+
+    request_id = pending_request(
+        seeded_sqlite_url, messages=("/greet", "[photo]", "[location]", "Bonjour")
+    )
+    conversation_id = client.get(f"/api/handoffs/{request_id}").json()["conversation_id"]
+    with units_of_work(seeded_sqlite_url) as new_uow:
+        ids = {m.text: m.id for m in store.transcript(new_uow(), conversation_id)}
+        photo = store.add_attachment(
+            new_uow(), ids["[photo]"], kind="image", content_type="image/jpeg", size=10
+        )
+        store.add_attachment(
+            new_uow(), ids["[location]"], kind="location", latitude=48.8566, longitude=2.3522
+        )
+        map_payload = {"custom": {"agencies": {"items": [{"name": "Pitlane Paris Nord"}]}}}
+        store.record_message(
+            new_uow(),
+            conversation_id,
+            direction="out",
+            sender="bot",
+            text="",
+            payload=map_payload,
+            status="sent",
+        )
+
+    transcript = client.get(f"/api/handoffs/{request_id}", headers=advisor).json()["transcript"]
+
+    assert [m["text"] for m in transcript] == ["", "", "Bonjour", ""]  # no "/greet"
+    assert transcript[0]["attachments"] == [
+        {
+            "id": photo,
+            "kind": "image",
+            "content_type": "image/jpeg",
+            "url": f"/staff/attachments/{photo}",
+            "latitude": None,
+            "longitude": None,
+        }
+    ]
+    [place] = transcript[1]["attachments"]
+    assert (place["url"], place["latitude"], place["longitude"]) == (None, 48.8566, 2.3522)
+    assert transcript[3]["agencies"] == ["Pitlane Paris Nord"]
+    assert transcript[2]["attachments"] == [] and transcript[2]["agencies"] == []
