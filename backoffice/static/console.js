@@ -235,9 +235,12 @@
 
     var form = el("form", { class: "refuse-form", "data-console": "refuse-form", hidden: true });
     var label = el("label", { class: "field" }, t("refuseReason"));
-    var reason = el("input", { type: "text", maxlength: 500, "data-console": "refuse-reason" });
+    var hintId = "refuse-hint-" + request.id;
+    var reason = el("input", { type: "text", maxlength: 500, "data-console": "refuse-reason", "aria-describedby": hintId });
     label.appendChild(reason);
     form.appendChild(label);
+    // the reason reaches the customer as typed: the advisor is told before writing it
+    form.appendChild(el("p", { class: "hint", id: hintId, "data-console": "refuse-hint" }, t("refuseHint")));
     var row = el("div", { class: "actions" });
     row.appendChild(el("button", { type: "submit", class: "btn btn-danger", "data-console": "refuse-confirm" }, t("refuseConfirm")));
     var cancel = el("button", { type: "button", class: "btn btn-ghost", "data-console": "refuse-cancel" }, t("cancel"));

@@ -95,6 +95,14 @@ def test_a_request_appears_live_and_customer_html_stays_inert(browser, base_url:
     assert item.locator(hook("waiting")).inner_text() != waited  # the waiting time ticks
     screenshot(page, "console-queue.png")
 
+    item.locator(hook("refuse")).click()  # the advisor is told the reason reaches the customer
+    hint = item.locator(hook("refuse-hint"))
+    assert hint.inner_text() == "Le client lira ce motif tel quel, dans sa conversation."
+    assert item.locator(hook("refuse-reason")).get_attribute("aria-describedby") == (
+        hint.get_attribute("id")
+    )
+    item.locator(hook("refuse-cancel")).click()
+
     item.locator(hook("accept")).click()
     conversation = page.locator(hook("conversation"))
     conversation.wait_for()
