@@ -19,6 +19,7 @@ from hub import store
 from hub.announce import (
     author_of,
     carry_on_buttons,
+    chat_state,
     queue_changed,
     sender_id,
     status_changed,
@@ -56,7 +57,7 @@ async def accept_request(deps: HubDeps, request_id: int, advisor_id: int) -> Han
     view = await _change_holding_the_lock(deps, handoff.accept, request_id, advisor_id, PAUSE)
     language = view.language
     text = say("advisor_joined", language, advisor=author_of(view))
-    await tell_customer(deps, view, OutgoingMessage(text=text))
+    await tell_customer(deps, view, OutgoingMessage(text=text, custom=chat_state(view)))
     await status_changed(deps, view)
     return view
 
@@ -82,7 +83,8 @@ async def close_request(deps: HubDeps, request_id: int, advisor_id: int) -> Hand
     language = view.language
     text = say("handoff_closed", language, advisor=author_of(view))
     buttons = [Button(t, p) for t, p in menu(language)]
-    await tell_customer(deps, view, OutgoingMessage(text=text, buttons=buttons))
+    notice = OutgoingMessage(text=text, buttons=buttons, custom=chat_state(view))
+    await tell_customer(deps, view, notice)
     await status_changed(deps, view)
     return view
 

@@ -55,6 +55,14 @@ def author_of(view: HandoffView) -> str:
     return view.advisor_name or say("advisor_fallback_name", view.language)
 
 
+def chat_state(view: HandoffView) -> dict[str, object]:
+    """What a widget shows of the human chat beside the notice (`custom.advisor_chat`): the
+    advisor's name in its header while they hold the conversation, the bot's again after."""
+    if view.status == "accepted":
+        return {"advisor_chat": {"status": "accepted", "advisor": author_of(view)}}
+    return {"advisor_chat": {"status": "ended"}}
+
+
 def sender_id(view: HandoffView) -> str:
     return f"{view.channel}:{view.external_id}"
 

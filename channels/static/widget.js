@@ -173,10 +173,12 @@
   footer.appendChild(forgetButton);
 
   // Every label of the panel in the current language (again after a switch).
+  var advisorName = null; // the advisor holding the conversation (custom.advisor_chat)
+
   function applyTexts() {
     root.setAttribute("lang", LANG);
     launcher.setAttribute("aria-label", t("launcher"));
-    title.textContent = t("title");
+    title.textContent = advisorName || t("title");
     closeButton.setAttribute("aria-label", t("close"));
     langButton.textContent = t("switchTo");
     langButton.setAttribute("aria-label", t("switchLabel"));
@@ -352,10 +354,14 @@
   var retryTimer = null;
   var opening = false; // waiting for the token before the socket exists
 
+  function onlineText() {
+    return advisorName ? t("advisorOnline") : t("online");
+  }
+
   function setConnected(on) {
     connected = on;
     sendButton.disabled = !on;
-    status.textContent = on ? t("online") : attempt ? t("reconnecting") : t("connecting");
+    status.textContent = on ? onlineText() : attempt ? t("reconnecting") : t("connecting");
     root.classList.toggle("pl-offline", !on);
   }
 
@@ -521,7 +527,7 @@
     if (local) local.setItem(LANG_KEY, LANG);
     window.Pitlane._parts.LANG = LANG;
     applyTexts();
-    status.textContent = connected ? t("online") : t("connecting");
+    status.textContent = connected ? onlineText() : t("connecting");
   });
   // Escape closes the open panel while the keyboard is in the widget, or nowhere (on the
   // page's body, where a removed element leaves it); never while the visitor types in the
@@ -578,6 +584,19 @@
   };
   // widget-map.js: the agencies map, the location button, the picture upload.
   var customRenderers = [];
+  // The human chat, from the hub's notices (`{"advisor_chat": {"status", "advisor"}}`,
+  // hub/announce.py): the header names the advisor while they hold the conversation, and
+  // the queue's "cancel my request" can no longer be clicked; the bot's header again after.
+  customRenderers.push(function (container, custom) {
+    var chat = custom && custom.advisor_chat;
+    if (!chat || typeof chat !== "object") return;
+    var accepted = chat.status === "accepted" && typeof chat.advisor === "string";
+    advisorName = accepted ? chat.advisor : null;
+    if (accepted) freezeChoices();
+    title.textContent = advisorName || t("title");
+    if (connected) status.textContent = onlineText();
+    root.classList.toggle("pl-human", accepted);
+  });
   // A booking's documents, `{"links": [{"title", "url"}]}` (actions/booking_links.py): links
   // opened in a new tab; a relative URL is the widget's own server's (no public base URL).
   customRenderers.push(function (container, custom) {

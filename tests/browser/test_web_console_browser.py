@@ -309,3 +309,45 @@ def _sender_of(new_uow, request_id: int) -> str:
     from core import handoff
 
     return handoff.get_request(new_uow(), request_id).external_id
+
+
+def test_the_customer_sees_who_took_the_chat_and_when_the_bot_is_back(
+    browser, base_url: str
+) -> None:
+    """Two browsers: the customer's widget and the advisor's console. Once accepted the
+    widget's header names the advisor and the queue's cancel button can no longer be
+    clicked; after the close the header is the assistant's again."""
+    advisor = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
+    console = advisor.new_page()
+    console.on("dialog", lambda d: d.accept())
+    sign_in(console, base_url)
+    with console.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")):
+        console.locator(".switch").first.click()  # available: customers may now ask
+
+    customer = browser.new_context(locale="fr-FR").new_page()
+    customer.goto(base_url)
+    customer.get_by_role("button", name="Ouvrir la discussion avec l'assistant Pitlane").click()
+    cancel = customer.locator('[data-pitlane="choice"]', has_text="Annuler ma demande")
+    cancel.wait_for()  # the greeting asked for an advisor (the Rasa stub always does)
+    title = customer.locator(".pl-title")
+    status = customer.locator('[data-pitlane="status"]')
+    assert title.inner_text() == "Assistant Pitlane"
+
+    console.locator(hook("queue-item")).locator(hook("accept")).click()
+    customer.get_by_text("Vous êtes en relation avec Sophie Moreau").wait_for()
+    assert title.inner_text() == "Sophie Moreau"
+    assert status.inner_text() == "Conseiller Pitlane · en ligne"
+    assert cancel.is_disabled()
+    screenshot(customer, "widget-human-chat.png")
+
+    console.locator(hook("close")).click()  # confirmed by the dialog handler
+    customer.locator('[data-pitlane="bot-message"]').last.get_by_text("Sophie Moreau").wait_for()
+    customer.wait_for_function(
+        "() => document.getElementById('pitlane-widget').shadowRoot"
+        ".querySelector('.pl-title').textContent === 'Assistant Pitlane'"
+    )
+    assert status.inner_text() == "En ligne"
+    customer.reload()  # the transcript replays the same states: the bot's header
+    customer.locator('[data-pitlane="bot-message"]').last.wait_for()
+    assert customer.locator(".pl-title").inner_text() == "Assistant Pitlane"
+    advisor.close()
