@@ -3,9 +3,11 @@
 - `db_url`: an empty database URL, parametrised over SQLite (a file in tmp_path) and
   PostgreSQL (PITLANE_TEST_POSTGRES_URL, its own schema per test, dropped afterwards; skipped
   with the reason when the server is unreachable; set the variable empty to skip on purpose).
-- `migrated_url`: `db_url` upgraded to head through Alembic.
+- `migrated_url`: `db_url` upgraded to head through Alembic (SQLite: a copy of a database
+  migrated once per test process).
 - `uow_factory`: units of work on `migrated_url` (time zone Europe/Paris), empty database.
-- `seeded_uow_factory`: the same with data/demo.yaml loaded relative to `now`.
+- `seeded_uow_factory`: the same with data/demo.yaml loaded relative to `now` (SQLite at
+  the fixed `now`: a copy of a database seeded once per test process).
 - `now`: a fixed instant, Wednesday 19 November 2025 10:30 in Paris (09:30 UTC).
 - `local_dt`: `local_dt(2025, 10, 26, 9, 0)` -> that Paris wall-clock time as aware UTC.
 - `add_calendar`: `add_calendar("agency", "service", capacity=2, slot_minutes=60,
@@ -22,9 +24,13 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -114,9 +120,49 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         admin.dispose()
 
 
+_TEMPLATES: dict[str, Path] = {}
+
+
+def _sqlite_template(kind: str) -> Path:
+    """A SQLite database file built once per test process and copied for each test: the
+    migrated schema ("migrated"), or that with the demo data at FIXED_NOW ("seeded"). The
+    copy holds the same bytes the same functions would write, in milliseconds instead of
+    seconds (the migrations and the demo data are most of a database test's time)."""
+    path = _TEMPLATES.get(kind)
+    if path is not None and path.exists():
+        return path
+    path = Path(tempfile.mkdtemp(prefix=f"pitlane-{kind}-")) / "pitlane.db"
+    url = f"sqlite:///{path}"
+    migrate(url)
+    if kind == "seeded":
+        engine = make_engine(url)
+        assert load_demo_data(
+            make_uow_factory(make_session_factory(engine), timezone=TIMEZONE)(),
+            DEMO_DATA,
+            FIXED_NOW,
+        )
+        engine.dispose()
+    with sqlite3.connect(path) as connection:  # everything in the main file, no WAL left
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    _TEMPLATES[kind] = path
+    return path
+
+
+def _copy_sqlite_template(kind: str, url: str) -> None:
+    target = Path(make_url(url).database or "")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(_sqlite_template(kind), target)
+
+
 @pytest.fixture
 def migrated_url(db_url: str) -> str:
-    migrate(db_url)
+    if db_url.startswith("sqlite:"):
+        _copy_sqlite_template("migrated", db_url)
+    else:
+        migrate(db_url)
     return db_url
 
 
@@ -151,8 +197,11 @@ def local_dt() -> Callable[..., datetime]:
 
 
 @pytest.fixture
-def seeded_uow_factory(uow_factory: UowFactory, now: datetime) -> UowFactory:
-    assert load_demo_data(uow_factory(), DEMO_DATA, now)
+def seeded_uow_factory(migrated_url: str, uow_factory: UowFactory, now: datetime) -> UowFactory:
+    if migrated_url.startswith("sqlite:") and now == FIXED_NOW:
+        _copy_sqlite_template("seeded", migrated_url)  # nothing has connected to it yet
+    else:
+        assert load_demo_data(uow_factory(), DEMO_DATA, now)
     return uow_factory
 
 
@@ -210,8 +259,8 @@ def add_calendar(uow_factory: UowFactory) -> Callable[..., None]:
 
 def _sqlite_database(tmp_path: Any, name: str, seeded: bool) -> str:
     url = f"sqlite:///{tmp_path / name / 'pitlane.db'}"
-    migrate(url)
-    if seeded:
+    _copy_sqlite_template("migrated", url)
+    if seeded:  # relative to the real clock: loaded for each test
         engine = make_engine(url)
         factory = make_uow_factory(make_session_factory(engine), timezone=TIMEZONE)
         load_demo_data(factory(), DEMO_DATA, datetime.now(timezone.utc))
