@@ -6,6 +6,9 @@ VENV := .venv
 VENV_RASA := .venv-rasa
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (one per core here; tests/conftest.py keeps the stack's
+# tests on one worker)
+TEST_WORKERS ?= 2
 
 .PHONY: help run run-scaled test model db venvs locale i18n lint format bench bench-scale browser nginx clean eval-nlu bench-nlu
 
@@ -19,7 +22,7 @@ run-scaled: venvs locale model nginx ## 2 web + 2 Rasa replicas behind nginx on 
 	@$(PYTHON) scripts/run_scaled.py
 
 test: venvs locale model browser nginx ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser, scale)
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 venvs: $(VENV)/.installed $(VENV_RASA)/.installed node_modules/.installed
 

@@ -1,13 +1,14 @@
 """Shared fixtures: one database fixture for SQLite and PostgreSQL, migrated and seeded.
 
 - `db_url`: an empty database URL, parametrised over SQLite (a file in tmp_path) and
-  PostgreSQL (PITLANE_TEST_POSTGRES_URL, its own schema per test, dropped afterwards; skipped
-  with the reason when the server is unreachable; set the variable empty to skip on purpose).
-- `migrated_url`: `db_url` upgraded to head through Alembic (SQLite: a copy of a database
-  migrated once per test process).
+  PostgreSQL (PITLANE_TEST_POSTGRES_URL's server, its own database per test, dropped
+  afterwards; skipped with the reason when the server is unreachable; set the variable empty
+  to skip on purpose).
+- `migrated_url`: `db_url` upgraded to head through Alembic: a copy of a database migrated
+  once per test process (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL).
 - `uow_factory`: units of work on `migrated_url` (time zone Europe/Paris), empty database.
-- `seeded_uow_factory`: the same with data/demo.yaml loaded relative to `now` (SQLite at
-  the fixed `now`: a copy of a database seeded once per test process).
+- `seeded_uow_factory`: the same with data/demo.yaml loaded relative to `now` (at the fixed
+  `now`: a copy of a database seeded once per test process).
 - `now`: a fixed instant, Wednesday 19 November 2025 10:30 in Paris (09:30 UTC).
 - `local_dt`: `local_dt(2025, 10, 26, 9, 0)` -> that Paris wall-clock time as aware UTC.
 - `add_calendar`: `add_calendar("agency", "service", capacity=2, slot_minutes=60,
@@ -16,8 +17,8 @@
   user directly (no argon2 hashing: it cannot log in) and returns its id.
 - `add_conversation`: `add_conversation("web", "visitor-1", customer="Camille")` returns the
   id of a new conversation, the customer known on that channel when a name is given.
-- `sqlite_url` / `seeded_sqlite_url`: a migrated (and seeded, relative to the real clock,
-  since a web app reads the clock) SQLite file URL, for web app tests.
+- `sqlite_url` / `seeded_sqlite_url`: a migrated (and seeded, relative to the real clock's
+  quarter hour, since a web app reads the clock) SQLite file URL, for web app tests.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,6 +72,41 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     compile_catalogues()
 
 
+# With pytest-xdist (`make test`: two workers, --dist loadgroup), the tests that start the
+# whole stack or a browser (tests/e2e, tests/browser, tests/scale) run in turn on one worker,
+# sharing its session's stack and leaving the machine's other core to the rest; a security
+# module's tests stay together with its module-scoped app and signed-in callers. (xdist's own
+# xdist_group marker cannot be used: it renames the tests' ids, which pytest 9 no longer lets
+# a plugin do, so the groups are given to its scheduler instead.)
+STACK_DIRECTORIES = ("e2e", "browser", "scale")
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test is scheduled in: "stack", a security module, or itself."""
+    parts = nodeid.split("/")
+    if len(parts) > 2 and parts[0] == "tests" and parts[1] in STACK_DIRECTORIES:
+        return "stack"
+    if len(parts) > 2 and parts[0] == "tests" and parts[1] == "security":
+        return parts[2].split("::")[0]
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):
+        """xdist's scope scheduling (the largest units first, then one unit at a time to
+        the worker that is free), with the units of `work_unit`."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return Grouped(config, log)
+
+
 def _postgres_url() -> URL | None:
     raw = os.environ.get("PITLANE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     if not raw:
@@ -98,54 +134,156 @@ def _postgres_unavailable() -> str | None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """An empty database: a SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+    """An empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'pitlane.db'}"
         return
     reason = _postgres_unavailable()
     if reason:
         pytest.skip(reason)
+    name = f"{PG_TEST_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_database_url(name)
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+PG_TEST_PREFIX = "pitlane_t_"  # + the test process's pid: its databases and templates
+
+
+def _pg_database_url(name: str) -> str:
     base = _postgres_url()
     assert base is not None
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_admin(*statements: str) -> None:
+    """Statements run outside a transaction on the server's `postgres` database."""
+    engine = create_engine(
+        make_url(_pg_database_url("postgres")), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
     try:
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        engine.dispose()
+
+
+_PG_TEMPLATES: dict[str, str] = {}
+
+
+def _pg_template(kind: str) -> str:
+    """A PostgreSQL database built once per test process, the source of each test's copy
+    (CREATE DATABASE ... TEMPLATE): migrated ("migrated"), or that with the demo data at
+    FIXED_NOW ("seeded"). Nothing stays connected to it, as a template requires."""
+    name = _PG_TEMPLATES.get(kind)
+    if name is not None:
+        return name
+    if not _PG_TEMPLATES:
+        _drop_stale_pg_databases()
+    name = f"{PG_TEST_PREFIX}{os.getpid()}_template_{kind}"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    url = _pg_database_url(name)
+    migrate(url)
+    if kind == "seeded":
+        _load_demo(url, FIXED_NOW)
+    _PG_TEMPLATES[kind] = name
+    return name
+
+
+def _copy_pg_template(kind: str, url: str) -> None:
+    """The test's database (nothing has connected to it yet) made again from the template."""
+    name = make_url(url).database
+    template = _pg_template(kind)
+    _pg_admin(
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        # FILE_COPY: a copy of the files, faster here than WAL_LOG's page by page for a small
+        # database (about 0.1 s against 0.15 s to create, 0.07 against 0.25 to drop later)
+        f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY',
+    )
+
+
+def _drop_stale_pg_databases() -> None:
+    """Databases left by test processes that no longer run (a run killed midway)."""
+    engine = create_engine(
+        make_url(_pg_database_url("postgres")), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as connection:
+            names = connection.scalars(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                {"prefix": f"{PG_TEST_PREFIX}%"},
+            ).all()
+            for name in names:
+                pid = name.removeprefix(PG_TEST_PREFIX).split("_", 1)[0]
+                if pid.isdigit() and not _process_alive(int(pid)):
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """This process's PostgreSQL templates dropped (each test drops its own database)."""
+    if _PG_TEMPLATES:
+        _pg_admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in _PG_TEMPLATES.values()))
+        _PG_TEMPLATES.clear()
 
 
 _TEMPLATES: dict[str, Path] = {}
+LIVE_BUCKET = timedelta(minutes=15)
+
+
+def _live_bucket_start() -> datetime:
+    """The start of the quarter hour the real clock is in. Demo data loaded at that instant
+    equals data loaded at any instant of the quarter: every slot of the demo calendars starts
+    on a quarter hour, so the slots still to come are the same, and it is the same day."""
+    now = datetime.now(timezone.utc)
+    return now - (now - datetime(2000, 1, 1, tzinfo=timezone.utc)) % LIVE_BUCKET
+
+
+def _load_demo(url: str, at: datetime) -> None:
+    engine = make_engine(url)
+    try:
+        factory = make_uow_factory(make_session_factory(engine), timezone=TIMEZONE)
+        assert load_demo_data(factory(), DEMO_DATA, at)
+    finally:
+        engine.dispose()
 
 
 def _sqlite_template(kind: str) -> Path:
     """A SQLite database file built once per test process and copied for each test: the
-    migrated schema ("migrated"), or that with the demo data at FIXED_NOW ("seeded"). The
-    copy holds the same bytes the same functions would write, in milliseconds instead of
-    seconds (the migrations and the demo data are most of a database test's time)."""
-    path = _TEMPLATES.get(kind)
+    migrated schema ("migrated"), that with the demo data at FIXED_NOW ("seeded"), or at the
+    real clock's current quarter hour ("live", built again each quarter hour). The copy holds
+    the same bytes the same functions would write, in milliseconds instead of seconds (the
+    migrations and the demo data are most of a database test's time)."""
+    key = f"live-{_live_bucket_start():%Y%m%d%H%M}" if kind == "live" else kind
+    path = _TEMPLATES.get(key)
     if path is not None and path.exists():
         return path
+    if kind == "live":  # the last quarter's file is of no more use
+        for old in [k for k in _TEMPLATES if k.startswith("live-")]:
+            shutil.rmtree(_TEMPLATES.pop(old).parent, ignore_errors=True)
     path = Path(tempfile.mkdtemp(prefix=f"pitlane-{kind}-")) / "pitlane.db"
     url = f"sqlite:///{path}"
     migrate(url)
-    if kind == "seeded":
-        engine = make_engine(url)
-        assert load_demo_data(
-            make_uow_factory(make_session_factory(engine), timezone=TIMEZONE)(),
-            DEMO_DATA,
-            FIXED_NOW,
-        )
-        engine.dispose()
+    if kind != "migrated":
+        _load_demo(url, FIXED_NOW if kind == "seeded" else _live_bucket_start())
     with sqlite3.connect(path) as connection:  # everything in the main file, no WAL left
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
-    _TEMPLATES[kind] = path
+    _TEMPLATES[key] = path
     return path
 
 
@@ -162,7 +300,7 @@ def migrated_url(db_url: str) -> str:
     if db_url.startswith("sqlite:"):
         _copy_sqlite_template("migrated", db_url)
     else:
-        migrate(db_url)
+        _copy_pg_template("migrated", db_url)
     return db_url
 
 
@@ -198,10 +336,12 @@ def local_dt() -> Callable[..., datetime]:
 
 @pytest.fixture
 def seeded_uow_factory(migrated_url: str, uow_factory: UowFactory, now: datetime) -> UowFactory:
-    if migrated_url.startswith("sqlite:") and now == FIXED_NOW:
-        _copy_sqlite_template("seeded", migrated_url)  # nothing has connected to it yet
-    else:
+    if now != FIXED_NOW:
         assert load_demo_data(uow_factory(), DEMO_DATA, now)
+    elif migrated_url.startswith("sqlite:"):  # nothing has connected to it yet
+        _copy_sqlite_template("seeded", migrated_url)
+    else:
+        _copy_pg_template("seeded", migrated_url)
     return uow_factory
 
 
@@ -259,12 +399,7 @@ def add_calendar(uow_factory: UowFactory) -> Callable[..., None]:
 
 def _sqlite_database(tmp_path: Any, name: str, seeded: bool) -> str:
     url = f"sqlite:///{tmp_path / name / 'pitlane.db'}"
-    _copy_sqlite_template("migrated", url)
-    if seeded:  # relative to the real clock: loaded for each test
-        engine = make_engine(url)
-        factory = make_uow_factory(make_session_factory(engine), timezone=TIMEZONE)
-        load_demo_data(factory(), DEMO_DATA, datetime.now(timezone.utc))
-        engine.dispose()
+    _copy_sqlite_template("live" if seeded else "migrated", url)
     return url
 
 
