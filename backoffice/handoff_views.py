@@ -16,6 +16,7 @@ from core import conversations, handoff
 from core.attachments import PLACEHOLDER_TEXTS
 from core.conversations import AttachmentView, MessageView
 from core.handoff import HandoffView
+from core.handoff_notes import NoteView, notes_of
 from core.staff import StaffView
 from core.uow import UnitOfWork
 
@@ -50,6 +51,22 @@ class MessageOut(BaseModel):
     )
 
 
+class NoteOut(BaseModel):
+    """Staff-only: never shown to the customer."""
+
+    id: int
+    kind: Literal["note", "transfer"]
+    text: str
+    author_id: int | None
+    author_name: str | None
+    transferred_to: str | None = Field(default=None, description="a transfer's new advisor")
+    created_at: datetime
+
+
+def note_out(note: NoteView) -> NoteOut:
+    return NoteOut(**{k: v for k, v in note.__dict__.items() if k != "request_id"})
+
+
 class HandoffOut(BaseModel):
     id: int
     conversation_id: int
@@ -67,6 +84,9 @@ class HandoffOut(BaseModel):
     expires_at: datetime
     waiting_seconds: int = Field(description="waited so far (pending) or before the answer")
     transcript: list[MessageOut] | None = None
+    ended_by: Literal["advisor", "customer"] | None = None
+    rating: int | None = Field(default=None, description="the customer's 1-5, once rated")
+    notes: list[NoteOut] | None = Field(default=None, description="staff-only notes, transfers")
 
 
 class StaffOut(BaseModel):
@@ -160,7 +180,10 @@ def _role(message: MessageView) -> Role:
 
 
 def handoff_out(
-    view: HandoffView, now: datetime, transcript: list[MessageOut] | None = None
+    view: HandoffView,
+    now: datetime,
+    transcript: list[MessageOut] | None = None,
+    notes: Sequence[NoteView] | None = None,
 ) -> HandoffOut:
     until = now if view.status == "pending" else (view.accepted_at or view.ended_at or now)
     waited = max(0, int((until - view.created_at).total_seconds()))
@@ -181,6 +204,9 @@ def handoff_out(
         expires_at=view.expires_at,
         waiting_seconds=waited,
         transcript=transcript,
+        ended_by=view.ended_by,
+        rating=view.rating,
+        notes=None if notes is None else [note_out(n) for n in notes],
     )
 
 
@@ -199,9 +225,13 @@ def load_queue(uow_factory: UowFactory, now: datetime) -> list[HandoffOut]:
 def load_mine(uow_factory: UowFactory, advisor_id: int, now: datetime) -> list[HandoffOut]:
     """The advisor's conversations in progress, with their transcripts."""
     with uow_factory() as uow:
+        views = handoff.advisor_conversations(uow, advisor_id)
+        notes = notes_of(uow.session, [v.id for v in views])
         return [
-            handoff_out(v, now, transcript_out(uow, v.conversation_id, TRANSCRIPT_LIMIT))
-            for v in handoff.advisor_conversations(uow, advisor_id)
+            handoff_out(
+                v, now, transcript_out(uow, v.conversation_id, TRANSCRIPT_LIMIT), notes[v.id]
+            )
+            for v in views
         ]
 
 
@@ -215,4 +245,5 @@ def load_request(uow_factory: UowFactory, request_id: int, now: datetime) -> Han
     """One request with its transcript; NotFound when unknown."""
     with uow_factory() as uow:
         view = handoff.get_request(uow, request_id)
-        return handoff_out(view, now, transcript_out(uow, view.conversation_id, TRANSCRIPT_LIMIT))
+        transcript = transcript_out(uow, view.conversation_id, TRANSCRIPT_LIMIT)
+        return handoff_out(view, now, transcript, notes_of(uow.session, [view.id])[view.id])

@@ -27,11 +27,12 @@ from backoffice.workshop_layout import alerts, timezone_of, when, workshop_page
 from backoffice.workshop_texts import code_text, workshop_texts
 from backoffice.workshop_views import (
     Comment,
+    advisor_card,
     callback_card,
     complaint_card,
     stats_card,
 )
-from core import feedback, workshop
+from core import feedback, handoff_ratings, workshop
 from core.attachments import stored_file
 from core.booking_search import mark_no_show
 from core.errors import InvalidTransition, InvalidValue, NotFound
@@ -264,12 +265,14 @@ async def _complaints_page(
 
 @router.get("/surveys")
 async def get_surveys_page(request: Request, core: CoreDep, session: WorkshopPage) -> Response:
-    """Satisfaction per agency and service: counts, average, a bar chart; latest comments."""
+    """Satisfaction per agency and service: counts, average, a bar chart; latest comments;
+    the advisors' human chats as their customers rated them."""
     lang = page_lang(request)
     t = workshop_texts(lang)
     tz = timezone_of(core)
     results = await core.run(feedback.survey_results)
     comments = await core.run(feedback.survey_comments, 20)
+    advisors = await core.run(handoff_ratings.advisor_ratings)
     stars = [
         Comment(
             f"{'★' * (c.rating or 0)}{'☆' * (5 - (c.rating or 0))}",
@@ -287,4 +290,5 @@ async def get_surveys_page(request: Request, core: CoreDep, session: WorkshopPag
         lead_key="surveys_lead",
         cards=[stats_card(stats, t, lang) for stats in results],
         comments=stars,
+        advisors=[advisor_card(rating, t, lang) for rating in advisors],
     )

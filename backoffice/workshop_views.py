@@ -12,6 +12,7 @@ from core.bookings import BookingView
 from core.customers import Contacts
 from core.feedback import ComplaintView, SurveyStats
 from core.formatting import format_number
+from core.handoff_ratings import AdvisorRating
 from core.workshop import CallbackView
 
 
@@ -217,6 +218,19 @@ def stats_card(stats: SurveyStats, t: dict[str, str], lang: str) -> StatsCard:
             (average, t["surveys_average"]),
         ],
         chart=bar_chart(stats.histogram, t["chart_label"], stats.agency_name, service, t),
+    )
+
+
+def advisor_card(rating: AdvisorRating, t: dict[str, str], lang: str) -> StatsCard:
+    """An advisor's human chats as the customers rated them (core/handoff_ratings.py)."""
+    return StatsCard(
+        key=f"advisor:{rating.advisor_id}",
+        heading=rating.advisor_name,
+        figures=[
+            (str(rating.count), t["advisors_count"]),
+            (format_number(rating.average, lang, decimals=1), t["surveys_average"]),
+        ],
+        chart=bar_chart(rating.by_score, t["advisor_chart_label"], rating.advisor_name, "", t),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from core.handoff_queue import (
     OPEN_STATUSES,
     RECENT_CLOSED,
     HandoffView,
+    accepted_count,
     advisor_conversations,
     closed_requests,
     estimated_wait,
@@ -57,6 +58,7 @@ __all__ = [
     "check_transition",
     "close",
     "closed_requests",
+    "end_for_customer",
     "estimated_wait",
     "expire_due",
     "get_request",
@@ -156,7 +158,7 @@ def accept(uow: UnitOfWork, request_id: int, advisor_id: int, now: datetime) -> 
         ).first()
         if advisor is None:
             raise NotFound("unknown_staff", f"no staff user {advisor_id}")
-        if _accepted_count(session, advisor_id) >= advisor.max_conversations:
+        if accepted_count(session, advisor_id) >= advisor.max_conversations:
             raise AdvisorFull(
                 "advisor_full", f"already {advisor.max_conversations} conversations at once"
             )
@@ -213,7 +215,28 @@ def close(uow: UnitOfWork, request_id: int, advisor_id: int, now: datetime) -> H
         theirs = request.advisor_id == advisor_id or staff.role == "admin"
         if request.status == "accepted" and not theirs:
             raise Forbidden("not_your_conversation", "another advisor has this conversation")
-        return _move(uow, request_id, "accepted", "closed", ended_at=now)
+        return _move(uow, request_id, "accepted", "closed", ended_at=now, ended_by="advisor")
+
+
+def end_for_customer(uow: UnitOfWork, conversation_id: int, now: datetime) -> HandoffView | None:
+    """The customer ends the human chat ("Terminer la conversation"): the conversation's
+    accepted request is closed; None when there is none (already closed meanwhile)."""
+    with uow:
+        session = uow.session
+        request_id = session.scalar(
+            select(HandoffRequest.id).where(
+                HandoffRequest.conversation_id == conversation_id,
+                HandoffRequest.status == "accepted",
+            )
+        )
+        if request_id is None:
+            return None
+        closed = _transition(
+            session, request_id, "accepted", status="closed", ended_at=now, ended_by="customer"
+        )
+        view = one_handoff_view(session, request_id) if closed else None
+        uow.commit()
+        return view
 
 
 def expire_due(uow: UnitOfWork, now: datetime) -> list[HandoffView]:
@@ -261,11 +284,3 @@ def _transition(session: Session, request_id: int, current: str, **values: Any) 
     )
     session.expire_all()
     return result.rowcount == 1
-
-
-def _accepted_count(session: Session, advisor_id: int) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(HandoffRequest)
-        .where(HandoffRequest.advisor_id == advisor_id, HandoffRequest.status == "accepted")
-    )

@@ -39,6 +39,8 @@ class HandoffView:
     ended_at: datetime | None
     expires_at: datetime
     reason: str | None
+    ended_by: str | None = None  # advisor | customer, once closed
+    rating: int | None = None  # the customer's 1-5, once rated
 
 
 def queue_position(uow: UnitOfWork, request_id: int) -> int:
@@ -216,4 +218,15 @@ def handoff_view(row: Row) -> HandoffView:
         ended_at=request.ended_at,
         expires_at=request.expires_at,
         reason=request.reason,
+        ended_by=request.ended_by,
+        rating=request.rating,
+    )
+
+
+def accepted_count(session: Session, advisor_id: int) -> int:
+    """How many conversations the advisor holds now."""
+    return session.scalar(
+        select(func.count())
+        .select_from(HandoffRequest)
+        .where(HandoffRequest.advisor_id == advisor_id, HandoffRequest.status == "accepted")
     )

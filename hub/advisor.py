@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core import handoff
+from core import handoff, handoff_transfer
 from core.errors import Conflict, Forbidden, InvalidValue
 from core.handoff import HandoffView
 from hub import store
@@ -25,7 +25,9 @@ from hub.announce import (
     status_changed,
     tell_customer,
 )
+from hub.chat_end import end_button, rating_question
 from hub.deps import HubDeps
+from hub.locks import one_at_a_time
 from hub.messages import Button, OutgoingMessage, check_text, clean_text
 from hub.texts import menu, say
 from hub.tracker_events import PAUSE, RESUME
@@ -57,7 +59,10 @@ async def accept_request(deps: HubDeps, request_id: int, advisor_id: int) -> Han
     view = await _change_holding_the_lock(deps, handoff.accept, request_id, advisor_id, PAUSE)
     language = view.language
     text = say("advisor_joined", language, advisor=author_of(view))
-    await tell_customer(deps, view, OutgoingMessage(text=text, custom=chat_state(view)))
+    # the widget has the end button in its header; a chat app gets it with the notice
+    buttons = [] if view.channel == "web" else [end_button(language)]
+    notice = OutgoingMessage(text=text, buttons=buttons, custom=chat_state(view))
+    await tell_customer(deps, view, notice)
     await status_changed(deps, view)
     return view
 
@@ -85,7 +90,26 @@ async def close_request(deps: HubDeps, request_id: int, advisor_id: int) -> Hand
     buttons = [Button(t, p) for t, p in menu(language)]
     notice = OutgoingMessage(text=text, buttons=buttons, custom=chat_state(view))
     await tell_customer(deps, view, notice)
+    await tell_customer(deps, view, await rating_question(deps, view))
     await status_changed(deps, view)
+    return view
+
+
+async def transfer_request(
+    deps: HubDeps, request_id: int, staff_id: int, to_advisor_id: int, note: str | None = None
+) -> HandoffView:
+    """Hand an accepted conversation to another advisor (core `transfer`: AdvisorFull,
+    advisor_unavailable, AlreadyTaken...). Under the conversation's lock, so a customer
+    message is forwarded to the old holder before the move or to the new one after it. The
+    customer is told who answers now; both advisors' consoles follow."""
+    before = await deps.core(handoff.get_request, request_id)
+    async with one_at_a_time(deps.locks, sender_id(before)):
+        view = await deps.core(
+            handoff_transfer.transfer, request_id, staff_id, to_advisor_id, deps.now(), note
+        )
+    text = say("advisor_transferred", view.language, advisor=author_of(view))
+    await tell_customer(deps, view, OutgoingMessage(text=text, custom=chat_state(view)))
+    await status_changed(deps, view, also=before.advisor_id)
     return view
 
 

@@ -37,18 +37,20 @@ async def queue_changed(deps: HubDeps, view: HandoffView) -> None:
     await deps.bus.publish(queue_topic(), {**event, "at": deps.now().isoformat()})
 
 
-async def status_changed(deps: HubDeps, view: HandoffView) -> None:
-    """Accepted or closed: the queue and the advisor's consoles are told."""
+async def status_changed(deps: HubDeps, view: HandoffView, also: int | None = None) -> None:
+    """Accepted, closed or transferred: the queue and the advisor's consoles are told (and
+    `also`'s, the advisor who held it before a transfer)."""
     await queue_changed(deps, view)
-    if view.advisor_id is not None:
-        event = {
-            "type": "status",
-            "request_id": view.id,
-            "conversation_id": view.conversation_id,
-            "status": view.status,
-            "at": deps.now().isoformat(),
-        }
-        await deps.bus.publish(advisor_topic(view.advisor_id), event)
+    event = {
+        "type": "status",
+        "request_id": view.id,
+        "conversation_id": view.conversation_id,
+        "status": view.status,
+        "at": deps.now().isoformat(),
+    }
+    for advisor_id in dict.fromkeys((view.advisor_id, also)):
+        if advisor_id is not None:
+            await deps.bus.publish(advisor_topic(advisor_id), event)
 
 
 def author_of(view: HandoffView) -> str:

@@ -22,7 +22,21 @@ from typing import Any
 
 from core.parsing import detect_language
 from hub import store
-from hub.advisor import accept_request, advisor_send, close_request, refuse_request
+from hub.advisor import (
+    accept_request,
+    advisor_send,
+    close_request,
+    refuse_request,
+    transfer_request,
+)
+from hub.chat_end import (
+    TRANSCRIPT_PAYLOAD,
+    email_transcript,
+    end_for_customer,
+    ends_chat,
+    rate,
+    rating_of,
+)
 from hub.codes import CODE_PAYLOAD, check_code
 from hub.deps import HubDeps, StoreUnavailable
 from hub.handoff import (
@@ -63,6 +77,7 @@ __all__ = [
     "refuse_request",
     "run_expiry_sweeper",
     "shared_location",
+    "transfer_request",
     "valid_external_id",
 ]
 
@@ -173,8 +188,18 @@ async def _route(
     request = inbound.handoff
 
     if request is not None and request.status == "accepted":
+        if ends_chat(text):
+            answers = await end_for_customer(deps, inbound, reply_language)
+            return await _finish(deps, inbound, "answered", answers)
         await forward_to_advisor(deps, inbound, request)
         return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered)
+    score = rating_of(text)
+    if score is not None:
+        answers = await rate(deps, inbound.conversation_id, score, reply_language)
+        return await _finish(deps, inbound, "answered", answers)
+    if text == TRANSCRIPT_PAYLOAD:
+        answers = await email_transcript(deps, inbound.conversation_id, reply_language)
+        return await _finish(deps, inbound, "answered", answers)
     if request is not None and cancels_request(text):
         answers = await cancel_for_customer(
             deps, inbound.conversation_id, reply_language, with_menu=True

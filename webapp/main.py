@@ -134,6 +134,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.scheduler = None  # webapp/scheduler.py, set while this replica leads
     app.state.uow_factory = uow_from_settings(settings)
+    # SMS and e-mail: staff e-mails, the job routes' notices (backoffice/job_notices.py), a
+    # human chat's transcript (hub/chat_end.py)
+    app.state.transports = transports_from_settings(settings, app.state.uow_factory)
     senders: dict[str, ChannelSender] = {}  # push channels' senders, filled below
     app.state.hub = HubDeps(
         uow_factory=app.state.uow_factory,
@@ -146,6 +149,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         limits=settings.customer_limits,
         otp_limits=settings.otp_limits(),
         files=make_file_store(settings.upload_store, settings.upload_dir, app.state.uow_factory),
+        transports=app.state.transports,
     )
     app.state.bus = app.state.hub.bus  # pub/sub between the hub, widgets and consoles
     app.state.shared = shared  # its readiness: GET /readyz
@@ -187,8 +191,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(team_pages.router)
     app.include_router(password_pages.router)
     app.include_router(totp_pages.router)
-    # SMS and e-mail: staff e-mails, and the job routes' notices (backoffice/job_notices.py)
-    app.state.transports = transports_from_settings(settings, app.state.uow_factory)
     # the customers' document links the app's messages give (an estimate's PDF in its notice)
     app.state.document_links = DocumentLinks.from_settings(settings)
     app.state.staff_email = app.state.transports["email"]

@@ -15,13 +15,17 @@ from backoffice.api.deps import CoreDep
 from backoffice.auth import ConversationStaff
 from backoffice.handoff_views import (
     HandoffOut,
+    NoteOut,
     load_closed,
     load_mine,
     load_queue,
     load_request,
+    note_out,
 )
+from core import handoff_notes, handoff_transfer
 from hub import inbound as hub
 from hub.inbound import HubDeps
+from hub.topics import advisor_topic
 
 router = APIRouter(prefix="/api/handoffs", tags=["handoffs"])
 
@@ -36,6 +40,26 @@ class RefuseIn(BaseModel):
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=2000)
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    advisor_id: int = Field(ge=1, le=2**31 - 1)
+    note: str | None = Field(default=None, max_length=2000, description="for the next advisor")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class TransferTargetOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    conversations: int
+    max_conversations: int
+    available: bool = Field(description="switched on, console seen lately, under their maximum")
 
 
 def _hub(request: Request) -> HubDeps:
@@ -115,3 +139,39 @@ async def close_handoff(
     """End a conversation you hold; the bot answers the customer again."""
     await hub.close_request(_hub(request), request_id, staff.id)
     return await core.read(load_request, request_id, core.now())
+
+
+@router.get("/{request_id}/transfer-targets", response_model=list[TransferTargetOut])
+async def list_transfer_targets(
+    request_id: RequestId, staff: ConversationStaff, core: CoreDep
+) -> list[TransferTargetOut]:
+    """The colleagues a conversation could go to, those who can take it now first."""
+    targets = await core.run(handoff_transfer.transfer_targets, request_id, core.now())
+    return [TransferTargetOut(**t.__dict__) for t in targets]
+
+
+@router.post("/{request_id}/transfer", response_model=HandoffOut)
+async def transfer_handoff(
+    request_id: RequestId,
+    body: TransferIn,
+    staff: ConversationStaff,
+    core: CoreDep,
+    request: Request,
+) -> HandoffOut:
+    """Hand a conversation you hold to an available colleague under their maximum; 409
+    `advisor_full`, `advisor_unavailable` or `conversation_moved` (someone moved it first)."""
+    await hub.transfer_request(_hub(request), request_id, staff.id, body.advisor_id, body.note)
+    return await core.read(load_request, request_id, core.now())
+
+
+@router.post("/{request_id}/notes", response_model=NoteOut, status_code=201)
+async def add_note(
+    request_id: RequestId, body: NoteIn, staff: ConversationStaff, core: CoreDep, request: Request
+) -> NoteOut:
+    """A staff-only note in a conversation you hold (admins: any); never sent to the customer."""
+    note = await core.run(handoff_notes.add_note, request_id, staff.id, body.text, core.now())
+    view = await core.read(load_request, request_id, core.now())
+    if view.advisor_id is not None:  # the holder's consoles show it (a colleague's, an admin's)
+        event = {"type": "note", "request_id": request_id, "at": core.now().isoformat()}
+        await _hub(request).bus.publish(advisor_topic(view.advisor_id), event)
+    return note_out(note)

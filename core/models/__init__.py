@@ -20,7 +20,13 @@ from core.models.customers import ChannelIdentity, Customer, Vehicle
 from core.models.erasure import TrackerErasure
 from core.models.feedback import Complaint, Reminder, SurveyResponse
 from core.models.files import StoredFile
-from core.models.handoff import HANDOFF_STATUSES, OPEN_HANDOFF, HandoffRequest
+from core.models.handoff import (
+    HANDOFF_STATUSES,
+    NOTE_KINDS,
+    OPEN_HANDOFF,
+    HandoffNote,
+    HandoffRequest,
+)
 from core.models.identity import OTP_PURPOSES, OTP_TRANSPORTS, OtpChallenge, OutboxMessage
 from core.models.jobs import JOB_EVENT_KINDS, JOB_STATUSES, JobEvent, JobPhoto, RepairJob
 from core.models.limits import CustomerRateWindow
@@ -101,7 +107,9 @@ __all__ = [
     "Complaint",
     "Conversation",
     "Customer",
+    "HandoffNote",
     "HandoffRequest",
+    "NOTE_KINDS",
     "InboundReceipt",
     "JobEvent",
     "JobPhoto",

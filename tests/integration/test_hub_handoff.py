@@ -437,12 +437,16 @@ async def test_closed_the_customer_is_told_resume_is_recorded_and_the_bot_answer
 
     async with hub.bus.subscribe(conversation_topic(request.conversation_id)) as widget:
         view = await close_request(hub, request.id, advisor)
-        [notice] = drained(widget)
+        [notice, rating] = drained(widget)
     [answer] = await handle_customer_message(hub, "web", "visitor-1", "merci")
 
-    assert view.status == "closed"
+    assert view.status == "closed" and view.ended_by == "advisor"
     assert notice["text"] == "Nina Martin a terminé la conversation. L'assistant reprend la main :"
     assert "/check_maintenance" in [b["payload"] for b in notice["buttons"]]
+    assert rating["text"].startswith("Comment s'est passé votre échange avec Nina Martin ?")
+    assert [b["payload"] for b in rating["buttons"]] == [  # no verified e-mail: no transcript
+        f'/rate_chat{{"score": {score}}}' for score in range(1, 6)
+    ]
     assert [event for _, event in rasa.events] == ["pause", "resume"]
     assert answer.text == "bot: merci"
     assert rasa.messages[-1] == "merci"

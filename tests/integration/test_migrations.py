@@ -82,6 +82,7 @@ TABLES = {
     # issue 16: vehicle history (0022)
     "mileage_readings",
     "maintenance_subscriptions",
+    "handoff_notes",  # issue 17: staff notes and transfers (0023)
 }
 
 
