@@ -15,6 +15,7 @@
   var LANG = document.documentElement.lang === "en" ? "en" : "fr";
   var CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var ROLE = root.getAttribute("data-role");
+  var STAFF_ID = Number(root.getAttribute("data-staff-id"));
   var HEARTBEAT_MS = 30000;
   var MAX_CHARS = 2000;
   var PREVIEW = 3;
@@ -115,6 +116,9 @@
       already_taken: t("alreadyTaken"),
       advisor_full: t("advisorFull"),
       invalid_transition: t("notPending"),
+      advisor_unavailable: t("transferUnavailable"),
+      conversation_moved: t("transferMoved"),
+      not_your_conversation: t("transferMoved"),
     };
     notice(known[error && error.code] || (error && error.message) || t("error"));
   }
@@ -168,10 +172,44 @@
 
   function fillTranscript(list, request, messages) {
     dom.clear(list);
-    messages.forEach(function (message) {
-      list.appendChild(messageItem(message, request));
+    logEntries(request, messages).forEach(function (entry) {
+      list.appendChild(entry.node());
     });
     if (!messages.length) list.appendChild(el("li", { class: "msg-none" }, t("noMessage")));
+  }
+
+  // --- staff notes and transfers (issue 17, item 6): in the log among the messages, by time;
+  // never sent to the customer (backoffice/api/handoffs.py)
+  function noteItem(note) {
+    var transfer = note.kind === "transfer";
+    var item = el("li", {
+      class: "msg msg-note" + (transfer ? " msg-transfer" : ""),
+      "data-console": "note",
+      "data-note-kind": note.kind,
+      "data-note-id": note.id,
+    });
+    var head = el("p", { class: "msg-head" });
+    var who = transfer
+      ? t("transferredNote", { from: note.author_name || t("advisor"), to: note.transferred_to || t("advisor") })
+      : t("staffNote", { name: note.author_name || t("advisor") });
+    head.appendChild(el("span", { class: "msg-who" }, who));
+    head.appendChild(el("time", { datetime: note.created_at }, clock(note.created_at)));
+    item.appendChild(head);
+    if (note.text) item.appendChild(el("p", { class: "msg-text", "data-console": "note-text" }, note.text));
+    return item;
+  }
+
+  // The request's messages and notes in time order, each with its key in a log's `shown`.
+  function logEntries(request, messages) {
+    var entries = (messages || []).map(function (message) {
+      return { key: "m" + message.id, at: message.created_at, node: function () { return messageItem(message, request); }, message: message };
+    });
+    (request.notes || []).forEach(function (note) {
+      entries.push({ key: "n" + note.id, at: note.created_at, node: function () { return noteItem(note); } });
+    });
+    return entries.sort(function (a, b) {
+      return a.at < b.at ? -1 : a.at > b.at ? 1 : 0;
+    });
   }
 
   // ---- the queue ----
@@ -452,8 +490,8 @@
   var active = null; // request id or "closed"
 
   function showConversation(request, focus) {
-    if (request.status !== "accepted") {
-      endConversation(request);
+    if (request.status !== "accepted" || (request.advisor_id && request.advisor_id !== STAFF_ID)) {
+      endConversation(request); // closed, or handed to a colleague
       return;
     }
     var known = conversations.has(request.id); // an opening snapshot alerts nobody
@@ -465,11 +503,11 @@
       origin(request) +
       (request.accepted_at ? " · " + t("acceptedAt", { time: clock(request.accepted_at) }) : "");
     var fresh = [];
-    (request.transcript || []).forEach(function (message) {
-      if (conversation.shown.has(message.id)) return;
-      conversation.shown.add(message.id);
-      conversation.log.appendChild(messageItem(message, request));
-      if (message.role === "customer") fresh.push(message);
+    logEntries(request, request.transcript).forEach(function (entry) {
+      if (conversation.shown.has(entry.key)) return;
+      conversation.shown.add(entry.key);
+      conversation.log.appendChild(entry.node());
+      if (entry.message && entry.message.role === "customer") fresh.push(entry.message);
     });
     conversation.log.scrollTop = conversation.log.scrollHeight;
     if (focus || active === null) select(request.id);
@@ -511,9 +549,15 @@
     title.appendChild(el("h2", { "data-console": "customer-name" }));
     title.appendChild(el("p", { class: "meta", "data-console": "conversation-meta" }));
     head.appendChild(title);
+    var actions = el("div", { class: "conversation-actions" });
+    var transferButton = el("button", { type: "button", class: "btn btn-ghost", "aria-expanded": "false", "aria-controls": "transfer-" + id, "data-console": "transfer" }, t("transfer"));
     var closeButton = el("button", { type: "button", class: "btn btn-danger", "data-console": "close" }, t("close"));
-    head.appendChild(closeButton);
+    actions.appendChild(transferButton);
+    actions.appendChild(closeButton);
+    head.appendChild(actions);
     panel.appendChild(head);
+    var transferForm = transferBox(id, transferButton);
+    panel.appendChild(transferForm);
     var log = el("ol", { class: "log", "data-console": "log", "aria-live": "polite" });
     panel.appendChild(log);
 
@@ -527,8 +571,19 @@
       "data-console": "composer-input",
     });
     var send = el("button", { type: "submit", class: "btn", "data-console": "send" }, t("send"));
+    var noteSwitch = el("label", { class: "note-switch" });
+    var noteBox = el("input", { type: "checkbox", "data-console": "note-mode" });
+    noteSwitch.appendChild(noteBox);
+    noteSwitch.appendChild(el("span", {}, t("noteMode")));
+    noteBox.addEventListener("change", function () {
+      composer.classList.toggle("composer-note", noteBox.checked);
+      input.setAttribute("placeholder", t(noteBox.checked ? "notePlaceholder" : "replyPlaceholder"));
+      send.textContent = t(noteBox.checked ? "addNote" : "send");
+      input.focus();
+    });
     composer.appendChild(label);
     composer.appendChild(input);
+    composer.appendChild(noteSwitch);
     composer.appendChild(send);
     panel.appendChild(composer);
     hook("conversations").appendChild(panel);
@@ -558,9 +613,16 @@
       if (!text) return;
       if (text.length > MAX_CHARS) return notice(t("tooLong"));
       send.disabled = true;
-      api("POST", "/api/handoffs/" + id + "/messages", { text: text })
+      var asNote = noteBox.checked;
+      var sent = asNote
+        ? api("POST", "/api/handoffs/" + id + "/notes", { text: text }).then(function () {
+            return api("GET", "/api/handoffs/" + id);
+          })
+        : api("POST", "/api/handoffs/" + id + "/messages", { text: text });
+      sent
         .then(function (request) {
           input.value = "";
+          if (asNote) noteBox.click(); // back to replying to the customer
           showConversation(request, false);
         })
         .catch(failed)
@@ -575,6 +637,66 @@
     return conversation;
   }
 
+  // --- transfer to a colleague: who can take it now (GET .../transfer-targets), an optional
+  // word for them, then POST .../transfer; the conversation then leaves this console
+  function transferBox(id, toggle) {
+    var form = el("form", { class: "transfer", id: "transfer-" + id, "data-console": "transfer-form", hidden: true });
+    var pick = el("label", { for: "transfer-to-" + id }, t("transferTo"));
+    var select = el("select", { id: "transfer-to-" + id, required: true, "data-console": "transfer-target" });
+    var noteLabel = el("label", { for: "transfer-note-" + id }, t("transferNote"));
+    var note = el("input", { id: "transfer-note-" + id, type: "text", maxlength: MAX_CHARS, "data-console": "transfer-note" });
+    var submit = el("button", { type: "submit", class: "btn", "data-console": "transfer-submit" }, t("transferConfirm"));
+    var cancel = el("button", { type: "button", class: "btn btn-ghost" }, t("cancel"));
+    [pick, select, noteLabel, note, submit, cancel].forEach(function (node) {
+      form.appendChild(node);
+    });
+    function shut() {
+      form.hidden = true;
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    }
+    toggle.addEventListener("click", function () {
+      if (!form.hidden) return shut();
+      dom.clear(select);
+      api("GET", "/api/handoffs/" + id + "/transfer-targets")
+        .then(function (targets) {
+          targets.forEach(function (target) {
+            var label = t(target.available ? "targetFree" : "targetBusy", {
+              name: target.name, count: target.conversations, max: target.max_conversations,
+            });
+            var option = el("option", { value: target.id }, label);
+            option.disabled = !target.available;
+            select.appendChild(option);
+          });
+          var free = targets.some(function (target) { return target.available; });
+          if (!free) select.appendChild(el("option", { value: "", disabled: true, selected: true }, t("noTarget")));
+          submit.disabled = !free;
+          form.hidden = false;
+          toggle.setAttribute("aria-expanded", "true");
+          select.focus();
+        })
+        .catch(failed);
+    });
+    cancel.addEventListener("click", shut);
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") shut();
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!select.value) return;
+      submit.disabled = true;
+      var body = { advisor_id: Number(select.value) };
+      if (note.value.trim()) body.note = note.value.trim();
+      api("POST", "/api/handoffs/" + id + "/transfer", body)
+        .then(endConversation)
+        .catch(failed)
+        .then(function () {
+          submit.disabled = false;
+        });
+    });
+    return form;
+  }
+
   function endConversation(request) {
     var conversation = conversations.get(request.id);
     if (!conversation) return;
@@ -582,7 +704,11 @@
     conversation.panel.remove();
     conversations.delete(request.id);
     updateTitle();
-    notice(t(request.status === "closed" ? "closed" : "ended", { name: customerName(request) }), "info");
+    var name = customerName(request);
+    var text = t(request.status === "closed" ? "closed" : "ended", { name: name });
+    if (request.status === "closed" && request.ended_by === "customer") text = t("customerEnded", { name: name });
+    if (request.status === "accepted") text = t("transferred", { name: name, advisor: request.advisor_name || t("advisor") });
+    notice(text, "info");
     if (active === request.id) {
       var next = conversations.keys().next();
       active = null;

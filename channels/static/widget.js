@@ -121,6 +121,16 @@
   header.appendChild(langButton);
   header.appendChild(closeButton);
 
+  // --- ending a human chat: a bar under the header while an advisor holds the conversation
+  // (hub/chat_end.py takes the payload; the hub then asks for a 1-5 rating)
+  var endBar = el("div", { class: "pl-endbar", "data-pitlane": "end-bar" });
+  endBar.hidden = true;
+  var endButton = el("button", { class: "pl-end", type: "button", "data-pitlane": "end-chat" });
+  endBar.appendChild(endButton);
+  endButton.addEventListener("click", function () {
+    if (send("/end_advisor_chat", t("endChat"))) endButton.disabled = true;
+  });
+
   var log = el("div", {
     class: "pl-log",
     role: "log",
@@ -191,10 +201,12 @@
     footerText.textContent = t("footer");
     forgetButton.textContent = t("forget");
     forgetButton.setAttribute("title", t("forgetHint"));
+    endButton.textContent = t("endChat");
   }
   applyTexts();
 
   panel.appendChild(header);
+  panel.appendChild(endBar);
   panel.appendChild(log);
   panel.appendChild(form);
   panel.appendChild(counter);
@@ -596,6 +608,8 @@
     title.textContent = advisorName || t("title");
     if (connected) status.textContent = onlineText();
     root.classList.toggle("pl-human", accepted);
+    endBar.hidden = !accepted;
+    endButton.disabled = false;
   });
   // A booking's documents, `{"links": [{"title", "url"}]}` (actions/booking_links.py): links
   // opened in a new tab; a relative URL is the widget's own server's (no public base URL).
