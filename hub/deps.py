@@ -16,6 +16,7 @@ from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.uow import UnitOfWork
 from hub.locks import LocalConversationLocks
 from hub.ports import BotBrain, Bus, ChannelSender, ConversationLocks
+from hub.throttle import TypingThrottle
 from hub.tracker_events import TrackerEvents
 from hub.work import StoreUnavailable, off_loop
 
@@ -34,7 +35,8 @@ class HubDeps:
     waits, the recorder of Rasa pause/resume events, the conversation locks that keep one
     conversation's turns and tracker events in order (across replicas with Redis), the push
     channels' senders by channel name, the waits between their retries, the customers' rate
-    limits, the limits of one-time codes and the store of the files customers send."""
+    limits, the limits of one-time codes, the store of the files customers send and how
+    many typing signals pass."""
 
     uow_factory: Callable[[], UnitOfWork]
     brain: BotBrain
@@ -50,6 +52,7 @@ class HubDeps:
     otp_limits: Limits = DEFAULT_LIMITS  # codes typed in the chat (hub/codes.py)
     # where customers' files are saved and read (core/file_store.py, PITLANE_UPLOAD_STORE)
     files: FileStore = field(default_factory=lambda: FilesystemStore(DEFAULT_UPLOAD_DIR))
+    typing: TypingThrottle = field(default_factory=TypingThrottle)  # hub/typing_signals.py
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)
