@@ -9,6 +9,12 @@ for events on `advisor:{staff_id}`. The console sends `{"type": "heartbeat"}` ev
 advisor is then "seen" (core `heartbeat`) and the session checked again; a socket silent for
 two minutes is closed (1008).
 
+Typing indicators (hub/typing_signals.py), the one kind of bus event passed on as it came:
+`{"type": "typing", "request_id", "conversation_id", "state"}` on `advisor:{staff_id}` (the
+customer types) goes to the console as that frame; the console's `{"type": "typing",
+"request_id", "state": "on"|"off"}` reaches that request's customer only when this advisor
+holds it, accepted (anything else is ignored, unanswered).
+
 A session that ends closes the socket with 4401 `session_ended` (the console then shows the
 sign-in page): found at a heartbeat, or at once when `session_revoked` comes on
 `advisor:{staff_id}` (backoffice/session_events.py: published by whatever ended sessions of
@@ -41,6 +47,7 @@ from core import staff as staff_core
 from core.errors import NotFound
 from hub.ports import Subscription, SubscriptionLost
 from hub.topics import SESSION_REVOKED, advisor_topic, queue_topic
+from hub.typing_signals import TYPING, advisor_typing, typing_state
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -161,7 +168,10 @@ class _Feed:
             revoked = any(one.get("type") == SESSION_REVOKED for one in burst)
             if revoked and not await self._session_alive():
                 return
-            changes = [one for one in burst if one.get("type") != SESSION_REVOKED]
+            for one in burst:
+                if one.get("type") == TYPING:
+                    await self.send(_typing_frame(one))
+            changes = [one for one in burst if one.get("type") not in (SESSION_REVOKED, TYPING)]
             request_id = changes[0].get("request_id") if len(changes) == 1 else None
             if isinstance(request_id, int):
                 await self.send_request(request_id)
@@ -181,6 +191,8 @@ class _Feed:
                     return
                 if _frame_type(message) == "heartbeat" and not await self._heartbeat():
                     return
+                if _frame_type(message) == TYPING:
+                    await self._typing(message)
                 continue
             return  # silent for too long
 
@@ -192,6 +204,13 @@ class _Feed:
             self.closing = (SESSION_ENDED, "session_ended")
             return False
         return True
+
+    async def _typing(self, message: dict[str, Any]) -> None:
+        """The advisor types (or stopped) in one of their conversations: its customer is told."""
+        frame = json.loads(message["text"])
+        request_id, state = frame.get("request_id"), typing_state(frame)
+        if isinstance(request_id, int) and not isinstance(request_id, bool) and state:
+            await advisor_typing(self.websocket.app.state.hub, request_id, self.staff_id, state)
 
     async def _heartbeat(self) -> bool:
         """The advisor is seen now; False when their session has ended meanwhile."""
@@ -205,6 +224,16 @@ class _Feed:
 async def _drain(events: Subscription) -> None:
     while events.pending():
         await events.get()
+
+
+def _typing_frame(event: dict[str, Any]) -> dict[str, Any]:
+    """The console's frame of a customer's typing event: its known fields only."""
+    return {
+        "type": TYPING,
+        "request_id": event.get("request_id"),
+        "conversation_id": event.get("conversation_id"),
+        "state": event.get("state"),
+    }
 
 
 def _frame_type(message: dict[str, Any]) -> str | None:

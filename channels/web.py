@@ -49,6 +49,7 @@ from hub.messages import OutgoingMessage
 from hub.ports import Subscription, SubscriptionLost
 from hub.texts import normalise_language, say
 from hub.topics import conversation_topic
+from hub.typing_signals import TYPING, customer_typing, typing_state
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,8 @@ async def get_widget_map_config(request: Request) -> JSONResponse:
 async def chat_socket(websocket: WebSocket) -> None:
     """The widget's conversation: the first frame authenticates (`{"type": "auth", "token"}`),
     then history, message frames in, bot frames out, and, while connected, what is sent out of
-    turn (advisor messages, handoff notices)."""
+    turn (advisor messages, handoff notices); typing frames (`{"type": "typing", "state"}`)
+    both ways during a human chat (hub/typing_signals.py)."""
     await websocket.accept()
     socket = _Socket(websocket)
     language = normalise_language(websocket.query_params.get("lang"))
@@ -210,7 +212,7 @@ async def chat_socket(websocket: WebSocket) -> None:
             shown = max((e.message_id for e in history), default=0)
             pushing = asyncio.create_task(_push(events, socket, shown))
             try:
-                await _converse(socket, hub, customer_key, language)
+                await _converse(socket, hub, customer_key, language, conversation_id)
             finally:
                 pushing.cancel()
                 with suppress(asyncio.CancelledError):
@@ -222,12 +224,19 @@ async def chat_socket(websocket: WebSocket) -> None:
         await websocket.close(code=1011)
 
 
-async def _converse(socket: _Socket, hub: HubDeps, customer_key: str, language: str | None) -> None:
-    """Answer the customer's message frames until the widget goes away."""
+async def _converse(
+    socket: _Socket, hub: HubDeps, customer_key: str, language: str | None, conversation_id: int
+) -> None:
+    """Answer the customer's message frames until the widget goes away; pass their typing
+    frames on to the advisor holding the conversation (never answered)."""
     while True:
         event = await socket.websocket.receive()
         if event["type"] == "websocket.disconnect":
             return
+        state = _typing_frame_state(event)
+        if state is not None:
+            await customer_typing(hub, conversation_id, state)
+            continue
         text = _message_text(event, language)
         if isinstance(text, dict):
             await socket.send(text)
@@ -236,12 +245,13 @@ async def _converse(socket: _Socket, hub: HubDeps, customer_key: str, language: 
 
 
 async def _push(events: Subscription, socket: _Socket, shown: int = 0) -> None:
-    """Forward the conversation's live events (bot notices, advisor messages) as frames,
-    except those already in the history sent (message ids up to `shown`). When events may
-    have been lost, the socket is closed: the widget reconnects and gets the history."""
+    """Forward the conversation's live events (bot notices, advisor messages, the advisor's
+    typing) as frames, except those already in the history sent (message ids up to
+    `shown`). When events may have been lost, the socket is closed: the widget reconnects
+    and gets the history."""
     try:
         async for event in events:
-            if event.get("type") not in ("bot", "advisor"):
+            if event.get("type") not in ("bot", "advisor", TYPING):
                 continue
             if isinstance(event.get("message_id"), int) and event["message_id"] <= shown:
                 continue
@@ -321,6 +331,17 @@ def _message_text(event: dict[str, Any], language: str | None) -> str | dict[str
     text = clean_text(frame["text"])
     problem = check_text(text)
     return _error(problem, say(problem, language)) if problem else text
+
+
+def _typing_frame_state(event: dict[str, Any]) -> str | None:
+    """The state of a small `{"type": "typing", "state": "on"|"off"}` frame, else None."""
+    raw = event.get("text")
+    if raw is None or len(raw) > 256:
+        return None
+    try:
+        return typing_state(json.loads(raw))
+    except (ValueError, RecursionError):
+        return None
 
 
 def _frame_location(event: dict[str, Any]) -> object:

@@ -16,6 +16,7 @@ from core.otp_limits import DEFAULT_LIMITS, Limits
 from core.uow import UnitOfWork
 from hub.locks import LocalConversationLocks
 from hub.ports import BotBrain, Bus, ChannelSender, ConversationLocks, MessageTransport
+from hub.throttle import TypingThrottle
 from hub.tracker_events import TrackerEvents
 from hub.work import StoreUnavailable, off_loop
 
@@ -34,8 +35,8 @@ class HubDeps:
     waits, the recorder of Rasa pause/resume events, the conversation locks that keep one
     conversation's turns and tracker events in order (across replicas with Redis), the push
     channels' senders by channel name, the waits between their retries, the customers' rate
-    limits, the limits of one-time codes, the store of the files customers send and the
-    SMS and e-mail transports."""
+    limits, the limits of one-time codes, the store of the files customers send, the SMS
+    and e-mail transports and how many typing signals pass."""
 
     uow_factory: Callable[[], UnitOfWork]
     brain: BotBrain
@@ -53,6 +54,7 @@ class HubDeps:
     files: FileStore = field(default_factory=lambda: FilesystemStore(DEFAULT_UPLOAD_DIR))
     # SMS and e-mail by name ("sms", "email"): a human chat's transcript (hub/chat_end.py)
     transports: Mapping[str, MessageTransport] = field(default_factory=dict)
+    typing: TypingThrottle = field(default_factory=TypingThrottle)  # hub/typing_signals.py
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)

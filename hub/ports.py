@@ -77,7 +77,9 @@ class ConversationLocks(Protocol):
 
 
 class ChannelSender(Protocol):
-    """Sends one message to one customer of a channel; returns the provider's message id."""
+    """Sends one message to one customer of a channel; returns the provider's message id.
+    A sender may also have `async send_typing(external_id)`, the channel's own "typing…"
+    (Telegram's chat action), shown while an advisor types (hub/typing_signals.py)."""
 
     channel: str
 

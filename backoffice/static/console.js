@@ -509,6 +509,7 @@
       conversation.log.appendChild(entry.node());
       if (entry.message && entry.message.role === "customer") fresh.push(entry.message);
     });
+    typingIndicators.sync(conversation, fresh.length > 0);
     conversation.log.scrollTop = conversation.log.scrollHeight;
     if (focus || active === null) select(request.id);
     if (known && fresh.length && (active !== request.id || document.hidden)) {
@@ -881,6 +882,7 @@
       if (frame.type === "queue") renderQueue(frame.requests || []);
       else if (frame.type === "mine") renderMine(frame.requests || []);
       else if (frame.type === "conversation" && frame.request) showConversation(frame.request, false);
+      else if (frame.type === "typing") typingIndicators.frame(frame);
     });
     socket.addEventListener("close", function (event) {
       connection("offline");
@@ -903,6 +905,91 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "heartbeat" }));
   }, HEARTBEAT_MS);
   setInterval(tickWaiting, 500);
+
+  // --- typing indicators ---------------------------------------------------------------
+  // Both ways during a conversation (backoffice/console_socket.py). The advisor typing in a
+  // composer sends {"type": "typing", "request_id", "state"}: "on" at most every 3 s, "off"
+  // when the input is emptied or the reply sent. The customer typing shows "Camille
+  // écrit…" under the conversation's log (a polite status: heard once, when it starts) and
+  // dots on its tab, until 6 s after their last signal or their message.
+  var typingIndicators = (function () {
+    var EVERY_MS = 3000;
+    var SHOWN_MS = 6000;
+    var sentAt = {}; // request id -> when its last "on" went; absent after an "off"
+
+    function signal(id, state) {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify({ type: "typing", request_id: id, state: state }));
+      return true;
+    }
+
+    function requestOf(node, selector) {
+      var panel = node && node.matches && node.matches(selector) && node.closest('[data-console="conversation"]');
+      return panel ? Number(panel.getAttribute("data-request-id")) : null;
+    }
+
+    function stopped(id) {
+      if (sentAt[id] && signal(id, "off")) delete sentAt[id];
+    }
+
+    document.addEventListener("input", function (event) {
+      var id = requestOf(event.target, '[data-console="composer-input"]');
+      if (!id) return;
+      if (!event.target.value.trim()) stopped(id);
+      else if (Date.now() - (sentAt[id] || 0) >= EVERY_MS && signal(id, "on")) sentAt[id] = Date.now();
+    });
+    document.addEventListener("submit", function (event) {
+      var id = requestOf(event.target, '[data-console="composer"]');
+      if (id) stopped(id);
+    });
+
+    // The status line under the log and the tab's dots, made once per conversation (the
+    // status exists before it speaks, so that screen readers hear it).
+    function partsOf(conversation) {
+      if (!conversation.typing) {
+        var line = el("p", { class: "typing-line", role: "status", "data-console": "typing" });
+        conversation.log.parentNode.insertBefore(line, conversation.log.nextSibling);
+        var dots = el("span", { class: "tab-typing", "aria-hidden": "true", "data-console": "tab-typing", hidden: true });
+        [0, 1, 2].forEach(function () {
+          dots.appendChild(el("span"));
+        });
+        conversation.tab.appendChild(dots);
+        conversation.typing = { line: line, dots: dots, timer: null };
+      }
+      return conversation.typing;
+    }
+
+    function hide(conversation) {
+      var parts = partsOf(conversation);
+      clearTimeout(parts.timer);
+      parts.line.textContent = "";
+      parts.dots.hidden = true;
+    }
+
+    function show(frame) {
+      var conversation = conversations.get(frame.request_id);
+      if (!conversation) return;
+      if (frame.state !== "on") return hide(conversation);
+      var parts = partsOf(conversation);
+      var text = t("customerTyping", { name: customerName(conversation.request) });
+      if (parts.line.textContent !== text) parts.line.textContent = text; // a repeat says nothing
+      parts.dots.hidden = false;
+      parts.dots.title = text;
+      clearTimeout(parts.timer);
+      parts.timer = setTimeout(function () {
+        hide(conversation);
+      }, SHOWN_MS);
+    }
+
+    return {
+      frame: show,
+      sync: function (conversation, messageArrived) {
+        if (messageArrived) hide(conversation);
+        else partsOf(conversation);
+      },
+    };
+  })();
+  // --- end of typing indicators ----------------------------------------------------------
 
   // ---- wiring ----
   hook("tabs")

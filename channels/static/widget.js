@@ -449,6 +449,8 @@
       addMessage("bot", frame);
     } else if (frame.type === "advisor") {
       addMessage("advisor", frame); // live, at any time: the typing indicator is the bot's
+    } else if (frame.type === "typing") {
+      advisorTyping(frame); // the advisor's, below
     } else if (frame.type === "done") {
       setTyping(false);
     } else if (frame.type === "error") {
@@ -579,6 +581,76 @@
       open();
     }
   });
+
+  // --- typing indicator ------------------------------------------------------------------
+  // During a human chat, both ways (hub/typing_signals.py). The customer typing sends
+  // {"type": "typing", "state"}: "on" at most every 3 s, "off" when the input is emptied or
+  // the message sent. The advisor typing shows "Nina écrit…" under the last message until
+  // 6 s after their last signal or a message; screen readers hear it once, when it starts
+  // (a polite status outside the log: the dots row in the log is hidden from them).
+  var TYPING_EVERY_MS = 3000;
+  var TYPING_SHOWN_MS = 6000;
+  var typingSentAt = 0; // when the last "on" went; 0 after an "off"
+
+  function customerTyping(state) {
+    if (!advisorName || !connected || !socket) return false;
+    socket.send(JSON.stringify({ type: "typing", state: state }));
+    return true;
+  }
+  function customerTyped() {
+    if (!input.value.trim()) {
+      if (typingSentAt && customerTyping("off")) typingSentAt = 0;
+    } else if (Date.now() - typingSentAt >= TYPING_EVERY_MS && customerTyping("on")) {
+      typingSentAt = Date.now();
+    }
+  }
+  input.addEventListener("input", customerTyped);
+  form.addEventListener("submit", customerTyped); // after the form's own: sent, it is empty
+
+  var advisorTypingRow = el("div", { class: "pl-advisor-typing", "aria-hidden": "true", "data-pitlane": "advisor-typing" });
+  var advisorTypingDots = el("span", { class: "pl-dots" });
+  [0, 1, 2].forEach(function () {
+    advisorTypingDots.appendChild(el("span"));
+  });
+  var advisorTypingText = el("span");
+  advisorTypingRow.appendChild(advisorTypingDots);
+  advisorTypingRow.appendChild(advisorTypingText);
+  var advisorTypingStatus = el("p", { class: "pl-sr", role: "status", "data-pitlane": "advisor-typing-status" });
+  panel.insertBefore(advisorTypingStatus, form);
+  var advisorTypingTimer = null;
+
+  function advisorTyping(frame) {
+    var name = typeof frame.author === "string" && frame.author ? frame.author : advisorName;
+    if (frame.state !== "on" || !name) return hideAdvisorTyping();
+    var line = t("advisorTyping", { name: name });
+    advisorTypingText.textContent = line;
+    if (advisorTypingRow.parentNode !== log) { // it starts: shown, and said once
+      log.appendChild(advisorTypingRow);
+      advisorTypingStatus.textContent = line;
+      scrollDown();
+    }
+    clearTimeout(advisorTypingTimer);
+    advisorTypingTimer = setTimeout(hideAdvisorTyping, TYPING_SHOWN_MS);
+  }
+  function hideAdvisorTyping() {
+    clearTimeout(advisorTypingTimer);
+    if (advisorTypingRow.parentNode) advisorTypingRow.parentNode.removeChild(advisorTypingRow);
+    advisorTypingStatus.textContent = "";
+  }
+  // Under the last message: a message of the advisor or the bot hides it, the customer's
+  // own (or a notice) goes above it.
+  new MutationObserver(function (changes) {
+    if (advisorTypingRow.parentNode !== log) return;
+    var answered = changes.some(function (change) {
+      return Array.prototype.some.call(change.addedNodes, function (node) {
+        if (node === advisorTypingRow || node === typing || node.nodeType !== 1) return false;
+        return node.classList.contains("pl-advisor") || node.classList.contains("pl-bot");
+      });
+    });
+    if (answered) hideAdvisorTyping();
+    else if (log.lastChild !== advisorTypingRow) log.appendChild(advisorTypingRow);
+  }).observe(log, { childList: true });
+  // --- end of typing indicator -----------------------------------------------------------
 
   function mount() {
     document.body.appendChild(host);

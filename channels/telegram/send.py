@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from telegram import Bot
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from channels.telegram.buttons import keyboard
@@ -111,3 +112,8 @@ class TelegramSender:
             raise TransientSendError(str(exc)) from exc
         except TelegramError as exc:
             raise PermanentSendError(str(exc)) from exc
+
+    async def send_typing(self, external_id: str) -> None:
+        """Telegram's own "typing…" in the customer's chat (shown 5 s or until a message),
+        while their advisor types (hub/typing_signals.py); errors are the caller's to drop."""
+        await self.bot.send_chat_action(external_id, ChatAction.TYPING)

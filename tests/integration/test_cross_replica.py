@@ -11,6 +11,7 @@ import pytest
 
 from tests.integration.redis_support import redis_test_url, redis_unavailable, unique_prefix
 from tests.integration.staff_web_support import ADMIN, ADVISOR, login, pending_request
+from tests.integration.typing_support import request_of_widget
 from tests.integration.web_support import REST_AUTH, REST_CLIENT, web_client
 from tests.integration.widget_support import authenticated_socket, issue_token
 
@@ -113,3 +114,23 @@ def test_a_handoff_on_one_replica_shows_in_a_console_on_the_other_both_ways(
             f"/api/handoffs/{request_id}/messages", json={"text": "Oui !"}, headers=headers_b
         )
     assert sent.status_code in (200, 201), sent.text
+
+
+def test_typing_shows_across_replicas_both_ways(seeded_sqlite_url: str) -> None:
+    """The customer's widget on B, the advisor's console on A: each sees the other typing."""
+    with two_replicas(seeded_sqlite_url) as (a, b):
+        headers = {"X-CSRF-Token": login(a, ADVISOR)}
+        token = issue_token(b)
+        with authenticated_socket(b, "/ws/chat", token) as widget:
+            next_frame(widget, "history")
+            request_id = request_of_widget(seeded_sqlite_url, token)
+            assert a.post(f"/api/handoffs/{request_id}/accept", headers=headers).status_code == 200
+            with a.websocket_connect("/ws/console") as console:
+                next_frame(console, "mine")
+                widget.send_json({"type": "typing", "state": "on"})
+                to_advisor = next_frame(console, "typing")
+                console.send_json({"type": "typing", "request_id": request_id, "state": "on"})
+                to_customer = next_frame(widget, "typing")
+
+    assert (to_advisor["request_id"], to_advisor["state"]) == (request_id, "on")
+    assert (to_customer["author"], to_customer["state"]) == ("Sophie Moreau", "on")
