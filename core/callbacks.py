@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Row, Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -276,6 +276,29 @@ def list_callbacks(uow: UnitOfWork, status: str | None = "open") -> list[Callbac
         query = _view_query()
         if status is not None:
             query = query.where(CallbackTask.status == status)
+        return [_view(row) for row in uow.session.execute(query)]
+
+
+def callbacks_of(
+    uow: UnitOfWork,
+    *,
+    conversation_id: int | None,
+    customer_id: int | None,
+    status: str | None = "open",
+) -> list[CallbackView]:
+    """The callback tasks asked in that conversation or for that customer, oldest first
+    (only those of `status`; all of them when it is None)."""
+    mine = []
+    if conversation_id is not None:
+        mine.append(CallbackTask.conversation_id == conversation_id)
+    if customer_id is not None:
+        mine.append(CallbackTask.customer_id == customer_id)
+    if not mine:
+        return []
+    query = _view_query().where(or_(*mine))
+    if status is not None:
+        query = query.where(CallbackTask.status == status)
+    with uow:
         return [_view(row) for row in uow.session.execute(query)]
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.api.deps import CoreDep
 from backoffice.auth import ConversationStaff
+from backoffice.context_views import CustomerContextOut, context_out
 from backoffice.handoff_views import (
     HandoffOut,
     NoteOut,
@@ -23,6 +24,7 @@ from backoffice.handoff_views import (
     note_out,
 )
 from core import handoff_notes, handoff_transfer
+from core.customer_context import customer_context
 from hub import inbound as hub
 from hub.inbound import HubDeps
 from hub.topics import advisor_topic
@@ -94,6 +96,15 @@ async def list_closed_conversations(
 async def get_handoff(request_id: RequestId, staff: ConversationStaff, core: CoreDep) -> HandoffOut:
     """One request with its whole transcript."""
     return await core.read(load_request, request_id, core.now())
+
+
+@router.get("/{request_id}/context", response_model=CustomerContextOut)
+async def get_customer_context(
+    request_id: RequestId, staff: ConversationStaff, core: CoreDep
+) -> CustomerContextOut:
+    """What to know about the request's customer: vehicles, upcoming bookings, open
+    complaints and callbacks, earlier requests (what the chat knows when not identified)."""
+    return context_out(await core.run(customer_context, request_id, core.now()))
 
 
 @router.post("/{request_id}/accept", response_model=HandoffOut)

@@ -512,6 +512,7 @@
     typingIndicators.sync(conversation, fresh.length > 0);
     conversation.log.scrollTop = conversation.log.scrollHeight;
     if (focus || active === null) select(request.id);
+    if (known && fresh.length) contextNews(request.id); // customer context panel
     if (known && fresh.length && (active !== request.id || document.hidden)) {
       markUnread(conversation, fresh.length);
       var last = fresh[fresh.length - 1];
@@ -747,12 +748,14 @@
     });
     hook("closed-panel").hidden = id !== "closed";
     hook("conversations").hidden = id === "closed";
+    contextSelect(id); // customer context panel
     if (id === "closed" && !closedLoaded) searchClosed();
     updateEmptyState();
   }
 
   function updateEmptyState() {
     hook("no-conversation").hidden = conversations.size > 0 || active === "closed";
+    contextShown(); // customer context panel
   }
 
   // ---- closed conversations ----
@@ -823,6 +826,254 @@
       })
       .catch(failed);
   }
+
+  // --- customer context panel (issue 17, item 4) ---------------------------------------
+  // Beside the open conversation, what the advisor should know without asking: who the
+  // customer is, their vehicles, their bookings to come (each linked to the staff bookings
+  // page), open complaints and callback requests, their earlier requests for an advisor.
+  // One panel for the console, filled from GET /api/handoffs/{id}/context for the
+  // conversation in view: loaded when one is selected, reloaded when its customer writes
+  // (they may just have identified themselves). Collapsible; the choice is kept in
+  // localStorage. Below the chat on narrow screens (staff.css).
+  var CONTEXT_KEY = "pitlane.console.context";
+  var CONTEXT_RELOAD_MS = 400; // a burst of customer messages reloads it once
+  var context = { aside: null, body: null, toggle: null, shown: null, seq: 0, timer: null };
+  var contextCache = new Map(); // request id -> its last context, shown at once on return
+
+  function setupContext() {
+    var aside = el("aside", { class: "context", "aria-labelledby": "context-title", "data-console": "context", hidden: true });
+    var head = el("header", { class: "context-head" });
+    head.appendChild(el("h2", { id: "context-title" }, t("context.title")));
+    var toggle = el("button", { type: "button", class: "context-toggle", "aria-controls": "context-body", "data-console": "context-toggle" });
+    toggle.appendChild(dom.icon(["M15 6l-6 6 6 6"], 18));
+    head.appendChild(toggle);
+    aside.appendChild(head);
+    var body = el("div", { class: "context-body", id: "context-body", "data-console": "context-body" });
+    aside.appendChild(body);
+    hook("conversations").appendChild(aside);
+    context.aside = aside;
+    context.body = body;
+    context.toggle = toggle;
+    toggle.addEventListener("click", function () {
+      var open = aside.hasAttribute("data-collapsed");
+      if (prefs) prefs.setItem(CONTEXT_KEY, open ? "open" : "collapsed");
+      showContextOpen(open);
+    });
+    showContextOpen(!prefs || prefs.getItem(CONTEXT_KEY) !== "collapsed");
+  }
+
+  function showContextOpen(open) {
+    context.aside.toggleAttribute("data-collapsed", !open);
+    context.body.hidden = !open;
+    context.toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    var label = t(open ? "context.collapse" : "context.expand");
+    context.toggle.setAttribute("aria-label", label);
+    context.toggle.title = label;
+  }
+
+  // Hooked into select(): the panel follows the conversation in view.
+  function contextSelect(id) {
+    if (!conversations.has(id)) return;
+    if (context.shown !== id) {
+      var known = contextCache.get(id);
+      if (known) renderContext(known);
+      else contextStatus(t("context.loading"));
+    }
+    loadContext(id);
+  }
+
+  // Hooked into showConversation(): the customer wrote in conversation `id`.
+  function contextNews(id) {
+    if (id !== active) return; // selecting it later loads it afresh
+    clearTimeout(context.timer);
+    context.timer = setTimeout(function () {
+      if (id === active) loadContext(id);
+    }, CONTEXT_RELOAD_MS);
+  }
+
+  // Hooked into updateEmptyState(): shown only beside a conversation.
+  function contextShown() {
+    if (!context.aside) return;
+    context.aside.hidden = !conversations.has(active);
+    contextCache.forEach(function (_, id) {
+      if (!conversations.has(id)) contextCache.delete(id);
+    });
+  }
+
+  function loadContext(id) {
+    var seq = ++context.seq;
+    api("GET", "/api/handoffs/" + id + "/context")
+      .then(function (data) {
+        contextCache.set(id, data);
+        if (seq === context.seq && id === active) renderContext(data);
+      })
+      .catch(function () {
+        if (seq !== context.seq || id !== active) return;
+        if (context.shown === id) return; // keep what is on screen; the next load may work
+        contextStatus(t("context.failed"), function () {
+          contextSelect(id);
+        });
+      });
+  }
+
+  function contextStatus(text, retry) {
+    context.shown = null;
+    var body = dom.clear(context.body);
+    var line = el("p", { class: "context-status", "data-console": "context-status" }, text);
+    if (retry) {
+      var again = el("button", { type: "button", class: "btn btn-small btn-ghost" }, t("context.retry"));
+      again.addEventListener("click", retry);
+      line.appendChild(again);
+    }
+    body.appendChild(line);
+  }
+
+  function renderContext(data) {
+    context.shown = data.request_id;
+    var body = dom.clear(context.body);
+    body.setAttribute("data-request-id", data.request_id);
+    body.appendChild(contextWho(data));
+    if (data.identified) {
+      body.appendChild(contextSection("vehicles", t("context.vehicles"), data.vehicles, t("context.noVehicle"), contextVehicle));
+      var bookings = contextSection("bookings", t("context.bookings"), data.bookings, t("context.noBooking"), function (booking) {
+        return contextBooking(booking, data.timezone);
+      });
+      if (data.bookings_total > data.bookings.length && data.bookings_url) {
+        bookings.appendChild(contextLink(data.bookings_url, t("context.allBookings", { count: data.bookings_total }), "context-more"));
+      }
+      body.appendChild(bookings);
+    }
+    var open = data.complaints.map(function (c) {
+      return { kind: "complaint", item: c };
+    }).concat(data.callbacks.map(function (c) {
+      return { kind: "callback", item: c };
+    }));
+    body.appendChild(contextSection("open", t("context.open"), open, t("context.nothingOpen"), function (entry) {
+      return entry.kind === "complaint" ? contextComplaint(entry.item, data.timezone) : contextCallback(entry.item, data.timezone);
+    }));
+    body.appendChild(contextSection("earlier", t("context.earlier"), data.earlier, t("context.noEarlier"), function (request) {
+      return contextEarlier(request, data.timezone);
+    }));
+  }
+
+  function contextWho(data) {
+    var who = el("section", { class: "context-who", "data-context": "who" });
+    who.appendChild(el("p", { class: "context-name", "data-console": "context-name" }, data.customer_name || t("anonymous")));
+    var chips = el("p", { class: "chips" });
+    chips.appendChild(el("span", { class: "chip", "data-console": "context-channel" }, channelName(data.channel)));
+    if (data.language) {
+      var language = t.has("context.languages." + data.language) ? t("context.languages." + data.language) : data.language.toUpperCase();
+      chips.appendChild(el("span", { class: "chip", "data-console": "context-language" }, language));
+    }
+    who.appendChild(chips);
+    if (!data.identified) {
+      who.appendChild(el("p", { class: "context-unknown", "data-console": "context-unknown" }, t("context.notIdentified")));
+    }
+    return who;
+  }
+
+  function contextSection(name, title, items, empty, render) {
+    var section = el("section", { class: "context-section", "data-context": name });
+    section.appendChild(el("h3", {}, title));
+    if (!items.length) {
+      section.appendChild(el("p", { class: "context-empty" }, empty));
+      return section;
+    }
+    var list = el("ul", { class: "context-list" });
+    items.forEach(function (item) {
+      list.appendChild(render(item));
+    });
+    section.appendChild(list);
+    return section;
+  }
+
+  // A staff page, in a new tab: the conversation stays open here.
+  function contextLink(href, text, className) {
+    return el("a", { href: href, target: "_blank", rel: "noopener", class: className || null }, text);
+  }
+
+  function contextVehicle(vehicle) {
+    var item = el("li", { class: "context-item", "data-console": "context-vehicle", "data-vehicle-id": vehicle.id });
+    var name = [vehicle.brand, vehicle.model].join(" ") + (vehicle.year ? " · " + vehicle.year : "");
+    var title = el("p", { class: "context-title" });
+    title.appendChild(contextLink(vehicle.url, name));
+    item.appendChild(title);
+    var chips = el("p", { class: "chips" });
+    if (vehicle.plate) chips.appendChild(el("span", { class: "chip chip-id", "data-console": "context-plate" }, vehicle.plate));
+    if (vehicle.identified) chips.appendChild(el("span", { class: "chip chip-ok" }, t("context.identifiedVehicle")));
+    if (chips.firstChild) item.appendChild(chips);
+    var facts = [
+      vehicle.last_service ? t("context.lastService", { date: contextDay(vehicle.last_service) }) : t("context.noService"),
+    ];
+    if (vehicle.latest_km !== null && vehicle.latest_km !== undefined) {
+      facts.push(t("context.mileage", { km: new Intl.NumberFormat(LOCALE).format(vehicle.latest_km) }));
+    }
+    item.appendChild(el("p", { class: "meta" }, facts.join(" · ")));
+    return item;
+  }
+
+  function contextBooking(booking, timezone) {
+    var item = el("li", { class: "context-item", "data-console": "context-booking", "data-reference": booking.reference });
+    var title = el("p", { class: "context-title" });
+    title.appendChild(el("time", { datetime: booking.start }, contextWhen(booking.start, timezone, false)));
+    title.appendChild(el("span", { class: "chip" }, t("context.kinds." + (booking.kind === "test_ride" ? "test_ride" : "workshop"))));
+    item.appendChild(title);
+    var service = LANG === "en" ? booking.service_en : booking.service_fr;
+    item.appendChild(el("p", { class: "meta" }, service + " · " + booking.agency_name));
+    var ref = el("p", { class: "meta" });
+    ref.appendChild(contextLink(booking.url, booking.reference, "context-ref"));
+    item.appendChild(ref);
+    return item;
+  }
+
+  function contextComplaint(complaint, timezone) {
+    var item = el("li", { class: "context-item", "data-console": "context-complaint", "data-reference": complaint.reference });
+    var title = el("p", { class: "context-title" });
+    title.appendChild(el("span", { class: "chip chip-warn" }, t("context.complaint." + (complaint.status === "answered" ? "answered" : "open"))));
+    title.appendChild(contextLink(complaint.url, complaint.reference, "context-ref"));
+    item.appendChild(title);
+    item.appendChild(el("p", { class: "context-text" }, complaint.excerpt));
+    item.appendChild(el("p", { class: "meta" }, contextWhen(complaint.created_at, timezone, true)));
+    return item;
+  }
+
+  function contextCallback(callback, timezone) {
+    var item = el("li", { class: "context-item", "data-console": "context-callback", "data-reference": callback.reference });
+    var title = el("p", { class: "context-title" });
+    title.appendChild(el("span", { class: "chip chip-warn" }, t(callback.kind === "repair_quote" ? "context.quoteCallback" : "context.callback")));
+    title.appendChild(contextLink(callback.url, callback.reference, "context-ref"));
+    item.appendChild(title);
+    if (callback.note) item.appendChild(el("p", { class: "context-text" }, callback.note));
+    item.appendChild(el("p", { class: "meta" }, contextWhen(callback.created_at, timezone, true)));
+    return item;
+  }
+
+  function contextEarlier(request, timezone) {
+    var item = el("li", { class: "context-item", "data-console": "context-earlier", "data-request-id": request.id });
+    var status = t.has("context.statuses." + request.status) ? t("context.statuses." + request.status) : request.status;
+    var title = el("p", { class: "context-title" });
+    title.appendChild(el("time", { datetime: request.created_at }, contextWhen(request.created_at, timezone, true)));
+    title.appendChild(el("span", { class: "chip" }, status));
+    item.appendChild(title);
+    item.appendChild(el("p", { class: "meta" }, request.advisor_name ? t("takenBy", { name: request.advisor_name }) : t("context.noAdvisor")));
+    return item;
+  }
+
+  // A moment in the group's time zone (Europe/Paris), in the console's language.
+  function contextWhen(iso, timezone, withYear) {
+    var options = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: timezone };
+    if (withYear) {
+      delete options.weekday;
+      options.year = "numeric";
+    }
+    return new Date(iso).toLocaleString(LOCALE, options);
+  }
+
+  // A calendar day ("2025-05-03"), whatever the browser's time zone.
+  function contextDay(text) {
+    return new Date(text + "T12:00:00Z").toLocaleDateString(LOCALE, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  }
+  // --- end of the customer context panel ------------------------------------------------
 
   // ---- availability ----
   function setupAvailability() {
@@ -1003,5 +1254,6 @@
   });
   setupAvailability();
   setupAlerts();
+  setupContext();
   connect();
 })();

@@ -290,7 +290,7 @@ def test_the_api_is_documented_with_tags_and_verb_noun_names(client: TestClient)
     ]
 
     handoff_api = [op for op in operations if op[2]["tags"] in (["staff"], ["handoffs"])]
-    assert len(handoff_api) == 15
+    assert len(handoff_api) == 16
     for path, method, operation in operations:
         tags = (["staff"], ["handoffs"], ["admin"], ["rooms"], ["notifications"], ["workshop"])
         tags += (["catalogue"], ["answers"])
