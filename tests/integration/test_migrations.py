@@ -82,6 +82,7 @@ TABLES = {
     # issue 16: vehicle history (0022)
     "mileage_readings",
     "maintenance_subscriptions",
+    "canned_replies",  # issue 17: the console's canned replies (0024)
 }
 
 
