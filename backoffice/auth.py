@@ -161,11 +161,16 @@ def needs_totp_enrolment(connection: HTTPConnection, staff: StaffView) -> bool:
     return required and staff.role == "admin" and not staff.totp_enabled
 
 
+# The CSRF check reads a form before its route does: up to the largest form a route accepts
+# (answers, canned replies: 32 KiB); each route then applies its own cap to the same body.
+CSRF_FORM_BYTES = 64 * 1024
+
+
 async def csrf_valid(request: Request, session: StaffSession) -> bool:
     """The request carries the session's CSRF token (header, else form field)."""
     given = request.headers.get(CSRF_HEADER)
     if given is None:
-        given = (await form_fields(request)).get(CSRF_FIELD)
+        given = (await form_fields(request, CSRF_FORM_BYTES)).get(CSRF_FIELD)
     return same_secret(given, session.csrf_token)
 
 

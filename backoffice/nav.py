@@ -54,6 +54,7 @@ NAV = (
     NavItem("rules", "/staff/admin/rules", ADMIN_STAFF),
     NavItem("models", "/staff/admin/models", ADMIN_STAFF),
     NavItem("answers", "/staff/admin/answers", ADMIN_STAFF),
+    NavItem("canned", "/staff/admin/canned-replies", ADMIN_STAFF),  # the console's (issue 17)
     NavItem("rooms", "/staff/admin/rooms", ADMIN_STAFF),
     NavItem("notifications", "/staff/admin/notifications", ADMIN_STAFF),
     NavItem("admin", "/staff/admin/tokens", ADMIN_STAFF),

@@ -316,3 +316,16 @@ class InvalidLink(PitlaneError):
     def __init__(self, code: str | None = None, message: str | None = None) -> None:
         super().__init__(code, message)
         self.expired = self.code == "link_expired"
+
+
+# issue 17: canned replies of the advisor console (core/canned_replies.py)
+class ShortcutTaken(Conflict):
+    """A canned reply of that language already has this shortcut."""
+
+    default_code = "shortcut_taken"
+
+
+class UnknownCannedReply(NotFound):
+    """No canned reply has this id (deleted meanwhile, or never there)."""
+
+    default_code = "unknown_canned_reply"

@@ -21,7 +21,13 @@ from sqlalchemy.pool import NullPool
 from core.config import CoreSettings
 from core.db import make_engine
 from core.errors import PitlaneError
-from core.seed import DEMO_DATA, ensure_demo_answers, ensure_demo_staff, load_demo_data
+from core.seed import (
+    DEMO_DATA,
+    ensure_demo_answers,
+    ensure_demo_canned_replies,
+    ensure_demo_staff,
+    load_demo_data,
+)
 from core.staff import ROLES, create_staff_user
 from core.uow import dispose_engines, uow_from_settings
 
@@ -149,6 +155,13 @@ def seed_answers(settings: CoreSettings, path: Path = DEMO_DATA) -> int:
     return added
 
 
+def seed_canned_replies(settings: CoreSettings, path: Path = DEMO_DATA) -> int:
+    """The demo canned replies (databases seeded before they existed), loaded once."""
+    added = ensure_demo_canned_replies(uow_from_settings(settings)(), path)
+    dispose_engines()
+    return added
+
+
 def create_staff(settings: CoreSettings, args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -189,6 +202,9 @@ def prepare(command: str, settings: CoreSettings, data: Path, configure_logger: 
         answers = seed_answers(settings, data)
         if answers:
             print(f"demo knowledge base: {answers} answers added")
+        canned = seed_canned_replies(settings, data)
+        if canned:
+            print(f"demo canned replies: {canned} added")
 
 
 def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> int:

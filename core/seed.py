@@ -27,9 +27,10 @@ from core.calendars import (
     parse_opening_hours,
     week_slots,
 )
+from core.canned_replies import CannedReplyInput, add_reply
 from core.catalogue_admin import ModelInput, add_model
 from core.customers import clean_name, parse_contact, parse_plate, parse_vin
-from core.errors import InvalidValue
+from core.errors import InvalidValue, ShortcutTaken
 from core.models import (
     Agency,
     Calendar,
@@ -54,6 +55,8 @@ from core.uow import UnitOfWork
 DEMO_DATA = Path(__file__).resolve().parent.parent / "data" / "demo.yaml"
 DEMO_CHANNEL = "demo"
 ANSWERS_LOADED = "answers.demo_loaded"  # setting: the dataset's knowledge base was loaded
+CANNED_LOADED = "canned_replies.demo_loaded"  # setting: the dataset's canned replies were loaded
+CANNED_FIELDS = ("shortcut", "language", "title", "text")  # of each canned reply in the dataset
 
 
 def load_demo_data(uow: UnitOfWork, path: Path = DEMO_DATA, now: datetime | None = None) -> bool:
@@ -100,6 +103,7 @@ def _load(session: Session, data: dict[str, Any], now: datetime, tz: str) -> Non
     for entry in data.get("test_ride_models", []):
         add_model(session, _ride_model(entry))
     _add_answers(session, data.get("answers", []))
+    _add_canned_replies(session, data.get("canned_replies", []))  # issue 17
     today = local_day(now, tz)
     for entry in data.get("closures", []):
         _add_closure(session, entry, today)
@@ -251,6 +255,35 @@ def ensure_demo_answers(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
             added = _add_answers(uow.session, data.get("answers", []))
             uow.commit()
         except IntegrityError:  # loaded meanwhile by another process
+            uow.rollback()
+            return 0
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidValue("invalid_demo_data", f"{path}: {exc!r}") from exc
+    return added
+
+
+def _add_canned_replies(session: Session, entries: list[dict[str, Any]]) -> int:
+    """The dataset's canned replies, once (the setting `canned_replies.demo_loaded`
+    remembers it: replies an admin deleted do not come back at the next start)."""
+    if read_setting(session, CANNED_LOADED) is not None:
+        return 0
+    for entry in entries:
+        add_reply(session, CannedReplyInput(**{k: str(entry[k]) for k in CANNED_FIELDS}))
+    write_setting(session, CANNED_LOADED, "1")
+    return len(entries)
+
+
+def ensure_demo_canned_replies(uow: UnitOfWork, path: Path = DEMO_DATA) -> int:
+    """Load the dataset's canned replies into a database seeded before they existed (it has
+    agencies, the replies were never loaded); returns how many were added."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    with uow:
+        if not _has_agencies(uow.session):
+            return 0
+        try:
+            added = _add_canned_replies(uow.session, data.get("canned_replies", []))
+            uow.commit()
+        except (IntegrityError, ShortcutTaken):  # loaded meanwhile by another process
             uow.rollback()
             return 0
         except (KeyError, TypeError, ValueError) as exc:

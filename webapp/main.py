@@ -16,6 +16,7 @@ from backoffice import (
     admin_pages,
     agency_pages,  # issue 16: agencies managed in the backoffice
     answers_pages,
+    canned_pages,  # issue 17: the console's canned replies
     catalogue_pages,
     console_socket,
     estimate_pages,  # issue 16: a job's estimate and invoice page
@@ -39,6 +40,7 @@ from backoffice import (
 from backoffice.api import accounts as accounts_api
 from backoffice.api import admin, bookings, handoffs, messages, staff
 from backoffice.api import answers as answers_api
+from backoffice.api import canned_replies as canned_api
 from backoffice.api import catalogue as catalogue_api
 from backoffice.api import invoices as invoices_api
 from backoffice.api import jobs as jobs_api
@@ -228,6 +230,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(vehicle_pages.router)
     app.include_router(estimate_pages.router)  # issue 16: a job's estimate and invoice page
     app.include_router(agency_pages.router)  # issue 16: agencies (docs/workshop.md)
+    app.include_router(canned_pages.router)  # issue 17: canned replies (docs/canned-replies.md)
+    app.include_router(canned_api.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="widget-static")
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")

@@ -588,6 +588,7 @@
     composer.appendChild(noteSwitch);
     composer.appendChild(send);
     panel.appendChild(composer);
+    cannedReplies(id, composer, input); // "/" and the button: see "canned replies" below
     hook("conversations").appendChild(panel);
 
     tab.addEventListener("click", function () {
@@ -757,6 +758,229 @@
     hook("no-conversation").hidden = conversations.size > 0 || active === "closed";
     contextShown(); // customer context panel
   }
+
+  // --- canned replies (issue 17, item 3) ---------------------------------------------------
+  // "/" at the start of the reply, or the button beside the composer, opens the replies of
+  // the conversation's language, their variables already filled for its customer by the
+  // server (GET /api/handoffs/{id}/canned-replies). Typing after "/" filters them (shortcuts
+  // that start with what was typed first, then shortcuts and titles that contain it); the
+  // arrows move, Enter or Tab inserts the text into the composer, to edit before sending;
+  // Escape closes. The textarea is an ARIA combobox controlling a listbox of options; the
+  // first option is active, so "/" + a shortcut's first letter + Enter inserts it.
+  var SLASH_QUERY = /^\/(\S*)$/;
+
+  function cannedReplies(id, composer, input) {
+    var listId = "canned-list-" + id;
+    var replies = null; // the last list the server sent (null: none yet)
+    var failedLoad = false;
+    var shown = []; // the replies matching what was typed, in the list's order
+    var current = -1; // the active option's index in `shown`
+    var open = false;
+    var typed = false; // opened by "/": the "/..." typed is replaced by the reply
+    var box = el("div", { class: "canned", "data-console": "canned", hidden: true });
+    var list = el("ul", { class: "canned-list", id: listId, role: "listbox", "aria-label": t("canned.label") });
+    var status = el("p", { class: "canned-status", role: "status", "data-console": "canned-status" });
+    box.appendChild(list);
+    box.appendChild(status);
+    box.appendChild(el("p", { class: "canned-keys", "aria-hidden": "true" }, t("canned.keys")));
+    var button = el(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-ghost canned-button",
+        "data-console": "canned-button",
+        title: t("canned.buttonHint"),
+        "aria-haspopup": "listbox",
+        "aria-controls": listId,
+        "aria-expanded": "false",
+      },
+      t("canned.button")
+    );
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-controls", listId);
+    input.setAttribute("aria-expanded", "false");
+    composer.insertBefore(button, hook("send", composer));
+    composer.appendChild(box);
+
+    function load() {
+      return api("GET", "/api/handoffs/" + id + "/canned-replies")
+        .then(function (data) {
+          replies = data || [];
+          failedLoad = false;
+        })
+        .catch(function () {
+          failedLoad = replies === null;
+        })
+        .then(function () {
+          if (open) render(true);
+        });
+    }
+
+    function plain(text) {
+      return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    }
+
+    function matching(query) {
+      query = plain(query);
+      var ranked = (replies || []).map(function (reply, order) {
+        var at = reply.shortcut.indexOf(query);
+        var rank = 3; // no match
+        if (at === 0) rank = 0;
+        else if (at > 0) rank = 1;
+        else if (plain(reply.title).indexOf(query) >= 0) rank = 2;
+        return { reply: reply, rank: rank, order: order };
+      });
+      return ranked
+        .filter(function (item) {
+          return item.rank < 3;
+        })
+        .sort(function (a, b) {
+          return a.rank - b.rank || a.order - b.order;
+        })
+        .map(function (item) {
+          return item.reply;
+        });
+    }
+
+    // The options for what was typed; the first is active, or the one that was when the
+    // server's fresh list comes (`keepActive`).
+    function render(keepActive) {
+      var match = typed ? SLASH_QUERY.exec(input.value) : null;
+      var kept = keepActive && current >= 0 && shown[current] ? shown[current].id : null;
+      shown = matching(match ? match[1] : "");
+      current = shown.length ? 0 : -1;
+      shown.forEach(function (reply, index) {
+        if (reply.id === kept) current = index;
+      });
+      dom.clear(list);
+      shown.forEach(function (reply, index) {
+        var option = el("li", {
+          class: "canned-option",
+          id: listId + "-" + reply.id,
+          role: "option",
+          "aria-selected": index === current ? "true" : "false",
+          "data-console": "canned-option",
+          "data-shortcut": reply.shortcut,
+        });
+        option.appendChild(el("span", { class: "canned-shortcut" }, "/" + reply.shortcut));
+        var about = el("span", { class: "canned-about" });
+        about.appendChild(el("span", { class: "canned-title" }, reply.title));
+        // what will be inserted, for the eyes (the option's name stays shortcut and title)
+        about.appendChild(el("span", { class: "canned-text", "aria-hidden": "true" }, reply.text));
+        option.appendChild(about);
+        option.addEventListener("click", function () {
+          insert(reply);
+        });
+        list.appendChild(option);
+      });
+      var state = "";
+      if (replies === null) state = failedLoad ? "failed" : "loading";
+      else if (!replies.length) state = "none";
+      else if (!shown.length) state = "empty";
+      status.textContent = state ? t("canned." + state) : "";
+      list.hidden = !shown.length;
+      showActive();
+    }
+
+    function showActive() {
+      Array.prototype.forEach.call(list.children, function (option, index) {
+        option.setAttribute("aria-selected", index === current ? "true" : "false");
+        if (index === current) option.scrollIntoView({ block: "nearest" });
+      });
+      if (current >= 0) input.setAttribute("aria-activedescendant", listId + "-" + shown[current].id);
+      else input.removeAttribute("aria-activedescendant");
+    }
+
+    function show(byTyping) {
+      typed = byTyping;
+      if (!open) load(); // what is known now at once, the server's fresh list when it comes
+      open = true;
+      box.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      button.setAttribute("aria-expanded", "true");
+      render();
+    }
+
+    function hide() {
+      open = false;
+      typed = false;
+      current = -1;
+      box.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      button.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+
+    // "/rdv" becomes the reply; from the button, the reply goes where the caret is.
+    function insert(reply) {
+      var before = "";
+      var after = "";
+      var text = reply.text;
+      if (!typed) {
+        before = input.value.slice(0, input.selectionStart || 0);
+        after = input.value.slice(input.selectionEnd || before.length);
+        if (before && !/\s$/.test(before)) text = " " + text;
+        if (after && !/^\s/.test(after)) text += " ";
+      }
+      input.value = before + text + after;
+      hide();
+      input.focus();
+      input.setSelectionRange((before + text).length, (before + text).length);
+      input.dispatchEvent(new Event("input", { bubbles: true })); // as if typed (drafts, typing)
+    }
+
+    input.addEventListener("input", function () {
+      if (SLASH_QUERY.test(input.value)) show(true);
+      else if (open) hide();
+    });
+    // Caught before the composer's own Enter (which sends): while the list is open, the keys
+    // belong to it.
+    composer.addEventListener(
+      "keydown",
+      function (event) {
+        if (event.target !== input || event.isComposing) return;
+        if (!open) {
+          if (event.key === "ArrowDown" && event.altKey) {
+            event.preventDefault();
+            show(SLASH_QUERY.test(input.value));
+          }
+          return;
+        }
+        var key = event.key;
+        if (key === "ArrowDown" || key === "ArrowUp") {
+          var step = key === "ArrowDown" ? 1 : -1;
+          if (shown.length) current = (current + step + shown.length) % shown.length;
+          showActive();
+        } else if ((key === "Enter" || key === "Tab") && !event.shiftKey && current >= 0) {
+          insert(shown[current]);
+        } else if (key === "Escape") {
+          hide();
+        } else if (key === "Enter" && !event.shiftKey) {
+          // nothing matches: "/..." is not sent by mistake (Escape, then Enter, sends it)
+        } else {
+          return;
+        }
+        event.preventDefault();
+        event.stopPropagation();
+      },
+      true
+    );
+    [button, box].forEach(function (node) {
+      node.addEventListener("mousedown", function (event) {
+        event.preventDefault(); // a click keeps the focus in the composer (and the list open)
+      });
+    });
+    button.addEventListener("click", function () {
+      if (open) hide();
+      else show(SLASH_QUERY.test(input.value));
+      input.focus();
+    });
+    input.addEventListener("blur", hide);
+    composer.addEventListener("submit", hide);
+    load(); // at once: "/" + a letter + Enter must not wait for the server
+  }
+  // --- end of canned replies ---------------------------------------------------------------
 
   // ---- closed conversations ----
   var closedLoaded = false;

@@ -175,3 +175,7 @@ from core.models.history import (  # noqa: E402
 )
 
 __all__ += ["MILEAGE_SOURCES", "MaintenanceSubscription", "MileageReading"]
+# issue 17: canned replies of the advisor console (migration 0024)
+from core.models.canned_replies import CANNED_LANGUAGES, CannedReply  # noqa: E402
+
+__all__ += ["CANNED_LANGUAGES", "CannedReply"]

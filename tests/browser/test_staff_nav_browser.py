@@ -63,8 +63,8 @@ def test_the_staff_bar_wraps_cleanly_and_keeps_sign_out_whole(
         )
         assert logout == {"text": "Se déconnecter", "lines": 1, "inside": True}, (name, logout)
         # with "Mon compte", "Équipe" (14), "Atelier", "Factures", "Avis", "Planning" and
-        # "Tableau de bord" (16), "Agences" (16, agencies)
-        assert len(links) == 21, name
+        # "Tableau de bord" (16), "Agences" (16, agencies), "Réponses types" (17)
+        assert len(links) == 22, name
         assert all(link["lines"] == 1 and link["inside"] for link in links), (name, links)
         assert overflow <= 0, (name, overflow)
     page.close()

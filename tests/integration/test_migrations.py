@@ -83,6 +83,7 @@ TABLES = {
     "mileage_readings",
     "maintenance_subscriptions",
     "handoff_notes",  # issue 17: staff notes and transfers (0023)
+    "canned_replies",  # issue 17: the console's canned replies (0024)
 }
 
 

@@ -37,6 +37,7 @@ MANAGERS += ["account"]
 MANAGERS += ["agencies"]  # issue 16: their own agency
 MECHANICS = ["workshop", "account"]  # their planning (issue 16) and their account
 ADMINS = ["services", "rules", "models", "answers", "rooms", "notifications", "admin", "team"]
+ADMINS.insert(ADMINS.index("answers") + 1, "canned")  # issue 17: the console's canned replies
 PAGES = {
     "console": "/staff/console",
     "bookings": "/staff/bookings",
@@ -53,6 +54,7 @@ PAGES = {
     "rules": "/staff/admin/rules",
     "models": "/staff/admin/models",
     "answers": "/staff/admin/answers",
+    "canned": "/staff/admin/canned-replies",  # issue 17
     "rooms": "/staff/admin/rooms",
     "notifications": "/staff/admin/notifications",
     "admin": "/staff/admin/tokens",
@@ -65,11 +67,13 @@ FRENCH += ["Satisfaction", "Avis", "Planning", "Tableau de bord", "Mon compte"]
 FRENCH += ["Services", "Règles", "Modèles", "Réponses", "Salons", "Notifications"]
 FRENCH += ["Administration", "Équipe", "Boîte d'envoi"]
 FRENCH += ["Agences"]
+FRENCH.insert(FRENCH.index("Réponses") + 1, "Réponses types")  # issue 17
 ENGLISH = ["Console", "Bookings", "Workshop", "Invoices", "Callbacks", "Complaints"]
 ENGLISH += ["Satisfaction", "Reviews", "Planning", "Dashboard", "My account"]
 ENGLISH += ["Services", "Rules", "Models", "Answers", "Rooms", "Notifications"]
 ENGLISH += ["Administration", "Team", "Outbox"]
 ENGLISH += ["Agencies"]
+ENGLISH.insert(ENGLISH.index("Answers") + 1, "Canned replies")  # issue 17
 
 
 def menu(page: str) -> tuple[list[str], list[str], list[str]]:

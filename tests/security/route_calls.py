@@ -111,6 +111,13 @@ class Targets:
     def entry_id(self) -> int:
         return self._as_admin("POST", "/api/admin/answers", json=answer_body())["id"]
 
+    def reply_id(self) -> int:
+        """A new canned reply (issue 17), made by core: admins write them on a page only."""
+        from core.canned_replies import CannedReplyInput, create_reply
+
+        with units_of_work(self.database_url) as new_uow:
+            return create_reply(new_uow(), CannedReplyInput(**canned_form())).id
+
     def attachment_id(self, visitor_factory: Callable[[], Any]) -> int:
         visitor = visitor_factory()
         with visitor.chat():
@@ -230,6 +237,7 @@ def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any])
         "notification_id": targets.notification_id,
         "model_id": targets.model_id,
         "entry_id": targets.entry_id,
+        "reply_id": targets.reply_id,  # issue 17: a fresh canned reply
         "attachment_id": lambda: targets.attachment_id(visitor_factory),
         "agency": lambda: "paris-nord",
         "service": lambda: "maintenance",
@@ -295,6 +303,8 @@ BODIES: dict[str, Body] = {
     "POST /staff/login": Body(form=lambda: {"email": ADVISOR[0], "password": ADVISOR[1]}),
     "POST /staff/admin/answers": Body(form=lambda: answer_form()),
     "POST /staff/admin/answers/{entry_id}": Body(form=lambda: answer_form()),
+    "POST /staff/admin/canned-replies": Body(form=lambda: canned_form()),
+    "POST /staff/admin/canned-replies/{reply_id}": Body(form=lambda: canned_form()),
     "POST /staff/admin/models": Body(form=lambda: model_form()),
     "POST /staff/admin/models/{model_id}": Body(form=lambda: model_form()),
     "POST /staff/admin/notifications": Body(
@@ -364,6 +374,11 @@ def sign_in_page_token(client: TestClient) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert found, (page.status_code, page.text[:300])
     return found.group(1)
+
+
+def canned_form() -> dict[str, str]:
+    """A canned reply with a shortcut of its own (issue 17)."""
+    return {"shortcut": unique("c"), "language": "fr", "title": "Titre", "text": "Bonjour {prenom}"}
 
 
 def answer_form() -> dict[str, str]:
