@@ -3,7 +3,7 @@ per language.
 
 Revision ID: 0024
 Revises: 0023
-Create Date: 2026-12-14
+Create Date: 2026-12-07
 """
 
 from __future__ import annotations
