@@ -293,7 +293,7 @@ def test_the_api_is_documented_with_tags_and_verb_noun_names(client: TestClient)
     assert len(handoff_api) == 16
     for path, method, operation in operations:
         tags = (["staff"], ["handoffs"], ["admin"], ["rooms"], ["notifications"], ["workshop"])
-        tags += (["catalogue"], ["answers"])
+        tags += (["catalogue"], ["answers"], ["canned replies"])
         assert operation["tags"] in tags, path
         assert operation["summary"] and operation.get("description"), (method, path)
         assert "_" in operation["operationId"].split("_api_")[0], operation["operationId"]
