@@ -89,6 +89,12 @@ def action_error_integrations() -> list[Any]:
     return [SanicIntegration()]
 
 
+def start_action_error_reports(settings: ActionServerSettings) -> bool:
+    """Sentry with its Sanic integration when PITLANE_SENTRY_DSN is set (ops/error_reports.py)."""
+    integrations = action_error_integrations() if settings.sentry_dsn is not None else []
+    return start_error_reports(settings, settings.env, integrations)
+
+
 def serving_app(settings: ActionServerSettings):  # noqa: ANN201 (a Sanic app)
     """The app `main` serves: error reports started (when PITLANE_SENTRY_DSN is set), then
     rasa-sdk's app behind the token guard. Refuses to build one without the token."""
@@ -97,8 +103,7 @@ def serving_app(settings: ActionServerSettings):  # noqa: ANN201 (a Sanic app)
             "PITLANE_ACTION_SERVER_TOKEN is not set: the action server refuses to start open "
             "(make run generates one; see .env.example)"
         )
-    integrations = action_error_integrations() if settings.sentry_dsn is not None else []
-    start_error_reports(settings, settings.env, integrations)
+    start_action_error_reports(settings)
     return secured_app(settings.action_server_token.get_secret_value())
 
 
