@@ -21,6 +21,7 @@ COPY channels ./channels
 COPY backoffice ./backoffice
 COPY webapp ./webapp
 COPY transports ./transports
+COPY ops ./ops
 COPY documents ./documents
 COPY data ./data
 COPY rasa_project/domain ./rasa_project/domain

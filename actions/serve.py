@@ -15,9 +15,13 @@ import argparse
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from ops.error_reports import start_error_reports
+from ops.settings import ErrorReportSettings
 
 TOKEN_HEADER = "X-Pitlane-Action-Token"
 OPEN_PATHS = frozenset({"/health"})
@@ -25,14 +29,17 @@ OPEN_PATHS = frozenset({"/health"})
 log = logging.getLogger(__name__)
 
 
-class ActionServerSettings(BaseSettings):
-    """PITLANE_ACTION_SERVER_TOKEN (required), PITLANE_ACTIONS_HOST, PITLANE_ACTIONS_PORT."""
+class ActionServerSettings(ErrorReportSettings):
+    """PITLANE_ACTION_SERVER_TOKEN (required), PITLANE_ACTIONS_HOST, PITLANE_ACTIONS_PORT;
+    error reports: PITLANE_SENTRY_* (ops/settings.py) and PITLANE_ENV."""
 
     model_config = SettingsConfigDict(env_prefix="PITLANE_", env_file=".env", extra="ignore")
 
     action_server_token: SecretStr | None = None
     actions_host: str = "127.0.0.1"
     actions_port: int = Field(default=5055, ge=1, le=65535)
+    # Only names the environment of the error reports when PITLANE_SENTRY_ENVIRONMENT is unset.
+    env: Literal["development", "test", "production"] = "development"
 
     @field_validator("action_server_token", mode="before")
     @classmethod
@@ -75,19 +82,39 @@ def secured_app(token: str, package: str = "actions"):  # noqa: ANN201 (a Sanic 
     return app
 
 
+def action_error_integrations() -> list[Any]:
+    """Sentry's Sanic integration (rasa-sdk's server), imported only when reports are on."""
+    from sentry_sdk.integrations.sanic import SanicIntegration
+
+    return [SanicIntegration()]
+
+
+def start_action_error_reports(settings: ActionServerSettings) -> bool:
+    """Sentry with its Sanic integration when PITLANE_SENTRY_DSN is set (ops/error_reports.py)."""
+    integrations = action_error_integrations() if settings.sentry_dsn is not None else []
+    return start_error_reports(settings, settings.env, integrations)
+
+
+def serving_app(settings: ActionServerSettings):  # noqa: ANN201 (a Sanic app)
+    """The app `main` serves: error reports started (when PITLANE_SENTRY_DSN is set), then
+    rasa-sdk's app behind the token guard. Refuses to build one without the token."""
+    if settings.action_server_token is None:
+        raise SystemExit(
+            "PITLANE_ACTION_SERVER_TOKEN is not set: the action server refuses to start open "
+            "(make run generates one; see .env.example)"
+        )
+    start_action_error_reports(settings)
+    return secured_app(settings.action_server_token.get_secret_value())
+
+
 def main(argv: list[str] | None = None) -> None:
     settings = ActionServerSettings()
     parser = argparse.ArgumentParser(description="Pitlane's action server (rasa-sdk)")
     parser.add_argument("--host", default=settings.actions_host)
     parser.add_argument("--port", type=int, default=settings.actions_port)
     args = parser.parse_args(argv)
-    if settings.action_server_token is None:
-        raise SystemExit(
-            "PITLANE_ACTION_SERVER_TOKEN is not set: the action server refuses to start open "
-            "(make run generates one; see .env.example)"
-        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = secured_app(settings.action_server_token.get_secret_value())
+    app = serving_app(settings)
     log.info("action server on http://%s:%d (token required)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sentry_sdk.integrations.fastapi import FastApiIntegration
+from sentry_sdk.integrations.starlette import StarletteIntegration
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backoffice import (
@@ -63,6 +65,7 @@ from hub.handoff import expiry_sweeping, handoff_tasks
 from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
+from ops.error_reports import start_error_reports
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp import documents as documents_route
@@ -79,9 +82,19 @@ RASA_PROJECT = ROOT / "rasa_project"
 BACKOFFICE_STATIC = ROOT / "backoffice" / "static"
 
 
+def web_error_integrations() -> list[StarletteIntegration | FastApiIntegration]:
+    """Sentry's FastAPI integration, its events named by the route's path template."""
+    return [
+        StarletteIntegration(transaction_style="url"),
+        FastApiIntegration(transaction_style="url"),
+    ]
+
+
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the app from `settings` (from the environment when None); no I/O happens here."""
     settings = settings or WebSettings()
+    # Sentry, off unless PITLANE_SENTRY_DSN is set; scrubbed of customers' data (ops/scrub.py)
+    start_error_reports(settings, settings.env, web_error_integrations())
     access_log.install()  # no query string (tokens, tickets) in uvicorn's log lines
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, rasa_token)

@@ -248,5 +248,5 @@ def test_env_example_lists_every_setting_and_every_compose_variable(compose):
 
 def test_the_image_contains_every_package_the_services_run():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ("core", "actions", "channels", "backoffice", "transports", "data"):
+    for package in ("core", "actions", "channels", "backoffice", "transports", "ops", "data"):
         assert f"COPY {package} ./{package}" in dockerfile

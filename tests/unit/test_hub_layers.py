@@ -22,6 +22,7 @@ PACKAGES = (
     "transports",
     "documents",
     "actions",
+    "ops",
 )
 # Web frameworks, channel libraries, HTTP clients and the scheduler: adapters' business.
 FRAMEWORKS = ("fastapi", "starlette", "telegram", "twilio", "httpx", "uvicorn", "apscheduler")
@@ -33,6 +34,9 @@ MAY_IMPORT = {
     # documents rendered for customers and staff (PDFs: reportlab), an adapter like transports
     "documents": {"core", "documents"},
     "backoffice": {"core", "hub", "channels", "backoffice", "documents"},
+    # what the processes report about themselves (error reports), for the web app and the
+    # action server alike: none of the project's layers
+    "ops": {"ops"},
 }
 
 
