@@ -14,7 +14,7 @@ import tarfile
 from contextlib import closing
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 UPLOADS_FILE = "uploads.tar.gz"
@@ -90,7 +90,14 @@ def libpq_target(url: str) -> tuple[str, dict[str, str]]:
     environment = dict(os.environ)
     if parsed.password is not None:
         environment["PGPASSWORD"] = str(parsed.password)
-    plain = parsed.set(drivername="postgresql", password=None)
+    plain = URL.create(  # URL.set(password=None) would keep the password
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
     return plain.render_as_string(hide_password=False), environment
 
 
