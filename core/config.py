@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -27,6 +28,13 @@ class CoreSettings(BaseSettings):
     db_max_overflow: int = Field(default=5, ge=0, le=1000)
     db_pool_timeout: float = Field(default=30.0, gt=0, le=600)
     timezone: str = "Europe/Paris"
+    # Files customers send (pictures, documents, voice notes), core/file_store.py:
+    # "filesystem" (the default) writes them under `upload_dir`, outside the web root (with
+    # several replicas, only if they share that directory); "database" keeps them in the
+    # database (at most 10 MiB each), where every replica reads them. The backups
+    # (core/backup.py) archive `upload_dir` beside the database.
+    upload_store: Literal["filesystem", "database"] = "filesystem"
+    upload_dir: str = "var/uploads"
     # E-mail of one-time codes (transports/smtp.py): no host = codes go to the development
     # outbox (/staff/outbox). STARTTLS upgrades the connection before logging in.
     smtp_host: str | None = None

@@ -1,4 +1,6 @@
-"""Database chores: `python -m core.manage migrate|seed|init|create-db|create-staff`."""
+"""Database chores: `python -m core.manage migrate|seed|init|create-db|create-staff`, and
+`backup --to DIR` / `restore --from DIR [--force]` (core/backup.py; README, "Backup and
+restore"). The database is PITLANE_DATABASE_URL's, the uploads PITLANE_UPLOAD_DIR's."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
+from core.backup import BackupError, make_backup, restore_backup
 from core.config import CoreSettings
 from core.db import make_engine
 from core.errors import PitlaneError
@@ -207,9 +210,47 @@ def prepare(command: str, settings: CoreSettings, data: Path, configure_logger: 
             print(f"demo canned replies: {canned} added")
 
 
+def backup(settings: CoreSettings, target: Path) -> int:
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        manifest = make_backup(
+            settings.database_url, Path(settings.upload_dir), target, datetime.now(timezone.utc)
+        )
+    except BackupError as exc:
+        print(f"no backup made: {exc}", file=sys.stderr)
+        return 1
+    print(f"database {shown} (revision {manifest.revision}) and uploads backed up to {target}")
+    return 0
+
+
+def restore(settings: CoreSettings, source: Path, force: bool, configure_logger: bool) -> int:
+    url = settings.database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    config = alembic_config(url, configure_logger)
+    try:
+        with init_lock(url):  # no replica starting beside it migrates meanwhile
+            restored = restore_backup(source, url, Path(settings.upload_dir), config, force)
+    except BackupError as exc:
+        print(f"nothing restored into {shown}: {exc}", file=sys.stderr)
+        return 1
+    manifest = restored.manifest
+    print(f"database {shown}: restored from {source} (backup of {manifest.created_at})")
+    if restored.migrated:
+        print(f"schema upgraded from revision {manifest.revision} to head")
+    print(f"uploads: {restored.files} files restored into {settings.upload_dir}")
+    return 0
+
+
+COMMANDS = ["migrate", "seed", "init", "create-db", "create-staff", "backup", "restore"]
+
+
 def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.manage", description=__doc__)
-    parser.add_argument("command", choices=["migrate", "seed", "init", "create-db", "create-staff"])
+    parser = argparse.ArgumentParser(
+        prog="python -m core.manage",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", choices=COMMANDS)
     parser.add_argument("--data", type=Path, default=DEMO_DATA, help="demo dataset (YAML)")
     staff = parser.add_argument_group("create-staff")
     staff.add_argument("--email")
@@ -220,9 +261,32 @@ def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> i
         action="store_true",
         help="read the password from the first line of stdin instead of prompting",
     )
+    saving = parser.add_argument_group("backup and restore")
+    saving.add_argument(
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="backup: the new (or empty) directory the backup is written to",
+    )
+    saving.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="DIR",
+        help="restore: the backup directory to restore (its manifest and checksums checked first)",
+    )
+    saving.add_argument(
+        "--force",
+        action="store_true",
+        help="restore: replace a database that already has data (it is lost)",
+    )
     args = parser.parse_args(argv)
     if args.command == "create-staff" and not (args.email and args.name):
         parser.error("create-staff needs --email and --name")
+    if args.command == "backup" and args.to is None:
+        parser.error("backup needs --to DIR")
+    if args.command == "restore" and args.source is None:
+        parser.error("restore needs --from DIR")
     settings = CoreSettings()
     url = settings.database_url
     shown = make_url(url).render_as_string(hide_password=True)
@@ -235,6 +299,10 @@ def main(argv: Sequence[str] | None = None, configure_logger: bool = False) -> i
             prepare(args.command, settings, args.data, configure_logger)
     if args.command == "create-staff":
         return create_staff(settings, args)
+    if args.command == "backup":
+        return backup(settings, args.to)
+    if args.command == "restore":
+        return restore(settings, args.source, args.force, configure_logger)
     return 0
 
 

@@ -62,12 +62,8 @@ class WebSettings(CoreSettings, TelegramSettings, ErrorReportSettings):
     twilio_sms_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
     public_base_url: str | None = None
-    # Files customers send (pictures, documents, voice notes), core/file_store.py:
-    # "filesystem" (the default) writes them under `upload_dir`, outside the web root (with
-    # several replicas, only if they share that directory); "database" keeps them in the
-    # database (at most 10 MiB each), where every replica reads them.
-    upload_store: Literal["filesystem", "database"] = "filesystem"
-    upload_dir: str = "var/uploads"
+    # Files customers send: upload_store and upload_dir, in core/config.py (the backups read
+    # them too).
     # The widget's agency map (Leaflet): the tile server's URL template and its credit line.
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_tiles_attribution: str = "© OpenStreetMap contributors"
