@@ -44,6 +44,10 @@ NOT_DEPLOYED: dict[str, dict[str, str]] = {
     "actions": {
         "PITLANE_ACTIONS_HOST": "given on the command line (--host)",
         "PITLANE_ACTIONS_PORT": "given on the command line (--port)",
+        "PITLANE_UPLOAD_*": (
+            "core's settings, shared with the web app and the backup command: the action "
+            "server reads no uploaded file"
+        ),
     },
     "migrate": {
         "PITLANE_SMTP_*": "migrations and the demo data send no e-mail",
