@@ -54,6 +54,10 @@ NOT_DEPLOYED: dict[str, dict[str, str]] = {
         "PITLANE_DB_*": "a one-shot process: the default pool is enough",
         "PITLANE_DOCUMENT_LINK_*": "migrations and the demo data give no document link",
         "PITLANE_PUBLIC_BASE_URL": "migrations and the demo data give no link",
+        "PITLANE_UPLOAD_*": (
+            "migrations and the demo data store no file; backups run in a web container, "
+            "which has the uploads volume (README, Backup and restore)"
+        ),
     },
 }
 
