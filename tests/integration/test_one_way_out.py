@@ -87,9 +87,11 @@ async def goes_out_once(
     conversation_id: int,
     act: Callable[[], Awaitable[Any]],
     delivered_to: str | None = CUSTOMER,
+    count: int = 1,
 ) -> str:
-    """Run `act`; exactly one message was stored, delivered (to `delivered_to`; None: a
-    widget conversation, with no sender) and published. Its text."""
+    """Run `act`; exactly `count` messages were stored, each delivered once (to
+    `delivered_to`; None: a widget conversation, with no sender) and published once. Their
+    texts, a line each."""
     before = len(stored_out(uow_factory, conversation_id))
     sent_before = len(edge.sender.sent)
     async with edge.hub.bus.subscribe(conversation_topic(conversation_id)) as events:
@@ -98,12 +100,13 @@ async def goes_out_once(
     stored = stored_out(uow_factory, conversation_id)[before:]
     delivered = edge.sender.sent[sent_before:]
 
-    assert len(stored) == 1, [m.text for m in stored]
-    assert stored[0].status == "sent"
-    expected = [] if delivered_to is None else [(delivered_to, stored[0].text)]
+    assert len(stored) == count, [m.text for m in stored]
+    assert all(m.status == "sent" for m in stored)
+    texts = [m.text for m in stored]
+    expected = [] if delivered_to is None else [(delivered_to, text) for text in texts]
     assert [(external_id, m.text) for external_id, m in delivered] == expected
-    assert [event["text"] for event in published] == [stored[0].text]
-    return stored[0].text
+    assert [event["text"] for event in published] == texts
+    return "\n".join(texts)
 
 
 async def test_handoff_notices_and_advisor_replies_go_out_once(
@@ -124,14 +127,18 @@ async def test_handoff_notices_and_advisor_replies_go_out_once(
         conversation_id,
         lambda: advisor_send(hub, request.id, advisor, "Bonjour, je regarde votre dossier."),
     )
-    closed = await goes_out_once(
-        edge, uow_factory, conversation_id, lambda: close_request(hub, request.id, advisor)
+    closed = await goes_out_once(  # the notice, then the rating question
+        edge,
+        uow_factory,
+        conversation_id,
+        lambda: close_request(hub, request.id, advisor),
+        count=2,
     )
     await hub.tracker_events.drain()
 
     assert "Nina" in joined
     assert reply == "Bonjour, je regarde votre dossier."
-    assert closed
+    assert "a terminé la conversation" in closed and "note de 1 à 5" in closed
 
 
 async def test_a_refused_and_an_expired_request_are_told_once(
