@@ -34,7 +34,7 @@ class NoteView:
 def add_note(uow: UnitOfWork, request_id: int, staff_id: int, text: str, now: datetime) -> NoteView:
     """A note in the conversation, by the advisor who holds it or an admin (any status: a
     closed conversation may still get a word for the next colleague)."""
-    clean = " ".join(text.split()) if "\n" not in text else text.strip()
+    clean = text.strip()
     if not clean:
         raise InvalidValue("empty_note", "the note is empty")
     if len(clean) > NOTE_MAX_CHARS:

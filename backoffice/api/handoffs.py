@@ -23,7 +23,7 @@ from backoffice.handoff_views import (
     load_request,
     note_out,
 )
-from core import handoff_notes, handoff_transfer
+from core import handoff, handoff_notes, handoff_transfer
 from core.customer_context import customer_context
 from hub import inbound as hub
 from hub.inbound import HubDeps
@@ -181,7 +181,7 @@ async def add_note(
 ) -> NoteOut:
     """A staff-only note in a conversation you hold (admins: any); never sent to the customer."""
     note = await core.run(handoff_notes.add_note, request_id, staff.id, body.text, core.now())
-    view = await core.read(load_request, request_id, core.now())
+    view = await core.run(handoff.get_request, request_id)
     if view.advisor_id is not None:  # the holder's consoles show it (a colleague's, an admin's)
         event = {"type": "note", "request_id": request_id, "at": core.now().isoformat()}
         await _hub(request).bus.publish(advisor_topic(view.advisor_id), event)
