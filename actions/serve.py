@@ -20,8 +20,11 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from ops.action_spans import trace_actions
 from ops.error_reports import start_error_reports
 from ops.settings import ErrorReportSettings
+from ops.trace_settings import TraceSettings
+from ops.tracing import ACTIONS_SERVICE, start_tracing
 
 TOKEN_HEADER = "X-Pitlane-Action-Token"
 OPEN_PATHS = frozenset({"/health"})
@@ -29,9 +32,10 @@ OPEN_PATHS = frozenset({"/health"})
 log = logging.getLogger(__name__)
 
 
-class ActionServerSettings(ErrorReportSettings):
+class ActionServerSettings(ErrorReportSettings, TraceSettings):
     """PITLANE_ACTION_SERVER_TOKEN (required), PITLANE_ACTIONS_HOST, PITLANE_ACTIONS_PORT;
-    error reports: PITLANE_SENTRY_* (ops/settings.py) and PITLANE_ENV."""
+    error reports: PITLANE_SENTRY_* (ops/settings.py) and PITLANE_ENV; traces:
+    PITLANE_OTLP_ENDPOINT, PITLANE_TRACE_* (ops/trace_settings.py)."""
 
     model_config = SettingsConfigDict(env_prefix="PITLANE_", env_file=".env", extra="ignore")
 
@@ -73,12 +77,15 @@ def token_guard(token: str) -> Callable[[object], Awaitable[object | None]]:
     return guard
 
 
-def secured_app(token: str, package: str = "actions"):  # noqa: ANN201 (a Sanic app)
-    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed."""
+def secured_app(token: str, package: str = "actions", traced: bool = False):  # noqa: ANN201
+    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed;
+    `traced`: each action run in a span of its customer message's trace (ops/action_spans.py)."""
     from rasa_sdk.endpoint import create_app
 
     app = create_app(package, cors_origins=None)
     app.register_middleware(token_guard(token), "request")
+    if traced:  # after the guard: a refused call opens no span
+        trace_actions(app)
     return app
 
 
@@ -104,7 +111,9 @@ def serving_app(settings: ActionServerSettings):  # noqa: ANN201 (a Sanic app)
             "(make run generates one; see .env.example)"
         )
     start_action_error_reports(settings)
-    return secured_app(settings.action_server_token.get_secret_value())
+    # traces, off unless PITLANE_OTLP_ENDPOINT is set (ops/tracing.py, docs/operations.md)
+    traced = start_tracing(settings, ACTIONS_SERVICE, settings.env)
+    return secured_app(settings.action_server_token.get_secret_value(), traced=traced)
 
 
 def main(argv: list[str] | None = None) -> None:
