@@ -48,6 +48,8 @@ UNTRACED_PATHS = (
 _URL_ATTRIBUTES = ("http.url", "url.full")
 _TARGET_ATTRIBUTES = ("http.target",)
 _QUERY_ATTRIBUTES = ("url.query",)
+# The customer's address and port: personal data a trace does not need (blanked).
+_PEER_ATTRIBUTES = ("net.peer.ip", "net.peer.port", "client.address", "client.port")
 _lock = threading.Lock()
 _sql_instrumented = False
 
@@ -130,7 +132,7 @@ def instrument_sql() -> None:
 
 def instrument_web_app(app: Any) -> None:
     """Server spans for the FastAPI `app`'s requests but UNTRACED_PATHS, named by route, their
-    URLs without query strings; no span per ASGI message."""
+    URLs without query strings nor the client's address; no span per ASGI message."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(
@@ -151,6 +153,10 @@ def instrument_http_client(client: Any) -> None:
 def _server_request_hook(span: trace.Span, scope: dict[str, Any]) -> None:
     if span.is_recording():
         _strip_queries(span, scope.get("path") or "/")
+        attributes = getattr(span, "attributes", None) or {}
+        for key in _PEER_ATTRIBUTES:
+            if key in attributes:
+                span.set_attribute(key, "")
 
 
 async def _client_request_hook(span: trace.Span, request: Any) -> None:

@@ -74,6 +74,8 @@ def test_a_rest_message_is_one_trace_from_the_request_through_the_hub_and_rasa_t
     assert hub.attributes["pitlane.route"] == "bot"
     assert hub.attributes["pitlane.outcome"] == "answered"
     assert isinstance(hub.attributes["pitlane.conversation_id"], int)
+    assert request.attributes["http.route"] == URL
+    assert request.attributes.get("net.peer.ip", "") == ""  # the client's address blanked
 
 
 def test_the_metadata_rasa_receives_carries_the_turns_traceparent(
