@@ -24,8 +24,12 @@ from core.agencies import (
     services_by_agency,
 )
 from core.errors import NotFound
+from core.i18n import messages
 
 router = APIRouter(include_in_schema=False)
+# The page's text is French: its language, title and description (the catalogues' "demo"
+# context, in both languages) follow this one value.
+PAGE_LANGUAGE = "fr"
 
 
 def display_phone(phone: str) -> str:
@@ -106,6 +110,8 @@ async def get_demo_page(request: Request, uow_factory: UowFactoryDep) -> HTMLRes
     tag = embed_tag(origin, built) if built else joined
     page = render(
         "index.html",
+        lang=PAGE_LANGUAGE,
+        t=messages("demo", PAGE_LANGUAGE),
         origin=origin,
         widget_tag=tag,
         agency_count=len(agencies),
