@@ -667,7 +667,7 @@
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
 
-  window.Pitlane = { version: "1", open: open, close: close };
+  window.Pitlane = { version: build ? build.version : "1", open: open, close: close };
   // Extensions get the panel's parts: rooms.js adds the rooms tab and the notifications.
   window.Pitlane._parts = {
     ORIGIN: ORIGIN, LANG: LANG, dom: dom, i18n: i18n, root: root, panel: panel,

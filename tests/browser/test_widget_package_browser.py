@@ -59,6 +59,7 @@ def test_the_page_loads_the_versioned_bundle_with_its_integrity_and_the_widget_w
             page.locator(BOT).first.wait_for()
             assert "indisponible" in page.locator(BOT).first.inner_text()
             page.get_by_role("tab", name="Salons").wait_for()  # rooms.js, inside the bundle
+            assert page.evaluate("window.Pitlane.version") == "1.0.0"  # the package's
             # the built style sheet applies (after Leaflet's, as the served files do)
             page.wait_for_function(f"({STYLES})()[0].length === 2")  # Leaflet's comes later
             assert page.evaluate(STYLES) == [
