@@ -96,5 +96,5 @@ eval-nlu: venvs model ## Held-out NLU evaluation (rasa_project/holdout/), fails 
 bench-nlu: venvs model ## NLU budgets: training time, parse latency, Rasa server memory
 	$(VENV_RASA)/bin/python bench/nlu_budget.py
 
-clean: ## Remove the virtual environments, the model and var/
-	rm -rf $(VENV) $(VENV_RASA) rasa_project/models var
+clean: ## Remove the virtual environments, the model, var/ and the built widget
+	rm -rf $(VENV) $(VENV_RASA) rasa_project/models var widget/dist widget/build
