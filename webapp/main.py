@@ -51,7 +51,7 @@ from backoffice.api import rooms as rooms_api
 from backoffice.api import vehicles as vehicles_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
-from channels import rooms_socket, sse, uploads, web, widget_auth
+from channels import rooms_socket, sse, uploads, web, widget_auth, widget_files
 from channels.rasa_client import RasaClient
 from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
@@ -188,6 +188,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(widget_files.router)  # /widget.js and the built package (docs/widget.md)
     app.include_router(widget_auth.router)  # the widget's credential (docs/security.md)
     app.include_router(uploads.router)
     app.include_router(telegram_router)

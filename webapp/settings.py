@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from channels.telegram.settings import TelegramSettings
+from channels.widget_package import DIST_DIR
 from core.config import DEV_DOCUMENT_LINK_SECRET, CoreSettings
 from core.customer_limits import CustomerLimits
 from ops.settings import ErrorReportSettings
@@ -103,6 +105,9 @@ class WebSettings(CoreSettings, TelegramSettings, ErrorReportSettings):
     # ("https://www.dealer.example,https://dealer.example"). The app's own origin always
     # is; a browser request from any other origin gets 403 `forbidden_origin`.
     widget_origins: str = ""
+    # The built widget package (make widget, docs/widget.md): /widget.js and the versioned
+    # files with their integrity; when it holds no build, /widget.js is the server's join.
+    widget_dist: Path = DIST_DIR
 
     @property
     def customer_limits(self) -> CustomerLimits:
