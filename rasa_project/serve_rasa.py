@@ -5,7 +5,8 @@ readable by every user of the host (`ps`, /proc/<pid>/cmdline). This launcher re
 PITLANE_RASA_TOKEN from its own environment (readable only by the same user) and hands
 `rasa run --enable-api --auth-token=...` to Rasa's CLI inside this process, so the process
 list shows `serve_rasa.py` and the other options, never the token. It also sizes
-RulePolicy's rule cache to our model (pitlane_nlu/rule_cache.py) before the model loads.
+RulePolicy's rule cache to our model (pitlane_nlu/rule_cache.py) before the model loads,
+and keeps Sanic from adding its own text log handlers (pitlane_logging.py).
 
     python serve_rasa.py --port 5005 --model models/pitlane.tar.gz ...
 """
@@ -31,10 +32,12 @@ def rasa_arguments(options: Sequence[str], environ: Mapping[str, str]) -> list[s
 
 def main() -> None:
     sys.argv = rasa_arguments(sys.argv[1:], os.environ)
-    from pitlane_nlu import rule_cache  # beside this file
+    from pitlane_logging import sanic_defaults_through_root  # beside this file
+    from pitlane_nlu import rule_cache
     from rasa.__main__ import main as rasa_main  # the Rasa venv only
 
     rule_cache.widen()  # about 4x less CPU per RulePolicy prediction (pitlane_nlu/rule_cache.py)
+    sanic_defaults_through_root()  # Sanic's lines through logging.yml's handler, if given
 
     rasa_main()
 

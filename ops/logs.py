@@ -1,0 +1,232 @@
+"""Structured logs: one JSON object per line, with what locates a line (process, request,
+conversation, trace) and never what a customer wrote or who they are.
+
+Every process calls `configure_logging` (or hands `logging_config` to uvicorn) once at its
+start. Each handler carries `Redact`, which masks what ops/scrub.py masks for Sentry (e-mail
+addresses, phone numbers, 6-digit codes, bot tokens, query strings) in the final message
+and in the exception's text, plus bearer/API secrets and the current turn's own text, and
+keeps no argument of a record. `log_context` binds the conversation being handled (the hub's
+inbound turn) to every line logged inside it; the web app's `RequestIds` middleware binds the
+request id; the trace and span ids come from the current OpenTelemetry span, when one is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.config
+import re
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from opentelemetry import trace
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ops.scrub import TOKEN_MASK, mask_text
+
+TEXT_MASK = "[text]"
+# "Bearer abc...", "token=abc...", "Authorization: abc...", long random runs: secrets
+_BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}")
+_ASSIGNED = re.compile(
+    r"(?i)\b(token|secret|password|api[_-]?key|authorization)(\s*[:=]\s*[\"']?)[^\s\"'&,;]+"
+)
+_LONG_RUN = re.compile(r"(?<![\w/.-])[A-Za-z0-9_+/=-]{32,}(?![\w/.-])")
+
+_context: ContextVar[dict[str, Any] | None] = ContextVar("pitlane_log_context", default=None)
+
+
+class LogSettings(BaseSettings):
+    """PITLANE_LOG_FORMAT (json, the default; text for a developer's console),
+    PITLANE_LOG_LEVEL (INFO), PITLANE_LOG_PROCESS (the name in each line: web, web-1...)."""
+
+    model_config = SettingsConfigDict(env_prefix="PITLANE_", env_file=".env", extra="ignore")
+
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_process: str | None = Field(default=None, max_length=40)
+
+
+@contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Every line logged inside carries `fields` (conversation_id=..., request_id=...).
+    `turn_text` is never written: lines containing it get it masked."""
+    current = _context.get() or {}
+    token = _context.set({**current, **{k: v for k, v in fields.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def bind_log_context(**fields: Any) -> None:
+    """Add `fields` to the current context (until the enclosing `log_context` ends)."""
+    _context.set({**(_context.get() or {}), **fields})
+
+
+def current_log_context() -> dict[str, Any]:
+    return dict(_context.get() or {})
+
+
+def mask_secrets(text: str, turn_text: str | None = None) -> str:
+    """`text` with personal data, secrets and the current turn's text replaced."""
+    if turn_text and len(turn_text) >= 4:
+        text = text.replace(turn_text, TEXT_MASK)
+    text = mask_text(text)
+    text = _BEARER.sub(rf"\1\2{TOKEN_MASK}", text)
+    text = _ASSIGNED.sub(rf"\1\2{TOKEN_MASK}", text)
+    return _LONG_RUN.sub(_random_run, text)
+
+
+def _random_run(match: re.Match[str]) -> str:
+    """A long run of letters and digits mixed is a secret; a long identifier is not."""
+    run = match.group()
+    digits = sum(char.isdigit() for char in run)
+    return TOKEN_MASK if digits >= 4 and sum(char.isalpha() for char in run) >= 4 else run
+
+
+class Redact(logging.Filter):
+    """Formats the record's message once, masked, and drops its arguments (they may hold a
+    customer's text); masks the exception's text the same way."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "pitlane_redacted", False):
+            return True
+        turn_text = (_context.get() or {}).get("turn_text")
+        if record.name == "uvicorn.access":
+            _access_fields(record)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format: keep its template only
+            message = str(record.msg)
+        record.msg, record.args = mask_secrets(message, turn_text), None
+        if record.exc_info and record.exc_info[0] is not None:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            record.exc_text = mask_secrets(text, turn_text)
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = mask_secrets(record.exc_text, turn_text)
+        if record.stack_info:
+            record.stack_info = mask_secrets(record.stack_info, turn_text)
+        record.pitlane_redacted = True
+        return True
+
+
+def _access_fields(record: logging.LogRecord) -> None:
+    """uvicorn's access line ('%s - "%s %s HTTP/%s" %d'): method, path without its query
+    string, status and time to the response's headers; the client's address is left out."""
+    args = record.args
+    if not (isinstance(args, tuple) and len(args) == 5):
+        return
+    _, method, path, _, status = args
+    path = str(path).split("?", 1)[0]
+    record.msg, record.args = "%s %s %s", (method, path, status)
+    record.http = {"method": method, "path": path, "status": status}
+    started = (_context.get() or {}).get("request_started")
+    if started is not None:
+        record.http["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (see the module's docstring and docs/operations.md)."""
+
+    def __init__(self, process: str = "python") -> None:
+        super().__init__()
+        self.process_name = process
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "process": self.process_name,
+            "pid": record.process,
+            "message": record.getMessage(),
+        }
+        for key, value in (_context.get() or {}).items():
+            if key not in ("turn_text", "request_started"):
+                line[key] = value
+        line.update(trace_ids())
+        if getattr(record, "http", None):
+            line["http"] = record.http
+        if record.exc_info and record.exc_info[0] is not None:
+            line["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exc"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """A developer's console: time, level, logger, message, and the ids in brackets."""
+
+    def __init__(self, process: str = "python") -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        ids = {k: v for k, v in (_context.get() or {}).items() if k.endswith("_id")}
+        ids.update(trace_ids())
+        text = super().format(record)
+        return f"{text} [{' '.join(f'{k}={v}' for k, v in ids.items())}]" if ids else text
+
+
+def trace_ids() -> dict[str, str]:
+    """The current OpenTelemetry span's trace and span ids (hex), when one is valid."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
+
+
+def process_name(settings: LogSettings, default: str) -> str:
+    return settings.log_process or default
+
+
+def logging_config(settings: LogSettings, process: str) -> dict[str, Any]:
+    """A dictConfig: every record, uvicorn's and Sanic's included, through one handler on
+    stderr, redacted, as JSON lines or text."""
+    formatter = JsonFormatter if settings.log_format == "json" else TextFormatter
+    level = settings.log_level
+    own = {"handlers": ["default"], "level": level, "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": Redact}},
+        "formatters": {"default": {"()": formatter, "process": process_name(settings, process)}},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "default",
+                "filters": ["redact"],
+            }
+        },
+        "root": {"handlers": ["default"], "level": level},
+        "loggers": {
+            name: own
+            for name in (
+                "uvicorn",
+                "uvicorn.error",
+                "uvicorn.access",
+                "sanic.root",
+                "sanic.error",
+                "sanic.access",
+                "sanic.server",
+            )
+        },
+    }
+
+
+def configure_logging(process: str, settings: LogSettings | None = None) -> LogSettings:
+    """Apply `logging_config` to this process (the action server; uvicorn takes the dict)."""
+    settings = settings or LogSettings()
+    logging.config.dictConfig(logging_config(settings, process))
+    return settings
