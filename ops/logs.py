@@ -39,6 +39,9 @@ _ASSIGNED = re.compile(
 _LONG_RUN = re.compile(r"(?<![\w/.-])[A-Za-z0-9_+/=-]{32,}(?![\w/.-])")
 
 _context: ContextVar[dict[str, Any] | None] = ContextVar("pitlane_log_context", default=None)
+# The fields of the request being served (ops/request_ids.py): what a turn binds lands there
+# too, so that the request's access line, logged after the turn, names the conversation.
+_request: ContextVar[dict[str, Any] | None] = ContextVar("pitlane_log_request", default=None)
 
 
 class LogSettings(BaseSettings):
@@ -53,20 +56,29 @@ class LogSettings(BaseSettings):
 
 
 @contextmanager
-def log_context(**fields: Any) -> Iterator[None]:
+def log_context(request: bool = False, **fields: Any) -> Iterator[None]:
     """Every line logged inside carries `fields` (conversation_id=..., request_id=...).
-    `turn_text` is never written: lines containing it get it masked."""
+    `turn_text` is never written: lines containing it get it masked. `request`: these are
+    the fields of a request (see `bind_log_context`)."""
     current = _context.get() or {}
-    token = _context.set({**current, **{k: v for k, v in fields.items() if v is not None}})
+    scope = {**current, **{k: v for k, v in fields.items() if v is not None}}
+    token = _context.set(scope)
+    request_token = _request.set(scope) if request else None
     try:
         yield
     finally:
+        if request_token is not None:
+            _request.reset(request_token)
         _context.reset(token)
 
 
 def bind_log_context(**fields: Any) -> None:
-    """Add `fields` to the current context (until the enclosing `log_context` ends)."""
+    """Add `fields` to the current context, until the enclosing `log_context` ends, and to
+    the current request's fields, until the request ends."""
     _context.set({**(_context.get() or {}), **fields})
+    request = _request.get()
+    if request is not None:
+        request.update(fields)
 
 
 def current_log_context() -> dict[str, Any]:

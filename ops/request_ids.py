@@ -50,5 +50,5 @@ class RequestIds:
                 message["headers"] = [*headers, (HEADER, rid.encode("ascii"))]
             await send(message)
 
-        with log_context(request_id=rid, request_started=time.perf_counter()):
+        with log_context(request=True, request_id=rid, request_started=time.perf_counter()):
             await self.app(scope, receive, send_with_id)

@@ -16,7 +16,15 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from ops.logs import JsonFormatter, LogSettings, Redact, TextFormatter, log_context, logging_config
+from ops.logs import (
+    JsonFormatter,
+    LogSettings,
+    Redact,
+    TextFormatter,
+    bind_log_context,
+    log_context,
+    logging_config,
+)
 from ops.request_ids import RequestIds
 
 EMAIL, PHONE, CODE = "camille.martin@example.fr", "06 12 34 56 78", "482913"
@@ -83,6 +91,17 @@ def test_a_turn_binds_its_conversation_and_its_own_text_never_appears() -> None:
     assert out["conversation_id"] == 17
     assert "AB-123-CD" not in json.dumps(out) and "turn_text" not in out
     assert "conversation_id" not in line(record("after the turn"))
+
+
+def test_a_conversation_bound_in_a_turn_names_the_rest_of_its_request() -> None:
+    with log_context(request=True, request_id="r-1"):
+        with log_context(turn_text="bonjour à tous"):
+            bind_log_context(conversation_id=8)
+            assert line(record("in the turn"))["conversation_id"] == 8
+        access = line(record("POST /webhooks/rest/webhook 200"))
+
+    assert (access["request_id"], access["conversation_id"]) == ("r-1", 8)
+    assert "conversation_id" not in line(record("another request"))
 
 
 def test_long_identifiers_and_paths_are_kept_but_random_secrets_are_not() -> None:

@@ -1,0 +1,90 @@
+"""The stack's logs after real customer turns (an e-mail address, a French phone number, a
+plate, a one-time code): every line the web app, the action server and Rasa wrote meanwhile
+is a JSON object, and none holds what the customer sent, their e-mail or phone, the code or
+one of the stack's secrets (docs/operations.md, "Logs")."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scripts.stack import SECRETS, Stack
+from tests.e2e.chat import REST_TOKEN, Chat, last_code_sent_to
+from tests.e2e.conftest import API_TOKEN
+
+EMAIL, PHONE, PLATE = "lea.dubois@example.org", "06 98 76 54 32", "GH-456-JK"
+SENT = (
+    f"Bonjour, mon adresse est {EMAIL}",
+    f"vous pouvez m'appeler au {PHONE}",
+    f"ma moto immatriculée {PLATE} fait un bruit bizarre",
+)
+PROCESSES = ("web", "actions", "rasa")
+
+
+def offsets(stack: Stack) -> dict[str, int]:
+    return {name: _size(stack.log_file(name)) for name in PROCESSES}
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def lines_since(stack: Stack, start: dict[str, int]) -> dict[str, list[str]]:
+    written = {}
+    for name in PROCESSES:
+        with stack.log_file(name).open("rb") as log:
+            log.seek(start[name])
+            written[name] = log.read().decode("utf-8", errors="replace").splitlines()
+    return written
+
+
+def test_the_logs_of_customer_turns_are_json_without_personal_data_or_secrets(
+    stack: Stack, database_url: str
+) -> None:
+    start = offsets(stack)
+    chat = Chat(stack.config.web_url, language="fr")
+    for text in SENT:
+        chat.say(text)
+    # a one-time code: identification of the demo vehicle, the code typed by the customer
+    chat.say("/identify_vehicle")
+    chat.say("ZDM1RBBW5KB012345 ab 123 cd")
+    chat.click('/choose{"otp_transport":"email"}')
+    code = last_code_sent_to(database_url, "camille.martin@example.fr")
+    chat.say(code)
+    assert "identifi" in chat.text.lower(), chat.text
+    traced = httpx.get(
+        f"{stack.config.web_url}/healthz?token={REST_TOKEN}",
+        headers={"X-Request-ID": "e2e-logs-0001"},
+        timeout=10,
+    )
+    assert traced.headers["x-request-id"] == "e2e-logs-0001"
+    time.sleep(1)  # the last lines reach the files
+
+    written = lines_since(stack, start)
+
+    assert all(written[name] for name in PROCESSES), {k: len(v) for k, v in written.items()}
+    entries = {}
+    for name, lines in written.items():
+        for line in lines:
+            try:
+                entries.setdefault(name, []).append(json.loads(line))
+            except ValueError:
+                pytest.fail(f"{name}.log: not a JSON line: {line[:200]!r}")
+    assert {entry["process"] for entry in entries["rasa"]} == {"rasa"}
+    web = entries["web"]
+    turns = [e for e in web if e.get("http", {}).get("path") == "/webhooks/rest/webhook"]
+    assert len(turns) >= len(SENT) + 3  # one access line per message
+    assert all(isinstance(e.get("conversation_id"), int) and e.get("request_id") for e in turns)
+    assert len({e["conversation_id"] for e in turns}) == 1  # one conversation, its own id
+    assert any(e.get("request_id") == "e2e-logs-0001" and "http" in e for e in web)
+    environment = stack.environment()
+    secrets = [environment[name] for name in SECRETS] + [REST_TOKEN, API_TOKEN]
+    secrets += [value.split(":", 1)[1] for value in secrets if ":" in value]
+    forbidden = [*SENT, EMAIL, PHONE, PHONE.replace(" ", ""), PLATE, code, "camille.martin"]
+    text = "\n".join(line for lines in written.values() for line in lines)
+    for value in forbidden + secrets:
+        assert value not in text, f"found in the logs: {value[:12]}..."
