@@ -223,16 +223,20 @@ def logging_config(settings: LogSettings, process: str) -> dict[str, Any]:
         },
         "root": {"handlers": ["default"], "level": level},
         "loggers": {
-            name: own
-            for name in (
-                "uvicorn",
-                "uvicorn.error",
-                "uvicorn.access",
-                "sanic.root",
-                "sanic.error",
-                "sanic.access",
-                "sanic.server",
-            )
+            # the scheduler's "Running job ..." every few seconds: only its problems
+            "apscheduler": {"level": "WARNING"},
+            **{
+                name: own
+                for name in (
+                    "uvicorn",
+                    "uvicorn.error",
+                    "uvicorn.access",
+                    "sanic.root",
+                    "sanic.error",
+                    "sanic.access",
+                    "sanic.server",
+                )
+            },
         },
     }
 
