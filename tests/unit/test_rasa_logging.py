@@ -146,3 +146,16 @@ logging.getLogger("rasa.core.processor").debug("Received user message '{SENTENCE
     assert all(entry["process"] == "rasa" for entry in lines)
     for secret in ("camille", "06 12 34 56 78", "482913", "33612345678", "mon email"):
         assert secret not in done.stdout + done.stderr
+
+
+def test_the_stack_starts_rasa_with_the_configuration_unless_text_is_asked() -> None:
+    from scripts.stack import Stack, StackConfig
+
+    rasa = next(m for m in Stack(StackConfig()).definitions() if m.name == "rasa")
+    text = StackConfig(env={"PITLANE_LOG_FORMAT": "text"})
+    plain = next(m for m in Stack(text).definitions() if m.name == "rasa")
+
+    at = rasa.command.index("--logging-config-file")
+    assert (rasa.cwd / rasa.command[at + 1]) == ROOT / "rasa_project" / "logging.yml"
+    assert rasa.env["PITLANE_LOG_PROCESS"] == "rasa"
+    assert "--logging-config-file" not in plain.command
