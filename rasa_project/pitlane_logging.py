@@ -210,25 +210,3 @@ class JsonFormatter(logging.Formatter):
         elif record.exc_text:
             line["exc"] = record.exc_text
         return json.dumps(line, ensure_ascii=False, default=str)
-
-
-def sanic_defaults_through_root() -> None:
-    """Rasa's server app is a Sanic app that applies Sanic's own logging configuration when
-    it is built (plain text handlers on sanic.*): make that configuration add nothing, so
-    Sanic's lines reach the root handler of logging.yml."""
-    try:
-        from sanic import log as sanic_log
-    except ImportError:  # not in Rasa's environment
-        return
-    defaults = sanic_log.LOGGING_CONFIG_DEFAULTS
-    defaults.clear()
-    defaults.update(
-        {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "loggers": {
-                name: {"level": "INFO", "handlers": [], "propagate": True}
-                for name in ("sanic.root", "sanic.error", "sanic.access")
-            },
-        }
-    )

@@ -45,7 +45,7 @@ def test_the_module_imports_only_the_standard_library() -> None:
         for n in ast.walk(tree)
         if isinstance(n, ast.ImportFrom) and n.level == 0
     }
-    names -= {"__future__", "sanic"}  # sanic: only to quiet its defaults, when importable
+    names -= {"__future__"}
 
     assert names <= set(sys.stdlib_module_names), names
 
