@@ -129,7 +129,8 @@ class Redact(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "pitlane_redacted", False):
             return True
-        if isinstance(record.args, tuple):  # spaced strings are sentences: someone's text
+        if isinstance(record.args, tuple) and record.name != "py.warnings":
+            # spaced strings are sentences: someone's text (a warning's quotes are blanked)
             record.args = tuple(_unspaced(arg) for arg in record.args)
         try:
             message = record.getMessage()
