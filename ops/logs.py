@@ -2,12 +2,13 @@
 conversation, trace) and never what a customer wrote or who they are.
 
 Every process calls `configure_logging` (or hands `logging_config` to uvicorn) once at its
-start. Each handler carries `Redact`, which masks what ops/scrub.py masks for Sentry (e-mail
-addresses, phone numbers, 6-digit codes, bot tokens, query strings) in the final message
-and in the exception's text, plus bearer/API secrets and the current turn's own text, and
-keeps no argument of a record. `log_context` binds the conversation being handled (the hub's
-inbound turn) to every line logged inside it; the web app's `RequestIds` middleware binds the
-request id; the trace and span ids come from the current OpenTelemetry span, when one is.
+start. Its formatters write a record's message and exception text only through `redacted`,
+which masks what ops/scrub.py masks for Sentry (e-mail addresses, phone numbers, 6-digit
+codes, bot tokens, query strings), plus bearer/API secrets and the current turn's own text;
+no argument of a record is written on its own. `log_context` binds the conversation being
+handled (the hub's inbound turn) to every line logged inside it; the web app's `RequestIds`
+middleware binds the request id; the trace and span ids come from the current
+OpenTelemetry span, when one is.
 """
 
 from __future__ import annotations
@@ -103,45 +104,54 @@ def _random_run(match: re.Match[str]) -> str:
 
 
 class Redact(logging.Filter):
-    """Formats the record's message once, masked, and drops its arguments (they may hold a
-    customer's text); masks the exception's text the same way."""
+    """Formats the record's message once and masks it, and its exception's text, into
+    `record.redacted` (message, exception); the formatters write only that, never the
+    record's arguments (they may hold a customer's text). The record itself is left as it
+    is: Sentry's logging integration reads it after the handlers, and scrubs it itself."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "pitlane_redacted", False):
-            return True
-        turn_text = (_context.get() or {}).get("turn_text")
-        if record.name == "uvicorn.access":
-            _access_fields(record)
+        redacted(record)
+        return True
+
+
+def redacted(record: logging.LogRecord) -> tuple[str, str | None]:
+    """(message, exception text) of `record`, masked; computed once per record."""
+    done = getattr(record, "redacted", None)
+    if done is not None:
+        return done
+    turn_text = (_context.get() or {}).get("turn_text")
+    message = _access_line(record) if record.name == "uvicorn.access" else None
+    if message is None:
         try:
             message = record.getMessage()
         except Exception:  # a broken format: keep its template only
             message = str(record.msg)
-        record.msg, record.args = mask_secrets(message, turn_text), None
-        if record.exc_info and record.exc_info[0] is not None:
-            text = "".join(traceback.format_exception(*record.exc_info)).rstrip()
-            record.exc_text = mask_secrets(text, turn_text)
-            record.exc_info = None
-        elif record.exc_text:
-            record.exc_text = mask_secrets(record.exc_text, turn_text)
-        if record.stack_info:
-            record.stack_info = mask_secrets(record.stack_info, turn_text)
-        record.pitlane_redacted = True
-        return True
+    exc = None
+    if record.exc_info and record.exc_info[0] is not None:
+        exc = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+    elif record.exc_text:
+        exc = record.exc_text
+    if record.stack_info:
+        exc = f"{exc or ''}\n{record.stack_info}".strip()
+    done = (mask_secrets(message, turn_text), None if exc is None else mask_secrets(exc, turn_text))
+    record.redacted = done
+    return done
 
 
-def _access_fields(record: logging.LogRecord) -> None:
-    """uvicorn's access line ('%s - "%s %s HTTP/%s" %d'): method, path without its query
-    string, status and time to the response's headers; the client's address is left out."""
+def _access_line(record: logging.LogRecord) -> str | None:
+    """uvicorn's access line ('%s - "%s %s HTTP/%s" %d') as "METHOD path status", and its
+    `http` fields: method, path without its query string, status and time to the response's
+    headers; the client's address is left out."""
     args = record.args
     if not (isinstance(args, tuple) and len(args) == 5):
-        return
+        return None
     _, method, path, _, status = args
     path = str(path).split("?", 1)[0]
-    record.msg, record.args = "%s %s %s", (method, path, status)
     record.http = {"method": method, "path": path, "status": status}
     started = (_context.get() or {}).get("request_started")
     if started is not None:
         record.http["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return f"{method} {path} {status}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -152,6 +162,7 @@ class JsonFormatter(logging.Formatter):
         self.process_name = process
 
     def format(self, record: logging.LogRecord) -> str:
+        message, exc = redacted(record)
         line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
                 timespec="milliseconds"
@@ -160,7 +171,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "process": self.process_name,
             "pid": record.process,
-            "message": record.getMessage(),
+            "message": message,
         }
         for key, value in (_context.get() or {}).items():
             if key not in ("turn_text", "request_started"):
@@ -168,12 +179,8 @@ class JsonFormatter(logging.Formatter):
         line.update(trace_ids())
         if getattr(record, "http", None):
             line["http"] = record.http
-        if record.exc_info and record.exc_info[0] is not None:
-            line["exc"] = self.formatException(record.exc_info)
-        elif record.exc_text:
-            line["exc"] = record.exc_text
-        if record.stack_info:
-            line["stack"] = record.stack_info
+        if exc is not None:
+            line["exc"] = exc
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -181,13 +188,16 @@ class TextFormatter(logging.Formatter):
     """A developer's console: time, level, logger, message, and the ids in brackets."""
 
     def __init__(self, process: str = "python") -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        super().__init__()
 
     def format(self, record: logging.LogRecord) -> str:
+        message, exc = redacted(record)
         ids = {k: v for k, v in (_context.get() or {}).items() if k.endswith("_id")}
         ids.update(trace_ids())
-        text = super().format(record)
-        return f"{text} [{' '.join(f'{k}={v}' for k, v in ids.items())}]" if ids else text
+        text = f"{self.formatTime(record)} {record.levelname} {record.name} {message}"
+        if ids:
+            text += f" [{' '.join(f'{k}={v}' for k, v in ids.items())}]"
+        return f"{text}\n{exc}" if exc else text
 
 
 def trace_ids() -> dict[str, str]:
