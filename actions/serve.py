@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ops.error_reports import start_error_reports
+from ops.logs import configure_logging
 from ops.settings import ErrorReportSettings
 
 TOKEN_HEADER = "X-Pitlane-Action-Token"
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.actions_host)
     parser.add_argument("--port", type=int, default=settings.actions_port)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging("actions")  # JSON lines, redacted (ops/logs.py; PITLANE_LOG_*)
     app = serving_app(settings)
     log.info("action server on http://%s:%d (token required)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False)

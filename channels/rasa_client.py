@@ -51,10 +51,12 @@ class RasaClient:
             response.raise_for_status()
             answers = response.json()
         except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as exc:
-            log.warning("Rasa at %s failed for %s: %r", self.url, sender, exc)
+            log.warning("Rasa at %s failed: %s", self.url, type(exc).__name__)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
         if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
-            log.warning("Rasa at %s answered an unexpected body: %.200r", self.url, answers)
+            log.warning(
+                "Rasa at %s answered an unexpected body (%s)", self.url, type(answers).__name__
+            )
             raise RasaUnavailable("unexpected answer from Rasa")
         return answers
 
@@ -68,7 +70,9 @@ class RasaClient:
             response = await asyncio.wait_for(self._post(url, event, params), self.timeout)
             response.raise_for_status()
         except (httpx.HTTPError, asyncio.TimeoutError) as exc:
-            log.warning("Rasa at %s refused %s for %s: %r", url, event.get("event"), sender, exc)
+            log.warning(
+                "Rasa at %s refused %s: %s", self.base_url, event.get("event"), type(exc).__name__
+            )
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def erase_tracker(self, sender: str) -> None:
@@ -83,7 +87,7 @@ class RasaClient:
             response = await asyncio.wait_for(self._send("PUT", url, [], params), self.timeout)
             response.raise_for_status()
         except (httpx.HTTPError, asyncio.TimeoutError) as exc:
-            log.warning("Rasa at %s did not erase a tracker: %r", self.base_url, exc)
+            log.warning("Rasa at %s did not erase a tracker: %s", self.base_url, type(exc).__name__)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def _post(

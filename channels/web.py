@@ -280,7 +280,7 @@ async def _answer(
         await socket.error("unavailable", say("assistant_unavailable", language))
         return
     except Exception:  # a bug must not cut the customer off: log it, say so, keep the socket
-        log.exception("web chat message from %s failed", customer_key)
+        log.exception("web chat message failed")  # the conversation id is in the line
         await socket.error("internal_error", say("assistant_unavailable", language))
         return
     for answer in answers:

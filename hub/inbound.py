@@ -55,6 +55,7 @@ from hub.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text,
 from hub.ports import RasaUnavailable
 from hub.texts import menu, normalise_language, say
 from hub.work import off_loop
+from ops.logs import bind_log_context, log_context
 
 __all__ = [
     "Reply",
@@ -159,8 +160,10 @@ async def receive(
     if problem is not None:
         refusal = OutgoingMessage(text=say(problem, language))
         return Reply(None, None, answers=[StoredAnswer(None, refusal)])
-    async with one_at_a_time(deps.locks, f"{channel}:{external_id}"):
-        return await _route(deps, channel, external_id, text, language, metadata, attachments)
+    # every log line of this turn: its conversation's id (bound in _route), never this text
+    with log_context(turn_text=text):
+        async with one_at_a_time(deps.locks, f"{channel}:{external_id}"):
+            return await _route(deps, channel, external_id, text, language, metadata, attachments)
 
 
 async def _route(
@@ -184,6 +187,7 @@ async def _route(
         attachments,
         (metadata or {}).get("client_ip"),
     )
+    bind_log_context(conversation_id=inbound.conversation_id)  # until receive's log_context ends
     reply_language = inbound.language or detect_language(text)
     request = inbound.handoff
 

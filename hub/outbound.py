@@ -113,7 +113,7 @@ async def deliver(
     if sender is None:
         raise ValueError(f"no sender for channel {conversation_channel!r}")
     if proactive and await _opted_out(deps, conversation_channel, external_id):
-        log.info("not sent to %s:%s: opted out", conversation_channel, external_id)
+        log.info("message %s on %s not sent: opted out", message_id, conversation_channel)
         await _mark(deps, message_id, "failed", None, OPTED_OUT)
         return False
     delays: Sequence[float] = deps.delivery_delays
@@ -125,9 +125,9 @@ async def deliver(
             error = f"transient: {exc}"
             if attempt < len(delays):
                 log.warning(
-                    "send to %s:%s failed (%s), retry in %s s",
+                    "message %s on %s failed (%s), retry in %s s",
+                    message_id,
                     conversation_channel,
-                    external_id,
                     exc,
                     delays[attempt],
                 )
@@ -142,9 +142,7 @@ async def deliver(
             await _mark(deps, message_id, "sent", provider_id, None)
             return True
         break
-    log.error(
-        "message %s to %s:%s failed: %s", message_id, conversation_channel, external_id, error
-    )
+    log.error("message %s on %s failed: %s", message_id, conversation_channel, error)
     await _mark(deps, message_id, "failed", None, error)
     return False
 

@@ -192,7 +192,11 @@ class Stack:
                 ROOT,
                 f"http://127.0.0.1:{port}/healthz",
                 60,
-                env={"PITLANE_PORT": str(port), **self._own_files(name)},
+                env={
+                    "PITLANE_PORT": str(port),
+                    "PITLANE_LOG_PROCESS": name,
+                    **self._own_files(name),
+                },
             )
             for name, port in _named("web", c.web_replicas)
         ]
@@ -339,12 +343,22 @@ def _rasa(name: str, port: int, config: StackConfig) -> Managed:
             str(config.rasa_endpoints),
             "--credentials",
             "credentials.yml",
+            *rasa_logging(config.env),
         ],
         ROOT / "rasa_project",
         f"http://127.0.0.1:{port}/version",  # the one API route without the token
         240,
-        env=tf_threads(config.rasa_threads) if config.rasa_ports else {},
+        env={
+            **(tf_threads(config.rasa_threads) if config.rasa_ports else {}),
+            "PITLANE_LOG_PROCESS": name,
+        },
     )
+
+
+def rasa_logging(env: dict[str, str]) -> list[str]:
+    """Rasa's JSON, redacted logs (rasa_project/logging.yml), unless PITLANE_LOG_FORMAT=text."""
+    chosen = env.get("PITLANE_LOG_FORMAT") or os.environ.get("PITLANE_LOG_FORMAT", "json")
+    return [] if chosen.strip().lower() == "text" else ["--logging-config-file", "logging.yml"]
 
 
 def scaled_environment(database_url: str, redis_url: str, tracker_url: str = "") -> dict[str, str]:

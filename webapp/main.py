@@ -66,6 +66,7 @@ from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from ops.error_reports import start_error_reports
+from ops.request_ids import RequestIds
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp import documents as documents_route
@@ -185,6 +186,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         img_sources=tile_sources(settings.map_tiles_url),
         hsts=settings.env == "production",
     )
+    app.add_middleware(RequestIds)  # outermost of ours: every log line of a request has its id
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(web.router)
