@@ -66,9 +66,11 @@ from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from ops.error_reports import start_error_reports
+from ops.metrics import process_exiting
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp import documents as documents_route
+from webapp import metrics as metrics_route
 from webapp.json_text import JsonTextGuard
 from webapp.leader import leading
 from webapp.scheduler import scheduler_running
@@ -118,6 +120,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await rasa.aclose()
+            process_exiting()  # its open-connection gauges leave the sums (multiprocess mode)
 
     @asynccontextmanager
     async def leader_work() -> AsyncIterator[None]:
@@ -149,6 +152,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.scheduler = None  # webapp/scheduler.py, set while this replica leads
     app.state.uow_factory = uow_from_settings(settings)
+    # GET /metrics (bearer PITLANE_METRICS_TOKEN): the queue and the pools read at scrape time
+    app.state.metrics_collectors = metrics_route.app_collectors(app.state.uow_factory)
     # SMS and e-mail: staff e-mails, the job routes' notices (backoffice/job_notices.py), a
     # human chat's transcript (hub/chat_end.py)
     app.state.transports = transports_from_settings(settings, app.state.uow_factory)
@@ -185,8 +190,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         img_sources=tile_sources(settings.map_tiles_url),
         hsts=settings.env == "production",
     )
+    app.add_middleware(metrics_route.MetricsMiddleware)  # outermost: counts every answer
     app.include_router(pages.router)
     app.include_router(health.router)
+    app.include_router(metrics_route.router)  # GET /metrics (docs/operations.md, "Metrics")
     app.include_router(web.router)
     app.include_router(widget_auth.router)  # the widget's credential (docs/security.md)
     app.include_router(uploads.router)
