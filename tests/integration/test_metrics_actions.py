@@ -12,6 +12,7 @@ from sanic import Sanic
 
 from actions.base import ActionContext
 from actions.booking import ValidateBookingForm
+from actions.my_bookings import ActionAskMoveSlot, ActionCancelMyBooking, ValidateMoveBookingForm
 from actions.serve import TOKEN_HEADER, secured_app
 from actions.understanding import ActionClarify
 from core.uow import UnitOfWork
@@ -23,6 +24,7 @@ from tests.integration.metrics_support import (
     value,
 )
 from tests.integration.test_actions_booking import FULL_AT_PARIS, THURSDAY_9, confirm_turn
+from tests.integration.test_actions_my_bookings import book_for, chosen_tracker, move_turn
 
 pytestmark = pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning")
 ACTION_TOKEN = "action-token-0123456789abcdef"
@@ -123,3 +125,22 @@ async def test_fallbacks_are_counted_by_the_guessed_intent_of_the_domain(
         )
         assert moved == 1, (intent, kind)
     assert "made_up_intent" not in after
+
+
+async def test_a_moved_and_a_cancelled_booking_show_in_the_metrics(
+    sanic_test_mode, ctx: ActionContext
+) -> None:
+    moving, cancelling = book_for(ctx, "demo-camille", 0), book_for(ctx, "demo-camille", 1)
+    before = (await scrape()).text
+    _, offered = await run(ActionAskMoveSlot(context=ctx), chosen_tracker(moving))
+    payload = offered[0]["buttons"][0]["payload"]
+    start = datetime.fromisoformat(payload[payload.index(":") + 2 : payload.rindex('"')])
+    await run(ValidateMoveBookingForm(context=ctx), move_turn(moving, start))
+    confirmed = chosen_tracker(cancelling, cancel_confirmed=True)
+    await run(ActionCancelMyBooking(context=ctx), confirmed)
+    after = (await scrape()).text
+
+    name = "pitlane_bookings_total"
+    for outcome in ("moved", "cancelled"):
+        labels = {"service": "maintenance", "outcome": outcome}
+        assert value(after, name, **labels) - value(before, name, **labels) == 1, outcome
