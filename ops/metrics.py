@@ -6,18 +6,18 @@ customer, a text or an id).
 Several uvicorn workers: with PROMETHEUS_MULTIPROC_DIR set *before the process starts*,
 prometheus_client writes each process's values to files there and `exposition` sums them
 (gauges by their `multiprocess_mode`). Unset: the process's default registry. What is read at
-scrape time (the handoff queue, the database pool) comes from collectors given to
-`exposition`, never registered globally (an app built twice in one process must not clash).
+scrape time (the handoff queue, the database pool: ops/metrics_collectors.py) comes from
+collectors given to `exposition`, never registered globally (an app built twice in one
+process must not clash).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import datetime
 
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
@@ -29,10 +29,9 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-log = logging.getLogger(__name__)
+from ops.metrics_collectors import as_utc
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CHANNELS = frozenset({"web", "rest", "telegram", "whatsapp", "sms", "email"})
@@ -156,7 +155,7 @@ def handoff_requested(channel: str) -> None:
 def handoff_accepted(created_at: datetime, accepted_at: datetime | None) -> None:
     """The request's wait, observed when an advisor takes it."""
     if accepted_at is not None:
-        HANDOFF_WAIT.observe(max(0.0, (_utc(accepted_at) - _utc(created_at)).total_seconds()))
+        HANDOFF_WAIT.observe(max(0.0, (as_utc(accepted_at) - as_utc(created_at)).total_seconds()))
 
 
 def rasa_round_trip(started: float, error: BaseException | None = None) -> None:
@@ -196,68 +195,6 @@ def _intent_names(item: object) -> list[str]:
 
 def booking_outcome(service: object, outcome: str) -> None:
     BOOKINGS.labels(bounded(service), bounded(outcome)).inc()
-
-
-# ---------------------------------------------------------------- read at scrape time
-
-
-class HandoffQueueCollector(Collector):
-    """The handoff queue as the database holds it at scrape time: `read()` returns the
-    pending requests' creation times (shared by every replica: one query per scrape)."""
-
-    def __init__(self, read: Callable[[], list[datetime]]) -> None:
-        self.read = read
-
-    def collect(self) -> Iterator[Metric]:
-        try:
-            created = self.read()
-        except Exception as exc:  # a scrape must not fail: the metric is left out
-            log.warning("handoff queue not read for metrics: %r", exc)
-            return
-        now = datetime.now(timezone.utc)
-        oldest = max(((now - _utc(at)).total_seconds() for at in created), default=0.0)
-        yield GaugeMetricFamily(
-            "pitlane_handoff_queue_length", "Handoff requests waiting for an advisor", len(created)
-        )
-        yield GaugeMetricFamily(
-            "pitlane_handoff_oldest_wait_seconds",
-            "How long the oldest waiting handoff request has waited (0: none waits)",
-            max(0.0, oldest),
-        )
-
-
-class PoolCollector(Collector):
-    """The database pools of this process's engines (`engines()`, SQLAlchemy), summed."""
-
-    def __init__(self, engines: Callable[[], Iterable[object]]) -> None:
-        self.engines = engines
-
-    def collect(self) -> Iterator[Metric]:
-        totals = {"checked_out": 0, "size": 0, "overflow": 0, "checked_in": 0}
-        for engine in self.engines():
-            pool = engine.pool  # type: ignore[attr-defined]
-            for name, method in (
-                ("checked_out", "checkedout"),
-                ("size", "size"),
-                ("overflow", "overflow"),
-                ("checked_in", "checkedin"),
-            ):
-                if hasattr(pool, method):  # NullPool and StaticPool keep no counts
-                    totals[name] += max(0, int(getattr(pool, method)()))
-        descriptions = {
-            "checked_out": "Database connections in use",
-            "size": "Database pool size (connections kept open)",
-            "overflow": "Database connections open beyond the pool size",
-            "checked_in": "Idle database connections in the pool",
-        }
-        for name, value in totals.items():
-            yield GaugeMetricFamily(
-                f"pitlane_db_pool_connections_{name}", descriptions[name], value
-            )
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
 
 
 # ---------------------------------------------------------------- exposition

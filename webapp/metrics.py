@@ -17,6 +17,7 @@ from core.handoff_queue import pending_queue
 from core.uow import UnitOfWork, engines
 from ops import metrics
 from ops.metrics_access import METRICS_PATH, metrics_refusal
+from ops.metrics_collectors import HandoffQueueCollector, PoolCollector
 
 router = APIRouter(tags=["operations"])
 
@@ -37,7 +38,7 @@ def app_collectors(uow_factory: Callable[[], UnitOfWork]) -> list[Any]:
     def waiting_since() -> list[datetime]:
         return [view.created_at for view in pending_queue(uow_factory())]
 
-    return [metrics.HandoffQueueCollector(waiting_since), metrics.PoolCollector(engines)]
+    return [HandoffQueueCollector(waiting_since), PoolCollector(engines)]
 
 
 @router.get(METRICS_PATH, include_in_schema=False)

@@ -12,11 +12,12 @@ from sqlalchemy import create_engine, text
 
 from ops import metrics
 from ops.metrics_access import MetricsSettings, metrics_refusal
+from ops.metrics_collectors import Collector, HandoffQueueCollector, PoolCollector
 
 TOKEN = SecretStr("metrics-token-0123456789")
 
 
-def families(collector: metrics.Collector) -> dict[str, float]:
+def families(collector: Collector) -> dict[str, float]:
     return {f.name: f.samples[0].value for f in collector.collect()}
 
 
@@ -74,7 +75,7 @@ def test_a_blank_metrics_token_is_unset() -> None:
 
 def test_the_pool_collector_counts_the_connections_in_use(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'pool.db'}", pool_size=3, max_overflow=2)
-    collector = metrics.PoolCollector(lambda: [engine])
+    collector = PoolCollector(lambda: [engine])
     try:
         with engine.connect() as first, engine.connect() as second:
             first.execute(text("SELECT 1"))
@@ -92,10 +93,10 @@ def test_the_pool_collector_counts_the_connections_in_use(tmp_path: Path) -> Non
 def test_the_queue_collector_reports_the_length_and_the_oldest_wait() -> None:
     now = datetime.now(timezone.utc)
     waiting = [now - timedelta(minutes=7), (now - timedelta(minutes=2)).replace(tzinfo=None)]
-    found = families(metrics.HandoffQueueCollector(lambda: waiting))
+    found = families(HandoffQueueCollector(lambda: waiting))
     assert found["pitlane_handoff_queue_length"] == 2
     assert 419 <= found["pitlane_handoff_oldest_wait_seconds"] <= 430
-    empty = families(metrics.HandoffQueueCollector(list))
+    empty = families(HandoffQueueCollector(list))
     assert empty == {"pitlane_handoff_queue_length": 0, "pitlane_handoff_oldest_wait_seconds": 0}
 
 
@@ -103,4 +104,4 @@ def test_a_queue_the_database_cannot_read_is_left_out_of_the_scrape() -> None:
     def broken() -> list[datetime]:
         raise OSError("database is gone")
 
-    assert families(metrics.HandoffQueueCollector(broken)) == {}
+    assert families(HandoffQueueCollector(broken)) == {}

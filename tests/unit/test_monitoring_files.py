@@ -15,6 +15,7 @@ import yaml
 from prometheus_client.metrics import MetricWrapperBase
 
 from ops import metrics
+from ops.metrics_collectors import HandoffQueueCollector, PoolCollector
 
 MONITORING = Path(__file__).resolve().parents[2] / "deploy" / "monitoring"
 # Series Prometheus itself makes for every target.
@@ -46,7 +47,7 @@ def defined_series() -> set[str]:
     for item in vars(metrics).values():
         if isinstance(item, MetricWrapperBase):
             names |= {item._name + suffix for suffix in SUFFIXES[item._type]}
-    for collector in (metrics.HandoffQueueCollector(list), metrics.PoolCollector(list)):
+    for collector in (HandoffQueueCollector(list), PoolCollector(list)):
         names |= {family.name for family in collector.collect()}
     return names
 
