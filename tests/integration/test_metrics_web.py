@@ -162,6 +162,8 @@ def test_a_queued_handoff_shows_in_the_queue_and_its_wait_once_accepted(
         [pending] = handoff.pending_queue(hub.uow_factory())
         client.portal.call(accept_request, hub, pending.id, advisor_id)
         accepted = scrape(client)
+        say(client, token, "Bonjour, vous êtes là ?")  # goes to the advisor, not to Rasa
+        advised = scrape(client)
 
     assert moved(before, queued, "pitlane_handoff_requests_total", channel="web") == 1
     assert (
@@ -174,6 +176,9 @@ def test_a_queued_handoff_shows_in_the_queue_and_its_wait_once_accepted(
     )
     assert moved(queued, accepted, "pitlane_handoff_wait_seconds_count") == 1
     assert moved(queued, accepted, "pitlane_handoff_wait_seconds_bucket", le="5.0") == 1
+    labels = {"channel": "web", "outcome": "to_advisor"}
+    assert moved(accepted, advised, "pitlane_messages_received_total", **labels) == 1
+    assert moved(accepted, advised, "pitlane_rasa_requests_total", outcome="ok") == 0
 
 
 def test_the_pool_collector_reports_the_apps_database_pool(seeded_sqlite_url: str) -> None:
