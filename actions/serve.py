@@ -6,7 +6,9 @@ refusing every call that lacks the secret Rasa sends (rasa_project/endpoints.yml
 rasa-sdk 3.6 has no authentication of its own (and listens on 0.0.0.0 by default): this
 module builds its app with `create_app` and adds a request middleware. GET /health stays
 open for health checks; every other route answers 401 without the header and 403 with a
-wrong one (docs/security.md, "Rasa and the action server").
+wrong one (docs/security.md, "Rasa and the action server"). GET /metrics takes Prometheus's
+bearer token PITLANE_METRICS_TOKEN instead, and answers 404 while it is unset
+(docs/operations.md, "Metrics").
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from ops import metrics
 from ops.error_reports import start_error_reports
 from ops.logs import configure_logging
+from ops.metrics_access import METRICS_PATH, MetricsSettings, metrics_refusal
 from ops.settings import ErrorReportSettings
 
 TOKEN_HEADER = "X-Pitlane-Action-Token"
@@ -30,9 +34,10 @@ OPEN_PATHS = frozenset({"/health"})
 log = logging.getLogger(__name__)
 
 
-class ActionServerSettings(ErrorReportSettings):
+class ActionServerSettings(ErrorReportSettings, MetricsSettings):
     """PITLANE_ACTION_SERVER_TOKEN (required), PITLANE_ACTIONS_HOST, PITLANE_ACTIONS_PORT;
-    error reports: PITLANE_SENTRY_* (ops/settings.py) and PITLANE_ENV."""
+    error reports: PITLANE_SENTRY_* (ops/settings.py) and PITLANE_ENV; metrics:
+    PITLANE_METRICS_TOKEN (ops/metrics_access.py)."""
 
     model_config = SettingsConfigDict(env_prefix="PITLANE_", env_file=".env", extra="ignore")
 
@@ -59,12 +64,19 @@ def refusal(path: str, given: str | None, token: str) -> tuple[int, str] | None:
     return None
 
 
-def token_guard(token: str) -> Callable[[object], Awaitable[object | None]]:
-    """The Sanic request middleware: a JSON refusal, or None to let the request through."""
+def token_guard(
+    token: str, metrics_token: SecretStr | None = None
+) -> Callable[[object], Awaitable[object | None]]:
+    """The Sanic request middleware: a JSON refusal, or None to let the request through.
+    /metrics is Prometheus's: its bearer token, never the action token."""
     from sanic import response
 
     async def guard(request):  # noqa: ANN001, ANN202 (Sanic's request type)
-        refused = refusal(request.path, request.headers.get(TOKEN_HEADER), token)
+        if request.path == METRICS_PATH:
+            authorization = request.headers.get("authorization")
+            refused = metrics_refusal(authorization, metrics_token)
+        else:
+            refused = refusal(request.path, request.headers.get(TOKEN_HEADER), token)
         if refused is None:
             return None
         status, error = refused
@@ -74,12 +86,22 @@ def token_guard(token: str) -> Callable[[object], Awaitable[object | None]]:
     return guard
 
 
-def secured_app(token: str, package: str = "actions"):  # noqa: ANN201 (a Sanic app)
-    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed."""
+def secured_app(
+    token: str, package: str = "actions", metrics_token: SecretStr | None = None
+) -> Any:  # a Sanic app
+    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed,
+    and GET /metrics for a bearer of `metrics_token` (404 while None)."""
     from rasa_sdk.endpoint import create_app
+    from sanic import response
 
     app = create_app(package, cors_origins=None)
-    app.register_middleware(token_guard(token), "request")
+    app.register_middleware(token_guard(token, metrics_token), "request")
+
+    @app.get(METRICS_PATH)
+    async def get_metrics(request):  # noqa: ANN001, ANN202, ARG001 (Sanic's handler)
+        body, content_type = metrics.exposition()
+        return response.raw(body, content_type=content_type)
+
     return app
 
 
@@ -105,7 +127,8 @@ def serving_app(settings: ActionServerSettings):  # noqa: ANN201 (a Sanic app)
             "(make run generates one; see .env.example)"
         )
     start_action_error_reports(settings)
-    return secured_app(settings.action_server_token.get_secret_value())
+    token = settings.action_server_token.get_secret_value()
+    return secured_app(token, metrics_token=settings.metrics_token)
 
 
 def main(argv: list[str] | None = None) -> None:

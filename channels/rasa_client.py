@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from hub.ports import RasaUnavailable
+from ops import metrics
 
 log = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Pitlane-Rasa-Token"
@@ -45,19 +47,23 @@ class RasaClient:
         self, sender: str, message: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
         body = {"sender": sender, "message": message, "metadata": metadata}
+        started = time.perf_counter()
         try:
             # httpx times each phase; wait_for bounds the whole exchange.
             response = await asyncio.wait_for(self._post(self.url, body), self.timeout)
             response.raise_for_status()
             answers = response.json()
         except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as exc:
+            metrics.rasa_round_trip(started, exc)
             log.warning("Rasa at %s failed: %s", self.url, type(exc).__name__)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
         if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
+            metrics.rasa_round_trip(started, ValueError("unexpected body"))
             log.warning(
                 "Rasa at %s answered an unexpected body (%s)", self.url, type(answers).__name__
             )
             raise RasaUnavailable("unexpected answer from Rasa")
+        metrics.rasa_round_trip(started)
         return answers
 
     async def record_event(self, sender: str, event: dict[str, Any]) -> None:

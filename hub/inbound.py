@@ -55,6 +55,7 @@ from hub.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text,
 from hub.ports import RasaUnavailable
 from hub.texts import menu, normalise_language, say
 from hub.work import off_loop
+from ops import metrics
 from ops.logs import bind_log_context, log_context
 
 __all__ = [
@@ -159,6 +160,7 @@ async def receive(
     problem = check_text(text)
     if problem is not None:
         refusal = OutgoingMessage(text=say(problem, language))
+        metrics.message_received(channel, "refused", 1)
         return Reply(None, None, answers=[StoredAnswer(None, refusal)])
     # every log line of this turn: its conversation's id (bound in _route), never this text
     with log_context(turn_text=text):
@@ -196,6 +198,7 @@ async def _route(
             answers = await end_for_customer(deps, inbound, reply_language)
             return await _finish(deps, inbound, "answered", answers)
         await forward_to_advisor(deps, inbound, request)
+        metrics.message_received(channel, "to_advisor")
         return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered)
     score = rating_of(text)
     if score is not None:
@@ -228,6 +231,7 @@ async def _route(
         raw = await deps.brain.send(inbound.sender_id, text, rasa_metadata)
     except RasaUnavailable:
         answers = [OutgoingMessage(text=say("assistant_unavailable", reply_language))]
+        metrics.message_received(channel, "bot_unavailable", len(answers))  # before _finish's
         return await _finish(deps, inbound, "failed", answers)
     answers = []
     for answer in (OutgoingMessage.from_rasa(a) for a in raw):
@@ -300,5 +304,7 @@ async def _finish(
     deps: HubDeps, inbound: store.Inbound, status: str, answers: list[OutgoingMessage]
 ) -> Reply:
     ids = await off_loop(store.store_outbound, deps.uow_factory, inbound, status, answers)
+    if status == "answered":  # "failed" (Rasa unavailable) is counted where it is decided
+        metrics.message_received(inbound.sender_id, "answered", len(answers))
     stored = [StoredAnswer(i, answer) for i, answer in zip(ids, answers, strict=True)]
     return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered, stored)

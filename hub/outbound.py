@@ -29,6 +29,7 @@ from hub.messages import OutgoingMessage
 from hub.ports import PermanentSendError, TransientSendError
 from hub.topics import conversation_topic
 from hub.work import off_loop
+from ops import metrics
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,14 @@ async def send_out(
         store.store_out_of_turn, deps.uow_factory, to.conversation_id, sender, message
     )
     delivered = True
+    metrics.proactive_sent(to.channel)
     if to.channel in deps.senders:
         delivered = await deliver(
             deps, to.channel, to.external_id, message_id, message, proactive=proactive
         )
     elif proactive and to.channel in PUSH_CHANNELS:
         await _mark(deps, message_id, "failed", None, CHANNEL_OFF)
+        metrics.delivery(to.channel, CHANNEL_OFF)
         delivered = False
     event = {**live_event(message, deps.now()), "message_id": message_id}
     await deps.bus.publish(conversation_topic(to.conversation_id), event)
@@ -115,6 +118,7 @@ async def deliver(
     if proactive and await _opted_out(deps, conversation_channel, external_id):
         log.info("message %s on %s not sent: opted out", message_id, conversation_channel)
         await _mark(deps, message_id, "failed", None, OPTED_OUT)
+        metrics.delivery(conversation_channel, OPTED_OUT)
         return False
     delays: Sequence[float] = deps.delivery_delays
     error = ""
@@ -140,10 +144,12 @@ async def deliver(
             error = f"error: {type(exc).__name__}: {exc}"
         else:
             await _mark(deps, message_id, "sent", provider_id, None)
+            metrics.delivery(conversation_channel, "delivered")
             return True
         break
     log.error("message %s on %s failed: %s", message_id, conversation_channel, error)
     await _mark(deps, message_id, "failed", None, error)
+    metrics.delivery(conversation_channel, "failed")
     return False
 
 

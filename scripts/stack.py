@@ -28,7 +28,12 @@ APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL_FILE = ROOT / "rasa_project" / "models" / "pitlane.tar.gz"
 # Shared secrets hub -> Rasa and Rasa -> action server (docs/security.md): from the
 # environment, else one random value per run, so a fresh clone runs with no configuration.
-SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN", "PITLANE_REST_WEBHOOK_TOKENS")
+SECRETS = (
+    "PITLANE_RASA_TOKEN",
+    "PITLANE_ACTION_SERVER_TOKEN",
+    "PITLANE_REST_WEBHOOK_TOKENS",
+    "PITLANE_METRICS_TOKEN",  # Prometheus's bearer token for /metrics (docs/operations.md)
+)
 # Rasa's trackers (rasa_project/endpoints.yml: an SQLite file, relative paths from ROOT);
 # unset: beside the stack's log folder (var/ for make run), so that two stacks (make run,
 # each test stack, the benchmark) never share trackers.

@@ -12,15 +12,17 @@ from channels.telegram.settings import TelegramSettings
 from channels.widget_package import DIST_DIR
 from core.config import DEV_DOCUMENT_LINK_SECRET, CoreSettings
 from core.customer_limits import CustomerLimits
+from ops.metrics_access import MetricsSettings
 from ops.settings import ErrorReportSettings
 
 _CLIENT_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 _PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "secret", "token", "xxx", "test"}
 
 
-class WebSettings(CoreSettings, TelegramSettings, ErrorReportSettings):
+class WebSettings(CoreSettings, TelegramSettings, ErrorReportSettings, MetricsSettings):
     """PITLANE_ENV, PITLANE_RASA_URL, PITLANE_RASA_TIMEOUT, PITLANE_API_TOKEN, PITLANE_PORT...
-    Error reports (PITLANE_SENTRY_*): ops/settings.py."""
+    Error reports (PITLANE_SENTRY_*): ops/settings.py; metrics (PITLANE_METRICS_TOKEN):
+    ops/metrics_access.py."""
 
     env: Literal["development", "test", "production"] = "development"
     rasa_url: str = "http://127.0.0.1:5005"
