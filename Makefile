@@ -10,18 +10,18 @@ PYTEST_ARGS ?=
 # tests on one worker)
 TEST_WORKERS ?= 2
 
-.PHONY: help run run-scaled test model db venvs locale i18n lint format bench bench-scale browser nginx clean eval-nlu bench-nlu
+.PHONY: help run run-scaled test widget model db venvs locale i18n lint format bench bench-scale browser nginx clean eval-nlu bench-nlu
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-run: venvs locale model db ## Start Rasa, the action server and the web app (Ctrl-C stops them)
+run: venvs locale model db widget ## Start Rasa, the action server and the web app (Ctrl-C stops them)
 	@$(PYTHON) scripts/run.py
 
 run-scaled: venvs locale model nginx ## 2 web + 2 Rasa replicas behind nginx on :8080, on PostgreSQL and Redis
 	@$(PYTHON) scripts/run_scaled.py
 
-test: venvs locale model browser nginx ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser, scale)
+test: venvs locale model widget browser nginx ## Run the whole test suite (unit, integration, Rasa stories, e2e, browser, scale)
 	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 venvs: $(VENV)/.installed $(VENV_RASA)/.installed node_modules/.installed
@@ -45,6 +45,14 @@ node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js (the widget's map needs it)"; exit 1; }
 	npm ci --no-audit --no-fund
 	@touch $@
+
+# The widget package (widget/, docs/widget.md): the server's join minified by esbuild, versioned,
+# with its integrity in widget/dist/manifest.json, and packed (npm pack) into var/widget/.
+WIDGET_SOURCES := $(wildcard channels/static/*.js channels/static/*.css channels/static/shared/*.js channels/static/i18n/*.json) channels/script_bundle.py channels/widget_package.py scripts/build_widget.py widget/package.json widget/README.md
+widget: widget/dist/manifest.json ## Build the widget package (minified, versioned, with SRI) and npm pack it
+
+widget/dist/manifest.json: $(VENV)/.installed node_modules/.installed $(WIDGET_SOURCES)
+	$(PYTHON) scripts/build_widget.py --pack var/widget
 
 model: venvs locale ## Train the Rasa model if rasa_project/ changed since the last training
 	@$(PYTHON) scripts/train_model.py
@@ -88,5 +96,5 @@ eval-nlu: venvs model ## Held-out NLU evaluation (rasa_project/holdout/), fails 
 bench-nlu: venvs model ## NLU budgets: training time, parse latency, Rasa server memory
 	$(VENV_RASA)/bin/python bench/nlu_budget.py
 
-clean: ## Remove the virtual environments, the model and var/
-	rm -rf $(VENV) $(VENV_RASA) rasa_project/models var
+clean: ## Remove the virtual environments, the model, var/ and the built widget
+	rm -rf $(VENV) $(VENV_RASA) rasa_project/models var widget/dist widget/build

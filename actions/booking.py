@@ -53,6 +53,7 @@ from core.formatting import format_number, format_slot
 from core.geo import agencies_near, locate
 from core.parsing import match_choice, parse_person_name
 from core.reviews import rating_texts
+from ops import metrics
 
 OFFER_RESPONSES = {
     "this_week": "utter_offer_this_week",
@@ -299,6 +300,7 @@ class ValidateBookingForm(WithTransports, PitlaneFormValidator):
                 details=booking_details(slots),
             )
         except (SlotTaken, SlotUnavailable):
+            metrics.booking_outcome(service, "slot_taken")
             # nothing was held while the customer confirmed: the slots nearest to the one
             # chosen are offered next
             dispatcher.utter_message(response="utter_slot_taken")
@@ -311,6 +313,7 @@ class ValidateBookingForm(WithTransports, PitlaneFormValidator):
         except NotFound:
             dispatcher.utter_message(response="utter_default")
             return [*events, SlotSet("agency", None), SlotSet("slot_choice", None)]
+        metrics.booking_outcome(service, "booked")
         language = language_of(tracker)
         self._send_confirmation_email(booking.reference, customer.id)
         address = self._show_agency(dispatcher, booking.agency)

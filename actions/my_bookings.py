@@ -35,6 +35,7 @@ from core.bookings import BookingView, cancel_booking, free_slots, move_booking
 from core.bookings import upcoming_bookings as core_upcoming_bookings
 from core.errors import BookingNotMovable, NotFound, SlotTaken, SlotUnavailable
 from core.formatting import format_slot
+from ops import metrics
 
 MENU_PAYLOAD = "/show_menu"
 
@@ -167,6 +168,7 @@ class ActionCancelMyBooking(BookingLookup, PitlaneAction):
         except NotFound:
             dispatcher.utter_message(response="utter_not_your_booking")
             return []
+        metrics.booking_outcome(cancelled.service, "cancelled")
         dispatcher.utter_message(response="utter_booking_cancelled", booking=cancelled.reference)
         return []
 
@@ -260,6 +262,7 @@ class ValidateMoveBookingForm(BookingLookup, PitlaneFormValidator):
                 customer_id=customer_id,
             )
         except (SlotTaken, SlotUnavailable):
+            metrics.booking_outcome(booking.service, "slot_taken")
             dispatcher.utter_message(response="utter_slot_taken")
             return {"move_slot": None}
         except NotFound:
@@ -270,6 +273,7 @@ class ValidateMoveBookingForm(BookingLookup, PitlaneFormValidator):
                 return {"move_slot": None}
             dispatcher.utter_message(response="utter_booking_not_movable")
             return {"move_slot": None, REQUESTED_SLOT: None}
+        metrics.booking_outcome(moved.service, "moved")
         dispatcher.utter_message(
             response="utter_booking_moved",
             booking=moved.reference,

@@ -6,7 +6,9 @@ refusing every call that lacks the secret Rasa sends (rasa_project/endpoints.yml
 rasa-sdk 3.6 has no authentication of its own (and listens on 0.0.0.0 by default): this
 module builds its app with `create_app` and adds a request middleware. GET /health stays
 open for health checks; every other route answers 401 without the header and 403 with a
-wrong one (docs/security.md, "Rasa and the action server").
+wrong one (docs/security.md, "Rasa and the action server"). GET /metrics takes Prometheus's
+bearer token PITLANE_METRICS_TOKEN instead, and answers 404 while it is unset
+(docs/operations.md, "Metrics").
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from ops import metrics
 from ops.action_spans import trace_actions
 from ops.error_reports import start_error_reports
+from ops.logs import configure_logging
+from ops.metrics_access import METRICS_PATH, MetricsSettings, metrics_refusal
 from ops.settings import ErrorReportSettings
 from ops.trace_settings import TraceSettings
 from ops.tracing import ACTIONS_SERVICE, start_tracing
@@ -32,10 +37,11 @@ OPEN_PATHS = frozenset({"/health"})
 log = logging.getLogger(__name__)
 
 
-class ActionServerSettings(ErrorReportSettings, TraceSettings):
+class ActionServerSettings(ErrorReportSettings, MetricsSettings, TraceSettings):
     """PITLANE_ACTION_SERVER_TOKEN (required), PITLANE_ACTIONS_HOST, PITLANE_ACTIONS_PORT;
-    error reports: PITLANE_SENTRY_* (ops/settings.py) and PITLANE_ENV; traces:
-    PITLANE_OTLP_ENDPOINT, PITLANE_TRACE_* (ops/trace_settings.py)."""
+    error reports: PITLANE_SENTRY_* (ops/settings.py) and PITLANE_ENV; metrics:
+    PITLANE_METRICS_TOKEN (ops/metrics_access.py); traces: PITLANE_OTLP_ENDPOINT,
+    PITLANE_TRACE_* (ops/trace_settings.py)."""
 
     model_config = SettingsConfigDict(env_prefix="PITLANE_", env_file=".env", extra="ignore")
 
@@ -62,12 +68,19 @@ def refusal(path: str, given: str | None, token: str) -> tuple[int, str] | None:
     return None
 
 
-def token_guard(token: str) -> Callable[[object], Awaitable[object | None]]:
-    """The Sanic request middleware: a JSON refusal, or None to let the request through."""
+def token_guard(
+    token: str, metrics_token: SecretStr | None = None
+) -> Callable[[object], Awaitable[object | None]]:
+    """The Sanic request middleware: a JSON refusal, or None to let the request through.
+    /metrics is Prometheus's: its bearer token, never the action token."""
     from sanic import response
 
     async def guard(request):  # noqa: ANN001, ANN202 (Sanic's request type)
-        refused = refusal(request.path, request.headers.get(TOKEN_HEADER), token)
+        if request.path == METRICS_PATH:
+            authorization = request.headers.get("authorization")
+            refused = metrics_refusal(authorization, metrics_token)
+        else:
+            refused = refusal(request.path, request.headers.get(TOKEN_HEADER), token)
         if refused is None:
             return None
         status, error = refused
@@ -77,15 +90,29 @@ def token_guard(token: str) -> Callable[[object], Awaitable[object | None]]:
     return guard
 
 
-def secured_app(token: str, package: str = "actions", traced: bool = False):  # noqa: ANN201
-    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed;
-    `traced`: each action run in a span of its customer message's trace (ops/action_spans.py)."""
+def secured_app(
+    token: str,
+    package: str = "actions",
+    metrics_token: SecretStr | None = None,
+    traced: bool = False,
+) -> Any:  # a Sanic app
+    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed,
+    and GET /metrics for a bearer of `metrics_token` (404 while None); `traced`: each action
+    run in a span of its customer message's trace (ops/action_spans.py)."""
     from rasa_sdk.endpoint import create_app
+    from sanic import response
 
     app = create_app(package, cors_origins=None)
-    app.register_middleware(token_guard(token), "request")
+    app.register_middleware(token_guard(token, metrics_token), "request")
+
+    @app.get(METRICS_PATH)
+    async def get_metrics(request):  # noqa: ANN001, ANN202, ARG001 (Sanic's handler)
+        body, content_type = metrics.exposition()
+        return response.raw(body, content_type=content_type)
+
     if traced:  # after the guard: a refused call opens no span
         trace_actions(app)
+
     return app
 
 
@@ -111,9 +138,10 @@ def serving_app(settings: ActionServerSettings):  # noqa: ANN201 (a Sanic app)
             "(make run generates one; see .env.example)"
         )
     start_action_error_reports(settings)
+    token = settings.action_server_token.get_secret_value()
     # traces, off unless PITLANE_OTLP_ENDPOINT is set (ops/tracing.py, docs/operations.md)
     traced = start_tracing(settings, ACTIONS_SERVICE, settings.env)
-    return secured_app(settings.action_server_token.get_secret_value(), traced=traced)
+    return secured_app(token, metrics_token=settings.metrics_token, traced=traced)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -122,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.actions_host)
     parser.add_argument("--port", type=int, default=settings.actions_port)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging("actions")  # JSON lines, redacted (ops/logs.py; PITLANE_LOG_*)
     app = serving_app(settings)
     log.info("action server on http://%s:%d (token required)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False)

@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import PitlaneAction, language_of
 from core import i18n
+from ops import metrics
 
 # The readings worth offering, each with its button title (`reading_<intent>`, actions context
 # of the catalogues). Intents that only answer a question (inform, affirm, deny...) or close a
@@ -78,6 +79,14 @@ def likely_readings(latest_message: dict[str, Any]) -> list[str]:
     return readings[:MAX_READINGS]
 
 
+def guessed_intent(latest_message: dict[str, Any]) -> str | None:
+    """The intent the model ranked first, nlu_fallback aside (None: no ranking)."""
+    for item in latest_message.get("intent_ranking") or []:
+        if item.get("name") != "nlu_fallback":
+            return item.get("name")
+    return None
+
+
 def reading_payload(intent: str, entities: list[dict[str, Any]]) -> str:
     """`/intent`, with the values the message held: `/repair{"quote_number":"DV-2026-0412"}`."""
     values = {
@@ -101,6 +110,8 @@ class ActionClarify(PitlaneAction):
     ) -> list[EventType]:
         latest = tracker.latest_message or {}
         readings = likely_readings(latest)
+        kind = "clarified" if readings else "not_understood"
+        metrics.understanding_fallback(guessed_intent(latest), kind, domain.get("intents", ()))
         if not readings:
             dispatcher.utter_message(response="utter_default")
             dispatcher.utter_message(response="utter_menu")

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from html import escape
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from backoffice.api.deps import UowFactoryDep
 from backoffice.views import render
+from channels.widget_package import built_widget, embed_tag
 from core.agencies import (
     AgencyView,
     ContactView,
@@ -22,8 +24,12 @@ from core.agencies import (
     services_by_agency,
 )
 from core.errors import NotFound
+from core.i18n import messages
 
 router = APIRouter(include_in_schema=False)
+# The page's text is French: its language, title and description (the catalogues' "demo"
+# context, in both languages) follow this one value.
+PAGE_LANGUAGE = "fr"
 
 
 def display_phone(phone: str) -> str:
@@ -98,9 +104,16 @@ async def get_demo_page(request: Request, uow_factory: UowFactoryDep) -> HTMLRes
     """The demo page; the embed snippet shown on it points at this server."""
     agencies, offered, contact = await asyncio.to_thread(load_page_data, uow_factory)
     origin = str(request.base_url).rstrip("/")
+    built = built_widget(request.app.state.settings.widget_dist)
+    # The built, versioned bundle with its integrity (docs/widget.md), else the server's join.
+    joined = f'<script src="{escape(origin)}/widget.js" defer></script>'
+    tag = embed_tag(origin, built) if built else joined
     page = render(
         "index.html",
+        lang=PAGE_LANGUAGE,
+        t=messages("demo", PAGE_LANGUAGE),
         origin=origin,
+        widget_tag=tag,
         agency_count=len(agencies),
         contact=contact_line(contact),
         agencies=[agency_card(a, offered.get(a.code, [])) for a in agencies],

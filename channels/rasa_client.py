@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from hub.ports import RasaUnavailable
+from ops import metrics
 from ops.spans import with_traceparent
 
 log = logging.getLogger(__name__)
@@ -61,17 +63,23 @@ class RasaClient:
     ) -> list[dict[str, Any]]:
         # the turn's trace goes on to the actions through the metadata (ops/spans.py)
         body = {"sender": sender, "message": message, "metadata": with_traceparent(metadata)}
+        started = time.perf_counter()
         try:
             # httpx times each phase; wait_for bounds the whole exchange.
             response = await asyncio.wait_for(self._post(self.url, body), self.timeout)
             response.raise_for_status()
             answers = response.json()
         except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as exc:
-            log.warning("Rasa at %s failed for %s: %r", self.url, sender, exc)
+            metrics.rasa_round_trip(started, exc)
+            log.warning("Rasa at %s failed: %s", self.url, type(exc).__name__)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
         if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
-            log.warning("Rasa at %s answered an unexpected body: %.200r", self.url, answers)
+            metrics.rasa_round_trip(started, ValueError("unexpected body"))
+            log.warning(
+                "Rasa at %s answered an unexpected body (%s)", self.url, type(answers).__name__
+            )
             raise RasaUnavailable("unexpected answer from Rasa")
+        metrics.rasa_round_trip(started)
         return answers
 
     async def record_event(self, sender: str, event: dict[str, Any]) -> None:
@@ -84,7 +92,9 @@ class RasaClient:
             response = await asyncio.wait_for(self._post(url, event, params), self.timeout)
             response.raise_for_status()
         except (httpx.HTTPError, asyncio.TimeoutError) as exc:
-            log.warning("Rasa at %s refused %s for %s: %r", url, event.get("event"), sender, exc)
+            log.warning(
+                "Rasa at %s refused %s: %s", self.base_url, event.get("event"), type(exc).__name__
+            )
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def erase_tracker(self, sender: str) -> None:
@@ -99,7 +109,7 @@ class RasaClient:
             response = await asyncio.wait_for(self._send("PUT", url, [], params), self.timeout)
             response.raise_for_status()
         except (httpx.HTTPError, asyncio.TimeoutError) as exc:
-            log.warning("Rasa at %s did not erase a tracker: %r", self.base_url, exc)
+            log.warning("Rasa at %s did not erase a tracker: %s", self.base_url, type(exc).__name__)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def _post(

@@ -39,9 +39,9 @@ class RedisHeld:
             if lock is not None:
                 await lock.release()
         except LockError:  # LockNotOwnedError: held past its expiry, someone may have it now
-            log.warning("conversation lock %s had expired before its release", self._key)
+            log.warning("a conversation lock had expired before its release")
         except _REDIS_DOWN as exc:  # it expires by itself
-            log.warning("conversation lock %s not released in Redis: %r", self._key, exc)
+            log.warning("a conversation lock not released in Redis: %r", exc)
         finally:
             await self._local.release()
 
@@ -75,12 +75,12 @@ class RedisConversationLocks:
         try:
             acquired = await lock.acquire(token=secrets.token_hex(16))
         except _REDIS_DOWN as exc:
-            log.warning("conversation lock %s: Redis unavailable (%r); in-process only", key, exc)
+            log.warning("a conversation lock: Redis unavailable (%r); in-process only", exc)
             return RedisHeld(local, None, key)
         except BaseException:
             await local.release()
             raise
         if not acquired:
-            log.warning("conversation lock %s: waited %.0f s for it; going on", key, self.wait)
+            log.warning("a conversation lock: waited %.0f s for it; going on", self.wait)
             return RedisHeld(local, None, key)
         return RedisHeld(local, lock, key)

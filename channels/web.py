@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -32,7 +32,6 @@ from channels.http import (
     read_capped,
     static_asset,
 )
-from channels.script_bundle import WIDGET_HELPERS, WIDGET_SECTIONS, bundle
 from channels.widget_auth import authenticate_socket
 from hub.inbound import (
     MAX_EXTERNAL_ID,
@@ -156,15 +155,7 @@ def rest_client(request: Request) -> str:
     return found
 
 
-@router.get("/widget.js", include_in_schema=False)
-@router.get("/static/widget.js", include_in_schema=False)  # before the /static mount's raw file
-async def get_widget_script() -> Response:
-    """The widget with the shared helpers and its texts (script_bundle.py), one classic script."""
-    script = bundle(STATIC_DIR / "widget.js", WIDGET_SECTIONS, WIDGET_HELPERS)
-    headers = {"Cache-Control": "no-cache"}
-    return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)
-
-
+# The widget's script itself (/widget.js, the built files, the embed tag): widget_files.py.
 @router.get("/widget.css", include_in_schema=False)
 async def get_widget_style() -> FileResponse:
     return _widget_asset("widget.css", "text/css; charset=utf-8")
@@ -289,7 +280,7 @@ async def _answer(
         await socket.error("unavailable", say("assistant_unavailable", language))
         return
     except Exception:  # a bug must not cut the customer off: log it, say so, keep the socket
-        log.exception("web chat message from %s failed", customer_key)
+        log.exception("web chat message failed")  # the conversation id is in the line
         await socket.error("internal_error", say("assistant_unavailable", language))
         return
     for answer in answers:

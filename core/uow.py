@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import CoreSettings
@@ -100,6 +101,13 @@ def uow_from_settings(settings: CoreSettings) -> Callable[[], UnitOfWork]:
     """Units of work on the configured database; the engine is created on first use and cached."""
     url, timezone, pool = settings.database_url, settings.timezone, settings.pool
     return lambda: UnitOfWork(_session_factory_for(url, pool), timezone=timezone)
+
+
+def engines() -> list[Engine]:
+    """The engines this process created so far (the metrics read their pools)."""
+    with _lock:
+        binds = (factory.kw.get("bind") for factory in _session_factories.values())
+        return [engine for engine in binds if engine is not None]
 
 
 def dispose_engines() -> None:

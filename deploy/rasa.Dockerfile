@@ -16,4 +16,5 @@ ENV RASA_TELEMETRY_ENABLED=false
 USER 1001
 ENTRYPOINT ["python", "/app/serve_rasa.py"]
 CMD ["--port", "5005", "--model", "models/pitlane.tar.gz", \
-     "--endpoints", "/etc/pitlane/endpoints.yml", "--credentials", "credentials.yml"]
+     "--endpoints", "/etc/pitlane/endpoints.yml", "--credentials", "credentials.yml", \
+     "--logging-config-file", "logging.yml"]

@@ -31,6 +31,7 @@ from hub.locks import one_at_a_time
 from hub.messages import Button, OutgoingMessage, check_text, clean_text
 from hub.texts import menu, say
 from hub.tracker_events import PAUSE, RESUME
+from ops import metrics
 
 
 async def _change_holding_the_lock(
@@ -57,6 +58,7 @@ async def _change_holding_the_lock(
 async def accept_request(deps: HubDeps, request_id: int, advisor_id: int) -> HandoffView:
     """Take a pending request (AlreadyTaken, AdvisorFull); the customer is told who it is."""
     view = await _change_holding_the_lock(deps, handoff.accept, request_id, advisor_id, PAUSE)
+    metrics.handoff_accepted(view.created_at, view.accepted_at)
     language = view.language
     text = say("advisor_joined", language, advisor=author_of(view))
     # the widget has the end button in its header; a chat app gets it with the notice

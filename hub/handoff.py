@@ -31,6 +31,7 @@ from hub.messages import Button, OutgoingMessage
 from hub.texts import menu, say, wait_text
 from hub.topics import advisor_topic
 from hub.work import off_loop
+from ops import metrics
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ async def ask_for_advisor(
     if view.status == "accepted":
         return [OutgoingMessage(text=say("advisor_joined", language, advisor=author_of(view)))]
     if queued.new:
+        metrics.handoff_requested(view.channel)
         await queue_changed(deps, view)
     wait = wait_text(queued.wait.total_seconds(), language)
     key = "handoff_queued" if queued.new else "handoff_waiting"

@@ -55,6 +55,8 @@ from hub.messages import MAX_MESSAGE_CHARS, Button, OutgoingMessage, check_text,
 from hub.ports import RasaUnavailable
 from hub.texts import menu, normalise_language, say
 from hub.work import off_loop
+from ops import metrics
+from ops.logs import bind_log_context, log_context
 from ops.spans import note, span
 
 __all__ = [
@@ -164,9 +166,14 @@ async def receive(
         if problem is not None:
             note(route="refused", outcome=problem)
             refusal = OutgoingMessage(text=say(problem, language))
+            metrics.message_received(channel, "refused", 1)
             return Reply(None, None, answers=[StoredAnswer(None, refusal)])
-        async with one_at_a_time(deps.locks, f"{channel}:{external_id}"):
-            return await _route(deps, channel, external_id, text, language, metadata, attachments)
+        # every log line of this turn: its conversation's id (bound in _route), never this text
+        with log_context(turn_text=text):
+            async with one_at_a_time(deps.locks, f"{channel}:{external_id}"):
+                return await _route(
+                    deps, channel, external_id, text, language, metadata, attachments
+                )
 
 
 async def _route(
@@ -190,6 +197,7 @@ async def _route(
         attachments,
         (metadata or {}).get("client_ip"),
     )
+    bind_log_context(conversation_id=inbound.conversation_id)  # until receive's log_context ends
     note(conversation_id=inbound.conversation_id)
     reply_language = inbound.language or detect_language(text)
     request = inbound.handoff
@@ -200,6 +208,7 @@ async def _route(
             return await _finish(deps, inbound, "answered", answers)
         note(route="advisor", outcome="forwarded")
         await forward_to_advisor(deps, inbound, request)
+        metrics.message_received(channel, "to_advisor")
         return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered)
     score = rating_of(text)
     if score is not None:
@@ -234,6 +243,7 @@ async def _route(
             raw = await deps.brain.send(inbound.sender_id, text, rasa_metadata)
     except RasaUnavailable:
         answers = [OutgoingMessage(text=say("assistant_unavailable", reply_language))]
+        metrics.message_received(channel, "bot_unavailable", len(answers))  # before _finish's
         return await _finish(deps, inbound, "failed", answers)
     answers = []
     for answer in (OutgoingMessage.from_rasa(a) for a in raw):
@@ -307,5 +317,7 @@ async def _finish(
 ) -> Reply:
     note(outcome=status, answers=len(answers))
     ids = await off_loop(store.store_outbound, deps.uow_factory, inbound, status, answers)
+    if status == "answered":  # "failed" (Rasa unavailable) is counted where it is decided
+        metrics.message_received(inbound.sender_id, "answered", len(answers))
     stored = [StoredAnswer(i, answer) for i, answer in zip(ids, answers, strict=True)]
     return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered, stored)

@@ -15,6 +15,7 @@ from core.maintenance_reminders import MaintenanceReminderTask
 from hub.messages import Button, OutgoingMessage
 from hub.reminders import ReminderDeps, _to_conversation
 from hub.work import off_loop
+from ops import metrics
 
 log = logging.getLogger(__name__)
 BOOK_PAYLOAD = "/quick_service"
@@ -56,6 +57,7 @@ async def send_one(deps: ReminderDeps, subscription_id: int, now: datetime) -> b
     except Exception:  # the claim must be closed whatever happened
         log.exception("maintenance reminder %s failed", subscription_id)
     await off_loop(lambda: core_reminders.finish(hub.uow_factory(), task, sent=sent, now=now))
+    metrics.reminder_done("maintenance", sent)
     log.info("maintenance reminder %s: %s", subscription_id, "sent" if sent else "not delivered")
     return sent
 

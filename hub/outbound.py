@@ -29,6 +29,7 @@ from hub.messages import OutgoingMessage
 from hub.ports import PermanentSendError, TransientSendError
 from hub.topics import conversation_topic
 from hub.work import off_loop
+from ops import metrics
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,14 @@ async def send_out(
         store.store_out_of_turn, deps.uow_factory, to.conversation_id, sender, message
     )
     delivered = True
+    metrics.proactive_sent(to.channel)
     if to.channel in deps.senders:
         delivered = await deliver(
             deps, to.channel, to.external_id, message_id, message, proactive=proactive
         )
     elif proactive and to.channel in PUSH_CHANNELS:
         await _mark(deps, message_id, "failed", None, CHANNEL_OFF)
+        metrics.delivery(to.channel, CHANNEL_OFF)
         delivered = False
     event = {**live_event(message, deps.now()), "message_id": message_id}
     await deps.bus.publish(conversation_topic(to.conversation_id), event)
@@ -113,8 +116,9 @@ async def deliver(
     if sender is None:
         raise ValueError(f"no sender for channel {conversation_channel!r}")
     if proactive and await _opted_out(deps, conversation_channel, external_id):
-        log.info("not sent to %s:%s: opted out", conversation_channel, external_id)
+        log.info("message %s on %s not sent: opted out", message_id, conversation_channel)
         await _mark(deps, message_id, "failed", None, OPTED_OUT)
+        metrics.delivery(conversation_channel, OPTED_OUT)
         return False
     delays: Sequence[float] = deps.delivery_delays
     error = ""
@@ -125,9 +129,9 @@ async def deliver(
             error = f"transient: {exc}"
             if attempt < len(delays):
                 log.warning(
-                    "send to %s:%s failed (%s), retry in %s s",
+                    "message %s on %s failed (%s), retry in %s s",
+                    message_id,
                     conversation_channel,
-                    external_id,
                     exc,
                     delays[attempt],
                 )
@@ -140,12 +144,12 @@ async def deliver(
             error = f"error: {type(exc).__name__}: {exc}"
         else:
             await _mark(deps, message_id, "sent", provider_id, None)
+            metrics.delivery(conversation_channel, "delivered")
             return True
         break
-    log.error(
-        "message %s to %s:%s failed: %s", message_id, conversation_channel, external_id, error
-    )
+    log.error("message %s on %s failed: %s", message_id, conversation_channel, error)
     await _mark(deps, message_id, "failed", None, error)
+    metrics.delivery(conversation_channel, "failed")
     return False
 
 

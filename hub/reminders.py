@@ -25,6 +25,7 @@ from hub.messages import Button, OutgoingMessage
 from hub.outbound import Destination, send_out
 from hub.ports import MessageTransport
 from hub.work import off_loop
+from ops import metrics
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ async def send_due_reminder(deps: ReminderDeps, reminder_id: int, now: datetime)
             claimed_at=task.claimed_at,
         )
     )
+    metrics.reminder_done(task.kind, sent)
     log.info(
         "%s %s of booking %s: %s",
         task.kind,

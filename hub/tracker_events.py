@@ -82,15 +82,14 @@ class TrackerEvents:
                 return True
             except Exception as exc:  # whatever went wrong, the advisor's action stands
                 log.warning(
-                    "recording %s for %s failed (attempt %d): %r",
+                    "recording %s on a Rasa tracker failed (attempt %d): %r",
                     event.get("event"),
-                    sender,
                     attempt,
                     exc,
                 )
             if attempt == 1:
                 await asyncio.sleep(self.retry_delay)
-        log.error("gave up recording %s on the Rasa tracker of %s", event.get("event"), sender)
+        log.error("gave up recording %s on a Rasa tracker", event.get("event"))
         return False
 
     def _forget(self, sender: str, done: asyncio.Task[bool]) -> None:

@@ -90,4 +90,4 @@ async def _chat_action(deps: HubDeps, channel: str, external_id: str) -> None:
     try:
         await asyncio.wait_for(send_typing(external_id), CHAT_ACTION_SECONDS)
     except Exception:  # a lost "typing…" is nothing: the message itself will follow
-        log.info("typing action to %s:%s not sent", channel, external_id, exc_info=True)
+        log.info("typing action on %s not sent", channel, exc_info=True)

@@ -42,6 +42,7 @@ UNTRACED_PATHS = (
     r"/assets/",
     r"/vendor/",
     r"/widget(-map)?\.js$",
+    r"/widget/dist/",
     r"/favicon\.ico$",
     r"/ws/",
 )

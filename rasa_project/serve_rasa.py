@@ -5,13 +5,16 @@ readable by every user of the host (`ps`, /proc/<pid>/cmdline). This launcher re
 PITLANE_RASA_TOKEN from its own environment (readable only by the same user) and hands
 `rasa run --enable-api --auth-token=...` to Rasa's CLI inside this process, so the process
 list shows `serve_rasa.py` and the other options, never the token. It also sizes
-RulePolicy's rule cache to our model (pitlane_nlu/rule_cache.py) before the model loads.
+RulePolicy's rule cache to our model (pitlane_nlu/rule_cache.py) before the model loads,
+and, given --logging-config-file, keeps Rasa's coloredlogs and Sanic's defaults from
+replacing that configuration's handler (pitlane_logging.py).
 
     python serve_rasa.py --port 5005 --model models/pitlane.tar.gz ...
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -29,12 +32,39 @@ def rasa_arguments(options: Sequence[str], environ: Mapping[str, str]) -> list[s
     return ["rasa", "run", "--enable-api", f"--auth-token={token}", *options]
 
 
+def keep_configured_handlers() -> None:
+    """Rasa 3.6 applies --logging-config-file, then `configure_colored_logging`, whose
+    coloredlogs.install() replaces the root's stdout/stderr handler by its own text one:
+    with a configuration file given, that step is skipped (the levels stay Rasa's). Rasa's
+    server is also a Sanic app that applies Sanic's logging defaults (text handlers on
+    sanic.*) when built: they are emptied, so Sanic's lines reach the file's handler.
+    Warnings are logged, not printed."""
+    import rasa.utils.io
+    from sanic import log as sanic_log
+
+    rasa.utils.io.configure_colored_logging = lambda loglevel: None
+    logging.captureWarnings(True)  # Rasa's warnings: JSON lines too (logger py.warnings)
+    sanic_log.LOGGING_CONFIG_DEFAULTS.clear()
+    sanic_log.LOGGING_CONFIG_DEFAULTS.update(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "loggers": {
+                name: {"level": "INFO", "handlers": [], "propagate": True}
+                for name in ("sanic.root", "sanic.error", "sanic.access")
+            },
+        }
+    )
+
+
 def main() -> None:
     sys.argv = rasa_arguments(sys.argv[1:], os.environ)
     from pitlane_nlu import rule_cache  # beside this file
     from rasa.__main__ import main as rasa_main  # the Rasa venv only
 
     rule_cache.widen()  # about 4x less CPU per RulePolicy prediction (pitlane_nlu/rule_cache.py)
+    if any(option.startswith("--logging-config-file") for option in sys.argv):
+        keep_configured_handlers()  # JSON lines, redacted (logging.yml, pitlane_logging.py)
 
     rasa_main()
 

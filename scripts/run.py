@@ -39,7 +39,8 @@ def supervise(stack: Stack, banner: str) -> int:
     except (StackError, KeyboardInterrupt) as error:
         print(f"error: {error}" if isinstance(error, StackError) else "\nInterrupted.")
         return 1
-    print(f"{banner}{_generated_rest_token(stack)}Press Ctrl-C to stop.", flush=True)
+    lines = _generated_rest_token(stack) + _metrics_lines(stack)
+    print(f"{banner}{lines}Press Ctrl-C to stop.", flush=True)
     dead = None
     try:
         while not dead:
@@ -63,6 +64,19 @@ def _generated_rest_token(stack: Stack) -> str:
     if stack.environment()[name] != generated:
         return ""  # configured: not ours to print
     return f"  REST webhook token (this run)   {generated.partition(':')[2]}\n"
+
+
+def _metrics_lines(stack: Stack) -> str:
+    """Where Prometheus reads the metrics, and the bearer token when this run made it up."""
+    name = "PITLANE_METRICS_TOKEN"
+    token = stack.generated[name]
+    if stack.environment()[name] != token:
+        token = f"${name}"  # configured: not ours to print
+    return (
+        f"  metrics (Prometheus)            {stack.config.web_url}/metrics, "
+        f"{stack.config.actions_url}/metrics\n"
+        f"  metrics bearer token            {token}\n"
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,12 @@ APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL_FILE = ROOT / "rasa_project" / "models" / "pitlane.tar.gz"
 # Shared secrets hub -> Rasa and Rasa -> action server (docs/security.md): from the
 # environment, else one random value per run, so a fresh clone runs with no configuration.
-SECRETS = ("PITLANE_RASA_TOKEN", "PITLANE_ACTION_SERVER_TOKEN", "PITLANE_REST_WEBHOOK_TOKENS")
+SECRETS = (
+    "PITLANE_RASA_TOKEN",
+    "PITLANE_ACTION_SERVER_TOKEN",
+    "PITLANE_REST_WEBHOOK_TOKENS",
+    "PITLANE_METRICS_TOKEN",  # Prometheus's bearer token for /metrics (docs/operations.md)
+)
 # Rasa's trackers (rasa_project/endpoints.yml: an SQLite file, relative paths from ROOT);
 # unset: beside the stack's log folder (var/ for make run), so that two stacks (make run,
 # each test stack, the benchmark) never share trackers.
@@ -192,7 +197,11 @@ class Stack:
                 ROOT,
                 f"http://127.0.0.1:{port}/healthz",
                 60,
-                env={"PITLANE_PORT": str(port), **self._own_files(name)},
+                env={
+                    "PITLANE_PORT": str(port),
+                    "PITLANE_LOG_PROCESS": name,
+                    **self._own_files(name),
+                },
             )
             for name, port in _named("web", c.web_replicas)
         ]
@@ -339,12 +348,22 @@ def _rasa(name: str, port: int, config: StackConfig) -> Managed:
             str(config.rasa_endpoints),
             "--credentials",
             "credentials.yml",
+            *rasa_logging(config.env),
         ],
         ROOT / "rasa_project",
         f"http://127.0.0.1:{port}/version",  # the one API route without the token
         240,
-        env=tf_threads(config.rasa_threads) if config.rasa_ports else {},
+        env={
+            **(tf_threads(config.rasa_threads) if config.rasa_ports else {}),
+            "PITLANE_LOG_PROCESS": name,
+        },
     )
+
+
+def rasa_logging(env: dict[str, str]) -> list[str]:
+    """Rasa's JSON, redacted logs (rasa_project/logging.yml), unless PITLANE_LOG_FORMAT=text."""
+    chosen = env.get("PITLANE_LOG_FORMAT") or os.environ.get("PITLANE_LOG_FORMAT", "json")
+    return [] if chosen.strip().lower() == "text" else ["--logging-config-file", "logging.yml"]
 
 
 def scaled_environment(database_url: str, redis_url: str, tracker_url: str = "") -> dict[str, str]:

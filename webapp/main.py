@@ -51,7 +51,7 @@ from backoffice.api import rooms as rooms_api
 from backoffice.api import vehicles as vehicles_api
 from backoffice.api import workshop as workshop_api
 from backoffice.errors import install_error_handlers
-from channels import rooms_socket, sse, uploads, web, widget_auth
+from channels import rooms_socket, sse, uploads, web, widget_auth, widget_files
 from channels.rasa_client import RasaClient
 from channels.telegram import router as telegram_router
 from channels.telegram import telegram_channel
@@ -66,10 +66,13 @@ from hub.inbound import HubDeps
 from hub.intents import load_intents
 from hub.ports import ChannelSender
 from ops.error_reports import start_error_reports
+from ops.metrics import process_exiting
+from ops.request_ids import RequestIds
 from ops.tracing import WEB_SERVICE, instrument_http_client, instrument_web_app, start_tracing
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp import documents as documents_route
+from webapp import metrics as metrics_route
 from webapp.json_text import JsonTextGuard
 from webapp.leader import leading
 from webapp.scheduler import scheduler_running
@@ -126,6 +129,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await rasa.aclose()
+            process_exiting()  # its open-connection gauges leave the sums (multiprocess mode)
 
     @asynccontextmanager
     async def leader_work() -> AsyncIterator[None]:
@@ -159,6 +163,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.scheduler = None  # webapp/scheduler.py, set while this replica leads
     app.state.uow_factory = uow_from_settings(settings)
+    # GET /metrics (bearer PITLANE_METRICS_TOKEN): the queue and the pools read at scrape time
+    app.state.metrics_collectors = metrics_route.app_collectors(app.state.uow_factory)
     # SMS and e-mail: staff e-mails, the job routes' notices (backoffice/job_notices.py), a
     # human chat's transcript (hub/chat_end.py)
     app.state.transports = transports_from_settings(settings, app.state.uow_factory)
@@ -195,9 +201,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         img_sources=tile_sources(settings.map_tiles_url),
         hsts=settings.env == "production",
     )
+    app.add_middleware(metrics_route.MetricsMiddleware)  # counts every answer
+    app.add_middleware(RequestIds)  # outermost of ours: every log line of a request has its id
     app.include_router(pages.router)
     app.include_router(health.router)
+    app.include_router(metrics_route.router)  # GET /metrics (docs/operations.md, "Metrics")
     app.include_router(web.router)
+    app.include_router(widget_files.router)  # /widget.js and the built package (docs/widget.md)
     app.include_router(widget_auth.router)  # the widget's credential (docs/security.md)
     app.include_router(uploads.router)
     app.include_router(telegram_router)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from channels.telegram.settings import TelegramSettings
+from channels.widget_package import DIST_DIR
 from core.config import DEV_DOCUMENT_LINK_SECRET, CoreSettings
 from core.customer_limits import CustomerLimits
+from ops.metrics_access import MetricsSettings
 from ops.settings import ErrorReportSettings
 from ops.trace_settings import TraceSettings
 
@@ -17,10 +20,13 @@ _CLIENT_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 _PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "secret", "token", "xxx", "test"}
 
 
-class WebSettings(CoreSettings, TelegramSettings, ErrorReportSettings, TraceSettings):
+class WebSettings(
+    CoreSettings, TelegramSettings, ErrorReportSettings, MetricsSettings, TraceSettings
+):
     """PITLANE_ENV, PITLANE_RASA_URL, PITLANE_RASA_TIMEOUT, PITLANE_API_TOKEN, PITLANE_PORT...
-    Error reports (PITLANE_SENTRY_*): ops/settings.py; traces (PITLANE_OTLP_ENDPOINT,
-    PITLANE_TRACE_*): ops/trace_settings.py."""
+    Error reports (PITLANE_SENTRY_*): ops/settings.py; metrics (PITLANE_METRICS_TOKEN):
+    ops/metrics_access.py; traces (PITLANE_OTLP_ENDPOINT, PITLANE_TRACE_*):
+    ops/trace_settings.py."""
 
     env: Literal["development", "test", "production"] = "development"
     rasa_url: str = "http://127.0.0.1:5005"
@@ -105,6 +111,9 @@ class WebSettings(CoreSettings, TelegramSettings, ErrorReportSettings, TraceSett
     # ("https://www.dealer.example,https://dealer.example"). The app's own origin always
     # is; a browser request from any other origin gets 403 `forbidden_origin`.
     widget_origins: str = ""
+    # The built widget package (make widget, docs/widget.md): /widget.js and the versioned
+    # files with their integrity; when it holds no build, /widget.js is the server's join.
+    widget_dist: Path = DIST_DIR
 
     @property
     def customer_limits(self) -> CustomerLimits:

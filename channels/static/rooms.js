@@ -48,8 +48,11 @@
   }
 
   // ---- styles (in the widget's shadow root) -------------------------------------------
-  var sheet = el("link", { rel: "stylesheet", href: ORIGIN + "/rooms.css" });
-  P.root.parentNode.insertBefore(sheet, P.root);
+  // (The built widget's one style sheet already holds them.)
+  if (!P.built) {
+    var sheet = el("link", { rel: "stylesheet", href: ORIGIN + "/rooms.css" });
+    P.root.parentNode.insertBefore(sheet, P.root);
+  }
 
   // ---- tabs -----------------------------------------------------------------------------
   var tabs = el("div", { class: "pl-tabs", role: "tablist", "aria-label": t("tabs") });

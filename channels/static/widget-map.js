@@ -34,9 +34,10 @@
   }
 
   // ---- styles and Leaflet ---------------------------------------------------------------
+  // After widget.css; Leaflet's before the built widget's one sheet, which holds ours.
   function stylesheet(href) {
     var link = el("link", { rel: "stylesheet", href: href });
-    P.shadow.insertBefore(link, P.shadow.firstChild.nextSibling); // after widget.css
+    P.shadow.insertBefore(link, P.built ? P.style : P.shadow.firstChild.nextSibling);
     return link;
   }
 
@@ -68,7 +69,7 @@
       (document.head || document.documentElement).appendChild(script);
     });
   });
-  stylesheet(ORIGIN + "/static/widget-map.css");
+  if (!P.built) stylesheet(ORIGIN + "/static/widget-map.css");
 
   // ---- the agencies message ---------------------------------------------------------------
   function isNumber(v) {

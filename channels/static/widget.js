@@ -11,6 +11,9 @@
  * The server serves this file after the shared helpers `dom` and `i18n` (channels/static/
  * shared/) and the texts of both languages (channels/static/i18n/), in one function scope
  * (channels/script_bundle.py); it hands them over to its extensions in its parts.
+ * `build` is null in that join; in the built package (widget/, docs/widget.md) it names the
+ * one minified style sheet and its integrity, and the extensions follow this script in the
+ * same scope instead of being loaded as files.
  */
 (function () {
   "use strict";
@@ -64,7 +67,12 @@
   // ---- the DOM ---------------------------------------------------------------------------
   var host = el("div", { id: "pitlane-widget" });
   var shadow = host.attachShadow({ mode: "open" });
-  var style = el("link", { rel: "stylesheet", href: ORIGIN + "/widget.css" });
+  var style = el(
+    "link",
+    build
+      ? { rel: "stylesheet", href: ORIGIN + build.style, integrity: build.integrity, crossorigin: "anonymous" }
+      : { rel: "stylesheet", href: ORIGIN + "/widget.css" }
+  );
   var root = el("div", { class: "pl-root", "data-pitlane": "root", lang: LANG });
   root.hidden = true; // shown once the stylesheet is there (no flash of unstyled widget)
 
@@ -659,12 +667,12 @@
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
 
-  window.Pitlane = { version: "1", open: open, close: close };
+  window.Pitlane = { version: build ? build.version : "1", open: open, close: close };
   // Extensions get the panel's parts: rooms.js adds the rooms tab and the notifications.
   window.Pitlane._parts = {
     ORIGIN: ORIGIN, LANG: LANG, dom: dom, i18n: i18n, root: root, panel: panel,
     header: header, log: log, form: form, counter: counter, markUnread: markUnread,
-    auth: auth,
+    auth: auth, style: style, built: !!build,
   };
   // widget-map.js: the agencies map, the location button, the picture upload.
   var customRenderers = [];
@@ -722,6 +730,7 @@
       render(c, c.pitlaneCustom);
     });
   };
+  if (build) return; // built: the extensions follow in this scope, their styles are in style
   var mapScript = el("script", { src: ORIGIN + "/widget-map.js", defer: "" });
   (document.head || document.documentElement).appendChild(mapScript);
   var roomsScript = el("script", { src: ORIGIN + "/rooms.js", defer: "" });

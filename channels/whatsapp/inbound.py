@@ -49,9 +49,9 @@ async def process_inbound(
     try:
         await _process(hub, channel, kind, external_id, params)
     except StoreUnavailable:
-        log.error("inbound %s message from %s lost: store unavailable", kind, external_id)
+        log.error("inbound %s message lost: store unavailable", kind)
     except Exception:
-        log.exception("inbound %s message from %s failed", kind, external_id)
+        log.exception("inbound %s message failed", kind)
 
 
 async def _process(

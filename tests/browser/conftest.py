@@ -1,5 +1,6 @@
 """Fixtures of the browser tests: one headless Chromium per test, driven by Playwright, and
-a page signed in as the demo admin on the served app."""
+a page signed in as the demo admin on the served app, and the app whose Rasa asks for an
+advisor (the console tests)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import ARGS, CHROMIUM, SignedInPage, console_errors, sign_in_as_admin
-from tests.integration.web_support import served_app, web_settings
+from tests.browser.support import (
+    ARGS,
+    CHROMIUM,
+    HANDOFF_REQUEST,
+    SignedInPage,
+    console_errors,
+    sign_in_as_admin,
+)
+from tests.integration.web_support import local_http_server, served_app, web_settings
 
 
 @pytest.fixture
@@ -36,3 +44,14 @@ def admin_page(browser: Any, seeded_sqlite_url: str) -> Iterator[SignedInPage]:
             yield SignedInPage(page, base_url, problems)
         finally:
             page.close()
+
+
+@pytest.fixture
+def app_url(seeded_sqlite_url: str) -> Iterator[str]:
+    """The web app served by uvicorn on a free local port, on the seeded database, its Rasa
+    stubbed to ask for an advisor whatever the customer says."""
+    with (
+        local_http_server(HANDOFF_REQUEST) as (rasa_url, _received),
+        served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
+    ):
+        yield url

@@ -15,6 +15,10 @@ from tests.integration.staff_web_support import ADMIN
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
+# What a Rasa stub answers to ask for an advisor: the custom message of
+# `action_request_advisor` (the console then has a request).
+HANDOFF_REQUEST = [{"recipient_id": "x", "custom": {"handoff": "request"}}]
+
 # Marks of every module here: a browser test, skipped with a reason when Chromium is missing.
 BROWSER_MARKS = [
     pytest.mark.browser,
@@ -47,12 +51,12 @@ def sign_in_as_admin(page, base_url: str) -> None:
     page.wait_for_url(f"{base_url}/staff/console")
 
 
-def screenshot(page, name: str) -> None:
-    """A full-page screenshot in $PITLANE_SCREENSHOTS, when it is set."""
+def screenshot(page, name: str, full_page: bool = True) -> None:
+    """A screenshot (of the full page by default) in $PITLANE_SCREENSHOTS, when it is set."""
     folder = os.environ.get("PITLANE_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
+        page.screenshot(path=str(Path(folder) / name), full_page=full_page)
 
 
 def success_after(page, button) -> str:

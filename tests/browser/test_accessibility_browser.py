@@ -4,30 +4,17 @@ widget and the advisor console in headless Chromium: no violation of "serious" o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.browser.support import BROWSER_MARKS
 from tests.browser.test_web_console_browser import customer_says, hook, sign_in
-from tests.integration.web_support import local_http_server, served_app, web_settings
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-HANDOFF_REQUEST = [{"recipient_id": "x", "custom": {"handoff": "request"}}]
 BOT = '[data-pitlane="bot-message"]'
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def base_url(seeded_sqlite_url: str) -> Iterator[str]:
-    """The app with a Rasa stub that asks for an advisor (the console then has a request)."""
-    with (
-        local_http_server(HANDOFF_REQUEST) as (rasa_url, _received),
-        served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
-    ):
-        yield url
 
 
 def new_page(browser, **options):
@@ -52,11 +39,9 @@ def serious_violations(page, context: object) -> list[str]:
     ]
 
 
-def test_the_widget_open_with_reply_buttons_has_no_serious_violation(
-    browser, base_url: str
-) -> None:
+def test_the_widget_open_with_reply_buttons_has_no_serious_violation(browser, app_url: str) -> None:
     page = new_page(browser)
-    page.goto(base_url)
+    page.goto(app_url)
     launcher = page.locator('[data-pitlane="launcher"]')
     assert serious_violations(page, {"include": [["#pitlane-widget"]]}) == []  # closed
 
@@ -70,14 +55,12 @@ def test_the_widget_open_with_reply_buttons_has_no_serious_violation(
     assert serious_violations(page, {"include": [["#pitlane-widget"]]}) == []
 
 
-def test_the_advisor_console_with_a_request_has_no_serious_violation(
-    browser, base_url: str
-) -> None:
+def test_the_advisor_console_with_a_request_has_no_serious_violation(browser, app_url: str) -> None:
     page = new_page(browser, viewport={"width": 1440, "height": 900})
-    sign_in(page, base_url)
+    sign_in(page, app_url)
     with page.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")):
         page.locator(".switch").first.click()  # available: customers may now ask
-    customer_says(base_url, "a11y-1", "je veux parler à un conseiller")
+    customer_says(app_url, "a11y-1", "je veux parler à un conseiller")
     page.locator(hook("queue-item")).wait_for()
 
     assert serious_violations(page, "body") == []

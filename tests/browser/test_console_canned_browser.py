@@ -4,29 +4,14 @@ test_web_console_browser.py). Set PITLANE_SCREENSHOTS=<dir> to keep screenshots.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from core import customers, handoff
-from tests.browser.support import BROWSER_MARKS
-from tests.browser.test_web_console_browser import HANDOFF_REQUEST, hook, screenshot, sign_in
+from tests.browser.support import BROWSER_MARKS, screenshot
+from tests.browser.test_web_console_browser import hook, sign_in
 from tests.integration.staff_web_support import units_of_work
-from tests.integration.web_support import local_http_server, served_app, web_settings
 
 pytestmark = BROWSER_MARKS
 # data/demo.yaml's French /bonjour, filled for Léa Dupont
 GREETING = "Bonjour Léa, je suis votre conseiller Pitlane. Comment puis-je vous aider ?"
-
-
-@pytest.fixture
-def base_url(seeded_sqlite_url: str) -> Iterator[str]:
-    """The web app served on a free local port, Rasa stubbed to ask for an advisor."""
-    with (
-        local_http_server(HANDOFF_REQUEST) as (rasa_url, _received),
-        served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
-    ):
-        yield url
 
 
 def name_the_customer(database_url: str, request_id: int, name: str) -> None:
@@ -44,18 +29,18 @@ def name_the_customer(database_url: str, request_id: int, name: str) -> None:
 
 
 def test_slash_a_letter_and_enter_put_the_filled_reply_in_the_composer_and_it_reaches_the_widget(
-    browser, base_url: str, seeded_sqlite_url: str
+    browser, app_url: str, seeded_sqlite_url: str
 ) -> None:
     advisor = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
     console = advisor.new_page()
     errors: list[str] = []
     console.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(console, base_url)
+    sign_in(console, app_url)
     with console.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")):
         console.locator(".switch").first.click()  # available: customers may now ask
 
     customer = browser.new_context(locale="fr-FR").new_page()
-    customer.goto(base_url)
+    customer.goto(app_url)
     customer.get_by_role("button", name="Ouvrir la discussion avec l'assistant Pitlane").click()
     item = console.locator(hook("queue-item"))
     item.wait_for()  # the greeting asked for an advisor (the Rasa stub always does)

@@ -5,38 +5,19 @@ Set PITLANE_SCREENSHOTS=<dir> to keep screenshots (desktop and phone)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timezone
-
-import pytest
 
 from core import conversations, otp
 from core.booking_views import upcoming_bookings
-from tests.browser.support import BROWSER_MARKS
-from tests.browser.test_web_console_browser import (
-    HANDOFF_REQUEST,
-    customer_says,
-    hook,
-    screenshot,
-    sign_in,
-)
+from tests.browser.support import BROWSER_MARKS, screenshot
+from tests.browser.test_web_console_browser import customer_says, hook, sign_in
 from tests.integration.otp_support import camille_bike
 from tests.integration.staff_web_support import units_of_work
-from tests.integration.web_support import REST_CLIENT, local_http_server, served_app, web_settings
+from tests.integration.web_support import REST_CLIENT
 
 pytestmark = BROWSER_MARKS
 
 SENDER = "browser-context-1"
-
-
-@pytest.fixture
-def base_url(seeded_sqlite_url: str) -> Iterator[str]:
-    """The web app served on the seeded database, Rasa stubbed to ask for an advisor."""
-    with (
-        local_http_server(HANDOFF_REQUEST) as (rasa_url, _received),
-        served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
-    ):
-        yield url
 
 
 def identified_as_camille(database_url: str) -> str:
@@ -61,16 +42,16 @@ def identified_as_camille(database_url: str) -> str:
 
 
 def test_the_advisor_sees_the_customers_bike_and_bookings_beside_the_chat(
-    browser, base_url: str, seeded_sqlite_url: str
+    browser, app_url: str, seeded_sqlite_url: str
 ) -> None:
     soonest = identified_as_camille(seeded_sqlite_url)
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="fr-FR")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, base_url)
+    sign_in(page, app_url)
     with page.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")):
         page.locator(".switch").first.click()  # available: the customer may now ask
-    customer_says(base_url, SENDER, "Je voudrais parler à un conseiller")
+    customer_says(app_url, SENDER, "Je voudrais parler à un conseiller")
 
     page.locator(hook("accept")).click()
     panel = page.locator(hook("context"))
@@ -85,7 +66,7 @@ def test_the_advisor_sees_the_customers_bike_and_bookings_beside_the_chat(
     screenshot(page, "console-context.png")
 
     with page.expect_response(lambda r: r.url.endswith("/context")) as reloaded:
-        customer_says(base_url, SENDER, "C'est pour ma Monster")  # she may have said more
+        customer_says(app_url, SENDER, "C'est pour ma Monster")  # she may have said more
     assert reloaded.value.status == 200
 
     page.locator(hook("context-toggle")).click()

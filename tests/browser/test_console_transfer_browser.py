@@ -7,25 +7,11 @@ asks for an advisor). Set PITLANE_SCREENSHOTS=<dir> to keep screenshots."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.browser.support import BROWSER_MARKS, screenshot, sign_in_as_admin
-from tests.browser.test_web_console_browser import HANDOFF_REQUEST, hook, sign_in
-from tests.integration.web_support import local_http_server, served_app, web_settings
+from tests.browser.test_web_console_browser import hook, sign_in
 
 pytestmark = BROWSER_MARKS
 NOTE = "Client fidèle, geste commercial possible"
-
-
-@pytest.fixture
-def base_url(seeded_sqlite_url: str) -> Iterator[str]:
-    with (
-        local_http_server(HANDOFF_REQUEST) as (rasa_url, _received),
-        served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
-    ):
-        yield url
 
 
 def available(console) -> None:
@@ -33,22 +19,20 @@ def available(console) -> None:
         console.locator(".switch").first.click()
 
 
-def test_a_note_a_transfer_then_the_customer_ends_and_rates_the_chat(
-    browser, base_url: str
-) -> None:
+def test_a_note_a_transfer_then_the_customer_ends_and_rates_the_chat(browser, app_url: str) -> None:
     advisor = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
     mine = advisor.new_page()
-    sign_in(mine, base_url)
+    sign_in(mine, app_url)
     available(mine)
     colleague = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
     theirs = colleague.new_page()
-    sign_in_as_admin(theirs, base_url)
+    sign_in_as_admin(theirs, app_url)
     theirs.locator(f'{hook("connection")}[data-state="online"]').wait_for()
     available(theirs)
 
     customer = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
     widget = customer.new_page()
-    widget.goto(base_url)
+    widget.goto(app_url)
     widget.get_by_role("button", name="Ouvrir la discussion avec l'assistant Pitlane").click()
     widget.locator('[data-pitlane="choice"]', has_text="Annuler ma demande").wait_for()
     end_bar = widget.locator('[data-pitlane="end-bar"]')

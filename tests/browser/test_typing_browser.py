@@ -4,20 +4,12 @@ message has come. Set PITLANE_SCREENSHOTS=<dir> to keep screenshots."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from core import customers
-from tests.browser.support import BROWSER_MARKS
+from tests.browser.support import BROWSER_MARKS, screenshot
 from tests.integration.staff_web_support import ADVISOR, units_of_work
-from tests.integration.web_support import local_http_server, served_app, web_settings
 from tests.integration.widget_support import customer_key
 
 # What the Rasa stub answers: the custom message of `action_request_advisor`.
-HANDOFF_REQUEST = [{"recipient_id": "x", "custom": {"handoff": "request"}}]
 SHADOW = "document.getElementById('pitlane-widget').shadowRoot"
 
 pytestmark = BROWSER_MARKS
@@ -25,22 +17,6 @@ pytestmark = BROWSER_MARKS
 
 def hook(name: str) -> str:
     return f'[data-console="{name}"]'
-
-
-@pytest.fixture
-def base_url(seeded_sqlite_url: str) -> Iterator[str]:
-    with (
-        local_http_server(HANDOFF_REQUEST) as (rasa_url, _received),
-        served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
-    ):
-        yield url
-
-
-def screenshot(page, name: str, full_page: bool = True) -> None:
-    folder = os.environ.get("PITLANE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=full_page)
 
 
 def name_the_customer(page, database_url: str, name: str) -> None:
@@ -59,11 +35,11 @@ def name_the_customer(page, database_url: str, name: str) -> None:
 
 
 def test_the_customer_and_the_advisor_see_each_other_typing(
-    browser, base_url: str, seeded_sqlite_url: str
+    browser, app_url: str, seeded_sqlite_url: str
 ) -> None:
     advisor = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
     console = advisor.new_page()
-    console.goto(f"{base_url}/staff/login")
+    console.goto(f"{app_url}/staff/login")
     console.get_by_label("Adresse e-mail").fill(ADVISOR[0])
     console.get_by_label("Mot de passe").fill(ADVISOR[1])
     console.get_by_role("button", name="Se connecter").click()
@@ -73,7 +49,7 @@ def test_the_customer_and_the_advisor_see_each_other_typing(
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
     customer = phone.new_page()
-    customer.goto(base_url)
+    customer.goto(app_url)
     customer.get_by_role("button", name="Ouvrir la discussion avec l'assistant Pitlane").click()
     customer.locator('[data-pitlane="choice"]', has_text="Annuler ma demande").wait_for()
     name_the_customer(customer, seeded_sqlite_url, "Camille Durand")

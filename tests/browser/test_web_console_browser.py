@@ -7,20 +7,16 @@ every customer text as text. Set PITLANE_SCREENSHOTS=<dir> to keep screenshots.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.browser.support import BROWSER_MARKS
+from tests.browser.support import BROWSER_MARKS, screenshot
 from tests.integration.staff_web_support import ADMIN, ADVISOR, staff_id
-from tests.integration.web_support import REST_AUTH, local_http_server, served_app, web_settings
+from tests.integration.web_support import REST_AUTH, served_app, web_settings
 
 HOSTILE = "<script>alert(1)</script><b>x</b>"
 # What the Rasa stub answers: the custom message of `action_request_advisor`.
-HANDOFF_REQUEST = [{"recipient_id": "x", "custom": {"handoff": "request"}}]
 
 pytestmark = BROWSER_MARKS
 
@@ -29,26 +25,9 @@ def hook(name: str) -> str:
     return f'[data-console="{name}"]'
 
 
-@pytest.fixture
-def base_url(seeded_sqlite_url: str) -> Iterator[str]:
-    """The web app served by uvicorn on a free local port, in a thread, Rasa stubbed."""
-    with (
-        local_http_server(HANDOFF_REQUEST) as (rasa_url, _received),
-        served_app(web_settings(seeded_sqlite_url, rasa_url)) as url,
-    ):
-        yield url
-
-
-def screenshot(page, name: str) -> None:
-    folder = os.environ.get("PITLANE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name))
-
-
-def customer_says(base_url: str, sender: str, text: str) -> list[dict]:
+def customer_says(app_url: str, sender: str, text: str) -> list[dict]:
     response = httpx.post(
-        f"{base_url}/webhooks/rest/webhook",
+        f"{app_url}/webhooks/rest/webhook",
         json={"sender": sender, "message": text},
         headers=REST_AUTH,
         timeout=10,
@@ -57,23 +36,23 @@ def customer_says(base_url: str, sender: str, text: str) -> list[dict]:
     return response.json()
 
 
-def sign_in(page, base_url: str) -> None:
-    page.goto(f"{base_url}/staff/login")
+def sign_in(page, app_url: str) -> None:
+    page.goto(f"{app_url}/staff/login")
     screenshot(page, "console-login.png")
     page.get_by_label("Adresse e-mail").fill(ADVISOR[0])
     page.get_by_label("Mot de passe").fill(ADVISOR[1])
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{base_url}/staff/console")
+    page.wait_for_url(f"{app_url}/staff/console")
     page.locator(f'{hook("connection")}[data-state="online"]').wait_for()
 
 
-def test_a_request_appears_live_and_customer_html_stays_inert(browser, base_url: str) -> None:
+def test_a_request_appears_live_and_customer_html_stays_inert(browser, app_url: str) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="fr-FR")
     errors: list[str] = []
     dialogs: list[tuple[str, str]] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("dialog", lambda d: (dialogs.append((d.type, d.message)), d.accept()))
-    sign_in(page, base_url)
+    sign_in(page, app_url)
     assert page.locator(hook("queue-empty")).is_visible()
 
     with page.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")) as put:
@@ -81,7 +60,7 @@ def test_a_request_appears_live_and_customer_html_stays_inert(browser, base_url:
     assert put.value.status == 200
 
     sender = "browser-customer-1"
-    answer = customer_says(base_url, sender, HOSTILE)
+    answer = customer_says(app_url, sender, HOSTILE)
     assert "1" in answer[0]["text"]  # told their place in the queue
 
     item = page.locator(hook("queue-item"))
@@ -108,7 +87,7 @@ def test_a_request_appears_live_and_customer_html_stays_inert(browser, base_url:
     conversation.wait_for()
     page.locator(hook("queue-empty")).wait_for()
 
-    customer_says(base_url, sender, "Et aussi <img src=x onerror=alert(2)> merci")
+    customer_says(app_url, sender, "Et aussi <img src=x onerror=alert(2)> merci")
     last_customer = conversation.locator(f'{hook("message")}[data-role="customer"]').last
     last_customer.get_by_text("merci").wait_for()
     assert "<img src=x onerror=alert(2)>" in last_customer.inner_text()
@@ -135,9 +114,9 @@ def test_a_request_appears_live_and_customer_html_stays_inert(browser, base_url:
     assert errors == []
 
 
-def test_signing_out_returns_to_the_sign_in_form(browser, base_url: str) -> None:
+def test_signing_out_returns_to_the_sign_in_form(browser, app_url: str) -> None:
     page = browser.new_page(locale="en-US")
-    page.goto(f"{base_url}/staff/login")
+    page.goto(f"{app_url}/staff/login")
     page.get_by_label("E-mail address").fill(ADVISOR[0])
     page.get_by_label("Password").fill(ADVISOR[1])
     page.get_by_role("button", name="Sign in").click()
@@ -146,24 +125,24 @@ def test_signing_out_returns_to_the_sign_in_form(browser, base_url: str) -> None
 
     page.locator(hook("logout")).click()
 
-    page.wait_for_url(f"{base_url}/staff/login")
-    page.goto(f"{base_url}/staff/console")
-    assert page.url == f"{base_url}/staff/login"
+    page.wait_for_url(f"{app_url}/staff/login")
+    page.goto(f"{app_url}/staff/console")
+    assert page.url == f"{app_url}/staff/login"
 
 
 def test_a_deactivated_advisors_console_shows_the_sign_in_form_at_once(
-    browser, base_url: str, seeded_sqlite_url: str
+    browser, app_url: str, seeded_sqlite_url: str
 ) -> None:
     page = browser.new_page(locale="fr-FR")
-    sign_in(page, base_url)
+    sign_in(page, app_url)
     advisor_id = staff_id(seeded_sqlite_url, ADVISOR[0])
 
-    with httpx.Client(base_url=base_url, timeout=10) as admin:
+    with httpx.Client(base_url=app_url, timeout=10) as admin:
         signed = admin.post("/api/staff/login", json={"email": ADMIN[0], "password": ADMIN[1]})
         csrf = {"X-CSRF-Token": signed.json()["csrf_token"]}
         assert admin.post(f"/api/staff/accounts/{advisor_id}/deactivate", headers=csrf).is_success
 
-    page.wait_for_url(f"{base_url}/staff/login?ended=1", timeout=5000)  # not at a heartbeat
+    page.wait_for_url(f"{app_url}/staff/login?ended=1", timeout=5000)  # not at a heartbeat
     assert "Votre session a pris fin" in page.locator(hook("alert")).inner_text()
     screenshot(page, "console-session-ended.png")
 
@@ -196,12 +175,12 @@ window.__setHidden = (value) => {
 """
 
 
-def test_an_advisor_with_the_console_in_the_background_is_alerted(browser, base_url: str) -> None:
+def test_an_advisor_with_the_console_in_the_background_is_alerted(browser, app_url: str) -> None:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
-    context.grant_permissions(["notifications"], origin=base_url)
+    context.grant_permissions(["notifications"], origin=app_url)
     context.add_init_script(ALERT_SPY)
     page = context.new_page()
-    sign_in(page, base_url)
+    sign_in(page, app_url)
     title = page.title()
     with page.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")):
         page.locator(".switch").first.click()  # available: customers may now ask
@@ -211,7 +190,7 @@ def test_an_advisor_with_the_console_in_the_background_is_alerted(browser, base_
     alerts = "window.__alerts"
 
     page.evaluate("window.__setHidden(true)")  # the advisor works in another tab
-    customer_says(base_url, "alerted-1", "Bonjour, un conseiller svp")
+    customer_says(app_url, "alerted-1", "Bonjour, un conseiller svp")
     page.locator(hook("queue-item")).wait_for()
     page.wait_for_function(f"() => {alerts}.notes.length === 1")
     first = page.evaluate(alerts)
@@ -228,7 +207,7 @@ def test_an_advisor_with_the_console_in_the_background_is_alerted(browser, base_
     page.wait_for_function(f"() => document.title === {title!r}")  # nothing waits any more
 
     page.evaluate("window.__setHidden(true)")
-    customer_says(base_url, "alerted-1", "Vous êtes là ?")
+    customer_says(app_url, "alerted-1", "Vous êtes là ?")
     page.wait_for_function(f"() => {alerts}.notes.length === 2")
     assert page.evaluate(alerts)["notes"][1]["body"] == "Vous êtes là ?"
     assert page.title() == f"(1) {title}"  # one unread message
@@ -240,7 +219,7 @@ def test_an_advisor_with_the_console_in_the_background_is_alerted(browser, base_
     page.locator('.switch:has([data-console="sound"])').click()  # sound off: notified, silently
     beeps = page.evaluate(alerts)["beeps"]
     page.evaluate("window.__setHidden(true)")
-    customer_says(base_url, "alerted-1", "Allô ?")
+    customer_says(app_url, "alerted-1", "Allô ?")
     page.wait_for_function(f"() => {alerts}.notes.length === 3")
     assert page.evaluate(alerts)["beeps"] == beeps
     assert page.evaluate("localStorage.getItem('pitlane.console.sound')") == "off"
@@ -284,9 +263,9 @@ def test_the_console_shows_photos_inline_and_maps_not_internal_payloads(
             status="sent",
         )
     settings = web_settings(seeded_sqlite_url, "http://127.0.0.1:9", upload_dir=str(uploads))
-    with served_app(settings) as base_url:
+    with served_app(settings) as app_url:
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="fr-FR")
-        sign_in(page, base_url)
+        sign_in(page, app_url)
         page.locator(hook("queue-item")).locator(hook("accept")).click()
         conversation = page.locator(hook("conversation"))
         image = conversation.locator(f'img[src="/staff/attachments/{photo}"]')
@@ -312,7 +291,7 @@ def _sender_of(new_uow, request_id: int) -> str:
 
 
 def test_the_customer_sees_who_took_the_chat_and_when_the_bot_is_back(
-    browser, base_url: str
+    browser, app_url: str
 ) -> None:
     """Two browsers: the customer's widget and the advisor's console. Once accepted the
     widget's header names the advisor and the queue's cancel button can no longer be
@@ -320,12 +299,12 @@ def test_the_customer_sees_who_took_the_chat_and_when_the_bot_is_back(
     advisor = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
     console = advisor.new_page()
     console.on("dialog", lambda d: d.accept())
-    sign_in(console, base_url)
+    sign_in(console, app_url)
     with console.expect_response(lambda r: r.url.endswith("/api/staff/me/availability")):
         console.locator(".switch").first.click()  # available: customers may now ask
 
     customer = browser.new_context(locale="fr-FR").new_page()
-    customer.goto(base_url)
+    customer.goto(app_url)
     customer.get_by_role("button", name="Ouvrir la discussion avec l'assistant Pitlane").click()
     cancel = customer.locator('[data-pitlane="choice"]', has_text="Annuler ma demande")
     cancel.wait_for()  # the greeting asked for an advisor (the Rasa stub always does)

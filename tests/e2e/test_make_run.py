@@ -68,6 +68,17 @@ def test_run_starts_the_three_processes_and_ctrl_c_stops_them(tmp_path):
         assert said.status_code == 200 and said.json(), said.text
         for name in ("rasa", "actions", "web"):
             assert (tmp_path / "log" / f"{name}.log").exists()
+        # the metrics' bearer token this run made up opens /metrics of the app and the actions
+        metrics_token = re.search(r"metrics bearer token\s+(\S+)", text)
+        assert metrics_token, text
+        bearer = {"Authorization": f"Bearer {metrics_token.group(1)}"}
+        actions = f"http://127.0.0.1:{ports['PITLANE_ACTIONS_PORT']}"
+        for base in (web, actions):
+            assert f"{base}/metrics" in text
+            assert httpx.get(f"{base}/metrics", timeout=10).status_code == 401
+            scraped = httpx.get(f"{base}/metrics", headers=bearer, timeout=10)
+            assert scraped.status_code == 200, scraped.text
+        assert "pitlane_rasa_requests_total" in httpx.get(f"{web}/metrics", headers=bearer).text
 
         os.killpg(runner.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
         rest = runner.communicate(timeout=60)[0]

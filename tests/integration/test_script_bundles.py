@@ -1,10 +1,13 @@
-"""The widget and console scripts are served with the shared helpers and their texts."""
+"""The widget and console scripts are served with the shared helpers and their texts (the
+widget as the server joins it, without a build: the built package is
+test_widget_package.py's)."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +16,8 @@ from tests.integration.web_support import web_client
 
 
 @pytest.fixture
-def client(seeded_sqlite_url: str) -> Iterator[TestClient]:
-    with web_client(seeded_sqlite_url) as client:
+def client(seeded_sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    with web_client(seeded_sqlite_url, widget_dist=tmp_path) as client:  # never built
         yield client
 
 

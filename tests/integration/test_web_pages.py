@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from core.i18n import messages
 from tests.integration.web_support import web_client
+from tests.integration.widget_package_support import build_package
 
 
 @pytest.fixture
-def client(seeded_sqlite_url: str) -> Iterator[TestClient]:
-    with web_client(seeded_sqlite_url) as client:
+def client(seeded_sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    # The widget never built: the page embeds the server's join (the built package's page:
+    # test_demo_page_embeds_the_built_bundle_with_its_integrity).
+    with web_client(seeded_sqlite_url, widget_dist=tmp_path) as client:
         yield client
 
 
@@ -24,7 +30,35 @@ def test_serves_the_demo_page_with_the_widget_embedded_by_one_tag(client: TestCl
     page = response.text
     assert '<html lang="fr">' in page and "Pitlane Motos" in page
     assert '<script src="http://testserver/widget.js" defer></script>' in page
-    assert '&lt;script src="http://testserver/widget.js" defer&gt;' in page  # shown
+    assert html.escape('<script src="http://testserver/widget.js" defer>') in page  # shown
+
+
+def test_demo_page_embeds_the_built_bundle_with_its_integrity(
+    seeded_sqlite_url: str, tmp_path: Path
+) -> None:
+    package = build_package(tmp_path)
+    with web_client(seeded_sqlite_url, widget_dist=package / "dist") as client:
+        page = client.get("/").text
+        tag = client.get("/widget/embed").text.strip()
+
+    assert 'integrity="sha384-' in tag and 'crossorigin="anonymous"' in tag
+    assert page.count(tag) == 1  # the page's own widget
+    assert html.escape(tag) in page  # and the snippet shown for dealers
+    assert "/widget.js" not in page
+
+
+def test_demo_page_says_its_language_title_description_and_viewport(client: TestClient) -> None:
+    page = client.get("/").text
+
+    head = page[: page.index("</head>")]
+    texts = messages("demo", "fr")  # the page is French; English has the same keys
+    assert head.startswith('<!doctype html>\n<html lang="fr">')
+    assert f"<title>{html.escape(texts['page_title'])}</title>" in head
+    assert f'<meta name="description" content="{html.escape(texts["page_description"])}">' in head
+    assert 50 <= len(texts["page_description"]) <= 160  # what search engines show
+    assert messages("demo", "en")["page_title"].startswith("Pitlane Motos · Servicing")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in head
+    assert '<meta charset="utf-8">' in head
 
 
 @pytest.mark.parametrize(

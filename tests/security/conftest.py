@@ -64,7 +64,9 @@ def security_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def security_client(security_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     uploads = tmp_path_factory.mktemp("uploads")
-    with web_client(security_url, upload_dir=str(uploads), widget_auth_seconds=1.0) as client:
+    never_built = tmp_path_factory.mktemp("widget-dist")  # the same answers, built or not
+    settings = {"upload_dir": str(uploads), "widget_auth_seconds": 1.0, "widget_dist": never_built}
+    with web_client(security_url, **settings) as client:
         yield client
 
 

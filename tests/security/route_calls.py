@@ -244,6 +244,7 @@ def path_values(path: str, targets: Targets, visitor_factory: Callable[[], Any])
         "reference": lambda: "NOPE-0000",  # no callback or complaint: the staff get 404
         "job_id": targets.job_id,  # a fresh walk-in job (issue 16)
         "vehicle_id": targets.vehicle_id,  # issue 16: a fresh vehicle
+        "name": lambda: "pitlane-widget-1.0.0.min.js",  # the built widget's files
     }
     makers.update(money_makers(targets))  # issue 16: jobs, invoices, document links
     if path.endswith("/hours/apply"):  # issue 16: agencies; copying hours: a fresh agency
