@@ -2,9 +2,11 @@
 the stack's web app and action server export to a fake OTLP collector on 127.0.0.1
 (tests/e2e/conftest.py); a message that runs an action gives one trace holding the web app's
 request, hub and Rasa round-trip spans and the action server's action and SQL spans, with
-no text of the message in any span."""
+no text of the message in any span; the web app's log lines of the turn carry its trace id."""
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
@@ -36,6 +38,13 @@ def turns_of(spans: list[CollectedSpan], conversation: int) -> list[str]:
     ]
 
 
+def web_log_of(stack, conversation: int) -> list[dict]:  # noqa: ANN001 (the Stack)
+    """The web app's JSON log lines bound to `conversation` (docs/operations.md, "Logs")."""
+    lines = stack.log_file("web").read_text(errors="replace").splitlines()
+    entries = [json.loads(line) for line in lines if line[:1] == "{"]
+    return [e for e in entries if e.get("conversation_id") == conversation]
+
+
 def has_action(trace_id: str, action: str):  # noqa: ANN201 (a predicate)
     return lambda spans: any(s.trace_id == trace_id and s.name == f"action {action}" for s in spans)
 
@@ -65,3 +74,6 @@ def test_each_message_leaves_one_trace_from_the_web_app_through_the_actions(
         assert root.name == "POST /webhooks/rest/webhook"
         values = " ".join(str(v) for s in in_trace for v in s.attributes.values())
         assert AGENCY_QUESTION not in values and "garage" not in values
+        logged = web_log_of(stack, conversation)
+        assert logged  # the Rasa call's and the access lines at least
+        assert {e.get("trace_id") for e in logged} == {trace_id}
