@@ -23,10 +23,13 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ops import metrics
+from ops.action_spans import trace_actions
 from ops.error_reports import start_error_reports
 from ops.logs import configure_logging
 from ops.metrics_access import METRICS_PATH, MetricsSettings, metrics_refusal
 from ops.settings import ErrorReportSettings
+from ops.trace_settings import TraceSettings
+from ops.tracing import ACTIONS_SERVICE, start_tracing
 
 TOKEN_HEADER = "X-Pitlane-Action-Token"
 OPEN_PATHS = frozenset({"/health"})
@@ -34,10 +37,11 @@ OPEN_PATHS = frozenset({"/health"})
 log = logging.getLogger(__name__)
 
 
-class ActionServerSettings(ErrorReportSettings, MetricsSettings):
+class ActionServerSettings(ErrorReportSettings, MetricsSettings, TraceSettings):
     """PITLANE_ACTION_SERVER_TOKEN (required), PITLANE_ACTIONS_HOST, PITLANE_ACTIONS_PORT;
     error reports: PITLANE_SENTRY_* (ops/settings.py) and PITLANE_ENV; metrics:
-    PITLANE_METRICS_TOKEN (ops/metrics_access.py)."""
+    PITLANE_METRICS_TOKEN (ops/metrics_access.py); traces: PITLANE_OTLP_ENDPOINT,
+    PITLANE_TRACE_* (ops/trace_settings.py)."""
 
     model_config = SettingsConfigDict(env_prefix="PITLANE_", env_file=".env", extra="ignore")
 
@@ -87,10 +91,14 @@ def token_guard(
 
 
 def secured_app(
-    token: str, package: str = "actions", metrics_token: SecretStr | None = None
+    token: str,
+    package: str = "actions",
+    metrics_token: SecretStr | None = None,
+    traced: bool = False,
 ) -> Any:  # a Sanic app
     """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed,
-    and GET /metrics for a bearer of `metrics_token` (404 while None)."""
+    and GET /metrics for a bearer of `metrics_token` (404 while None); `traced`: each action
+    run in a span of its customer message's trace (ops/action_spans.py)."""
     from rasa_sdk.endpoint import create_app
     from sanic import response
 
@@ -101,6 +109,9 @@ def secured_app(
     async def get_metrics(request):  # noqa: ANN001, ANN202, ARG001 (Sanic's handler)
         body, content_type = metrics.exposition()
         return response.raw(body, content_type=content_type)
+
+    if traced:  # after the guard: a refused call opens no span
+        trace_actions(app)
 
     return app
 
@@ -128,7 +139,9 @@ def serving_app(settings: ActionServerSettings):  # noqa: ANN201 (a Sanic app)
         )
     start_action_error_reports(settings)
     token = settings.action_server_token.get_secret_value()
-    return secured_app(token, metrics_token=settings.metrics_token)
+    # traces, off unless PITLANE_OTLP_ENDPOINT is set (ops/tracing.py, docs/operations.md)
+    traced = start_tracing(settings, ACTIONS_SERVICE, settings.env)
+    return secured_app(token, metrics_token=settings.metrics_token, traced=traced)
 
 
 def main(argv: list[str] | None = None) -> None:

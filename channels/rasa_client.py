@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ import httpx
 
 from hub.ports import RasaUnavailable
 from ops import metrics
+from ops.spans import with_traceparent
 
 log = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Pitlane-Rasa-Token"
@@ -26,17 +28,30 @@ class RasaClient:
     """The hub's brain (hub.ports.BotBrain) over HTTP: sends one customer message to Rasa
     and returns its answers, within a timeout."""
 
-    def __init__(self, base_url: str, timeout: float, token: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        token: str | None = None,
+        on_client: Callable[[httpx.AsyncClient], None] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/webhooks/rest/webhook"
         self.timeout = timeout
         self.token = token
+        self._on_client = on_client  # called with each client made (traces: ops/tracing.py)
         self._client: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
         """Open a pooled connection client (call from the web server's lifespan)."""
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
+            self._client = self._new_client()
+
+    def _new_client(self) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(timeout=self.timeout)
+        if self._on_client is not None:
+            self._on_client(client)
+        return client
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -46,7 +61,8 @@ class RasaClient:
     async def send(
         self, sender: str, message: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        body = {"sender": sender, "message": message, "metadata": metadata}
+        # the turn's trace goes on to the actions through the metadata (ops/spans.py)
+        body = {"sender": sender, "message": message, "metadata": with_traceparent(metadata)}
         started = time.perf_counter()
         try:
             # httpx times each phase; wait_for bounds the whole exchange.
@@ -110,5 +126,5 @@ class RasaClient:
                 method, url, json=body, params=params, headers=headers
             )
         # Outside a lifespan (a script, a test): one short-lived client.
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
+        async with self._new_client() as client:
             return await client.request(method, url, json=body, params=params, headers=headers)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import sqlalchemy
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,7 +39,7 @@ def make_engine(url: str, pool: PoolSizes | None = None, **engine_kwargs: Any) -
             engine_kwargs.setdefault("pool_size", pool.size)
             engine_kwargs.setdefault("max_overflow", pool.max_overflow)
             engine_kwargs.setdefault("pool_timeout", pool.timeout)
-        return create_engine(url, **engine_kwargs)
+        return _create_engine(url, **engine_kwargs)
 
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -46,9 +47,15 @@ def make_engine(url: str, pool: PoolSizes | None = None, **engine_kwargs: Any) -
     connect_args = engine_kwargs.pop("connect_args", {})
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     connect_args.setdefault("check_same_thread", False)
-    engine = create_engine(url, connect_args=connect_args, **engine_kwargs)
+    engine = _create_engine(url, connect_args=connect_args, **engine_kwargs)
     _configure_sqlite(engine)
     return engine
+
+
+def _create_engine(url: str, **engine_kwargs: Any) -> Engine:
+    # Looked up at each call, not bound at import: an instrumentation installed at a
+    # process's start (traces, ops/tracing.py) wraps sqlalchemy.create_engine.
+    return sqlalchemy.create_engine(url, **engine_kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -57,6 +57,7 @@ from hub.texts import menu, normalise_language, say
 from hub.work import off_loop
 from ops import metrics
 from ops.logs import bind_log_context, log_context
+from ops.spans import note, span
 
 __all__ = [
     "Reply",
@@ -152,20 +153,27 @@ async def receive(
     replaced by a payload without it (hub/codes.py).
 
     One conversation's messages are handled one at a time, in the order they took its lock
-    (`deps.locks`: across replicas with Redis), from storing to the stored answers."""
+    (`deps.locks`: across replicas with Redis), from storing to the stored answers.
+
+    The whole turn is one span, `hub.inbound` (ops/spans.py): a trace's root for a message
+    that came on no request (a widget's socket, Telegram's polling)."""
     if not valid_external_id(channel) or not valid_external_id(external_id):
         raise ValueError(f"invalid channel or external id: {channel!r}, {external_id!r}")
-    language = normalise_language((metadata or {}).get("language"))
-    text = clean_text(text)
-    problem = check_text(text)
-    if problem is not None:
-        refusal = OutgoingMessage(text=say(problem, language))
-        metrics.message_received(channel, "refused", 1)
-        return Reply(None, None, answers=[StoredAnswer(None, refusal)])
-    # every log line of this turn: its conversation's id (bound in _route), never this text
-    with log_context(turn_text=text):
-        async with one_at_a_time(deps.locks, f"{channel}:{external_id}"):
-            return await _route(deps, channel, external_id, text, language, metadata, attachments)
+    with span("hub.inbound", channel=channel, route="hub"):
+        language = normalise_language((metadata or {}).get("language"))
+        text = clean_text(text)
+        problem = check_text(text)
+        if problem is not None:
+            note(route="refused", outcome=problem)
+            refusal = OutgoingMessage(text=say(problem, language))
+            metrics.message_received(channel, "refused", 1)
+            return Reply(None, None, answers=[StoredAnswer(None, refusal)])
+        # every log line of this turn: its conversation's id (bound in _route), never this text
+        with log_context(turn_text=text):
+            async with one_at_a_time(deps.locks, f"{channel}:{external_id}"):
+                return await _route(
+                    deps, channel, external_id, text, language, metadata, attachments
+                )
 
 
 async def _route(
@@ -190,6 +198,7 @@ async def _route(
         (metadata or {}).get("client_ip"),
     )
     bind_log_context(conversation_id=inbound.conversation_id)  # until receive's log_context ends
+    note(conversation_id=inbound.conversation_id)
     reply_language = inbound.language or detect_language(text)
     request = inbound.handoff
 
@@ -197,6 +206,7 @@ async def _route(
         if ends_chat(text):
             answers = await end_for_customer(deps, inbound, reply_language)
             return await _finish(deps, inbound, "answered", answers)
+        note(route="advisor", outcome="forwarded")
         await forward_to_advisor(deps, inbound, request)
         metrics.message_received(channel, "to_advisor")
         return Reply(inbound.conversation_id, inbound.message_id, inbound.undelivered)
@@ -227,8 +237,10 @@ async def _route(
 
     rasa_metadata = _bot_metadata(channel, external_id, inbound, metadata)
     await deps.tracker_events.settled(inbound.sender_id)  # a resume lands before the message
+    note(route="bot")
     try:
-        raw = await deps.brain.send(inbound.sender_id, text, rasa_metadata)
+        with span("rasa.turn", channel=channel):  # the actions' spans join it (ops/spans.py)
+            raw = await deps.brain.send(inbound.sender_id, text, rasa_metadata)
     except RasaUnavailable:
         answers = [OutgoingMessage(text=say("assistant_unavailable", reply_language))]
         metrics.message_received(channel, "bot_unavailable", len(answers))  # before _finish's
@@ -303,6 +315,7 @@ async def conversation_history(
 async def _finish(
     deps: HubDeps, inbound: store.Inbound, status: str, answers: list[OutgoingMessage]
 ) -> Reply:
+    note(outcome=status, answers=len(answers))
     ids = await off_loop(store.store_outbound, deps.uow_factory, inbound, status, answers)
     if status == "answered":  # "failed" (Rasa unavailable) is counted where it is decided
         metrics.message_received(inbound.sender_id, "answered", len(answers))

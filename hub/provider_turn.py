@@ -19,6 +19,7 @@ from hub.messages import CustomerMessage, OutgoingMessage
 from hub.outbound import Destination, deliver, send_out
 from hub.texts import say
 from hub.work import off_loop
+from ops.spans import note, span
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,13 @@ class Turn:
 
 async def converse(hub: HubDeps, message: CustomerMessage) -> Turn:
     """Pass the customer's message (and its attachments, stored with it before the bot sees
-    them) to the hub and deliver each answer it returns."""
+    them) to the hub and deliver each answer it returns, in one span (`hub.turn`: a trace's
+    root when polled, a webhook request's child otherwise)."""
+    with span("hub.turn", channel=message.channel):
+        return await _converse(hub, message)
+
+
+async def _converse(hub: HubDeps, message: CustomerMessage) -> Turn:
     channel, external_id, text = message.channel, message.external_id, message.text
     try:
         await count_customer_action(hub, "message", channel, external_id)
@@ -52,9 +59,12 @@ async def converse(hub: HubDeps, message: CustomerMessage) -> Turn:
             conversations.get_or_create_conversation, hub.uow_factory(), channel, external_id
         )
         return Turn(conversation.id, None)
+    note(conversation_id=reply.conversation_id)
     for answer in reply.answers:
         if answer.message_id is not None:
-            await deliver(hub, channel, external_id, answer.message_id, answer.message)
+            with span("hub.deliver", channel=channel, message_id=answer.message_id):
+                sent = await deliver(hub, channel, external_id, answer.message_id, answer.message)
+                note(outcome="sent" if sent else "failed")
     return Turn(reply.conversation_id, reply.message_id)
 
 

@@ -68,6 +68,7 @@ from hub.ports import ChannelSender
 from ops.error_reports import start_error_reports
 from ops.metrics import process_exiting
 from ops.request_ids import RequestIds
+from ops.tracing import WEB_SERVICE, instrument_http_client, instrument_web_app, start_tracing
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp import documents as documents_route
@@ -99,8 +100,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # Sentry, off unless PITLANE_SENTRY_DSN is set; scrubbed of customers' data (ops/scrub.py)
     start_error_reports(settings, settings.env, web_error_integrations())
     access_log.install()  # no query string (tokens, tickets) in uvicorn's log lines
+    # Traces, off unless PITLANE_OTLP_ENDPOINT is set (ops/tracing.py, docs/operations.md)
+    traced = start_tracing(settings, WEB_SERVICE, settings.env)
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, rasa_token)
+    rasa = RasaClient(
+        settings.rasa_url,
+        settings.rasa_timeout,
+        rasa_token,
+        on_client=instrument_http_client if traced else None,
+    )
     shared = shared_state(settings)  # bus and conversation locks: Redis or this process
 
     @asynccontextmanager
@@ -148,6 +156,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url="/docs" if settings.docs_served else None,
         redoc_url="/redoc" if settings.docs_served else None,
+        # FastAPI's own telemetry off: the traces are ops/tracing.py's (query strings left out)
+        telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
     )
     # The database engine is created lazily, on the first unit of work.
     app.state.settings = settings
@@ -259,4 +269,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     if web.LEAFLET_DIR.is_dir():  # npm ci not run: the widget shows the agencies as a list
         app.mount(web.LEAFLET_URL, StaticFiles(directory=web.LEAFLET_DIR), name="leaflet")
     app.mount("/assets", StaticFiles(directory=BACKOFFICE_STATIC), name="assets")
+    if traced:
+        instrument_web_app(app)
     return app

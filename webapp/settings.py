@@ -14,15 +14,19 @@ from core.config import DEV_DOCUMENT_LINK_SECRET, CoreSettings
 from core.customer_limits import CustomerLimits
 from ops.metrics_access import MetricsSettings
 from ops.settings import ErrorReportSettings
+from ops.trace_settings import TraceSettings
 
 _CLIENT_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 _PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "secret", "token", "xxx", "test"}
 
 
-class WebSettings(CoreSettings, TelegramSettings, ErrorReportSettings, MetricsSettings):
+class WebSettings(
+    CoreSettings, TelegramSettings, ErrorReportSettings, MetricsSettings, TraceSettings
+):
     """PITLANE_ENV, PITLANE_RASA_URL, PITLANE_RASA_TIMEOUT, PITLANE_API_TOKEN, PITLANE_PORT...
     Error reports (PITLANE_SENTRY_*): ops/settings.py; metrics (PITLANE_METRICS_TOKEN):
-    ops/metrics_access.py."""
+    ops/metrics_access.py; traces (PITLANE_OTLP_ENDPOINT, PITLANE_TRACE_*):
+    ops/trace_settings.py."""
 
     env: Literal["development", "test", "production"] = "development"
     rasa_url: str = "http://127.0.0.1:5005"

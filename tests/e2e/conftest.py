@@ -10,12 +10,14 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from scripts.stack import MODEL_FILE, RASA_BIN, ROOT, Stack, StackConfig
 from tests.e2e.chat import REST_CLIENT, REST_TOKEN
+from tests.e2e.otlp_collector import Collector, otlp_collector
 
 API_TOKEN = "e2e-test-token"
 
@@ -34,7 +36,15 @@ def require_model() -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Stack:
+def trace_collector() -> Iterator[Collector]:
+    """The fake OTLP collector the stack's web app and action server send their traces to
+    (started before the stack: tests/e2e/test_traces_e2e.py reads it)."""
+    with otlp_collector() as collector:
+        yield collector
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, trace_collector: Collector) -> Stack:
     """Rasa, the action server and the web app, healthy, sharing a fresh seeded database."""
     require_model()
     workdir = tmp_path_factory.mktemp("stack")
@@ -59,6 +69,9 @@ def stack(tmp_path_factory) -> Stack:
         # Every e2e conversation comes from 127.0.0.1 and identifies the same demo vehicle:
         # the limits of one-time codes (core/otp_limits.py) are widened, not switched off.
         "PITLANE_OTP_LIMIT_SCALE": "100",
+        # traces of every message (docs/operations.md, "Traces"), sent within 0.2 s
+        "PITLANE_OTLP_ENDPOINT": trace_collector.url,
+        "PITLANE_TRACE_EXPORT_DELAY_MS": "200",
     }
     subprocess.run(
         [sys.executable, "-m", "core.manage", "init"],

@@ -33,8 +33,11 @@ UowFactory = Callable[[], UnitOfWork]
 
 @pytest.fixture
 def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """rasa-sdk names every app "rasa_sdk": Sanic refuses a second one outside test mode."""
+    """rasa-sdk names every app "rasa_sdk": Sanic refuses a second one outside test mode, and
+    the apps built here register in a registry of their own, dropped after the test (else a
+    later test of the process building one outside test mode is refused)."""
     monkeypatch.setattr(Sanic, "test_mode", True)
+    monkeypatch.setattr(Sanic, "_app_registry", {})
     yield
 
 

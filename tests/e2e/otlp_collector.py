@@ -1,0 +1,116 @@
+"""A fake OpenTelemetry collector on 127.0.0.1 for end-to-end tests: it takes what the
+processes' OTLP/HTTP exporters post to /v1/traces (protobuf, as a real collector would), and
+keeps each span's service, ids, name and attributes for the tests to read."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+
+@dataclass(frozen=True)
+class CollectedSpan:
+    service: str
+    trace_id: str
+    span_id: str
+    parent_id: str  # "" for a trace's root
+    name: str
+    attributes: dict[str, Any]
+
+
+@dataclass
+class Collector:
+    url: str = ""
+    spans: list[CollectedSpan] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, request: ExportTraceServiceRequest) -> None:
+        found = []
+        for resource_spans in request.resource_spans:
+            service = _attributes(resource_spans.resource.attributes).get("service.name", "")
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    found.append(
+                        CollectedSpan(
+                            service=str(service),
+                            trace_id=span.trace_id.hex(),
+                            span_id=span.span_id.hex(),
+                            parent_id=span.parent_span_id.hex(),
+                            name=span.name,
+                            attributes=_attributes(span.attributes),
+                        )
+                    )
+        with self._lock:
+            self.spans.extend(found)
+
+    def snapshot(self) -> list[CollectedSpan]:
+        with self._lock:
+            return list(self.spans)
+
+    def wait_for(
+        self, found: Callable[[list[CollectedSpan]], bool], timeout: float = 15
+    ) -> list[CollectedSpan]:
+        """The spans once `found(spans)` holds (the exporters send in batches)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            spans = self.snapshot()
+            if found(spans) or time.monotonic() > deadline:
+                return spans
+            time.sleep(0.1)
+
+
+def _attributes(items: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in items:
+        kind = item.value.WhichOneof("value")
+        values[item.key] = getattr(item.value, kind) if kind else None
+    return values
+
+
+@contextmanager
+def otlp_collector() -> Iterator[Collector]:
+    collector = Collector()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            if self.headers.get("content-encoding") == "gzip":
+                body = gzip.decompress(body)
+            if self.path != "/v1/traces":
+                self.send_response(404)
+                self.end_headers()
+                return
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(body)
+            collector.add(request)
+            answer = ExportTraceServiceResponse().SerializeToString()
+            self.send_response(200)
+            self.send_header("content-type", "application/x-protobuf")
+            self.send_header("content-length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    collector.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield collector
+    finally:
+        server.shutdown()
+        server.server_close()
