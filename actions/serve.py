@@ -5,8 +5,10 @@ refusing every call that lacks the secret Rasa sends (rasa_project/endpoints.yml
 
 rasa-sdk 3.6 has no authentication of its own (and listens on 0.0.0.0 by default): this
 module builds its app with `create_app` and adds a request middleware. GET /health stays
-open for health checks; every other route answers 401 without the header and 403 with a
-wrong one (docs/security.md, "Rasa and the action server").
+open for health checks, with /healthz (alive) and /readyz (its database answers;
+actions/health.py); every other route answers 401 without the header and 403 with a wrong
+one (docs/security.md, "Rasa and the action server"; docs/operations.md, "Health and
+readiness").
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from actions.health import add_health_routes
+from core.config import CoreSettings
+from core.uow import UnitOfWork, uow_from_settings
 from ops.error_reports import start_error_reports
 from ops.settings import ErrorReportSettings
 
 TOKEN_HEADER = "X-Pitlane-Action-Token"
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", "/healthz", "/readyz"})
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +78,17 @@ def token_guard(token: str) -> Callable[[object], Awaitable[object | None]]:
     return guard
 
 
-def secured_app(token: str, package: str = "actions"):  # noqa: ANN201 (a Sanic app)
-    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed."""
+def secured_app(  # noqa: ANN201 (a Sanic app)
+    token: str, package: str = "actions", uow: Callable[[], UnitOfWork] | None = None
+):
+    """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed,
+    and the probes on `uow`'s database (the configured one when None; nothing is connected
+    before the first probe)."""
     from rasa_sdk.endpoint import create_app
 
     app = create_app(package, cors_origins=None)
     app.register_middleware(token_guard(token), "request")
+    add_health_routes(app, uow or uow_from_settings(CoreSettings()))
     return app
 
 
