@@ -187,7 +187,12 @@ async def soak(args: argparse.Namespace, groups: dict[str, int]) -> int:
             await asyncio.sleep(max(0.0, state.started + minute * 60 - time.perf_counter()))
             done = [s for s in state.samples if 0 <= s.at < minute * 60]
             failed = sum(not s.ok for s in done)
-            print(f"    minute {minute}: {len(done)} messages so far, {failed} failed", flush=True)
+            load = os.getloadavg()[0]  # the machine may be shared: say how busy it was
+            print(
+                f"    minute {minute}: {len(done)} messages so far, {failed} failed, "
+                f"load average {load:.1f} on {os.cpu_count()} cores",
+                flush=True,
+            )
         await asyncio.gather(*customers)  # the messages in flight come back
         end_rss = rss_by_process(groups) if groups else {}
     rows = by_minute(state.samples, args.minutes)
