@@ -5,6 +5,8 @@ asks nothing (liveness). Rasa and the action server are stand-ins on 127.0.0.1."
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from tests.integration.probe_support import probe_server, rasa_answer
@@ -17,6 +19,18 @@ def actions_answer(path: str) -> tuple[int, Any]:
     if path == "/readyz":
         return 200, {"ready": True, "database": True}
     return 401, {"error": "missing_action_token"}
+
+
+@contextmanager
+def neighbours_up(database_url: str) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """(a client of the web app, the paths Rasa was asked, those the action server was)."""
+    with ExitStack() as stack:
+        rasa_url, rasa_asked = stack.enter_context(probe_server(rasa_answer(RASA_TOKEN)))
+        actions_url, actions_asked = stack.enter_context(probe_server(actions_answer))
+        client = stack.enter_context(
+            web_client(database_url, rasa_url, rasa_token=RASA_TOKEN, actions_url=actions_url)
+        )
+        yield client, rasa_asked, actions_asked
 
 
 def test_a_replica_is_ready_with_rasa_and_the_action_server_down_and_says_so(
@@ -36,20 +50,14 @@ def test_a_replica_is_ready_with_rasa_and_the_action_server_down_and_says_so(
 
 
 def test_it_reports_rasa_with_a_model_and_a_ready_action_server(seeded_sqlite_url: str) -> None:
-    with (
-        probe_server(rasa_answer(RASA_TOKEN)) as (rasa_url, rasa_asked),
-        probe_server(actions_answer) as (actions_url, actions_asked),
-        web_client(
-            seeded_sqlite_url, rasa_url, rasa_token=RASA_TOKEN, actions_url=actions_url
-        ) as client,
-    ):
+    with neighbours_up(seeded_sqlite_url) as (client, rasa_asked, actions_asked):
         response = client.get("/readyz")
 
     assert response.status_code == 200
     assert response.json()["rasa"] is True and response.json()["actions"] is True
     assert rasa_asked == [f"/status?token={RASA_TOKEN}"]  # Rasa's API wants its token
     assert actions_asked == ["/readyz"]  # open without the action server's token
-    for secret in (RASA_TOKEN, rasa_url, actions_url, "127.0.0.1"):
+    for secret in (RASA_TOKEN, "http", "127.0.0.1"):  # no token, no URL
         assert secret not in response.text
 
 
@@ -67,13 +75,7 @@ def test_rasa_without_a_model_or_with_another_token_is_not_reported_ready(
 
 
 def test_a_storm_of_probes_asks_the_neighbours_once(seeded_sqlite_url: str) -> None:
-    with (
-        probe_server(rasa_answer(RASA_TOKEN)) as (rasa_url, rasa_asked),
-        probe_server(actions_answer) as (actions_url, actions_asked),
-        web_client(
-            seeded_sqlite_url, rasa_url, rasa_token=RASA_TOKEN, actions_url=actions_url
-        ) as client,
-    ):
+    with neighbours_up(seeded_sqlite_url) as (client, rasa_asked, actions_asked):
         answers = [client.get("/readyz").json() for _ in range(5)]
 
     assert all(a["rasa"] and a["actions"] for a in answers)
