@@ -346,7 +346,7 @@ def _rasa(name: str, port: int, config: StackConfig) -> Managed:
             "credentials.yml",
         ],
         ROOT / "rasa_project",
-        f"http://127.0.0.1:{port}/status",  # 200 once a model is loaded (409 before)
+        f"http://127.0.0.1:{port}/status",  # 200 with a loaded model (409: the load failed)
         240,
         env=tf_threads(config.rasa_threads) if config.rasa_ports else {},
         token_variable="PITLANE_RASA_TOKEN",  # /status is Rasa's API: the token
