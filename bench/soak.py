@@ -128,6 +128,7 @@ class Soak:
     started: float = 0.0  # perf_counter() at the measured start
     stop_at: float = 0.0  # perf_counter() after which no message is sent
     samples: list[Sample] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)  # measured ones, by kind
 
     async def customer(self, index: int, client: httpx.AsyncClient, rng: random.Random) -> None:
         """Conversations one after the other, a new sender each, thinking before each message."""
@@ -144,14 +145,21 @@ class Soak:
 
     async def send(self, client: httpx.AsyncClient, sender: str, text: str) -> None:
         sent = time.perf_counter()
+        failure = None
         try:
             response = await client.post(self.url, json={"sender": sender, "message": text})
             response.raise_for_status()
             replies = response.json()
-            ok = bool(replies) and not any(r.get("text") in UNAVAILABLE for r in replies)
-        except (httpx.HTTPError, ValueError, AttributeError):
-            ok = False
-        self.samples.append(Sample(sent - self.started, time.perf_counter() - sent, ok))
+            if not replies:
+                failure = "empty reply"
+            elif any(r.get("text") in UNAVAILABLE for r in replies):
+                failure = "assistant unavailable (Rasa timed out or failed)"
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            failure = f"HTTP: {type(exc).__name__}"
+        at = sent - self.started
+        self.samples.append(Sample(at, time.perf_counter() - sent, failure is None))
+        if failure and at >= 0:
+            self.failures[failure] = self.failures.get(failure, 0) + 1
 
 
 def rss_by_process(groups: dict[str, int]) -> dict[str, float]:
@@ -198,6 +206,8 @@ async def soak(args: argparse.Namespace, groups: dict[str, int]) -> int:
     rows = by_minute(state.samples, args.minutes)
     grown = growth(start_rss, end_rss) if groups else None
     print_report(rows, start_rss, end_rss, grown, args)
+    for kind, count in sorted(state.failures.items()):
+        print(f"  failed: {count} x {kind}")
     reasons = verdict(rows, grown)
     print(f"\n{'FAIL: ' + '; '.join(reasons) if reasons else 'PASS'}", flush=True)
     return 1 if reasons else 0
