@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # tests on one worker)
 TEST_WORKERS ?= 2
 
-.PHONY: help run run-scaled test widget model db venvs locale i18n lint format bench bench-scale browser nginx clean eval-nlu bench-nlu
+.PHONY: help run run-scaled test widget model db venvs locale i18n lint format bench bench-scale browser nginx clean eval-nlu bench-nlu soak
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -89,6 +89,11 @@ bench: venvs model db nginx ## Benchmarks: the hub vs Rasa (one of each), then t
 
 bench-scale: venvs model nginx ## Scaled stack vs one bare Rasa, CPU per process, 1,000 SSE clients
 	$(PYTHON) bench/scale_load.py
+
+# SOAK_ARGS="--conversations 10 --minutes 1 --warmup 0.5" for a quick try
+SOAK_ARGS ?=
+soak: venvs locale model ## Soak (not a test; ~8 min): 50 conversations for 5 min, errors, latency and memory per process
+	$(PYTHON) bench/soak.py $(SOAK_ARGS)
 
 eval-nlu: venvs model ## Held-out NLU evaluation (rasa_project/holdout/), fails under issue 11's targets
 	$(VENV_RASA)/bin/python scripts/eval_nlu.py --min-accuracy 0.92 --min-entity-f1 0.95 --min-recall 0.80

@@ -5,10 +5,11 @@ refusing every call that lacks the secret Rasa sends (rasa_project/endpoints.yml
 
 rasa-sdk 3.6 has no authentication of its own (and listens on 0.0.0.0 by default): this
 module builds its app with `create_app` and adds a request middleware. GET /health stays
-open for health checks; every other route answers 401 without the header and 403 with a
-wrong one (docs/security.md, "Rasa and the action server"). GET /metrics takes Prometheus's
-bearer token PITLANE_METRICS_TOKEN instead, and answers 404 while it is unset
-(docs/operations.md, "Metrics").
+open for health checks, with /healthz (alive) and /readyz (its database answers;
+actions/health.py); every other route answers 401 without the header and 403 with a wrong
+one (docs/security.md, "Rasa and the action server"; docs/operations.md, "Health and
+readiness"). GET /metrics takes Prometheus's bearer token PITLANE_METRICS_TOKEN instead, and
+answers 404 while it is unset (docs/operations.md, "Metrics").
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from actions.health import add_health_routes
+from core.config import CoreSettings
+from core.uow import UnitOfWork, uow_from_settings
 from ops import metrics
 from ops.action_spans import trace_actions
 from ops.error_reports import start_error_reports
@@ -32,7 +36,7 @@ from ops.trace_settings import TraceSettings
 from ops.tracing import ACTIONS_SERVICE, start_tracing
 
 TOKEN_HEADER = "X-Pitlane-Action-Token"
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", "/healthz", "/readyz"})
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +99,12 @@ def secured_app(
     package: str = "actions",
     metrics_token: SecretStr | None = None,
     traced: bool = False,
+    uow: Callable[[], UnitOfWork] | None = None,
 ) -> Any:  # a Sanic app
     """rasa-sdk's app for `package`, behind the token guard, with no CORS origin allowed,
-    and GET /metrics for a bearer of `metrics_token` (404 while None); `traced`: each action
-    run in a span of its customer message's trace (ops/action_spans.py)."""
+    GET /metrics for a bearer of `metrics_token` (404 while None), and the probes on `uow`'s
+    database (the configured one when None; nothing is connected before the first probe);
+    `traced`: each action run in a span of its customer message's trace (ops/action_spans.py)."""
     from rasa_sdk.endpoint import create_app
     from sanic import response
 
@@ -110,6 +116,7 @@ def secured_app(
         body, content_type = metrics.exposition()
         return response.raw(body, content_type=content_type)
 
+    add_health_routes(app, uow or uow_from_settings(CoreSettings()))
     if traced:  # after the guard: a refused call opens no span
         trace_actions(app)
 

@@ -28,7 +28,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.conversations import Run, converse, messages_per_round  # noqa: E402
+from bench.conversations import (  # noqa: E402
+    Run,
+    converse,
+    first_rest_token,
+    messages_per_round,
+)
 from channels.rasa_client import TOKEN_HEADER  # noqa: E402
 from scripts.stack import Stack, StackConfig  # noqa: E402
 
@@ -113,9 +118,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--rest-token",
-        default=os.environ.get("PITLANE_REST_WEBHOOK_TOKENS", "")
-        .partition(",")[0]
-        .partition(":")[2],
+        default=first_rest_token(),
         help="an integration's token of the hub's REST webhook, with --hub-url "
         "(default: the first of $PITLANE_REST_WEBHOOK_TOKENS)",
     )

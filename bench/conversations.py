@@ -8,6 +8,7 @@ number i plays SCRIPTS[i % len(SCRIPTS)], so any concurrency mixes them.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import uuid
@@ -67,6 +68,11 @@ SCRIPTS: tuple[tuple[str, ...], ...] = (
         "non c'est bon",
     ),
 )
+
+
+def first_rest_token() -> str:
+    """The token of the first integration of $PITLANE_REST_WEBHOOK_TOKENS ("name:token,...")."""
+    return os.environ.get("PITLANE_REST_WEBHOOK_TOKENS", "").partition(",")[0].partition(":")[2]
 
 
 def script_for(index: int) -> tuple[str, ...]:

@@ -112,6 +112,23 @@ class RasaClient:
             log.warning("Rasa at %s did not erase a tracker: %s", self.base_url, type(exc).__name__)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
+    async def model_loaded(self, timeout: float) -> bool:
+        """Whether Rasa answers `GET /status` with a loaded model within `timeout` seconds
+        (409 while it has none). For readiness reports: never raises, logs nothing (the
+        URL carries the token)."""
+        params = {"token": self.token} if self.token else None
+        url = self.base_url + "/status"
+        try:
+            if self._client is not None:
+                request = self._client.get(url, params=params, timeout=timeout)
+                response = await asyncio.wait_for(request, timeout)
+            else:
+                async with httpx.AsyncClient(timeout=timeout) as client:
+                    response = await asyncio.wait_for(client.get(url, params=params), timeout)
+            return response.status_code == 200 and bool(response.json().get("model_id"))
+        except (httpx.HTTPError, ValueError, AttributeError, asyncio.TimeoutError):
+            return False
+
     async def _post(
         self, url: str, body: dict[str, Any], params: dict[str, str] | None = None
     ) -> httpx.Response:

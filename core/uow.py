@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import CoreSettings
 from core.db import PoolSizes, make_engine, make_session_factory
 
 DEFAULT_TIMEZONE = "Europe/Paris"
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -118,3 +120,14 @@ def dispose_engines() -> None:
             if engine is not None:
                 engine.dispose()
         _session_factories.clear()
+
+
+def database_answers(uow: Callable[[], UnitOfWork]) -> bool:
+    """Whether the database answers `SELECT 1` (the processes' readiness; blocking)."""
+    try:
+        with uow() as unit:
+            unit.session.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:  # whatever the cause, the answer is "not ready"
+        log.warning("database does not answer: %s", type(exc).__name__)
+        return False

@@ -16,7 +16,7 @@ def main() -> int:
         f"  demo page with the chat widget  {config.web_url}/\n"
         f"  API documentation (OpenAPI)     {config.web_url}/docs\n"
         f"  Rasa server                     {config.rasa_url}\n"
-        f"  action server                   {config.actions_url}/health\n"
+        f"  action server                   {config.actions_url}/readyz\n"
         f"  logs                            {config.log_dir}/\n"
     )
     return supervise(Stack(config), banner)

@@ -63,7 +63,7 @@ def main() -> int:
         f"  through nginx (use this)        {config.web_url}/\n"
         f"  web replicas                    {web}\n"
         f"  Rasa replicas (behind nginx)    {rasa} -> {config.rasa_url}\n"
-        f"  action server                   {config.actions_url}/health\n"
+        f"  action server                   {config.actions_url}/readyz\n"
         f"  database, Redis                 {_shown(database_url)}, {redis_url}\n"
         f"  logs                            {config.log_dir}/, {config.nginx_dir}/\n"
     )

@@ -17,9 +17,10 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -129,10 +130,13 @@ class Managed:
     name: str
     command: list[str]
     cwd: Path
-    health_url: str
+    health_url: str  # its readiness probe (docs/operations.md, "Health and readiness")
     timeout: float
     env: dict[str, str] = field(default_factory=dict)  # this process's own settings
     process: subprocess.Popen | None = None
+    # The environment variable whose value the probe sends as ?token= (Rasa's /status);
+    # health_url, which is printed, never holds it.
+    token_variable: str | None = None
 
     def describe_failure(self, log_file: Path) -> str:
         tail = log_file.read_text(errors="replace").splitlines()[-25:] if log_file.exists() else []
@@ -157,6 +161,7 @@ class Stack:
                 "PITLANE_HOST": self.config.host,
                 "PITLANE_PORT": str(self.config.web_port),
                 "PITLANE_ACTION_ENDPOINT_URL": f"{self.config.actions_url}/webhook",
+                "PITLANE_ACTIONS_URL": self.config.actions_url,  # the web's /readyz asks it
                 "RASA_TELEMETRY_ENABLED": "false",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -186,7 +191,7 @@ class Stack:
                 str(c.actions_port),
             ],
             ROOT,
-            f"{c.actions_url}/health",
+            f"{c.actions_url}/readyz",  # open without the token: its database answers
             90,
         )
         rasa = [_rasa(name, port, c) for name, port in _named("rasa", c.rasa_replicas)]
@@ -195,7 +200,7 @@ class Stack:
                 name,
                 [str(APP_PYTHON), "-m", "webapp"],  # uvicorn on PITLANE_HOST:PITLANE_PORT
                 ROOT,
-                f"http://127.0.0.1:{port}/healthz",
+                f"http://127.0.0.1:{port}/readyz",  # its database (and Redis) answer
                 60,
                 env={
                     "PITLANE_PORT": str(port),
@@ -233,7 +238,7 @@ class Stack:
         if binary is None:
             raise StackError("nginx is not installed: sudo apt-get install nginx")
         command = [binary, "-c", str(conf), "-e", str(error_log), "-g", "daemon off;"]
-        return Managed("nginx", command, ROOT, f"{c.web_url}/healthz", 30)
+        return Managed("nginx", command, ROOT, f"{c.web_url}/readyz", 30)
 
     def log_file(self, name: str) -> Path:
         return self.config.log_dir / f"{name}.log"
@@ -294,18 +299,18 @@ class Stack:
         return found[0]
 
     def _wait_healthy(self, managed: Managed, announce) -> None:
-        deadline = time.monotonic() + managed.timeout
-        while time.monotonic() < deadline:
-            if managed.process.poll() is not None:
-                raise StackError(managed.describe_failure(self.log_file(managed.name)))
-            if _answers(managed.health_url):
-                announce(f"==> {managed.name} is healthy ({managed.health_url})")
-                return
-            time.sleep(0.5)
-        raise StackError(
-            f"timed out after {managed.timeout:.0f} s. "
-            + managed.describe_failure(self.log_file(managed.name))
-        )
+        url = managed.health_url
+        if managed.token_variable:
+            token = self.environment()[managed.token_variable]
+            url += f"?{urlencode({'token': token})}"
+        found = wait_ready(url, managed.timeout, lambda: managed.process.poll() is None)
+        if found == "ready":
+            announce(f"==> {managed.name} is ready ({managed.health_url})")
+            return
+        failure = managed.describe_failure(self.log_file(managed.name))
+        if found == "exited":
+            raise StackError(failure)
+        raise StackError(f"timed out after {managed.timeout:.0f} s. {failure}")
 
     def exited(self) -> Managed | None:
         """The first process that stopped by itself, if any."""
@@ -351,12 +356,13 @@ def _rasa(name: str, port: int, config: StackConfig) -> Managed:
             *rasa_logging(config.env),
         ],
         ROOT / "rasa_project",
-        f"http://127.0.0.1:{port}/version",  # the one API route without the token
+        f"http://127.0.0.1:{port}/status",  # 200 with a loaded model (409: the load failed)
         240,
         env={
             **(tf_threads(config.rasa_threads) if config.rasa_ports else {}),
             "PITLANE_LOG_PROCESS": name,
         },
+        token_variable="PITLANE_RASA_TOKEN",  # /status is Rasa's API: the token
     )
 
 
@@ -460,6 +466,22 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
             os.killpg(process.pid, sig)
+
+
+def wait_ready(
+    url: str, timeout: float, alive: Callable[[], bool] = lambda: True, pause: float = 0.5
+) -> str:
+    """Ask `url` every `pause` s until it answers 200: "ready"; "exited" as soon as `alive()`
+    is false (the process died), "timeout" after `timeout` s. A 503 (not ready yet) or a
+    refused connection (not listening yet) means: ask again."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            return "exited"
+        if _answers(url):
+            return "ready"
+        time.sleep(pause)
+    return "timeout"
 
 
 def _answers(url: str) -> bool:

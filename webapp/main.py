@@ -75,6 +75,7 @@ from webapp import documents as documents_route
 from webapp import metrics as metrics_route
 from webapp.json_text import JsonTextGuard
 from webapp.leader import leading
+from webapp.neighbours import Neighbours
 from webapp.scheduler import scheduler_running
 from webapp.security import SecurityHeaders, tile_sources
 from webapp.settings import WebSettings
@@ -110,10 +111,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         on_client=instrument_http_client if traced else None,
     )
     shared = shared_state(settings)  # bus and conversation locks: Redis or this process
+    neighbours = Neighbours(rasa, settings.actions_url)  # reported by GET /readyz
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await rasa.start()
+        await neighbours.start()
         if app.state.whatsapp is None:
             log.warning("WhatsApp/SMS channel off: PITLANE_TWILIO_* credentials not set")
         if app.state.telegram is not None:
@@ -128,6 +131,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         finally:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
+            await neighbours.aclose()
             await rasa.aclose()
             process_exiting()  # its open-connection gauges leave the sums (multiprocess mode)
 
@@ -184,6 +188,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.bus = app.state.hub.bus  # pub/sub between the hub, widgets and consoles
     app.state.shared = shared  # its readiness: GET /readyz
+    app.state.neighbours = neighbours  # Rasa's and the action server's state: GET /readyz
     # Telegram: None when off (no token) or refused (webhook mode without a secret).
     app.state.telegram = telegram_channel(settings, app.state.hub)
     if app.state.telegram is not None:

@@ -30,6 +30,8 @@ class WebSettings(
 
     env: Literal["development", "test", "production"] = "development"
     rasa_url: str = "http://127.0.0.1:5005"
+    # The action server's base URL: only asked by GET /readyz, which reports its state.
+    actions_url: str = "http://127.0.0.1:5055"
     rasa_timeout: float = Field(default=10.0, gt=0, le=120)
     # Shared secret with Rasa: its --auth-token and the hub channel's header
     # (docs/security.md); `make run` generates one per run when unset; required in production.
@@ -192,11 +194,11 @@ class WebSettings(
             raise ValueError("PITLANE_REDIS_URL must start with redis://, rediss:// or unix://")
         return value.strip()
 
-    @field_validator("rasa_url")
+    @field_validator("rasa_url", "actions_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("PITLANE_RASA_URL must start with http:// or https://")
+            raise ValueError("PITLANE_RASA_URL and PITLANE_ACTIONS_URL start with http(s)://")
         return value.rstrip("/")
 
     @field_validator(

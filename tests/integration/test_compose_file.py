@@ -250,3 +250,37 @@ def test_the_image_contains_every_package_the_services_run():
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("core", "actions", "channels", "backoffice", "transports", "ops", "data"):
         assert f"COPY {package} ./{package}" in dockerfile
+
+
+def test_healthchecks_ask_each_process_for_readiness_on_routes_the_code_serves(compose):
+    # docs/operations.md, "Health and readiness": healthy means ready, so that depends_on
+    # (service_healthy) starts a service once what it needs can answer.
+    from actions.serve import OPEN_PATHS
+    from webapp.health import router as health_router
+
+    services = compose["services"]
+    web_paths = {route.path for route in health_router.routes}
+    for name, port, paths in (("web", 8000, web_paths), ("actions", 5055, OPEN_PATHS)):
+        probe = " ".join(services[name]["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port}/readyz" in probe, name
+        assert "/readyz" in paths, name
+    rasa = services["rasa"]
+    assert rasa["healthcheck"]["test"][1:3] == ["python", "/app/probe_rasa.py"]
+    assert option(rasa["healthcheck"]["test"], "--port") == option(rasa["command"], "--port")
+    assert "./rasa_project:/app" in rasa["volumes"]  # where probe_rasa.py comes from
+    assert (ROOT / "rasa_project" / "probe_rasa.py").exists()
+    assert rasa["healthcheck"]["start_period"]  # the model takes a while to load
+    assert "token" not in " ".join(rasa["healthcheck"]["test"]).lower()
+
+
+def test_services_start_once_what_they_need_is_ready(compose):
+    depends = {name: s.get("depends_on", {}) for name, s in compose["services"].items()}
+    healthy = {"condition": "service_healthy"}
+    assert depends["migrate"]["postgres"] == healthy
+    assert depends["actions"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert depends["rasa"]["actions"] == healthy
+    assert depends["nginx"]["web"] == healthy and depends["nginx"]["rasa"] == healthy
+    web = compose["services"]["web"]["environment"]
+    actions_url = urlparse(web["PITLANE_ACTIONS_URL"])  # only for /readyz's report
+    actions_port = int(option(compose["services"]["actions"]["command"], "--port"))
+    assert (actions_url.hostname, actions_url.port) == ("actions", actions_port)

@@ -40,7 +40,7 @@ def test_both_replicas_are_ready_with_redis(seeded_sqlite_url: str) -> None:
     with two_replicas(seeded_sqlite_url) as (a, b):
         answers = [client.get("/readyz") for client in (a, b)]
     assert [r.status_code for r in answers] == [200, 200]
-    assert answers[0].json() == {"ready": True, "database": True, "shared": True}
+    assert answers[0].json().items() >= {"ready": True, "database": True, "shared": True}.items()
 
 
 def test_redis_down_the_app_starts_and_says_it_is_not_ready(seeded_sqlite_url: str) -> None:

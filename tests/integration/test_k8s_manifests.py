@@ -142,7 +142,7 @@ def test_every_deployment_has_probes_resources_and_a_locked_down_security_contex
         assert spec["securityContext"]["runAsNonRoot"] is True, name
         assert spec["automountServiceAccountToken"] is False, name
         for container in spec["containers"]:
-            if workload["kind"] == "Deployment":
+            if workload["kind"] == "Deployment":  # every long-running process: both
                 assert container["readinessProbe"] and container["livenessProbe"], name
             assert container["resources"]["requests"]["cpu"], name
             assert container["resources"]["limits"]["memory"], name
@@ -153,15 +153,40 @@ def test_every_deployment_has_probes_resources_and_a_locked_down_security_contex
 
 
 def test_probes_ask_routes_that_answer_without_credentials(objects):
+    # web and actions: liveness /healthz (asks nothing), readiness /readyz (the database),
+    # routes their apps serve, the action server's open without its token
     web = pod_spec(find(objects, "Deployment", "web"))["containers"][0]
     health_paths = {route.path for route in health_router.routes}
-    assert web["readinessProbe"]["httpGet"]["path"] in health_paths  # the database answers
-    assert web["livenessProbe"]["httpGet"]["path"] == "/openapi.json"  # served, no database
     actions = pod_spec(find(objects, "Deployment", "actions"))["containers"][0]
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert actions[probe]["httpGet"]["path"] in OPEN_PATHS  # the rest needs the token
+    actions_paths = action_server_paths()
+    for container, served in ((web, health_paths), (actions, actions_paths)):
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert {"/healthz", "/readyz"} <= served
+    assert {"/healthz", "/readyz"} <= OPEN_PATHS  # the rest needs the token
     rasa = pod_spec(find(objects, "Deployment", "rasa"))["containers"][0]
     assert rasa["startupProbe"]["failureThreshold"] * rasa["startupProbe"]["periodSeconds"] >= 120
+    # Rasa: alive on `/` (no token); ready when probe_rasa.py finds a loaded model, the
+    # token read from the pod's environment, never written in the probe
+    assert rasa["startupProbe"]["httpGet"]["path"] == rasa["livenessProbe"]["httpGet"]["path"]
+    command = rasa["readinessProbe"]["exec"]["command"]
+    assert command[:2] == ["python", "/app/probe_rasa.py"]
+    assert (ROOT / "rasa_project" / "probe_rasa.py").exists()  # the image copies rasa_project/
+    assert not any("token" in part.lower() for part in command)
+
+
+def action_server_paths() -> set[str]:
+    """The paths the action server's app routes (rasa-sdk's and ours), built, not served."""
+    from sanic import Sanic
+
+    from actions.serve import secured_app
+
+    test_mode, Sanic.test_mode = Sanic.test_mode, True  # rasa-sdk's apps share one name
+    try:
+        app = secured_app("a-token-for-the-route-list-only")
+    finally:
+        Sanic.test_mode = test_mode
+    return {"/" + route.path.lstrip("/") for route in app.router.routes}
 
 
 def test_services_reach_the_pods_on_the_ports_they_listen_on(objects):

@@ -1,5 +1,5 @@
 """`GET /api/bookings` (staff session or bearer token, filters, local times with offsets) and
-`GET /healthz`."""
+`GET /healthz` and `/readyz` (more in test_readiness.py)."""
 
 from __future__ import annotations
 
@@ -170,17 +170,17 @@ def test_checks_the_token_before_the_filters(client: TestClient) -> None:
     assert client.get(URL, params={"from": "nonsense"}).status_code == 401
 
 
-def test_health_says_ok_and_that_the_database_answers(client: TestClient) -> None:
-    response = client.get("/healthz")
+def test_health_says_ok_and_readiness_that_the_database_answers(client: TestClient) -> None:
+    health, ready = client.get("/healthz"), client.get("/readyz")
 
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True}
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert ready.status_code == 200 and ready.json()["database"] is True
 
 
-def test_health_says_degraded_when_the_database_does_not_answer() -> None:
+def test_readiness_says_no_when_the_database_does_not_answer() -> None:
     nowhere = f"postgresql+psycopg://pitlane@127.0.0.1:{closed_port()}/pitlane"
     with web_client(nowhere) as client:
-        response = client.get("/healthz")
+        response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": False}
+    assert response.json()["ready"] is False and response.json()["database"] is False

@@ -38,6 +38,7 @@ def web_settings(database_url: str, rasa_url: str, **overrides: Any) -> WebSetti
         "database_url": database_url,
         "rasa_url": rasa_url,
         "rasa_timeout": 1.0,
+        "actions_url": f"http://127.0.0.1:{closed_port()}",  # /readyz reports it down
         "api_token": API_TOKEN,
         "rest_webhook_tokens": f"{REST_CLIENT}:{REST_TOKEN}",
         "env": "test",

@@ -57,6 +57,8 @@ def test_an_unknown_language_hint_is_dropped() -> None:
     ("path", "given", "expected"),
     [
         ("/health", None, None),
+        ("/healthz", None, None),
+        ("/readyz", None, None),
         ("/webhook", None, (401, "missing_action_token")),
         ("/webhook", "", (401, "missing_action_token")),
         ("/webhook", "wrong-secret", (403, "wrong_action_token")),
@@ -142,7 +144,8 @@ def test_the_stack_generates_the_secrets_once_and_gives_them_to_every_process(
     assert env["PITLANE_RASA_TOKEN"] != env["PITLANE_ACTION_SERVER_TOKEN"]
     assert rasa.command[1] == "serve_rasa.py"  # `rasa run --enable-api`, token from the env
     assert not any(env["PITLANE_RASA_TOKEN"] in part for part in rasa.command)
-    assert rasa.health_url.endswith("/version")  # the one API route without the token
+    assert rasa.health_url.endswith("/status")  # a loaded model; the token is not in it
+    assert rasa.token_variable == "PITLANE_RASA_TOKEN"
     assert actions.command[1:3] == ["-m", "actions.serve"]
     assert actions.command[actions.command.index("--host") + 1] == "127.0.0.1"
     assert Stack(StackConfig()).environment()["PITLANE_RASA_TOKEN"] != env["PITLANE_RASA_TOKEN"]

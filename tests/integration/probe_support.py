@@ -1,0 +1,58 @@
+"""A stand-in HTTP server on 127.0.0.1 for the readiness tests: answers GET requests from a
+function of the path (query string included) and keeps every path it was asked."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Answer = Callable[[str], tuple[int, Any]]
+
+
+@contextmanager
+def probe_server(answer: Answer) -> Iterator[tuple[str, list[str]]]:
+    """(base URL, the paths asked so far); `answer(path)` gives (status, JSON body)."""
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            asked.append(self.path)
+            status, body = answer(self.path)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def rasa_answer(token: str, model_id: str | None = "20261207-pitlane") -> Answer:
+    """Rasa 3.6's `/status`: 401 without the right `?token=`, 409 without a model."""
+
+    def answer(path: str) -> tuple[int, Any]:
+        if not path.startswith("/status"):
+            return 200, {"version": "3.6.21"}
+        if f"token={token}" not in path:
+            return 401, {"status": "failure", "reason": "NotAuthenticated"}
+        if model_id is None:
+            return 409, {"status": "failure", "reason": "Conflict"}
+        return 200, {"model_file": "models/pitlane.tar.gz", "model_id": model_id}
+
+    return answer
