@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from html import escape
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from backoffice.api.deps import UowFactoryDep
 from backoffice.views import render
-from channels.widget_package import built_widget, embed_tag
+from channels.widget_package import built_widget
 from core.agencies import (
     AgencyView,
     ContactView,
@@ -106,14 +105,15 @@ async def get_demo_page(request: Request, uow_factory: UowFactoryDep) -> HTMLRes
     origin = str(request.base_url).rstrip("/")
     built = built_widget(request.app.state.settings.widget_dist)
     # The built, versioned bundle with its integrity (docs/widget.md), else the server's join.
-    joined = f'<script src="{escape(origin)}/widget.js" defer></script>'
-    tag = embed_tag(origin, built) if built else joined
+    script = built.url(built.script) if built else "/widget.js"
+    integrity = built.integrity[built.script] if built else None
     page = render(
         "index.html",
         lang=PAGE_LANGUAGE,
         t=messages("demo", PAGE_LANGUAGE),
         origin=origin,
-        widget_tag=tag,
+        widget_src=origin + script,
+        widget_integrity=integrity,
         agency_count=len(agencies),
         contact=contact_line(contact),
         agencies=[agency_card(a, offered.get(a.code, [])) for a in agencies],

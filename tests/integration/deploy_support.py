@@ -36,6 +36,7 @@ NOT_DEPLOYED: dict[str, dict[str, str]] = {
         "PITLANE_TWILIO_API_URL": "tests point it at a fake Twilio REST API",
         "PITLANE_OTP_LIMIT_SCALE": "the e2e stack raises it; production keeps the default 1",
         "PITLANE_API_DOCS": "Swagger UI and ReDoc are never served in production",
+        "PITLANE_WIDGET_DIST": "the image builds the widget into the default widget/dist",
         "PITLANE_MAP_TILES_URL": (
             "the code's default (OpenStreetMap); its {z}/{x}/{y} cannot be a default of "
             "compose's ${...:-...}: set it in an override file or the ConfigMap when needed"

@@ -65,7 +65,12 @@ def security_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def security_client(security_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     uploads = tmp_path_factory.mktemp("uploads")
     never_built = tmp_path_factory.mktemp("widget-dist")  # the same answers, built or not
-    settings = {"upload_dir": str(uploads), "widget_auth_seconds": 1.0, "widget_dist": never_built}
+    settings = {
+        "upload_dir": str(uploads),
+        "widget_auth_seconds": 1.0,
+        "widget_dist": never_built,
+        "metrics_token": "matrix-metrics-token-0123456789",  # /metrics on: no role opens it
+    }
     with web_client(security_url, **settings) as client:
         yield client
 

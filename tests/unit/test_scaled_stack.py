@@ -61,7 +61,7 @@ def test_the_scaled_run_starts_replicas_nginx_last_and_one_thread_per_rasa(tmp_p
     assert (
         processes["web-1"].env["PITLANE_UPLOAD_DIR"] != processes["web-2"].env["PITLANE_UPLOAD_DIR"]
     )
-    assert processes["rasa-2"].env == ONE_THREAD
+    assert processes["rasa-2"].env == {**ONE_THREAD, "PITLANE_LOG_PROCESS": "rasa-2"}
     assert processes["rasa-1"].command[processes["rasa-1"].command.index("--endpoints") + 1] == (
         str(SCALED_ENDPOINTS)
     )
@@ -76,7 +76,12 @@ def test_make_run_keeps_its_three_processes() -> None:
     processes = Stack(StackConfig()).definitions()
 
     assert [m.name for m in processes] == ["actions", "rasa", "web"]
-    assert all(m.env in ({}, {"PITLANE_PORT": "8000"}) for m in processes)
+    # no replica's settings: only each process's name in its log lines (and the web port)
+    assert [m.env for m in processes] == [
+        {},
+        {"PITLANE_LOG_PROCESS": "rasa"},
+        {"PITLANE_PORT": "8000", "PITLANE_LOG_PROCESS": "web"},
+    ]
     assert str(ROOT / "rasa_project" / "endpoints.yml") in processes[1].command
 
 
