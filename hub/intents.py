@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -17,6 +18,9 @@ RASA_DEFAULT_INTENTS = frozenset(
     {"restart", "back", "out_of_scope", "session_start", "nlu_fallback"}
 )
 
+# libyaml's safe loader when PyYAML was built with it (several times faster), else Python's.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _PAYLOAD = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<rest>.*)$", re.DOTALL)
 
 
@@ -26,24 +30,38 @@ def load_intents(project_dir: Path) -> frozenset[str] | None:
     names: set[str] = set()
     found = False
     for path in files:
-        if not path.is_file():
-            continue
         try:
-            content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            log.warning("cannot read intents from %s: %s", path, exc)
+            stat = path.stat()
+        except OSError:
+            continue
+        declared = _declared_intents(path, stat.st_mtime_ns, stat.st_size)
+        if declared is None:
             continue
         found = True
-        declared = content.get("intents") if isinstance(content, dict) else None
-        for item in declared or []:
-            if isinstance(item, str):
-                names.add(item)
-            elif isinstance(item, dict):
-                names.update(str(key) for key in item)
+        names.update(declared)
     if not found:
         log.warning("no Rasa domain under %s: button payloads are not checked", project_dir)
         return None
     return frozenset(names | RASA_DEFAULT_INTENTS)
+
+
+@functools.lru_cache(maxsize=128)
+def _declared_intents(path: Path, mtime_ns: int, size: int) -> frozenset[str] | None:  # noqa: ARG001
+    """The intents one domain file declares (read again when it changes: the cache's key has
+    its time and size); None when it cannot be read. Every app built (each test's too) asks."""
+    try:
+        content = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        log.warning("cannot read intents from %s: %s", path, exc)
+        return None
+    declared = content.get("intents") if isinstance(content, dict) else None
+    names: set[str] = set()
+    for item in declared or []:
+        if isinstance(item, str):
+            names.add(item)
+        elif isinstance(item, dict):
+            names.update(str(key) for key in item)
+    return frozenset(names)
 
 
 def intent_payload(intent: str, entities: Mapping[str, str]) -> str:
