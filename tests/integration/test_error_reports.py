@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sentry_sdk
 from fastapi import Request
 from fastapi.testclient import TestClient
 
-from actions.serve import ActionServerSettings, serving_app, start_action_error_reports
+from actions.serve import ActionServerSettings, start_action_error_reports
 from ops.error_reports import stop_error_reports
 from ops.scrub import scrub_event
 from tests.integration.sentry_support import FakeSentry, fake_sentry
@@ -35,6 +39,7 @@ SECRETS = {
     "twilio signature": "twilio-signature-value",
 }
 log = logging.getLogger("tests.error_reports")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class CustomerLookupBroke(RuntimeError):
@@ -139,24 +144,49 @@ def test_the_web_app_starts_the_sdk_scrubbed_and_errors_only(sentry, tmp_path) -
     assert options["auto_enabling_integrations"] is False
 
 
+# Run in a process of its own: Sentry's Sanic integration patches Sanic for the whole process,
+# and rasa-sdk's app name can be registered once per process; the other tests of the action
+# server (metrics, traces, health) must not inherit either.
+ACTION_SERVER_REPORT = """
+import sys
+import sentry_sdk
+from actions.serve import ActionServerSettings, serving_app
+from ops.scrub import scrub_event
+
+class CustomerLookupBroke(RuntimeError):
+    pass
+
+dsn, email, phone, code = sys.argv[1:]
+settings = ActionServerSettings(
+    _env_file=None,
+    action_server_token="action-token-0123456789abcdef",
+    sentry_dsn=dsn,
+    env="production",
+)
+serving_app(settings)
+client = sentry_sdk.get_client()
+assert client.options["environment"] == "production"
+assert client.options["before_send"] is scrub_event
+assert client.get_integration("sanic") is not None
+try:
+    raise CustomerLookupBroke(f"slot {email} {phone} {code}")
+except CustomerLookupBroke:
+    sentry_sdk.capture_exception()
+sentry_sdk.flush(timeout=5)
+"""
+
+
 def test_the_action_server_starts_the_sdk_with_sanic_and_the_same_scrubber(sentry) -> None:
-    settings = ActionServerSettings(
-        _env_file=None,
-        action_server_token="action-token-0123456789abcdef",
-        sentry_dsn=sentry.dsn,
-        env="production",
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PITLANE_")}
+    subprocess.run(
+        [sys.executable, "-c", ACTION_SERVER_REPORT, sentry.dsn, EMAIL, PHONE, CODE],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        timeout=120,
     )
-    serving_app(settings)
-    client = sentry_sdk.get_client()
-    assert client.options["environment"] == "production"
-    assert client.options["before_send"] is scrub_event
-    assert client.get_integration("sanic") is not None
-    try:
-        raise CustomerLookupBroke(f"slot {EMAIL} {PHONE} {CODE}")
-    except CustomerLookupBroke:
-        sentry_sdk.capture_exception()
-    sentry_sdk.flush(timeout=5)
     [event] = sentry.wait_for_events()
+    assert event["exception"]["values"][-1]["type"] == "CustomerLookupBroke"
     assert event["exception"]["values"][-1]["value"] == "slot [email] [phone] [code]"
 
 
