@@ -201,8 +201,8 @@ def _copy_pg_template(kind: str, url: str) -> None:
         f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
         # FILE_COPY: a copy of the files. It forces two checkpoints, and with the suite running
         # a create and drop took about 1 s against 0.45 s with WAL_LOG; yet a whole run with
-        # WAL_LOG went slower (its page-by-page copy takes PostgreSQL's CPU from the tests on
-        # 2 cores), so FILE_COPY stays.
+        # WAL_LOG was no faster (25.0 against 24.7 min: its page-by-page copy takes
+        # PostgreSQL's CPU from the tests on 2 cores), so FILE_COPY stays.
         f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY',
     )
 
