@@ -12,7 +12,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -27,6 +28,7 @@ from hub import store
 from scripts.stack import ROOT, Stack, StackConfig
 from tests.e2e.chat import REFERENCE, booking
 from tests.e2e.conftest import API_TOKEN, free_port, require_model
+from tests.http_stub import serving
 
 pytestmark = pytest.mark.e2e
 
@@ -68,18 +70,15 @@ class FakeTwilio:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._serving = ExitStack()
+        self.url = self._serving.enter_context(serving(Handler))
 
     def to(self, number: str) -> list[str]:
         with self.lock:
             return [p.get("Body", "") for p in self.posts if p.get("To") == f"whatsapp:{number}"]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serving.close()
 
 
 @pytest.fixture(scope="module")

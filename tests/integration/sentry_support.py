@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.http_stub import serving
 
 
 @dataclass
@@ -71,13 +72,6 @@ def fake_sentry() -> Iterator[FakeSentry]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    received.append(FakeSentry(dsn=f"http://public@127.0.0.1:{server.server_address[1]}/1"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        received.append(FakeSentry(dsn=url.replace("http://", "http://public@") + "/1"))
         yield received[0]
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -45,6 +44,7 @@ from hub.messages import Button, OutgoingMessage
 from hub.outbound import Destination, send_out
 from hub.topics import advisor_topic, conversation_topic, queue_topic
 from hub.tracker_events import TrackerEvents
+from tests.http_stub import serving
 from tests.integration.web_support import stored_messages, web_client
 from tests.integration.widget_support import authenticated_socket, customer_key, issue_token
 
@@ -103,16 +103,9 @@ def fake_rasa() -> Iterator[FakeRasa]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    rasa.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler) as url:
+        rasa.url = url
         yield rasa
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # ------------------------------------------------------------------ fixtures

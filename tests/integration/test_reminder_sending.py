@@ -1,7 +1,7 @@
 """Sending due reminders and surveys (hub/reminders.py) with a controlled clock: through
 the customer's channel (the real python-telegram-bot against a fake Bot API, the real twilio
 client against a fake REST API, the widget's live bus) and by SMS or e-mail (the development
-outbox, or Twilio)."""
+outbox, or Twilio). Each reminder is counted as sent or failed in the process's metrics."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from hub.deps import HubDeps
 from hub.reminders import ReminderDeps, send_due_reminder
 from hub.store import history
 from hub.topics import conversation_topic
+from ops.metrics import exposition
+from tests.integration.metrics_support import value
 from tests.integration.telegram_support import TOKEN, FakeBotApi, fake_bot_api
 from tests.integration.test_reminders_store import AGENCY, SERVICE, book, due_at
 from tests.integration.test_whatsapp import SID, FakeTwilio
@@ -40,6 +42,13 @@ class NoBrain:
 
     async def record_event(self, sender, event) -> None:  # pragma: no cover
         raise AssertionError("the bot is not part of reminders")
+
+
+def reminders_counted(outcome: str) -> float:
+    """The process's `pitlane_reminders_total` for booking reminders of that outcome."""
+    return value(
+        exposition()[0].decode(), "pitlane_reminders_total", kind="reminder", outcome=outcome
+    )
 
 
 def reminder_deps(uow_factory, senders=None, transports=None) -> ReminderDeps:
@@ -138,10 +147,13 @@ async def test_a_widget_customer_sees_it_live_and_in_the_transcript_and_gets_an_
     )
     deps = reminder_deps(uow_factory)
     due = due_at(uow_factory, booked.reminder_id)
+    sent, failed = reminders_counted("sent"), reminders_counted("failed")
 
     async with deps.hub.bus.subscribe(conversation_topic(booked.conversation_id)) as live:
         assert await send_due_reminder(deps, booked.reminder_id, due) is True
         event = await asyncio.wait_for(live.get(), timeout=2)
+
+    assert (reminders_counted("sent") - sent, reminders_counted("failed") - failed) == (1, 0)
 
     assert event["type"] == "bot" and "Mon 24 Nov 09:00" in event["text"]
     assert event["buttons"] == [{"title": "My bookings", "payload": "/my_bookings"}]
@@ -291,10 +303,12 @@ async def test_a_reminder_reaching_nobody_is_marked_failed(
     )
     api.failures["sendMessage"] = [(403, "Forbidden: bot was blocked by the user", {})]
     deps = reminder_deps(uow_factory, senders={"telegram": TelegramSender(bot)})
+    sent, failed = reminders_counted("sent"), reminders_counted("failed")
 
     due = due_at(uow_factory, booked.reminder_id)
     assert await send_due_reminder(deps, booked.reminder_id, due) is False
 
+    assert (reminders_counted("sent") - sent, reminders_counted("failed") - failed) == (0, 1)
     assert reminder_status(uow_factory(), booked.reminder_id)[0] == "failed"
     [stored] = out_messages(uow_factory, booked.conversation_id)
     assert stored.status == "failed" and "blocked" in (stored.error or "")

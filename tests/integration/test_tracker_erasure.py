@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -32,6 +32,7 @@ from core.tracker_erasure import claim_tracker_erasure, sender_digest
 from core.uow import uow_factory
 from hub.deps import HubDeps
 from hub.tracker_erasure import erase_owed_trackers
+from tests.http_stub import serving
 from tests.integration.web_support import closed_port, web_client
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -67,14 +68,8 @@ def fake_rasa(status: int = 200) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url, received
 
 
 class Clock:
