@@ -13,8 +13,10 @@ import statistics
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:  # httpx is not in Rasa's environment, where bench/nlu_cost.py reads SCRIPTS
+    import httpx
 
 SCRIPTS: tuple[tuple[str, ...], ...] = (
     # French: maintenance check, low mileage, declines the offered service.
@@ -115,6 +117,8 @@ class Run:
 async def converse(client: httpx.AsyncClient, url: str, index: int, run: Run) -> None:
     """Play conversation `index`'s script on `url` (a REST webhook), one message after the
     other's answer, timing each; a failed message counts as an error and the script goes on."""
+    import httpx
+
     sender = f"bench-{run.name}-{uuid.uuid4().hex[:12]}"
     for text in script_for(index):
         started = time.perf_counter()

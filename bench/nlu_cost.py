@@ -107,6 +107,11 @@ def main() -> int:
         action="store_true",
         help="as serve_rasa.py runs Rasa: RulePolicy's cache widened (pitlane_nlu/rule_cache.py)",
     )
+    parser.add_argument(
+        "--indexed-rules",
+        action="store_true",
+        help="RulePolicy's rule keys indexed too, as serve_rasa.py does (rule_cache.py)",
+    )
     args = parser.parse_args()
     configure_structlog(logging.WARNING)  # Rasa's debug lines would be timed too
     logging.getLogger("rasa").setLevel(logging.WARNING)
@@ -114,6 +119,10 @@ def main() -> int:
         from pitlane_nlu import rule_cache
 
         print(f"RulePolicy's rule cache widened: {rule_cache.widen()}")
+    if args.indexed_rules:
+        from pitlane_nlu import rule_cache
+
+        print(f"RulePolicy's rule keys indexed: {rule_cache.index()}")
     agent = Agent.load(str(args.model))
     timed_nodes()
     messages = [text for script in SCRIPTS for text in script]

@@ -5,8 +5,8 @@ readable by every user of the host (`ps`, /proc/<pid>/cmdline). This launcher re
 PITLANE_RASA_TOKEN from its own environment (readable only by the same user) and hands
 `rasa run --enable-api --auth-token=...` to Rasa's CLI inside this process, so the process
 list shows `serve_rasa.py` and the other options, never the token. It also sizes
-RulePolicy's rule cache to our model (pitlane_nlu/rule_cache.py) before the model loads,
-and, given --logging-config-file, keeps Rasa's coloredlogs and Sanic's defaults from
+RulePolicy's rule cache to our model and indexes its rule keys (pitlane_nlu/rule_cache.py)
+before the model loads, and, given --logging-config-file, keeps Rasa's coloredlogs and Sanic's defaults from
 replacing that configuration's handler (pitlane_logging.py).
 
     python serve_rasa.py --port 5005 --model models/pitlane.tar.gz ...
@@ -63,6 +63,7 @@ def main() -> None:
     from rasa.__main__ import main as rasa_main  # the Rasa venv only
 
     rule_cache.widen()  # about 4x less CPU per RulePolicy prediction (pitlane_nlu/rule_cache.py)
+    rule_cache.index()  # and each prediction tests a few candidate rules, not all of them
     if any(option.startswith("--logging-config-file") for option in sys.argv):
         keep_configured_handlers()  # JSON lines, redacted (logging.yml, pitlane_logging.py)
 

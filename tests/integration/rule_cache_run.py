@@ -1,7 +1,8 @@
 """Run by tests/integration/test_rule_cache.py in Rasa's Python (.venv-rasa): loads the
 trained model, predicts the next action for a few conversations with Rasa's own RulePolicy
-cache, then again after pitlane_nlu.rule_cache.widen() (twice), and prints as JSON the
-predictions and the widened cache's statistics.
+cache, then again after pitlane_nlu.rule_cache.widen() (twice), then after
+pitlane_nlu.rule_cache.index() with every indexed walk checked against Rasa's own, and
+prints as JSON the predictions, the widened cache's statistics and the walks compared.
 
     python rule_cache_run.py <rasa_project dir> <model file>
 """
@@ -22,21 +23,55 @@ CONVERSATIONS = (
 
 def predictions(agent) -> list:
     from rasa.core.channels.channel import UserMessage
-    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
     found = []
-    for texts in CONVERSATIONS:
+    for texts, forms_open in [(texts, False) for texts in CONVERSATIONS] + [
+        (texts, True) for texts in CONVERSATIONS
+    ]:
         events = [ActionExecuted("action_session_start"), ActionExecuted("action_listen")]
         for text in texts:
             parsed = asyncio.run(agent.processor.parse_message(UserMessage(text)))
             events.append(UserUttered(text, parsed["intent"], parsed["entities"], parsed))
-            tracker = DialogueStateTracker.from_events("t", events, agent.domain.slots)
-            prediction = agent.processor.predict_next_with_tracker(tracker)
-            best = max(prediction["scores"], key=lambda score: score["score"])
-            found.append([text, best["action"], prediction["policy"], prediction["confidence"]])
-            events.append(ActionExecuted("action_listen"))
+            chain = []  # the actions predicted one after the other, up to action_listen
+            while len(chain) < 4:
+                tracker = DialogueStateTracker.from_events("t", events, agent.domain.slots)
+                prediction = agent.processor.predict_next_with_tracker(tracker)
+                best = max(prediction["scores"], key=lambda score: score["score"])
+                chain.append([best["action"], prediction["policy"], prediction["confidence"]])
+                events.append(ActionExecuted(best["action"]))
+                if forms_open and best["action"] in agent.domain.form_names:  # it asks
+                    events.append(ActiveLoop(best["action"]))
+                if best["action"] == "action_listen":
+                    break
+            else:
+                events.append(ActionExecuted("action_listen"))
+            found.append([text, chain])
     return found
+
+
+def compared_walks(policy) -> dict:
+    """Wrap the indexed `_get_possible_keys` so each call also runs Rasa's own walk; the
+    returned counts fill in as predictions run."""
+    indexed = policy._get_possible_keys
+    counts = {"calls": 0, "differ": 0, "keys_found": 0, "candidates_at_most": 0}
+
+    def both(self, lookup, states):
+        found = indexed(self, lookup, states)
+        counts["calls"] += 1
+        counts["keys_found"] += len(found)
+        counts["differ"] += found != indexed.rasa_walk(self, lookup, states)
+        if states:
+            index = self._pitlane_rule_indexes[id(lookup)]
+            counts["candidates_at_most"] = max(
+                counts["candidates_at_most"], len(list(index.candidates(states[-1])))
+            )
+            counts["table_size"] = max(counts.get("table_size", 0), len(lookup))
+        return found
+
+    policy._get_possible_keys = both
+    return counts
 
 
 def main(project: str, model: str) -> None:
@@ -52,6 +87,9 @@ def main(project: str, model: str) -> None:
     first = RulePolicy._rule_key_to_state.cache_info()
     again = predictions(agent)
     second = RulePolicy._rule_key_to_state.cache_info()
+    indexed = rule_cache.index()
+    walks = compared_walks(RulePolicy)
+    with_index = predictions(agent)
     print(
         json.dumps(
             {
@@ -63,6 +101,10 @@ def main(project: str, model: str) -> None:
                 "misses_first_pass": first.misses,
                 "misses_second_pass": second.misses - first.misses,
                 "hits_second_pass": second.hits - first.hits,
+                "indexed": indexed,
+                "indexed_again": rule_cache.index(),
+                "with_index": with_index,
+                "walks": walks,
             },
             default=str,
         )
