@@ -6,7 +6,8 @@ PITLANE_RASA_TOKEN from its own environment (readable only by the same user) and
 `rasa run --enable-api --auth-token=...` to Rasa's CLI inside this process, so the process
 list shows `serve_rasa.py` and the other options, never the token. It also sizes
 RulePolicy's rule cache to our model and indexes its rule keys (pitlane_nlu/rule_cache.py)
-before the model loads, and, given --logging-config-file, keeps Rasa's coloredlogs and Sanic's defaults from
+before the model loads, compiles the schema of the action server's answers once
+(pitlane_nlu/action_schema.py), and, given --logging-config-file, keeps Rasa's coloredlogs and Sanic's defaults from
 replacing that configuration's handler (pitlane_logging.py).
 
     python serve_rasa.py --port 5005 --model models/pitlane.tar.gz ...
@@ -59,11 +60,12 @@ def keep_configured_handlers() -> None:
 
 def main() -> None:
     sys.argv = rasa_arguments(sys.argv[1:], os.environ)
-    from pitlane_nlu import rule_cache  # beside this file
+    from pitlane_nlu import action_schema, rule_cache  # beside this file
     from rasa.__main__ import main as rasa_main  # the Rasa venv only
 
     rule_cache.widen()  # about 4x less CPU per RulePolicy prediction (pitlane_nlu/rule_cache.py)
     rule_cache.index()  # and each prediction tests a few candidate rules, not all of them
+    action_schema.compile_once()  # the action server's answers: no meta-schema check each
     if any(option.startswith("--logging-config-file") for option in sys.argv):
         keep_configured_handlers()  # JSON lines, redacted (logging.yml, pitlane_logging.py)
 

@@ -18,7 +18,7 @@ state asks for (or "any" when it asks for none); a prediction starts from the ke
 under the conversation's own previous action and intent and under "any", and runs Rasa's
 own test on those, turn by turn as before. A key that is not a candidate would have failed
 Rasa's test on the last state, so the keys found, hence the predictions, are the same
-(tests/integration/test_rule_cache.py compares both on every call of a conversation set).
+(tests/integration/test_rasa_speedups.py compares both on every call of a conversation set).
 """
 
 from __future__ import annotations

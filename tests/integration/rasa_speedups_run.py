@@ -1,10 +1,11 @@
-"""Run by tests/integration/test_rule_cache.py in Rasa's Python (.venv-rasa): loads the
+"""Run by tests/integration/test_rasa_speedups.py in Rasa's Python (.venv-rasa): loads the
 trained model, predicts the next action for a few conversations with Rasa's own RulePolicy
 cache, then again after pitlane_nlu.rule_cache.widen() (twice), then after
-pitlane_nlu.rule_cache.index() with every indexed walk checked against Rasa's own, and
-prints as JSON the predictions, the widened cache's statistics and the walks compared.
+pitlane_nlu.rule_cache.index() with every indexed walk checked against Rasa's own; then
+checks answers of the action server, valid and not, with Rasa's own validation and with
+pitlane_nlu.action_schema's; prints all of it as JSON.
 
-    python rule_cache_run.py <rasa_project dir> <model file>
+    python rasa_speedups_run.py <rasa_project dir> <model file>
 """
 
 import asyncio
@@ -74,6 +75,45 @@ def compared_walks(policy) -> dict:
     return counts
 
 
+ANSWERS = (
+    {"events": [], "responses": []},
+    {
+        "events": [
+            {"event": "slot", "name": "vehicle_year", "value": 2019, "timestamp": None},
+            {"event": "active_loop", "name": "maintenance_form"},
+            {"event": "followup", "name": "action_listen"},
+        ],
+        "responses": [{"text": "Quelle année ?", "buttons": [{"title": "2019"}]}],
+    },
+    {"events": [{"event": "slot", "name": "language", "value": "fr"}]},
+    {},
+    {"events": {"event": "slot"}},  # not a list
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"name": "vehicle_year"}]},  # no "event"
+    {"events": [{"event": "slot", "name": 7}]},  # a name that is not a string
+    {"responses": "hello"},
+    {"responses": ["hello"]},
+    [],
+    "not an object",
+)
+
+
+def checked_answers(action, compiled: bool) -> list:
+    """For each answer: accepted, or refused with the error's message."""
+    check = action._validate_action_result if compiled else None
+    outcomes = []
+    for answer in ANSWERS:
+        try:
+            if check is None:
+                type(action)._validate_action_result.rasa_check(action, answer)
+            else:
+                check(answer)
+            outcomes.append("accepted")
+        except Exception as error:  # noqa: BLE001 (each refusal is compared as it is)
+            outcomes.append(f"{type(error).__name__}: {getattr(error, 'message', error)}")
+    return outcomes
+
+
 def main(project: str, model: str) -> None:
     sys.path.insert(0, project)
     from pitlane_nlu import rule_cache
@@ -87,6 +127,12 @@ def main(project: str, model: str) -> None:
     first = RulePolicy._rule_key_to_state.cache_info()
     again = predictions(agent)
     second = RulePolicy._rule_key_to_state.cache_info()
+    from pitlane_nlu import action_schema
+    from rasa.core.actions.action import RemoteAction
+
+    compiled = action_schema.compile_once()
+    action = RemoteAction("validate_maintenance_form", None)
+    answers_rasa, answers_compiled = checked_answers(action, False), checked_answers(action, True)
     indexed = rule_cache.index()
     walks = compared_walks(RulePolicy)
     with_index = predictions(agent)
@@ -105,6 +151,10 @@ def main(project: str, model: str) -> None:
                 "indexed_again": rule_cache.index(),
                 "with_index": with_index,
                 "walks": walks,
+                "compiled": compiled,
+                "compiled_again": action_schema.compile_once(),
+                "answers_rasa": answers_rasa,
+                "answers_compiled": answers_compiled,
             },
             default=str,
         )
