@@ -7,8 +7,10 @@ PITLANE_RASA_TOKEN from its own environment (readable only by the same user) and
 list shows `serve_rasa.py` and the other options, never the token. It also sizes
 RulePolicy's rule cache to our model and indexes its rule keys (pitlane_nlu/rule_cache.py)
 before the model loads, compiles the schema of the action server's answers once
-(pitlane_nlu/action_schema.py), and, given --logging-config-file, keeps Rasa's coloredlogs and Sanic's defaults from
-replacing that configuration's handler (pitlane_logging.py).
+(pitlane_nlu/action_schema.py), keeps one HTTP session per endpoint open
+(pitlane_nlu/endpoint_sessions.py), and, given --logging-config-file, keeps Rasa's
+coloredlogs and Sanic's defaults from replacing that configuration's handler
+(pitlane_logging.py).
 
     python serve_rasa.py --port 5005 --model models/pitlane.tar.gz ...
 """
@@ -60,12 +62,13 @@ def keep_configured_handlers() -> None:
 
 def main() -> None:
     sys.argv = rasa_arguments(sys.argv[1:], os.environ)
-    from pitlane_nlu import action_schema, rule_cache  # beside this file
+    from pitlane_nlu import action_schema, endpoint_sessions, rule_cache  # beside this file
     from rasa.__main__ import main as rasa_main  # the Rasa venv only
 
     rule_cache.widen()  # about 4x less CPU per RulePolicy prediction (pitlane_nlu/rule_cache.py)
     rule_cache.index()  # and each prediction tests a few candidate rules, not all of them
     action_schema.compile_once()  # the action server's answers: no meta-schema check each
+    endpoint_sessions.reuse()  # one kept-alive session to the action server, not one a call
     if any(option.startswith("--logging-config-file") for option in sys.argv):
         keep_configured_handlers()  # JSON lines, redacted (logging.yml, pitlane_logging.py)
 

@@ -3,7 +3,8 @@ trained model, predicts the next action for a few conversations with Rasa's own 
 cache, then again after pitlane_nlu.rule_cache.widen() (twice), then after
 pitlane_nlu.rule_cache.index() with every indexed walk checked against Rasa's own; then
 checks answers of the action server, valid and not, with Rasa's own validation and with
-pitlane_nlu.action_schema's; prints all of it as JSON.
+pitlane_nlu.action_schema's; then counts the connections five requests to an endpoint
+open, before and after pitlane_nlu.endpoint_sessions.reuse(); prints all of it as JSON.
 
     python rasa_speedups_run.py <rasa_project dir> <model file>
 """
@@ -114,6 +115,44 @@ def checked_answers(action, compiled: bool) -> list:
     return outcomes
 
 
+def connections_used(kept: bool) -> dict:
+    """Five requests through an EndpointConfig to a local aiohttp server, in one event loop,
+    then one in another loop: how many client connections the server saw, and what it got."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    seen: list = []
+
+    async def answer(request):
+        seen.append((request.transport.get_extra_info("peername")[1], dict(request.headers)))
+        return web.json_response({"events": [], "responses": [], "got": await request.json()})
+
+    async def run(rounds: int, endpoint) -> list:
+        app = web.Application()
+        app.router.add_post("/webhook", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        endpoint.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/webhook"
+        try:
+            return [await endpoint.request(json={"n": n}) for n in range(rounds)]
+        finally:
+            await runner.cleanup()
+
+    endpoint = EndpointConfig("http://placeholder", headers={"X-Pitlane-Action-Token": "t0k"})
+    answers = asyncio.run(run(5, endpoint))
+    first_loop = len({port for port, _ in seen})
+    asyncio.run(run(1, endpoint))  # a new event loop: a new session, not the closed loop's
+    return {
+        "kept": kept,
+        "answers": [a["got"] for a in answers],
+        "connections_first_loop": first_loop,
+        "requests": len(seen),
+        "token_sent": all(h.get("X-Pitlane-Action-Token") == "t0k" for _, h in seen),
+    }
+
+
 def main(project: str, model: str) -> None:
     sys.path.insert(0, project)
     from pitlane_nlu import rule_cache
@@ -133,6 +172,11 @@ def main(project: str, model: str) -> None:
     compiled = action_schema.compile_once()
     action = RemoteAction("validate_maintenance_form", None)
     answers_rasa, answers_compiled = checked_answers(action, False), checked_answers(action, True)
+    from pitlane_nlu import endpoint_sessions
+
+    connections_rasa = connections_used(False)
+    reused = endpoint_sessions.reuse()
+    connections_kept = connections_used(True)
     indexed = rule_cache.index()
     walks = compared_walks(RulePolicy)
     with_index = predictions(agent)
@@ -155,6 +199,10 @@ def main(project: str, model: str) -> None:
                 "compiled_again": action_schema.compile_once(),
                 "answers_rasa": answers_rasa,
                 "answers_compiled": answers_compiled,
+                "reused": reused,
+                "reused_again": endpoint_sessions.reuse(),
+                "connections_rasa": connections_rasa,
+                "connections_kept": connections_kept,
             },
             default=str,
         )

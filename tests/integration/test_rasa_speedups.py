@@ -5,7 +5,9 @@ parses no rule key again (Rasa's 1000-entry LRU, walked over our ~1,750 keys, mi
 time: bench/nlu_cost.py). The index of the rule keys finds, at every walk of a conversation
 set, exactly the keys Rasa's own walk finds, from far fewer candidates.
 pitlane_nlu/action_schema.py: the action server's answers, valid or not, are accepted or
-refused as Rasa's own validation does, with the same message."""
+refused as Rasa's own validation does, with the same message.
+pitlane_nlu/endpoint_sessions.py: requests to an endpoint (the action server) share one
+kept-alive connection instead of opening one each, with the same headers and answers."""
 
 from __future__ import annotations
 
@@ -70,3 +72,13 @@ def test_answers_of_the_action_server_are_judged_as_rasa_judges_them(outcome: di
     assert judged[:4] == ["accepted"] * 4
     assert all(j.startswith("ValidationError: ") for j in judged[4:]), judged
     assert all("Failed to validate Action server response" in j for j in judged[4:])
+
+
+def test_requests_to_an_endpoint_share_one_kept_connection(outcome: dict) -> None:
+    assert outcome["reused"] is True and outcome["reused_again"] is True
+    rasa, kept = outcome["connections_rasa"], outcome["connections_kept"]
+    assert rasa["connections_first_loop"] == 5, "Rasa's own: one connection per request"
+    assert kept["connections_first_loop"] == 1
+    assert kept["requests"] == rasa["requests"] == 6
+    assert kept["answers"] == rasa["answers"] == [{"n": n} for n in range(5)]
+    assert kept["token_sent"] and rasa["token_sent"]
