@@ -170,7 +170,8 @@ def print_usage(runs: list[Run]) -> None:
 
 
 # `rasa run` as serve_rasa.py starts it (the token from the environment) but without its
-# RulePolicy cache sizing (pitlane_nlu/rule_cache.py): stock Rasa 3.6.
+# CPU savings (pitlane_nlu/rule_cache.py, action_schema.py, endpoint_sessions.py): stock
+# Rasa 3.6.
 STOCK_RASA = (
     "import os, sys, serve_rasa; "
     "sys.argv = serve_rasa.rasa_arguments(sys.argv[1:], os.environ); "
@@ -287,7 +288,7 @@ async def chat(args, scaled: Stack, bare: Stack) -> None:
         print(
             f"\n{conversations} concurrent conversation(s) x {rounds} rounds "
             f"(Rasa replicas: {scaled.config.rasa_threads} TF thread(s) each; bare Rasa: "
-            f"{'with' if args.bare_rule_cache else 'stock, without'} the rule cache sizing)"
+            f"{'as serve_rasa.py runs it' if args.bare_ours else 'stock'})"
         )
         print(scaled_run.report())
         print(bare_run.report())
@@ -392,7 +393,7 @@ def start(args, workdir: Path, name: str) -> tuple[Stack, Stack]:
             log_dir=workdir / "bare" / "log",
             env={"PITLANE_ACTION_SERVER_TOKEN": secret},
         ),
-        ours=args.bare_rule_cache,
+        ours=args.bare_ours,
     )
     try:
         bare.start()
@@ -413,9 +414,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tf-threads", type=int, default=1, help="per Rasa replica")
     parser.add_argument(
-        "--bare-rule-cache",
+        "--bare-ours",
         action="store_true",
-        help="the bare Rasa with serve_rasa.py's RulePolicy cache too (default: stock Rasa)",
+        help="the bare Rasa with serve_rasa.py's CPU savings too (pitlane_nlu/rule_cache.py, "
+        "action_schema.py, endpoint_sessions.py; default: stock Rasa)",
     )
     parser.add_argument("--sse-clients", type=int, default=1000)
     parser.add_argument("--sse-rounds", type=int, default=3)
