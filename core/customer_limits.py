@@ -15,8 +15,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, String, bindparam, text
 from sqlalchemy.orm import Session
 
 from core.errors import CustomerOverLimit
@@ -94,27 +93,33 @@ def count_action(
         raise refused
 
 
+# Start a key's window at :now or add one to it: one statement, one row lock. Written once
+# as SQL (the same on SQLite 3.35+ and PostgreSQL): building SQLAlchemy's construct again
+# at every message cost more CPU than the statement itself. On conflict, every expression of
+# SET reads the row as it was, so `count` sees the old window_start.
+_COUNT = (
+    text(
+        f'INSERT INTO {CustomerRateWindow.__tablename__} ("key", window_start, count) '
+        "VALUES (:key, :now, 1) "
+        'ON CONFLICT ("key") DO UPDATE SET '
+        f"window_start = CASE WHEN {CustomerRateWindow.__tablename__}.window_start <= :expired "
+        f"THEN :now ELSE {CustomerRateWindow.__tablename__}.window_start END, "
+        f"count = CASE WHEN {CustomerRateWindow.__tablename__}.window_start <= :expired "
+        f"THEN 1 ELSE {CustomerRateWindow.__tablename__}.count + 1 END "
+        "RETURNING count, window_start"
+    )
+    .bindparams(
+        bindparam("key", type_=String()),
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("expired", type_=UTCDateTime()),
+    )
+    .columns(count=Integer(), window_start=UTCDateTime())
+)
+
+
 def _count(session: Session, key: str, now: datetime, window: timedelta) -> Counted:
     """Start `key`'s window at `now` or add one to it: one statement, one row lock."""
-    table = CustomerRateWindow.__table__
-    dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    expired = table.c.window_start <= literal(now - window, UTCDateTime())
-    stmt = (
-        dialect_insert(table)
-        .values(key=key, window_start=now, count=1)
-        .on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "window_start": case(
-                    (expired, literal(now, UTCDateTime())), else_=table.c.window_start
-                ),
-                "count": case((expired, 1), else_=table.c.count + 1),
-            },
-        )
-        .returning(table.c.count, table.c.window_start)
-    )
-    row = session.execute(stmt).one()
+    row = session.execute(_COUNT, {"key": key, "now": now, "expired": now - window}).one()
     return Counted(int(row.count), row.window_start)
 
 
