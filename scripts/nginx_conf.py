@@ -43,15 +43,17 @@ def servers(addresses: list[str] | tuple[str, ...], indent: int = 4) -> str:
     return "\n".join(f"{pad}server {address} {SERVER_OPTIONS};" for address in addresses)
 
 
-def front(listen: str, web: list[str] | tuple[str, ...]) -> str:
-    """The web front: nginx on `listen`, in front of the web replicas `web` (host:port)."""
-    values = {"listen": listen, "web_servers": servers(web)}
+def front(listen: str, web: list[str] | tuple[str, ...], access_log: str) -> str:
+    """The web front: nginx on `listen`, in front of the web replicas `web` (host:port),
+    one JSON line per request in `access_log`."""
+    values = {"listen": listen, "web_servers": servers(web), "access_log": access_log}
     return render(FRONT_TEMPLATE.read_text(), values)
 
 
 def compose() -> str:
-    """docker-compose: every `web` replica behind Docker's DNS name, on the image's 8080."""
-    return front("8080", ["web:8000"])
+    """docker-compose: every `web` replica behind Docker's DNS name, on the image's 8080;
+    the access log where the nginx image sends it to the container's output."""
+    return front("8080", ["web:8000"], "/var/log/nginx/access.log")
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class Scaled:
         (var_dir / "temp").mkdir(parents=True, exist_ok=True)
         web = [f"127.0.0.1:{port}" for port in self.web_ports]
         front_path = var_dir / "pitlane.conf"
-        front_path.write_text(front(self.listen, web))
+        front_path.write_text(front(self.listen, web, str(var_dir / "access.log")))
         values = {
             # as root, the workers keep root's user too: they read and write var/ like it
             "user": getpass.getuser(),

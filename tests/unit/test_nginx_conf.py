@@ -67,3 +67,20 @@ def test_nginx_accepts_the_scaled_run_configuration(tmp_path: Path) -> None:
         check=False,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_every_request_gets_an_id_and_a_json_log_line_without_its_query_string(
+    tmp_path: Path,
+) -> None:
+    front = nginx_conf.compose()
+    main = scaled(tmp_path).write().read_text()
+
+    assert "proxy_set_header X-Request-ID $pitlane_request_id;" in front
+    assert '"~^[A-Za-z0-9._-]{8,64}$" $http_x_request_id;' in front  # the app's own rule
+    assert "log_format pitlane_access escape=json" in front
+    assert "access_log /var/log/nginx/access.log pitlane_access;" in front
+    assert f"access_log {tmp_path.resolve()}/access.log pitlane_access;" in main
+    for leaking in ("$request ", '$request"', "$request_uri", "$args", "$query_string"):
+        assert leaking not in front + main, leaking
+    # the main file's own access_log comes after the front that defines its format
+    assert main.index("include ") < main.index("access_log ")
