@@ -84,6 +84,7 @@ format: venvs ## ruff: fix what can be fixed and format
 
 bench: venvs model db nginx ## Benchmarks: the hub vs Rasa (one of each), then the scaled one
 	$(PYTHON) bench/hub_store.py
+	$(PYTHON) bench/hub_overhead.py
 	$(PYTHON) bench/chat_load.py
 	$(PYTHON) bench/scale_load.py
 
