@@ -37,9 +37,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
 from bench.conversations import SCRIPTS  # noqa: E402
+from bench.throwaway_db import throwaway_postgres  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REST_TOKEN = uuid.uuid4().hex + uuid.uuid4().hex
@@ -201,21 +200,10 @@ def main() -> int:
         print(f"SQLite, {args.messages} messages, one conversation at a time:")
         print(measure(f"sqlite:///{workdir}/bench.db", args.messages, workdir))
         name = f"pitlane_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so and stop
-            print(f"PostgreSQL: skipped ({type(exc).__name__}: {exc})".splitlines()[0])
-            return 0
-        try:
-            url = admin.url.set(database=name).render_as_string(hide_password=False)
-            print(f"PostgreSQL, {args.messages} messages, one conversation at a time:")
-            print(measure(url, args.messages, workdir))
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with throwaway_postgres(args.postgres, name) as url:
+            if url is not None:
+                print(f"PostgreSQL, {args.messages} messages, one conversation at a time:")
+                print(measure(url, args.messages, workdir))
     return 0
 
 

@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
+from bench.throwaway_db import throwaway_postgres  # noqa: E402
 from core.db import make_engine, make_session_factory  # noqa: E402
 from core.manage import migrate  # noqa: E402
 from core.uow import uow_factory  # noqa: E402
@@ -91,22 +92,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pitlane-bench-") as workdir:
         print(f"SQLite, {args.messages} messages:")
         print(measure(f"sqlite:///{workdir}/bench.db", args.messages))
-    name = f"pitlane_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: say so and stop
-        print(f"PostgreSQL: skipped ({type(exc).__name__}: {exc})".splitlines()[0])
-        return 0
-    try:
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-        print(f"PostgreSQL, {args.messages} messages:")
-        print(measure(url, args.messages))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres(args.postgres, f"pitlane_bench_{uuid.uuid4().hex[:8]}") as url:
+        if url is not None:
+            print(f"PostgreSQL, {args.messages} messages:")
+            print(measure(url, args.messages))
     return 0
 
 

@@ -53,8 +53,8 @@ def reuse() -> bool:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not in a coroutine: Rasa's own, closed by its caller
             return rasa_session(self)
-        kept = self.__dict__.get("_pitlane_session")
-        if kept is None or kept.closed or kept._loop is not loop:
+        kept_loop, kept = self.__dict__.get("_pitlane_session", (None, None))
+        if kept is None or kept.closed or kept_loop is not loop:
             auth = None
             if self.basic_auth:
                 auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
@@ -64,7 +64,7 @@ def reuse() -> bool:
                 timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
                 connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_IDLE_SECONDS),
             )
-            self.__dict__["_pitlane_session"] = kept
+            self.__dict__["_pitlane_session"] = (loop, kept)
         return _Kept(kept)
 
     session.kept = True

@@ -60,7 +60,6 @@ class RuleIndex:
 
     def __init__(self, lookup: dict[str, str], parse: Any) -> None:
         self.lookup = lookup  # kept so the index is never mistaken for another table's
-        self.size = len(lookup)
         self.always: list[str] = []  # an empty rule: applicable at any state
         self.at_start: list[str] = []  # no previous action: only a conversation's start
         self.filed: dict[tuple[object, object], list[str]] = defaultdict(list)
@@ -116,7 +115,7 @@ def index() -> bool:
             return walk(self, lookup, states)
         indexes = self.__dict__.setdefault("_pitlane_rule_indexes", {})
         found = indexes.get(id(lookup))
-        if found is None or found.lookup is not lookup or found.size != len(lookup):
+        if found is None or found.lookup is not lookup:  # the model's tables never change
             found = indexes[id(lookup)] = RuleIndex(lookup, self._rule_key_to_state)
         possible = set(found.candidates(states[-1]))
         for turn, state in enumerate(reversed(states)):  # Rasa's own test, on fewer keys

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -18,7 +17,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from tests.http_stub import serving
+from tests.http_stub import StubHandler, serving
 
 
 @dataclass(frozen=True)
@@ -84,27 +83,19 @@ def _attributes(items: Any) -> dict[str, Any]:
 def otlp_collector() -> Iterator[Collector]:
     collector = Collector()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             if self.headers.get("content-encoding") == "gzip":
                 body = gzip.decompress(body)
             if self.path != "/v1/traces":
-                self.send_response(404)
-                self.end_headers()
+                self.answer(404)
                 return
             request = ExportTraceServiceRequest()
             request.ParseFromString(body)
             collector.add(request)
             answer = ExportTraceServiceResponse().SerializeToString()
-            self.send_response(200)
-            self.send_header("content-type", "application/x-protobuf")
-            self.send_header("content-length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.answer(200, answer, "application/x-protobuf")
 
     with serving(Handler) as url:
         collector.url = url

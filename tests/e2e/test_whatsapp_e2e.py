@@ -13,8 +13,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
-from http.server import BaseHTTPRequestHandler
-from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
@@ -28,7 +26,7 @@ from hub import store
 from scripts.stack import ROOT, Stack, StackConfig
 from tests.e2e.chat import REFERENCE, booking
 from tests.e2e.conftest import API_TOKEN, free_port, require_model
-from tests.http_stub import serving
+from tests.http_stub import StubHandler, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -46,13 +44,12 @@ class FakeTwilio:
         self.lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(StubHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("content-length", "0"))
                 form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
                 if self.path != f"/2010-04-01/Accounts/{SID}/Messages.json":
-                    self.send_response(404)
-                    self.end_headers()
+                    self.answer(404)
                     return
                 with fake.lock:
                     fake.posts.append(form)
@@ -61,14 +58,7 @@ class FakeTwilio:
                     f'{{"sid": "{sid}", "account_sid": "{SID}", "status": "queued", '
                     f'"to": "{form.get("To", "")}", "from": "{form.get("From", "")}"}}'
                 ).encode()
-                self.send_response(201)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
+                self.answer(201, body, "application/json")
 
         self._serving = ExitStack()
         self.url = self._serving.enter_context(serving(Handler))

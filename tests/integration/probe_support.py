@@ -3,13 +3,11 @@ function of the path (query string included) and keeps every path it was asked."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.http_stub import serving
+from tests.http_stub import StubHandler, serving
 
 Answer = Callable[[str], tuple[int, Any]]
 
@@ -19,19 +17,11 @@ def probe_server(answer: Answer) -> Iterator[tuple[str, list[str]]]:
     """(base URL, the paths asked so far); `answer(path)` gives (status, JSON body)."""
     asked: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             asked.append(self.path)
             status, body = answer(self.path)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.answer_json(status, body)
 
     with serving(Handler) as url:
         yield url, asked

@@ -9,10 +9,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.http_stub import serving
+from tests.http_stub import StubHandler, serving
 
 
 @dataclass
@@ -56,7 +55,7 @@ def fake_sentry() -> Iterator[FakeSentry]:
     """A fake Sentry on a free local port; yields it with its DSN (project 1)."""
     received: list[FakeSentry] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             if self.headers.get("content-encoding") == "gzip":
@@ -65,12 +64,7 @@ def fake_sentry() -> Iterator[FakeSentry]:
             sentry.paths.append(self.path)
             sentry.bodies.append(body)
             sentry.items.extend(envelope_items(body))
-            self.send_response(200)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.answer(200)
 
     with serving(Handler) as url:
         received.append(FakeSentry(dsn=url.replace("http://", "http://public@") + "/1"))

@@ -10,11 +10,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from tests.http_stub import serving
+from tests.http_stub import StubHandler, serving
 
 TOKEN = "123456:TEST-token_for-the-fake-api"
 SECRET = "test-webhook-secret_0123456789"
@@ -98,7 +97,7 @@ class FakeBotApi:
 def fake_bot_api() -> Iterator[FakeBotApi]:
     api = FakeBotApi()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("content-length", "0"))
             raw = self.rfile.read(length).decode()
@@ -114,26 +113,13 @@ def fake_bot_api() -> Iterator[FakeBotApi]:
         def do_GET(self) -> None:  # noqa: N802
             prefix, path = f"/file/bot{TOKEN}/files/", unquote(self.path)
             if not path.startswith(prefix) or path[len(prefix) :] not in api.files:
-                self.send_response(404)
-                self.end_headers()
+                self.answer(404)
                 return
             api.downloads.append(path[len(prefix) :])
-            data = api.files[path[len(prefix) :]]
-            self.send_response(200)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer(200, api.files[path[len(prefix) :]])
 
         def _reply(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.answer_json(status, body)
 
     with serving(Handler) as url:
         api.url = url

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -44,7 +43,7 @@ from hub.messages import Button, OutgoingMessage
 from hub.outbound import Destination, send_out
 from hub.topics import advisor_topic, conversation_topic, queue_topic
 from hub.tracker_events import TrackerEvents
-from tests.http_stub import serving
+from tests.http_stub import StubHandler, serving
 from tests.integration.web_support import stored_messages, web_client
 from tests.integration.widget_support import authenticated_socket, customer_key, issue_token
 
@@ -81,7 +80,7 @@ class FakeRasa:
 def fake_rasa() -> Iterator[FakeRasa]:
     rasa = FakeRasa()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length) or b"null")
@@ -93,15 +92,7 @@ def fake_rasa() -> Iterator[FakeRasa]:
             elif rasa.failing_events > 0:
                 rasa.failing_events -= 1
                 status = 500
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.answer_json(status, answer)
 
     with serving(Handler) as url:
         rasa.url = url

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -32,7 +31,7 @@ from core.tracker_erasure import claim_tracker_erasure, sender_digest
 from core.uow import uow_factory
 from hub.deps import HubDeps
 from hub.tracker_erasure import erase_owed_trackers
-from tests.http_stub import serving
+from tests.http_stub import StubHandler, serving
 from tests.integration.web_support import closed_port, web_client
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -46,7 +45,7 @@ def fake_rasa(status: int = 200) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     body) and answers `status`."""
     received: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         def do_PUT(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("content-length", "0"))
             url = urlsplit(self.path)
@@ -58,15 +57,7 @@ def fake_rasa(status: int = 200) -> Iterator[tuple[str, list[dict[str, Any]]]]:
                     "body": json.loads(self.rfile.read(length) or b"null"),
                 }
             )
-            body = b"{}"
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.answer_json(status, {})
 
     with serving(Handler) as url:
         yield url, received

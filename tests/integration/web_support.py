@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -9,14 +10,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
 from core.models import Conversation, Message
-from tests.http_stub import serving
+from tests.http_stub import StubHandler, serving
 from webapp.settings import WebSettings
 
 API_TOKEN = "test-token-0123456789abcdef"
@@ -96,23 +96,13 @@ def local_http_server(
     """
     received: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StubHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("content-length", "0"))
             received.append(json.loads(self.rfile.read(length) or b"null"))
             time.sleep(delay)
-            body = json.dumps(answer).encode()
-            try:
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:  # the client gave up waiting
-                pass
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            with contextlib.suppress(OSError):  # the client gave up waiting
+                self.answer_json(200, answer)
 
     with serving(Handler) as url:
         yield url, received
