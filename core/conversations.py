@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,6 +30,76 @@ STATUSES = {
 # How far a delivery status callback may move a message: never backwards (a late "sent"
 # after "delivered"), "failed" wins over anything but "read".
 _DELIVERY_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 2}
+
+
+# The statements of every customer message (the hub's path), built once: building an ORM
+# statement again at each call cost several times its execution (bench/hub_overhead.py).
+_conversations = Conversation.__table__
+_messages = Message.__table__
+_CONVERSATION_COLUMNS = (
+    _conversations.c.id,
+    _conversations.c.channel,
+    _conversations.c.external_id,
+    _conversations.c.language,
+    _conversations.c.client_ip,
+)
+_FIND = select(*_CONVERSATION_COLUMNS).where(
+    _conversations.c.channel == bindparam("channel"),
+    _conversations.c.external_id == bindparam("external_id"),
+)
+_TOUCH = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"))
+    .values(updated_at=bindparam("now"))
+)
+_MESSAGE_COLUMNS = (
+    _messages.c.id,
+    _messages.c.conversation_id,
+    _messages.c.direction,
+    _messages.c.sender,
+    _messages.c.text,
+    _messages.c.payload,
+    _messages.c.status,
+    _messages.c.created_at,
+    _messages.c.external_id,
+    _messages.c.error,
+)
+_INSERT_MESSAGES = insert(_messages).returning(_messages.c.id, sort_by_parameter_order=True)
+_SET_STATUS = (
+    update(_messages)
+    .where(
+        _messages.c.id == bindparam("message_id"),
+        _messages.c.direction.in_(bindparam("directions", expanding=True)),
+    )
+    .values(status=bindparam("new_status"))
+)
+_LATEST = (
+    select(*_MESSAGE_COLUMNS)
+    .where(_messages.c.conversation_id == bindparam("conversation_id"))
+    .order_by(_messages.c.id.desc())
+    .limit(bindparam("limit"))
+)
+# The customer's latest message: the conversation's messages walked back from the newest
+# on its (conversation_id, id) index, stopping at the first inbound one.
+_LAST_INBOUND_ID = (
+    select(_messages.c.id)
+    .where(
+        _messages.c.conversation_id == bindparam("conversation_id"),
+        _messages.c.direction == "in",
+    )
+    .order_by(_messages.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_SINCE_INBOUND = (
+    select(*_MESSAGE_COLUMNS)
+    .where(
+        _messages.c.conversation_id == bindparam("conversation_id"),
+        _messages.c.id > func.coalesce(_LAST_INBOUND_ID, 0),
+    )
+    .order_by(_messages.c.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True)
@@ -76,19 +146,18 @@ def get_or_create_conversation(
     """The conversation of (channel, external_id), created on first contact; race-safe."""
     with uow:
         session = uow.session
-        conversation = _find(session, channel, external_id)
-        if conversation is None:
+        view = _find_view(session, channel, external_id)
+        if view is None:
             try:
                 with session.begin_nested():
-                    conversation = Conversation(
-                        channel=channel, external_id=external_id, language=language
+                    session.add(
+                        Conversation(channel=channel, external_id=external_id, language=language)
                     )
-                    session.add(conversation)
             except IntegrityError:  # created meanwhile by a concurrent request
-                conversation = _find(session, channel, external_id)
-                if conversation is None:
-                    raise
-        view = _conversation_view(conversation)
+                pass
+            view = _find_view(session, channel, external_id)
+            if view is None:
+                raise RuntimeError(f"conversation {channel}:{external_id} neither made nor found")
         uow.commit()
         return view
 
@@ -144,24 +213,26 @@ def record_messages(
             raise InvalidValue(
                 "invalid_message_status", f"{item.direction!r} message with {item.status!r}"
             )
+    if not messages:
+        return []
     with uow:
         now = utcnow()
-        _update_conversation(uow.session, conversation_id, updated_at=now)
+        touched = uow.session.execute(_TOUCH, {"conversation_id": conversation_id, "now": now})
+        if touched.rowcount != 1:
+            raise NotFound("unknown_conversation", f"no conversation {conversation_id}")
         rows = [
-            Message(
-                conversation_id=conversation_id,
-                direction=item.direction,
-                sender=item.sender,
-                text=item.text,
-                payload=item.payload,
-                status=item.status,
-                created_at=now,
-            )
+            {
+                "conversation_id": conversation_id,
+                "direction": item.direction,
+                "sender": item.sender,
+                "text": item.text,
+                "payload": item.payload,
+                "status": item.status,
+                "created_at": now,
+            }
             for item in messages
         ]
-        uow.session.add_all(rows)
-        uow.session.flush()
-        ids = [row.id for row in rows]
+        ids = list(uow.session.execute(_INSERT_MESSAGES, rows).scalars())
         uow.commit()
         return ids
 
@@ -171,10 +242,8 @@ def set_message_status(uow: UnitOfWork, message_id: int, status: str) -> None:
     directions = [d for d, allowed in STATUSES.items() if status in allowed]
     with uow:
         result = uow.session.execute(
-            update(Message)
-            .where(Message.id == message_id, Message.direction.in_(directions))
-            .values(status=status)
-            .execution_options(synchronize_session=False)
+            _SET_STATUS,
+            {"message_id": message_id, "directions": directions, "new_status": status},
         )
         if result.rowcount != 1:
             direction = uow.session.scalar(
@@ -189,13 +258,20 @@ def set_message_status(uow: UnitOfWork, message_id: int, status: str) -> None:
 def transcript(uow: UnitOfWork, conversation_id: int, limit: int = 200) -> list[MessageView]:
     """The last `limit` messages of a conversation, oldest first."""
     with uow:
-        messages = uow.session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation_id)
-            .order_by(Message.id.desc())
-            .limit(limit)
+        rows = uow.session.execute(
+            _LATEST, {"conversation_id": conversation_id, "limit": limit}
         ).all()
-        return [_message_view(message) for message in reversed(messages)]
+        return [MessageView(**row._mapping) for row in reversed(rows)]
+
+
+def since_last_inbound(uow: UnitOfWork, conversation_id: int, limit: int) -> list[MessageView]:
+    """The messages stored after the customer's latest one (all of them when there is none),
+    oldest first; at most the latest `limit`."""
+    with uow:
+        rows = uow.session.execute(
+            _SINCE_INBOUND, {"conversation_id": conversation_id, "limit": limit}
+        ).all()
+        return [MessageView(**row._mapping) for row in reversed(rows)]
 
 
 def _find(session: Session, channel: str, external_id: str) -> Conversation | None:
@@ -206,12 +282,23 @@ def _find(session: Session, channel: str, external_id: str) -> Conversation | No
     )
 
 
+def _find_view(session: Session, channel: str, external_id: str) -> ConversationView | None:
+    row = session.execute(_FIND, {"channel": channel, "external_id": external_id}).first()
+    if row is None:
+        return None
+    return ConversationView(
+        id=row.id,
+        channel=row.channel,
+        external_id=row.external_id,
+        language=row.language,
+        sender_id=f"{row.channel}:{row.external_id}",
+        client_ip=row.client_ip,
+    )
+
+
 def _update_conversation(session: Session, conversation_id: int, **values: Any) -> None:
     result = session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        update(_conversations).where(_conversations.c.id == conversation_id).values(**values)
     )
     if result.rowcount != 1:
         raise NotFound("unknown_conversation", f"no conversation {conversation_id}")
@@ -249,8 +336,7 @@ def _message_view(message: Message) -> MessageView:
 def find_conversation(uow: UnitOfWork, channel: str, external_id: str) -> ConversationView | None:
     """The conversation of (channel, external_id), None when it was never opened."""
     with uow:
-        conversation = _find(uow.session, channel, external_id)
-        return None if conversation is None else _conversation_view(conversation)
+        return _find_view(uow.session, channel, external_id)
 
 
 def get_conversation(uow: UnitOfWork, conversation_id: int) -> ConversationView:

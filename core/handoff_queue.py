@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from core.errors import NotFound
 from core.models import ChannelIdentity, Conversation, Customer, HandoffRequest, StaffUser
+from core.models.handoff import OPEN_HANDOFF
 from core.uow import UnitOfWork
 
 OPEN_STATUSES = ("pending", "accepted")
@@ -92,15 +93,18 @@ def wait_for_place(position: int, recent: Sequence[tuple[datetime, datetime | No
     return timedelta(seconds=round((per_place * position).total_seconds()))
 
 
+# Asked at every customer message, so built once, on the index of open requests (its very
+# condition, as literal SQL: a bound status list would not let the database use it).
+_OPEN_REQUEST = select(HandoffRequest.__table__.c.id).where(
+    HandoffRequest.__table__.c.conversation_id == bindparam("conversation_id"), text(OPEN_HANDOFF)
+)
+
+
 def open_request_for(uow: UnitOfWork, conversation_id: int) -> HandoffView | None:
     """The pending or accepted request of a conversation, if any."""
     with uow:
-        views = handoff_views(
-            uow.session,
-            HandoffRequest.conversation_id == conversation_id,
-            HandoffRequest.status.in_(OPEN_STATUSES),
-        )
-        return views[0] if views else None
+        found = uow.session.execute(_OPEN_REQUEST, {"conversation_id": conversation_id}).scalar()
+        return None if found is None else one_handoff_view(uow.session, found)
 
 
 def pending_queue(uow: UnitOfWork) -> list[HandoffView]:

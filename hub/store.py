@@ -224,13 +224,11 @@ def _last_offer(uow: UnitOfWork, conversation_id: int) -> list[Button]:
 
 def _out_of_turn(uow: UnitOfWork, conversation_id: int) -> list[OutgoingMessage]:
     """Hub notices and advisor messages stored since the customer's last message."""
-    found: list[OutgoingMessage] = []
-    for message in reversed(conversations.transcript(uow, conversation_id, limit=_RECENT)):
-        if message.direction == "in":
-            break
-        if message.sender != BOT:
-            found.append(OutgoingMessage.from_stored(message.text, message.payload))
-    return found[::-1]
+    return [
+        OutgoingMessage.from_stored(message.text, message.payload)
+        for message in conversations.since_last_inbound(uow, conversation_id, _RECENT)
+        if message.sender != BOT
+    ]
 
 
 def pending_offer(uow_factory: Callable[[], UnitOfWork], conversation_id: int) -> list[Button]:
