@@ -1,6 +1,8 @@
 """Chat load benchmark: N concurrent scripted conversations against the hub and, in the same
 run, against Rasa's own REST channel; prints messages/s and p50/p95 latency for both and the
-hub/Rasa ratio (the cost of storing every message and routing it).
+hub/Rasa ratio (the cost of storing every message and routing it). Rasa is sent straight what
+the hub would send it (its sender ids and metadata), so the actions do the same work on both
+sides: they find the customer of a `channel:external_id` sender.
 
     .venv/bin/python bench/chat_load.py [--conversations 20,1] [--rounds 2]
     PITLANE_RASA_TOKEN=... .venv/bin/python bench/chat_load.py --hub-url http://127.0.0.1:8000 \
@@ -31,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.conversations import (  # noqa: E402
     Run,
     converse,
-    first_rest_token,
+    first_rest_integration,
     messages_per_round,
 )
 from channels.rasa_client import TOKEN_HEADER  # noqa: E402
@@ -39,14 +41,22 @@ from scripts.stack import Stack, StackConfig  # noqa: E402
 
 
 async def play(
-    name: str, base_url: str, conversations: int, rounds: int, headers: dict[str, str]
+    name: str,
+    base_url: str,
+    conversations: int,
+    rounds: int,
+    headers: dict[str, str],
+    straight_as: str | None = None,
 ) -> Run:
+    """`straight_as`: `base_url` is Rasa, sent what the hub sends for that integration."""
     run = Run(name)
     url = f"{base_url}/webhooks/rest/webhook"
     async with httpx.AsyncClient(timeout=60, headers=headers) as client:
         started = time.perf_counter()
         for _ in range(rounds):
-            await asyncio.gather(*(converse(client, url, i, run) for i in range(conversations)))
+            await asyncio.gather(
+                *(converse(client, url, i, run, straight_as) for i in range(conversations))
+            )
         run.elapsed = time.perf_counter() - started
     return run
 
@@ -81,11 +91,12 @@ async def main_async(args: argparse.Namespace) -> None:
     # The hub's REST webhook wants an integration's credential (PITLANE_REST_WEBHOOK_TOKENS).
     integration = {"Authorization": f"Bearer {args.rest_token}"}
     await play("warm", args.hub_url, 2, 1, integration)
-    await play("warm", args.rasa_url, 2, 1, as_hub)
+    await play("warm", args.rasa_url, 2, 1, as_hub, args.integration)
     for conversations in args.conversations:
         rounds = args.rounds if conversations > 1 else max(args.rounds, 5)
         hub = await play("hub", args.hub_url, conversations, rounds, integration)
-        rasa = await play("rasa", args.rasa_url, conversations, rounds, as_hub)
+        # Rasa straight gets the hub's sender ids and metadata: the same work for the actions
+        rasa = await play("rasa", args.rasa_url, conversations, rounds, as_hub, args.integration)
         print(
             f"\n{conversations} concurrent conversation(s) x {rounds} rounds, "
             f"{messages_per_round(conversations)} messages a round"
@@ -116,11 +127,18 @@ def main() -> int:
         default=os.environ.get("PITLANE_RASA_TOKEN", ""),
         help="the hub's Rasa secret, with --rasa-url (default: $PITLANE_RASA_TOKEN)",
     )
+    integration, token = first_rest_integration()
     parser.add_argument(
         "--rest-token",
-        default=first_rest_token(),
+        default=token,
         help="an integration's token of the hub's REST webhook, with --hub-url "
         "(default: the first of $PITLANE_REST_WEBHOOK_TOKENS)",
+    )
+    parser.add_argument(
+        "--integration",
+        default=integration or "dev",
+        help="that integration's name, with --hub-url (default: the first of "
+        "$PITLANE_REST_WEBHOOK_TOKENS): the sender ids Rasa is sent straight",
     )
     args = parser.parse_args()
     stack = None
@@ -131,7 +149,7 @@ def main() -> int:
             args.hub_url, args.rasa_url = stack.config.web_url, stack.config.rasa_url
             env = stack.environment()
             args.rasa_token = env["PITLANE_RASA_TOKEN"]
-            args.rest_token = env["PITLANE_REST_WEBHOOK_TOKENS"].partition(":")[2]
+            args.integration, _, args.rest_token = env["PITLANE_REST_WEBHOOK_TOKENS"].partition(":")
         try:
             asyncio.run(main_async(args))
         finally:

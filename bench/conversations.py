@@ -72,9 +72,13 @@ SCRIPTS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def first_rest_token() -> str:
-    """The token of the first integration of $PITLANE_REST_WEBHOOK_TOKENS ("name:token,...")."""
-    return os.environ.get("PITLANE_REST_WEBHOOK_TOKENS", "").partition(",")[0].partition(":")[2]
+def first_rest_integration() -> tuple[str, str]:
+    """The name and token of the first integration of $PITLANE_REST_WEBHOOK_TOKENS
+    ("name:token,...")."""
+    name, _, token = (
+        os.environ.get("PITLANE_REST_WEBHOOK_TOKENS", "").partition(",")[0].partition(":")
+    )
+    return name, token
 
 
 def script_for(index: int) -> tuple[str, ...]:
@@ -114,16 +118,37 @@ class Run:
         )
 
 
-async def converse(client: httpx.AsyncClient, url: str, index: int, run: Run) -> None:
+def as_the_hub_sends(integration: str, sender: str, text: str) -> dict[str, object]:
+    """The body the hub sends Rasa for `text` of `sender` received on its REST webhook from
+    `integration` (hub/inbound.py, `_bot_metadata`): the same sender id and metadata, so the
+    actions do the same work (they find the customer of a `channel:external_id` sender)
+    whether the message came through the hub or straight. The trace context is left out."""
+    external_id = f"{integration}:{sender}"
+    return {
+        "sender": f"rest:{external_id}",
+        "message": text,
+        "metadata": {"channel": "rest", "external_id": external_id, "language": None},
+    }
+
+
+async def converse(
+    client: httpx.AsyncClient, url: str, index: int, run: Run, straight_as: str | None = None
+) -> None:
     """Play conversation `index`'s script on `url` (a REST webhook), one message after the
-    other's answer, timing each; a failed message counts as an error and the script goes on."""
+    other's answer, timing each; a failed message counts as an error and the script goes on.
+
+    `straight_as`: `url` is Rasa's own channel, sent what the hub would send for this
+    integration's sender (as_the_hub_sends), so both sides ask Rasa the same."""
     import httpx
 
     sender = f"bench-{run.name}-{uuid.uuid4().hex[:12]}"
     for text in script_for(index):
+        body = {"sender": sender, "message": text}
+        if straight_as is not None:
+            body = as_the_hub_sends(straight_as, sender, text)
         started = time.perf_counter()
         try:
-            response = await client.post(url, json={"sender": sender, "message": text})
+            response = await client.post(url, json=body)
             response.raise_for_status()
             if not response.json():
                 raise ValueError("no reply")

@@ -9,7 +9,8 @@ the action server, nginx; a throwaway PostgreSQL database `bench_<random>` and R
 with its own key prefix) and, beside it, one Rasa process with Rasa's default settings on
 the same model (its own SQLite trackers, no thread caps, the same action server). The same
 conversations (bench/conversations.py) are played through nginx to the hub's REST webhook,
-then straight to the bare Rasa's REST channel; for each: messages/s, p50, p95, errors, and
+then straight to the bare Rasa's REST channel with the sender ids and metadata the hub would
+send it (so the actions do the same work); for each: messages/s, p50, p95, errors, and
 the RSS and CPU seconds per message of every process (/proc). Then N SSE clients, split
 straight over the two web replicas, wait for one notification sent through nginx.
 
@@ -131,15 +132,24 @@ def groups_of(*stacks: Stack) -> dict[str, int]:
 
 
 async def play(
-    name: str, url: str, headers: dict[str, str], conversations: int, rounds: int, groups
+    name: str,
+    url: str,
+    headers: dict[str, str],
+    conversations: int,
+    rounds: int,
+    groups,
+    straight_as: str | None = None,
 ) -> Run:
+    """`straight_as`: `url` is Rasa, sent what the hub sends for that REST integration."""
     run = Run(name)
     limits = httpx.Limits(max_connections=conversations + 5)
     async with httpx.AsyncClient(timeout=120, headers=headers, limits=limits) as http:
         before = snapshot(groups) if groups else {}
         started = time.perf_counter()
         for _ in range(rounds):
-            await asyncio.gather(*(converse(http, url, i, run) for i in range(conversations)))
+            await asyncio.gather(
+                *(converse(http, url, i, run, straight_as) for i in range(conversations))
+            )
         run.elapsed = time.perf_counter() - started
         run.usage = spent(before, snapshot(groups)) if groups else {}
     return run
@@ -274,17 +284,21 @@ def clear_redis(prefix: str) -> None:
 async def chat(args, scaled: Stack, bare: Stack) -> None:
     env = scaled.environment()
     hub_url = f"{scaled.config.web_url}/webhooks/rest/webhook"
-    hub_headers = {"Authorization": f"Bearer {env['PITLANE_REST_WEBHOOK_TOKENS'].split(':')[1]}"}
+    integration, _, token = env["PITLANE_REST_WEBHOOK_TOKENS"].partition(",")[0].partition(":")
+    hub_headers = {"Authorization": f"Bearer {token}"}
     bare_url = f"{bare.config.rasa_url}/webhooks/rest/webhook"
     bare_headers = {TOKEN_HEADER: bare.environment()["PITLANE_RASA_TOKEN"]}
     groups = groups_of(scaled, bare)
     # first requests (model warm-up, connection pools) stay out of the figures
     await play("warm", hub_url, hub_headers, 4, 1, None)
-    await play("warm", bare_url, bare_headers, 4, 1, None)
+    await play("warm", bare_url, bare_headers, 4, 1, None, integration)
     for conversations in args.conversations:
         rounds = args.rounds if conversations > 1 else max(args.rounds, 5)
         scaled_run = await play("scaled", hub_url, hub_headers, conversations, rounds, groups)
-        bare_run = await play("bare", bare_url, bare_headers, conversations, rounds, groups)
+        # the bare Rasa gets the hub's sender ids and metadata: the same work for the actions
+        bare_run = await play(
+            "bare", bare_url, bare_headers, conversations, rounds, groups, integration
+        )
         print(
             f"\n{conversations} concurrent conversation(s) x {rounds} rounds "
             f"(Rasa replicas: {scaled.config.rasa_threads} TF thread(s) each; bare Rasa: "

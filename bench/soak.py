@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.chat_load import start_own_stack  # noqa: E402
-from bench.conversations import first_rest_token, script_for  # noqa: E402
+from bench.conversations import first_rest_integration, script_for  # noqa: E402
 from bench.scale_load import groups_of, snapshot  # noqa: E402
 from hub.texts import say  # noqa: E402
 
@@ -250,7 +250,7 @@ def main() -> int:
     parser.add_argument("--hub-url", help="a running web app (default: start a stack)")
     parser.add_argument(
         "--rest-token",
-        default=first_rest_token(),
+        default=first_rest_integration()[1],
         help="an integration's token of the hub's REST webhook, with --hub-url "
         "(default: the first of $PITLANE_REST_WEBHOOK_TOKENS)",
     )

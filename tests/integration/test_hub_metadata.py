@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from bench.conversations import as_the_hub_sends
 from channels.bus import Bus
 from channels.rasa_client import RasaClient
 from core import conversations
 from hub.inbound import HubDeps, handle_customer_message, shared_location
 from hub.store import NewAttachment
-from tests.integration.web_support import REST_AUTH, local_http_server, web_client
+from tests.integration.web_support import REST_AUTH, REST_CLIENT, local_http_server, web_client
 
 ANSWER = [{"recipient_id": "x", "text": "Bien reçu"}]
 PHOTO = NewAttachment(
@@ -122,6 +123,19 @@ def test_a_rest_client_can_share_a_place_in_its_metadata(seeded_sqlite_url: str,
 
     assert response.status_code == 200
     assert sent_metadata(rasa)["location"] == where
+
+
+def test_the_benches_send_rasa_straight_what_the_hub_sends_it(seeded_sqlite_url: str, rasa) -> None:
+    """bench/chat_load.py and bench/scale_load.py compare the hub with Rasa asked straight:
+    the same body (the trace context apart), so the actions do the same work on both sides."""
+    with web_client(seeded_sqlite_url, rasa[0]) as client:
+        body = {"sender": "bench-7", "message": "une 2022"}
+        response = client.post("/webhooks/rest/webhook", json=body, headers=REST_AUTH)
+
+    assert response.status_code == 200
+    sent = rasa[1][-1]
+    sent["metadata"].pop("traceparent", None)
+    assert sent == as_the_hub_sends(REST_CLIENT, "bench-7", "une 2022")
 
 
 def test_shared_location_keeps_only_finite_coordinates_in_range() -> None:
