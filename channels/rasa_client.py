@@ -8,13 +8,14 @@ from the query string only)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import aiohttp
 
 from hub.ports import RasaUnavailable
 from ops import metrics
@@ -22,41 +23,53 @@ from ops.spans import with_traceparent
 
 log = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Pitlane-Rasa-Token"
+# Idle connections are dropped before Rasa's server drops them (Sanic: 5 s), so a message is
+# never written on a connection the server is closing.
+KEEPALIVE_SECONDS = 2.0
+# Rasa did not answer: aiohttp's errors (a status but 2xx included), a timeout, a body that
+# is not JSON.
+_FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, ValueError)
 
 
 class RasaClient:
     """The hub's brain (hub.ports.BotBrain) over HTTP: sends one customer message to Rasa
-    and returns its answers, within a timeout."""
+    and returns its answers, within a timeout.
+
+    One aiohttp session with kept-alive connections, opened by `start()` in the web server's
+    lifespan: it costs the hub half the CPU of httpx per message (bench/hub_overhead.py).
+    `trace_configs`: aiohttp's tracing hooks (ops/tracing.py, when traces are on)."""
 
     def __init__(
         self,
         base_url: str,
         timeout: float,
         token: str | None = None,
-        on_client: Callable[[httpx.AsyncClient], None] | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/webhooks/rest/webhook"
         self.timeout = timeout
         self.token = token
-        self._on_client = on_client  # called with each client made (traces: ops/tracing.py)
-        self._client: httpx.AsyncClient | None = None
+        self._trace_configs = list(trace_configs)
+        self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        """Open a pooled connection client (call from the web server's lifespan)."""
-        if self._client is None:
-            self._client = self._new_client()
+        """Open the kept-alive session (call from the web server's lifespan)."""
+        if self._session is None:
+            self._session = self._new_session()
 
-    def _new_client(self) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(timeout=self.timeout)
-        if self._on_client is not None:
-            self._on_client(client)
-        return client
+    def _new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            cookie_jar=aiohttp.DummyCookieJar(),  # nothing of one call reaches the next
+            trace_configs=self._trace_configs or None,
+        )
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def send(
         self, sender: str, message: str, metadata: dict[str, Any]
@@ -65,11 +78,8 @@ class RasaClient:
         body = {"sender": sender, "message": message, "metadata": with_traceparent(metadata)}
         started = time.perf_counter()
         try:
-            # httpx times each phase; wait_for bounds the whole exchange.
-            response = await asyncio.wait_for(self._post(self.url, body), self.timeout)
-            response.raise_for_status()
-            answers = response.json()
-        except (httpx.HTTPError, ValueError, asyncio.TimeoutError) as exc:
+            answers = json.loads(await self._call("POST", self.url, body))
+        except _FAILURES as exc:
             metrics.rasa_round_trip(started, exc)
             log.warning("Rasa at %s failed: %s", self.url, type(exc).__name__)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
@@ -84,14 +94,9 @@ class RasaClient:
 
     async def record_event(self, sender: str, event: dict[str, Any]) -> None:
         """Append one event (`{"event": "pause"}`, `{"event": "resume"}`) to a tracker."""
-        url = f"{self.base_url}/conversations/{quote(sender, safe=':@+')}/tracker/events"
         try:
-            params = {"include_events": "NONE"}
-            if self.token:
-                params["token"] = self.token
-            response = await asyncio.wait_for(self._post(url, event, params), self.timeout)
-            response.raise_for_status()
-        except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+            await self._call("POST", self._events_url(sender), event, self._api_params())
+        except _FAILURES as exc:
             log.warning(
                 "Rasa at %s refused %s: %s", self.base_url, event.get("event"), type(exc).__name__
             )
@@ -101,14 +106,9 @@ class RasaClient:
         """Replace the sender's tracker by an empty one (`PUT .../tracker/events` with `[]`):
         rasa_project/pitlane_tracker_store.py turns that into a deletion of every stored
         event of the sender (docs/security.md, "Erasure")."""
-        url = f"{self.base_url}/conversations/{quote(sender, safe=':@+')}/tracker/events"
         try:
-            params = {"include_events": "NONE"}
-            if self.token:
-                params["token"] = self.token
-            response = await asyncio.wait_for(self._send("PUT", url, [], params), self.timeout)
-            response.raise_for_status()
-        except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+            await self._call("PUT", self._events_url(sender), [], self._api_params())
+        except _FAILURES as exc:
             log.warning("Rasa at %s did not erase a tracker: %s", self.base_url, type(exc).__name__)
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
@@ -117,31 +117,47 @@ class RasaClient:
         (409 while it has none). For readiness reports: never raises, logs nothing (the
         URL carries the token)."""
         params = {"token": self.token} if self.token else None
-        url = self.base_url + "/status"
         try:
-            if self._client is not None:
-                request = self._client.get(url, params=params, timeout=timeout)
-                response = await asyncio.wait_for(request, timeout)
-            else:
-                async with httpx.AsyncClient(timeout=timeout) as client:
-                    response = await asyncio.wait_for(client.get(url, params=params), timeout)
-            return response.status_code == 200 and bool(response.json().get("model_id"))
-        except (httpx.HTTPError, ValueError, AttributeError, asyncio.TimeoutError):
+            body = await self._call("GET", self.base_url + "/status", None, params, timeout)
+            status = json.loads(body)
+            return isinstance(status, dict) and bool(status.get("model_id"))
+        except (*_FAILURES, AttributeError):
             return False
 
-    async def _post(
-        self, url: str, body: dict[str, Any], params: dict[str, str] | None = None
-    ) -> httpx.Response:
-        return await self._send("POST", url, body, params)
+    def _events_url(self, sender: str) -> str:
+        return f"{self.base_url}/conversations/{quote(sender, safe=':@+')}/tracker/events"
 
-    async def _send(
-        self, method: str, url: str, body: Any, params: dict[str, str] | None = None
-    ) -> httpx.Response:
+    def _api_params(self) -> dict[str, str]:
+        params = {"include_events": "NONE"}
+        if self.token:
+            params["token"] = self.token
+        return params
+
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        params: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> bytes:
+        """One exchange within `timeout` (the client's by default): the answer's body, or
+        an aiohttp error for any status but 2xx, or a TimeoutError."""
         headers = {TOKEN_HEADER: self.token} if self.token else None
-        if self._client is not None:
-            return await self._client.request(
-                method, url, json=body, params=params, headers=headers
-            )
-        # Outside a lifespan (a script, a test): one short-lived client.
-        async with self._new_client() as client:
-            return await client.request(method, url, json=body, params=params, headers=headers)
+        options: dict[str, Any] = {"params": params, "headers": headers}
+        if body is not None:
+            options["json"] = body
+        if timeout is not None:
+            options["timeout"] = aiohttp.ClientTimeout(total=timeout)
+        if self._session is not None:
+            return await _exchange(self._session, method, url, options)
+        # Outside a lifespan (a script, a test): one short-lived session.
+        async with self._new_session() as session:
+            return await _exchange(session, method, url, options)
+
+
+async def _exchange(
+    session: aiohttp.ClientSession, method: str, url: str, options: dict[str, Any]
+) -> bytes:
+    async with session.request(method, url, raise_for_status=True, **options) as response:
+        return await response.read()

@@ -144,11 +144,12 @@ def instrument_web_app(app: Any) -> None:
     )
 
 
-def instrument_http_client(client: Any) -> None:
-    """Client spans for the httpx.AsyncClient `client`'s calls, URLs without query strings."""
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+def http_client_tracing() -> list[Any]:
+    """aiohttp tracing hooks for a client session (channels/rasa_client.py): a client span
+    per call, its URL without query string nor credentials."""
+    from opentelemetry.instrumentation.aiohttp_client import create_trace_config
 
-    HTTPXClientInstrumentor.instrument_client(client, request_hook=_client_request_hook)
+    return [create_trace_config(url_filter=lambda url: _without_query(str(url)))]
 
 
 def _server_request_hook(span: trace.Span, scope: dict[str, Any]) -> None:
@@ -158,11 +159,6 @@ def _server_request_hook(span: trace.Span, scope: dict[str, Any]) -> None:
         for key in _PEER_ATTRIBUTES:
             if key in attributes:
                 span.set_attribute(key, "")
-
-
-async def _client_request_hook(span: trace.Span, request: Any) -> None:
-    if span.is_recording():
-        _strip_queries(span, urlsplit(str(request.url)).path or "/")
 
 
 def _strip_queries(span: trace.Span, path: str) -> None:

@@ -68,7 +68,7 @@ from hub.ports import ChannelSender
 from ops.error_reports import start_error_reports
 from ops.metrics import process_exiting
 from ops.request_ids import RequestIds
-from ops.tracing import WEB_SERVICE, instrument_http_client, instrument_web_app, start_tracing
+from ops.tracing import WEB_SERVICE, http_client_tracing, instrument_web_app, start_tracing
 from transports import transports_from_settings
 from webapp import access_log, health
 from webapp import documents as documents_route
@@ -108,7 +108,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         settings.rasa_url,
         settings.rasa_timeout,
         rasa_token,
-        on_client=instrument_http_client if traced else None,
+        trace_configs=http_client_tracing() if traced else (),
     )
     shared = shared_state(settings)  # bus and conversation locks: Redis or this process
     neighbours = Neighbours(rasa, settings.actions_url)  # reported by GET /readyz

@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from channels.rasa_client import RasaClient
 from ops import spans
-from ops.tracing import instrument_http_client, start_tracing
+from ops.tracing import http_client_tracing, start_tracing
 from tests.integration.test_hub_handoff import FakeRasa, fake_rasa
 from tests.integration.trace_support import UNUSED_ENDPOINT, attribute_values, recorded_spans
 from tests.integration.web_support import REST_AUTH, REST_TOKEN, web_client, web_settings
@@ -154,7 +154,7 @@ async def test_rasas_api_calls_are_traced_without_their_token(
     rasa: FakeRasa, recorded_spans: InMemorySpanExporter
 ) -> None:
     secret = "rasa-token-0123456789abcdef"
-    client = RasaClient(rasa.url, 2.0, secret, on_client=instrument_http_client)
+    client = RasaClient(rasa.url, 2.0, secret, trace_configs=http_client_tracing())
     await client.start()
     try:
         with spans.span("test.turn"):

@@ -25,7 +25,16 @@ PACKAGES = (
     "ops",
 )
 # Web frameworks, channel libraries, HTTP clients and the scheduler: adapters' business.
-FRAMEWORKS = ("fastapi", "starlette", "telegram", "twilio", "httpx", "uvicorn", "apscheduler")
+FRAMEWORKS = (
+    "fastapi",
+    "starlette",
+    "telegram",
+    "twilio",
+    "httpx",
+    "aiohttp",
+    "uvicorn",
+    "apscheduler",
+)
 # What each package may import of the project's own packages.
 # ops/ (what the processes report about themselves: metrics, error reports) is cross-cutting:
 # the hub and the channels may report through it; it imports none of the layers.

@@ -121,6 +121,7 @@ def test_core_writes_no_rasa_button_payload(path) -> None:
         ("telegram", False),
         ("rasa_sdk", False),
         ("httpx", False),
+        ("aiohttp", False),
         ("channels.store", False),
         ("webapp.settings", False),
         ("actions.base", False),

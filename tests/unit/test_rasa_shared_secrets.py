@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import pytest
 from rasa_sdk import Tracker
 
@@ -17,6 +17,7 @@ from actions.serve import TOKEN_HEADER, refusal, token_guard
 from channels.rasa_client import TOKEN_HEADER as RASA_TOKEN_HEADER
 from channels.rasa_client import RasaClient
 from scripts.stack import ROOT, SECRETS, Stack, StackConfig
+from tests.http_stub import StubHandler, serving
 
 
 @pytest.mark.parametrize(
@@ -91,41 +92,60 @@ def test_the_guard_answers_json_refusals_and_lets_the_right_token_through() -> N
     assert right is None and health is None
 
 
-def recorded_client(token: str | None) -> tuple[RasaClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
+@dataclass
+class Seen:
+    """A request the fake Rasa received: its path, query and headers."""
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json=[])
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
 
-    client = RasaClient("http://rasa.test", 2.0, token)
-    client._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
-    return client, seen
+
+def talk_to_a_fake_rasa(token: str | None, talk) -> list[Seen]:
+    """Run `talk(client)` with a RasaClient(token) on a local fake Rasa; its requests."""
+    seen: list[Seen] = []
+
+    class Rasa(StubHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            where = urlsplit(self.path)
+            seen.append(Seen(where.path, dict(parse_qsl(where.query)), dict(self.headers)))
+            self.answer_json(200, [])
+
+    async def run(url: str) -> None:
+        client = RasaClient(url, 2.0, token)
+        await client.start()
+        try:
+            await talk(client)
+        finally:
+            await client.aclose()
+
+    with serving(Rasa) as url:
+        asyncio.run(run(url))
+    return seen
 
 
 def test_the_hub_sends_its_rasa_token_to_the_channel_and_the_api() -> None:
-    client, seen = recorded_client("hub-secret")
-
-    async def talk() -> None:
+    async def talk(client: RasaClient) -> None:
         await client.send("web:v1", "bonjour", {"language": "fr"})
         await client.record_event("web:v1", {"event": "pause"})
-        await client.aclose()
 
-    asyncio.run(talk())
+    webhook, events = talk_to_a_fake_rasa("hub-secret", talk)
 
-    webhook, events = seen
-    assert webhook.url.path == "/webhooks/rest/webhook"
+    assert webhook.path == "/webhooks/rest/webhook"
     assert webhook.headers[RASA_TOKEN_HEADER] == "hub-secret"
-    assert "token" not in webhook.url.params  # the channel reads the header only
-    assert events.url.path == "/conversations/web:v1/tracker/events"
-    assert events.url.params["token"] == "hub-secret"  # Rasa's --auth-token: query string
+    assert "token" not in webhook.params  # the channel reads the header only
+    assert events.path == "/conversations/web:v1/tracker/events"
+    assert events.params["token"] == "hub-secret"  # Rasa's --auth-token: query string
 
 
 def test_without_a_token_the_hub_sends_none() -> None:
-    client, seen = recorded_client(None)
-    asyncio.run(client.record_event("web:v1", {"event": "resume"}))
+    async def talk(client: RasaClient) -> None:
+        await client.record_event("web:v1", {"event": "resume"})
 
-    assert RASA_TOKEN_HEADER not in seen[0].headers and "token" not in seen[0].url.params
+    [events] = talk_to_a_fake_rasa(None, talk)
+
+    assert RASA_TOKEN_HEADER not in events.headers and "token" not in events.params
 
 
 def test_the_stack_generates_the_secrets_once_and_gives_them_to_every_process(
