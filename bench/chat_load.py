@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -31,10 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.conversations import (  # noqa: E402
+    SCRIPTS,
     Run,
     converse,
     first_rest_integration,
     messages_per_round,
+    say,
 )
 from channels.rasa_client import TOKEN_HEADER  # noqa: E402
 from scripts.stack import Stack, StackConfig  # noqa: E402
@@ -59,6 +62,30 @@ async def play(
             )
         run.elapsed = time.perf_counter() - started
     return run
+
+
+async def alternate(
+    args: argparse.Namespace, rounds: int, headers: dict[str, str]
+) -> tuple[Run, Run]:
+    """One conversation at a time, every script once a round, through the hub and straight
+    to Rasa in turn, message by message (each round starting with the other side), so the
+    machine's drift touches both alike; returns the hub's run and Rasa's."""
+    hub, rasa = Run("hub"), Run("rasa")
+    hub_url, rasa_url = (f"{base}/webhooks/rest/webhook" for base in (args.hub_url, args.rasa_url))
+    as_hub = {TOKEN_HEADER: args.rasa_token}
+    async with httpx.AsyncClient(timeout=60) as client:
+        for round_ in range(rounds):
+            for index, script in enumerate(SCRIPTS):
+                senders = [f"bench-{side}-{round_}-{index}-{uuid.uuid4().hex[:8]}" for side in "hr"]
+                hub_side = (hub_url, senders[0], hub, None, headers)
+                rasa_side = (rasa_url, senders[1], rasa, args.integration, as_hub)
+                first, second = (hub_side, rasa_side) if round_ % 2 == 0 else (rasa_side, hub_side)
+                for text in script:
+                    for url, sender, run, straight_as, side_headers in (first, second):
+                        await say(client, url, sender, text, run, straight_as, side_headers)
+    for run in (hub, rasa):  # each side's own time: its messages' round trips
+        run.elapsed = sum(run.latencies)
+    return hub, rasa
 
 
 def start_own_stack(workdir: Path) -> Stack:
@@ -93,14 +120,24 @@ async def main_async(args: argparse.Namespace) -> None:
     await play("warm", args.hub_url, 2, 1, integration)
     await play("warm", args.rasa_url, 2, 1, as_hub, args.integration)
     for conversations in args.conversations:
-        rounds = args.rounds if conversations > 1 else max(args.rounds, 5)
-        hub = await play("hub", args.hub_url, conversations, rounds, integration)
-        # Rasa straight gets the hub's sender ids and metadata: the same work for the actions
-        rasa = await play("rasa", args.rasa_url, conversations, rounds, as_hub, args.integration)
-        print(
-            f"\n{conversations} concurrent conversation(s) x {rounds} rounds, "
-            f"{messages_per_round(conversations)} messages a round"
-        )
+        if conversations == 1:  # latency: both sides in turn, every script
+            rounds = max(args.rounds, 5)
+            hub, rasa = await alternate(args, rounds, integration)
+            print(
+                f"\n1 conversation at a time x {rounds} rounds of every script, "
+                f"{sum(map(len, SCRIPTS))} messages a round, the hub and Rasa straight in turn"
+            )
+        else:
+            rounds = args.rounds
+            hub = await play("hub", args.hub_url, conversations, rounds, integration)
+            # Rasa straight gets the hub's sender ids and metadata: the actions do the same
+            rasa = await play(
+                "rasa", args.rasa_url, conversations, rounds, as_hub, args.integration
+            )
+            print(
+                f"\n{conversations} concurrent conversation(s) x {rounds} rounds, "
+                f"{messages_per_round(conversations)} messages a round"
+            )
         print(hub.report())
         print(rasa.report())
         if rasa.throughput and hub.latencies:

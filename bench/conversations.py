@@ -139,20 +139,34 @@ async def converse(
 
     `straight_as`: `url` is Rasa's own channel, sent what the hub would send for this
     integration's sender (as_the_hub_sends), so both sides ask Rasa the same."""
-    import httpx
-
     sender = f"bench-{run.name}-{uuid.uuid4().hex[:12]}"
     for text in script_for(index):
-        body = {"sender": sender, "message": text}
-        if straight_as is not None:
-            body = as_the_hub_sends(straight_as, sender, text)
-        started = time.perf_counter()
-        try:
-            response = await client.post(url, json=body)
-            response.raise_for_status()
-            if not response.json():
-                raise ValueError("no reply")
-        except (httpx.HTTPError, ValueError):
-            run.errors += 1
-            continue
-        run.latencies.append(time.perf_counter() - started)
+        await say(client, url, sender, text, run, straight_as)
+
+
+async def say(
+    client: httpx.AsyncClient,
+    url: str,
+    sender: str,
+    text: str,
+    run: Run,
+    straight_as: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send one message of `sender` and time it into `run` (an error when it fails or gets
+    no reply)."""
+    import httpx
+
+    body = {"sender": sender, "message": text}
+    if straight_as is not None:
+        body = as_the_hub_sends(straight_as, sender, text)
+    started = time.perf_counter()
+    try:
+        response = await client.post(url, json=body, headers=headers)
+        response.raise_for_status()
+        if not response.json():
+            raise ValueError("no reply")
+    except (httpx.HTTPError, ValueError):
+        run.errors += 1
+        return
+    run.latencies.append(time.perf_counter() - started)
