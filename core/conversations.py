@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -284,16 +284,7 @@ def _find(session: Session, channel: str, external_id: str) -> Conversation | No
 
 def _find_view(session: Session, channel: str, external_id: str) -> ConversationView | None:
     row = session.execute(_FIND, {"channel": channel, "external_id": external_id}).first()
-    if row is None:
-        return None
-    return ConversationView(
-        id=row.id,
-        channel=row.channel,
-        external_id=row.external_id,
-        language=row.language,
-        sender_id=f"{row.channel}:{row.external_id}",
-        client_ip=row.client_ip,
-    )
+    return None if row is None else _conversation_view(row)
 
 
 def _update_conversation(session: Session, conversation_id: int, **values: Any) -> None:
@@ -304,7 +295,8 @@ def _update_conversation(session: Session, conversation_id: int, **values: Any) 
         raise NotFound("unknown_conversation", f"no conversation {conversation_id}")
 
 
-def _conversation_view(conversation: Conversation) -> ConversationView:
+def _conversation_view(conversation: Conversation | Row[Any]) -> ConversationView:
+    """The view of a conversation, from its ORM object or a row of _FIND's columns."""
     return ConversationView(
         id=conversation.id,
         channel=conversation.channel,
