@@ -19,10 +19,12 @@ import aiohttp
 
 from hub.ports import RasaUnavailable
 from ops import metrics
+from ops.logs import current_log_context
 from ops.spans import with_traceparent
 
 log = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Pitlane-Rasa-Token"
+REQUEST_ID_HEADER = "X-Request-ID"  # the id of the request being served (ops/request_ids.py)
 # Idle connections are dropped before Rasa's server drops them (Sanic: 5 s), so a message is
 # never written on a connection the server is closing.
 KEEPALIVE_SECONDS = 2.0
@@ -143,7 +145,10 @@ class RasaClient:
     ) -> bytes:
         """One exchange within `timeout` (the client's by default): the answer's body, or
         an aiohttp error for any status but 2xx, or a TimeoutError."""
-        headers = {TOKEN_HEADER: self.token} if self.token else None
+        headers = {TOKEN_HEADER: self.token} if self.token else {}
+        request_id = current_log_context().get("request_id")
+        if request_id:  # nginx logs the hub's call under the customer's request's id
+            headers[REQUEST_ID_HEADER] = request_id
         options: dict[str, Any] = {"params": params, "headers": headers}
         if body is not None:
             options["json"] = body

@@ -1,6 +1,7 @@
 """Rasa and the action server reachable only by Pitlane (docs/security.md): the customer comes
 from the Rasa sender id, never from metadata; the action server's token guard; the hub's Rasa
-client sends its secret; the stack gives every process the same secrets."""
+client sends its secret (and the id of the request it serves); the stack gives every process
+the same secrets."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from actions.base import channel_identity, sender_identity
 from actions.serve import TOKEN_HEADER, refusal, token_guard
 from channels.rasa_client import TOKEN_HEADER as RASA_TOKEN_HEADER
 from channels.rasa_client import RasaClient
+from ops.logs import log_context
 from scripts.stack import ROOT, SECRETS, Stack, StackConfig
 from tests.http_stub import StubHandler, serving
 
@@ -146,6 +148,18 @@ def test_without_a_token_the_hub_sends_none() -> None:
     [events] = talk_to_a_fake_rasa(None, talk)
 
     assert RASA_TOKEN_HEADER not in events.headers and "token" not in events.params
+
+
+def test_the_hub_names_the_request_it_serves_in_its_calls_to_rasa() -> None:
+    async def talk(client: RasaClient) -> None:
+        with log_context(request=True, request_id="req-0123456789"):
+            await client.send("web:v1", "bonjour", {})
+        await client.send("web:v1", "encore", {})  # no request served: no id
+
+    served, unserved = talk_to_a_fake_rasa("hub-secret", talk)
+
+    assert served.headers["X-Request-ID"] == "req-0123456789"  # nginx logs it (deploy/nginx)
+    assert "X-Request-ID" not in unserved.headers
 
 
 def test_the_stack_generates_the_secrets_once_and_gives_them_to_every_process(
