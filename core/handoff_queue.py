@@ -94,7 +94,8 @@ def wait_for_place(position: int, recent: Sequence[tuple[datetime, datetime | No
 
 
 # Asked at every customer message, so built once, on the index of open requests (its very
-# condition, as literal SQL: a bound status list would not let the database use it).
+# condition, as literal SQL: with a bound status list, SQLite searched every open request by
+# status instead).
 _OPEN_REQUEST = select(HandoffRequest.__table__.c.id).where(
     HandoffRequest.__table__.c.conversation_id == bindparam("conversation_id"), text(OPEN_HANDOFF)
 )
