@@ -22,7 +22,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.conversations import SCRIPTS  # noqa: E402
-from bench.throwaway_db import throwaway_postgres  # noqa: E402
+from bench.throwaway_db import both_databases  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REST_TOKEN = uuid.uuid4().hex + uuid.uuid4().hex
@@ -196,14 +195,9 @@ def main() -> int:
         "--postgres", default=os.environ.get("PITLANE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="pitlane-bench-") as workdir:
-        print(f"SQLite, {args.messages} messages, one conversation at a time:")
-        print(measure(f"sqlite:///{workdir}/bench.db", args.messages, workdir))
-        name = f"pitlane_bench_{uuid.uuid4().hex[:8]}"
-        with throwaway_postgres(args.postgres, name) as url:
-            if url is not None:
-                print(f"PostgreSQL, {args.messages} messages, one conversation at a time:")
-                print(measure(url, args.messages, workdir))
+    for name, url, workdir in both_databases(args.postgres):
+        print(f"{name}, {args.messages} messages, one conversation at a time:")
+        print(measure(url, args.messages, workdir))
     return 0
 
 

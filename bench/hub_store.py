@@ -18,9 +18,7 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from bench.throwaway_db import throwaway_postgres  # noqa: E402
+from bench.throwaway_db import both_databases  # noqa: E402
 from core.db import make_engine, make_session_factory  # noqa: E402
 from core.manage import migrate  # noqa: E402
 from core.uow import uow_factory  # noqa: E402
@@ -89,13 +87,9 @@ def main() -> int:
         "--postgres", default=os.environ.get("PITLANE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="pitlane-bench-") as workdir:
-        print(f"SQLite, {args.messages} messages:")
-        print(measure(f"sqlite:///{workdir}/bench.db", args.messages))
-    with throwaway_postgres(args.postgres, f"pitlane_bench_{uuid.uuid4().hex[:8]}") as url:
-        if url is not None:
-            print(f"PostgreSQL, {args.messages} messages:")
-            print(measure(url, args.messages))
+    for name, url, _ in both_databases(args.postgres):
+        print(f"{name}, {args.messages} messages:")
+        print(measure(url, args.messages))
     return 0
 
 

@@ -1,7 +1,10 @@
-"""A throwaway PostgreSQL database for a benchmark, created and dropped around a block."""
+"""Throwaway databases for a benchmark: a temporary SQLite file, and a PostgreSQL database
+created and dropped around a block."""
 
 from __future__ import annotations
 
+import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,3 +30,14 @@ def throwaway_postgres(server_url: str, name: str) -> Iterator[str | None]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def both_databases(server_url: str) -> Iterator[tuple[str, str, str]]:
+    """("SQLite", its URL, a work folder), then ("PostgreSQL", ...) when the server of
+    `server_url` can make a throwaway database: each one lives until the next is asked for.
+    Iterate it to the end, so the PostgreSQL database is dropped."""
+    with tempfile.TemporaryDirectory(prefix="pitlane-bench-") as workdir:
+        yield "SQLite", f"sqlite:///{workdir}/bench.db", workdir
+        with throwaway_postgres(server_url, f"pitlane_bench_{uuid.uuid4().hex[:8]}") as url:
+            if url is not None:
+                yield "PostgreSQL", url, workdir
